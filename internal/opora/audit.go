@@ -1,0 +1,76 @@
+package opora
+
+import "time"
+
+// Audit actions. A view, print, export or download of a client's data is
+// recorded with the matching action; later features add theirs here.
+const (
+	ActionCreate       = "create"
+	ActionUpdate       = "update"
+	ActionDelete       = "delete"
+	ActionRestore      = "restore"
+	ActionView         = "view"
+	ActionPrint        = "print"
+	ActionExport       = "export"
+	ActionDownload     = "download"
+	ActionLogin        = "login"
+	ActionLoginFailed  = "login_failed"
+	ActionLockout      = "lockout"
+	ActionLogout       = "logout"
+	ActionDenied       = "denied"
+	ActionPassword     = "password_change"
+	ActionPasswordSet  = "password_reset"
+	ActionDisable      = "disable"
+	ActionEnable       = "enable"
+	ActionSetup        = "setup"
+	ActionSessionsKill = "sessions_revoked"
+)
+
+// AuditActions lists the actions for filters.
+var AuditActions = []string{ActionView, ActionPrint, ActionExport, ActionDownload,
+	ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionLogin, ActionLoginFailed,
+	ActionLockout, ActionLogout, ActionDenied, ActionPassword, ActionPasswordSet,
+	ActionDisable, ActionEnable, ActionSessionsKill, ActionSetup}
+
+// Change is one changed field in an audit entry. For a sensitive field only
+// the name is kept: Old and New stay empty and Sensitive is true.
+type Change struct {
+	Field     string `json:"f"`
+	Old       string `json:"o,omitempty"`
+	New       string `json:"n,omitempty"`
+	Sensitive bool   `json:"s,omitempty"`
+}
+
+// AuditEntry is one row of the append-only audit log.
+type AuditEntry struct {
+	ID             int64
+	At             time.Time
+	OrganisationID int64 // 0 for events outside any organisation (e.g. unknown login)
+	UserID         int64 // 0 when nobody is logged in
+	UserName       string
+	Action         string
+	Entity         string // "user", "client", "branch", …
+	EntityID       int64
+	Section        string // which part of a record was read or exported, never values
+	Changes        []Change
+	IP             string
+}
+
+// AuditFilter selects audit entries for the administrator's screen.
+type AuditFilter struct {
+	OrganisationID int64
+	UserID         int64
+	Action         string
+	Entity         string
+	EntityID       int64
+	From, To       time.Time // To is exclusive; zero means open
+	Offset, Limit  int
+}
+
+// Diff appends a Change for each pair whose values differ.
+func Diff(changes []Change, field, old, new string) []Change {
+	if old != new {
+		changes = append(changes, Change{Field: field, Old: old, New: new})
+	}
+	return changes
+}

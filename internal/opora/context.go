@@ -1,0 +1,32 @@
+package opora
+
+import "context"
+
+type ctxKey int
+
+const (
+	actorKey ctxKey = iota
+	clientIPKey
+)
+
+// WithActor returns a context carrying the acting user.
+func WithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, actorKey, a)
+}
+
+// ActorFrom returns the acting user, or nil when nobody is logged in.
+func ActorFrom(ctx context.Context) *Actor {
+	a, _ := ctx.Value(actorKey).(*Actor)
+	return a
+}
+
+// WithClientIP returns a context carrying the request's client address, for the audit log.
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey, ip)
+}
+
+// ClientIPFrom returns the request's client address, or "".
+func ClientIPFrom(ctx context.Context) string {
+	s, _ := ctx.Value(clientIPKey).(string)
+	return s
+}
