@@ -206,3 +206,14 @@ func (a *Actor) PermissionList() []Permission {
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
+
+// SystemActor acts for the command line (opora user …) inside one
+// organisation: every permission, organisation scope, no user id. The audit
+// log records such changes with no user.
+func SystemActor(orgID int64) *Actor {
+	a := &Actor{OrganisationID: orgID, Login: "system", FullName: "opora command line", Perms: map[Permission]Scope{}}
+	for _, p := range AllPermissions {
+		a.Perms[p] = ScopeOrganisation
+	}
+	return a
+}

@@ -81,6 +81,16 @@ func (s *Store) SaveTerritory(ctx context.Context, t *opora.Territory) error {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		var old *opora.Territory
+		if t.ID != 0 {
+			// A rename keeps the level and the parent: validate against the
+			// stored parent, not whatever the form sent.
+			o, err := s.territory(ctx, tx, t.ID)
+			if err != nil {
+				return err
+			}
+			old, t.Kind, t.ParentID = o, o.Kind, o.ParentID
+		}
 		var parent *opora.Territory
 		if t.ParentID != 0 {
 			p, err := s.territory(ctx, tx, t.ParentID)
@@ -91,12 +101,7 @@ func (s *Store) SaveTerritory(ctx context.Context, t *opora.Territory) error {
 			}
 			parent = p
 		}
-		if t.ID != 0 {
-			old, err := s.territory(ctx, tx, t.ID)
-			if err != nil {
-				return err
-			}
-			t.Kind, t.ParentID = old.Kind, old.ParentID
+		if old != nil {
 			if err := t.Validate(parent); err != nil {
 				return err
 			}

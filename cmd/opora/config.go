@@ -1,0 +1,82 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/store"
+)
+
+// config holds the settings shared by the commands.
+type config struct {
+	Addr            string
+	DataDir         string
+	DatabaseURL     string
+	BaseURL         string
+	TLSCert         string
+	TLSKey          string
+	SecureCookies   bool
+	TrustProxy      bool
+	IdleTimeout     time.Duration
+	AbsoluteTimeout time.Duration
+	LogFormat       string
+}
+
+// env returns the OPORA_* variable or a default.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("OPORA_" + name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(env(name, "false"))
+	return b
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(name, "")); err == nil {
+		return d
+	}
+	return def
+}
+
+// newFlags declares the flags every command shares: where the data is.
+func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("opora "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.DataDir, "data", env("DATA", "./opora-data"), "data folder: SQLite database and uploaded files (OPORA_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""),
+		"postgres://user:pass@host/db for PostgreSQL; empty for SQLite in the data folder (OPORA_DATABASE_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (OPORA_LOG_FORMAT)")
+	return fs
+}
+
+func (c *config) storeOptions() store.Options {
+	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir}
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	if strings.EqualFold(c.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// parse parses flags and refuses stray arguments beyond max.
+func parse(fs *flag.FlagSet, args []string, max int) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > max {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return nil
+}

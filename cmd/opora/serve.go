@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/web"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("serve", stderr, &c)
+	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "address to listen on (OPORA_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public address, used in the setup link (OPORA_BASE_URL)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file to serve HTTPS directly (OPORA_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS key file (OPORA_TLS_KEY)")
+	fs.BoolVar(&c.SecureCookies, "behind-tls-proxy", envBool("BEHIND_TLS_PROXY"),
+		"users reach Opora over HTTPS through a reverse proxy: Secure __Host- cookies, client address from X-Forwarded-For (OPORA_BEHIND_TLS_PROXY)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Minute), "log out after this long without activity (OPORA_IDLE_TIMEOUT)")
+	fs.DurationVar(&c.AbsoluteTimeout, "absolute-timeout", envDuration("ABSOLUTE_TIMEOUT", 12*time.Hour), "log out this long after login whatever happens (OPORA_ABSOLUTE_TIMEOUT)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	log := c.logger(stderr)
+	st, err := store.Open(ctx, c.storeOptions())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(st, cat, web.Config{Version: version, SecureCookies: c.SecureCookies || c.TLSCert != "",
+		TrustProxy: c.SecureCookies, IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	if err := printSetupLink(ctx, st, &c, ln.Addr(), stdout); err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: nil}
+	go sweepSessions(ctx, st, &c, log.Error)
+	errc := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	log.Info("opora started", "version", version, "addr", ln.Addr().String(), "database", string(st.Dialect()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in progress")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// printSetupLink prints a one-time link for creating the first organisation
+// when the database holds none. Each start makes a new link.
+func printSetupLink(ctx context.Context, st *store.Store, c *config, addr net.Addr, out io.Writer) error {
+	need, err := st.NeedsSetup(ctx)
+	if err != nil || !need {
+		return err
+	}
+	token := auth.NewToken()
+	if err := st.SetSetupToken(ctx, auth.HashToken(token)); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(c.BaseURL, "/")
+	if base == "" {
+		scheme := "http"
+		if c.TLSCert != "" {
+			scheme = "https"
+		}
+		port := "8080"
+		if ta, ok := addr.(*net.TCPAddr); ok {
+			port = fmt.Sprint(ta.Port)
+		}
+		base = scheme + "://localhost:" + port
+	}
+	fmt.Fprintf(out, "\nOpora has no organisation yet. Open this one-time link to create it and its first administrator:\n\n    %s/setup/%s\n\n", base, token)
+	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes.
+func sweepSessions(ctx context.Context, st *store.Store, c *config, logErr func(string, ...any)) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := st.DeleteExpiredSessions(ctx, c.IdleTimeout, c.AbsoluteTimeout); err != nil && ctx.Err() == nil {
+				logErr("session sweep failed", "err", err)
+			}
+		}
+	}
+}
+
+func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("migrate", stderr, &c)
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, c.storeOptions())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database schema is at version %d\n", v)
+	return nil
+}

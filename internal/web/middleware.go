@@ -1,0 +1,261 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// statusWriter remembers the status code for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type reqIDKey struct{}
+
+// withLogging writes one log line per request. It logs the route pattern,
+// never the path or query (they may carry tokens, names or search terms),
+// and the user id, never the login.
+func (s *Server) withLogging(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		sw := &statusWriter{ResponseWriter: w}
+		info := &reqInfo{id: id}
+		ctx := context.WithValue(r.Context(), reqIDKey{}, info)
+		ctx = opora.WithClientIP(ctx, s.clientIP(r))
+		r = r.WithContext(ctx)
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("panic", "request_id", id, "panic", p)
+				if sw.status == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+				return
+			}
+			attrs := []any{"request_id", id, "method", r.Method, "route", info.route, "status", sw.status,
+				"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+			if info.userID != 0 {
+				attrs = append(attrs, "user_id", info.userID)
+			}
+			s.log.Info("request", attrs...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// reqInfo is filled in as the request travels inward and read by the logger.
+type reqInfo struct {
+	id     string
+	route  string // the matched route pattern, never the raw path
+	userID int64
+}
+
+func requestInfo(ctx context.Context) *reqInfo {
+	if i, ok := ctx.Value(reqIDKey{}).(*reqInfo); ok {
+		return i
+	}
+	return &reqInfo{}
+}
+
+func requestID(ctx context.Context) string { return requestInfo(ctx).id }
+
+// clientIP is the address used for rate limits and the audit log.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// securityHeaders sets the headers every response carries. Dynamic pages
+// hold personal data, so only static files may be cached.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// staticHandler serves the embedded assets with a day of caching.
+func staticHandler(fsys fs.FS) http.Handler {
+	fileServer := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		fileServer.ServeHTTP(w, r)
+	})
+}
+
+type sessionKey struct{}
+
+// withSession loads the session and the acting user into the context. An
+// expired session, or one of a disabled user, is deleted and ignored.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		c, err := r.Cookie(s.sessionCookie())
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		hash := auth.HashToken(c.Value)
+		sess, err := s.store.Session(ctx, hash)
+		if err != nil {
+			if !errors.Is(err, opora.ErrNotFound) {
+				s.log.Error("session load failed", "request_id", requestID(ctx), "err", err)
+			}
+			s.clearSessionCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := s.store.Now()
+		if sess.Expired(now, s.cfg.IdleTimeout, s.cfg.AbsoluteTimeout) {
+			_ = s.store.DeleteSession(ctx, hash)
+			s.clearSessionCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		actor, err := s.store.Actor(ctx, sess.UserID)
+		if err != nil {
+			_ = s.store.DeleteSession(ctx, hash)
+			s.clearSessionCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Touch at most once a minute: one write per minute per user, not per request.
+		if now.Sub(sess.LastSeenAt) > time.Minute {
+			if err := s.store.TouchSession(ctx, hash, now); err != nil {
+				s.log.Error("session touch failed", "request_id", requestID(ctx), "err", err)
+			}
+		}
+		ctx = opora.WithActor(ctx, actor)
+		ctx = context.WithValue(ctx, sessionKey{}, sess)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func sessionFrom(ctx context.Context) *opora.Session {
+	s, _ := ctx.Value(sessionKey{}).(*opora.Session)
+	return s
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: token, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.AbsoluteTimeout.Seconds())})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// handlerFunc is a handler that returns its error for central handling.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// page wraps a handler that anyone may reach.
+func (s *Server) page(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfo(r.Context())
+		info.route = r.Pattern
+		if a := opora.ActorFrom(r.Context()); a != nil {
+			info.userID = a.UserID
+		}
+		if err := fn(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// authed wraps a handler that needs a logged-in user.
+func (s *Server) authed(fn handlerFunc) http.Handler {
+	return s.page(func(w http.ResponseWriter, r *http.Request) error {
+		if opora.ActorFrom(r.Context()) == nil {
+			return errUnauthorized
+		}
+		return fn(w, r)
+	})
+}
+
+// require wraps a handler that needs a permission. The check itself lives in
+// opora.Actor.Require, and the store checks again for every object.
+func (s *Server) require(p opora.Permission, fn handlerFunc) http.Handler {
+	return s.authed(func(w http.ResponseWriter, r *http.Request) error {
+		if err := opora.ActorFrom(r.Context()).Require(p); err != nil {
+			return err
+		}
+		return fn(w, r)
+	})
+}
+
+var errUnauthorized = &opora.Error{Code: opora.EUNAUTHORIZED, Message: "error.unauthorized"}
+
+// lang picks the interface language: the user's setting, then the lang
+// cookie, then the browser's preference.
+func (s *Server) lang(r *http.Request) string {
+	if a := opora.ActorFrom(r.Context()); a != nil && i18n.Supported(a.Locale) {
+		return a.Locale
+	}
+	if c, err := r.Cookie("lang"); err == nil && i18n.Supported(c.Value) {
+		return c.Value
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
+}

@@ -1,0 +1,303 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/opora"
+)
+
+type pageTemplate struct {
+	t *template.Template
+}
+
+var funcs = template.FuncMap{
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("02.01.2006 15:04")
+	},
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("02.01.2006")
+	},
+	"isoDate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02")
+	},
+	"add": func(a, b int) int { return a + b },
+	"str": func(v any) string { return fmt.Sprint(v) },
+	"join": strings.Join,
+}
+
+// parsePages parses every page in templates/pages together with the layout
+// and the partials, so each page is one template set.
+func parsePages() (map[string]*pageTemplate, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: templates: %w", err)
+	}
+	names, err := fs.Glob(assets, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*pageTemplate{}
+	for _, n := range names {
+		t, err := template.Must(base.Clone()).ParseFS(assets, n)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", n, err)
+		}
+		pages[strings.TrimSuffix(path.Base(n), ".html")] = &pageTemplate{t: t}
+	}
+	return pages, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	loc     *i18n.Localizer
+	Lang    string
+	Actor   *opora.Actor
+	Title   string // catalog key
+	Nav     string // active navigation item
+	Flash   string // catalog key
+	Form    *form
+	Data    any
+	Version string
+	Path    string
+	Status  int
+}
+
+// T translates a catalog key.
+func (v *view) T(key string, args ...any) string { return v.loc.T(key, args...) }
+
+// N translates a catalog key with plural forms.
+func (v *view) N(key string, n int, args ...any) string { return v.loc.N(key, n, args...) }
+
+// Can reports whether the acting user holds a permission.
+func (v *view) Can(p string) bool { return v.Actor != nil && v.Actor.Can(opora.Permission(p)) }
+
+// Languages lists the interface languages for the switch.
+func (v *view) Languages() []string { return i18n.Languages }
+
+// form carries submitted values and per-field error keys back to the page.
+type form struct {
+	Values url.Values
+	Errors map[string]string
+	Error  string // a message for the whole form, catalog key
+}
+
+func newForm(values url.Values, err error) *form {
+	f := &form{Values: values, Errors: opora.FieldErrors(err)}
+	if values == nil {
+		f.Values = url.Values{}
+	}
+	if err != nil && len(f.Errors) == 0 {
+		f.Error = opora.ErrorMessage(err)
+	}
+	return f
+}
+
+// option is one choice of a select, radio group or checkbox group.
+type option struct {
+	Value string
+	Label string
+}
+
+// fieldView is what the "input", "select" and "checks" partials render.
+type fieldView struct {
+	Name, Label, Type, Value, Error, Hint string
+	Required                              bool
+	Options                               []option
+	Selected                              map[string]bool
+	Attrs                                 template.HTMLAttr
+}
+
+func (v *view) field(name, label string) fieldView {
+	fv := fieldView{Name: name, Label: v.T(label), Selected: map[string]bool{}}
+	if v.Form != nil {
+		fv.Value = v.Form.Values.Get(name)
+		for _, s := range v.Form.Values[name] {
+			fv.Selected[s] = true
+		}
+		if key := v.Form.Errors[name]; key != "" {
+			fv.Error = v.T(key)
+		}
+	}
+	return fv
+}
+
+// Input describes a text-like input; typ is the HTML type, with a trailing
+// "!" for required fields.
+func (v *view) Input(name, label, typ string) fieldView {
+	fv := v.field(name, label)
+	fv.Type, fv.Required = strings.CutSuffix(typ, "!")
+	hintKey := label + ".hint"
+	if h := v.T(hintKey); h != hintKey {
+		fv.Hint = h
+	}
+	return fv
+}
+
+// Select describes a select box or a checkbox group over options.
+func (v *view) Select(name, label string, opts []option) fieldView {
+	fv := v.field(name, label)
+	fv.Options = opts
+	return fv
+}
+
+// FormError returns the whole-form error, translated.
+func (v *view) FormError() string {
+	if v.Form == nil {
+		return ""
+	}
+	if v.Form.Error != "" {
+		return v.T(v.Form.Error)
+	}
+	if len(v.Form.Errors) > 0 {
+		return v.T("error.form")
+	}
+	return ""
+}
+
+func (s *Server) loc(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s.lang(r)) }
+
+func (s *Server) newView(r *http.Request, title string) *view {
+	lang := s.lang(r)
+	return &view{loc: s.cat.Localizer(lang), Lang: lang, Actor: opora.ActorFrom(r.Context()), Title: title,
+		Version: s.cfg.Version, Path: r.URL.Path}
+}
+
+// render writes a page. The body is rendered to a buffer first, so a
+// template error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) error {
+	p, ok := s.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	if c, err := r.Cookie("flash"); err == nil && s.cat.Has(c.Value) {
+		v.Flash = c.Value
+		http.SetCookie(w, &http.Cookie{Name: "flash", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode,
+			Secure: s.cfg.SecureCookies})
+	}
+	v.Status = status
+	var buf bytes.Buffer
+	if err := p.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// redirect sends the browser on after a successful POST, with a flash message.
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: "flash", Value: flash, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+			Secure: s.cfg.SecureCookies, MaxAge: 60})
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// fail is the one place that turns errors into responses.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	code := opora.ErrorCode(err)
+	status := http.StatusInternalServerError
+	switch code {
+	case opora.EUNAUTHORIZED:
+		next := ""
+		if r.Method == http.MethodGet {
+			next = "?next=" + url.QueryEscape(r.URL.RequestURI())
+		}
+		http.Redirect(w, r, "/login"+next, http.StatusSeeOther)
+		return
+	case opora.ENOTFOUND:
+		status = http.StatusNotFound
+	case opora.EFORBIDDEN:
+		status = http.StatusForbidden
+		if a := opora.ActorFrom(ctx); a != nil {
+			if aerr := s.store.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionDenied, Entity: "route",
+				Section: r.Method + " " + r.Pattern}); aerr != nil {
+				s.log.Error("audit denied failed", "request_id", requestID(ctx), "err", aerr)
+			}
+		}
+	case opora.EINVALID:
+		status = http.StatusBadRequest
+	case opora.ECONFLICT:
+		status = http.StatusConflict
+	default:
+		s.log.Error("request failed", "request_id", requestID(ctx), "route", r.Pattern, "err", err)
+	}
+	v := s.newView(r, "error.title."+strconv.Itoa(status))
+	v.Data = map[string]any{"Code": status, "Message": opora.ErrorMessage(err), "RequestID": requestID(ctx)}
+	if rerr := s.render(w, r, status, "error", v); rerr != nil {
+		s.log.Error("error page failed", "request_id", requestID(ctx), "err", rerr)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// pageNum reads ?page=N (1-based).
+func pageNum(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// pager is the data for the "pager" partial.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string
+}
+
+func newPager(r *http.Request, page, perPage, total int) pager {
+	p := pager{Page: page, Total: total, Pages: (total + perPage - 1) / perPage}
+	q := r.URL.Query()
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page-1))
+		p.Prev = "?" + q.Encode()
+	}
+	if page < p.Pages {
+		q.Set("page", strconv.Itoa(page+1))
+		p.Next = "?" + q.Encode()
+	}
+	return p
+}
+
+// formID parses an id path value; garbage answers 404 like a missing record.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, opora.ErrNotFound
+	}
+	return id, nil
+}
+
+func formIDs(vals []string) []int64 {
+	var out []int64
+	for _, s := range vals {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,122 @@
+// Package web is Opora's HTTP layer: routing, middleware, sessions, page
+// rendering and the mapping of domain errors to responses. Handlers are thin:
+// they parse input, call the store and render a template.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Config is what the web layer needs from the command line.
+type Config struct {
+	Version string
+	// SecureCookies marks cookies Secure and names the session cookie
+	// "__Host-opora". Set it when users reach Opora over HTTPS, directly or
+	// through a TLS-terminating proxy.
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For (rightmost
+	// entry), for a server behind a reverse proxy.
+	TrustProxy      bool
+	IdleTimeout     time.Duration
+	AbsoluteTimeout time.Duration
+	// LoginFailuresPerIP is how many failed logins one address may make in
+	// 15 minutes before it is refused (default 30).
+	LoginFailuresPerIP int
+	Logger             *slog.Logger
+}
+
+// Server serves Opora's pages.
+type Server struct {
+	store   *store.Store
+	cat     *i18n.Catalog
+	cfg     Config
+	log     *slog.Logger
+	limiter *auth.Limiter
+	pages   map[string]*pageTemplate
+	static  fs.FS
+}
+
+// New prepares the server: parses every template and checks the catalogs.
+func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = opora.DefaultIdleTimeout
+	}
+	if cfg.AbsoluteTimeout <= 0 {
+		cfg.AbsoluteTimeout = opora.DefaultAbsoluteTimeout
+	}
+	if cfg.LoginFailuresPerIP <= 0 {
+		cfg.LoginFailuresPerIP = 30
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
+		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute)}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.static, err = fs.Sub(assets, "static"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// sessionCookie is the session cookie's name: the __Host- prefix needs Secure.
+func (s *Server) sessionCookie() string {
+	if s.cfg.SecureCookies {
+		return "__Host-opora"
+	}
+	return "opora"
+}
+
+// Handler returns the whole application with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "method", r.Method)
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	var h http.Handler = mux
+	h = s.withSession(h)
+	h = cop.Handler(h)
+	h = securityHeaders(h)
+	h = s.withLogging(h)
+	return h
+}
+
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	})
+
+	mux.Handle("GET /setup/{token}", s.page(s.setupForm))
+	mux.Handle("POST /setup/{token}", s.page(s.setupSubmit))
+	mux.Handle("GET /login", s.page(s.loginForm))
+	mux.Handle("POST /login", s.page(s.loginSubmit))
+	mux.Handle("POST /logout", s.page(s.logout))
+	mux.Handle("POST /lang", s.page(s.setLanguage))
+
+	mux.Handle("GET /{$}", s.authed(s.home))
+	mux.Handle("GET /account", s.authed(s.account))
+	mux.Handle("POST /account/password", s.authed(s.changePassword))
+
+	s.adminRoutes(mux)
+	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))
+}
