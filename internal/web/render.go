@@ -39,8 +39,8 @@ var funcs = template.FuncMap{
 		}
 		return t.Local().Format("2006-01-02")
 	},
-	"add": func(a, b int) int { return a + b },
-	"str": func(v any) string { return fmt.Sprint(v) },
+	"add":  func(a, b int) int { return a + b },
+	"str":  func(v any) string { return fmt.Sprint(v) },
 	"join": strings.Join,
 }
 
