@@ -657,7 +657,13 @@ func checkSQLite(ctx context.Context, p string) error {
 	defer db.Close()
 	var res string
 	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
-		return fmt.Errorf("check restored database: %w", err)
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		// The file passed its checksum, so it is what the backup holds: a
+		// file SQLite cannot read ("file is not a database", "disk image is
+		// malformed") is a damaged backup, not a local problem.
+		return fmt.Errorf("check restored database: %w: %w", err, ErrDamaged)
 	}
 	if res != "ok" {
 		return fmt.Errorf("restored database failed its integrity check: %s: %w", res, ErrDamaged)
