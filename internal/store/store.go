@@ -74,7 +74,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.w, s.r, s.dialect = db, db, Postgres
 	} else {
 		if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {
-			return nil, fmt.Errorf("store: database URL must start with postgres:// or sqlite:")
+			return nil, fmt.Errorf("store: the database URL must be postgres://… or sqlite:PATH")
 		}
 		path := o.SQLitePath()
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

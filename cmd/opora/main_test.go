@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+func init() { auth.SetParamsForTests() }
+
+// syncBuffer is a bytes.Buffer safe to read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestUnreachableDatabaseIsOneClearLine(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0",
+		"--database-url", "postgres://postgres@127.0.0.1:1/none?connect_timeout=2"}, strings.NewReader(""), &out, &errb)
+	if err == nil {
+		t.Fatal("serve started without a database")
+	}
+	msg := oneLine(err.Error())
+	if !strings.Contains(msg, "cannot reach the postgres database") || strings.Contains(msg, "\n") {
+		t.Fatalf("message %q", msg)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "opora ") {
+		t.Fatalf("version: %v %q", err, out.String())
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestServePrintsSetupLinkAndShutsDownGracefully(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, nil, &out, io.Discard)
+	}()
+	re := regexp.MustCompile(`http://localhost:\d+/setup/\S+`)
+	var link string
+	for i := 0; i < 100 && link == ""; i++ {
+		time.Sleep(50 * time.Millisecond)
+		link = re.FindString(out.String())
+	}
+	if link == "" {
+		cancel()
+		t.Fatalf("no setup link printed: %q", out.String())
+	}
+	res, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("setup link answered %d", res.StatusCode)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "opora.db")); err != nil {
+		t.Fatalf("no database in the data folder: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(25 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
+
+// setupDataDir makes a SQLite data folder with one organisation.
+func setupDataDir(t *testing.T) (string, *storetest.Fixture) {
+	dir := t.TempDir()
+	st := storetest.OpenOptions(t, store.Options{DataDir: dir})
+	fx := storetest.SetupOrg(t, st, "Ночлежка")
+	return dir, fx
+}
+
+func TestUserCommands(t *testing.T) {
+	dir, _ := setupDataDir(t)
+	ctx := context.Background()
+	var out bytes.Buffer
+	err := run(ctx, []string{"user", "create", "--data", dir, "--login", "Worker", "--name", "Анна Смирнова", "--role", "specialist"},
+		strings.NewReader("short\n"), &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "at least 12") {
+		t.Fatalf("short password: %v", err)
+	}
+	err = run(ctx, []string{"user", "create", "--data", dir, "--login", "Worker", "--name", "Анна Смирнова", "--role", "specialist"},
+		strings.NewReader("a long enough password\n"), &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"user", "disable", "--data", dir, "--login", "worker"}, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cand, err := st.UserForLogin(ctx, "worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cand.User.Disabled || cand.User.FullName != "Анна Смирнова" {
+		t.Fatalf("user after create+disable: %+v", cand.User)
+	}
+	if ok, _ := auth.Verify("a long enough password", cand.PasswordHash); !ok {
+		t.Fatal("password from standard input not set")
+	}
+	if err := run(ctx, []string{"user", "set-password", "--data", dir, "--login", "nobody"}, strings.NewReader("x\n"), &out, io.Discard); err == nil {
+		t.Fatal("set-password for an unknown login succeeded")
+	}
+}
+
+func TestBackupRestoreCommands(t *testing.T) {
+	dir, fx := setupDataDir(t)
+	ctx := context.Background()
+	archive := filepath.Join(t.TempDir(), "b.tar.gz")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"backup", "--data", dir, archive}, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "restored")
+	if err := run(ctx, []string{"restore", "--data", target, archive}, nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// Restoring over existing data is refused.
+	if err := run(ctx, []string{"restore", "--data", dir, archive}, nil, &out, io.Discard); err == nil {
+		t.Fatal("restore into a folder with data succeeded")
+	}
+	st, err := store.Open(ctx, store.Options{DataDir: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, err := st.Organisation(opora.WithActor(ctx, opora.SystemActor(fx.Org.ID)), fx.Org.ID)
+	if err != nil || org.Name != "Ночлежка" {
+		t.Fatalf("restored organisation: %v %+v", err, org)
+	}
+}
