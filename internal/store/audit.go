@@ -119,3 +119,28 @@ func (s *Store) AuditEntries(ctx context.Context, f opora.AuditFilter) ([]*opora
 	}
 	return out, total, rows.Err()
 }
+
+// AuditUsers lists every user of the actor's organisation, disabled ones
+// included, by name: the choices of the audit screen's user filter. Only
+// id, login, full name and the disabled flag are filled. Needs audit.read.
+func (s *Store) AuditUsers(ctx context.Context) ([]*opora.User, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermAuditRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, organisation_id, login, full_name, disabled FROM users
+		WHERE organisation_id = $1 ORDER BY full_name, id`, a.OrganisationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit users: %w", err)
+	}
+	defer rows.Close()
+	var out []*opora.User
+	for rows.Next() {
+		u := &opora.User{}
+		if err := rows.Scan(&u.ID, &u.OrganisationID, &u.Login, &u.FullName, &u.Disabled); err != nil {
+			return nil, fmt.Errorf("store: audit users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}

@@ -66,6 +66,29 @@ func (s *Store) Organisations(ctx context.Context) ([]*opora.Organisation, error
 	return out, rows.Err()
 }
 
+// OrganisationUserCounts returns the number of active users of every
+// organisation, by organisation id, for the network list. Needs admin.network.
+func (s *Store) OrganisationUserCounts(ctx context.Context) (map[int64]int, error) {
+	if err := opora.ActorFrom(ctx).Require(opora.PermAdminNetwork); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT organisation_id, COUNT(*) FROM users WHERE NOT disabled GROUP BY organisation_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: user counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("store: user counts: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
 // NewOrganisation is what a network administrator fills to add an organisation
 // to the network: the organisation, its first branch and its first administrator.
 type NewOrganisation struct {
@@ -84,7 +107,18 @@ func (s *Store) CreateOrganisation(ctx context.Context, n *NewOrganisation) erro
 	return s.tx(ctx, func(tx *sql.Tx) error { return s.createOrganisation(ctx, tx, n, false) })
 }
 
-func (s *Store) createOrganisation(ctx context.Context, tx *sql.Tx, n *NewOrganisation, networkAdmin bool) error {
+// ValidateNewOrganisation checks what CreateOrganisation would check (the
+// organisation, the branch name, the administrator and a free login) without
+// saving anything, so a form can show every mistake at once before the
+// password is hashed. Needs admin.network.
+func (s *Store) ValidateNewOrganisation(ctx context.Context, n *NewOrganisation) error {
+	if err := opora.ActorFrom(ctx).Require(opora.PermAdminNetwork); err != nil {
+		return err
+	}
+	return s.validateNewOrganisation(ctx, s.r, n)
+}
+
+func (s *Store) validateNewOrganisation(ctx context.Context, q queryer, n *NewOrganisation) error {
 	o := n.Organisation
 	o.Normalize()
 	var v opora.Validation
@@ -96,18 +130,33 @@ func (s *Store) createOrganisation(ctx context.Context, tx *sql.Tx, n *NewOrgani
 		v.Add("branch_name", opora.FieldErrors(err)["name"])
 	}
 	n.Admin.Normalize()
-	n.Admin.BranchIDs, n.Admin.RoleIDs = []int64{-1}, []int64{-1} // filled below
+	n.Admin.BranchIDs, n.Admin.RoleIDs = []int64{-1}, []int64{-1} // filled on insert
 	if err := n.Admin.Validate(); err != nil {
 		for f, k := range opora.FieldErrors(err) {
 			v.Add(f, k)
 		}
 	}
-	if err := s.checkLoginFree(ctx, tx, n.Admin.Login, 0); err != nil {
+	if err := s.checkLoginFree(ctx, q, n.Admin.Login, 0); err != nil {
+		if opora.ErrorCode(err) != opora.EINVALID {
+			return err
+		}
 		v.Add("login", "error.login_taken")
 	}
-	if err := v.Err(); err != nil {
+	if o.TerritoryID != 0 {
+		if _, err := s.territory(ctx, q, o.TerritoryID); err != nil {
+			v.Add("territory_id", "error.invalid_choice")
+		}
+	}
+	return v.Err()
+}
+
+func (s *Store) createOrganisation(ctx context.Context, tx *sql.Tx, n *NewOrganisation, networkAdmin bool) error {
+	if err := s.validateNewOrganisation(ctx, tx, n); err != nil {
 		return err
 	}
+	o := n.Organisation
+	b := &opora.Branch{Name: n.BranchName}
+	_ = b.Validate() // normalises the name; validated above
 	o.CreatedAt = s.Now()
 	id, err := insertID(ctx, tx, `INSERT INTO organisations
 		(name, short_name, type, territory_id, inn, address, phone, email, head, created_at)
