@@ -28,10 +28,16 @@ type config struct {
 	LogFormat       string
 }
 
-// env returns the OPORA_* variable or a default.
+// env returns the OPORA_* variable, or the trimmed contents of the file
+// named by OPORA_*_FILE (for secrets such as the database URL), or a default.
 func env(name, def string) string {
 	if v, ok := os.LookupEnv("OPORA_" + name); ok {
 		return v
+	}
+	if f, ok := os.LookupEnv("OPORA_" + name + "_FILE"); ok {
+		if b, err := os.ReadFile(f); err == nil {
+			return strings.TrimSpace(string(b))
+		}
 	}
 	return def
 }

@@ -31,7 +31,7 @@ type app struct {
 }
 
 // newApp starts a server on the store.
-func newApp(t *testing.T, st *store.Store) *app {
+func newApp(t testing.TB, st *store.Store) *app {
 	t.Helper()
 	s, err := New(st, i18n.MustLoad(), Config{Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -53,7 +53,7 @@ func eachApp(t *testing.T, fn func(t *testing.T, a *app, fx *storetest.Fixture))
 }
 
 // setPassword gives a user testPassword.
-func setPassword(t *testing.T, st *store.Store, userID, orgID int64) {
+func setPassword(t testing.TB, st *store.Store, userID, orgID int64) {
 	t.Helper()
 	h, err := auth.Hash(testPassword)
 	if err != nil {
@@ -66,19 +66,19 @@ func setPassword(t *testing.T, st *store.Store, userID, orgID int64) {
 
 // client is one browser: it keeps cookies and does not follow redirects.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	hc   *http.Client
 }
 
-func (a *app) client(t *testing.T) *client {
+func (a *app) client(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{t: t, base: a.srv.URL, hc: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
 // login logs a new browser in and fails the test if that does not work.
-func (a *app) login(t *testing.T, login, password string) *client {
+func (a *app) login(t testing.TB, login, password string) *client {
 	t.Helper()
 	c := a.client(t)
 	res := c.post("/login", url.Values{"login": {login}, "password": {password}})
