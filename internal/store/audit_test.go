@@ -128,6 +128,30 @@ func TestAuditFilters(t *testing.T) {
 		if _, total = list(opora.AuditFilter{UserID: x.ID, From: at(5).In(msk), To: at(40).In(msk)}); total != 2 {
 			t.Errorf("X from 13:05 to 13:40 MSK: total %d, want 2", total)
 		}
+		// Sub-second times compare as instants (SQLite keeps them as text).
+		sub := []time.Time{at(50), at(50).Add(500 * time.Millisecond), at(50).Add(time.Second + 250*time.Microsecond)}
+		for _, ts := range sub {
+			log(yctx, opora.AuditEntry{At: ts, Action: opora.ActionDownload, Entity: "file", EntityID: 5})
+		}
+		for _, c := range []struct {
+			from, to time.Time
+			want     int
+		}{
+			{sub[0], sub[1], 1},
+			{sub[1], sub[2], 1},
+			{sub[1], sub[2].Add(time.Microsecond), 2},
+			{sub[0].Add(time.Microsecond), sub[2], 1},
+			{sub[0], time.Time{}, 3},
+			{time.Time{}, sub[0], 0},
+		} {
+			if _, total := list(opora.AuditFilter{Entity: "file", From: c.from, To: c.to}); total != c.want {
+				t.Errorf("downloads from %s to %s: %d, want %d", c.from.Format(time.StampMicro), c.to.Format(time.StampMicro), total, c.want)
+			}
+		}
+		if es, _ := list(opora.AuditFilter{Entity: "file"}); len(es) != 3 || !es[0].At.Equal(sub[2]) || !es[1].At.Equal(sub[1]) {
+			t.Errorf("downloads not newest first with sub-second times: %v", es)
+		}
+
 		es, _ = list(opora.AuditFilter{Action: opora.ActionExport})
 		if len(es) != 1 || len(es[0].Changes) != 1 || es[0].Changes[0] != (opora.Change{Field: "rows", New: "120"}) {
 			t.Errorf("export entry = %+v, want its changes back", es)

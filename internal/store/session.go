@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,14 +58,25 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 	return nil
 }
 
-// Logout ends the actor's session and audit-logs it.
+// Logout ends a session and audit-logs it for the session's user. It needs
+// no actor: a browser with a stale cookie may still post the logout form.
+// An unknown session is already ended: nothing to do, nothing to log.
 func (s *Store) Logout(ctx context.Context, tokenHash string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		var userID, orgID int64
+		err := tx.QueryRowContext(ctx, `SELECT s.user_id, u.organisation_id FROM sessions s
+			JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, tokenHash).Scan(&userID, &orgID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: logout: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
 			return fmt.Errorf("store: logout: %w", err)
 		}
-		return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionLogout, Entity: "user",
-			EntityID: opora.ActorFrom(ctx).UserID})
+		return s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: orgID, UserID: userID,
+			Action: opora.ActionLogout, Entity: "user", EntityID: userID})
 	})
 }
 

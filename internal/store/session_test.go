@@ -90,6 +90,22 @@ func TestSessions(t *testing.T) {
 		if _, n, _ := s.AuditEntries(f.Ctx(), opora.AuditFilter{Action: opora.ActionLogout, UserID: u.ID}); n != 1 {
 			t.Errorf("%d logout audit entries, want 1", n)
 		}
+		// Logout from a browser whose session is gone or unknown (a stale
+		// cookie: no actor) is harmless, and one without an actor still
+		// ends the session and logs it for the session's user.
+		if err := s.Logout(ctx, "never-existed"); err != nil {
+			t.Errorf("Logout of an unknown session without an actor: %v", err)
+		}
+		login(t, s, u, "second-tab")
+		if err := s.Logout(ctx, "second-tab"); err != nil {
+			t.Errorf("Logout without an actor: %v", err)
+		}
+		if _, err := s.Session(ctx, "second-tab"); !errors.Is(err, opora.ErrNotFound) {
+			t.Errorf("session after logout without an actor: err = %v, want not found", err)
+		}
+		if _, n, _ := s.AuditEntries(f.Ctx(), opora.AuditFilter{Action: opora.ActionLogout, UserID: u.ID}); n != 2 {
+			t.Errorf("%d logout audit entries, want 2", n)
+		}
 		if err := s.DeleteSession(ctx, "fresh"); err != nil {
 			t.Fatal(err)
 		}
