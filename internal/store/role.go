@@ -19,6 +19,17 @@ func (s *Store) Roles(ctx context.Context) ([]*opora.Role, error) {
 	return s.roles(ctx, s.r, `r.organisation_id = $1`, a.OrganisationID)
 }
 
+// OwnRoles lists the roles the actor holds, for their own home page. Any
+// logged-in user may read their own roles.
+func (s *Store) OwnRoles(ctx context.Context) ([]*opora.Role, error) {
+	a := opora.ActorFrom(ctx)
+	if a == nil || a.UserID == 0 {
+		return nil, opora.ErrForbidden
+	}
+	return s.roles(ctx, s.r, `r.organisation_id = $1 AND r.id IN (SELECT role_id FROM user_roles WHERE user_id = $2)`,
+		a.OrganisationID, a.UserID)
+}
+
 // Role returns one role of the actor's organisation.
 func (s *Store) Role(ctx context.Context, id int64) (*opora.Role, error) {
 	a := opora.ActorFrom(ctx)

@@ -236,22 +236,15 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	u, err := s.store.User(ctx, a.UserID)
-	if err != nil {
-		return err
-	}
-	roles, err := s.store.Roles(ctx)
+	// Everybody may see their own roles; the full list needs admin rights.
+	roles, err := s.store.OwnRoles(ctx)
 	if err != nil {
 		return err
 	}
 	l := s.loc(r)
 	var roleNames []string
 	for _, ro := range roles {
-		for _, id := range u.RoleIDs {
-			if ro.ID == id {
-				roleNames = append(roleNames, roleName(l.T, ro))
-			}
-		}
+		roleNames = append(roleNames, roleName(l.T, ro))
 	}
 	v := s.newView(r, "nav.home")
 	v.Nav = "home"
