@@ -24,6 +24,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	// Args fill the message's placeholders ({{.Name}}), e.g. who changed a
+	// record in a conflict. Plain text; the page escapes it.
+	Args map[string]string
 }
 
 func (e *Error) Error() string {
