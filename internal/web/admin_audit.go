@@ -26,7 +26,7 @@ var entityPattern = regexp.MustCompile(`^[a-z_]{1,40}$`)
 // auditRow is one audit entry prepared for the table.
 type auditRow struct {
 	At         time.Time
-	UserID     int64
+	UserID     int64 // 0 unless the user is in the filter's list (a network administrator may not be)
 	User       string
 	Action     string
 	Entity     string
@@ -121,12 +121,19 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fallback
 	}
+	ours := make(map[int64]bool, len(users))
+	for _, u := range users {
+		ours[u.ID] = true
+	}
 	rows := make([]auditRow, 0, len(entries))
 	for _, e := range entries {
 		row := auditRow{At: e.At, UserID: e.UserID, User: e.UserName, Action: tr("audit.action."+e.Action, e.Action),
 			Entity: tr("audit.entity."+e.Entity, e.Entity), EntityID: e.EntityID, Section: e.Section, IP: e.IP}
 		if e.UserID == 0 || row.User == "" {
 			row.User = "—"
+		}
+		if !ours[e.UserID] {
+			row.UserID = 0 // shown, but not offered as a filter
 		}
 		if e.EntityID != 0 {
 			row.EntityLink = "?" + url.Values{"entity": {e.Entity}, "entity_id": {idString(e.EntityID)}}.Encode()
