@@ -93,7 +93,12 @@ func (s *Store) SaveRole(ctx context.Context, r *opora.Role) error {
 				return opora.ErrForbidden
 			}
 			r.Builtin = false
-			return s.insertRole(ctx, tx, r)
+			if err := s.insertRole(ctx, tx, r); err != nil {
+				return err
+			}
+			return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "role", EntityID: r.ID,
+				Changes: []opora.Change{{Field: "name", New: r.Name}, {Field: "scope", New: string(r.Scope)},
+					{Field: "permissions", New: joinPerms(r.Permissions)}}})
 		}
 		olds, err := s.roles(ctx, tx, `r.organisation_id = $1 AND r.id = $2`, a.OrganisationID, r.ID)
 		if err != nil {

@@ -46,7 +46,7 @@ func TestRoles(t *testing.T) {
 		if sc, _ := a.ScopeOf(opora.PermClientRead); sc != opora.ScopeBranch || a.Can(opora.PermCheckin) {
 			t.Errorf("after the role changed: perms %v", a.Perms)
 		}
-		entries, _, _ := s.AuditEntries(ctx, opora.AuditFilter{Entity: "role", EntityID: r.ID})
+		entries, _, _ := s.AuditEntries(ctx, opora.AuditFilter{Entity: "role", EntityID: r.ID, Action: opora.ActionUpdate})
 		if len(entries) != 1 || len(entries[0].Changes) != 2 {
 			t.Errorf("role audit = %+v, want one update with scope and permissions", entries)
 		}
@@ -109,6 +109,33 @@ func TestRoles(t *testing.T) {
 		}
 		if err := s.SaveRole(ctx, &without); err != nil {
 			t.Errorf("removing admin.roles while another user keeps it: %v", err)
+		}
+	})
+}
+
+func TestRoleCreationAuditedAndOwnRoles(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := storetest.SetupOrg(t, s, "Фонд")
+		r := &opora.Role{Name: "Юрист", Scope: opora.ScopeBranch, Permissions: []opora.Permission{opora.PermClientRead}}
+		if err := s.SaveRole(f.Ctx(), r); err != nil {
+			t.Fatal(err)
+		}
+		entries, _, err := s.AuditEntries(f.Ctx(), opora.AuditFilter{Entity: "role", EntityID: r.ID, Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 1 || entries[0].Action != opora.ActionCreate {
+			t.Fatalf("audit of a new role: %+v", entries)
+		}
+		// A worker without admin rights reads only their own roles.
+		_, ctx := f.AddUser(t, "worker", "specialist")
+		if _, err := s.Roles(ctx); !errors.Is(err, opora.ErrForbidden) {
+			t.Fatalf("Roles without admin rights: %v", err)
+		}
+		own, err := s.OwnRoles(ctx)
+		if err != nil || len(own) != 1 || own[0].Key != "specialist" {
+			t.Fatalf("OwnRoles = %v, %v", own, err)
 		}
 	})
 }

@@ -335,6 +335,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *opora.User) error {
 		if err := insertUserLinks(ctx, tx, u); err != nil {
 			return err
 		}
+		if err := checkRoleAdminLeft(ctx, tx, a.OrganisationID); err != nil {
+			return err
+		}
 		var ch []opora.Change
 		ch = opora.Diff(ch, "login", old.Login, u.Login)
 		ch = opora.Diff(ch, "full_name", old.FullName, u.FullName)
@@ -376,6 +379,9 @@ func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) er
 		action := opora.ActionEnable
 		if disabled {
 			action = opora.ActionDisable
+			if err := checkRoleAdminLeft(ctx, tx, a.OrganisationID); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 				return fmt.Errorf("store: end sessions: %w", err)
 			}
@@ -383,6 +389,22 @@ func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) er
 		return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: action, Entity: "user", EntityID: id,
 			Changes: opora.Diff(nil, "disabled", strconv.FormatBool(old.Disabled), strconv.FormatBool(disabled))})
 	})
+}
+
+// checkRoleAdminLeft refuses a change that would leave the organisation with
+// no active user holding admin.roles: nobody could hand out rights again.
+func checkRoleAdminLeft(ctx context.Context, q queryer, orgID int64) error {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_roles ur
+		JOIN role_permissions p ON p.role_id = ur.role_id AND p.permission = $1
+		JOIN users u ON u.id = ur.user_id AND NOT u.disabled
+		WHERE u.organisation_id = $2`, opora.PermAdminRoles, orgID).Scan(&n); err != nil {
+		return fmt.Errorf("store: role administrators: %w", err)
+	}
+	if n == 0 {
+		return &opora.Error{Code: opora.ECONFLICT, Message: "error.last_role_admin"}
+	}
+	return nil
 }
 
 // ResetPassword sets another user's password (an administrator's reset),

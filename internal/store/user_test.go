@@ -565,3 +565,38 @@ func TestNetworkAdminRoleStaysWithNetworkAdmins(t *testing.T) {
 		}
 	})
 }
+
+func TestLastRoleAdministratorKept(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := storetest.SetupOrg(t, s, "Фонд")
+		ctx := f.Ctx()
+		admin, err := s.User(ctx, f.Admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The only administrator cannot take the administrator role from themselves…
+		admin.RoleIDs = []int64{f.Role(t, "specialist").ID}
+		if err := s.UpdateUser(ctx, admin); opora.ErrorCode(err) != opora.ECONFLICT {
+			t.Fatalf("removing the last role administrator: %v", err)
+		}
+		// …nor can another user manager disable them.
+		mgr, _ := f.AddUser(t, "manager", "specialist")
+		mgrRole := &opora.Role{Name: "Кадры", Scope: opora.ScopeOwn, Permissions: []opora.Permission{opora.PermAdminUsers}}
+		if err := s.SaveRole(ctx, mgrRole); err != nil {
+			t.Fatal(err)
+		}
+		mgr.RoleIDs = []int64{mgrRole.ID}
+		if err := s.UpdateUser(ctx, mgr); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetUserDisabled(storetest.CtxOf(t, s, mgr.ID), f.Admin.ID, true); opora.ErrorCode(err) != opora.ECONFLICT {
+			t.Fatalf("disabling the last role administrator: %v", err)
+		}
+		// With a second administrator both changes are fine.
+		f.AddUser(t, "admin2", "administrator")
+		if err := s.SetUserDisabled(storetest.CtxOf(t, s, mgr.ID), f.Admin.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

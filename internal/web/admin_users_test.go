@@ -98,6 +98,17 @@ func TestAdminUserFormErrors(t *testing.T) {
 			t.Fatalf("update: status %d body %s", res.Status, res.Body)
 		}
 		mustContain(t, c.get("/admin/users").Body, "Ольга Иванова")
+
+		// The only administrator cannot take away their own administrator role.
+		self := c.get("/admin/users/" + idString(fx.Admin.ID))
+		mustContain(t, self.Body, `value="`+idString(fx.Role(t, "administrator").ID)+`" checked`)
+		edit = url.Values{"full_name": {fx.Admin.FullName}, "login": {"admin"}, "branches": {idString(fx.Branch.ID)},
+			"roles": {idString(fx.Role(t, "specialist").ID)}}
+		res = c.post("/admin/users/"+idString(fx.Admin.ID), edit)
+		if res.Status != http.StatusConflict {
+			t.Fatalf("removing own administrator role: %d", res.Status)
+		}
+		mustContain(t, res.Body, "Нельзя лишить организацию последнего администратора.")
 	})
 }
 
