@@ -584,3 +584,34 @@ func (s *Store) Timeline(ctx context.Context, clientID int64, kinds []string, of
 	}
 	return out, rows.Err()
 }
+
+// Colleague is a worker of the actor's organisation, for pickers.
+type Colleague struct {
+	ID       int64
+	FullName string
+	Position string
+}
+
+// Colleagues lists the active users of the actor's organisation, for
+// choosing a responsible worker or reminder recipients. Needs client.read.
+func (s *Store) Colleagues(ctx context.Context) ([]Colleague, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermClientRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name, position FROM users
+		WHERE organisation_id = $1 AND NOT disabled ORDER BY full_name, id`, a.OrganisationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: colleagues: %w", err)
+	}
+	defer rows.Close()
+	var out []Colleague
+	for rows.Next() {
+		var c Colleague
+		if err := rows.Scan(&c.ID, &c.FullName, &c.Position); err != nil {
+			return nil, fmt.Errorf("store: colleagues: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -42,6 +42,14 @@ var funcs = template.FuncMap{
 	"add":  func(a, b int) int { return a + b },
 	"str":  func(v any) string { return fmt.Sprint(v) },
 	"join": strings.Join,
+	// dict builds a map for passing several values to a sub-template.
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 }
 
 // parsePages parses every page in templates/pages together with the layout
@@ -98,6 +106,7 @@ type form struct {
 	Values url.Values
 	Errors map[string]string
 	Error  string // a message for the whole form, catalog key
+	Args   map[string]string
 }
 
 func newForm(values url.Values, err error) *form {
@@ -165,7 +174,11 @@ func (v *view) FormError() string {
 		return ""
 	}
 	if v.Form.Error != "" {
-		return v.T(v.Form.Error)
+		var args []any
+		for k, a := range v.Form.Args {
+			args = append(args, k, a)
+		}
+		return v.T(v.Form.Error, args...)
 	}
 	if len(v.Form.Errors) > 0 {
 		return v.T("error.form")

@@ -1,0 +1,506 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+// clientRoutes registers the client record's core screens. Features of the
+// record (questionnaire, files, notes, search) register theirs in their own
+// files through clientFeatureRoutes.
+func (s *Server) clientRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /clients", s.require(opora.PermClientRead, s.clientsHome))
+	mux.Handle("GET /clients/new", s.require(opora.PermClientWrite, s.clientNew))
+	mux.Handle("POST /clients", s.require(opora.PermClientWrite, s.clientCreate))
+	mux.Handle("GET /clients/{id}", s.require(opora.PermClientRead, s.clientProfile))
+	mux.Handle("GET /clients/{id}/edit", s.require(opora.PermClientWrite, s.clientEdit))
+	mux.Handle("POST /clients/{id}", s.require(opora.PermClientWrite, s.clientUpdate))
+	mux.Handle("POST /clients/{id}/delete", s.require(opora.PermClientDelete, s.clientDelete))
+	mux.Handle("POST /clients/{id}/restore", s.require(opora.PermClientDelete, s.clientRestore))
+	mux.Handle("GET /clients/{id}/timeline", s.require(opora.PermClientRead, s.clientTimeline))
+	for _, register := range clientFeatureRoutes {
+		register(s, mux)
+	}
+}
+
+// clientFeatureRoutes lets feature files add routes from init().
+var clientFeatureRoutes []func(s *Server, mux *http.ServeMux)
+
+// profilePanel loads the data of one panel of the client profile. Feature
+// files register panels in init(); the profile page renders the template
+// "panel_<name>" with .Data.Panels.<name> holding what Load returned.
+type profilePanel struct {
+	Name string
+	Load func(s *Server, r *http.Request, c *opora.Client) (any, error)
+}
+
+var profilePanels []profilePanel
+
+func registerPanel(name string, load func(s *Server, r *http.Request, c *opora.Client) (any, error)) {
+	profilePanels = append(profilePanels, profilePanel{Name: name, Load: load})
+}
+
+// clientView is what client pages get as .Data.
+type clientView struct {
+	Client      *opora.Client
+	Branch      string
+	Responsible string
+	CreatedBy   string
+	Age         int
+	HasAge      bool
+	Panels      map[string]any
+	Events      []*opora.ClientEvent
+	Tab         string
+	Kinds       []string
+	Kind        map[string]bool
+	Pager       pager
+}
+
+// loadClient reads the client in the path for a page: a merged-away number
+// redirects to the survivor (ok false means the redirect was sent).
+func (s *Server) loadClient(w http.ResponseWriter, r *http.Request, section string) (*opora.Client, bool, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, false, err
+	}
+	var c *opora.Client
+	if section == "" {
+		c, err = s.store.Client(r.Context(), id)
+	} else {
+		c, err = s.store.ViewClient(r.Context(), id, section)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if c.MergedInto != 0 {
+		to := strings.Replace(r.URL.Path, "/clients/"+idString(c.ID), "/clients/"+idString(c.MergedInto), 1)
+		_ = s.redirect(w, r, to, "clients.merged_redirect")
+		return nil, false, nil
+	}
+	return c, true, nil
+}
+
+func (s *Server) clientData(r *http.Request, c *opora.Client) (*clientView, error) {
+	ctx := r.Context()
+	d := &clientView{Client: c, Panels: map[string]any{}}
+	d.Age, d.HasAge = c.Age(s.store.Now())
+	names, err := s.store.UserNames(ctx, []int64{c.ResponsibleID, c.CreatedBy})
+	if err != nil {
+		return nil, err
+	}
+	d.Responsible, d.CreatedBy = names[c.ResponsibleID], names[c.CreatedBy]
+	branches, err := s.store.Branches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range branches {
+		if b.ID == c.BranchID {
+			d.Branch = b.Name
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
+	c, ok, err := s.loadClient(w, r, "profile")
+	if err != nil || !ok {
+		return err
+	}
+	d, err := s.clientData(r, c)
+	if err != nil {
+		return err
+	}
+	for _, p := range profilePanels {
+		v, err := p.Load(s, r, c)
+		if err != nil {
+			return err
+		}
+		d.Panels[p.Name] = v
+	}
+	if d.Events, err = s.store.Timeline(r.Context(), c.ID, nil, 0, 10); err != nil {
+		return err
+	}
+	d.Tab = "profile"
+	v := s.newView(r, "clients.profile")
+	v.Nav = "clients"
+	v.Data = d
+	return s.render(w, r, http.StatusOK, "client_profile", v)
+}
+
+// timelineKinds are the kinds a timeline can be filtered by.
+var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
+	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
+	opora.EventConsent, opora.EventMerge, opora.EventDelete, opora.EventRestore}
+
+func (s *Server) clientTimeline(w http.ResponseWriter, r *http.Request) error {
+	c, ok, err := s.loadClient(w, r, "timeline")
+	if err != nil || !ok {
+		return err
+	}
+	d, err := s.clientData(r, c)
+	if err != nil {
+		return err
+	}
+	d.Kinds, d.Kind = timelineKinds, map[string]bool{}
+	var kinds []string
+	for _, k := range r.URL.Query()["kind"] {
+		for _, known := range timelineKinds {
+			if k == known {
+				kinds = append(kinds, k)
+				d.Kind[k] = true
+			}
+		}
+	}
+	const perPage = 50
+	page := pageNum(r)
+	events, err := s.store.Timeline(r.Context(), c.ID, kinds, (page-1)*perPage, perPage+1)
+	if err != nil {
+		return err
+	}
+	d.Pager = pager{Page: page}
+	q := r.URL.Query()
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page-1))
+		d.Pager.Prev = "?" + q.Encode()
+	}
+	if len(events) > perPage {
+		events = events[:perPage]
+		q.Set("page", strconv.Itoa(page+1))
+		d.Pager.Next = "?" + q.Encode()
+	}
+	d.Events, d.Tab = events, "timeline"
+	v := s.newView(r, "clients.timeline")
+	v.Nav = "clients"
+	v.Data = d
+	return s.render(w, r, http.StatusOK, "client_timeline", v)
+}
+
+// clientsHome shows my clients and the ones I opened recently.
+func (s *Server) clientsHome(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := opora.ActorFrom(ctx)
+	const perPage = 25
+	page := pageNum(r)
+	mine, total, err := s.store.Clients(ctx, store.ClientFilter{ResponsibleID: a.UserID, Offset: (page - 1) * perPage, Limit: perPage})
+	if err != nil {
+		return err
+	}
+	recent, err := s.store.RecentlyViewed(ctx, 10)
+	if err != nil {
+		return err
+	}
+	var deleted []*opora.Client
+	if a.Can(opora.PermClientDelete) {
+		if deleted, _, err = s.store.Clients(ctx, store.ClientFilter{Deleted: true, Limit: 20}); err != nil {
+			return err
+		}
+	}
+	v := s.newView(r, "clients.title")
+	v.Nav = "clients"
+	v.Data = map[string]any{"Mine": mine, "Recent": recent, "Deleted": deleted, "Pager": newPager(r, page, perPage, total),
+		"Total": total}
+	return s.render(w, r, http.StatusOK, "client_list", v)
+}
+
+// clientForm turns a client into form values.
+func clientValues(c *opora.Client) url.Values {
+	v := url.Values{}
+	v.Set("surname", c.Surname)
+	v.Set("first_name", c.FirstName)
+	v.Set("patronymic", c.Patronymic)
+	v.Set("birth_precision", string(c.BirthPrecision))
+	if !c.BirthDate.IsZero() {
+		v.Set("birth_date", c.BirthDate.Format("02.01.2006"))
+	}
+	if c.BirthYear != 0 && c.BirthPrecision == opora.BirthYear {
+		v.Set("birth_year", strconv.Itoa(c.BirthYear))
+	}
+	if c.BirthPrecision == opora.BirthAge && c.BirthYear != 0 {
+		v.Set("age", strconv.Itoa(time.Now().Year()-c.BirthYear))
+	}
+	v.Set("birth_place", c.BirthPlace)
+	v.Set("gender", string(c.Gender))
+	v.Set("homeless_status", string(c.HomelessStatus))
+	if !c.HomelessSince.IsZero() {
+		v.Set("homeless_since", c.HomelessSince.Format("02.01.2006"))
+	}
+	v.Set("branch_id", idString(c.BranchID))
+	if c.ResponsibleID != 0 {
+		v.Set("responsible_id", idString(c.ResponsibleID))
+	}
+	v.Set("version", strconv.Itoa(c.Version))
+	return v
+}
+
+// parseClient reads the profile form. Dates that cannot be read are
+// reported per field; the typed text stays in the form.
+func (s *Server) parseClient(r *http.Request, c *opora.Client) *opora.Validation {
+	f := r.PostForm
+	var v opora.Validation
+	c.Surname, c.FirstName, c.Patronymic = f.Get("surname"), f.Get("first_name"), f.Get("patronymic")
+	c.BirthPlace = f.Get("birth_place")
+	c.Gender = opora.Gender(f.Get("gender"))
+	c.HomelessStatus = opora.HomelessStatus(f.Get("homeless_status"))
+	c.BranchID, _ = strconv.ParseInt(f.Get("branch_id"), 10, 64)
+	c.ResponsibleID, _ = strconv.ParseInt(f.Get("responsible_id"), 10, 64)
+	c.Version, _ = strconv.Atoi(f.Get("version"))
+	c.BirthPrecision = opora.BirthPrecision(f.Get("birth_precision"))
+	c.BirthDate, c.BirthYear = time.Time{}, 0
+	switch c.BirthPrecision {
+	case opora.BirthExact:
+		if d, ok := opora.ParseDate(f.Get("birth_date")); ok {
+			c.BirthDate = d
+		} else {
+			v.Add("birth_date", "error.date")
+		}
+	case opora.BirthYear:
+		y, err := strconv.Atoi(strings.TrimSpace(f.Get("birth_year")))
+		if err != nil {
+			v.Add("birth_year", "error.year")
+		}
+		c.BirthYear = y
+	case opora.BirthAge:
+		age, err := strconv.Atoi(strings.TrimSpace(f.Get("age")))
+		if err != nil || age < 0 || age > 120 {
+			v.Add("age", "error.age")
+		} else {
+			c.BirthYear = s.store.Now().Year() - age
+		}
+	}
+	c.HomelessSince = time.Time{}
+	if hs := strings.TrimSpace(f.Get("homeless_since")); hs != "" {
+		if d, ok := opora.ParseDate(hs); ok {
+			c.HomelessSince = d
+		} else {
+			v.Add("homeless_since", "error.date")
+		}
+	}
+	return &v
+}
+
+func (s *Server) clientFormOptions(r *http.Request) (map[string][]option, error) {
+	ctx := r.Context()
+	l := s.loc(r)
+	a := opora.ActorFrom(ctx)
+	branches, err := s.store.Branches(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var bs []option
+	for _, b := range branches {
+		if !b.Archived {
+			bs = append(bs, option{Value: idString(b.ID), Label: b.Name})
+		}
+	}
+	// The actor's own branches first: the usual choice.
+	sort.SliceStable(bs, func(i, j int) bool { return own(a, bs[i].Value) && !own(a, bs[j].Value) })
+	colleagues, err := s.store.Colleagues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp := []option{{Value: "", Label: l.T("clients.nobody")}}
+	for _, c := range colleagues {
+		resp = append(resp, option{Value: idString(c.ID), Label: c.FullName})
+	}
+	opts := map[string][]option{
+		"branches":    bs,
+		"responsible": resp,
+		"gender":      {{"", l.T("clients.not_specified")}, {"male", l.T("gender.male")}, {"female", l.T("gender.female")}},
+		"homeless": {{"", l.T("clients.not_specified")}, {"homeless", l.T("homeless.homeless")},
+			{"at_risk", l.T("homeless.at_risk")}, {"housed", l.T("homeless.housed")}},
+		"precision": {{"date", l.T("clients.birth.date")}, {"year", l.T("clients.birth.year")},
+			{"age", l.T("clients.birth.age")}, {"", l.T("clients.birth.unknown")}},
+	}
+	return opts, nil
+}
+
+func own(a *opora.Actor, branchID string) bool {
+	for _, id := range a.BranchIDs {
+		if idString(id) == branchID {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) renderClientForm(w http.ResponseWriter, r *http.Request, status int, c *opora.Client, f *form,
+	dups []*opora.Client) error {
+	opts, err := s.clientFormOptions(r)
+	if err != nil {
+		return err
+	}
+	title := "clients.new"
+	if c != nil && c.ID != 0 {
+		title = "clients.edit"
+	}
+	v := s.newView(r, title)
+	v.Nav = "clients"
+	v.Form = f
+	v.Data = map[string]any{"Client": c, "Options": opts, "Duplicates": dups}
+	return s.render(w, r, status, "client_form", v)
+}
+
+func (s *Server) clientNew(w http.ResponseWriter, r *http.Request) error {
+	a := opora.ActorFrom(r.Context())
+	c := &opora.Client{BirthPrecision: opora.BirthExact, ResponsibleID: a.UserID}
+	if len(a.BranchIDs) > 0 {
+		c.BranchID = a.BranchIDs[0]
+	}
+	vals := clientValues(c)
+	// The search box hands over what was typed, so nothing is typed twice.
+	if q := strings.Fields(r.URL.Query().Get("surname")); len(q) > 0 {
+		names := []string{"surname", "first_name", "patronymic"}
+		for i, part := range q {
+			if i < len(names) {
+				vals.Set(names[i], part)
+			}
+		}
+	}
+	return s.renderClientForm(w, r, http.StatusOK, &opora.Client{}, newForm(vals, nil), nil)
+}
+
+func (s *Server) clientCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	c := &opora.Client{}
+	v := s.parseClient(r, c)
+	if err := v.Err(); err != nil {
+		c.Normalize()
+		for k, e := range opora.FieldErrors(c.Validate(s.store.Now())) {
+			v.Add(k, e)
+		}
+		return s.renderClientForm(w, r, http.StatusUnprocessableEntity, &opora.Client{}, newForm(r.PostForm, v.Err()), nil)
+	}
+	// Likely duplicates are shown before saving; "create anyway" confirms.
+	if r.PostForm.Get("confirm_new") != "1" {
+		dups, err := s.store.LikelyDuplicates(ctx, c)
+		if err != nil {
+			return err
+		}
+		if len(dups) > 0 {
+			f := newForm(r.PostForm, nil)
+			return s.renderClientForm(w, r, http.StatusOK, &opora.Client{}, f, dups)
+		}
+	}
+	if err := s.store.CreateClient(ctx, c); err != nil {
+		if opora.ErrorCode(err) == opora.EINVALID {
+			return s.renderClientForm(w, r, http.StatusUnprocessableEntity, &opora.Client{}, newForm(r.PostForm, err), nil)
+		}
+		return err
+	}
+	return s.redirect(w, r, "/clients/"+idString(c.ID), "clients.created")
+}
+
+func (s *Server) clientEdit(w http.ResponseWriter, r *http.Request) error {
+	c, ok, err := s.loadClient(w, r, "")
+	if err != nil || !ok {
+		return err
+	}
+	if c.Deleted() {
+		return opora.ErrNotFound
+	}
+	return s.renderClientForm(w, r, http.StatusOK, c, newForm(clientValues(c), nil), nil)
+}
+
+func (s *Server) clientUpdate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	cur, err := s.store.Client(ctx, id)
+	if err != nil {
+		return err
+	}
+	c := &opora.Client{ID: id}
+	v := s.parseClient(r, c)
+	if err := v.Err(); err != nil {
+		return s.renderClientForm(w, r, http.StatusUnprocessableEntity, cur, newForm(r.PostForm, err), nil)
+	}
+	if err := s.store.UpdateClient(ctx, c); err != nil {
+		switch opora.ErrorCode(err) {
+		case opora.EINVALID:
+			return s.renderClientForm(w, r, http.StatusUnprocessableEntity, cur, newForm(r.PostForm, err), nil)
+		case opora.ECONFLICT:
+			// Keep what the user typed, explain who changed what, and let
+			// them save again on top of the current version.
+			latest, lerr := s.store.Client(ctx, id)
+			if lerr != nil {
+				return lerr
+			}
+			vals := r.PostForm
+			vals.Set("version", strconv.Itoa(latest.Version))
+			f := newForm(vals, nil)
+			f.Error, f.Args = opora.ErrorMessage(err), s.conflictArgs(r, err)
+			return s.renderClientForm(w, r, http.StatusConflict, latest, f, nil)
+		}
+		return err
+	}
+	return s.redirect(w, r, "/clients/"+idString(id), "common.saved")
+}
+
+// conflictArgs makes a conflict's arguments readable: field keys become
+// labels and the time is local.
+func (s *Server) conflictArgs(r *http.Request, err error) map[string]string {
+	var oe *opora.Error
+	out := map[string]string{}
+	if e, ok := err.(*opora.Error); ok {
+		oe = e
+	}
+	if oe == nil {
+		return out
+	}
+	l := s.loc(r)
+	out["User"] = oe.Args["User"]
+	if at, perr := time.Parse(time.RFC3339, oe.Args["At"]); perr == nil {
+		out["At"] = at.Local().Format("02.01.2006 15:04")
+	}
+	var labels []string
+	for _, f := range strings.Split(oe.Args["Fields"], ", ") {
+		if f != "" {
+			labels = append(labels, l.T("clients.field."+f))
+		}
+	}
+	out["Fields"] = strings.Join(labels, ", ")
+	return out
+}
+
+func (s *Server) clientDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteClient(r.Context(), id, r.PostForm.Get("reason")); err != nil {
+		if opora.ErrorCode(err) == opora.EINVALID {
+			return s.redirect(w, r, "/clients/"+idString(id)+"#delete", "clients.delete_reason_required")
+		}
+		return err
+	}
+	return s.redirect(w, r, "/clients/"+idString(id), "clients.deleted")
+}
+
+func (s *Server) clientRestore(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.store.RestoreClient(r.Context(), id); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/clients/"+idString(id), "clients.restored")
+}
