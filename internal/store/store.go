@@ -213,14 +213,6 @@ func nullID(id int64) any {
 	return id
 }
 
-// nullTime maps the zero time to NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
 func timeOf(t sql.NullTime) time.Time {
 	if !t.Valid {
 		return time.Time{}
