@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -22,4 +23,35 @@ func isUniqueViolation(err error) bool {
 		return pg.Code == "23505"
 	}
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// bucket returns an SQL expression grouping a date or timestamp expression
+// by month ("2026-01"), quarter ("2026-Q1") or year ("2026"). shift moves a
+// UTC timestamp into local time first (minutes); dates use 0.
+func (d Dialect) bucket(dim string, expr string, shiftMinutes int) string {
+	if d == Postgres {
+		if shiftMinutes != 0 {
+			expr = fmt.Sprintf("(%s + INTERVAL '%d minutes')", expr, shiftMinutes)
+		}
+		switch dim {
+		case "month":
+			return "to_char(" + expr + ", 'YYYY-MM')"
+		case "quarter":
+			return "to_char(" + expr + ", 'YYYY-\"Q\"Q')"
+		default:
+			return "to_char(" + expr + ", 'YYYY')"
+		}
+	}
+	mod := ""
+	if shiftMinutes != 0 {
+		mod = fmt.Sprintf(", '%+d minutes'", shiftMinutes)
+	}
+	switch dim {
+	case "month":
+		return "strftime('%Y-%m', " + expr + mod + ")"
+	case "quarter":
+		return "(strftime('%Y', " + expr + mod + ") || '-Q' || ((CAST(strftime('%m', " + expr + mod + ") AS INTEGER) + 2) / 3))"
+	default:
+		return "strftime('%Y', " + expr + mod + ")"
+	}
 }

@@ -1,0 +1,154 @@
+package opora
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ReportSubject is what a report counts.
+type ReportSubject string
+
+const (
+	SubjectClients  ReportSubject = "clients"  // new clients: records created in the period
+	SubjectServices ReportSubject = "services" // services rendered in the period
+	SubjectCases    ReportSubject = "cases"    // cases opened in the period
+	SubjectTasks    ReportSubject = "tasks"    // plan tasks done in the period
+)
+
+// ReportSubjects lists the subjects in display order.
+var ReportSubjects = []ReportSubject{SubjectClients, SubjectServices, SubjectCases, SubjectTasks}
+
+// Dimension is one grouping of a report. Questionnaire fields are
+// "field:<id>"; everything else is one of the constants.
+type Dimension string
+
+const (
+	DimMonth       Dimension = "month"
+	DimQuarter     Dimension = "quarter"
+	DimYear        Dimension = "year"
+	DimBranch      Dimension = "branch"
+	DimWorker      Dimension = "worker"
+	DimGender      Dimension = "gender"
+	DimAgeBand     Dimension = "age_band"
+	DimServiceType Dimension = "service_type"
+	DimTaskType    Dimension = "task_type"
+	DimCaseType    Dimension = "case_type"
+	DimCaseStatus  Dimension = "case_status"
+	DimHomeless    Dimension = "homeless_status"
+)
+
+// FieldDimension groups by a questionnaire choice field.
+func FieldDimension(fieldID int64) Dimension {
+	return Dimension("field:" + strconv.FormatInt(fieldID, 10))
+}
+
+// FieldID returns the questionnaire field of a field dimension.
+func (d Dimension) FieldID() (int64, bool) {
+	s, ok := strings.CutPrefix(string(d), "field:")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// Measure is what a report computes per group.
+type Measure string
+
+const (
+	MeasureCount           Measure = "count"
+	MeasureDistinctClients Measure = "distinct_clients"
+	MeasureSumAmount       Measure = "sum_amount"
+	MeasureAvgAge          Measure = "avg_age"
+)
+
+// Measures lists the measures in display order.
+var Measures = []Measure{MeasureCount, MeasureDistinctClients, MeasureSumAmount, MeasureAvgAge}
+
+// AgeBands are the age groups reports use: [from, to] inclusive; -1 = open.
+var AgeBands = [][2]int{{0, 17}, {18, 29}, {30, 39}, {40, 49}, {50, 59}, {60, -1}}
+
+// FieldFilter keeps rows whose client answered the field with any of the options.
+type FieldFilter struct {
+	FieldID   int64
+	OptionIDs []int64
+}
+
+// ReportQuery is the whitelisted model of a report: every part is a known
+// name or an id, never SQL text.
+type ReportQuery struct {
+	Subject        ReportSubject
+	From, To       time.Time // dates, both inclusive
+	BranchIDs      []int64
+	WorkerIDs      []int64
+	Gender         Gender
+	AgeMin, AgeMax int // 0 = open
+	HomelessStatus HomelessStatus
+	ServiceTypeIDs []int64
+	CaseTypeIDs    []int64
+	CaseStatus     string
+	TaskTypeIDs    []int64
+	Fields         []FieldFilter
+	GroupBy        []Dimension // at most two
+	Measure        Measure
+}
+
+// Validate checks the shape of a query (the store checks ids and visibility).
+func (q *ReportQuery) Validate() error {
+	var v Validation
+	known := false
+	for _, s := range ReportSubjects {
+		known = known || s == q.Subject
+	}
+	if !known {
+		v.Add("subject", "error.invalid_choice")
+	}
+	if q.From.IsZero() {
+		v.Add("from", "error.date")
+	}
+	if q.To.IsZero() {
+		v.Add("to", "error.date")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		v.Add("to", "error.period_reversed")
+	}
+	if len(q.GroupBy) > 2 {
+		v.Add("group_by", "error.too_many_groups")
+	}
+	if len(q.GroupBy) == 2 && q.GroupBy[0] == q.GroupBy[1] {
+		v.Add("group_by", "error.same_group")
+	}
+	measureKnown := false
+	for _, m := range Measures {
+		measureKnown = measureKnown || m == q.Measure
+	}
+	if !measureKnown {
+		v.Add("measure", "error.invalid_choice")
+	}
+	if q.AgeMin < 0 || q.AgeMax < 0 || (q.AgeMax > 0 && q.AgeMax < q.AgeMin) {
+		v.Add("age", "error.age_range")
+	}
+	if q.Gender != "" && q.Gender != GenderMale && q.Gender != GenderFemale {
+		v.Add("gender", "error.invalid_choice")
+	}
+	return v.Err()
+}
+
+// ReportRow is one group of a report result. Keys hold the group values
+// (display labels), Value the measure.
+type ReportRow struct {
+	Keys  []string // raw group values: codes, ids or date buckets ("" = not recorded)
+	Value float64
+}
+
+// ReportResult is a computed report.
+type ReportResult struct {
+	Query   ReportQuery
+	Columns []Dimension
+	Rows    []ReportRow
+	// Labels maps, per column, raw keys to display labels where the store
+	// knows them (branch, worker and type names, option labels).
+	Labels []map[string]string
+	Total   float64 // the measure over all rows (distinct where the measure is distinct)
+}

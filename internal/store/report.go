@@ -1,0 +1,409 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// subjectSQL says how one report subject maps onto tables. Every piece is a
+// constant of this file; user input only ever arrives as $n parameters.
+type subjectSQL struct {
+	from      string // FROM … with the subject alias and "c" for its client
+	where     string // always-on condition
+	date      string // the column the period applies to
+	timestamp bool   // date is a UTC timestamp (shifted to local time), not a DATE
+	client    string // the client id expression
+	branch    string
+	worker    string
+	amount    string // "" when the subject has no amount
+	dims      map[opora.Dimension]string
+}
+
+var reportSubjects = map[opora.ReportSubject]subjectSQL{
+	opora.SubjectClients: {
+		from:      "clients c",
+		where:     "c.deleted_at IS NULL AND c.merged_into IS NULL",
+		date:      "c.created_at",
+		timestamp: true,
+		client:    "c.id",
+		branch:    "c.branch_id",
+		worker:    "c.responsible_id",
+	},
+	opora.SubjectServices: {
+		from:   "services s JOIN clients c ON c.id = s.client_id",
+		where:  "s.deleted_at IS NULL AND c.merged_into IS NULL",
+		date:   "s.rendered_on",
+		client: "s.client_id",
+		branch: "s.branch_id",
+		worker: "s.worker_id",
+		amount: "s.amount_kopecks",
+		dims:   map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
+	},
+}
+
+// reportSubject returns the SQL of a subject, or false while the tables it
+// needs do not exist in this version.
+func reportSubject(subj opora.ReportSubject) (subjectSQL, bool) {
+	def, ok := reportSubjects[subj]
+	return def, ok
+}
+
+// localOffsetMinutes is the server's UTC offset, used to put timestamps into
+// local days and months. Russia has no daylight saving time.
+func localOffsetMinutes(t time.Time) int {
+	_, off := t.In(time.Local).Zone()
+	return off / 60
+}
+
+// compiledReport is a query ready to run.
+type compiledReport struct {
+	sql     string
+	total   string
+	args    []any
+	columns []opora.Dimension
+}
+
+// compileReport turns a validated query into SQL for the actor. It needs
+// report.run; sensitive questionnaire fields need their own permission to
+// be filters or dimensions.
+func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compiledReport, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, err
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	def, ok := reportSubject(q.Subject)
+	if !ok {
+		var v opora.Validation
+		v.Add("subject", "error.subject_unavailable")
+		return nil, v.Err()
+	}
+	cond, args, err := clientScope(a, opora.PermReportRun, nil)
+	if err != nil {
+		return nil, err
+	}
+	where := []string{cond, def.where}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	// The period: both ends inclusive.
+	if def.timestamp {
+		from := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, time.Local).UTC()
+		to := time.Date(q.To.Year(), q.To.Month(), q.To.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, 1).UTC()
+		where = append(where, def.date+" >= "+arg(from), def.date+" < "+arg(to))
+	} else {
+		where = append(where, def.date+" >= "+arg(nullDate(q.From)), def.date+" <= "+arg(nullDate(q.To)))
+	}
+	refYear := q.To.Year()
+	age := fmt.Sprintf("(%d - c.birth_year)", refYear)
+	if len(q.BranchIDs) > 0 {
+		in, a2 := inList(args, q.BranchIDs)
+		args = a2
+		where = append(where, def.branch+" IN ("+in+")")
+	}
+	if len(q.WorkerIDs) > 0 {
+		in, a2 := inList(args, q.WorkerIDs)
+		args = a2
+		where = append(where, def.worker+" IN ("+in+")")
+	}
+	if q.Gender != "" {
+		where = append(where, "c.gender = "+arg(string(q.Gender)))
+	}
+	if q.HomelessStatus != "" {
+		where = append(where, "c.homeless_status = "+arg(string(q.HomelessStatus)))
+	}
+	if q.AgeMin > 0 {
+		where = append(where, "c.birth_year IS NOT NULL AND "+age+" >= "+arg(q.AgeMin))
+	}
+	if q.AgeMax > 0 {
+		where = append(where, "c.birth_year IS NOT NULL AND "+age+" <= "+arg(q.AgeMax))
+	}
+	if len(q.ServiceTypeIDs) > 0 {
+		col, ok := def.dims[opora.DimServiceType]
+		if !ok {
+			var v opora.Validation
+			v.Add("service_type", "error.filter_not_for_subject")
+			return nil, v.Err()
+		}
+		in, a2 := inList(args, q.ServiceTypeIDs)
+		args = a2
+		where = append(where, col+" IN ("+in+")")
+	}
+	for i, f := range q.Fields {
+		if _, err := s.reportField(ctx, a, f.FieldID); err != nil {
+			return nil, err
+		}
+		if len(f.OptionIDs) == 0 {
+			continue
+		}
+		alias := fmt.Sprintf("ff%d", i)
+		in, a2 := inList(args, f.OptionIDs)
+		args = a2
+		where = append(where, fmt.Sprintf("EXISTS (SELECT 1 FROM answers %s WHERE %s.client_id = %s AND %s.filling_id IS NULL AND %s.field_id = %s AND %s.option_id IN (%s))",
+			alias, alias, def.client, alias, alias, arg(f.FieldID), alias, in))
+	}
+	// Group keys.
+	var keys, joins []string
+	shift := 0
+	if def.timestamp {
+		shift = localOffsetMinutes(q.To)
+	}
+	for i, d := range q.GroupBy {
+		var expr string
+		switch d {
+		case opora.DimMonth, opora.DimQuarter, opora.DimYear:
+			expr = s.dialect.bucket(string(d), def.date, shift)
+		case opora.DimBranch:
+			expr = def.branch
+		case opora.DimWorker:
+			expr = def.worker
+		case opora.DimGender:
+			expr = "c.gender"
+		case opora.DimHomeless:
+			expr = "c.homeless_status"
+		case opora.DimAgeBand:
+			var b strings.Builder
+			b.WriteString("CASE WHEN c.birth_year IS NULL THEN ''")
+			for _, band := range opora.AgeBands {
+				if band[1] < 0 {
+					fmt.Fprintf(&b, " WHEN %s >= %d THEN '%d+'", age, band[0], band[0])
+				} else {
+					fmt.Fprintf(&b, " WHEN %s BETWEEN %d AND %d THEN '%d-%d'", age, band[0], band[1], band[0], band[1])
+				}
+			}
+			b.WriteString(" ELSE '' END")
+			expr = b.String()
+		default:
+			if fid, ok := d.FieldID(); ok {
+				if _, err := s.reportField(ctx, a, fid); err != nil {
+					return nil, err
+				}
+				alias := fmt.Sprintf("fd%d", i)
+				joins = append(joins, fmt.Sprintf("LEFT JOIN answers %s ON %s.client_id = %s AND %s.filling_id IS NULL AND %s.field_id = %s",
+					alias, alias, def.client, alias, alias, arg(fid)))
+				expr = alias + ".option_id"
+			} else if col, ok := def.dims[d]; ok {
+				expr = col
+			} else {
+				var v opora.Validation
+				v.Add("group_by", "error.group_not_for_subject")
+				return nil, v.Err()
+			}
+		}
+		keys = append(keys, "COALESCE(CAST("+expr+" AS TEXT), '')")
+	}
+	var measure string
+	switch q.Measure {
+	case opora.MeasureCount:
+		measure = "COUNT(*)"
+		if len(joins) > 0 {
+			// A multiple-choice dimension repeats rows; count each subject row once per group.
+			measure = "COUNT(DISTINCT " + subjectID(def) + ")"
+		}
+	case opora.MeasureDistinctClients:
+		measure = "COUNT(DISTINCT " + def.client + ")"
+	case opora.MeasureSumAmount:
+		if def.amount == "" {
+			var v opora.Validation
+			v.Add("measure", "error.measure_not_for_subject")
+			return nil, v.Err()
+		}
+		measure = "COALESCE(SUM(" + def.amount + "), 0)"
+		if len(joins) > 0 {
+			var v opora.Validation
+			v.Add("measure", "error.sum_with_choice_group")
+			return nil, v.Err()
+		}
+	case opora.MeasureAvgAge:
+		measure = "AVG(CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END)"
+	}
+	base := " FROM " + def.from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
+	c := &compiledReport{args: args, columns: q.GroupBy}
+	if len(keys) == 0 {
+		c.sql = "SELECT " + measure + base
+	} else {
+		var order []string
+		for i := range keys {
+			order = append(order, strconv.Itoa(i+1))
+		}
+		c.sql = "SELECT " + strings.Join(keys, ", ") + ", " + measure + base + " GROUP BY " + strings.Join(order, ", ") +
+			" ORDER BY " + strings.Join(order, ", ")
+	}
+	// The total ignores the field joins, so multiple choices are not double-counted.
+	totalMeasure := measure
+	if q.Measure == opora.MeasureCount {
+		totalMeasure = "COUNT(DISTINCT " + subjectID(def) + ")"
+	}
+	c.total = "SELECT " + totalMeasure + " FROM " + def.from + " WHERE " + strings.Join(where, " AND ")
+	return c, nil
+}
+
+// subjectID is the id column of the subject's main table.
+func subjectID(def subjectSQL) string {
+	alias := strings.Fields(def.from)[1]
+	return alias + ".id"
+}
+
+// reportField checks a questionnaire field may be used by the actor in a
+// report: the organisation's field, a choice type, a visible category.
+func (s *Store) reportField(ctx context.Context, a *opora.Actor, fieldID int64) (string, error) {
+	var typ, sens string
+	err := s.r.QueryRowContext(ctx, `SELECT f.type, f.sensitivity FROM form_fields f WHERE f.id = $1 AND f.organisation_id = $2`,
+		fieldID, a.OrganisationID).Scan(&typ, &sens)
+	if err == sql.ErrNoRows {
+		var v opora.Validation
+		v.Add("field", "error.unknown_field")
+		return "", v.Err()
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: report field: %w", err)
+	}
+	if !a.CanSee(opora.Sensitivity(sens)) {
+		var v opora.Validation
+		v.Add("field", "error.field_not_allowed")
+		return "", v.Err()
+	}
+	if typ != "choice" && typ != "multichoice" && typ != "yesno" {
+		var v opora.Validation
+		v.Add("field", "error.field_not_choice")
+		return "", v.Err()
+	}
+	return typ, nil
+}
+
+// maxReportRows caps what one report returns to the screen; exports stream.
+const maxReportRows = 10000
+
+// RunReport computes a report: the groups with their values, the total and
+// display labels for ids. Analysts get aggregates only; no names of clients
+// ever appear in a result.
+func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.ReportResult, error) {
+	c, err := s.compileReport(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	res := &opora.ReportResult{Query: *q, Columns: c.columns}
+	rows, err := s.r.QueryContext(ctx, c.sql, c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: report: %w", err)
+	}
+	defer rows.Close()
+	n := len(c.columns)
+	for rows.Next() {
+		keys := make([]string, n)
+		var val sql.NullFloat64
+		dest := make([]any, 0, n+1)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		dest = append(dest, &val)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("store: report: %w", err)
+		}
+		if n == 0 {
+			res.Total = val.Float64
+		}
+		res.Rows = append(res.Rows, opora.ReportRow{Keys: keys, Value: val.Float64})
+		if len(res.Rows) > maxReportRows {
+			var v opora.Validation
+			v.Add("group_by", "error.report_too_big")
+			return nil, v.Err()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: report: %w", err)
+	}
+	if n > 0 {
+		var total sql.NullFloat64
+		if err := s.r.QueryRowContext(ctx, c.total, c.args[:countArgs(c.total)]...).Scan(&total); err != nil {
+			return nil, fmt.Errorf("store: report total: %w", err)
+		}
+		res.Total = total.Float64
+	}
+	res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows)
+	return res, err
+}
+
+// countArgs returns how many leading $n parameters a SQL text uses, so the
+// total query (which has no field joins) gets just the ones it needs.
+func countArgs(q string) int {
+	max := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] != '$' {
+			continue
+		}
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		if n, err := strconv.Atoi(q[i+1 : j]); err == nil && n > max {
+			max = n
+		}
+	}
+	return max
+}
+
+// reportLabels resolves ids in group keys to names.
+func (s *Store) reportLabels(ctx context.Context, cols []opora.Dimension, rows []opora.ReportRow) ([]map[string]string, error) {
+	a := opora.ActorFrom(ctx)
+	out := make([]map[string]string, len(cols))
+	for i, d := range cols {
+		ids := map[string]bool{}
+		for _, r := range rows {
+			if r.Keys[i] != "" {
+				ids[r.Keys[i]] = true
+			}
+		}
+		var list []int64
+		for k := range ids {
+			if id, err := strconv.ParseInt(k, 10, 64); err == nil {
+				list = append(list, id)
+			}
+		}
+		sort.Slice(list, func(x, y int) bool { return list[x] < list[y] })
+		var query string
+		switch {
+		case d == opora.DimBranch:
+			query = `SELECT id, name FROM branches WHERE organisation_id = $1 AND id IN (%s)`
+		case d == opora.DimWorker:
+			query = `SELECT id, full_name FROM users WHERE organisation_id = $1 AND id IN (%s)`
+		case d == opora.DimServiceType:
+			query = `SELECT id, name FROM service_types WHERE organisation_id = $1 AND id IN (%s)`
+		default:
+			if _, ok := d.FieldID(); ok {
+				query = `SELECT o.id, o.label FROM field_options o JOIN form_fields f ON f.id = o.field_id
+					WHERE f.organisation_id = $1 AND o.id IN (%s)`
+			}
+		}
+		if query == "" || len(list) == 0 {
+			continue
+		}
+		in, args := inList([]any{a.OrganisationID}, list)
+		rs, err := s.r.QueryContext(ctx, fmt.Sprintf(query, in), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: report labels: %w", err)
+		}
+		out[i] = map[string]string{}
+		for rs.Next() {
+			var id int64
+			var name string
+			if err := rs.Scan(&id, &name); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("store: report labels: %w", err)
+			}
+			out[i][strconv.FormatInt(id, 10)] = name
+		}
+		rs.Close()
+	}
+	return out, nil
+}
