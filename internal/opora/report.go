@@ -150,5 +150,5 @@ type ReportResult struct {
 	// Labels maps, per column, raw keys to display labels where the store
 	// knows them (branch, worker and type names, option labels).
 	Labels []map[string]string
-	Total   float64 // the measure over all rows (distinct where the measure is distinct)
+	Total  float64 // the measure over all rows (distinct where the measure is distinct)
 }
