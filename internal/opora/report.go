@@ -13,11 +13,12 @@ const (
 	SubjectClients  ReportSubject = "clients"  // new clients: records created in the period
 	SubjectServices ReportSubject = "services" // services rendered in the period
 	SubjectCases    ReportSubject = "cases"    // cases opened in the period
+	SubjectClosed   ReportSubject = "closed"   // cases closed in the period (with outcomes)
 	SubjectTasks    ReportSubject = "tasks"    // plan tasks done in the period
 )
 
 // ReportSubjects lists the subjects in display order.
-var ReportSubjects = []ReportSubject{SubjectClients, SubjectServices, SubjectCases, SubjectTasks}
+var ReportSubjects = []ReportSubject{SubjectClients, SubjectServices, SubjectCases, SubjectClosed, SubjectTasks}
 
 // Dimension is one grouping of a report. Questionnaire fields are
 // "field:<id>"; everything else is one of the constants.
@@ -35,6 +36,7 @@ const (
 	DimTaskType    Dimension = "task_type"
 	DimCaseType    Dimension = "case_type"
 	DimCaseStatus  Dimension = "case_status"
+	DimOutcome     Dimension = "outcome"
 	DimHomeless    Dimension = "homeless_status"
 )
 

@@ -46,6 +46,35 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		amount: "s.amount_kopecks",
 		dims:   map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
 	},
+	opora.SubjectCases: {
+		from:   "cases k JOIN clients c ON c.id = k.client_id",
+		where:  "k.subject_type = 'client' AND c.merged_into IS NULL",
+		date:   "k.opened_on",
+		client: "k.client_id",
+		branch: "c.branch_id",
+		worker: "k.curator_id",
+		dims: map[opora.Dimension]string{opora.DimCaseType: "k.type_id", opora.DimCaseStatus: "k.status",
+			opora.DimOutcome: "k.outcome"},
+	},
+	opora.SubjectClosed: {
+		from:   "cases k JOIN clients c ON c.id = k.client_id",
+		where:  "k.subject_type = 'client' AND k.status = 'closed' AND c.merged_into IS NULL",
+		date:   "k.closed_on",
+		client: "k.client_id",
+		branch: "c.branch_id",
+		worker: "k.curator_id",
+		dims: map[opora.Dimension]string{opora.DimCaseType: "k.type_id", opora.DimCaseStatus: "k.status",
+			opora.DimOutcome: "k.outcome"},
+	},
+	opora.SubjectTasks: {
+		from:   "case_tasks t JOIN clients c ON c.id = t.client_id",
+		where:  "t.status = 'done' AND c.merged_into IS NULL",
+		date:   "t.done_on",
+		client: "t.client_id",
+		branch: "c.branch_id",
+		worker: "t.responsible_id",
+		dims:   map[opora.Dimension]string{opora.DimTaskType: "t.type_id"},
+	},
 }
 
 // reportSubject returns the SQL of a subject, or false while the tables it
@@ -138,6 +167,33 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		in, a2 := inList(args, q.ServiceTypeIDs)
 		args = a2
 		where = append(where, col+" IN ("+in+")")
+	}
+	for _, tf := range []struct {
+		ids   []int64
+		dim   opora.Dimension
+		field string
+	}{{q.CaseTypeIDs, opora.DimCaseType, "case_type"}, {q.TaskTypeIDs, opora.DimTaskType, "task_type"}} {
+		if len(tf.ids) == 0 {
+			continue
+		}
+		col, ok := def.dims[tf.dim]
+		if !ok {
+			var v opora.Validation
+			v.Add(tf.field, "error.filter_not_for_subject")
+			return nil, v.Err()
+		}
+		in, a2 := inList(args, tf.ids)
+		args = a2
+		where = append(where, col+" IN ("+in+")")
+	}
+	if q.CaseStatus != "" {
+		col, ok := def.dims[opora.DimCaseStatus]
+		if !ok {
+			var v opora.Validation
+			v.Add("case_status", "error.filter_not_for_subject")
+			return nil, v.Err()
+		}
+		where = append(where, col+" = "+arg(q.CaseStatus))
 	}
 	for i, f := range q.Fields {
 		if _, err := s.reportField(ctx, a, f.FieldID); err != nil {
@@ -377,6 +433,8 @@ func (s *Store) reportLabels(ctx context.Context, cols []opora.Dimension, rows [
 			query = `SELECT id, name FROM branches WHERE organisation_id = $1 AND id IN (%s)`
 		case d == opora.DimWorker:
 			query = `SELECT id, full_name FROM users WHERE organisation_id = $1 AND id IN (%s)`
+		case d == opora.DimCaseType || d == opora.DimTaskType:
+			query = `SELECT id, label FROM dictionary_items WHERE organisation_id = $1 AND id IN (%s)`
 		case d == opora.DimServiceType:
 			query = `SELECT id, name FROM service_types WHERE organisation_id = $1 AND id IN (%s)`
 		default:
