@@ -154,3 +154,28 @@ type ReportResult struct {
 	Labels []map[string]string
 	Total  float64 // the measure over all rows (distinct where the measure is distinct)
 }
+
+// SavedReport is a builder report kept under a name, private to its author
+// or shared within the organisation.
+type SavedReport struct {
+	ID             int64
+	OrganisationID int64
+	Name           string
+	Query          string // the builder's parameters, URL-encoded
+	Shared         bool
+	CreatedBy      int64
+	CreatedByName  string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Validate checks a saved report before saving.
+func (r *SavedReport) Validate() error {
+	var v Validation
+	r.Name = strings.TrimSpace(r.Name)
+	checkText(&v, "name", r.Name, true, 200)
+	if len(r.Query) > 4000 {
+		v.Add("query", "error.too_long")
+	}
+	return v.Err()
+}

@@ -145,7 +145,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.dialect == Postgres {
 		gd = goose.DialectPostgres
 	}
-	p, err := goose.NewProvider(gd, s.w, sub)
+	// Features add migrations independently; a later release may bring a
+	// lower-numbered migration than one already applied, so apply the
+	// missing ones instead of refusing to start.
+	p, err := goose.NewProvider(gd, s.w, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
