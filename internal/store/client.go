@@ -593,11 +593,14 @@ type Colleague struct {
 }
 
 // Colleagues lists the active users of the actor's organisation, for
-// choosing a responsible worker or reminder recipients. Needs client.read.
+// choosing a responsible worker or reminder recipients, or a worker filter
+// in reports. Needs client.read or report.run.
 func (s *Store) Colleagues(ctx context.Context) ([]Colleague, error) {
 	a := opora.ActorFrom(ctx)
-	if err := a.Require(opora.PermClientRead); err != nil {
-		return nil, err
+	if !a.Can(opora.PermReportRun) {
+		if err := a.Require(opora.PermClientRead); err != nil {
+			return nil, err
+		}
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name, position FROM users
 		WHERE organisation_id = $1 AND NOT disabled ORDER BY full_name, id`, a.OrganisationID)
