@@ -324,7 +324,9 @@ func (s *Store) reportField(ctx context.Context, a *opora.Actor, fieldID int64) 
 	if err != nil {
 		return "", fmt.Errorf("store: report field: %w", err)
 	}
-	if !a.CanSee(opora.Sensitivity(sens)) {
+	// Ordinary fields are fine for anyone with report.run (aggregates only);
+	// sensitive ones need their category's permission.
+	if sv := opora.Sensitivity(sens); sv != opora.Ordinary && !a.CanSee(sv) {
 		var v opora.Validation
 		v.Add("field", "error.field_not_allowed")
 		return "", v.Err()
@@ -465,3 +467,284 @@ func (s *Store) reportLabels(ctx context.Context, cols []opora.Dimension, rows [
 	}
 	return out, nil
 }
+
+// ReportChoice is a named id for report filters.
+type ReportChoice struct {
+	ID    int64
+	Label string
+}
+
+// ReportField is a questionnaire choice field usable in reports.
+type ReportField struct {
+	ID      int64
+	Key     string
+	Label   string
+	Options []ReportChoice
+}
+
+// ReportOptions lists what the report builder offers the actor: choice
+// fields of the main questionnaire they may see (with options), and the
+// organisation's service, case and task types.
+type ReportOptions struct {
+	Fields       []ReportField
+	ServiceTypes []ReportChoice
+	CaseTypes    []ReportChoice
+	TaskTypes    []ReportChoice
+}
+
+// ReportOptions loads the builder's choices. Needs report.run.
+func (s *Store) ReportOptions(ctx context.Context) (*ReportOptions, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, err
+	}
+	out := &ReportOptions{}
+	var vis []string
+	for _, v := range a.VisibleSensitivities() {
+		vis = append(vis, string(v))
+	}
+	vis = append(vis, string(opora.Ordinary)) // aggregates of ordinary fields are fine for report.run
+	in, args := inList([]any{a.OrganisationID}, vis)
+	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.key, f.label, o.id, o.label FROM form_fields f
+		JOIN form_sections sec ON sec.id = f.section_id JOIN forms fm ON fm.id = sec.form_id
+		JOIN field_options o ON o.field_id = f.id
+		WHERE f.organisation_id = $1 AND fm.key = 'profile' AND NOT f.disabled AND NOT sec.disabled
+		AND f.type IN ('choice', 'multichoice') AND f.sensitivity IN (`+in+`)
+		ORDER BY sec.position, sec.id, f.position, f.id, o.position, o.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: report fields: %w", err)
+	}
+	for rows.Next() {
+		var fid, oid int64
+		var key, label, olabel string
+		if err := rows.Scan(&fid, &key, &label, &oid, &olabel); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: report fields: %w", err)
+		}
+		if n := len(out.Fields); n == 0 || out.Fields[n-1].ID != fid {
+			out.Fields = append(out.Fields, ReportField{ID: fid, Key: key, Label: label})
+		}
+		f := &out.Fields[len(out.Fields)-1]
+		f.Options = append(f.Options, ReportChoice{ID: oid, Label: olabel})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: report fields: %w", err)
+	}
+	load := func(query string, dst *[]ReportChoice, args ...any) error {
+		rs, err := s.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("store: report choices: %w", err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var c ReportChoice
+			if err := rs.Scan(&c.ID, &c.Label); err != nil {
+				return fmt.Errorf("store: report choices: %w", err)
+			}
+			*dst = append(*dst, c)
+		}
+		return rs.Err()
+	}
+	if err := load(`SELECT id, name FROM service_types WHERE organisation_id = $1 ORDER BY position, id`, &out.ServiceTypes, a.OrganisationID); err != nil {
+		return nil, err
+	}
+	if err := load(`SELECT id, label FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2 ORDER BY position, id`,
+		&out.CaseTypes, a.OrganisationID, "case_type"); err != nil {
+		return nil, err
+	}
+	if err := load(`SELECT id, label FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2 ORDER BY position, id`,
+		&out.TaskTypes, a.OrganisationID, "task_type"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DurationBand counts ongoing cases by how long they have lasted.
+type DurationBand struct {
+	Key   string // "lt3", "3to6", "gt6"
+	Count int
+}
+
+// OngoingSupport counts client cases open on q.To (opened on or before it,
+// not closed by then) by duration in calendar months: under 3, 3 to 6,
+// over 6. Branch and worker (curator) filters apply. Needs report.run.
+func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]DurationBand, int, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, 0, err
+	}
+	cond, args, err := clientScope(a, opora.PermReportRun, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	args = append(args, nullDate(q.To))
+	n := len(args)
+	where := cond + fmt.Sprintf(` AND k.subject_type = 'client' AND c.merged_into IS NULL AND k.opened_on <= $%d
+		AND (k.closed_on IS NULL OR k.closed_on > $%d)`, n, n)
+	if len(q.BranchIDs) > 0 {
+		var in string
+		in, args = inList(args, q.BranchIDs)
+		where += " AND c.branch_id IN (" + in + ")"
+	}
+	if len(q.WorkerIDs) > 0 {
+		var in string
+		in, args = inList(args, q.WorkerIDs)
+		where += " AND k.curator_id IN (" + in + ")"
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT k.opened_on FROM cases k JOIN clients c ON c.id = k.client_id WHERE `+where, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: ongoing support: %w", err)
+	}
+	defer rows.Close()
+	bands := []DurationBand{{Key: "lt3"}, {Key: "3to6"}, {Key: "gt6"}}
+	total := 0
+	for rows.Next() {
+		var opened sql.NullTime
+		if err := rows.Scan(&opened); err != nil {
+			return nil, 0, fmt.Errorf("store: ongoing support: %w", err)
+		}
+		m := opora.MonthsBetween(dateOf(opened), q.To)
+		switch {
+		case m < 3:
+			bands[0].Count++
+		case m <= 6:
+			bands[1].Count++
+		default:
+			bands[2].Count++
+		}
+		total++
+	}
+	return bands, total, rows.Err()
+}
+
+// Sociodemographics summarises the clients created in the period.
+type Sociodemographics struct {
+	Total, Men, Women, GenderUnknown int
+	AvgAge                           float64 // over clients with a known birth year
+	AvgYearsHomeless                 float64 // over homeless clients with a known date
+	WithProfession, NoProfession     int
+	Fields                           []FieldCounts
+}
+
+// FieldCounts is the number of distinct clients per option of a choice field.
+type FieldCounts struct {
+	Field    ReportField
+	Counts   map[int64]int
+	Answered int
+}
+
+// SociodemographicSummary computes the socio-demographic summary of new
+// clients for the period with branch and worker (responsible) filters.
+// profession names the text field whose answer means "has a profession".
+func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuery, professionKey string) (*Sociodemographics, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, err
+	}
+	cond, args, err := clientScope(a, opora.PermReportRun, nil)
+	if err != nil {
+		return nil, err
+	}
+	from := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, time.Local).UTC()
+	to := time.Date(q.To.Year(), q.To.Month(), q.To.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, 1).UTC()
+	args = append(args, from, to)
+	where := cond + fmt.Sprintf(" AND c.deleted_at IS NULL AND c.merged_into IS NULL AND c.created_at >= $%d AND c.created_at < $%d",
+		len(args)-1, len(args))
+	if len(q.BranchIDs) > 0 {
+		var in string
+		in, args = inList(args, q.BranchIDs)
+		where += " AND c.branch_id IN (" + in + ")"
+	}
+	if len(q.WorkerIDs) > 0 {
+		var in string
+		in, args = inList(args, q.WorkerIDs)
+		where += " AND c.responsible_id IN (" + in + ")"
+	}
+	out := &Sociodemographics{}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.gender, c.birth_year, c.homeless_status, c.homeless_since FROM clients c WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: sociodemographics: %w", err)
+	}
+	var ageSum, ageN, homelessSum float64
+	var homelessN int
+	for rows.Next() {
+		var gender, status string
+		var year sql.NullInt64
+		var since sql.NullTime
+		if err := rows.Scan(&gender, &year, &status, &since); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: sociodemographics: %w", err)
+		}
+		out.Total++
+		switch opora.Gender(gender) {
+		case opora.GenderMale:
+			out.Men++
+		case opora.GenderFemale:
+			out.Women++
+		default:
+			out.GenderUnknown++
+		}
+		if year.Valid {
+			ageSum += float64(q.To.Year() - int(year.Int64))
+			ageN++
+		}
+		if opora.HomelessStatus(status) == opora.Homeless && since.Valid {
+			homelessSum += float64(opora.MonthsBetween(dateOf(since), q.To)) / 12
+			homelessN++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: sociodemographics: %w", err)
+	}
+	if ageN > 0 {
+		out.AvgAge = ageSum / ageN
+	}
+	if homelessN > 0 {
+		out.AvgYearsHomeless = homelessSum / float64(homelessN)
+	}
+	// Profession: a non-empty answer to the profession field.
+	var prof int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT c.id) FROM clients c JOIN answers an ON an.client_id = c.id
+		AND an.filling_id IS NULL AND an.value_text <> ''
+		JOIN form_fields f ON f.id = an.field_id AND f.key = $`+strconv.Itoa(len(args)+1)+` WHERE `+where,
+		append(args, professionKey)...).Scan(&prof); err != nil {
+		return nil, fmt.Errorf("store: sociodemographics profession: %w", err)
+	}
+	out.WithProfession, out.NoProfession = prof, out.Total-prof
+	opts, err := s.ReportOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range opts.Fields {
+		fc := FieldCounts{Field: f, Counts: map[int64]int{}}
+		rs, err := s.r.QueryContext(ctx, `SELECT an.option_id, COUNT(DISTINCT c.id) FROM clients c JOIN answers an ON an.client_id = c.id
+			AND an.filling_id IS NULL AND an.field_id = $`+strconv.Itoa(len(args)+1)+` WHERE `+where+` GROUP BY an.option_id`,
+			append(args, f.ID)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: sociodemographics field: %w", err)
+		}
+		for rs.Next() {
+			var oid sql.NullInt64
+			var n int
+			if err := rs.Scan(&oid, &n); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("store: sociodemographics field: %w", err)
+			}
+			if oid.Valid {
+				fc.Counts[oid.Int64] = n
+			}
+		}
+		rs.Close()
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT c.id) FROM clients c JOIN answers an ON an.client_id = c.id
+			AND an.filling_id IS NULL AND an.field_id = $`+strconv.Itoa(len(args)+1)+` WHERE `+where, append(args, f.ID)...).Scan(&fc.Answered); err != nil {
+			return nil, fmt.Errorf("store: sociodemographics field: %w", err)
+		}
+		out.Fields = append(out.Fields, fc)
+	}
+	return out, nil
+}
+
+// Counts returns the number of clients who chose an option of the field.
+func (sd *Sociodemographics) Counts(f FieldCounts, optionID int64) int { return f.Counts[optionID] }
