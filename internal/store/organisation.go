@@ -191,7 +191,10 @@ func (s *Store) createOrganisation(ctx context.Context, tx *sql.Tx, n *NewOrgani
 	}
 	u := n.Admin
 	u.OrganisationID, u.BranchIDs, u.RoleIDs = o.ID, []int64{b.ID}, adminRoles
-	return s.insertUser(ctx, tx, u, n.PasswordHash)
+	if err := s.insertUser(ctx, tx, u, n.PasswordHash); err != nil {
+		return err
+	}
+	return s.runOrgSeeders(ctx, tx, o.ID)
 }
 
 // UpdateOrganisation saves an organisation's details (used on printed

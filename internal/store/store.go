@@ -155,7 +155,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
-	return nil
+	return s.seedAllOrganisations(ctx)
 }
 
 // SchemaVersion returns the applied migration version.
