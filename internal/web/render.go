@@ -87,6 +87,8 @@ type view struct {
 	Version string
 	Path    string
 	Status  int
+	// DueReminders counts my unread reminders due today or earlier (header).
+	DueReminders int
 }
 
 // T translates a catalog key.
@@ -190,8 +192,16 @@ func (s *Server) loc(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s
 
 func (s *Server) newView(r *http.Request, title string) *view {
 	lang := s.lang(r)
-	return &view{loc: s.cat.Localizer(lang), Lang: lang, Actor: opora.ActorFrom(r.Context()), Title: title,
+	v := &view{loc: s.cat.Localizer(lang), Lang: lang, Actor: opora.ActorFrom(r.Context()), Title: title,
 		Version: s.cfg.Version, Path: r.URL.Path}
+	if v.Actor.Can(opora.PermClientRead) {
+		n, err := s.store.CountDueReminders(r.Context())
+		if err != nil {
+			s.log.Error("due reminders", "request_id", requestID(r.Context()), "err", err)
+		}
+		v.DueReminders = n
+	}
+	return v
 }
 
 // render writes a page. The body is rendered to a buffer first, so a
