@@ -137,7 +137,8 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 // timelineKinds are the kinds a timeline can be filtered by.
 var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
 	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
-	opora.EventConsent, opora.EventMerge, opora.EventDelete, opora.EventRestore}
+	opora.EventConsent, opora.EventMerge, opora.EventDelete, opora.EventRestore,
+	opora.EventCase, opora.EventTask}
 
 func (s *Server) clientTimeline(w http.ResponseWriter, r *http.Request) error {
 	c, ok, err := s.loadClient(w, r, "timeline")
