@@ -1,0 +1,94 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+func testFile(key string) *opora.File {
+	return &opora.File{Name: "скан.pdf", MIME: "application/pdf", Size: 10, SHA256: "00", StorageKey: key}
+}
+
+func TestClientPhotoFilesAndConsent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		c := newClient(fx.Branch.ID)
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClientPhoto(ctx, c.ID, false); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("no photo yet: %v", err)
+		}
+		for i := 0; i < 2; i++ { // upload, then replace
+			if err := s.SetClientPhoto(ctx, c.ID, testFile("1/2025/p"+string(rune('a'+i))), testFile("1/2025/t"+string(rune('a'+i)))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, _ := s.Client(ctx, c.ID)
+		th, err := s.ClientPhoto(ctx, c.ID, true)
+		if err != nil || th.ID != got.ThumbID || th.Kind != opora.FileKindThumb || th.StorageKey != "1/2025/tb" {
+			t.Fatalf("thumb %v %+v", err, th)
+		}
+		other := storetest.AddOrg(t, s, fx.Ctx(), "Другая")
+		if _, err := s.ClientPhoto(other.Ctx(), c.ID, true); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("other org photo: %v", err)
+		}
+		// Scans: listed, downloaded with an audit row, soft-deleted.
+		f := testFile("1/2025/scan")
+		f.ClientID, f.Comment = c.ID, "<b>копия</b>"
+		if err := s.AddClientFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetClientPhoto(other.Ctx(), c.ID, testFile("x1"), testFile("x2")); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("other org sets photo: %v", err)
+		}
+		if _, err := s.DownloadClientFile(other.Ctx(), c.ID, f.ID); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("other org download: %v", err)
+		}
+		// A photo is not reachable as a file.
+		if _, err := s.DownloadClientFile(ctx, c.ID, got.PhotoID); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("photo as file: %v", err)
+		}
+		dl, err := s.DownloadClientFile(ctx, c.ID, f.ID)
+		if err != nil || dl.StorageKey != "1/2025/scan" || dl.Comment != "<b>копия</b>" {
+			t.Fatalf("download %v %+v", err, dl)
+		}
+		audit, _, err := s.AuditEntries(ctx, opora.AuditFilter{Action: opora.ActionDownload, Entity: "file", EntityID: f.ID})
+		if err != nil || len(audit) != 1 || audit[0].UserID != fx.Admin.ID {
+			t.Fatalf("download audit %v %+v", err, audit)
+		}
+		// Consent with a scan.
+		today := s.Today()
+		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today.AddDate(0, 0, 1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
+			t.Fatalf("future consent: %v", err)
+		}
+		scan := testFile("1/2025/consent")
+		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today, By: fx.Admin.ID, File: scan}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.Client(ctx, c.ID)
+		if !got.ConsentDate.Equal(today) || got.ConsentBy != fx.Admin.ID || got.ConsentFileID != scan.ID {
+			t.Fatalf("consent %+v", got)
+		}
+		files, err := s.ClientFiles(ctx, c.ID)
+		if err != nil || len(files) != 2 {
+			t.Fatalf("files %v %d", err, len(files))
+		}
+		if err := s.DeleteClientFile(ctx, c.ID, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DownloadClientFile(ctx, c.ID, f.ID); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("deleted file: %v", err)
+		}
+		for kind, n := range map[string]int{opora.EventPhoto: 2, opora.EventFile: 2, opora.EventConsent: 1} {
+			if ev, err := s.Timeline(ctx, c.ID, []string{kind}, 0, 10); err != nil || len(ev) != n {
+				t.Fatalf("timeline %s: %v %d", kind, err, len(ev))
+			}
+		}
+	})
+}
