@@ -48,6 +48,9 @@ type Organisation struct {
 	Email       string
 	Head        string // the head's name and position, for printed documents
 	CreatedAt   time.Time
+	// ConsentRequired: sensitive questionnaire answers cannot be saved for a
+	// client without a recorded consent to personal-data processing.
+	ConsentRequired bool
 }
 
 // Normalize trims the organisation's text fields.

@@ -9,13 +9,13 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-const orgColumns = `id, name, short_name, type, COALESCE(territory_id, 0), inn, address, phone, email, head, created_at`
+const orgColumns = `id, name, short_name, type, COALESCE(territory_id, 0), inn, address, phone, email, head, created_at, consent_required`
 
 func scanOrganisation(row interface{ Scan(...any) error }) (*opora.Organisation, error) {
 	o := &opora.Organisation{}
 	var created sql.NullTime
 	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Type, &o.TerritoryID, &o.INN, &o.Address,
-		&o.Phone, &o.Email, &o.Head, &created)
+		&o.Phone, &o.Email, &o.Head, &created, &o.ConsentRequired)
 	o.CreatedAt = timeOf(created)
 	return o, err
 }
@@ -226,6 +226,9 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o *opora.Organisation) e
 		if err != nil {
 			return fmt.Errorf("store: update organisation: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET consent_required = $1 WHERE id = $2`, o.ConsentRequired, o.ID); err != nil {
+			return fmt.Errorf("store: update organisation: %w", err)
+		}
 		var ch []opora.Change
 		ch = opora.Diff(ch, "name", old.Name, o.Name)
 		ch = opora.Diff(ch, "short_name", old.ShortName, o.ShortName)
@@ -236,6 +239,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o *opora.Organisation) e
 		ch = opora.Diff(ch, "phone", old.Phone, o.Phone)
 		ch = opora.Diff(ch, "email", old.Email, o.Email)
 		ch = opora.Diff(ch, "head", old.Head, o.Head)
+		ch = opora.Diff(ch, "consent_required", strconv.FormatBool(old.ConsentRequired), strconv.FormatBool(o.ConsentRequired))
 		if len(ch) == 0 {
 			return nil
 		}
