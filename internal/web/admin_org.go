@@ -71,6 +71,9 @@ func orgValues(o *opora.Organisation) url.Values {
 	if o.TerritoryID != 0 {
 		v.Set("territory_id", idString(o.TerritoryID))
 	}
+	if o.ConsentRequired {
+		v.Set("consent_required", "1")
+	}
 	return v
 }
 
@@ -80,6 +83,7 @@ func orgFromForm(f url.Values, o *opora.Organisation) {
 	o.Name, o.ShortName, o.Type = f.Get("name"), f.Get("short_name"), opora.OrgType(f.Get("type"))
 	o.INN, o.Address, o.Phone, o.Email, o.Head = f.Get("inn"), f.Get("address"), f.Get("phone"), f.Get("email"), f.Get("head")
 	o.TerritoryID = optionalID(f.Get("territory_id"))
+	o.ConsentRequired = f.Get("consent_required") == "1"
 }
 
 // optionalID parses an optional id from a select: "" is 0, garbage is -1.

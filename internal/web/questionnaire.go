@@ -1,0 +1,462 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+// A client's questionnaire and repeatable forms: view and edit the main
+// questionnaire, list, add, view and edit dated fillings, and the profile
+// panels (key answers, links). Only fields the actor may see reach the page.
+
+func init() {
+	funcs["yesNoValues"] = func() []string { return opora.YesNoValues }
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+		mux.Handle("GET /clients/{id}/questionnaire", s.require(opora.PermClientRead, s.questionnaireView))
+		mux.Handle("GET /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireEdit))
+		mux.Handle("POST /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireSave))
+		mux.Handle("GET /clients/{id}/forms", s.require(opora.PermClientRead, s.formsClient))
+		mux.Handle("GET /clients/{id}/forms/{form}/new", s.require(opora.PermClientWrite, s.fillingNew))
+		mux.Handle("POST /clients/{id}/forms/{form}/new", s.require(opora.PermClientWrite, s.fillingCreate))
+		mux.Handle("GET /clients/{id}/fillings/{fid}", s.require(opora.PermClientRead, s.fillingView))
+		mux.Handle("GET /clients/{id}/fillings/{fid}/edit", s.require(opora.PermClientWrite, s.fillingEdit))
+		mux.Handle("POST /clients/{id}/fillings/{fid}/edit", s.require(opora.PermClientWrite, s.fillingSave))
+	})
+	registerPanel("questionnaire", func(s *Server, r *http.Request, c *opora.Client) (any, error) {
+		ctx := r.Context()
+		qa, err := s.store.Questionnaire(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		l := s.loc(r)
+		p := &questionnairePanel{}
+		for _, x := range qa.Form.Fields() {
+			if x.Disabled {
+				continue
+			}
+			p.Total++
+			if ans := qa.Answer(x.ID); !ans.Empty() {
+				p.Filled++
+				if x.KeyAnswer {
+					p.KeyAnswers = append(p.KeyAnswers, keyAnswer{Label: x.Label, Value: answerDisplay(l.T, x, ans)})
+				}
+			}
+		}
+		if p.Fillings, err = s.store.ClientFillings(ctx, c.ID); err != nil {
+			return nil, err
+		}
+		if len(p.Fillings) > 3 {
+			p.More, p.Fillings = len(p.Fillings)-3, p.Fillings[:3]
+		}
+		return p, nil
+	})
+}
+
+// questionnairePanel is what the profile's key answers and questionnaire panels show.
+type questionnairePanel struct {
+	KeyAnswers    []keyAnswer
+	Filled, Total int
+	Fillings      []*opora.Filling
+	More          int
+}
+
+type keyAnswer struct{ Label, Value string }
+
+// qField is one field as a page shows it.
+type qField struct {
+	F        *opora.FormField
+	Name     string // the input's name: "f<id>"
+	Value    string
+	Selected map[string]bool
+	Error    string // translated
+	Display  string // the answer as text, for reading
+	Options  []*opora.FieldOption
+	// The condition, when the controlling field is on the page too.
+	ShowIf, ShowOpt string
+	ShowNot         bool
+}
+
+type qSection struct {
+	Title    string
+	Disabled bool
+	Fields   []*qField
+}
+
+// questionnairePage is .Data of the questionnaire and filling pages.
+type questionnairePage struct {
+	*clientView
+	Sections []*qSection
+	Form     *opora.Form
+	Filling  *opora.Filling
+	Action   string // where the edit form posts
+	Back     string
+	Edit     string // the edit page of what is shown
+	FilledOn string // the filling's date as typed
+	DateErr  string
+	Fillings []*opora.Filling
+	Forms    []*opora.Form
+}
+
+// answerDisplay renders an answer as text for reading.
+func answerDisplay(t func(string, ...any) string, x *opora.FormField, a *opora.Answer) string {
+	if a.Empty() {
+		return ""
+	}
+	switch x.Type {
+	case opora.FieldChoice, opora.FieldMultiChoice:
+		var labels []string
+		for _, id := range a.OptionIDs {
+			if o := x.Option(id); o != nil {
+				labels = append(labels, o.Label)
+			}
+		}
+		return strings.Join(labels, ", ")
+	case opora.FieldYesNo:
+		return t("questionnaire.yesno." + a.Text)
+	case opora.FieldFile:
+		return t("questionnaire.file_attached")
+	}
+	return strings.Join(a.Values(x.Type), "")
+}
+
+// buildSections turns a form and its values into page sections. vals holds
+// the form's values (stored answers or what was posted); errs the per-field
+// error keys.
+func (s *Server) buildSections(r *http.Request, qa *store.ClientAnswers, vals url.Values, errs map[string]string, editing bool) []*qSection {
+	l := s.loc(r)
+	onPage := map[int64]bool{}
+	for _, x := range qa.Form.Fields() {
+		if !editing || !x.Disabled {
+			onPage[x.ID] = true
+		}
+	}
+	var out []*qSection
+	for _, sec := range qa.Form.Sections {
+		qs := &qSection{Title: sec.Title, Disabled: sec.Disabled}
+		for _, x := range sec.Fields {
+			if !onPage[x.ID] {
+				continue
+			}
+			ans := qa.Answer(x.ID)
+			qf := &qField{F: x, Name: "f" + idString(x.ID), Selected: map[string]bool{},
+				Display: answerDisplay(l.T, x, ans)}
+			qf.Value = vals.Get(qf.Name)
+			for _, v := range vals[qf.Name] {
+				qf.Selected[v] = true
+			}
+			if k := errs[qf.Name]; k != "" {
+				qf.Error = l.T(k)
+			}
+			for _, o := range x.Options {
+				if !o.Disabled || ans.Has(o.ID) {
+					qf.Options = append(qf.Options, o)
+				}
+			}
+			if x.ShowIfOptionID != 0 && onPage[x.ShowIfFieldID] {
+				qf.ShowIf, qf.ShowOpt, qf.ShowNot = "f"+idString(x.ShowIfFieldID), idString(x.ShowIfOptionID), x.ShowIfNot
+			}
+			qs.Fields = append(qs.Fields, qf)
+		}
+		if len(qs.Fields) > 0 {
+			out = append(out, qs)
+		}
+	}
+	return out
+}
+
+// answerValues turns stored answers into form values.
+func answerValues(qa *store.ClientAnswers) url.Values {
+	v := url.Values{}
+	for _, x := range qa.Form.Fields() {
+		if ans := qa.Answer(x.ID); !ans.Empty() {
+			v["f"+idString(x.ID)] = ans.Values(x.Type)
+		}
+	}
+	return v
+}
+
+// postedAnswers reads "f<id>" values from a posted form.
+func postedAnswers(f url.Values) map[int64][]string {
+	out := map[int64][]string{}
+	for k, vals := range f {
+		if rest, ok := strings.CutPrefix(k, "f"); ok {
+			if id, err := strconv.ParseInt(rest, 10, 64); err == nil && id > 0 {
+				out[id] = vals
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) questionnairePage(w http.ResponseWriter, r *http.Request, section string) (*questionnairePage, *view, bool, error) {
+	c, ok, err := s.loadClient(w, r, section)
+	if err != nil || !ok {
+		return nil, nil, ok, err
+	}
+	d, err := s.clientData(r, c)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	v := s.newView(r, "questionnaire.title")
+	v.Nav = "clients"
+	p := &questionnairePage{clientView: d}
+	p.Tab = "questionnaire"
+	v.Data = p
+	return p, v, true, nil
+}
+
+func (s *Server) questionnaireView(w http.ResponseWriter, r *http.Request) error {
+	p, v, ok, err := s.questionnairePage(w, r, "questionnaire")
+	if err != nil || !ok {
+		return err
+	}
+	qa, err := s.store.Questionnaire(r.Context(), p.Client.ID)
+	if err != nil {
+		return err
+	}
+	p.Form, p.Sections = qa.Form, s.buildSections(r, qa, url.Values{}, nil, false)
+	p.Edit = "/clients/" + idString(p.Client.ID) + "/questionnaire/edit"
+	return s.render(w, r, http.StatusOK, "questionnaire_view", v)
+}
+
+func (s *Server) questionnaireEdit(w http.ResponseWriter, r *http.Request) error {
+	p, v, ok, err := s.questionnairePage(w, r, "")
+	if err != nil || !ok {
+		return err
+	}
+	if p.Client.Deleted() {
+		return opora.ErrNotFound
+	}
+	qa, err := s.store.Questionnaire(r.Context(), p.Client.ID)
+	if err != nil {
+		return err
+	}
+	v.Form = newForm(answerValues(qa), nil)
+	return s.renderQuestionnaireEdit(w, r, http.StatusOK, p, v, qa)
+}
+
+func (s *Server) renderQuestionnaireEdit(w http.ResponseWriter, r *http.Request, status int, p *questionnairePage, v *view,
+	qa *store.ClientAnswers) error {
+	p.Form, p.Sections = qa.Form, s.buildSections(r, qa, v.Form.Values, v.Form.Errors, true)
+	base := "/clients/" + idString(p.Client.ID)
+	p.Action, p.Back = base+"/questionnaire/edit", base+"/questionnaire"
+	v.Title = "questionnaire.edit"
+	return s.render(w, r, status, "questionnaire_edit", v)
+}
+
+// invalidForm keeps the posted values and the errors; a message of its own
+// (such as the consent rule) becomes the whole-form message.
+func invalidForm(vals url.Values, err error) *form {
+	f := newForm(vals, err)
+	if m := opora.ErrorMessage(err); m != "error.invalid" {
+		f.Error = m
+	}
+	return f
+}
+
+func (s *Server) questionnaireSave(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	err = s.store.SaveQuestionnaire(r.Context(), id, postedAnswers(r.PostForm))
+	if err == nil {
+		return s.redirect(w, r, "/clients/"+idString(id)+"/questionnaire", "common.saved")
+	}
+	if opora.ErrorCode(err) != opora.EINVALID {
+		return err
+	}
+	p, v, ok, lerr := s.questionnairePage(w, r, "")
+	if lerr != nil || !ok {
+		return lerr
+	}
+	qa, lerr := s.store.Questionnaire(r.Context(), id)
+	if lerr != nil {
+		return lerr
+	}
+	v.Form = invalidForm(r.PostForm, err)
+	return s.renderQuestionnaireEdit(w, r, http.StatusUnprocessableEntity, p, v, qa)
+}
+
+// ---- Repeatable forms ----
+
+func (s *Server) formsClient(w http.ResponseWriter, r *http.Request) error {
+	p, v, ok, err := s.questionnairePage(w, r, "forms")
+	if err != nil || !ok {
+		return err
+	}
+	ctx := r.Context()
+	if p.Fillings, err = s.store.ClientFillings(ctx, p.Client.ID); err != nil {
+		return err
+	}
+	forms, err := s.store.Forms(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range forms {
+		if f.Repeatable && !f.Disabled {
+			p.Forms = append(p.Forms, f)
+		}
+	}
+	p.Tab = "forms"
+	v.Title = "forms.client_title"
+	return s.render(w, r, http.StatusOK, "forms_client", v)
+}
+
+func (s *Server) fillingNew(w http.ResponseWriter, r *http.Request) error {
+	p, v, ok, err := s.questionnairePage(w, r, "")
+	if err != nil || !ok {
+		return err
+	}
+	formID, err := pathID(r, "form")
+	if err != nil {
+		return err
+	}
+	if p.Client.Deleted() {
+		return opora.ErrNotFound
+	}
+	qa, err := s.store.BlankFilling(r.Context(), p.Client.ID, formID)
+	if err != nil {
+		return err
+	}
+	vals := url.Values{"filled_on": {s.store.Now().Local().Format("02.01.2006")}}
+	v.Form = newForm(vals, nil)
+	return s.renderFillingEdit(w, r, http.StatusOK, p, v, qa)
+}
+
+func (s *Server) renderFillingEdit(w http.ResponseWriter, r *http.Request, status int, p *questionnairePage, v *view,
+	qa *store.ClientAnswers) error {
+	p.Form, p.Sections = qa.Form, s.buildSections(r, qa, v.Form.Values, v.Form.Errors, true)
+	p.Filling = qa.Filling
+	p.Tab = "forms"
+	base := "/clients/" + idString(p.Client.ID)
+	if qa.Filling == nil {
+		p.Action, p.Back = base+"/forms/"+idString(qa.Form.ID)+"/new", base+"/forms"
+		p.Filling = &opora.Filling{}
+	} else {
+		p.Action, p.Back = base+"/fillings/"+idString(qa.Filling.ID)+"/edit", base+"/fillings/"+idString(qa.Filling.ID)
+	}
+	p.FilledOn = v.Form.Values.Get("filled_on")
+	if k := v.Form.Errors["filled_on"]; k != "" {
+		p.DateErr = v.T(k)
+	}
+	v.Title = "forms.fill"
+	return s.render(w, r, status, "questionnaire_edit", v)
+}
+
+func (s *Server) fillingCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	formID, err := pathID(r, "form")
+	if err != nil {
+		return err
+	}
+	filledOn, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
+	fid, err := s.store.CreateFilling(r.Context(), id, formID, filledOn, postedAnswers(r.PostForm))
+	if err == nil {
+		return s.redirect(w, r, "/clients/"+idString(id)+"/fillings/"+idString(fid), "common.created")
+	}
+	if opora.ErrorCode(err) != opora.EINVALID {
+		return err
+	}
+	p, v, ok, lerr := s.questionnairePage(w, r, "")
+	if lerr != nil || !ok {
+		return lerr
+	}
+	qa, lerr := s.store.BlankFilling(r.Context(), id, formID)
+	if lerr != nil {
+		return lerr
+	}
+	v.Form = invalidForm(r.PostForm, err)
+	return s.renderFillingEdit(w, r, http.StatusUnprocessableEntity, p, v, qa)
+}
+
+func (s *Server) fillingView(w http.ResponseWriter, r *http.Request) error {
+	p, v, ok, err := s.questionnairePage(w, r, "form_filling")
+	if err != nil || !ok {
+		return err
+	}
+	fid, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	qa, err := s.store.Filling(r.Context(), p.Client.ID, fid)
+	if err != nil {
+		return err
+	}
+	p.Form, p.Filling, p.Sections = qa.Form, qa.Filling, s.buildSections(r, qa, url.Values{}, nil, false)
+	p.Tab = "forms"
+	p.Edit = "/clients/" + idString(p.Client.ID) + "/fillings/" + idString(fid) + "/edit"
+	p.Back = "/clients/" + idString(p.Client.ID) + "/forms"
+	v.Title = "forms.filling"
+	return s.render(w, r, http.StatusOK, "questionnaire_view", v)
+}
+
+func (s *Server) fillingEdit(w http.ResponseWriter, r *http.Request) error {
+	p, v, ok, err := s.questionnairePage(w, r, "")
+	if err != nil || !ok {
+		return err
+	}
+	fid, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	if p.Client.Deleted() {
+		return opora.ErrNotFound
+	}
+	qa, err := s.store.Filling(r.Context(), p.Client.ID, fid)
+	if err != nil {
+		return err
+	}
+	vals := answerValues(qa)
+	vals.Set("filled_on", qa.Filling.FilledOn.Format("02.01.2006"))
+	v.Form = newForm(vals, nil)
+	return s.renderFillingEdit(w, r, http.StatusOK, p, v, qa)
+}
+
+func (s *Server) fillingSave(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	fid, err := pathID(r, "fid")
+	if err != nil {
+		return err
+	}
+	var filledOn time.Time
+	filledOn, _ = opora.ParseDate(r.PostForm.Get("filled_on"))
+	err = s.store.UpdateFilling(r.Context(), id, fid, filledOn, postedAnswers(r.PostForm))
+	if err == nil {
+		return s.redirect(w, r, "/clients/"+idString(id)+"/fillings/"+idString(fid), "common.saved")
+	}
+	if opora.ErrorCode(err) != opora.EINVALID {
+		return err
+	}
+	p, v, ok, lerr := s.questionnairePage(w, r, "")
+	if lerr != nil || !ok {
+		return lerr
+	}
+	qa, lerr := s.store.Filling(r.Context(), id, fid)
+	if lerr != nil {
+		return lerr
+	}
+	v.Form = invalidForm(r.PostForm, err)
+	return s.renderFillingEdit(w, r, http.StatusUnprocessableEntity, p, v, qa)
+}
