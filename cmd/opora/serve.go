@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,8 +28,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"users reach Opora over HTTPS through a reverse proxy: Secure __Host- cookies, client address from X-Forwarded-For (OPORA_BEHIND_TLS_PROXY)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Minute), "log out after this long without activity (OPORA_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "absolute-timeout", envDuration("ABSOLUTE_TIMEOUT", 12*time.Hour), "log out this long after login whatever happens (OPORA_ABSOLUTE_TIMEOUT)")
+	maxUploadMB := fs.Int64("max-upload-mb", envInt64("MAX_UPLOAD_MB", 20), "largest uploaded file, in MiB (OPORA_MAX_UPLOAD_MB)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *maxUploadMB <= 0 {
+		return errors.New("--max-upload-mb must be a positive number of MiB")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -47,7 +52,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv, err := web.New(st, cat, web.Config{Version: version, SecureCookies: c.SecureCookies || c.TLSCert != "",
-		TrustProxy: c.SecureCookies, IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, Logger: log})
+		TrustProxy: c.SecureCookies, IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, Logger: log,
+		DataDir: c.DataDir, MaxUploadBytes: *maxUploadMB << 20})
 	if err != nil {
 		return err
 	}
@@ -85,6 +91,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// envInt64 reads OPORA_<name> as a whole number, or def.
+func envInt64(name string, def int64) int64 {
+	if n, err := strconv.ParseInt(env(name, ""), 10, 64); err == nil {
+		return n
+	}
+	return def
 }
 
 // printSetupLink prints a one-time link for creating the first organisation

@@ -33,7 +33,8 @@ type app struct {
 // newApp starts a server on the store.
 func newApp(t testing.TB, st *store.Store) *app {
 	t.Helper()
-	s, err := New(st, i18n.MustLoad(), Config{Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s, err := New(st, i18n.MustLoad(), Config{Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -35,6 +36,11 @@ type Config struct {
 	// 15 minutes before it is refused (default 30).
 	LoginFailuresPerIP int
 	Logger             *slog.Logger
+	// DataDir is the data folder; uploaded files live in DataDir/files,
+	// outside anything served. "" refuses uploads.
+	DataDir string
+	// MaxUploadBytes caps one uploaded file (default 20 MiB).
+	MaxUploadBytes int64
 }
 
 // Server serves Opora's pages.
@@ -46,6 +52,7 @@ type Server struct {
 	limiter *auth.Limiter
 	pages   map[string]*pageTemplate
 	static  fs.FS
+	files   *files.Storage
 }
 
 // New prepares the server: parses every template and checks the catalogs.
@@ -62,8 +69,11 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = files.DefaultMaxBytes
+	}
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
-		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute)}
+		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir)}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
