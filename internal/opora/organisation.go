@@ -51,6 +51,8 @@ type Organisation struct {
 	// ConsentRequired: sensitive questionnaire answers cannot be saved for a
 	// client without a recorded consent to personal-data processing.
 	ConsentRequired bool
+	// BackdateDays is how many days back a service may be dated (services).
+	BackdateDays int
 }
 
 // Normalize trims the organisation's text fields.
@@ -82,6 +84,9 @@ func (o *Organisation) Validate() error {
 		v.Add("email", "error.email")
 	}
 	checkText(&v, "head", o.Head, false, 300)
+	if o.BackdateDays < 0 || o.BackdateDays > MaxBackdateDays {
+		v.Add("backdate_days", "services.error.backdate_days")
+	}
 	return v.Err()
 }
 

@@ -9,13 +9,13 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-const orgColumns = `id, name, short_name, type, COALESCE(territory_id, 0), inn, address, phone, email, head, created_at, consent_required`
+const orgColumns = `id, name, short_name, type, COALESCE(territory_id, 0), inn, address, phone, email, head, created_at, backdate_days, consent_required`
 
 func scanOrganisation(row interface{ Scan(...any) error }) (*opora.Organisation, error) {
 	o := &opora.Organisation{}
 	var created sql.NullTime
 	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Type, &o.TerritoryID, &o.INN, &o.Address,
-		&o.Phone, &o.Email, &o.Head, &created, &o.ConsentRequired)
+		&o.Phone, &o.Email, &o.Head, &created, &o.BackdateDays, &o.ConsentRequired)
 	o.CreatedAt = timeOf(created)
 	return o, err
 }
@@ -158,10 +158,14 @@ func (s *Store) createOrganisation(ctx context.Context, tx *sql.Tx, n *NewOrgani
 	b := &opora.Branch{Name: n.BranchName}
 	_ = b.Validate() // normalises the name; validated above
 	o.CreatedAt = s.Now()
+	if o.BackdateDays == 0 {
+		o.BackdateDays = opora.DefaultBackdateDays
+	}
 	id, err := insertID(ctx, tx, `INSERT INTO organisations
-		(name, short_name, type, territory_id, inn, address, phone, email, head, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		o.Name, o.ShortName, o.Type, nullID(o.TerritoryID), o.INN, o.Address, o.Phone, o.Email, o.Head, o.CreatedAt)
+		(name, short_name, type, territory_id, inn, address, phone, email, head, created_at, backdate_days)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		o.Name, o.ShortName, o.Type, nullID(o.TerritoryID), o.INN, o.Address, o.Phone, o.Email, o.Head, o.CreatedAt,
+		o.BackdateDays)
 	if err != nil {
 		return fmt.Errorf("store: create organisation: %w", err)
 	}
@@ -221,8 +225,8 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o *opora.Organisation) e
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE organisations SET name = $1, short_name = $2, type = $3,
-			territory_id = $4, inn = $5, address = $6, phone = $7, email = $8, head = $9 WHERE id = $10`,
-			o.Name, o.ShortName, o.Type, nullID(o.TerritoryID), o.INN, o.Address, o.Phone, o.Email, o.Head, o.ID)
+			territory_id = $4, inn = $5, address = $6, phone = $7, email = $8, head = $9, backdate_days = $11 WHERE id = $10`,
+			o.Name, o.ShortName, o.Type, nullID(o.TerritoryID), o.INN, o.Address, o.Phone, o.Email, o.Head, o.ID, o.BackdateDays)
 		if err != nil {
 			return fmt.Errorf("store: update organisation: %w", err)
 		}
@@ -240,6 +244,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o *opora.Organisation) e
 		ch = opora.Diff(ch, "email", old.Email, o.Email)
 		ch = opora.Diff(ch, "head", old.Head, o.Head)
 		ch = opora.Diff(ch, "consent_required", strconv.FormatBool(old.ConsentRequired), strconv.FormatBool(o.ConsentRequired))
+		ch = opora.Diff(ch, "backdate_days", strconv.Itoa(old.BackdateDays), strconv.Itoa(o.BackdateDays))
 		if len(ch) == 0 {
 			return nil
 		}
