@@ -159,6 +159,7 @@ func withSchema(t testing.TB, dsn string) string {
 	schema := "opora_test_" + randomHex(t, 8)
 	admin := adminDB(t, dsn)
 	defer admin.Close()
+	createExtensions(admin)
 	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
 		t.Fatalf("storetest: create schema: %v", err)
 	}
@@ -170,9 +171,23 @@ func withSchema(t testing.TB, dsn string) string {
 		}
 	})
 	q := u.Query()
-	q.Set("search_path", schema)
+	// public holds the extensions (pg_trgm), shared by every test schema.
+	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+var extensionsOnce sync.Once
+
+// createExtensions creates the extensions the migrations use in schema
+// public, once per test binary, before any test schema migrates: the
+// migrations' own CREATE EXTENSION IF NOT EXISTS could race between tests
+// running in parallel. A race with another test binary ("already exists")
+// is harmless and ignored.
+func createExtensions(admin *sql.DB) {
+	extensionsOnce.Do(func() {
+		_, _ = admin.Exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`)
+	})
 }
 
 // PostgresDatabase creates a new, empty PostgreSQL database next to the
