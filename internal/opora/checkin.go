@@ -239,6 +239,7 @@ type CheckinVisit struct {
 	ID         int64
 	ShiftID    int64
 	PointID    int64
+	PointName  string
 	PersonID   int64
 	ClientID   int64
 	ItemID     int64

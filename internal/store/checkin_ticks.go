@@ -28,6 +28,7 @@ type CheckinRow struct {
 	Thumb     string        `json:"t,omitempty"`
 	Flags     []CheckinFlag `json:"r,omitempty"`
 	Ticked    []int64       `json:"x,omitempty"` // items already recorded at this shift (0 = came)
+	UID       string        `json:"u,omitempty"` // the id a phone made when it added the person
 	clientID  int64
 	personID  int64
 }
@@ -61,7 +62,7 @@ func (s *Store) CheckinPeople(ctx context.Context, shiftID int64) ([]*CheckinRow
 	}
 	a := opora.ActorFrom(ctx)
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
-		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender)
+		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, '')
 		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
 		WHERE p.organisation_id = $1 AND p.merged_into IS NULL AND p.id IN
 		(SELECT v.person_id FROM checkin_visits v WHERE v.point_id = $2 AND v.visited_on >= $3 AND v.organisation_id = $1)
@@ -83,7 +84,7 @@ func scanCheckinRows(rows *sql.Rows) ([]*CheckinRow, error) {
 	for rows.Next() {
 		r := &CheckinRow{}
 		var year sql.NullInt64
-		if err := rows.Scan(&r.personID, &r.clientID, &r.Surname, &r.FirstName, &year, &r.Gender); err != nil {
+		if err := rows.Scan(&r.personID, &r.clientID, &r.Surname, &r.FirstName, &year, &r.Gender, &r.UID); err != nil {
 			return nil, fmt.Errorf("store: checkin people: %w", err)
 		}
 		r.BirthYear = int(year.Int64)
@@ -196,7 +197,7 @@ func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string
 	a := opora.ActorFrom(ctx)
 	prefix, inner := key+"%", "% "+key+"%"
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
-		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender)
+		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, '')
 		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
 		WHERE p.organisation_id = $1 AND p.merged_into IS NULL AND (p.search_key LIKE $2 OR p.search_key LIKE $3)
 		ORDER BY 3, 4, p.id LIMIT 20`, a.OrganisationID, prefix, inner)
@@ -211,7 +212,7 @@ func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string
 	if err != nil {
 		return nil, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT 0, c.id, c.surname, c.first_name, COALESCE(c.birth_year, 0), c.gender
+	rows, err = s.r.QueryContext(ctx, `SELECT 0, c.id, c.surname, c.first_name, COALESCE(c.birth_year, 0), c.gender, ''
 		FROM clients c WHERE `+cond+` AND c.deleted_at IS NULL AND c.merged_into IS NULL
 		AND (c.search_key LIKE $1 OR c.search_key LIKE $2)
 		AND NOT EXISTS (SELECT 1 FROM checkin_persons p WHERE p.client_id = c.id AND p.merged_into IS NULL)
@@ -713,8 +714,8 @@ func (s *Store) checkinVisits(ctx context.Context, where string, args []any, ord
 	rows, err := s.r.QueryContext(ctx, `SELECT v.id, v.shift_id, v.point_id, v.person_id, v.client_id, v.item_id,
 		COALESCE(i.name, ''), v.visited_on, v.tick_id, v.device_at, v.created_by, v.created_at,
 		COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name), COALESCE(c.birth_year, p.birth_year, 0),
-		COALESCE(c.gender, p.gender)
-		FROM checkin_visits v JOIN checkin_persons p ON p.id = v.person_id
+		COALESCE(c.gender, p.gender), pt.name
+		FROM checkin_visits v JOIN checkin_persons p ON p.id = v.person_id JOIN checkin_points pt ON pt.id = v.point_id
 		LEFT JOIN clients c ON c.id = v.client_id AND c.deleted_at IS NULL
 		LEFT JOIN checkin_items i ON i.id = v.item_id
 		WHERE `+where+` ORDER BY `+order+fmt.Sprintf(` LIMIT %d`, limit), args...)
@@ -729,7 +730,7 @@ func (s *Store) checkinVisits(ctx context.Context, where string, args []any, ord
 		var day sql.NullTime
 		var surname, first string
 		if err := rows.Scan(&v.ID, &v.ShiftID, &v.PointID, &v.PersonID, &client, &v.ItemID, &v.ItemName, &day, &v.TickID,
-			&v.DeviceAt, &by, &v.CreatedAt, &surname, &first, &year, &v.Gender); err != nil {
+			&v.DeviceAt, &by, &v.CreatedAt, &surname, &first, &year, &v.Gender, &v.PointName); err != nil {
 			return nil, fmt.Errorf("store: checkin visits: %w", err)
 		}
 		v.ClientID, v.CreatedBy, v.BirthYear, v.VisitedOn = client.Int64, by.Int64, int(year.Int64), dateOf(day)

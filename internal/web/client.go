@@ -138,7 +138,8 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
 	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
 	opora.EventConsent, opora.EventMerge, opora.EventDelete, opora.EventRestore,
-	opora.EventCase, opora.EventTask}
+	opora.EventCase, opora.EventTask,
+	opora.EventVisit}
 
 func (s *Server) clientTimeline(w http.ResponseWriter, r *http.Request) error {
 	c, ok, err := s.loadClient(w, r, "timeline")

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// setOffline cuts (or restores) the browser's network, service worker
+// included, and tells the page through navigator.onLine.
+func setOffline(ctx context.Context, offline bool) error {
+	var conds []*network.Conditions
+	if offline {
+		conds = []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}
+	} else {
+		conds = []*network.Conditions{}
+	}
+	sw := true
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		EmulateOfflineServiceWorker: &sw, MatchedNetworkConditions: conds}); err != nil {
+		return err
+	}
+	_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline,
+		DownloadThroughput: -1, UploadThroughput: -1})
+	return err
+}
+
+// clear empties an input.
+func clear(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](`(document.querySelector('`+sel+`').value = '') === ''`)(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// TestBrowserCheckinOffline: a duty worker opens a shift on a phone, the
+// network drops, the page reloads from the service worker, three regulars
+// are ticked and one new person is added; when the network returns the
+// queue is sent, and replaying it twice more leaves exactly four visits.
+func TestBrowserCheckinOffline(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		st := a.st
+		p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус, Обводный"}
+		if err := st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда", "Чай"}); err != nil {
+			t.Fatal(err)
+		}
+		u, dutyCtx := fx.AddUser(t, "duty", "duty")
+		setPassword(t, st, u.ID, fx.Org.ID)
+		if err := st.SetOwnLocale(dutyCtx, "ru"); err != nil { // the phone's browser may speak English
+			t.Fatal(err)
+		}
+		// Last week's run made three regulars.
+		last := &opora.CheckinShift{PointID: p.ID, Date: st.Today().AddDate(0, 0, -7), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, last); err != nil {
+			t.Fatal(err)
+		}
+		var ticks []opora.Tick
+		for _, name := range []string{"Петров", "Петрова", "Сидоров"} {
+			uid := tickID(t)
+			ticks = append(ticks, opora.Tick{ID: tickID(t), Person: "u" + uid, New: &opora.CheckinPerson{Surname: name, FirstName: "Иван"}})
+		}
+		if _, _, err := st.RecordTicks(dutyCtx, last.ID, ticks); err != nil {
+			t.Fatal(err)
+		}
+		sh := &opora.CheckinShift{PointID: p.ID, Date: st.Today(), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, sh); err != nil {
+			t.Fatal(err)
+		}
+		base := a.srv.URL
+		page := base + "/checkin/" + idString(sh.ID)
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, "duty"),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`main h1`),
+			chromedp.Navigate(page),
+			chromedp.WaitVisible(`#q`),
+			// The service worker takes the page over and the data is cached.
+			chromedp.Poll[chromedp.Void](`navigator.serviceWorker.controller !== null`, chromedp.WithPollingInterval(100*time.Millisecond)),
+			chromedp.Poll[chromedp.Void](`caches.open('opora-checkin-`+checkinVersion()+`').then(c => c.match('/checkin/`+idString(sh.ID)+`/people.json')).then(m => !!m)`,
+				chromedp.WithPollingInterval(100*time.Millisecond)),
+		)
+		if err != nil {
+			t.Fatalf("open the shift: %v", err)
+		}
+		if err := setOffline(ctx, true); err != nil {
+			t.Fatalf("go offline: %v", err)
+		}
+		tickFirst := func(q string) {
+			t.Helper()
+			err := chromedp.Do(ctx,
+				clear(`#q`),
+				chromedp.SendKeys(`#q`, q),
+				chromedp.WaitVisible(`#res button[data-i="0"]`),
+				chromedp.Click(`#res li:first-child button[data-i="0"]`),
+				chromedp.WaitVisible(`#res li:first-child button[data-i="0"].on`),
+			)
+			if err != nil {
+				t.Fatalf("tick %s: %v", q, err)
+			}
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Reload(),
+			chromedp.WaitVisible(`#q`),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('Нет сети')`, chromedp.WithPollingInterval(100*time.Millisecond)),
+		)
+		if err != nil {
+			net, _ := chromedp.Run(ctx, chromedp.Text(`#net`))
+			t.Fatalf("reload offline: %v (indicator %q)", err, net)
+		}
+		tickFirst("Петрова")
+		tickFirst("Сидор")
+		tickFirst("Петров ")
+		err = chromedp.Do(ctx,
+			chromedp.Click(`#add-open`),
+			chromedp.WaitVisible(`#a-s`),
+			clear(`#a-s`),
+			chromedp.SendKeys(`#a-s`, "Новиков"),
+			chromedp.SendKeys(`#a-f`, "Олег"),
+			chromedp.SendKeys(`#a-a`, "45"),
+			chromedp.Click(`input[name=gender][value=male]`),
+			chromedp.Click(`#add button.go`),
+			chromedp.WaitVisible(`#res li:first-child button[data-i="0"].on`),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('не отправлено: 4')`,
+				chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if err != nil {
+			net, _ := chromedp.Run(ctx, chromedp.Text(`#net`))
+			t.Fatalf("add a person offline: %v (indicator %q)", err, net)
+		}
+		counter, err := chromedp.Run(ctx, chromedp.Text(`#counts [data-c="people"]`))
+		if err != nil || strings.TrimSpace(counter) != "4" {
+			t.Fatalf("people counter offline: %q %v", counter, err)
+		}
+		if vs, _ := st.ShiftVisits(dutyCtx, sh.ID); len(vs) != 0 {
+			t.Fatalf("%d visits reached the server while offline", len(vs))
+		}
+		// Keep a copy of the queue as the phone would send it, for replays.
+		batch, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise((ok, fail) => {
+			const r = indexedDB.open('opora-checkin', 1);
+			r.onsuccess = () => { const q = r.result.transaction('queue').objectStore('queue').getAll();
+				q.onsuccess = () => ok(JSON.stringify({
+					persons: q.result.filter(e => e.n).map(e => e.n),
+					ticks: q.result.map(e => ({id: e.id, person: e.person, item: e.item, at: e.at}))}));
+				q.onerror = () => fail(q.error); };
+			r.onerror = () => fail(r.error); })`, chromedp.EvalAwaitPromise))
+		if err != nil || strings.Count(batch, `"person"`) != 4 {
+			t.Fatalf("queue: %v %s", err, batch)
+		}
+		if err := setOffline(ctx, false); err != nil {
+			t.Fatalf("go online: %v", err)
+		}
+		err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('всё отправлено')`,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			net, _ := chromedp.Run(ctx, chromedp.Text(`#net`))
+			t.Fatalf("queue not sent when back online: %v (indicator %q)", err, net)
+		}
+		for range 2 {
+			out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch('/checkin/`+idString(sh.ID)+`/ticks', {method: 'POST',
+				headers: {'Content-Type': 'application/json'}, body: `+"`"+batch+"`"+`}).then(r => r.text())`, chromedp.EvalAwaitPromise))
+			if err != nil || strings.Count(out, `"duplicate"`) != 4 {
+				t.Fatalf("replay: %v %s", err, out)
+			}
+		}
+		vs, err := st.ShiftVisits(dutyCtx, sh.ID)
+		if err != nil || len(vs) != 4 {
+			t.Fatalf("server holds %d visits, want 4 (%v)", len(vs), err)
+		}
+		names := map[string]bool{}
+		for _, v := range vs {
+			names[v.PersonName] = true
+			if !v.VisitedOn.Equal(sh.Date) || v.ItemID != opora.ItemCame {
+				t.Fatalf("visit %+v", v)
+			}
+		}
+		for _, n := range []string{"Петров Иван", "Петрова Иван", "Сидоров Иван", "Новиков Олег"} {
+			if !names[n] {
+				t.Fatalf("no visit of %s: %v", n, names)
+			}
+		}
+		counter, _ = chromedp.Run(ctx, chromedp.Text(`#counts [data-c="people"]`))
+		if strings.TrimSpace(counter) != "4" {
+			t.Fatalf("people counter online: %q", counter)
+		}
+	})
+}
