@@ -128,6 +128,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /account/password", s.authed(s.changePassword))
 
 	s.clientRoutes(mux)
+	s.reportRoutes(mux)
 	s.adminRoutes(mux)
 	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))
 }

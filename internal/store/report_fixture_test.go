@@ -1,0 +1,206 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// reportFixture builds a small organisation with hand-countable data:
+//
+//	A: man, born 1970, homeless since 01.03.2024, created 10.01.2026
+//	B: woman, born 1990, created 15.02.2026
+//	C: man, birth unknown, created 20.03.2026
+//	services: A 10.01 type0 + type1, A 01.02 type0, B 15.02 type0 + fare 150,50, C 20.03 type1
+//	cases: A opened 10.01, task done 01.02, closed 01.03 "done"; B opened 15.02, still open
+type reportFixture struct {
+	fx       *storetest.Fixture
+	types    []*opora.ServiceType
+	fare     *opora.ServiceType
+	a, b, cc *opora.Client
+}
+
+func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
+	t.Helper()
+	f := &reportFixture{fx: storetest.SetupOrg(t, s, "Ночлежка")}
+	ctx := f.fx.Ctx()
+	now := s.Now
+	t.Cleanup(func() { s.Now = now })
+	at := func(d time.Time) {
+		s.Now = func() time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, time.UTC) }
+	}
+	types, err := s.ServiceTypes(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ty := range types {
+		if ty.HasAmount && f.fare == nil {
+			f.fare = ty
+		} else if !ty.HasAmount && !ty.HasQuantity && !ty.CommentRequired && len(f.types) < 2 {
+			f.types = append(f.types, ty)
+		}
+	}
+	if len(f.types) < 2 || f.fare == nil {
+		t.Fatalf("seeded service types: %d plain, fare %v", len(f.types), f.fare)
+	}
+	mk := func(d time.Time, c *opora.Client) *opora.Client {
+		at(d)
+		c.BranchID = f.fx.Branch.ID
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	f.a = mk(day(2026, 1, 10), &opora.Client{Surname: "Альфа", Gender: opora.GenderMale, BirthPrecision: opora.BirthYear,
+		BirthYear: 1970, HomelessStatus: opora.Homeless, HomelessSince: day(2024, 3, 1)})
+	f.b = mk(day(2026, 2, 15), &opora.Client{Surname: "Бета", Gender: opora.GenderFemale, BirthPrecision: opora.BirthYear, BirthYear: 1990})
+	f.cc = mk(day(2026, 3, 20), &opora.Client{Surname: "Гамма", Gender: opora.GenderMale})
+	record := func(d time.Time, c *opora.Client, items ...*opora.Service) {
+		at(d)
+		if err := s.RecordServices(ctx, c.ID, d, items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain := func(ty *opora.ServiceType) *opora.Service { return &opora.Service{TypeID: ty.ID, Quantity: 1} }
+	record(day(2026, 1, 10), f.a, plain(f.types[0]), plain(f.types[1]))
+	record(day(2026, 2, 1), f.a, plain(f.types[0]))
+	record(day(2026, 2, 15), f.b, plain(f.types[0]), &opora.Service{TypeID: f.fare.ID, Quantity: 1, Amount: 15050, HasAmount: true})
+	record(day(2026, 3, 20), f.cc, plain(f.types[1]))
+	caseTypes, err := s.CaseDictionary(ctx, "case_type", false)
+	if err != nil || len(caseTypes) == 0 {
+		t.Fatalf("case types: %v", err)
+	}
+	taskTypes, err := s.CaseDictionary(ctx, "task_type", false)
+	if err != nil || len(taskTypes) == 0 {
+		t.Fatalf("task types: %v", err)
+	}
+	at(day(2026, 1, 10))
+	ka := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.a.ID, ClientID: f.a.ID, TypeID: caseTypes[0].ID,
+		CuratorID: f.fx.Admin.ID, OpenedOn: day(2026, 1, 10)}
+	if err := s.CreateCase(ctx, ka, 0); err != nil {
+		t.Fatal(err)
+	}
+	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: day(2026, 1, 10), DueOn: day(2026, 2, 10)}
+	if err := s.AddTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	at(day(2026, 2, 1))
+	if err := s.SetTaskStatus(ctx, task.ID, opora.TaskDone, ""); err != nil {
+		t.Fatal(err)
+	}
+	at(day(2026, 3, 1))
+	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: day(2026, 3, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	at(day(2026, 2, 15))
+	kb := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.b.ID, ClientID: f.b.ID, TypeID: caseTypes[0].ID,
+		CuratorID: f.fx.Admin.ID, OpenedOn: day(2026, 2, 15)}
+	if err := s.CreateCase(ctx, kb, 0); err != nil {
+		t.Fatal(err)
+	}
+	s.Now = now
+	return f
+}
+
+func runReport(t *testing.T, ctx context.Context, s *store.Store, q opora.ReportQuery) (map[string]float64, float64) {
+	t.Helper()
+	res, err := s.RunReport(ctx, &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, r := range res.Rows {
+		key := ""
+		for i, k := range r.Keys {
+			if i > 0 {
+				key += "|"
+			}
+			key += k
+		}
+		out[key] = r.Value
+	}
+	return out, res.Total
+}
+
+func TestStandardReportsHandCounted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		q1 := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 20),
+			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
+		times, total := runReport(t, ctx, s, q1)
+		id := func(ty *opora.ServiceType) string { return idStr(ty.ID) }
+		if times[id(f.types[0])] != 3 || times[id(f.types[1])] != 2 || times[id(f.fare)] != 1 || total != 6 {
+			t.Fatalf("services by type: %v total %v", times, total)
+		}
+		q1.Measure = opora.MeasureDistinctClients
+		clients, total := runReport(t, ctx, s, q1)
+		if clients[id(f.types[0])] != 2 || clients[id(f.types[1])] != 2 || clients[id(f.fare)] != 1 || total != 3 {
+			t.Fatalf("distinct clients by type: %v total %v", clients, total)
+		}
+		// The end date is inclusive: to 19.03 drops C's service on 20.03.
+		q1.To, q1.Measure = day(2026, 3, 19), opora.MeasureCount
+		if _, total = runReport(t, ctx, s, q1); total != 5 {
+			t.Fatalf("to 19.03: %v", total)
+		}
+		// Money: 150,50 ₽ in kopecks.
+		q1.GroupBy, q1.Measure = nil, opora.MeasureSumAmount
+		if _, total = runReport(t, ctx, s, q1); total != 15050 {
+			t.Fatalf("amount %v", total)
+		}
+		// Completed tasks by type.
+		done, total := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectTasks, From: day(2026, 1, 1), To: day(2026, 12, 31),
+			GroupBy: []opora.Dimension{opora.DimTaskType}, Measure: opora.MeasureCount})
+		if total != 1 || len(done) != 1 {
+			t.Fatalf("tasks done %v %v", done, total)
+		}
+		// Results of closed programmes.
+		closed, total := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectClosed, From: day(2026, 1, 1), To: day(2026, 12, 31),
+			GroupBy: []opora.Dimension{opora.DimOutcome}, Measure: opora.MeasureCount})
+		if closed["done"] != 1 || total != 1 {
+			t.Fatalf("closed %v", closed)
+		}
+		// Ongoing support on 30.06.2026: B's case, 4 months.
+		bands, n, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: day(2026, 6, 30)})
+		if err != nil || n != 1 || bands[1].Count != 1 {
+			t.Fatalf("ongoing %v %d %v", bands, n, err)
+		}
+		// On 01.02.2026 both A (3 weeks) and nobody else: B not opened yet.
+		if bands, n, _ = s.OngoingSupport(ctx, &opora.ReportQuery{To: day(2026, 2, 1)}); n != 1 || bands[0].Count != 1 {
+			t.Fatalf("ongoing on 01.02: %v %d", bands, n)
+		}
+		// Socio-demographic summary of new clients, first quarter.
+		sd, err := s.SociodemographicSummary(ctx, &opora.ReportQuery{From: day(2026, 1, 1), To: day(2026, 3, 31)}, "profession")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sd.Total != 3 || sd.Men != 2 || sd.Women != 1 || sd.AvgAge != 46 || sd.AvgYearsHomeless != 2 || sd.NoProfession != 3 {
+			t.Fatalf("sociodemographics %+v", sd)
+		}
+		// "No matches" is zero, not everyone.
+		if _, total = runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+			Gender: opora.GenderFemale, AgeMin: 70, Measure: opora.MeasureCount}); total != 0 {
+			t.Fatalf("no matches: %v", total)
+		}
+		// Women only: B's two services.
+		if _, total = runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+			Gender: opora.GenderFemale, Measure: opora.MeasureCount}); total != 2 {
+			t.Fatalf("women: %v", total)
+		}
+		// Monthly trend of services: January 2, February 3, March 1.
+		months, _ := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+			GroupBy: []opora.Dimension{opora.DimMonth}, Measure: opora.MeasureCount})
+		if months["2026-01"] != 2 || months["2026-02"] != 3 || months["2026-03"] != 1 {
+			t.Fatalf("months %v", months)
+		}
+		quarters, _ := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+			GroupBy: []opora.Dimension{opora.DimQuarter}, Measure: opora.MeasureCount})
+		if quarters["2026-Q1"] != 6 {
+			t.Fatalf("quarters %v", quarters)
+		}
+	})
+}

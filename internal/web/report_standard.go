@@ -1,0 +1,187 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/report"
+)
+
+// standardReport is one of the ready-made reports in the list. Each takes
+// the period, branch and worker filters and builds a table.
+type standardReport struct {
+	Key   string
+	Build func(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error)
+}
+
+var standardReports = []standardReport{
+	{"services_by_type", stdServicesByType},
+	{"tasks_done_by_type", stdTasksDone},
+	{"closed_results", stdClosedResults},
+	{"ongoing", stdOngoing},
+	{"sociodemographic", stdSociodemographic},
+}
+
+// twoMeasures runs the same grouping with "times" and "distinct clients"
+// and joins them into one table.
+func (s *Server) twoMeasures(r *http.Request, q *opora.ReportQuery, dim opora.Dimension) (*report.Table, error) {
+	l := s.loc(r)
+	q.GroupBy = []opora.Dimension{dim}
+	q.Measure = opora.MeasureCount
+	times, err := s.store.RunReport(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	qc := *q
+	qc.Measure = opora.MeasureDistinctClients
+	clients, err := s.store.RunReport(r.Context(), &qc)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]float64{}
+	for _, row := range clients.Rows {
+		byKey[row.Keys[0]] = row.Value
+	}
+	t := &report.Table{Headers: []string{l.T("dim." + string(dim)), l.T("reports.times"), l.T("measure.distinct_clients")}}
+	for _, row := range times.Rows {
+		t.Rows = append(t.Rows, []report.Cell{report.Text(keyLabel(l, dim, row.Keys[0], times.Labels[0])), report.Number(row.Value),
+			report.Number(byKey[row.Keys[0]])})
+	}
+	t.Rows = append(t.Rows, []report.Cell{report.Text(l.T("reports.total")), report.Number(times.Total), report.Number(clients.Total)})
+	return t, nil
+}
+
+func stdServicesByType(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
+	q.Subject = opora.SubjectServices
+	return s.twoMeasures(r, q, opora.DimServiceType)
+}
+
+func stdTasksDone(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
+	q.Subject = opora.SubjectTasks
+	return s.twoMeasures(r, q, opora.DimTaskType)
+}
+
+func stdClosedResults(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
+	q.Subject = opora.SubjectClosed
+	return s.twoMeasures(r, q, opora.DimOutcome)
+}
+
+func stdOngoing(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
+	l := s.loc(r)
+	bands, total, err := s.store.OngoingSupport(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	t := &report.Table{Headers: []string{l.T("reports.duration"), l.T("reports.cases")}}
+	for _, b := range bands {
+		t.Rows = append(t.Rows, []report.Cell{report.Text(l.T("duration." + b.Key)), report.Number(float64(b.Count))})
+	}
+	t.Rows = append(t.Rows, []report.Cell{report.Text(l.T("reports.total")), report.Number(float64(total))})
+	return t, nil
+}
+
+func stdSociodemographic(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
+	l := s.loc(r)
+	sd, err := s.store.SociodemographicSummary(r.Context(), q, "profession")
+	if err != nil {
+		return nil, err
+	}
+	round1 := func(f float64) float64 { return float64(int64(f*10+0.5)) / 10 }
+	t := &report.Table{Headers: []string{l.T("reports.indicator"), l.T("reports.value")}}
+	add := func(label string, v float64) {
+		t.Rows = append(t.Rows, []report.Cell{report.Text(label), report.Number(v)})
+	}
+	add(l.T("socio.total"), float64(sd.Total))
+	add(l.T("socio.men"), float64(sd.Men))
+	add(l.T("socio.women"), float64(sd.Women))
+	add(l.T("socio.gender_unknown"), float64(sd.GenderUnknown))
+	add(l.T("socio.avg_age"), round1(sd.AvgAge))
+	add(l.T("socio.avg_years_homeless"), round1(sd.AvgYearsHomeless))
+	add(l.T("socio.with_profession"), float64(sd.WithProfession))
+	add(l.T("socio.without_profession"), float64(sd.NoProfession))
+	for _, f := range sd.Fields {
+		for _, o := range f.Field.Options {
+			add(f.Field.Label+": "+o.Label, float64(sd.Counts(f, o.ID)))
+		}
+		add(f.Field.Label+": "+l.T("reports.not_recorded"), float64(sd.Total-f.Answered))
+	}
+	return t, nil
+}
+
+func (s *Server) standardByKey(r *http.Request) (*standardReport, error) {
+	key := r.PathValue("key")
+	for i := range standardReports {
+		if standardReports[i].Key == key {
+			return &standardReports[i], nil
+		}
+	}
+	return nil, opora.ErrNotFound
+}
+
+func (s *Server) reportStandard(w http.ResponseWriter, r *http.Request) error {
+	sr, err := s.standardByKey(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.builderOptions(r)
+	if err != nil {
+		return err
+	}
+	vals := r.URL.Query()
+	q, qerr := parseReportQuery(vals, s.store.Now())
+	d.Query = q
+	form := builderValues(vals, q)
+	d.QueryStr = form.Encode()
+	status := http.StatusOK
+	if qerr == nil {
+		t, err := sr.Build(s, r, q)
+		switch {
+		case err == nil:
+			d.Table = t
+			d.Page = t.Rows
+			d.Chart = chartOf(&report.Table{Headers: t.Headers, Rows: withoutTotals(t.Rows)}, 30)
+		case opora.ErrorCode(err) == opora.EINVALID:
+			qerr = err
+		default:
+			return err
+		}
+	}
+	if qerr != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	v := s.newView(r, "std."+sr.Key)
+	v.Nav = "reports"
+	v.Form = newForm(form, qerr)
+	v.Data = map[string]any{"B": d, "Key": sr.Key}
+	return s.render(w, r, status, "reports_standard", v)
+}
+
+// withoutTotals drops a final totals row (text in the first cell, from the
+// catalog) so charts show only the groups.
+func withoutTotals(rows [][]report.Cell) [][]report.Cell {
+	if n := len(rows); n > 0 {
+		return rows[:n-1]
+	}
+	return rows
+}
+
+func (s *Server) reportStandardExport(w http.ResponseWriter, r *http.Request) error {
+	sr, err := s.standardByKey(r)
+	if err != nil {
+		return err
+	}
+	vals := r.URL.Query()
+	q, err := parseReportQuery(vals, s.store.Now())
+	if err != nil {
+		return err
+	}
+	t, err := sr.Build(s, r, q)
+	if err != nil {
+		return err
+	}
+	l := s.loc(r)
+	t.Title = l.T("std."+sr.Key) + ", " + q.From.Format("02.01.2006") + "–" + q.To.Format("02.01.2006")
+	params := url.Values{"from": {vals.Get("from")}, "to": {vals.Get("to")}, "branch": vals["branch"], "worker": vals["worker"]}
+	return s.sendTable(w, r, t, "std-"+sr.Key, params.Encode(), len(t.Rows))
+}

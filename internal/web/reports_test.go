@@ -1,0 +1,144 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// reportClients creates clients on fixed days for report tests.
+func reportClients(t *testing.T, a *app, fx *storetest.Fixture) {
+	t.Helper()
+	now := a.st.Now
+	defer func() { a.st.Now = now }()
+	for i, m := range []struct {
+		d      string
+		gender opora.Gender
+	}{{"2026-01-05", "male"}, {"2026-01-20", "female"}, {"2026-02-10", "male"}, {"2026-03-01", "male"}} {
+		d, _ := time.ParseInLocation("2006-01-02", m.d, time.Local)
+		at := d.Add(12 * time.Hour).UTC()
+		a.st.Now = func() time.Time { return at }
+		c := &opora.Client{BranchID: fx.Branch.ID, Surname: "Клиентов" + string(rune('А'+i)), Gender: m.gender,
+			BirthPrecision: opora.BirthYear, BirthYear: 1980 + i}
+		if err := a.st.CreateClient(fx.Ctx(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestReportBuilderTableAndExport(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		reportClients(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		q := url.Values{"run": {"1"}, "subject": {"clients"}, "measure": {"count"}, "group": {"month"}, "group2": {"gender"},
+			"from": {"2026-01-01"}, "to": {"2026-02-28"}}
+		res := c.get("/reports/builder?" + q.Encode())
+		if res.Status != http.StatusOK {
+			t.Fatalf("builder: %d %s", res.Status, res.Body)
+		}
+		// January: one man, one woman; February: one man; March is outside.
+		mustContain(t, res.Body, "январь 2026", "февраль 2026", "мужской", "женский", "Итого: 3")
+		if strings.Contains(res.Body, "март 2026") {
+			t.Fatal("March is outside the period")
+		}
+		x := c.get("/reports/builder/export?" + q.Encode())
+		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("export: %d %s", x.Status, x.Header.Get("Content-Type"))
+		}
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("Report", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Title, blank, header, three groups, total — numbers as numbers, months as dates.
+		if len(rows) != 7 || rows[3][2] != "1" || rows[5][2] != "1" || rows[6][2] != "3" {
+			t.Fatalf("xlsx rows %q", rows)
+		}
+		if typ, _ := f.GetCellType("Report", "A4"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+			t.Fatalf("month exported as text")
+		}
+		entries, _, err := a.st.AuditEntries(fx.Ctx(), opora.AuditFilter{Action: opora.ActionExport, Limit: 5})
+		if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Section, "rows=3") || !strings.Contains(entries[0].Section, "subject=clients") {
+			t.Fatalf("export audit %v %+v", err, entries)
+		}
+		// CSV too.
+		csv := c.get("/reports/builder/export?" + q.Encode() + "&format=csv")
+		if csv.Status != http.StatusOK || !strings.Contains(csv.Body, "Итого") {
+			t.Fatalf("csv: %d", csv.Status)
+		}
+	})
+}
+
+func TestReportBadInputAndAccess(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		reportClients(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		res := c.get("/reports/builder?run=1&subject=clients&from=2026-03-01&to=2026-01-01")
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Конец периода раньше начала") {
+			t.Fatalf("reversed period: %d", res.Status)
+		}
+		for _, inj := range []string{"' OR 1=1 --", "1; DROP TABLE clients", "field:1) OR (1=1"} {
+			q := url.Values{"run": {"1"}, "subject": {inj}, "group": {inj}, "measure": {inj}, "from": {inj}, "branch": {inj}, "field_1": {inj}}
+			if r := c.get("/reports/builder?" + q.Encode()); r.Status >= 500 {
+				t.Fatalf("injection %q: %d", inj, r.Status)
+			}
+		}
+		// The clients are all still there.
+		res = c.get("/reports/builder?run=1&subject=clients&measure=count&from=2026-01-01&to=2026-12-31")
+		mustContain(t, res.Body, "Итого: 4")
+		// An analyst sees numbers, never names.
+		an, _ := fx.AddUser(t, "analyst", "analyst")
+		setPassword(t, a.st, an.ID, fx.Org.ID)
+		ac := a.login(t, "analyst", testPassword)
+		res = ac.get("/reports/builder?run=1&subject=clients&measure=count&group=gender&from=2026-01-01&to=2026-12-31")
+		if res.Status != http.StatusOK || strings.Contains(res.Body, "Клиентов") {
+			t.Fatalf("analyst report: %d, names shown: %v", res.Status, strings.Contains(res.Body, "Клиентов"))
+		}
+		if r := ac.get("/clients"); r.Status != http.StatusForbidden {
+			t.Fatalf("analyst on client list: %d", r.Status)
+		}
+		// A specialist has no reports.
+		sp, _ := fx.AddUser(t, "spec", "specialist")
+		setPassword(t, a.st, sp.ID, fx.Org.ID)
+		if r := a.login(t, "spec", testPassword).get("/reports/builder"); r.Status != http.StatusForbidden {
+			t.Fatalf("specialist: %d", r.Status)
+		}
+	})
+}
+
+func TestSavedReportRerunsWithAnotherPeriod(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		reportClients(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		q := url.Values{"run": {"1"}, "subject": {"clients"}, "measure": {"count"}, "group": {"gender"},
+			"from": {"2026-01-01"}, "to": {"2026-01-31"}}
+		res := c.post("/reports/saved", url.Values{"query": {q.Encode()}, "name": {"Новые по полу"}, "shared": {"1"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("save: %d %s", res.Status, res.Body)
+		}
+		list := c.get("/reports")
+		mustContain(t, list.Body, "Новые по полу")
+		page := c.get(res.Location)
+		mustContain(t, page.Body, "Итого: 2")
+		id := strings.TrimPrefix(strings.SplitN(res.Location, "?", 2)[0], "/reports/saved/")
+		page = c.get("/reports/saved/" + id + "?from=2026-01-01&to=2026-12-31")
+		mustContain(t, page.Body, "Итого: 4")
+		// Shared: another administrator-role user sees it; another organisation does not.
+		fb := storetest.AddOrg(t, a.st, fx.Ctx(), "Другая НКО")
+		setPassword(t, a.st, fb.Admin.ID, fb.Org.ID)
+		if r := a.login(t, fb.Admin.Login, testPassword).get("/reports/saved/" + id); r.Status != http.StatusNotFound {
+			t.Fatalf("other organisation: %d", r.Status)
+		}
+	})
+}
