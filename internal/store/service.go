@@ -321,6 +321,14 @@ func init() {
 	orgSeeders = append(orgSeeders, func(s *Store, ctx context.Context, q queryer, orgID int64) error {
 		return s.seedServices(ctx, q, orgID)
 	})
+	// A merge moves the services to the survivor; their branch stays where
+	// they were rendered.
+	mergeSteps = append(mergeSteps, func(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE services SET client_id = $1 WHERE client_id = $2`, to, from); err != nil {
+			return fmt.Errorf("store: merge services: %w", err)
+		}
+		return nil
+	})
 }
 
 // BackdateDays returns the actor's organisation's back-dating window for services.

@@ -264,8 +264,8 @@ func TestServiceCatalog(t *testing.T) {
 			t.Errorf("after rename: %+v", list)
 		}
 		// Names are unique in the organisation, ignoring case.
-		dup := &opora.ServiceType{Name: "гигиенический НАБОР", Group: "Вещи"}
-		fieldErr(t, s.CreateServiceType(ctx, dup), "name", "services.error.name_taken")
+		fieldErr(t, s.CreateServiceType(ctx, &opora.ServiceType{Name: "гигиенический НАБОР", Group: "Вещи"}), "name",
+			"services.error.name_taken")
 		nt := &opora.ServiceType{Name: "Стрижка", Group: "Помощь", HasQuantity: true}
 		if err := s.CreateServiceType(ctx, nt); err != nil || nt.ID == 0 || !nt.Active {
 			t.Fatalf("create: %v %+v", err, nt)
@@ -302,6 +302,20 @@ func TestServiceCatalog(t *testing.T) {
 		}
 		if err := s.SetServiceTypeActive(other.Ctx(), nt.ID, false); !errors.Is(err, opora.ErrNotFound) {
 			t.Errorf("other org deactivates the type: %v", err)
+		}
+		// A merge moves the services to the survivor.
+		dup := &opora.Client{Surname: "Получатель", FirstName: "Ваня", BranchID: fx.Branch.ID}
+		if err := s.CreateClient(ctx, dup); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordServices(ctx, dup.ID, opora.ServiceToday(serviceNow), []*opora.Service{{TypeID: nt.ID, Quantity: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MergeClients(ctx, c.ID, dup.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := countServices(t, s, ctx, c.ID); n != 2 {
+			t.Errorf("services after merge: %d, want 2", n)
 		}
 		// Seeding is idempotent.
 		n := len(after)

@@ -71,6 +71,7 @@ func orgValues(o *opora.Organisation) url.Values {
 	if o.TerritoryID != 0 {
 		v.Set("territory_id", idString(o.TerritoryID))
 	}
+	v.Set("backdate_days", strconv.Itoa(o.BackdateDays))
 	if o.ConsentRequired {
 		v.Set("consent_required", "1")
 	}
@@ -83,6 +84,9 @@ func orgFromForm(f url.Values, o *opora.Organisation) {
 	o.Name, o.ShortName, o.Type = f.Get("name"), f.Get("short_name"), opora.OrgType(f.Get("type"))
 	o.INN, o.Address, o.Phone, o.Email, o.Head = f.Get("inn"), f.Get("address"), f.Get("phone"), f.Get("email"), f.Get("head")
 	o.TerritoryID = optionalID(f.Get("territory_id"))
+	if f.Has("backdate_days") {
+		o.BackdateDays = backdateFromForm(f.Get("backdate_days"))
+	}
 	o.ConsentRequired = f.Get("consent_required") == "1"
 }
 

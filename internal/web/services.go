@@ -1,0 +1,483 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+// Services rendered: the profile panel that records several services in
+// one go (tick the boxes, press "Record"), the client's "Services" tab,
+// editing and deleting a record, and "My services".
+
+func init() {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+		mux.Handle("POST /clients/{id}/services", s.require(opora.PermClientWrite, s.servicesRecord))
+		mux.Handle("GET /clients/{id}/services", s.require(opora.PermClientRead, s.servicesClient))
+		mux.Handle("GET /services/mine", s.require(opora.PermClientRead, s.servicesMine))
+		mux.Handle("GET /services/{id}/edit", s.require(opora.PermClientWrite, s.serviceEdit))
+		mux.Handle("POST /services/{id}", s.require(opora.PermClientWrite, s.serviceUpdate))
+		mux.Handle("POST /services/{id}/delete", s.require(opora.PermClientWrite, s.serviceDelete))
+	})
+	registerPanel("services", func(s *Server, r *http.Request, c *opora.Client) (any, error) {
+		return s.servicesPanel(r, c, nil)
+	})
+	timelineKinds = append(timelineKinds, opora.EventService)
+	funcs["rubles"] = opora.FormatRubles
+}
+
+// serviceGroup is one group of the catalog with its types, in order.
+type serviceGroup struct {
+	Name  string
+	Types []*opora.ServiceType
+}
+
+func groupServiceTypes(types []*opora.ServiceType) []*serviceGroup {
+	var out []*serviceGroup
+	idx := map[string]*serviceGroup{}
+	for _, t := range types {
+		g := idx[t.Group]
+		if g == nil {
+			g = &serviceGroup{Name: t.Group}
+			idx[t.Group] = g
+			out = append(out, g)
+		}
+		g.Types = append(g.Types, t)
+	}
+	return out
+}
+
+// servicesPanelData is the profile panel: the active catalog as big
+// checkboxes by group, the date (today, back to the window) and the last
+// services recorded.
+type servicesPanelData struct {
+	Groups    []*serviceGroup
+	Today     string // yyyy-mm-dd
+	MinDate   string
+	Window    int
+	CanRecord bool
+	Recent    []*opora.Service
+	Total     int
+	Form      *form
+}
+
+// Checked reports whether the type was ticked in a re-shown form.
+func (p *servicesPanelData) Checked(id int64) bool {
+	if p.Form == nil {
+		return false
+	}
+	for _, v := range p.Form.Values["service_type"] {
+		if v == idString(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// Value is a per-type field's typed value, or def on a fresh form.
+func (p *servicesPanelData) Value(field string, id int64, def string) string {
+	if p.Form == nil {
+		return def
+	}
+	name := opora.ServiceField(field, id)
+	if _, ok := p.Form.Values[name]; !ok {
+		return def
+	}
+	return p.Form.Values.Get(name)
+}
+
+// Error is the catalog key of a field's error, "" when none; id 0 names a
+// plain field ("rendered_on", "service_type").
+func (p *servicesPanelData) Error(field string, id int64) string {
+	if p.Form == nil {
+		return ""
+	}
+	if id != 0 {
+		field = opora.ServiceField(field, id)
+	}
+	return p.Form.Errors[field]
+}
+
+// ItemError reports whether any field of a type has an error.
+func (p *servicesPanelData) ItemError(id int64) bool {
+	return p.Error("quantity", id) != "" || p.Error("amount", id) != "" || p.Error("comment", id) != ""
+}
+
+// Date is the date field's value.
+func (p *servicesPanelData) Date() string {
+	if p.Form != nil {
+		return p.Form.Values.Get("rendered_on")
+	}
+	return p.Today
+}
+
+func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*servicesPanelData, error) {
+	ctx := r.Context()
+	types, err := s.store.ServiceTypes(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	window, err := s.store.BackdateDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := opora.ServiceToday(s.store.Now())
+	p := &servicesPanelData{Groups: groupServiceTypes(types), Today: today.Format("2006-01-02"),
+		MinDate: today.AddDate(0, 0, -window).Format("2006-01-02"), Window: window, Form: f,
+		CanRecord: opora.ActorFrom(ctx).Can(opora.PermClientWrite) && !c.Deleted() && c.MergedInto == 0}
+	if p.Recent, p.Total, err = s.store.ClientServices(ctx, c.ID, 0, 5); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// renderServicesProfile shows the profile again with the services form
+// filled in and its errors (the same page as clientProfile).
+func (s *Server) renderServicesProfile(w http.ResponseWriter, r *http.Request, status int, f *form) error {
+	c, ok, err := s.loadClient(w, r, "profile")
+	if err != nil || !ok {
+		return err
+	}
+	d, err := s.clientData(r, c)
+	if err != nil {
+		return err
+	}
+	for _, p := range profilePanels {
+		v, err := p.Load(s, r, c)
+		if err != nil {
+			return err
+		}
+		d.Panels[p.Name] = v
+	}
+	if d.Panels["services"], err = s.servicesPanel(r, c, f); err != nil {
+		return err
+	}
+	if d.Events, err = s.store.Timeline(r.Context(), c.ID, nil, 0, 10); err != nil {
+		return err
+	}
+	d.Tab = "profile"
+	v := s.newView(r, "clients.profile")
+	v.Nav = "clients"
+	v.Data = d
+	return s.render(w, r, status, "client_profile", v)
+}
+
+// servicesRecord saves every ticked service in one transaction.
+func (s *Server) servicesRecord(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	var v opora.Validation
+	date, _ := opora.ParseDate(f.Get("rendered_on")) // zero when unreadable: the store reports it
+	var items []*opora.Service
+	seen := map[int64]bool{}
+	for _, tid := range formIDs(f["service_type"]) {
+		if seen[tid] {
+			continue
+		}
+		seen[tid] = true
+		it := &opora.Service{TypeID: tid, Quantity: 1, Comment: f.Get(opora.ServiceField("comment", tid))}
+		if q := strings.TrimSpace(f.Get(opora.ServiceField("quantity", tid))); q != "" {
+			if n, err := strconv.Atoi(q); err != nil {
+				v.Add(opora.ServiceField("quantity", tid), "services.error.quantity")
+			} else {
+				it.Quantity = n
+			}
+		}
+		if a := strings.TrimSpace(f.Get(opora.ServiceField("amount", tid))); a != "" {
+			if k, ok := opora.ParseRubles(a); !ok {
+				v.Add(opora.ServiceField("amount", tid), "services.error.amount")
+			} else {
+				it.Amount, it.HasAmount = k, true
+			}
+		}
+		items = append(items, it)
+	}
+	if len(f["service_type"]) > 0 && len(items) == 0 {
+		v.Add("service_type", "error.invalid_choice")
+	}
+	err = v.Err()
+	if err == nil {
+		err = s.store.RecordServices(r.Context(), id, date, items)
+	}
+	if err == nil {
+		return s.redirect(w, r, "/clients/"+idString(id)+"#services", "services.recorded")
+	}
+	if opora.ErrorCode(err) != opora.EINVALID {
+		return err
+	}
+	return s.renderServicesProfile(w, r, http.StatusUnprocessableEntity, newForm(f, err))
+}
+
+// servicesTab is the client's "Services" tab.
+type servicesTab struct {
+	Services   []*opora.Service
+	Changeable map[int64]bool
+	Pager      pager
+}
+
+func (s *Server) servicesClient(w http.ResponseWriter, r *http.Request) error {
+	c, ok, err := s.loadClient(w, r, "services")
+	if err != nil || !ok {
+		return err
+	}
+	d, err := s.clientData(r, c)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	const perPage = 50
+	page := pageNum(r)
+	list, total, err := s.store.ClientServices(ctx, c.ID, (page-1)*perPage, perPage)
+	if err != nil {
+		return err
+	}
+	tab := &servicesTab{Services: list, Changeable: map[int64]bool{}, Pager: newPager(r, page, perPage, total)}
+	if err := s.fillChangeable(r, list, tab.Changeable); err != nil {
+		return err
+	}
+	d.Tab, d.Panels["services"] = "services", tab
+	v := s.newView(r, "services.tab")
+	v.Nav = "clients"
+	v.Data = d
+	return s.render(w, r, http.StatusOK, "services_client", v)
+}
+
+// fillChangeable marks the records the actor may edit or delete.
+func (s *Server) fillChangeable(r *http.Request, list []*opora.Service, out map[int64]bool) error {
+	ctx := r.Context()
+	if len(list) == 0 {
+		return nil
+	}
+	window, err := s.store.BackdateDays(ctx)
+	if err != nil {
+		return err
+	}
+	a, today := opora.ActorFrom(ctx), opora.ServiceToday(s.store.Now())
+	for _, sv := range list {
+		out[sv.ID] = opora.CanChangeService(a, sv, today, window)
+	}
+	return nil
+}
+
+// serviceEditData is the edit page of one record.
+type serviceEditData struct {
+	Service *opora.Service
+	Type    *opora.ServiceType
+	Today   string
+	MinDate string
+}
+
+func serviceValues(sv *opora.Service) url.Values {
+	v := url.Values{}
+	v.Set("rendered_on", sv.RenderedOn.Format("2006-01-02"))
+	v.Set("quantity", strconv.Itoa(sv.Quantity))
+	v.Set("amount", sv.AmountText())
+	v.Set("comment", sv.Comment)
+	v.Set("version", strconv.Itoa(sv.Version))
+	return v
+}
+
+// changeableService loads a record for its edit page; others' records and
+// those past the window answer 403 (the store checks again on save).
+func (s *Server) changeableService(r *http.Request) (*opora.Service, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	sv, err := s.store.Service(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if sv.Deleted() {
+		return nil, opora.ErrNotFound
+	}
+	ok, err := s.store.CanChangeService(r.Context(), sv)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, opora.ErrForbidden
+	}
+	return sv, nil
+}
+
+func (s *Server) renderServiceEdit(w http.ResponseWriter, r *http.Request, status int, sv *opora.Service, f *form) error {
+	ctx := r.Context()
+	types, err := s.store.ServiceTypes(ctx, false)
+	if err != nil {
+		return err
+	}
+	d := &serviceEditData{Service: sv, Type: &opora.ServiceType{ID: sv.TypeID, Name: sv.TypeName}}
+	for _, t := range types {
+		if t.ID == sv.TypeID {
+			d.Type = t
+		}
+	}
+	window, err := s.store.BackdateDays(ctx)
+	if err != nil {
+		return err
+	}
+	today := opora.ServiceToday(s.store.Now())
+	d.Today, d.MinDate = today.Format("2006-01-02"), today.AddDate(0, 0, -window).Format("2006-01-02")
+	v := s.newView(r, "services.edit")
+	v.Nav = "clients"
+	v.Form = f
+	v.Data = d
+	return s.render(w, r, status, "services_edit", v)
+}
+
+func (s *Server) serviceEdit(w http.ResponseWriter, r *http.Request) error {
+	sv, err := s.changeableService(r)
+	if err != nil {
+		return err
+	}
+	return s.renderServiceEdit(w, r, http.StatusOK, sv, newForm(serviceValues(sv), nil))
+}
+
+func (s *Server) serviceUpdate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	cur, err := s.changeableService(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	sv := &opora.Service{ID: cur.ID, Quantity: 1, Comment: f.Get("comment")}
+	sv.Version, _ = strconv.Atoi(f.Get("version"))
+	sv.RenderedOn, _ = opora.ParseDate(f.Get("rendered_on"))
+	var v opora.Validation
+	if q := strings.TrimSpace(f.Get("quantity")); q != "" {
+		if sv.Quantity, err = strconv.Atoi(q); err != nil {
+			v.Add("quantity", "services.error.quantity")
+		}
+	}
+	if a := strings.TrimSpace(f.Get("amount")); a != "" {
+		if k, ok := opora.ParseRubles(a); ok {
+			sv.Amount, sv.HasAmount = k, true
+		} else {
+			v.Add("amount", "services.error.amount")
+		}
+	}
+	err = v.Err()
+	if err == nil {
+		err = s.store.UpdateService(r.Context(), sv)
+	}
+	switch opora.ErrorCode(err) {
+	case "":
+		return s.redirect(w, r, "/clients/"+idString(cur.ClientID)+"/services", "common.saved")
+	case opora.EINVALID:
+		return s.renderServiceEdit(w, r, http.StatusUnprocessableEntity, cur, newForm(f, err))
+	case opora.ECONFLICT:
+		vals := serviceValues(cur)
+		fm := newForm(vals, nil)
+		fm.Error = opora.ErrorMessage(err)
+		return s.renderServiceEdit(w, r, http.StatusConflict, cur, fm)
+	}
+	return err
+}
+
+func (s *Server) serviceDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	cur, err := s.changeableService(r)
+	if err != nil {
+		return err
+	}
+	err = s.store.DeleteService(r.Context(), cur.ID, r.PostForm.Get("reason"))
+	if err == nil {
+		return s.redirect(w, r, "/clients/"+idString(cur.ClientID)+"/services", "services.deleted")
+	}
+	if opora.ErrorCode(err) == opora.EINVALID {
+		return s.renderServiceEdit(w, r, http.StatusUnprocessableEntity, cur, newForm(r.PostForm, err))
+	}
+	return err
+}
+
+// servicesMineData is "My services".
+type servicesMineData struct {
+	Services []*opora.Service
+	Totals   store.ServiceTotals
+	Types    []option
+	Pager    pager
+}
+
+// servicesMine lists what I recorded, by period (both ends inclusive) and type.
+func (s *Server) servicesMine(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	today := opora.ServiceToday(s.store.Now())
+	vals := url.Values{}
+	vals.Set("from", today.AddDate(0, 0, 1-today.Day()).Format("2006-01-02"))
+	vals.Set("to", today.Format("2006-01-02"))
+	for _, k := range []string{"from", "to", "type"} {
+		if q.Has(k) {
+			vals.Set(k, strings.TrimSpace(q.Get(k)))
+		}
+	}
+	var v opora.Validation
+	var f store.ServiceFilter
+	if from := vals.Get("from"); from != "" {
+		if d, ok := opora.ParseDate(from); ok {
+			f.From = d
+		} else {
+			v.Add("from", "error.date")
+		}
+	}
+	if to := vals.Get("to"); to != "" {
+		if d, ok := opora.ParseDate(to); ok {
+			f.To = d
+		} else {
+			v.Add("to", "error.date")
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		v.Add("to", "services.error.period")
+	}
+	f.TypeID, _ = strconv.ParseInt(vals.Get("type"), 10, 64)
+	types, err := s.store.ServiceTypes(ctx, false)
+	if err != nil {
+		return err
+	}
+	l := s.loc(r)
+	d := &servicesMineData{Types: []option{{Value: "", Label: l.T("common.all")}}}
+	for _, t := range types {
+		d.Types = append(d.Types, option{Value: idString(t.ID), Label: t.Name})
+	}
+	const perPage = 50
+	page := pageNum(r)
+	if len(v.Fields) == 0 {
+		f.Offset, f.Limit = (page-1)*perPage, perPage
+		if d.Services, d.Totals, err = s.store.MyServices(ctx, f); err != nil {
+			return err
+		}
+	}
+	d.Pager = newPager(r, page, perPage, d.Totals.Count)
+	view := s.newView(r, "services.mine")
+	view.Nav = "services"
+	view.Form = newForm(vals, v.Err())
+	view.Form.Error = ""
+	view.Data = d
+	return s.render(w, r, http.StatusOK, "services_mine", view)
+}
+
+// backdateFromForm reads the organisation's back-dating window from its
+// settings form; anything but a whole number becomes -1, which is refused.
+func backdateFromForm(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
