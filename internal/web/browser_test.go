@@ -67,6 +67,7 @@ func TestBrowserSetupLoginCreateUserLogout(t *testing.T) {
 			chromedp.SendKeys(`#f-password`, testPassword),
 			chromedp.SendKeys(`#f-password_confirm`, testPassword),
 			chromedp.Submit(`#f-name`),
+			chromedp.WaitNotPresent(`#f-password_confirm`),
 			chromedp.WaitVisible(`input[name=password]`),
 		)
 		if err != nil {
@@ -80,6 +81,7 @@ func TestBrowserSetupLoginCreateUserLogout(t *testing.T) {
 			chromedp.SendKeys(`#f-login`, "ivan"),
 			chromedp.SendKeys(`#f-password`, testPassword),
 			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
 			chromedp.WaitVisible(`main h1`),
 		)
 		if err != nil {
@@ -140,11 +142,21 @@ func location(t *testing.T, ctx context.Context) string {
 	return loc
 }
 
+// text reads an element's visible text. It asks the page by selector each
+// time (no cached DOM node ids), waiting up to ten seconds for the element,
+// so a page that is still settling does not fail the test.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(sel))
-	if err != nil {
-		t.Fatal(err)
+	js := `(() => { const e = document.querySelector(` + "`" + sel + "`" + `); return e ? e.innerText : null })()`
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[*string](js))
+		if err == nil && s != nil {
+			return *s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no element %s on the page: %v", sel, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return s
 }
