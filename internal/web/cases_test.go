@@ -251,7 +251,7 @@ func TestBrowserCaseFromTemplate(t *testing.T) {
 			chromedp.SendKeys(`#f-login`, "admin"),
 			chromedp.SendKeys(`#f-password`, testPassword),
 			chromedp.Submit(`#f-login`),
-			chromedp.WaitVisible(`main h1`),
+			chromedp.WaitVisible(`.userbox`),
 			chromedp.Navigate(base+"/clients/"+idString(c.ID)),
 			chromedp.WaitVisible(`.case-panel`),
 			chromedp.Click(`.case-panel a.btn`),
@@ -286,6 +286,47 @@ func TestBrowserCaseFromTemplate(t *testing.T) {
 		done, err := a.st.MyTasks(opora.WithActor(context.Background(), fx.Actor), store.TaskFilter{Statuses: []opora.TaskStatus{opora.TaskDone}})
 		if err != nil || len(done) != 1 {
 			t.Errorf("done tasks: %v %d", err, len(done))
+		}
+		// Three services at once from the profile: two goods and a fare with its amount.
+		types, err := a.st.ServiceTypes(fx.Ctx(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var picked []*opora.ServiceType
+		var fare *opora.ServiceType
+		for _, ty := range types {
+			switch {
+			case ty.HasAmount && fare == nil:
+				fare = ty
+			case !ty.HasAmount && !ty.HasQuantity && !ty.CommentRequired && len(picked) < 2:
+				picked = append(picked, ty)
+			}
+		}
+		if len(picked) < 2 || fare == nil {
+			t.Fatalf("seeded service types: %d, fare %v", len(picked), fare)
+		}
+		err = chromedp.Do(bctx,
+			chromedp.Navigate(base+"/clients/"+idString(c.ID)),
+			chromedp.WaitVisible(`form.services-form`),
+			chromedp.Click(`#svc-`+idString(picked[0].ID)),
+			chromedp.Click(`#svc-`+idString(picked[1].ID)),
+			chromedp.Click(`#svc-`+idString(fare.ID)),
+			chromedp.WaitVisible(`#f-amount_`+idString(fare.ID)),
+			chromedp.SendKeys(`#f-amount_`+idString(fare.ID), "150,50"),
+			removeFlash(),
+			chromedp.Click(`button.svc-record`),
+			chromedp.WaitVisible(`.flash-ok`),
+			chromedp.Navigate(base+"/clients/"+idString(c.ID)+"/timeline"),
+			chromedp.WaitVisible(`ul.events`),
+		)
+		if err != nil {
+			t.Fatalf("record three services: %v", err)
+		}
+		timeline = text(t, bctx, `ul.events`)
+		for _, ty := range append(picked, fare) {
+			if !strings.Contains(timeline, ty.Name) {
+				t.Errorf("the timeline does not show the service %q: %s", ty.Name, timeline)
+			}
 		}
 	})
 }
