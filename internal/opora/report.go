@@ -15,10 +15,11 @@ const (
 	SubjectCases    ReportSubject = "cases"    // cases opened in the period
 	SubjectClosed   ReportSubject = "closed"   // cases closed in the period (with outcomes)
 	SubjectTasks    ReportSubject = "tasks"    // plan tasks done in the period
+	SubjectVisits   ReportSubject = "visits"   // check-in visits (humanitarian help) in the period
 )
 
 // ReportSubjects lists the subjects in display order.
-var ReportSubjects = []ReportSubject{SubjectClients, SubjectServices, SubjectCases, SubjectClosed, SubjectTasks}
+var ReportSubjects = []ReportSubject{SubjectClients, SubjectServices, SubjectVisits, SubjectCases, SubjectClosed, SubjectTasks}
 
 // Dimension is one grouping of a report. Questionnaire fields are
 // "field:<id>"; everything else is one of the constants.
@@ -37,6 +38,8 @@ const (
 	DimCaseType    Dimension = "case_type"
 	DimCaseStatus  Dimension = "case_status"
 	DimOutcome     Dimension = "outcome"
+	DimPoint       Dimension = "point" // check-in point
+	DimItem        Dimension = "item"  // check-in item ("came" when 0)
 	DimHomeless    Dimension = "homeless_status"
 )
 

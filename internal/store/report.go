@@ -24,6 +24,12 @@ type subjectSQL struct {
 	worker    string
 	amount    string // "" when the subject has no amount
 	dims      map[opora.Dimension]string
+	// scope replaces the client scope for subjects whose rows need not
+	// have a client record (check-in visits); c is then the person.
+	scope func(a *opora.Actor, args []any) (string, []any, error)
+	// personOnly marks subjects whose "c" has no client-only columns
+	// (housing status).
+	personOnly bool
 }
 
 var reportSubjects = map[opora.ReportSubject]subjectSQL{
@@ -45,6 +51,17 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		worker: "s.worker_id",
 		amount: "s.amount_kopecks",
 		dims:   map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
+	},
+	opora.SubjectVisits: {
+		from:       "checkin_visits v JOIN checkin_persons c ON c.id = v.person_id",
+		where:      "1 = 1",
+		date:       "v.visited_on",
+		client:     "v.person_id",
+		branch:     "v.branch_id",
+		worker:     "v.created_by",
+		dims:       map[opora.Dimension]string{opora.DimPoint: "v.point_id", opora.DimItem: "v.item_id"},
+		scope:      visitScope,
+		personOnly: true,
 	},
 	opora.SubjectCases: {
 		from:   "cases k JOIN clients c ON c.id = k.client_id",
@@ -116,9 +133,18 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		v.Add("subject", "error.subject_unavailable")
 		return nil, v.Err()
 	}
-	cond, args, err := clientScope(a, opora.PermReportRun, nil)
+	scope := def.scope
+	if scope == nil {
+		scope = func(a *opora.Actor, args []any) (string, []any, error) { return clientScope(a, opora.PermReportRun, args) }
+	}
+	cond, args, err := scope(a, nil)
 	if err != nil {
 		return nil, err
+	}
+	if def.personOnly && q.HomelessStatus != "" {
+		var v opora.Validation
+		v.Add("homeless", "error.filter_not_for_subject")
+		return nil, v.Err()
 	}
 	where := []string{cond, def.where}
 	arg := func(v any) string {
@@ -226,6 +252,11 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		case opora.DimGender:
 			expr = "c.gender"
 		case opora.DimHomeless:
+			if def.personOnly {
+				var v opora.Validation
+				v.Add("group_by", "error.group_not_for_subject")
+				return nil, v.Err()
+			}
 			expr = "c.homeless_status"
 		case opora.DimAgeBand:
 			var b strings.Builder
@@ -437,6 +468,11 @@ func (s *Store) reportLabels(ctx context.Context, cols []opora.Dimension, rows [
 			query = `SELECT id, full_name FROM users WHERE organisation_id = $1 AND id IN (%s)`
 		case d == opora.DimCaseType || d == opora.DimTaskType:
 			query = `SELECT id, label FROM dictionary_items WHERE organisation_id = $1 AND id IN (%s)`
+		case d == opora.DimPoint:
+			query = `SELECT id, name FROM checkin_points WHERE organisation_id = $1 AND id IN (%s)`
+		case d == opora.DimItem:
+			query = `SELECT i.id, i.name FROM checkin_items i JOIN checkin_points p ON p.id = i.point_id
+				WHERE p.organisation_id = $1 AND i.id IN (%s)`
 		case d == opora.DimServiceType:
 			query = `SELECT id, name FROM service_types WHERE organisation_id = $1 AND id IN (%s)`
 		default:
@@ -748,3 +784,93 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 
 // Counts returns the number of clients who chose an option of the field.
 func (sd *Sociodemographics) Counts(f FieldCounts, optionID int64) int { return f.Counts[optionID] }
+
+// visitScope limits check-in visits to the actor's organisation and, with
+// branch scope, to their branches; with own scope, to visits they ticked.
+func visitScope(a *opora.Actor, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(opora.PermReportRun)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("v.organisation_id = $%d", len(args))
+	switch scope {
+	case opora.ScopeOwn:
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND v.created_by = $%d", len(args))
+	case opora.ScopeBranch:
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = inList(args, a.BranchIDs)
+		cond += " AND v.branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// LeaverCount is the number of shelter leavers with one way of leaving and
+// one plan result.
+type LeaverCount struct {
+	Status string // left, evicted
+	Result string // a case outcome, "open" (support goes on) or "none" (no case)
+	Count  int
+}
+
+// ShelterLeavers counts clients who left the shelter in the period (check-out
+// date inside it, both ends inclusive) by how they left and the result of
+// their support plan: the outcome of their latest case opened before they
+// left, "open" when it goes on, "none" without a case. Branch filter applies
+// to the room's branch. Needs report.run.
+func (s *Store) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]LeaverCount, int, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, 0, err
+	}
+	cond, args, err := clientScope(a, opora.PermReportRun, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	args = append(args, nullDate(q.From), nullDate(q.To))
+	where := cond + fmt.Sprintf(` AND st.status IN ('left', 'evicted') AND st.check_out >= $%d AND st.check_out <= $%d`,
+		len(args)-1, len(args))
+	if len(q.BranchIDs) > 0 {
+		var in string
+		in, args = inList(args, q.BranchIDs)
+		where += " AND r.branch_id IN (" + in + ")"
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT st.status,
+		COALESCE((SELECT CASE WHEN k.status = 'open' THEN 'open' ELSE k.outcome END FROM cases k
+		          WHERE k.client_id = st.client_id AND k.opened_on <= st.check_out
+		          ORDER BY k.opened_on DESC, k.id DESC LIMIT 1), 'none')
+		FROM shelter_stays st JOIN clients c ON c.id = st.client_id JOIN shelter_rooms r ON r.id = st.room_id
+		WHERE `+where, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: shelter leavers: %w", err)
+	}
+	defer rows.Close()
+	counts := map[[2]string]int{}
+	total := 0
+	for rows.Next() {
+		var status, result string
+		if err := rows.Scan(&status, &result); err != nil {
+			return nil, 0, fmt.Errorf("store: shelter leavers: %w", err)
+		}
+		counts[[2]string{status, result}]++
+		total++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: shelter leavers: %w", err)
+	}
+	var out []LeaverCount
+	for k, n := range counts {
+		out = append(out, LeaverCount{Status: k[0], Result: k[1], Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Status != out[j].Status {
+			return out[i].Status < out[j].Status
+		}
+		return out[i].Result < out[j].Result
+	})
+	return out, total, nil
+}

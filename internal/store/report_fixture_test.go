@@ -204,3 +204,86 @@ func TestStandardReportsHandCounted(t *testing.T) {
 		}
 	})
 }
+
+func TestVisitsAndShelterLeaversReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		today := s.Today()
+		// Check-in: A came and got food; a newcomer came.
+		p := &opora.CheckinPoint{BranchID: f.fx.Branch.ID, Kind: opora.PointWarming, Name: "Пункт обогрева у вокзала"}
+		if err := s.SaveCheckinPoint(ctx, p, []string{"Еда"}); err != nil {
+			t.Fatal(err)
+		}
+		pt, err := s.CheckinPoint(ctx, p.ID)
+		if err != nil || len(pt.Items) != 1 {
+			t.Fatalf("point: %v", err)
+		}
+		sh := &opora.CheckinShift{PointID: p.ID, Date: today, Starts: "20:00", Ends: "08:00"}
+		if err := s.OpenCheckinShift(ctx, sh); err != nil {
+			t.Fatal(err)
+		}
+		newcomer := "u" + "5f0c2b1e-7a3d-4c8e-9b6a-1d2e3f4a5b6c"
+		ticks := []opora.Tick{
+			{ID: "11111111-1111-4111-8111-111111111111", Person: "c" + idStr(f.a.ID)},
+			{ID: "22222222-2222-4222-8222-222222222222", Person: "c" + idStr(f.a.ID), Item: pt.Items[0].ID},
+			{ID: "33333333-3333-4333-8333-333333333333", Person: newcomer,
+				New: &opora.CheckinPerson{Surname: "Новенькая", Gender: opora.GenderFemale, BirthYear: 1985}},
+		}
+		res, _, err := s.RecordTicks(ctx, sh.ID, ticks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Status != opora.TickAccepted {
+				t.Fatalf("tick %+v", r)
+			}
+		}
+		year := opora.ReportQuery{Subject: opora.SubjectVisits, From: today.AddDate(0, 0, -1), To: today, Measure: opora.MeasureCount}
+		if _, total := runReport(t, ctx, s, year); total != 3 {
+			t.Fatalf("visits: %v", total)
+		}
+		year.Measure = opora.MeasureDistinctClients
+		if _, total := runReport(t, ctx, s, year); total != 2 {
+			t.Fatalf("people: %v", total)
+		}
+		year.Measure, year.GroupBy = opora.MeasureCount, []opora.Dimension{opora.DimItem}
+		items, _ := runReport(t, ctx, s, year)
+		if items["0"] != 2 || items[idStr(pt.Items[0].ID)] != 1 {
+			t.Fatalf("by item: %v", items)
+		}
+		year.GroupBy, year.Gender = nil, opora.GenderFemale
+		if _, total := runReport(t, ctx, s, year); total != 1 {
+			t.Fatalf("women visits: %v", total)
+		}
+		// Shelter: A left (case done), B left (case open), C evicted (no case).
+		room := &opora.Room{BranchID: f.fx.Branch.ID, Name: "Комната 1", Capacity: 5}
+		if err := s.SaveRoom(ctx, room); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*opora.Client{f.a, f.b, f.cc} {
+			st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: today}
+			if err := s.CheckIn(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+			out := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: today, Status: opora.StayLeft}
+			if c == f.cc {
+				out.Status, out.Reason = opora.StayEvicted, "драка"
+			}
+			if err := s.CheckOut(ctx, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts, total, err := s.ShelterLeavers(ctx, &opora.ReportQuery{From: today, To: today})
+		if err != nil || total != 3 {
+			t.Fatalf("leavers %v %d", err, total)
+		}
+		got := map[string]int{}
+		for _, c := range counts {
+			got[c.Status+"|"+c.Result] = c.Count
+		}
+		if got["left|done"] != 1 || got["left|open"] != 1 || got["evicted|none"] != 1 {
+			t.Fatalf("leavers %v", got)
+		}
+	})
+}

@@ -21,6 +21,29 @@ var standardReports = []standardReport{
 	{"closed_results", stdClosedResults},
 	{"ongoing", stdOngoing},
 	{"sociodemographic", stdSociodemographic},
+	{"shelter_leavers", stdShelterLeavers},
+}
+
+func stdShelterLeavers(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
+	l := s.loc(r)
+	counts, total, err := s.store.ShelterLeavers(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	t := &report.Table{Headers: []string{l.T("reports.left_how"), l.T("reports.plan_result"), l.T("reports.people")}}
+	for _, c := range counts {
+		result := l.T("cases.outcome." + c.Result)
+		switch c.Result {
+		case "open":
+			result = l.T("reports.case_open")
+		case "none":
+			result = l.T("reports.no_case")
+		}
+		t.Rows = append(t.Rows, []report.Cell{report.Text(l.T("reports.leaver." + c.Status)), report.Text(result),
+			report.Number(float64(c.Count))})
+	}
+	t.Rows = append(t.Rows, []report.Cell{report.Text(l.T("reports.total")), report.Text(""), report.Number(float64(total))})
+	return t, nil
 }
 
 // twoMeasures runs the same grouping with "times" and "distinct clients"

@@ -158,6 +158,10 @@ func keyLabel(l interface{ T(string, ...any) string }, d opora.Dimension, raw st
 		return l.T("cases.outcome." + raw)
 	case opora.DimCaseStatus:
 		return l.T("case_status." + raw)
+	case opora.DimItem:
+		if raw == "0" {
+			return l.T("reports.item_came")
+		}
 	}
 	return raw
 }
@@ -267,7 +271,7 @@ func (s *Server) builderOptions(r *http.Request) (*builderData, error) {
 	d.Dimensions = []option{{"", l.T("reports.no_group")}}
 	for _, dim := range []opora.Dimension{opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch, opora.DimWorker,
 		opora.DimGender, opora.DimAgeBand, opora.DimHomeless, opora.DimServiceType, opora.DimTaskType, opora.DimCaseType,
-		opora.DimCaseStatus, opora.DimOutcome} {
+		opora.DimCaseStatus, opora.DimOutcome, opora.DimPoint, opora.DimItem} {
 		d.Dimensions = append(d.Dimensions, option{string(dim), l.T("dim." + string(dim))})
 	}
 	for _, f := range opts.Fields {
