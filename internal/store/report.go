@@ -135,7 +135,9 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	scope := def.scope
 	if scope == nil {
-		scope = func(a *opora.Actor, args []any) (string, []any, error) { return clientScope(a, opora.PermReportRun, args) }
+		scope = func(a *opora.Actor, args []any) (string, []any, error) {
+			return clientScope(a, opora.PermReportRun, args)
+		}
 	}
 	cond, args, err := scope(a, nil)
 	if err != nil {
