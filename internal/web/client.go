@@ -105,6 +105,17 @@ func (s *Server) clientData(r *http.Request, c *opora.Client) (*clientView, erro
 			d.Branch = b.Name
 		}
 	}
+	// Rule violations show under the name on every tab of the record, so a
+	// worker never misses a ban whichever page they opened.
+	for _, p := range profilePanels {
+		if p.Name == "flags" {
+			v, err := p.Load(s, r, c)
+			if err != nil {
+				return nil, err
+			}
+			d.Panels[p.Name] = v
+		}
+	}
 	return d, nil
 }
 
@@ -118,6 +129,9 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, p := range profilePanels {
+		if _, done := d.Panels[p.Name]; done {
+			continue
+		}
 		v, err := p.Load(s, r, c)
 		if err != nil {
 			return err
