@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,16 @@ func TestReportBuilderTableAndExport(t *testing.T) {
 		}
 		if typ, _ := f.GetCellType("Report", "A4"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Fatalf("month exported as text")
+		}
+		// The spreadsheet holds the same numbers as the table on the screen, in the same order.
+		screen := regexp.MustCompile(`<td class="num">([0-9.]+)</td>`).FindAllStringSubmatch(res.Body, -1)
+		if len(screen) != 3 {
+			t.Fatalf("screen table numbers: %v", screen)
+		}
+		for i, m := range screen {
+			if rows[3+i][2] != m[1] {
+				t.Fatalf("row %d: screen %s, xlsx %s", i, m[1], rows[3+i][2])
+			}
 		}
 		entries, _, err := a.st.AuditEntries(fx.Ctx(), opora.AuditFilter{Action: opora.ActionExport, Limit: 5})
 		if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Section, "rows=3") || !strings.Contains(entries[0].Section, "subject=clients") {
