@@ -44,6 +44,10 @@ const (
 // YesNoValues lists the yes/no answers in display order.
 var YesNoValues = []string{YesNoYes, YesNoNo, YesNoNoAnswer}
 
+// FileKindAnswer is the kind of a file uploaded as the answer to a "file"
+// field; it is reached only through the answer that holds it.
+const FileKindAnswer = "answer"
+
 // ProfileFormKey is the key of an organisation's main questionnaire: one
 // filling per client. Other forms are repeatable and dated.
 const ProfileFormKey = "profile"
@@ -343,9 +347,20 @@ func (f *FormField) ParseAnswer(raw []string, prev *Answer) (*Answer, string) {
 			}
 		}
 	case FieldFile:
-		// Files are attached through the documents feature; keep what is stored.
-		if prev != nil {
-			a.FileID = prev.FileID
+		// Nothing posted keeps the stored file; "0" removes it; an id is a
+		// file the store checks belongs to the client.
+		switch {
+		case first == "":
+			if prev != nil {
+				a.FileID = prev.FileID
+			}
+		case first == "0":
+		default:
+			id, err := strconv.ParseInt(first, 10, 64)
+			if err != nil || id <= 0 {
+				return nil, "error.invalid_choice"
+			}
+			a.FileID = id
 		}
 	}
 	return a, ""

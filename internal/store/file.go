@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -195,10 +196,35 @@ func (s *Store) clientFile(ctx context.Context, q queryer, p opora.Permission, c
 	return f, nil
 }
 
+// answerFile loads a file uploaded as a questionnaire answer, reached only
+// while an answer of a field whose sensitivity the actor may see holds it.
+func (s *Store) answerFile(ctx context.Context, q queryer, p opora.Permission, clientID, fileID int64) (*opora.File, error) {
+	a := opora.ActorFrom(ctx)
+	in, args := inList([]any{fileID, clientID, opora.FileKindAnswer}, a.VisibleSensitivities())
+	if len(a.VisibleSensitivities()) == 0 {
+		return nil, opora.ErrNotFound
+	}
+	cond, args, err := clientScope(a, p, args)
+	if err != nil {
+		return nil, err
+	}
+	f, err := scanFile(q.QueryRowContext(ctx, `SELECT `+fileColumns+fileFrom+` WHERE f.id = $1 AND f.client_id = $2
+		AND f.kind = $3 AND f.deleted_at IS NULL AND c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM answers an
+		JOIN form_fields ff ON ff.id = an.field_id WHERE an.file_id = f.id AND an.client_id = f.client_id
+		AND ff.sensitivity IN (`+in+`)) AND `+cond, args...))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return f, nil
+}
+
 // DownloadClientFile returns a client's file for downloading and writes the
 // audit row every download needs. Needs client.read on the client.
 func (s *Store) DownloadClientFile(ctx context.Context, clientID, fileID int64) (*opora.File, error) {
 	f, err := s.clientFile(ctx, s.r, opora.PermClientRead, clientID, fileID)
+	if errors.Is(err, opora.ErrNotFound) {
+		f, err = s.answerFile(ctx, s.r, opora.PermClientRead, clientID, fileID)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -125,7 +125,8 @@ func (s *Store) profileFormID(ctx context.Context, q queryer, orgID int64) (int6
 type ClientAnswers struct {
 	Form    *opora.Form
 	Answers map[int64]*opora.Answer
-	Filling *opora.Filling // nil for the main questionnaire
+	Filling *opora.Filling        // nil for the main questionnaire
+	Files   map[int64]*opora.File // the files of the visible file answers, by file id
 }
 
 // Answer returns the answer to a field, or nil.
@@ -249,7 +250,74 @@ func (s *Store) Questionnaire(ctx context.Context, clientID int64) (*ClientAnswe
 	if err != nil {
 		return nil, err
 	}
-	return visibleAnswers(a, f, answers), nil
+	out := visibleAnswers(a, f, answers)
+	return out, s.loadAnswerFiles(ctx, c, out)
+}
+
+// loadAnswerFiles fills out.Files with the rows of the files its (already
+// visible) file answers hold.
+func (s *Store) loadAnswerFiles(ctx context.Context, c *opora.Client, out *ClientAnswers) error {
+	out.Files = map[int64]*opora.File{}
+	var ids []int64
+	for _, x := range out.Form.Fields() {
+		if ans := out.Answers[x.ID]; x.Type == opora.FieldFile && ans != nil && ans.FileID != 0 {
+			ids = append(ids, ans.FileID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	in, args := inList([]any{c.ID, c.OrganisationID, opora.FileKindAnswer}, ids)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+fileColumns+fileFrom+` WHERE f.client_id = $1 AND f.organisation_id = $2
+		AND f.kind = $3 AND f.deleted_at IS NULL AND f.id IN (`+in+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("store: answer files: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			return fmt.Errorf("store: answer files: %w", err)
+		}
+		out.Files[f.ID] = f
+	}
+	return rows.Err()
+}
+
+// insertAnswerFiles writes the rows of files uploaded (bytes already
+// stored) as answers to file fields of form f, in the caller's transaction,
+// and returns raw with each such field's value set to its new file id.
+// The file name of a sensitive field never reaches the audit.
+func (s *Store) insertAnswerFiles(ctx context.Context, tx *sql.Tx, c *opora.Client, f *opora.Form, raw map[int64][]string,
+	uploads map[int64]*opora.File) (map[int64][]string, error) {
+	if len(uploads) == 0 {
+		return raw, nil
+	}
+	a := opora.ActorFrom(ctx)
+	out := map[int64][]string{}
+	for k, v := range raw {
+		out[k] = v
+	}
+	for fieldID, up := range uploads {
+		x := f.Field(fieldID)
+		if x == nil || x.Type != opora.FieldFile || x.Disabled || !a.CanSee(x.Sensitivity) {
+			return nil, opora.ErrNotFound
+		}
+		up.Kind, up.TypeID = opora.FileKindAnswer, 0
+		if err := s.insertFile(ctx, tx, a, c, up); err != nil {
+			return nil, err
+		}
+		changes := []opora.Change{{Field: "mime", New: up.MIME}, {Field: "size", New: strconv.FormatInt(up.Size, 10)}}
+		if x.Sensitivity == opora.Ordinary {
+			changes = append([]opora.Change{{Field: "name", New: up.Name}}, changes...)
+		}
+		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "file", EntityID: up.ID,
+			Section: clientSection(c.ID), Changes: changes}); err != nil {
+			return nil, err
+		}
+		out[fieldID] = []string{strconv.FormatInt(up.ID, 10)}
+	}
+	return out, nil
 }
 
 // SaveQuestionnaire saves a client's main questionnaire from posted values
@@ -259,6 +327,14 @@ func (s *Store) Questionnaire(ctx context.Context, clientID int64) (*ClientAnswe
 // their condition lose their answers. Invalid values answer EINVALID with
 // errors keyed "f<field id>". Needs client.write within scope.
 func (s *Store) SaveQuestionnaire(ctx context.Context, clientID int64, raw map[int64][]string) error {
+	return s.SaveQuestionnaireFiles(ctx, clientID, raw, nil)
+}
+
+// SaveQuestionnaireFiles is SaveQuestionnaire with files uploaded (bytes
+// already stored) as the answers of file fields, by field id: their rows
+// are written in the same transaction, so a refused save keeps none.
+func (s *Store) SaveQuestionnaireFiles(ctx context.Context, clientID int64, raw map[int64][]string,
+	uploads map[int64]*opora.File) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
@@ -274,6 +350,9 @@ func (s *Store) SaveQuestionnaire(ctx context.Context, clientID int64, raw map[i
 		}
 		f, err := s.clientForm(ctx, tx, c.OrganisationID, formID)
 		if err != nil {
+			return err
+		}
+		if raw, err = s.insertAnswerFiles(ctx, tx, c, f, raw, uploads); err != nil {
 			return err
 		}
 		ch, err := s.saveAnswers(ctx, tx, c, f, 0, raw)
@@ -305,7 +384,7 @@ func (s *Store) planAnswers(ctx context.Context, q queryer, c *opora.Client, f *
 	raw map[int64][]string) (*answerPlan, error) {
 	a := opora.ActorFrom(ctx)
 	editable := func(x *opora.FormField) bool {
-		return !x.Disabled && x.Type != opora.FieldFile && a.CanSee(x.Sensitivity)
+		return !x.Disabled && a.CanSee(x.Sensitivity)
 	}
 	next := map[int64]*opora.Answer{}
 	for id, ans := range old {
@@ -320,6 +399,17 @@ func (s *Store) planAnswers(ctx context.Context, q queryer, c *opora.Client, f *
 		if msg != "" {
 			v.Add(fieldName(x.ID), msg)
 			continue
+		}
+		if x.Type == opora.FieldFile && ans.FileID != 0 && (old[x.ID] == nil || ans.FileID != old[x.ID].FileID) {
+			var n int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM files WHERE id = $1 AND client_id = $2 AND organisation_id = $3
+				AND kind = $4 AND deleted_at IS NULL`, ans.FileID, c.ID, c.OrganisationID, opora.FileKindAnswer).Scan(&n); err != nil {
+				return nil, fmt.Errorf("store: answer file: %w", err)
+			}
+			if n == 0 {
+				v.Add(fieldName(x.ID), "error.invalid_choice")
+				continue
+			}
 		}
 		next[x.ID] = ans
 	}
@@ -613,7 +703,7 @@ func (s *Store) Filling(ctx context.Context, clientID, fillingID int64) (*Client
 	}
 	out := visibleAnswers(a, f, answers)
 	out.Filling = fl
-	return out, nil
+	return out, s.loadAnswerFiles(ctx, c, out)
 }
 
 func (s *Store) filling(ctx context.Context, q queryer, c *opora.Client, id int64) (*opora.Filling, error) {
@@ -640,6 +730,13 @@ func checkFilledOn(d, today time.Time) error {
 // answers (see SaveQuestionnaire for how values are read) and returns its
 // id. Needs client.write within scope.
 func (s *Store) CreateFilling(ctx context.Context, clientID, formID int64, filledOn time.Time, raw map[int64][]string) (int64, error) {
+	return s.CreateFillingFiles(ctx, clientID, formID, filledOn, raw, nil)
+}
+
+// CreateFillingFiles is CreateFilling with uploaded files as answers (see
+// SaveQuestionnaireFiles).
+func (s *Store) CreateFillingFiles(ctx context.Context, clientID, formID int64, filledOn time.Time, raw map[int64][]string,
+	uploads map[int64]*opora.File) (int64, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return 0, err
@@ -659,6 +756,9 @@ func (s *Store) CreateFilling(ctx context.Context, clientID, formID int64, fille
 		}
 		now := s.Now()
 		dateErr := checkFilledOn(filledOn, now)
+		if raw, err = s.insertAnswerFiles(ctx, tx, c, f, raw, uploads); err != nil {
+			return err
+		}
 		p, err := s.planAnswers(ctx, tx, c, f, map[int64]*opora.Answer{}, raw)
 		if err != nil || dateErr != nil {
 			return mergeInvalid(dateErr, err)
@@ -706,6 +806,13 @@ func mergeInvalid(a, b error) error {
 // UpdateFilling changes a filling's date and answers. Needs client.write
 // within scope.
 func (s *Store) UpdateFilling(ctx context.Context, clientID, fillingID int64, filledOn time.Time, raw map[int64][]string) error {
+	return s.UpdateFillingFiles(ctx, clientID, fillingID, filledOn, raw, nil)
+}
+
+// UpdateFillingFiles is UpdateFilling with uploaded files as answers (see
+// SaveQuestionnaireFiles).
+func (s *Store) UpdateFillingFiles(ctx context.Context, clientID, fillingID int64, filledOn time.Time, raw map[int64][]string,
+	uploads map[int64]*opora.File) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
@@ -725,6 +832,9 @@ func (s *Store) UpdateFilling(ctx context.Context, clientID, fillingID int64, fi
 		}
 		now := s.Now()
 		dateErr := checkFilledOn(filledOn, now)
+		if raw, err = s.insertAnswerFiles(ctx, tx, c, f, raw, uploads); err != nil {
+			return err
+		}
 		ch, err := s.saveAnswers(ctx, tx, c, f, fl.ID, raw)
 		if err != nil || dateErr != nil {
 			return mergeInvalid(dateErr, err)

@@ -228,7 +228,7 @@ func TestFormEditorKeepsAnswers(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("new filling page: %d", res.Status)
 		}
-		mustContain(t, res.Body, "Скан", "Загрузка файлов появится вместе с документами")
+		mustContain(t, res.Body, "Скан", `type="file"`, `enctype="multipart/form-data"`)
 		opt := regexp.MustCompile(`name="(f\d+)" value="(\d+)"> Прочее`).FindStringSubmatch(res.Body)
 		if opt == nil {
 			t.Fatal("no options on the filling page")

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 )
@@ -77,6 +79,7 @@ type qField struct {
 	Error    string // translated
 	Display  string // the answer as text, for reading
 	Options  []*opora.FieldOption
+	File     *opora.File // the stored file of a file answer
 	// The condition, when the controlling field is on the page too.
 	ShowIf, ShowOpt string
 	ShowNot         bool
@@ -146,6 +149,9 @@ func (s *Server) buildSections(r *http.Request, qa *store.ClientAnswers, vals ur
 			ans := qa.Answer(x.ID)
 			qf := &qField{F: x, Name: "f" + idString(x.ID), Selected: map[string]bool{},
 				Display: answerDisplay(l.T, x, ans)}
+			if x.Type == opora.FieldFile && ans != nil {
+				qf.File = qa.Files[ans.FileID]
+			}
 			qf.Value = vals.Get(qf.Name)
 			for _, v := range vals[qf.Name] {
 				qf.Selected[v] = true
@@ -257,18 +263,109 @@ func invalidForm(vals url.Values, err error) *form {
 	if m := opora.ErrorMessage(err); m != "error.invalid" {
 		f.Error = m
 	}
+	if oe := (*opora.Error)(nil); errors.As(err, &oe) && len(oe.Args) > 0 {
+		f.Args = oe.Args
+	}
 	return f
 }
 
-func (s *Server) questionnaireSave(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+// parseAnswersForm reads a posted questionnaire or filling form, which is
+// multipart when it carries files; an oversize body is a validation error
+// naming the limit.
+func (s *Server) parseAnswersForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseUpload(w, r); err != nil {
+		if errors.Is(err, errUploadTooBig) {
+			return &opora.Error{Code: opora.EINVALID, Message: "files.error.too_large",
+				Args: map[string]string{"MB": strconv.FormatInt(s.cfg.MaxUploadBytes>>20, 10)}}
+		}
 		return err
 	}
+	return nil
+}
+
+// answerUploads reads the files posted for the file fields of qa's form
+// (only fields the actor may see and edit): each field's value comes only
+// from its upload or its "remove" tick ("<name>_remove" → "0"), so raw is
+// changed in place. Refused uploads (executables, empty, too large) are
+// field errors and then nothing is stored; otherwise the accepted bytes are
+// stored and returned by field id for the store to record.
+func (s *Server) answerUploads(r *http.Request, qa *store.ClientAnswers, raw map[int64][]string) (map[int64]*opora.File, error) {
+	type pending struct {
+		field      int64
+		data       []byte
+		name, mime string
+	}
+	var ps []pending
+	var v opora.Validation
+	for _, x := range qa.Form.Fields() {
+		if x.Type != opora.FieldFile || x.Disabled {
+			continue
+		}
+		name := "f" + idString(x.ID)
+		delete(raw, x.ID)
+		data, fname, err := s.readUpload(r, name)
+		if errors.Is(err, errNoUpload) {
+			if r.PostForm.Get(name+"_remove") != "" {
+				raw[x.ID] = []string{"0"}
+			}
+			continue
+		}
+		if err == nil {
+			var mime string
+			if mime, err = files.CheckUpload(data); err == nil {
+				ps = append(ps, pending{field: x.ID, data: data, name: fname, mime: mime})
+				continue
+			}
+		}
+		if !errors.Is(err, errUploadTooBig) && !errors.Is(err, files.ErrDenied) && !errors.Is(err, files.ErrEmpty) {
+			return nil, err
+		}
+		for k, e := range opora.FieldErrors(s.uploadError(name, err)) {
+			v.Add(k, e)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	out := map[int64]*opora.File{}
+	for _, p := range ps {
+		f, err := s.storeBytes(r, p.data, p.name, p.mime)
+		if err != nil {
+			s.unstoreAll(r, out)
+			return nil, err
+		}
+		out[p.field] = f
+	}
+	return out, nil
+}
+
+// unstoreAll removes the bytes of uploads whose save was refused.
+func (s *Server) unstoreAll(r *http.Request, uploads map[int64]*opora.File) {
+	for _, f := range uploads {
+		s.unstore(r, f)
+	}
+}
+
+func (s *Server) questionnaireSave(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	err = s.store.SaveQuestionnaire(r.Context(), id, postedAnswers(r.PostForm))
+	qa, err := s.store.Questionnaire(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	defer cleanupUpload(r)
+	err = s.parseAnswersForm(w, r)
+	if err == nil {
+		raw := postedAnswers(r.PostForm)
+		var uploads map[int64]*opora.File
+		if uploads, err = s.answerUploads(r, qa, raw); err == nil {
+			if err = s.store.SaveQuestionnaireFiles(r.Context(), id, raw, uploads); err != nil {
+				s.unstoreAll(r, uploads)
+			}
+		}
+	}
 	if err == nil {
 		return s.redirect(w, r, "/clients/"+idString(id)+"/questionnaire", "common.saved")
 	}
@@ -279,8 +376,7 @@ func (s *Server) questionnaireSave(w http.ResponseWriter, r *http.Request) error
 	if lerr != nil || !ok {
 		return lerr
 	}
-	qa, lerr := s.store.Questionnaire(r.Context(), id)
-	if lerr != nil {
+	if qa, lerr = s.store.Questionnaire(r.Context(), id); lerr != nil {
 		return lerr
 	}
 	v.Form = invalidForm(r.PostForm, err)
@@ -354,9 +450,6 @@ func (s *Server) renderFillingEdit(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) fillingCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return err
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -365,8 +458,23 @@ func (s *Server) fillingCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	filledOn, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
-	fid, err := s.store.CreateFilling(r.Context(), id, formID, filledOn, postedAnswers(r.PostForm))
+	blank, err := s.store.BlankFilling(r.Context(), id, formID)
+	if err != nil {
+		return err
+	}
+	defer cleanupUpload(r)
+	var fid int64
+	err = s.parseAnswersForm(w, r)
+	if err == nil {
+		filledOn, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
+		raw := postedAnswers(r.PostForm)
+		var uploads map[int64]*opora.File
+		if uploads, err = s.answerUploads(r, blank, raw); err == nil {
+			if fid, err = s.store.CreateFillingFiles(r.Context(), id, formID, filledOn, raw, uploads); err != nil {
+				s.unstoreAll(r, uploads)
+			}
+		}
+	}
 	if err == nil {
 		return s.redirect(w, r, "/clients/"+idString(id)+"/fillings/"+idString(fid), "common.created")
 	}
@@ -429,9 +537,6 @@ func (s *Server) fillingEdit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) fillingSave(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return err
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -440,9 +545,23 @@ func (s *Server) fillingSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var filledOn time.Time
-	filledOn, _ = opora.ParseDate(r.PostForm.Get("filled_on"))
-	err = s.store.UpdateFilling(r.Context(), id, fid, filledOn, postedAnswers(r.PostForm))
+	cur, err := s.store.Filling(r.Context(), id, fid)
+	if err != nil {
+		return err
+	}
+	defer cleanupUpload(r)
+	err = s.parseAnswersForm(w, r)
+	if err == nil {
+		var filledOn time.Time
+		filledOn, _ = opora.ParseDate(r.PostForm.Get("filled_on"))
+		raw := postedAnswers(r.PostForm)
+		var uploads map[int64]*opora.File
+		if uploads, err = s.answerUploads(r, cur, raw); err == nil {
+			if err = s.store.UpdateFillingFiles(r.Context(), id, fid, filledOn, raw, uploads); err != nil {
+				s.unstoreAll(r, uploads)
+			}
+		}
+	}
 	if err == nil {
 		return s.redirect(w, r, "/clients/"+idString(id)+"/fillings/"+idString(fid), "common.saved")
 	}
