@@ -257,9 +257,6 @@ func TestCheckinPersonBecomesClient(t *testing.T) {
 // -v to see the figures (docs/PERFORMANCE.md quotes them).
 func TestCheckinPageWeight(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
-		if strings.HasSuffix(t.Name(), "postgres") {
-			t.Skip("the same bytes on both databases")
-		}
 		_, duty, shift := checkinPointAndShift(t, a, fx)
 		v := checkinVersion()
 		total := 0
