@@ -23,6 +23,7 @@ Usage:
   opora serve    [flags]   run the web server (default :8080, data in ./opora-data)
   opora migrate  [flags]   bring the database schema up to date
   opora user     create|set-password|disable|enable [flags]
+  opora demo     [--clients N]   fill an EMPTY database with a demo organisation (try-out only)
   opora backup   [flags] [FILE]   write a backup archive (database + uploaded files)
   opora restore  [flags] FILE     restore a backup into an empty data folder / database
   opora version            print the version
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdMigrate(ctx, args, stdout, stderr)
 	case "user":
 		return cmdUser(ctx, args, stdin, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args, stdout, stderr)
 	case "restore":

@@ -29,6 +29,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Minute), "log out after this long without activity (OPORA_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "absolute-timeout", envDuration("ABSOLUTE_TIMEOUT", 12*time.Hour), "log out this long after login whatever happens (OPORA_ABSOLUTE_TIMEOUT)")
 	maxUploadMB := fs.Int64("max-upload-mb", envInt64("MAX_UPLOAD_MB", 20), "largest uploaded file, in MiB (OPORA_MAX_UPLOAD_MB)")
+	demoData := fs.Bool("demo", false, "on an empty database, create the demo organisation first and print its logins")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -46,6 +47,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
 		return err
+	}
+	if *demoData {
+		if need, err := st.NeedsSetup(ctx); err != nil {
+			return err
+		} else if need {
+			if err := runDemo(ctx, st, 500, 1, stdout); err != nil {
+				return err
+			}
+		}
 	}
 	cat, err := i18n.Load()
 	if err != nil {

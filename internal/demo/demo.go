@@ -1,0 +1,304 @@
+// Package demo fills an empty database with a small, realistic organisation
+// so a newcomer sees a living system at once. It goes through the store's
+// public methods, so every record carries its audit rows and timeline.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+// Options size the demo.
+type Options struct {
+	Clients int    // default 500
+	Seed    uint64 // the same seed gives the same people
+	Now     time.Time
+}
+
+// Login is a demo account to print.
+type Login struct {
+	Login, Password, Role, Name string
+}
+
+// ErrNotEmpty is returned when the database already holds an organisation.
+var ErrNotEmpty = errors.New("demo: the database already has an organisation; demo data goes only into an empty one")
+
+// Password is shared by all demo accounts; the demo is for trying, not for real data.
+const Password = "demo-password-2026"
+
+// Run creates the demo organisation and returns its logins.
+func Run(ctx context.Context, st *store.Store, o Options) ([]Login, error) {
+	if need, err := st.NeedsSetup(ctx); err != nil {
+		return nil, err
+	} else if !need {
+		return nil, ErrNotEmpty
+	}
+	if o.Clients <= 0 {
+		o.Clients = 500
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now().UTC()
+	}
+	rnd := rand.New(rand.NewPCG(o.Seed, 2026))
+	realNow := st.Now
+	defer func() { st.Now = realNow }()
+	at := func(t time.Time) { st.Now = func() time.Time { return t } }
+	at(o.Now.AddDate(-2, 0, -1))
+
+	hash, err := auth.Hash(Password)
+	if err != nil {
+		return nil, err
+	}
+	token := auth.NewToken()
+	if err := st.SetSetupToken(ctx, auth.HashToken(token)); err != nil {
+		return nil, err
+	}
+	n := &store.NewOrganisation{
+		Organisation: &opora.Organisation{Name: "Благотворительная организация «Опора-демо»", ShortName: "Опора-демо",
+			Type: opora.OrgNGO, Address: "Санкт-Петербург, ул. Боровая, 112Б", Phone: "+7 812 000-00-00", Head: "Петрова Анна Сергеевна"},
+		BranchName:   "Санкт-Петербург",
+		Admin:        &opora.User{Login: "admin", FullName: "Петрова Анна Сергеевна", Position: "Директор", Locale: "ru"},
+		PasswordHash: hash,
+	}
+	if err := st.CompleteSetup(ctx, auth.HashToken(token), n); err != nil {
+		return nil, fmt.Errorf("demo: organisation: %w", err)
+	}
+	admin, err := st.Actor(ctx, n.Admin.ID)
+	if err != nil {
+		return nil, err
+	}
+	actx := opora.WithActor(ctx, admin)
+	moscow := &opora.Branch{OrganisationID: n.Organisation.ID, Name: "Москва"}
+	if err := st.SaveBranch(actx, moscow); err != nil {
+		return nil, fmt.Errorf("demo: branch: %w", err)
+	}
+	branches, err := st.Branches(actx)
+	if err != nil {
+		return nil, err
+	}
+	allRoles, err := st.Roles(actx)
+	if err != nil {
+		return nil, err
+	}
+	roleID := map[string]int64{}
+	for _, r := range allRoles {
+		roleID[r.Key] = r.ID
+	}
+	logins := []Login{{"admin", Password, "administrator", n.Admin.FullName}}
+	staff := []struct{ login, name, position, role string }{
+		{"ivanova", "Иванова Мария Петровна", "Социальный работник", "specialist"},
+		{"smirnov", "Смирнов Олег Викторович", "Социальный работник", "specialist"},
+		{"kuznetsova", "Кузнецова Елена Андреевна", "Психолог", "specialist"},
+		{"popov", "Попов Дмитрий Игоревич", "Юрист", "specialist"},
+		{"sokolova", "Соколова Ирина Николаевна", "Руководитель отдела", "supervisor"},
+		{"lebedev", "Лебедев Артём Сергеевич", "Социальный работник", "specialist"},
+		{"kozlova", "Козлова Ольга Владимировна", "Социальный работник", "specialist"},
+		{"novikov", "Новиков Павел Алексеевич", "Волонтёр ночного автобуса", "duty"},
+		{"morozova", "Морозова Татьяна Юрьевна", "Дежурная пункта обогрева", "duty"},
+		{"volkov", "Волков Игорь Дмитриевич", "Аналитик", "analyst"},
+		{"fedorova", "Фёдорова Наталья Олеговна", "Аудитор", "auditor"},
+	}
+	var workers []*opora.User
+	for i, s := range staff {
+		u := &opora.User{Login: s.login, FullName: s.name, Position: s.position, Locale: "ru",
+			BranchIDs: []int64{branches[i%len(branches)].ID}, RoleIDs: []int64{roleID[s.role]}}
+		if err := st.CreateUser(actx, u, hash); err != nil {
+			return nil, fmt.Errorf("demo: user %s: %w", s.login, err)
+		}
+		logins = append(logins, Login{s.login, Password, s.role, s.name})
+		if s.role == "specialist" || s.role == "supervisor" {
+			workers = append(workers, u)
+		}
+	}
+	g := &gen{st: st, ctx: actx, rnd: rnd, now: o.Now, at: at, branches: branches, workers: workers, admin: admin}
+	if err := g.prepare(); err != nil {
+		return nil, err
+	}
+	for i := 0; i < o.Clients; i++ {
+		if err := g.client(i); err != nil {
+			return nil, fmt.Errorf("demo: client %d: %w", i, err)
+		}
+	}
+	return logins, nil
+}
+
+// gen makes people and their histories.
+type gen struct {
+	st       *store.Store
+	ctx      context.Context
+	rnd      *rand.Rand
+	now      time.Time
+	at       func(time.Time)
+	branches []*opora.Branch
+	workers  []*opora.User
+	admin    *opora.Actor
+	types    []*opora.ServiceType
+	form     *store.ClientAnswers
+	caseType int64
+	taskType []int64
+	made     []*opora.Client
+}
+
+func (g *gen) prepare() error {
+	var err error
+	if g.types, err = g.st.ServiceTypes(g.ctx, true); err != nil {
+		return err
+	}
+	ct, err := g.st.CaseDictionary(g.ctx, "case_type", false)
+	if err != nil || len(ct) == 0 {
+		return fmt.Errorf("demo: case types: %v", err)
+	}
+	g.caseType = ct[0].ID
+	tt, err := g.st.CaseDictionary(g.ctx, "task_type", false)
+	if err != nil {
+		return err
+	}
+	for _, t := range tt {
+		g.taskType = append(g.taskType, t.ID)
+	}
+	return nil
+}
+
+func (g *gen) pick(n int) int { return g.rnd.IntN(n) }
+
+func (g *gen) day(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// client makes one person with a history spread over the last two years.
+func (g *gen) client(i int) error {
+	ctx := g.ctx
+	first := g.now.AddDate(0, 0, -730+g.pick(700))
+	g.at(first.Add(time.Duration(9+g.pick(9)) * time.Hour))
+	male := g.pick(100) < 78 // most clients of homeless services are men
+	c := &opora.Client{BranchID: g.branches[g.pick(len(g.branches))].ID, Gender: opora.GenderFemale,
+		HomelessStatus: opora.Homeless}
+	if male {
+		c.Gender = opora.GenderMale
+	}
+	c.Surname, c.FirstName, c.Patronymic = name(g.rnd, male)
+	// Some near-duplicates and typos, as happen at a busy desk.
+	if len(g.made) > 10 && g.pick(50) == 0 {
+		twin := g.made[g.pick(len(g.made))]
+		c.Surname, c.FirstName, c.Patronymic, c.Gender = typo(g.rnd, twin.Surname), twin.FirstName, twin.Patronymic, twin.Gender
+		c.BirthPrecision, c.BirthDate = twin.BirthPrecision, twin.BirthDate
+		c.BirthYear = twin.BirthYear
+	} else {
+		switch r := g.pick(10); {
+		case r < 7:
+			c.BirthPrecision = opora.BirthExact
+			c.BirthDate = time.Date(1950+g.pick(55), time.Month(1+g.pick(12)), 1+g.pick(28), 0, 0, 0, 0, time.UTC)
+		case r < 9:
+			c.BirthPrecision, c.BirthYear = opora.BirthYear, 1950+g.pick(55)
+		default:
+			c.BirthPrecision, c.BirthYear = opora.BirthAge, first.Year()-25-g.pick(40)
+		}
+		c.BirthPlace = places[g.pick(len(places))]
+	}
+	if g.pick(5) == 0 {
+		c.HomelessStatus = opora.AtRiskOfLoss
+	}
+	c.ResponsibleID = g.workers[g.pick(len(g.workers))].ID
+	if err := g.st.CreateClient(ctx, c); err != nil {
+		return err
+	}
+	g.made = append(g.made, c)
+	if err := g.questionnaire(c); err != nil {
+		return err
+	}
+	if g.pick(6) == 0 {
+		g.at(first.Add(time.Hour * 11))
+		if err := g.st.CreateNote(ctx, &opora.Note{ClientID: c.ID, Body: notes[g.pick(len(notes))], Important: g.pick(3) == 0}); err != nil {
+			return err
+		}
+	}
+	// Visits with services: a few to many, over the months after the first.
+	visits := 1 + g.pick(8)
+	if g.pick(5) == 0 {
+		visits += 10 + g.pick(20)
+	}
+	for v := 0; v < visits; v++ {
+		d := first.AddDate(0, 0, v*(3+g.pick(20)))
+		if d.After(g.now) {
+			break
+		}
+		g.at(d.Add(12 * time.Hour))
+		var items []*opora.Service
+		for k := 0; k < 1+g.pick(3); k++ {
+			t := g.types[g.pick(len(g.types))]
+			sv := &opora.Service{TypeID: t.ID, Quantity: 1}
+			if t.HasAmount {
+				sv.HasAmount, sv.Amount = true, int64(50+g.pick(400))*100
+			}
+			if t.CommentRequired {
+				sv.Comment = "по просьбе клиента"
+			}
+			dup := false
+			for _, it := range items {
+				dup = dup || it.TypeID == t.ID
+			}
+			if !dup {
+				items = append(items, sv)
+			}
+		}
+		if err := g.st.RecordServices(ctx, c.ID, g.day(d), items); err != nil {
+			return err
+		}
+	}
+	// One client in five gets a support programme with a plan.
+	if g.pick(5) == 0 && len(g.taskType) > 0 {
+		opened := first.AddDate(0, 0, 7)
+		if opened.After(g.now) {
+			return nil
+		}
+		g.at(opened.Add(10 * time.Hour))
+		k := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: c.ID, ClientID: c.ID, TypeID: g.caseType,
+			CuratorID: c.ResponsibleID, OpenedOn: g.day(opened)}
+		if err := g.st.CreateCase(ctx, k, 0); err != nil {
+			return err
+		}
+		for j := 0; j < 3+g.pick(4); j++ {
+			t := &opora.Task{CaseID: k.ID, TypeID: g.taskType[g.pick(len(g.taskType))], ResponsibleID: c.ResponsibleID,
+				StartOn: g.day(opened), DueOn: g.day(opened.AddDate(0, 1+g.pick(6), 0))}
+			if err := g.st.AddTask(ctx, t); err != nil {
+				return err
+			}
+			if done := opened.AddDate(0, 0, 10+g.pick(120)); done.Before(g.now) && g.pick(3) > 0 {
+				g.at(done.Add(15 * time.Hour))
+				if err := g.st.SetTaskStatus(ctx, t.ID, opora.TaskDone, ""); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// questionnaire answers a few choice fields of the main questionnaire.
+func (g *gen) questionnaire(c *opora.Client) error {
+	qa, err := g.st.Questionnaire(g.ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	raw := map[int64][]string{}
+	for _, sec := range qa.Form.Sections {
+		for _, f := range sec.Fields {
+			if f.Disabled || f.ShowIfFieldID != 0 || len(f.Options) == 0 || g.pick(4) == 0 {
+				continue
+			}
+			if f.Type == opora.FieldChoice {
+				raw[f.ID] = []string{strconv.FormatInt(f.Options[g.pick(len(f.Options))].ID, 10)}
+			}
+		}
+	}
+	return g.st.SaveQuestionnaire(g.ctx, c.ID, raw)
+}
