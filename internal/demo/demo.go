@@ -127,7 +127,107 @@ func Run(ctx context.Context, st *store.Store, o Options) ([]Login, error) {
 			return nil, fmt.Errorf("demo: client %d: %w", i, err)
 		}
 	}
+	if err := g.shelter(); err != nil {
+		return nil, fmt.Errorf("demo: shelter: %w", err)
+	}
+	if err := g.checkin(); err != nil {
+		return nil, fmt.Errorf("demo: check-in: %w", err)
+	}
 	return logins, nil
+}
+
+// shelter makes three rooms and stays: most past ones ended, a few people live there now.
+func (g *gen) shelter() error {
+	g.at(g.now.AddDate(-2, 0, 0))
+	var rooms []*opora.Room
+	for i, capacity := range []int{4, 6, 8} {
+		r := &opora.Room{BranchID: g.branches[0].ID, Name: fmt.Sprintf("Комната %d", i+1), Capacity: capacity}
+		if err := g.st.SaveRoom(g.ctx, r); err != nil {
+			return err
+		}
+		rooms = append(rooms, r)
+	}
+	living := map[int64]int{}
+	for i, c := range g.made {
+		if i%10 != 3 || c.BranchID != g.branches[0].ID {
+			continue
+		}
+		in := g.day(c.CreatedAt.AddDate(0, 0, 3))
+		out := in.AddDate(0, 0, 30+g.pick(150))
+		room := rooms[g.pick(len(rooms))]
+		if !out.Before(g.day(g.now)) && living[room.ID] >= room.Capacity {
+			continue
+		}
+		g.at(in.Add(14 * time.Hour))
+		st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: in}
+		if err := g.st.CheckIn(g.ctx, st); err != nil {
+			continue // the room is full on that day: the person stayed elsewhere
+		}
+		if !out.Before(g.day(g.now)) {
+			living[room.ID]++
+			continue
+		}
+		g.at(out.Add(11 * time.Hour))
+		end := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: out, Status: opora.StayLeft}
+		if g.pick(8) == 0 {
+			end.Status, end.Reason = opora.StayEvicted, "нарушение правил проживания"
+		}
+		if err := g.st.CheckOut(g.ctx, end); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkin makes a night-bus point with two weeks of shifts and ticks.
+func (g *gen) checkin() error {
+	g.at(g.now.AddDate(0, 0, -15))
+	p := &opora.CheckinPoint{BranchID: g.branches[0].ID, Kind: opora.PointNightBus, Name: "Ночной автобус: Московский вокзал"}
+	if err := g.st.SaveCheckinPoint(g.ctx, p, []string{"Горячая еда", "Чай", "Одежда"}); err != nil {
+		return err
+	}
+	pt, err := g.st.CheckinPoint(g.ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	tick := 0
+	for d := 14; d >= 1; d-- {
+		day := g.day(g.now.AddDate(0, 0, -d))
+		g.at(day.Add(19 * time.Hour))
+		sh := &opora.CheckinShift{PointID: p.ID, Date: day, Starts: "20:00", Ends: "02:00"}
+		if err := g.st.OpenCheckinShift(g.ctx, sh); err != nil {
+			return err
+		}
+		var ticks []opora.Tick
+		for k := 0; k < 15+g.pick(25); k++ {
+			c := g.made[g.pick(len(g.made))]
+			person := "c" + strconv.FormatInt(c.ID, 10)
+			tick++
+			ticks = append(ticks, opora.Tick{ID: uuid(tick, 0), Person: person})
+			if g.pick(3) > 0 {
+				ticks = append(ticks, opora.Tick{ID: uuid(tick, 1), Person: person, Item: pt.Items[g.pick(len(pt.Items))].ID})
+			}
+		}
+		if g.pick(2) == 0 {
+			tick++
+			sur, first, _ := name(g.rnd, true)
+			ticks = append(ticks, opora.Tick{ID: uuid(tick, 2), Person: "u" + uuid(tick, 3),
+				New: &opora.CheckinPerson{Surname: sur, FirstName: first, Gender: opora.GenderMale, BirthYear: 1960 + g.pick(40)}})
+		}
+		if _, _, err := g.st.RecordTicks(g.ctx, sh.ID, ticks); err != nil {
+			return err
+		}
+		g.at(day.Add(26 * time.Hour))
+		if err := g.st.SetCheckinShiftStatus(g.ctx, sh.ID, opora.ShiftClosed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uuid makes a well-formed, deterministic tick id.
+func uuid(n, k int) string {
+	return fmt.Sprintf("00000000-0000-4000-8%03d-%012d", k, n)
 }
 
 // gen makes people and their histories.
@@ -141,7 +241,6 @@ type gen struct {
 	workers  []*opora.User
 	admin    *opora.Actor
 	types    []*opora.ServiceType
-	form     *store.ClientAnswers
 	caseType int64
 	taskType []int64
 	made     []*opora.Client

@@ -59,6 +59,14 @@ func TestDemoFillsAnEmptyDatabase(t *testing.T) {
 		if res, err = st.RunReport(actx, q); err != nil || res.Total < 40 {
 			t.Fatalf("services %v %v", res, err)
 		}
+		q = &opora.ReportQuery{Subject: opora.SubjectVisits, From: now.AddDate(0, 0, -30), To: now, Measure: opora.MeasureCount}
+		if res, err = st.RunReport(actx, q); err != nil || res.Total < 14*15 {
+			t.Fatalf("check-in visits %v %v", res, err)
+		}
+		rooms, err := st.Rooms(actx, false)
+		if err != nil || len(rooms) != 3 {
+			t.Fatalf("rooms %d %v", len(rooms), err)
+		}
 		// A second run refuses: demo data goes only into an empty database.
 		if _, err := Run(ctx, st, Options{Clients: 1}); !errors.Is(err, ErrNotEmpty) {
 			t.Fatalf("second run: %v", err)
