@@ -4,7 +4,8 @@ import "math"
 
 // Bar is one bar of a horizontal bar chart, in SVG user units.
 type Bar struct {
-	Label string
+	Label string // the whole label (tooltip and data table)
+	Short string // what fits beside the bar
 	Value float64
 	Text  string // the value as shown
 	Y     int    // top of the bar
@@ -32,7 +33,17 @@ func Bars(labels []string, values []float64) BarChart {
 		if max > 0 {
 			w = v / max * width
 		}
-		c.Bars = append(c.Bars, Bar{Label: labels[i], Value: v, Text: FormatNumber(v), Y: i * rowH, Width: math.Round(w*10) / 10})
+		c.Bars = append(c.Bars, Bar{Label: labels[i], Short: shorten(labels[i], 28), Value: v, Text: FormatNumber(v), Y: i * rowH, Width: math.Round(w*10) / 10})
 	}
 	return c
+}
+
+// shorten cuts a label to n characters with an ellipsis; the chart's label
+// column is narrow and the full text is in the tooltip and the table.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

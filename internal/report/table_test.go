@@ -49,3 +49,10 @@ func TestCSV(t *testing.T) {
 		t.Fatalf("csv %q", got)
 	}
 }
+
+func TestBarLabelsFit(t *testing.T) {
+	c := Bars([]string{"Консультация специалиста по социальной работе", "Чай"}, []float64{3, 1})
+	if c.Bars[0].Short != "Консультация специалиста по…" || c.Bars[1].Short != "Чай" || c.Bars[0].Width != 260 {
+		t.Fatalf("bars %+v", c.Bars)
+	}
+}
