@@ -153,3 +153,24 @@ func TestSavedReportRerunsWithAnotherPeriod(t *testing.T) {
 		}
 	})
 }
+
+func TestDashboard(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		reportClients(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		res := c.get("/dashboard?from=2026-01-01&to=2026-02-28")
+		if res.Status != http.StatusOK {
+			t.Fatalf("dashboard: %d", res.Status)
+		}
+		// Three new clients in January–February (the fourth came in March), a chart and its table.
+		mustContain(t, res.Body, `<div class="kpi-value">3</div>`, "<svg class=\"chart\"", "январь 2026", "мужской")
+		if r := c.get("/dashboard?from=2026-03-01&to=2026-01-01"); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("reversed period: %d", r.Status)
+		}
+		sp, _ := fx.AddUser(t, "spec", "specialist")
+		setPassword(t, a.st, sp.ID, fx.Org.ID)
+		if r := a.login(t, "spec", testPassword).get("/dashboard"); r.Status != http.StatusForbidden {
+			t.Fatalf("specialist: %d", r.Status)
+		}
+	})
+}
