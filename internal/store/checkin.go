@@ -251,8 +251,8 @@ func (s *Store) SaveCheckinItem(ctx context.Context, it *opora.CheckinItem) erro
 			return err
 		}
 		if it.Position == 0 {
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM checkin_items WHERE point_id = $1`,
-				it.PointID).Scan(&it.Position); err != nil {
+			var err error
+			if it.Position, err = nextPosition(ctx, tx, "checkin_items", "point_id", it.PointID, 1); err != nil {
 				return fmt.Errorf("store: checkin item position: %w", err)
 			}
 		}

@@ -148,8 +148,8 @@ func (s *Store) SavePlanTemplate(ctx context.Context, p *opora.PlanTemplate) err
 		action := opora.ActionCreate
 		var ch []opora.Change
 		if p.ID == 0 {
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM plan_templates WHERE organisation_id = $1`,
-				a.OrganisationID).Scan(&p.Position); err != nil {
+			var err error
+			if p.Position, err = nextPosition(ctx, tx, "plan_templates", "organisation_id", a.OrganisationID, 1); err != nil {
 				return fmt.Errorf("store: save plan template: %w", err)
 			}
 			id, err := insertID(ctx, tx, `INSERT INTO plan_templates (organisation_id, name, position, disabled) VALUES ($1, $2, $3, $4)`,

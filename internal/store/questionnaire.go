@@ -919,8 +919,8 @@ func (s *Store) CreateForm(ctx context.Context, f *opora.Form) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		f.OrganisationID, f.Repeatable = a.OrganisationID, true
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM forms WHERE organisation_id = $1`,
-			a.OrganisationID).Scan(&f.Position); err != nil {
+		var err error
+		if f.Position, err = nextPosition(ctx, tx, "forms", "organisation_id", a.OrganisationID, 1); err != nil {
 			return fmt.Errorf("store: create form: %w", err)
 		}
 		id, err := insertID(ctx, tx, `INSERT INTO forms (organisation_id, key, name, repeatable, position) VALUES ($1, '', $2, $3, $4)`,
@@ -978,8 +978,8 @@ func (s *Store) CreateSection(ctx context.Context, sec *opora.FormSection) error
 		if _, err := s.loadForm(ctx, tx, a.OrganisationID, sec.FormID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM form_sections WHERE form_id = $1`,
-			sec.FormID).Scan(&sec.Position); err != nil {
+		var err error
+		if sec.Position, err = nextPosition(ctx, tx, "form_sections", "form_id", sec.FormID, 1); err != nil {
 			return fmt.Errorf("store: create section: %w", err)
 		}
 		id, err := insertID(ctx, tx, `INSERT INTO form_sections (organisation_id, form_id, title, position) VALUES ($1, $2, $3, $4)`,
@@ -1111,8 +1111,8 @@ func (s *Store) CreateField(ctx context.Context, x *opora.FormField) error {
 		if _, err := s.section(ctx, tx, a.OrganisationID, x.SectionID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM form_fields WHERE section_id = $1`,
-			x.SectionID).Scan(&x.Position); err != nil {
+		var err error
+		if x.Position, err = nextPosition(ctx, tx, "form_fields", "section_id", x.SectionID, 1); err != nil {
 			return fmt.Errorf("store: create field: %w", err)
 		}
 		id, err := insertID(ctx, tx, `INSERT INTO form_fields (organisation_id, section_id, key, label, hint, type, required,
@@ -1239,8 +1239,8 @@ func (s *Store) CreateOption(ctx context.Context, o *opora.FieldOption) error {
 		if _, err := s.fieldForm(ctx, tx, a.OrganisationID, o.FieldID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM field_options WHERE field_id = $1`,
-			o.FieldID).Scan(&o.Position); err != nil {
+		var err error
+		if o.Position, err = nextPosition(ctx, tx, "field_options", "field_id", o.FieldID, 1); err != nil {
 			return fmt.Errorf("store: create option: %w", err)
 		}
 		id, err := insertID(ctx, tx, `INSERT INTO field_options (field_id, label, position, not_alone) VALUES ($1, $2, $3, $4)`,

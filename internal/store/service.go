@@ -146,8 +146,8 @@ func (s *Store) CreateServiceType(ctx context.Context, t *opora.ServiceType) err
 }
 
 func (s *Store) insertServiceType(ctx context.Context, q queryer, t *opora.ServiceType) error {
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 10 FROM service_types WHERE organisation_id = $1`,
-		t.OrganisationID).Scan(&t.Position); err != nil {
+	var err error
+	if t.Position, err = nextPosition(ctx, q, "service_types", "organisation_id", t.OrganisationID, 10); err != nil {
 		return fmt.Errorf("store: service type position: %w", err)
 	}
 	now := s.Now()

@@ -238,3 +238,13 @@ func inList[T any](args []any, vals []T) (string, []any) {
 	}
 	return b.String(), args
 }
+
+// nextPosition returns the position after the last row of a list: the
+// largest position among rows whose parent column holds parentID, plus step.
+// table and parent are constants of the calling code, never user input.
+func nextPosition(ctx context.Context, q queryer, table, parent string, parentID int64, step int) (int, error) {
+	var pos int
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + $2 FROM `+table+` WHERE `+parent+` = $1`,
+		parentID, step).Scan(&pos)
+	return pos, err
+}

@@ -185,8 +185,7 @@ func (s *Store) insertTask(ctx context.Context, tx *sql.Tx, k *opora.Case, t *op
 		v.Add("start_on", "tasks.error.start_before_case")
 		return v.Err()
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM case_tasks WHERE case_id = $1`,
-		k.ID).Scan(&t.Position); err != nil {
+	if t.Position, err = nextPosition(ctx, tx, "case_tasks", "case_id", k.ID, 1); err != nil {
 		return fmt.Errorf("store: add task: %w", err)
 	}
 	now := s.Now()
