@@ -1,0 +1,483 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// This file is the scale generator's write path: rows go in by the
+// thousand (multi-row INSERT on SQLite, COPY on PostgreSQL) in one
+// transaction per batch, without per-row audit. Nothing else may use it:
+// ordinary features write through their own methods so that every change
+// carries its audit row and timeline event.
+
+// GeneratorRun is the scale generator's progress, one per database.
+type GeneratorRun struct {
+	OrganisationID int64
+	Seed           uint64
+	Target         int // clients asked for
+	Done           int // clients written in committed batches
+	StartedAt      time.Time
+	FinishedAt     time.Time // zero while unfinished
+}
+
+// Finished reports whether every asked-for client was written.
+func (r *GeneratorRun) Finished() bool { return !r.FinishedAt.IsZero() }
+
+// GeneratorRun returns the generator's progress, or nil when the database
+// was never filled by the generator.
+func (s *Store) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
+	var r GeneratorRun
+	var seed int64
+	var finished sql.NullTime
+	err := s.r.QueryRowContext(ctx, `SELECT organisation_id, seed, clients_target, clients_done, started_at, finished_at
+		FROM generator_runs WHERE id = 1`).Scan(&r.OrganisationID, &seed, &r.Target, &r.Done, &r.StartedAt, &finished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: generator run: %w", err)
+	}
+	r.Seed, r.FinishedAt, r.StartedAt = uint64(seed), timeOf(finished), r.StartedAt.UTC()
+	return &r, nil
+}
+
+// StartGeneratorRun records a new run, or a new target for an existing
+// one (a resumed or extended run keeps its seed and progress).
+func (s *Store) StartGeneratorRun(ctx context.Context, r *GeneratorRun) error {
+	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE generator_runs SET clients_target = $1,
+			finished_at = CASE WHEN clients_done >= $1 THEN finished_at ELSE NULL END WHERE id = 1`, r.Target)
+		if err != nil {
+			return fmt.Errorf("store: generator run: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO generator_runs (id, organisation_id, seed, clients_target, clients_done, started_at)
+			VALUES (1, $1, $2, $3, 0, $4)`, r.OrganisationID, int64(r.Seed), r.Target, s.Now())
+		if err != nil {
+			return fmt.Errorf("store: generator run: %w", err)
+		}
+		return nil
+	})
+}
+
+// BulkAnswer is one stored answer row of a generated questionnaire.
+type BulkAnswer struct {
+	ClientID int64 // local to the batch
+	FieldID  int64
+	OptionID int64
+	Text     string
+	Num      float64
+	HasNum   bool
+	Date     time.Time
+}
+
+// BulkVisit is a generated check-in visit; BranchID is its shift's branch.
+type BulkVisit struct {
+	opora.CheckinVisit
+	BranchID int64
+}
+
+// BulkBatch is one transaction of generated rows. IDs of rows in the batch
+// are local, 1…n per table, and references between rows of the batch use
+// them; BulkLoad moves them onto the IDs it reserves, in place. References
+// to rows outside the batch (organisation, branches, users, types, fields,
+// options, points, items, and shifts made by an earlier batch) are real IDs.
+// An event's EntityID is local to the table its Entity names.
+type BulkBatch struct {
+	OrganisationID int64
+	Clients        []*opora.Client
+	Answers        []*BulkAnswer
+	Notes          []*opora.Note
+	Services       []*opora.Service
+	Cases          []*opora.Case
+	Tasks          []*opora.Task
+	Shifts         []*opora.CheckinShift
+	Persons        []*opora.CheckinPerson
+	Visits         []*BulkVisit
+	Events         []*opora.ClientEvent
+	// ClientsDone, when positive, is written to the generator's progress in
+	// the same transaction; Finished marks the run complete.
+	ClientsDone int
+	Finished    bool
+}
+
+// bulkTable is one table's rows ready to write.
+type bulkTable struct {
+	name string
+	cols []string
+	rows [][]any
+}
+
+// offsets are what BulkLoad adds to the local IDs of each table.
+type bulkOffsets struct {
+	client, note, service, kase, task, shift, person, visit int64
+}
+
+func (o *bulkOffsets) entity(name string) int64 {
+	switch name {
+	case "client":
+		return o.client
+	case "note":
+		return o.note
+	case "service":
+		return o.service
+	case "case":
+		return o.kase
+	case "task":
+		return o.task
+	case "checkin_visit":
+		return o.visit
+	}
+	return 0
+}
+
+func add(id, off int64) int64 {
+	if id == 0 {
+		return 0
+	}
+	return id + off
+}
+
+// BulkLoad writes a generated batch in one transaction; on any error
+// nothing of it stays. The actor must manage the organisation.
+func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermAdminOrg); err != nil {
+		return err
+	}
+	if b.OrganisationID != a.OrganisationID {
+		return opora.ErrNotFound
+	}
+	reserve := func(ctx context.Context, q bulkQueryer, table string, n int) (int64, error) {
+		if n == 0 {
+			return 0, nil
+		}
+		return s.reserveIDs(ctx, q, table, n)
+	}
+	fill := func(ctx context.Context, q bulkQueryer) ([]bulkTable, error) {
+		var o bulkOffsets
+		var err error
+		for _, r := range []struct {
+			off   *int64
+			table string
+			n     int
+		}{{&o.client, "clients", len(b.Clients)}, {&o.note, "notes", len(b.Notes)}, {&o.service, "services", len(b.Services)},
+			{&o.kase, "cases", len(b.Cases)}, {&o.task, "case_tasks", len(b.Tasks)}, {&o.shift, "checkin_shifts", len(b.Shifts)},
+			{&o.person, "checkin_persons", len(b.Persons)}, {&o.visit, "checkin_visits", len(b.Visits)}} {
+			if *r.off, err = reserve(ctx, q, r.table, r.n); err != nil {
+				return nil, err
+			}
+		}
+		return b.tables(&o), nil
+	}
+	progress := func(ctx context.Context, q bulkQueryer) error {
+		if b.ClientsDone <= 0 {
+			return nil
+		}
+		var finished any
+		if b.Finished {
+			finished = s.Now()
+		}
+		return q.exec(ctx, `UPDATE generator_runs SET clients_done = $1, finished_at = $2 WHERE id = 1`, b.ClientsDone, finished)
+	}
+	if s.dialect == Postgres {
+		return s.bulkPostgres(ctx, fill, progress)
+	}
+	return s.bulkSQLite(ctx, fill, progress)
+}
+
+// tables turns the batch into rows, moving local IDs onto reserved ones.
+func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
+	org := b.OrganisationID
+	var ts []bulkTable
+	t := bulkTable{name: "clients", cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name", "patronymic",
+		"birth_date", "birth_year", "birth_precision", "birth_place", "gender", "homeless_status", "homeless_since",
+		"responsible_id", "search_key", "version", "created_by", "created_at", "updated_by", "updated_at"}}
+	for _, c := range b.Clients {
+		c.ID, c.OrganisationID, c.Version = c.ID+o.client, org, 1
+		t.rows = append(t.rows, []any{c.ID, org, c.BranchID, c.Surname, c.FirstName, c.Patronymic,
+			nullDate(c.BirthDate), nullInt(c.BirthYear), string(c.BirthPrecision), c.BirthPlace, string(c.Gender),
+			string(c.HomelessStatus), nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c), 1,
+			nullID(c.CreatedBy), c.CreatedAt, nullID(c.CreatedBy), c.CreatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "answers", cols: []string{"organisation_id", "client_id", "field_id", "option_id", "value_text",
+		"value_num", "value_date", "updated_by", "updated_at"}}
+	created := map[int64]*opora.Client{}
+	for _, c := range b.Clients {
+		created[c.ID] = c
+	}
+	for _, an := range b.Answers {
+		an.ClientID += o.client
+		c := created[an.ClientID]
+		var num any
+		if an.HasNum {
+			num = an.Num
+		}
+		t.rows = append(t.rows, []any{org, an.ClientID, an.FieldID, nullID(an.OptionID), an.Text, num, nullDate(an.Date),
+			nullID(c.CreatedBy), c.CreatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "notes", cols: []string{"id", "organisation_id", "client_id", "body", "important", "version",
+		"created_by", "created_at", "updated_by", "updated_at"}}
+	for _, n := range b.Notes {
+		n.ID, n.ClientID, n.OrganisationID = n.ID+o.note, n.ClientID+o.client, org
+		t.rows = append(t.rows, []any{n.ID, org, n.ClientID, n.Body, n.Important, 1, nullID(n.CreatedBy), n.CreatedAt,
+			nullID(n.CreatedBy), n.CreatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "services", cols: []string{"id", "organisation_id", "branch_id", "client_id", "type_id", "rendered_on",
+		"quantity", "amount_kopecks", "comment", "worker_id", "created_at", "updated_at", "version"}}
+	for _, sv := range b.Services {
+		sv.ID, sv.ClientID, sv.OrganisationID = sv.ID+o.service, sv.ClientID+o.client, org
+		t.rows = append(t.rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, nullDate(sv.RenderedOn), sv.Quantity,
+			nullAmount(sv), sv.Comment, sv.WorkerID, sv.CreatedAt, sv.CreatedAt, 1})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
+		"curator_id", "opened_on", "closed_on", "status", "outcome", "outcome_comment", "version", "created_by", "created_at",
+		"updated_by", "updated_at"}}
+	for _, k := range b.Cases {
+		k.ID, k.ClientID, k.SubjectID, k.OrganisationID = k.ID+o.kase, k.ClientID+o.client, k.SubjectID+o.client, org
+		t.rows = append(t.rows, []any{k.ID, org, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID,
+			nullDate(k.OpenedOn), nullDate(k.ClosedOn), string(k.Status), string(k.Outcome), k.OutcomeComment, 1,
+			nullID(k.CreatedBy), k.CreatedAt, nullID(k.CreatedBy), k.UpdatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "case_tasks", cols: []string{"id", "organisation_id", "case_id", "client_id", "type_id", "description",
+		"responsible_id", "start_on", "due_on", "done_on", "status", "position", "version", "created_by", "created_at",
+		"updated_by", "updated_at"}}
+	for _, k := range b.Tasks {
+		k.ID, k.CaseID, k.ClientID, k.OrganisationID = k.ID+o.task, k.CaseID+o.kase, k.ClientID+o.client, org
+		t.rows = append(t.rows, []any{k.ID, org, k.CaseID, k.ClientID, k.TypeID, k.Description, nullID(k.ResponsibleID),
+			nullDate(k.StartOn), nullDate(k.DueOn), nullDate(k.DoneOn), string(k.Status), k.Position, 1,
+			nullID(k.ResponsibleID), k.CreatedAt, nullID(k.ResponsibleID), k.UpdatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "checkin_shifts", cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_date",
+		"starts", "ends", "status", "opened_by", "opened_at", "closed_by", "closed_at"}}
+	for _, sh := range b.Shifts {
+		sh.ID, sh.OrganisationID = sh.ID+o.shift, org
+		var closedAt any
+		if !sh.ClosedAt.IsZero() {
+			closedAt = sh.ClosedAt
+		}
+		t.rows = append(t.rows, []any{sh.ID, org, sh.BranchID, sh.PointID, nullDate(sh.Date), sh.Starts, sh.Ends,
+			string(sh.Status), nullID(sh.OpenedBy), sh.OpenedAt, nullID(sh.ClosedBy), closedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "checkin_persons", cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name",
+		"birth_year", "gender", "search_key", "client_id", "created_by", "created_at"}}
+	for _, p := range b.Persons {
+		p.ID, p.ClientID, p.OrganisationID = p.ID+o.person, add(p.ClientID, o.client), org
+		t.rows = append(t.rows, []any{p.ID, org, p.BranchID, p.Surname, p.FirstName, nullInt(p.BirthYear), string(p.Gender),
+			NameKey(p.Surname + " " + p.FirstName), nullID(p.ClientID), nullID(p.CreatedBy), p.CreatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "checkin_visits", cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_id",
+		"person_id", "client_id", "item_id", "visited_on", "tick_id", "created_by", "created_at"}}
+	for _, v := range b.Visits {
+		v.ID, v.PersonID, v.ClientID = v.ID+o.visit, v.PersonID+o.person, add(v.ClientID, o.client)
+		t.rows = append(t.rows, []any{v.ID, org, v.BranchID, v.PointID, v.ShiftID, v.PersonID, nullID(v.ClientID), v.ItemID,
+			nullDate(v.VisitedOn), v.TickID, nullID(v.CreatedBy), v.CreatedAt})
+	}
+	ts = append(ts, t)
+	t = bulkTable{name: "client_events", cols: []string{"organisation_id", "client_id", "at", "user_id", "kind", "entity",
+		"entity_id", "sensitivity", "summary"}}
+	for _, e := range b.Events {
+		e.ClientID, e.EntityID, e.OrganisationID = e.ClientID+o.client, add(e.EntityID, o.entity(e.Entity)), org
+		t.rows = append(t.rows, []any{org, e.ClientID, e.At, nullID(e.UserID), e.Kind, e.Entity, nullID(e.EntityID),
+			string(e.Sensitivity), e.Summary})
+	}
+	ts = append(ts, t)
+	return ts
+}
+
+// bulkQueryer is the little both write paths need besides writing rows.
+type bulkQueryer interface {
+	exec(ctx context.Context, q string, args ...any) error
+	queryInt(ctx context.Context, q string, args ...any) (int64, error)
+}
+
+// reserveIDs returns the offset to add to local IDs 1…n of table. On
+// SQLite the single writer holds the database, so the next IDs are free;
+// on PostgreSQL the identity sequence is moved past the block.
+func (s *Store) reserveIDs(ctx context.Context, q bulkQueryer, table string, n int) (int64, error) {
+	if s.dialect == Postgres {
+		seq := "pg_get_serial_sequence('" + table + "', 'id')"
+		first, err := q.queryInt(ctx, "SELECT nextval("+seq+")")
+		if err != nil {
+			return 0, fmt.Errorf("store: reserve %s ids: %w", table, err)
+		}
+		if n > 1 {
+			if _, err := q.queryInt(ctx, "SELECT setval("+seq+", $1)", first+int64(n)-1); err != nil {
+				return 0, fmt.Errorf("store: reserve %s ids: %w", table, err)
+			}
+		}
+		return first - 1, nil
+	}
+	last, err := q.queryInt(ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table)
+	if err != nil {
+		return 0, fmt.Errorf("store: reserve %s ids: %w", table, err)
+	}
+	return last, nil
+}
+
+type sqlBulk struct{ tx *sql.Tx }
+
+func (q sqlBulk) exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (q sqlBulk) queryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := q.tx.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// bulkSQLite writes with multi-row INSERTs, prepared once per chunk size.
+func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
+	progress func(context.Context, bulkQueryer) error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		// A large page cache keeps the growing indexes in memory while
+		// millions of rows go in; it stays on the generator's connection only.
+		if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -1000000"); err != nil {
+			return fmt.Errorf("store: bulk: %w", err)
+		}
+		q := sqlBulk{tx}
+		tables, err := fill(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, t := range tables {
+			if err := insertRows(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		if err := progress(ctx, q); err != nil {
+			return fmt.Errorf("store: bulk progress: %w", err)
+		}
+		return nil
+	})
+}
+
+func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
+	if len(t.rows) == 0 {
+		return nil
+	}
+	per := min(200, 30000/len(t.cols))
+	stmt := func(n int) string {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
+		p := 1
+		for r := 0; r < n; r++ {
+			if r > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for c := range t.cols {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("$" + strconv.Itoa(p))
+				p++
+			}
+			b.WriteByte(')')
+		}
+		return b.String()
+	}
+	var full *sql.Stmt
+	if len(t.rows) >= per {
+		var err error
+		if full, err = tx.PrepareContext(ctx, stmt(per)); err != nil {
+			return fmt.Errorf("store: bulk %s: %w", t.name, err)
+		}
+		defer full.Close()
+	}
+	args := make([]any, 0, per*len(t.cols))
+	for i := 0; i < len(t.rows); i += per {
+		n := min(per, len(t.rows)-i)
+		args = args[:0]
+		for _, r := range t.rows[i : i+n] {
+			args = append(args, r...)
+		}
+		var err error
+		if n == per {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, stmt(n), args...)
+		}
+		if err != nil {
+			return fmt.Errorf("store: bulk %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+type pgBulk struct{ tx pgx.Tx }
+
+func (q pgBulk) exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.tx.Exec(ctx, query, args...)
+	return err
+}
+
+func (q pgBulk) queryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := q.tx.QueryRow(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// bulkPostgres writes with COPY on one connection's transaction.
+func (s *Store) bulkPostgres(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
+	progress func(context.Context, bulkQueryer) error) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: bulk: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		tx, err := pc.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("store: bulk: %w", err)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+		q := pgBulk{tx}
+		tables, err := fill(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, t := range tables {
+			if len(t.rows) == 0 {
+				continue
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+				return fmt.Errorf("store: bulk %s: %w", t.name, err)
+			}
+		}
+		if err := progress(ctx, q); err != nil {
+			return fmt.Errorf("store: bulk progress: %w", err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("store: bulk: commit: %w", err)
+		}
+		return nil
+	})
+}
