@@ -1,5 +1,5 @@
 // Command opora runs the Opora case-management server and its maintenance
-// commands: serve, migrate, user, backup, restore, version.
+// commands: serve, migrate, user, demo, backup, restore, bench, version.
 package main
 
 import (
@@ -26,6 +26,7 @@ Usage:
   opora demo     [--clients N]   fill an EMPTY database with a demo organisation (try-out only)
   opora backup   [flags] [FILE]   write a backup archive (database + uploaded files)
   opora restore  [flags] FILE     restore a backup into an empty data folder / database
+  opora bench    [flags]   measure a running server on a generated database (see docs/PERFORMANCE.md)
   opora version            print the version
 
 Every flag has an OPORA_* environment variable fallback (--database-url ↔
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdBackup(ctx, args, stdout, stderr)
 	case "restore":
 		return cmdRestore(ctx, args, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "opora", version)
 		return nil

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/bench"
+	"github.com/opora-project/opora/internal/demo"
+)
+
+// cmdBench runs the benchmark suite against a running server whose
+// database the scale generator filled.
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c config
+	fs := newFlags("bench", stderr, &c)
+	fs.StringVar(&c.DatabaseURL, "database", env("DATABASE_URL", ""),
+		"the server's database, same as --database-url: empty for SQLite in --data, sqlite:PATH, or postgres://…")
+	url := fs.String("url", env("BENCH_URL", "http://127.0.0.1:8080"), "address of the RUNNING server to measure (OPORA_BENCH_URL)")
+	login := fs.String("login", env("BENCH_LOGIN", "admin"), "login of the sessions (OPORA_BENCH_LOGIN)")
+	password := fs.String("password", env("BENCH_PASSWORD", demo.Password), "their password (OPORA_BENCH_PASSWORD, or OPORA_BENCH_PASSWORD_FILE)")
+	levels := fs.String("concurrency", env("BENCH_CONCURRENCY", "1,10,50"), "concurrency levels, comma-separated (OPORA_BENCH_CONCURRENCY)")
+	duration := fs.Duration("duration", envDuration("BENCH_DURATION", 20*time.Second),
+		"how long each scenario runs at each level; also the time budget of each raw-SQL floor (OPORA_BENCH_DURATION)")
+	pid := fs.Int("server-pid", int(envInt64("BENCH_SERVER_PID", 0)),
+		"the server's process id, for its memory; default: the process running \"opora … serve\" (OPORA_BENCH_SERVER_PID)")
+	smoke := fs.Bool("smoke", envBool("BENCH_SMOKE"), "short run for CI: a few requests per scenario at concurrency 1 and 2 (OPORA_BENCH_SMOKE)")
+	out := fs.String("out", env("BENCH_OUT", ""), "also write the report as Markdown to this file (OPORA_BENCH_OUT)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	conc, err := parseLevels(*levels)
+	if err != nil {
+		return err
+	}
+	rep, err := bench.Run(ctx, bench.Options{URL: *url, Store: c.storeOptions(), Login: *login, Password: *password,
+		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteMarkdown(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if n := rep.Errors(); n > 0 {
+		return fmt.Errorf("bench: %d requests failed (see the errors above)", n)
+	}
+	for _, f := range rep.Floors {
+		if f.Err != "" {
+			return fmt.Errorf("bench: the raw-SQL floor of %q failed (see above): its SQL no longer matches the database", f.Scenario)
+		}
+	}
+	return nil
+}
+
+// parseLevels reads "1,10,50".
+func parseLevels(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 || n > 1000 {
+			return nil, fmt.Errorf("--concurrency: %q is not a list of numbers from 1 to 1000", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

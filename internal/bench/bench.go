@@ -1,0 +1,235 @@
+// Package bench is `opora bench`: a benchmark suite run against a running
+// Opora server over a database filled by the scale generator (`opora demo
+// --clients N`). Every scenario goes through HTTP with logged-in sessions,
+// exactly as a browser or the check-in page sends it, at several
+// concurrency levels; each is compared with its raw-SQL floor, the main
+// queries the server runs for it executed directly on the database (see
+// floor.go). The report names the machine, the database and its size.
+//
+// The bench writes: it records services for random clients (dated today, by
+// the login user), opens a check-in shift for today at a generated point,
+// ticks random people there and closes the shift at the end. Floor writes
+// are always rolled back.
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+// Options configure a bench run.
+type Options struct {
+	// URL is the running server, e.g. http://127.0.0.1:8080.
+	URL string
+	// Store says where the server's database is (same syntax as serve).
+	Store store.Options
+	// Login and Password of the account the sessions log in with.
+	Login, Password string
+	// Concurrency levels: how many sessions send requests at once.
+	Concurrency []int
+	// Duration of each scenario at each level, and the floor's time budget.
+	Duration time.Duration
+	// Smoke is the short mode for CI: a few requests per scenario at
+	// concurrency 1 and 2, a few floor runs.
+	Smoke bool
+	// ServerPID is the server's process, for its memory; 0 = look for a
+	// process whose command line holds "opora" and "serve".
+	ServerPID int
+	// Seed makes the random choices repeatable; 0 = a new seed each run.
+	Seed uint64
+	// Progress receives a line per step (nil = none).
+	Progress io.Writer
+}
+
+// smokeRequests is how many requests each session sends per scenario and
+// level in smoke mode, and smokeFloorRuns how often each floor runs.
+const (
+	smokeRequests  = 3
+	smokeFloorRuns = 3
+)
+
+// NotGeneratedError is the refusal to run on a database the generator did
+// not fill (or did not finish filling).
+type NotGeneratedError struct{ msg string }
+
+func (e *NotGeneratedError) Error() string { return e.msg }
+
+// CheckGenerated refuses databases the scale generator did not fill
+// completely: the numbers of a bench mean nothing on an arbitrary database.
+func CheckGenerated(ctx context.Context, st *store.Store) (*store.GeneratorRun, error) {
+	run, err := st.GeneratorRun(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cannot read the generator's progress (run `opora migrate` if the schema is old): %w", err)
+	}
+	if run == nil {
+		return nil, &NotGeneratedError{"this database was not filled by the generator: run `opora demo --clients 1000000` first"}
+	}
+	if !run.Finished() {
+		return nil, &NotGeneratedError{fmt.Sprintf("the generator run is unfinished (%d of %d clients): run the same demo command again to resume",
+			run.Done, run.Target)}
+	}
+	return run, nil
+}
+
+// Run checks the database, runs every scenario at every level against the
+// server and the floors against the database, and returns the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	if o.Smoke {
+		o.Concurrency = []int{1, 2}
+	}
+	if len(o.Concurrency) == 0 {
+		o.Concurrency = []int{1, 10, 50}
+	}
+	for _, c := range o.Concurrency {
+		if c <= 0 {
+			return nil, errors.New("bench: concurrency levels must be positive")
+		}
+	}
+	if o.Duration <= 0 {
+		o.Duration = 20 * time.Second
+	}
+	if o.Seed == 0 {
+		o.Seed = uint64(time.Now().UnixNano())
+	}
+	if !o.Store.IsPostgres() {
+		if _, err := os.Stat(o.Store.SQLitePath()); err != nil {
+			return nil, fmt.Errorf("bench: no SQLite database at %s (give --data or --database-url of the server's database)", o.Store.SQLitePath())
+		}
+	}
+	st, err := store.Open(ctx, o.Store)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	run, err := CheckGenerated(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := openRaw(o.Store)
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+
+	rep := &Report{Date: time.Now(), Machine: machineInfo(), URL: o.URL, Smoke: o.Smoke, Duration: o.Duration,
+		Concurrency: o.Concurrency, Seed: o.Seed, GeneratorTarget: run.Target}
+	rep.Database, err = databaseKind(ctx, raw, st.Dialect(), o.Store)
+	if err != nil {
+		return nil, err
+	}
+	rep.ServerPID, rep.PIDSource = o.ServerPID, "--server-pid"
+	if rep.ServerPID == 0 {
+		rep.ServerPID, rep.PIDSource = findServerPID()
+	}
+
+	rnd := rand.New(rand.NewPCG(o.Seed, 7))
+	fmt.Fprintf(o.Progress, "bench: reading the database…\n")
+	d, err := discover(ctx, st, raw, run.OrganisationID, o.Login, o.Smoke, rnd)
+	if err != nil {
+		return nil, err
+	}
+	rep.Clients, rep.Services = d.clientCount, d.serviceCount
+
+	maxSessions := 0
+	for _, c := range o.Concurrency {
+		maxSessions = max(maxSessions, c)
+	}
+	fmt.Fprintf(o.Progress, "bench: logging in %d session(s) at %s…\n", maxSessions, o.URL)
+	hc := newHTTP(o.URL)
+	sessions := make([]*session, maxSessions)
+	for i := range sessions {
+		if sessions[i], err = hc.login(ctx, o.Login, o.Password); err != nil {
+			return nil, err
+		}
+	}
+	if d.shiftID, err = sessions[0].openShift(ctx, d.point.ID, d.today); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := sessions[0].closeShift(context.WithoutCancel(ctx), d.shiftID); err != nil {
+			fmt.Fprintf(o.Progress, "bench: closing the check-in shift %d: %v\n", d.shiftID, err)
+		}
+	}()
+
+	fl := &floorDB{db: raw, dialect: st.Dialect(), actor: d.actor, d: d}
+	for _, sc := range scenarios(d) {
+		for _, level := range o.Concurrency {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			res := runLoad(ctx, sc, sessions[:level], o, rep.ServerPID, rnd.Uint64())
+			rep.Results = append(rep.Results, res)
+			fmt.Fprintf(o.Progress, "bench: %-36s c=%-3d %6d requests, %d errors, p95 %s\n", sc.name, level,
+				res.Requests, res.Errors, fmtDur(res.P95))
+		}
+		f := runFloor(ctx, sc, fl, o, rnd.Uint64())
+		rep.Floors = append(rep.Floors, f)
+		if f.Err != "" {
+			fmt.Fprintf(o.Progress, "bench: floor of %s failed: %s\n", sc.name, f.Err)
+		}
+	}
+	rep.Searches, rep.SearchesFound = d.searches.Load(), d.searchesFound.Load()
+	d.mu.Lock()
+	rep.ExportRows = d.exportRows
+	d.mu.Unlock()
+	rep.ExportGrouping = d.exportGrouping
+	return rep, nil
+}
+
+// openRaw opens the bench's own database/sql connection to the server's
+// database, with the store's settings (the same time format on SQLite, so
+// parameters compare as the store's do; immediate write transactions).
+func openRaw(o store.Options) (*sql.DB, error) {
+	if o.IsPostgres() {
+		db, err := sql.Open("pgx", o.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("bench: open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(2)
+		return db, nil
+	}
+	db, err := sql.Open("sqlite", "file:"+o.SQLitePath()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"+
+		"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("bench: open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// databaseKind names the engine and its version.
+func databaseKind(ctx context.Context, db *sql.DB, d store.Dialect, o store.Options) (string, error) {
+	var v string
+	if d == store.Postgres {
+		if err := db.QueryRowContext(ctx, `SHOW server_version`).Scan(&v); err != nil {
+			return "", fmt.Errorf("bench: database version: %w", err)
+		}
+		return "PostgreSQL " + v, nil
+	}
+	if err := db.QueryRowContext(ctx, `SELECT sqlite_version()`).Scan(&v); err != nil {
+		return "", fmt.Errorf("bench: database version: %w", err)
+	}
+	size := ""
+	if fi, err := os.Stat(o.SQLitePath()); err == nil {
+		size = fmt.Sprintf(", %.1f GiB file", float64(fi.Size())/(1<<30))
+	}
+	return "SQLite " + v + size, nil
+}
+
+// actorContext is a context carrying the bench login's actor, for the
+// store's read methods used to discover data.
+func actorContext(ctx context.Context, a *opora.Actor) context.Context {
+	return opora.WithActor(ctx, a)
+}

@@ -1,0 +1,858 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+)
+
+// The raw-SQL floor: for each scenario, the main queries the server runs
+// for it, with the same parameters, sent straight to the database through
+// database/sql, one after another. The difference to the server's latency
+// is what HTTP, sessions, permission checks, the other queries of the page,
+// Go code and templates cost.
+//
+// The SQL below COPIES the store's. Each function names the store method it
+// copies: when that method's SQL changes, change the copy here too, or the
+// floor stops measuring what the server does. Writes run in a transaction
+// that is rolled back.
+
+// floorDB runs floors on the bench's own connection.
+type floorDB struct {
+	db      *sql.DB
+	dialect store.Dialect
+	actor   *opora.Actor
+	d       *data
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// drain reads every row of a result, as the store's scanners do.
+func drain(rows *sql.Rows, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}
+
+// one reads a single row.
+func one(q queryer, ctx context.Context, query string, args ...any) error {
+	_, err := firstRow(q, ctx, query, args...)
+	return err
+}
+
+// firstRow reads a result and returns the values of its first row.
+func firstRow(q queryer, ctx context.Context, query string, args ...any) ([]any, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var first []any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = vals
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if first == nil {
+		return nil, sql.ErrNoRows
+	}
+	return first, nil
+}
+
+// asInt64 reads an integer column value as either driver returns it.
+func asInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case []byte:
+		n, _ := strconv.ParseInt(string(x), 10, 64)
+		return n
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}
+
+// withRollback runs fn in a write transaction and rolls it back.
+func (f *floorDB) withRollback(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := f.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+// inList copies store.inList: "$n,$n+1,…" placeholders appended to args.
+func inList[T any](args []any, vals []T) (string, []any) {
+	var b strings.Builder
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		args = append(args, v)
+		fmt.Fprintf(&b, "$%d", len(args))
+	}
+	return b.String(), args
+}
+
+// nullDate copies store.nullDate: the date at midnight UTC, NULL for zero.
+func nullDate(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// clientScope copies store.clientScope: the clients (alias c) the actor
+// reaches with permission p.
+func clientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(p)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("c.organisation_id = $%d", len(args))
+	switch scope {
+	case opora.ScopeOwn:
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND (c.responsible_id = $%d OR c.created_by = $%d)", len(args), len(args))
+	case opora.ScopeBranch:
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = inList(args, a.BranchIDs)
+		cond += " AND c.branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// checkinScope copies store.checkinScope.
+func checkinScope(a *opora.Actor, alias string, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(opora.PermCheckin)
+	if a.Can(opora.PermAdminOrg) || a.Can(opora.PermDictionaryManage) {
+		scope, ok = opora.ScopeOrganisation, true
+	}
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("%s.organisation_id = $%d", alias, len(args))
+	if scope != opora.ScopeOrganisation {
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = inList(args, a.BranchIDs)
+		cond += " AND " + alias + ".branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// visitScope copies store.visitScope.
+func visitScope(a *opora.Actor, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(opora.PermReportRun)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("v.organisation_id = $%d", len(args))
+	switch scope {
+	case opora.ScopeOwn:
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND v.created_by = $%d", len(args))
+	case opora.ScopeBranch:
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = inList(args, a.BranchIDs)
+		cond += " AND v.branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// clientColumns copies store.clientColumns.
+const clientColumns = `c.id, c.organisation_id, c.branch_id, c.surname, c.first_name, c.patronymic,
+	c.birth_date, c.birth_year, c.birth_precision, c.birth_place, c.gender, c.homeless_status, c.homeless_since,
+	c.photo_id, c.thumb_id, c.responsible_id, c.consent_date, c.consent_by, c.consent_file_id, c.version,
+	c.created_by, c.created_at, c.updated_by, c.updated_at, c.deleted_at, c.deleted_by, c.delete_reason, c.merged_into`
+
+// clientRow copies store.client: one client within the actor's scope. It
+// returns the client's branch.
+func (f *floorDB) clientRow(ctx context.Context, q queryer, p opora.Permission, id int64) (int64, error) {
+	cond, args, err := clientScope(f.actor, p, []any{id})
+	if err != nil {
+		return 0, err
+	}
+	vals, err := firstRow(q, ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...)
+	if err != nil {
+		return 0, err
+	}
+	return asInt64(vals[2]), nil
+}
+
+// insertAudit copies store.insertAudit.
+func (f *floorDB) insertAudit(ctx context.Context, q queryer, action, entity string, entityID int64, section string, changes []opora.Change) error {
+	text := ""
+	if len(changes) > 0 {
+		b, _ := json.Marshal(changes)
+		text = string(b)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO audit_log
+		(at, organisation_id, user_id, action, entity, entity_id, section, changes, ip)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		now(), nullID(f.actor.OrganisationID), nullID(f.actor.UserID), action, entity, nullID(entityID), section, text, "127.0.0.1")
+	return err
+}
+
+// addEvent copies store.addEvent.
+func (f *floorDB) addEvent(ctx context.Context, q queryer, clientID int64, kind, entity string, entityID int64, summary string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO client_events (organisation_id, client_id, at, user_id, kind, entity, entity_id,
+		sensitivity, summary, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		f.actor.OrganisationID, clientID, now(), nullID(f.actor.UserID), kind, entity, nullID(entityID), "", summary, "")
+	return err
+}
+
+// now copies the store's clock: UTC, microseconds.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// ---- client search ----
+
+const (
+	// copies of store.exactCandidates, fuzzyCandidates, pgWordSimilarity
+	exactCandidates  = 300
+	fuzzyCandidates  = 300
+	pgWordSimilarity = "0.4"
+	searchPerPage    = 25 // copies web.searchPerPage
+)
+
+// search copies store.SearchClients for a query of name words: the
+// exact-substring candidates, then, when they fill less than a page, the
+// trigram (typo) candidates (store.searchNames, store.nameCandidates). The
+// re-ranking in Go is left out: it is not SQL.
+func (f *floorDB) search(ctx context.Context, query string) error {
+	var words []string
+	for _, tok := range strings.Fields(query) {
+		words = append(words, strings.Fields(store.NameKey(tok))...)
+	}
+	cond, args, err := clientScope(f.actor, opora.PermClientRead, nil)
+	if err != nil {
+		return err
+	}
+	where := cond + " AND c.deleted_at IS NULL AND c.merged_into IS NULL"
+	n, err := f.nameCandidates(ctx, where, args, words, false)
+	if err != nil {
+		return err
+	}
+	long := false
+	for _, w := range words {
+		long = long || len(w) >= 3
+	}
+	if n < searchPerPage && long {
+		_, err = f.nameCandidates(ctx, where, args, words, true)
+	}
+	return err
+}
+
+// nameCandidates copies store.nameCandidates.
+func (f *floorDB) nameCandidates(ctx context.Context, where string, args []any, words []string, fuzzy bool) (int, error) {
+	args = append([]any(nil), args...)
+	var long, short []string
+	for _, w := range words {
+		if len(w) >= 3 {
+			long = append(long, w)
+		} else {
+			short = append(short, w)
+		}
+	}
+	for _, w := range short {
+		args = append(args, w+"%", "% "+w+"%")
+		where += fmt.Sprintf(" AND (c.search_key LIKE $%d OR c.search_key LIKE $%d)", len(args)-1, len(args))
+	}
+	var query string
+	if f.dialect == store.Postgres {
+		order := "c.search_key, c.id"
+		var sims []string
+		for _, w := range long {
+			if fuzzy {
+				args = append(args, w)
+				where += fmt.Sprintf(" AND $%d <%% c.search_key", len(args))
+				sims = append(sims, fmt.Sprintf("word_similarity($%d, c.search_key)", len(args)))
+			} else {
+				args = append(args, "%"+w+"%")
+				where += fmt.Sprintf(" AND c.search_key LIKE $%d", len(args))
+			}
+		}
+		limit := exactCandidates
+		if fuzzy {
+			order, limit = strings.Join(sims, " + ")+" DESC, c.id", fuzzyCandidates
+		}
+		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit)
+		if fuzzy {
+			// copies store.pgFuzzy
+			tx, err := f.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+			if err != nil {
+				return 0, err
+			}
+			defer tx.Rollback()
+			if _, err := tx.ExecContext(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, pgWordSimilarity); err != nil {
+				return 0, err
+			}
+			return drain(tx.QueryContext(ctx, query, args...))
+		}
+	} else {
+		if len(long) == 0 {
+			query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` LIMIT ` + strconv.Itoa(exactCandidates)
+		} else {
+			args = append(args, ftsExpr(long, fuzzy))
+			match := "$" + strconv.Itoa(len(args))
+			if fuzzy {
+				query = `SELECT ` + clientColumns + ` FROM clients_fts f JOIN clients c ON c.id = f.rowid
+					WHERE f.clients_fts MATCH ` + match + ` AND ` + where + ` ORDER BY f.rank LIMIT ` + strconv.Itoa(fuzzyCandidates)
+			} else {
+				query = `SELECT ` + clientColumns + ` FROM clients c
+					WHERE c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ` + match + `) AND ` + where +
+					` LIMIT ` + strconv.Itoa(exactCandidates)
+			}
+		}
+	}
+	return drain(f.db.QueryContext(ctx, query, args...))
+}
+
+// ftsExpr copies store.ftsExpr.
+func ftsExpr(words []string, fuzzy bool) string {
+	var parts []string
+	for _, w := range words {
+		if !fuzzy {
+			parts = append(parts, `"`+w+`"`)
+			continue
+		}
+		seen := map[string]bool{}
+		var grams []string
+		for i := 0; i+3 <= len(w); i++ {
+			g := w[i : i+3]
+			if !seen[g] {
+				seen[g] = true
+				grams = append(grams, `"`+g+`"`)
+			}
+		}
+		parts = append(parts, "("+strings.Join(grams, " OR ")+")")
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// ---- profile ----
+
+// profile copies the store calls of the profile page's main data:
+// store.ViewClient (the client and the view's audit row), store.Timeline
+// (the last ten events) and store.ClientServices (the services panel: count
+// and last five). Each of those reads the client again, as the store does.
+// The other panels (notes, documents, cases, questionnaire…) are left out.
+func (f *floorDB) profile(ctx context.Context, id int64) error {
+	return f.withRollback(ctx, func(tx *sql.Tx) error {
+		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
+			return err
+		}
+		if err := f.insertAudit(ctx, tx, string(opora.ActionView), "client", id, "profile", nil); err != nil {
+			return err
+		}
+		// store.Timeline
+		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
+			return err
+		}
+		var vis []string
+		for _, v := range f.actor.VisibleSensitivities() {
+			vis = append(vis, string(v))
+		}
+		in, args := inList([]any{id}, vis)
+		args = append(args, 10, 0)
+		if _, err := drain(tx.QueryContext(ctx, fmt.Sprintf(`SELECT e.id, e.organisation_id, e.client_id, e.at, e.user_id,
+			COALESCE(u.full_name, ''), e.kind, e.entity, e.entity_id, e.sensitivity, e.summary, e.changes
+			FROM client_events e LEFT JOIN users u ON u.id = e.user_id
+			WHERE e.client_id = $1 AND e.sensitivity IN (`+in+`) ORDER BY e.at DESC, e.id DESC LIMIT $%d OFFSET $%d`,
+			len(args)-1, len(args)), args...)); err != nil {
+			return err
+		}
+		// store.ClientServices
+		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
+			return err
+		}
+		cond, sargs, err := clientScope(f.actor, opora.PermClientRead, []any{id})
+		if err != nil {
+			return err
+		}
+		where := ` WHERE s.client_id = $1 AND s.deleted_at IS NULL AND ` + cond
+		if err := one(tx, ctx, `SELECT COUNT(*) FROM services s JOIN clients c ON c.id = s.client_id`+where, sargs...); err != nil {
+			return err
+		}
+		sargs = append(sargs, 5, 0)
+		_, err = drain(tx.QueryContext(ctx, `SELECT `+serviceColumns+serviceFrom+where+` ORDER BY s.rendered_on DESC, s.id DESC`+
+			fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(sargs)-1, len(sargs)), sargs...))
+		return err
+	})
+}
+
+// serviceColumns and serviceFrom copy the store's.
+const serviceColumns = `s.id, s.organisation_id, s.branch_id, s.client_id, s.type_id, s.rendered_on, s.quantity,
+	s.amount_kopecks, s.comment, s.worker_id, s.created_at, s.updated_at, s.deleted_at, COALESCE(s.deleted_by, 0),
+	s.delete_reason, s.version, t.name, t.group_name, COALESCE(u.full_name, ''), COALESCE(b.name, ''),
+	c.surname, c.first_name, c.patronymic`
+
+const serviceFrom = ` FROM services s JOIN service_types t ON t.id = s.type_id JOIN clients c ON c.id = s.client_id
+	LEFT JOIN users u ON u.id = s.worker_id LEFT JOIN branches b ON b.id = s.branch_id`
+
+// ---- record a service ----
+
+// recordService copies store.RecordServices for one service: the client
+// (write scope), the back-dating window, the type, the INSERT, its audit
+// row and timeline event; rolled back.
+func (f *floorDB) recordService(ctx context.Context, clientID int64, t *opora.ServiceType, day time.Time) error {
+	return f.withRollback(ctx, func(tx *sql.Tx) error {
+		branch, err := f.clientRow(ctx, tx, opora.PermClientWrite, clientID)
+		if err != nil {
+			return err
+		}
+		if err := one(tx, ctx, `SELECT backdate_days FROM organisations WHERE id = $1`, f.actor.OrganisationID); err != nil {
+			return err
+		}
+		if err := one(tx, ctx, `SELECT t.id, t.organisation_id, t.name, t.group_name, t.has_quantity, t.has_amount,
+			t.comment_required, t.active, t.position FROM service_types t WHERE t.organisation_id = $1
+			AND t.id IN ($2)`, f.actor.OrganisationID, t.ID); err != nil {
+			return err
+		}
+		sv := serviceFor(t, day)
+		// store.serviceBranch: the client's branch when the worker works
+		// there or has no branch, else the worker's first branch.
+		if len(f.actor.BranchIDs) > 0 && !slices.Contains(f.actor.BranchIDs, branch) {
+			branch = f.actor.BranchIDs[0]
+		}
+		ts := now()
+		var id int64
+		var amount any
+		if sv.HasAmount {
+			amount = sv.Amount
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO services (organisation_id, branch_id, client_id, type_id, rendered_on,
+			quantity, amount_kopecks, comment, worker_id, created_at, updated_at, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1) RETURNING id`,
+			f.actor.OrganisationID, branch, clientID, t.ID, nullDate(day), sv.Quantity, amount, sv.Comment, f.actor.UserID, ts).
+			Scan(&id); err != nil {
+			return err
+		}
+		changes := []opora.Change{{Field: "client_id", New: strconv.FormatInt(clientID, 10)}, {Field: "type", New: t.Name},
+			{Field: "rendered_on", New: day.Format("2006-01-02")}, {Field: "quantity", New: strconv.Itoa(sv.Quantity)}}
+		if err := f.insertAudit(ctx, tx, string(opora.ActionCreate), "service", id, "", changes); err != nil {
+			return err
+		}
+		return f.addEvent(ctx, tx, clientID, opora.EventService, "service", id, sv.Summary())
+	})
+}
+
+// serviceFor is the service the bench records for a type: quantity 1, and
+// an amount and a comment when the type asks for them.
+func serviceFor(t *opora.ServiceType, day time.Time) *opora.Service {
+	sv := &opora.Service{TypeID: t.ID, TypeName: t.Name, Quantity: 1, RenderedOn: day}
+	if t.HasAmount {
+		sv.Amount, sv.HasAmount = 50000, true
+	}
+	if t.CommentRequired {
+		sv.Comment = "bench"
+	}
+	return sv
+}
+
+// ---- check-in tick ----
+
+// shiftColumns and shiftFrom copy the store's.
+const shiftColumns = `sh.id, sh.organisation_id, sh.branch_id, sh.point_id, p.name, p.kind, sh.shift_date, sh.starts, sh.ends,
+	sh.status, sh.opened_by, sh.opened_at, sh.closed_by, sh.closed_at`
+
+const shiftFrom = ` FROM checkin_shifts sh JOIN checkin_points p ON p.id = sh.point_id`
+
+// tick copies store.RecordTicks (store.recordTicks) for one tick of a
+// check-in person ("p<id>") or a client ("c<id>"): the shift, the point's
+// items, the person (store.livePerson, or store.ensureClientPerson), their
+// client, the visit INSERT, its timeline event, the audit row and the
+// counters (store.checkinCounters); rolled back.
+func (f *floorDB) tick(ctx context.Context, shiftID int64, person string, item int64, tickID string) error {
+	a := f.actor
+	return f.withRollback(ctx, func(tx *sql.Tx) error {
+		cond, args, err := checkinScope(a, "sh", []any{shiftID})
+		if err != nil {
+			return err
+		}
+		sh, err := firstRow(tx, ctx, `SELECT `+shiftColumns+shiftFrom+` WHERE sh.id = $1 AND `+cond, args...)
+		if err != nil {
+			return err
+		}
+		branchID, pointID, day := asInt64(sh[2]), asInt64(sh[3]), sh[6]
+		pointName, _ := sh[4].(string)
+		if _, err := drain(tx.QueryContext(ctx, `SELECT id, organisation_id, point_id, name, position, disabled FROM checkin_items
+			WHERE point_id IN ($1) ORDER BY point_id, position, id`, pointID)); err != nil {
+			return err
+		}
+		var pid int64
+		id, _ := strconv.ParseInt(person[1:], 10, 64)
+		if person[0] == 'c' {
+			if pid, err = f.ensureClientPerson(ctx, tx, branchID, id); err != nil {
+				return err
+			}
+		} else {
+			var merged sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT merged_into FROM checkin_persons WHERE id = $1 AND organisation_id = $2`,
+				id, a.OrganisationID).Scan(&merged); err != nil {
+				return err
+			}
+			pid = id
+		}
+		var client sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT client_id FROM checkin_persons WHERE id = $1`, pid).Scan(&client); err != nil {
+			return err
+		}
+		if client.Valid {
+			if err := one(tx, ctx, `SELECT merged_into FROM clients WHERE id = $1`, client.Int64); err != nil {
+				return err
+			}
+		}
+		var visit int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO checkin_visits (organisation_id, branch_id, point_id, shift_id, person_id,
+			client_id, item_id, visited_on, tick_id, device_at, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING id`,
+			a.OrganisationID, branchID, pointID, shiftID, pid, nullID(client.Int64), item, day, tickID,
+			time.Now().Format(time.RFC3339), nullID(a.UserID), now()).Scan(&visit)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if visit != 0 && client.Valid {
+			if err := f.addEvent(ctx, tx, client.Int64, opora.EventVisit, "checkin_visit", visit, pointName); err != nil {
+				return err
+			}
+		}
+		if err := f.insertAudit(ctx, tx, string(opora.ActionCreate), "checkin_shift", shiftID, "ticks",
+			[]opora.Change{{Field: "visits", New: "1"}, {Field: "new_persons", New: "0"}}); err != nil {
+			return err
+		}
+		if err := one(tx, ctx, `SELECT COUNT(DISTINCT person_id) FROM checkin_visits WHERE shift_id = $1`, shiftID); err != nil {
+			return err
+		}
+		_, err = drain(tx.QueryContext(ctx, `SELECT item_id, COUNT(*) FROM checkin_visits WHERE shift_id = $1 GROUP BY item_id`, shiftID))
+		return err
+	})
+}
+
+// ensureClientPerson copies store.ensureClientPerson: the client's
+// check-in row, made on their first visit.
+func (f *floorDB) ensureClientPerson(ctx context.Context, tx *sql.Tx, branchID, clientID int64) (int64, error) {
+	a := f.actor
+	if err := one(tx, ctx, `SELECT merged_into FROM clients WHERE id = $1`, clientID); err != nil {
+		return 0, err
+	}
+	var surname, first, gender string
+	var year sql.NullInt64
+	var deleted sql.NullTime
+	if err := tx.QueryRowContext(ctx, `SELECT surname, first_name, birth_year, gender, deleted_at FROM clients
+		WHERE id = $1 AND organisation_id = $2`, clientID, a.OrganisationID).Scan(&surname, &first, &year, &gender, &deleted); err != nil {
+		return 0, err
+	}
+	find := func() (int64, error) {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM checkin_persons WHERE client_id = $1 AND merged_into IS NULL`, clientID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return id, err
+	}
+	id, err := find()
+	if err != nil || id != 0 {
+		return id, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_persons (organisation_id, branch_id, surname, first_name, birth_year,
+		gender, search_key, client_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT DO NOTHING`,
+		a.OrganisationID, branchID, surname, first, year, gender, store.NameKey(surname+" "+first), clientID,
+		nullID(a.UserID), now()); err != nil {
+		return 0, err
+	}
+	return find()
+}
+
+// ---- reports ----
+
+// subjectSQL copies the fields of store.subjectSQL the bench's reports use.
+type subjectSQL struct {
+	from, where, date, client, branch, worker string
+	timestamp, visits, personOnly             bool
+	dims                                      map[opora.Dimension]string
+}
+
+// reportSubjects copies store.reportSubjects.
+var reportSubjects = map[opora.ReportSubject]subjectSQL{
+	opora.SubjectClients: {from: "clients c", where: "c.deleted_at IS NULL AND c.merged_into IS NULL",
+		date: "c.created_at", timestamp: true, client: "c.id", branch: "c.branch_id", worker: "c.responsible_id"},
+	opora.SubjectServices: {from: "services s JOIN clients c ON c.id = s.client_id",
+		where: "s.deleted_at IS NULL AND c.merged_into IS NULL", date: "s.rendered_on", client: "s.client_id",
+		branch: "s.branch_id", worker: "s.worker_id", dims: map[opora.Dimension]string{opora.DimServiceType: "s.type_id"}},
+	opora.SubjectVisits: {from: "checkin_visits v JOIN checkin_persons c ON c.id = v.person_id", where: "1 = 1",
+		date: "v.visited_on", client: "v.person_id", branch: "v.branch_id", worker: "v.created_by",
+		dims:   map[opora.Dimension]string{opora.DimPoint: "v.point_id", opora.DimItem: "v.item_id"},
+		visits: true, personOnly: true},
+	opora.SubjectCases: {from: "cases k JOIN clients c ON c.id = k.client_id",
+		where: "k.subject_type = 'client' AND c.merged_into IS NULL", date: "k.opened_on", client: "k.client_id",
+		branch: "c.branch_id", worker: "k.curator_id", dims: map[opora.Dimension]string{opora.DimCaseType: "k.type_id",
+			opora.DimCaseStatus: "k.status", opora.DimOutcome: "k.outcome"}},
+	opora.SubjectClosed: {from: "cases k JOIN clients c ON c.id = k.client_id",
+		where: "k.subject_type = 'client' AND k.status = 'closed' AND c.merged_into IS NULL", date: "k.closed_on",
+		client: "k.client_id", branch: "c.branch_id", worker: "k.curator_id", dims: map[opora.Dimension]string{
+			opora.DimCaseType: "k.type_id", opora.DimCaseStatus: "k.status", opora.DimOutcome: "k.outcome"}},
+}
+
+// reportSpec is one report the bench runs: a subject, a measure, up to two
+// groupings and a period, with no filters.
+type reportSpec struct {
+	subject  opora.ReportSubject
+	measure  opora.Measure
+	dims     []opora.Dimension
+	from, to time.Time
+}
+
+func (r reportSpec) groupingName() string {
+	var parts []string
+	for _, d := range r.dims {
+		parts = append(parts, string(d))
+	}
+	return string(r.subject) + " by " + strings.Join(parts, " × ")
+}
+
+// bucket copies store.Dialect.bucket.
+func bucket(d store.Dialect, dim, expr string, shiftMinutes int) string {
+	if d == store.Postgres {
+		if shiftMinutes != 0 {
+			expr = fmt.Sprintf("(%s + INTERVAL '%d minutes')", expr, shiftMinutes)
+		}
+		switch dim {
+		case "month":
+			return "to_char(" + expr + ", 'YYYY-MM')"
+		case "quarter":
+			return "to_char(" + expr + ", 'YYYY-\"Q\"Q')"
+		default:
+			return "to_char(" + expr + ", 'YYYY')"
+		}
+	}
+	mod := ""
+	if shiftMinutes != 0 {
+		mod = fmt.Sprintf(", '%+d minutes'", shiftMinutes)
+	}
+	switch dim {
+	case "month":
+		return "strftime('%Y-%m', " + expr + mod + ")"
+	case "quarter":
+		return "(strftime('%Y', " + expr + mod + ") || '-Q' || ((CAST(strftime('%m', " + expr + mod + ") AS INTEGER) + 2) / 3))"
+	default:
+		return "strftime('%Y', " + expr + mod + ")"
+	}
+}
+
+// compileReport copies store.compileReport for the bench's reports (no
+// filters): the grouped query and the total query with their parameters.
+func (f *floorDB) compileReport(r reportSpec) (query, total string, args []any, err error) {
+	a := f.actor
+	def, ok := reportSubjects[r.subject]
+	if !ok {
+		return "", "", nil, fmt.Errorf("bench: no floor for report subject %s", r.subject)
+	}
+	var cond string
+	if def.visits {
+		cond, args, err = visitScope(a, nil)
+	} else {
+		cond, args, err = clientScope(a, opora.PermReportRun, nil)
+	}
+	if err != nil {
+		return "", "", nil, err
+	}
+	where := []string{cond, def.where}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if def.timestamp {
+		from := time.Date(r.from.Year(), r.from.Month(), r.from.Day(), 0, 0, 0, 0, time.Local).UTC()
+		to := time.Date(r.to.Year(), r.to.Month(), r.to.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, 1).UTC()
+		where = append(where, def.date+" >= "+arg(from), def.date+" < "+arg(to))
+	} else {
+		where = append(where, def.date+" >= "+arg(nullDate(r.from)), def.date+" <= "+arg(nullDate(r.to)))
+	}
+	age := fmt.Sprintf("(%d - c.birth_year)", r.to.Year())
+	var keys, joins []string
+	shift := 0
+	if def.timestamp {
+		_, off := r.to.In(time.Local).Zone()
+		shift = off / 60
+	}
+	for i, d := range r.dims {
+		var expr string
+		switch d {
+		case opora.DimMonth, opora.DimQuarter, opora.DimYear:
+			expr = bucket(f.dialect, string(d), def.date, shift)
+		case opora.DimBranch:
+			expr = def.branch
+		case opora.DimWorker:
+			expr = def.worker
+		case opora.DimGender:
+			expr = "c.gender"
+		case opora.DimHomeless:
+			expr = "c.homeless_status"
+		case opora.DimAgeBand:
+			var b strings.Builder
+			b.WriteString("CASE WHEN c.birth_year IS NULL THEN ''")
+			for _, band := range opora.AgeBands {
+				if band[1] < 0 {
+					fmt.Fprintf(&b, " WHEN %s >= %d THEN '%d+'", age, band[0], band[0])
+				} else {
+					fmt.Fprintf(&b, " WHEN %s BETWEEN %d AND %d THEN '%d-%d'", age, band[0], band[1], band[0], band[1])
+				}
+			}
+			b.WriteString(" ELSE '' END")
+			expr = b.String()
+		default:
+			if fid, ok := d.FieldID(); ok {
+				alias := fmt.Sprintf("fd%d", i)
+				joins = append(joins, fmt.Sprintf("LEFT JOIN answers %s ON %s.client_id = %s AND %s.filling_id IS NULL AND %s.field_id = %s",
+					alias, alias, def.client, alias, alias, arg(fid)))
+				expr = alias + ".option_id"
+			} else if col, ok := def.dims[d]; ok {
+				expr = col
+			} else {
+				return "", "", nil, fmt.Errorf("bench: no floor for grouping %s of %s", d, r.subject)
+			}
+		}
+		keys = append(keys, "COALESCE(CAST("+expr+" AS TEXT), '')")
+	}
+	subjectID := strings.Fields(def.from)[1] + ".id"
+	var measure string
+	switch r.measure {
+	case opora.MeasureCount:
+		measure = "COUNT(*)"
+		if len(joins) > 0 {
+			measure = "COUNT(DISTINCT " + subjectID + ")"
+		}
+	case opora.MeasureDistinctClients:
+		measure = "COUNT(DISTINCT " + def.client + ")"
+	default:
+		return "", "", nil, fmt.Errorf("bench: no floor for measure %s", r.measure)
+	}
+	base := " FROM " + def.from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
+	if len(keys) == 0 {
+		query = "SELECT " + measure + base
+	} else {
+		var order []string
+		for i := range keys {
+			order = append(order, strconv.Itoa(i+1))
+		}
+		query = "SELECT " + strings.Join(keys, ", ") + ", " + measure + base + " GROUP BY " + strings.Join(order, ", ") +
+			" ORDER BY " + strings.Join(order, ", ")
+	}
+	totalMeasure := measure
+	if r.measure == opora.MeasureCount {
+		totalMeasure = "COUNT(DISTINCT " + subjectID + ")"
+	}
+	total = "SELECT " + totalMeasure + " FROM " + def.from + " WHERE " + strings.Join(where, " AND ")
+	return query, total, args, nil
+}
+
+// report copies store.RunReport: the grouped query, then (when grouped)
+// the total. The labels of ids are left out.
+func (f *floorDB) report(ctx context.Context, r reportSpec) error {
+	query, total, args, err := f.compileReport(r)
+	if err != nil {
+		return err
+	}
+	if _, err := drain(f.db.QueryContext(ctx, query, args...)); err != nil {
+		return err
+	}
+	if len(r.dims) == 0 {
+		return nil
+	}
+	// The total has no field joins: it takes only the parameters it uses
+	// (store.countArgs), which lead the list.
+	return one(f.db, ctx, total, args[:countArgs(total)]...)
+}
+
+// countArgs copies store.countArgs.
+func countArgs(q string) int {
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] != '$' {
+			continue
+		}
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		if k, err := strconv.Atoi(q[i+1 : j]); err == nil && k > n {
+			n = k
+		}
+	}
+	return n
+}

@@ -1,0 +1,298 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// scenario is one thing users do, sent over HTTP, with its raw-SQL floor.
+type scenario struct {
+	name string
+	// request sends one request with the session and returns an error when
+	// the answer is not a success.
+	request func(ctx context.Context, s *session, rnd *rand.Rand) error
+	// floor runs the scenario's main queries once, straight on the database.
+	floor func(ctx context.Context, f *floorDB, rnd *rand.Rand) error
+}
+
+// Scenario names, in the order the report lists them.
+const (
+	ScenarioSearch       = "client search with a typo"
+	ScenarioProfile      = "client profile"
+	ScenarioService      = "record a service"
+	ScenarioTick         = "check-in tick"
+	ScenarioDashboard    = "dashboard, 12 months"
+	ScenarioReportMonth  = "report: services by month × type, 1 year"
+	ScenarioReportBranch = "report: clients by branch × gender, 5 years"
+	ScenarioReportVisits = "report: check-in visits by point × month, 5 years"
+	ScenarioExport       = "XLSX export of the largest report"
+)
+
+// ScenarioNames lists every scenario the bench runs.
+func ScenarioNames() []string {
+	return []string{ScenarioSearch, ScenarioProfile, ScenarioService, ScenarioTick, ScenarioDashboard,
+		ScenarioReportMonth, ScenarioReportBranch, ScenarioReportVisits, ScenarioExport}
+}
+
+// ok turns an answer into an error unless it is 2xx or 3xx.
+func ok(res *http.Response, body []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 400 {
+		return &statusError{status: res.StatusCode, body: snippet(body)}
+	}
+	return nil
+}
+
+// typo changes one letter of a name (never the first) to another.
+func typo(rnd *rand.Rand, name string) string {
+	r := []rune(name)
+	if len(r) < 3 {
+		return name
+	}
+	const letters = "аеиоуыяклмнпрст"
+	i := 1 + rnd.IntN(len(r)-1)
+	for {
+		c := []rune(letters)[rnd.IntN(len([]rune(letters)))]
+		if c != r[i] {
+			r[i] = c
+			return string(r)
+		}
+	}
+}
+
+// newUUID makes a random tick id, as the phone does.
+func newUUID(rnd *rand.Rand) string {
+	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", rnd.Uint32(), rnd.Uint32()&0xffff, rnd.Uint32()&0xfff,
+		0x8000|rnd.Uint32()&0x3fff, rnd.Uint64()&0xffffffffffff)
+}
+
+func (d *data) client(rnd *rand.Rand) clientRef { return d.clients[rnd.IntN(len(d.clients))] }
+
+// searchQuery is a generated client's surname with one letter changed, and
+// their first name; id is that client's.
+func (d *data) searchQuery(rnd *rand.Rand) (q string, id int64) {
+	c := d.typos[rnd.IntN(len(d.typos))]
+	return strings.TrimSpace(typo(rnd, c.surname) + " " + c.first), c.id
+}
+
+// person is a check-in person ("p<id>") or a client ("c<id>"), half each.
+func (d *data) person(rnd *rand.Rand) string {
+	if len(d.persons) > 0 && rnd.IntN(2) == 0 {
+		return "p" + strconv.FormatInt(d.persons[rnd.IntN(len(d.persons))], 10)
+	}
+	return "c" + strconv.FormatInt(d.client(rnd).id, 10)
+}
+
+// values are the builder's parameters for a report.
+func (r reportSpec) values() url.Values {
+	v := url.Values{"subject": {string(r.subject)}, "measure": {string(r.measure)},
+		"from": {r.from.Format("2006-01-02")}, "to": {r.to.Format("2006-01-02")}}
+	for i, dim := range r.dims {
+		name := "group"
+		if i == 1 {
+			name = "group2"
+		}
+		v.Set(name, string(dim))
+	}
+	return v
+}
+
+// dashboardReports copies the reports web.dashboard runs for a period.
+func (d *data) dashboardReports(from, to time.Time) []reportSpec {
+	r := func(s opora.ReportSubject, m opora.Measure, dims ...opora.Dimension) reportSpec {
+		return reportSpec{subject: s, measure: m, dims: dims, from: from, to: to}
+	}
+	out := []reportSpec{
+		r(opora.SubjectClients, opora.MeasureCount),
+		r(opora.SubjectServices, opora.MeasureDistinctClients),
+		r(opora.SubjectServices, opora.MeasureCount),
+		r(opora.SubjectCases, opora.MeasureCount),
+		r(opora.SubjectClosed, opora.MeasureCount, opora.DimOutcome),
+		r(opora.SubjectClients, opora.MeasureCount, opora.DimMonth),
+		r(opora.SubjectServices, opora.MeasureCount, opora.DimMonth),
+		r(opora.SubjectServices, opora.MeasureCount, opora.DimServiceType),
+		r(opora.SubjectClients, opora.MeasureCount, opora.DimGender),
+		r(opora.SubjectClients, opora.MeasureCount, opora.DimAgeBand),
+	}
+	if d.homelessField != 0 {
+		out = append(out, r(opora.SubjectClients, opora.MeasureCount, opora.FieldDimension(d.homelessField)))
+	}
+	return out
+}
+
+// scenarios builds the bench's scenarios over the discovered data.
+func scenarios(d *data) []scenario {
+	today := d.today
+	yearAgo, fiveYears := today.AddDate(-1, 0, 1), today.AddDate(-5, 0, 1)
+	report := func(name string, spec reportSpec) scenario {
+		v := spec.values()
+		v.Set("run", "1")
+		path := "/reports/builder?" + v.Encode()
+		return scenario{name: name,
+			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
+				return ok(s.do(ctx, s.get(ctx, path)))
+			},
+			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.report(ctx, spec) },
+		}
+	}
+	dash := url.Values{"from": {yearAgo.Format("2006-01-02")}, "to": {today.Format("2006-01-02")}}
+	exportValues := d.export.values()
+	exportValues.Set("format", "xlsx")
+	exportPath := "/reports/builder/export?" + exportValues.Encode()
+	shift := func() string { return "/checkin/" + strconv.FormatInt(d.shiftID, 10) + "/ticks" }
+
+	return []scenario{
+		{name: ScenarioSearch,
+			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
+				q, id := d.searchQuery(rnd)
+				res, body, err := s.do(ctx, s.get(ctx, "/clients/search?"+url.Values{"q": {q}}.Encode()))
+				if err := ok(res, body, err); err != nil {
+					return err
+				}
+				d.searches.Add(1)
+				if bytes.Contains(body, []byte(`href="/clients/`+strconv.FormatInt(id, 10)+`"`)) {
+					d.searchesFound.Add(1)
+				}
+				return nil
+			},
+			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
+				q, _ := d.searchQuery(rnd)
+				return f.search(ctx, q)
+			},
+		},
+		{name: ScenarioProfile,
+			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
+				return ok(s.do(ctx, s.get(ctx, "/clients/"+strconv.FormatInt(d.client(rnd).id, 10))))
+			},
+			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error { return f.profile(ctx, d.client(rnd).id) },
+		},
+		{name: ScenarioService,
+			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
+				c, t := d.client(rnd), d.types[rnd.IntN(len(d.types))]
+				sv := serviceFor(t, today)
+				v := url.Values{"rendered_on": {today.Format("2006-01-02")}, "service_type": {strconv.FormatInt(t.ID, 10)}}
+				if t.HasQuantity {
+					v.Set(opora.ServiceField("quantity", t.ID), strconv.Itoa(sv.Quantity))
+				}
+				if t.HasAmount {
+					v.Set(opora.ServiceField("amount", t.ID), strconv.FormatInt(sv.Amount/100, 10))
+				}
+				if sv.Comment != "" {
+					v.Set(opora.ServiceField("comment", t.ID), sv.Comment)
+				}
+				res, body, err := s.do(ctx, s.form(ctx, "/clients/"+strconv.FormatInt(c.id, 10)+"/services", v))
+				if err := ok(res, body, err); err != nil {
+					return err
+				}
+				if res.StatusCode != http.StatusSeeOther {
+					return &statusError{status: res.StatusCode, body: "expected a redirect after recording: " + snippet(body)}
+				}
+				return nil
+			},
+			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
+				return f.recordService(ctx, d.client(rnd).id, d.types[rnd.IntN(len(d.types))], today)
+			},
+		},
+		{name: ScenarioTick,
+			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
+				type tick struct {
+					ID     string `json:"id"`
+					Person string `json:"person"`
+					Item   int64  `json:"item"`
+					At     string `json:"at"`
+				}
+				b, _ := json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: newUUID(rnd), Person: d.person(rnd),
+					Item: d.items[rnd.IntN(len(d.items))], At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
+				res, body, err := s.do(ctx, s.json(ctx, shift(), b))
+				if err := ok(res, body, err); err != nil {
+					return err
+				}
+				var out struct {
+					Results []struct {
+						Status  string `json:"status"`
+						Message string `json:"message"`
+					} `json:"results"`
+				}
+				if err := json.Unmarshal(body, &out); err != nil || len(out.Results) != 1 {
+					return &statusError{status: res.StatusCode, body: "unreadable answer: " + snippet(body)}
+				}
+				if st := out.Results[0].Status; st != string(opora.TickAccepted) && st != string(opora.TickDuplicate) {
+					return &statusError{status: res.StatusCode, body: "tick " + st + ": " + out.Results[0].Message}
+				}
+				return nil
+			},
+			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
+				return f.tick(ctx, d.shiftID, d.person(rnd), d.items[rnd.IntN(len(d.items))], newUUID(rnd))
+			},
+		},
+		{name: ScenarioDashboard,
+			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
+				return ok(s.do(ctx, s.get(ctx, "/dashboard?"+dash.Encode())))
+			},
+			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error {
+				for _, r := range d.dashboardReports(yearAgo, today) {
+					if err := f.report(ctx, r); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+		},
+		report(ScenarioReportMonth, reportSpec{subject: opora.SubjectServices, measure: opora.MeasureCount,
+			dims: []opora.Dimension{opora.DimMonth, opora.DimServiceType}, from: yearAgo, to: today}),
+		report(ScenarioReportBranch, reportSpec{subject: opora.SubjectServices, measure: opora.MeasureDistinctClients,
+			dims: []opora.Dimension{opora.DimBranch, opora.DimGender}, from: fiveYears, to: today}),
+		report(ScenarioReportVisits, reportSpec{subject: opora.SubjectVisits, measure: opora.MeasureCount,
+			dims: []opora.Dimension{opora.DimPoint, opora.DimMonth}, from: fiveYears, to: today}),
+		{name: ScenarioExport,
+			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
+				res, body, err := s.do(ctx, s.get(ctx, exportPath))
+				if err := ok(res, body, err); err != nil {
+					return err
+				}
+				if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") {
+					return &statusError{status: res.StatusCode, body: "not an XLSX file: " + ct}
+				}
+				return d.countExportRows(body)
+			},
+			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.report(ctx, d.export) },
+		},
+	}
+}
+
+// countExportRows reads the first exported file's data rows (without the
+// header, title and totals rows the export adds), once.
+func (d *data) countExportRows(body []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.exportRows >= 0 {
+		return nil
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		return &statusError{status: http.StatusOK, body: "unreadable XLSX: " + err.Error()}
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		return &statusError{status: http.StatusOK, body: "unreadable XLSX: " + err.Error()}
+	}
+	// report.WriteXLSX writes the title, a blank row, the headers, the
+	// data rows and the totals row.
+	d.exportRows = max(len(rows)-4, 0)
+	return nil
+}
