@@ -13,7 +13,7 @@ import (
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := newFlags("demo", stderr, &c)
-	clients := fs.Int("clients", 500, "how many clients to create")
+	clients := fs.Int("clients", 500, "how many clients to create; above 1000 the scale generator fills the database in bulk")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same people")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -26,7 +26,41 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	run, err := st.GeneratorRun(ctx)
+	if err != nil {
+		return err
+	}
+	if *clients > demo.DemoSize || run != nil {
+		return runGenerator(ctx, st, *clients, *seed, stdout)
+	}
 	return runDemo(ctx, st, *clients, *seed, stdout)
+}
+
+// runGenerator fills (or goes on filling) a database with regional-size
+// synthetic data and prints the rate as it goes.
+func runGenerator(ctx context.Context, st *store.Store, clients int, seed uint64, out io.Writer) error {
+	start, last := time.Now(), time.Now()
+	first := -1
+	fmt.Fprintf(out, "generating %d clients (about %d services each over five years)…\n", clients, demo.MeanServices)
+	logins, err := demo.Generate(ctx, st, demo.Options{Clients: clients, Seed: seed}, func(done, target int) {
+		if first < 0 {
+			first = done - min(done, demo.BatchClients)
+		}
+		if time.Since(last) < 10*time.Second && done < target {
+			return
+		}
+		last = time.Now()
+		rate := float64(done-first) / time.Since(start).Minutes()
+		fmt.Fprintf(out, "  %d of %d clients, %.0f clients/min\n", done, target, rate)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "done in %s. Demo accounts (password for all: %s):\n", time.Since(start).Round(time.Second), demo.Password)
+	for _, l := range logins {
+		fmt.Fprintf(out, "  %-12s %-14s %s\n", l.Login, l.Role, l.Name)
+	}
+	return nil
 }
 
 // runDemo fills an empty database and prints the demo logins.

@@ -57,67 +57,15 @@ func Run(ctx context.Context, st *store.Store, o Options) ([]Login, error) {
 	if err != nil {
 		return nil, err
 	}
-	token := auth.NewToken()
-	if err := st.SetSetupToken(ctx, auth.HashToken(token)); err != nil {
-		return nil, err
-	}
-	n := &store.NewOrganisation{
-		Organisation: &opora.Organisation{Name: "Благотворительная организация «Опора-демо»", ShortName: "Опора-демо",
-			Type: opora.OrgNGO, Address: "Санкт-Петербург, ул. Боровая, 112Б", Phone: "+7 812 000-00-00", Head: "Петрова Анна Сергеевна"},
-		BranchName:   "Санкт-Петербург",
-		Admin:        &opora.User{Login: "admin", FullName: "Петрова Анна Сергеевна", Position: "Директор", Locale: "ru"},
-		PasswordHash: hash,
-	}
-	if err := st.CompleteSetup(ctx, auth.HashToken(token), n); err != nil {
-		return nil, fmt.Errorf("demo: organisation: %w", err)
-	}
-	admin, err := st.Actor(ctx, n.Admin.ID)
+	orgID, err := createOrganisation(ctx, st, hash)
 	if err != nil {
 		return nil, err
 	}
-	actx := opora.WithActor(ctx, admin)
-	moscow := &opora.Branch{OrganisationID: n.Organisation.ID, Name: "Москва"}
-	if err := st.SaveBranch(actx, moscow); err != nil {
-		return nil, fmt.Errorf("demo: branch: %w", err)
-	}
-	branches, err := st.Branches(actx)
+	actx, branches, workers, logins, err := ensureStaff(ctx, st, orgID, hash)
 	if err != nil {
 		return nil, err
 	}
-	allRoles, err := st.Roles(actx)
-	if err != nil {
-		return nil, err
-	}
-	roleID := map[string]int64{}
-	for _, r := range allRoles {
-		roleID[r.Key] = r.ID
-	}
-	logins := []Login{{"admin", Password, "administrator", n.Admin.FullName}}
-	staff := []struct{ login, name, position, role string }{
-		{"ivanova", "Иванова Мария Петровна", "Социальный работник", "specialist"},
-		{"smirnov", "Смирнов Олег Викторович", "Социальный работник", "specialist"},
-		{"kuznetsova", "Кузнецова Елена Андреевна", "Психолог", "specialist"},
-		{"popov", "Попов Дмитрий Игоревич", "Юрист", "specialist"},
-		{"sokolova", "Соколова Ирина Николаевна", "Руководитель отдела", "supervisor"},
-		{"lebedev", "Лебедев Артём Сергеевич", "Социальный работник", "specialist"},
-		{"kozlova", "Козлова Ольга Владимировна", "Социальный работник", "specialist"},
-		{"novikov", "Новиков Павел Алексеевич", "Волонтёр ночного автобуса", "duty"},
-		{"morozova", "Морозова Татьяна Юрьевна", "Дежурная пункта обогрева", "duty"},
-		{"volkov", "Волков Игорь Дмитриевич", "Аналитик", "analyst"},
-		{"fedorova", "Фёдорова Наталья Олеговна", "Аудитор", "auditor"},
-	}
-	var workers []*opora.User
-	for i, s := range staff {
-		u := &opora.User{Login: s.login, FullName: s.name, Position: s.position, Locale: "ru",
-			BranchIDs: []int64{branches[i%len(branches)].ID}, RoleIDs: []int64{roleID[s.role]}}
-		if err := st.CreateUser(actx, u, hash); err != nil {
-			return nil, fmt.Errorf("demo: user %s: %w", s.login, err)
-		}
-		logins = append(logins, Login{s.login, Password, s.role, s.name})
-		if s.role == "specialist" || s.role == "supervisor" {
-			workers = append(workers, u)
-		}
-	}
+	admin := opora.ActorFrom(actx)
 	g := &gen{st: st, ctx: actx, rnd: rnd, now: o.Now, at: at, branches: branches, workers: workers, admin: admin}
 	if err := g.prepare(); err != nil {
 		return nil, err
@@ -134,6 +82,104 @@ func Run(ctx context.Context, st *store.Store, o Options) ([]Login, error) {
 		return nil, fmt.Errorf("demo: check-in: %w", err)
 	}
 	return logins, nil
+}
+
+// staff are the demo accounts besides the administrator.
+var staff = []struct{ login, name, position, role string }{
+	{"ivanova", "Иванова Мария Петровна", "Социальный работник", "specialist"},
+	{"smirnov", "Смирнов Олег Викторович", "Социальный работник", "specialist"},
+	{"kuznetsova", "Кузнецова Елена Андреевна", "Психолог", "specialist"},
+	{"popov", "Попов Дмитрий Игоревич", "Юрист", "specialist"},
+	{"sokolova", "Соколова Ирина Николаевна", "Руководитель отдела", "supervisor"},
+	{"lebedev", "Лебедев Артём Сергеевич", "Социальный работник", "specialist"},
+	{"kozlova", "Козлова Ольга Владимировна", "Социальный работник", "specialist"},
+	{"novikov", "Новиков Павел Алексеевич", "Волонтёр ночного автобуса", "duty"},
+	{"morozova", "Морозова Татьяна Юрьевна", "Дежурная пункта обогрева", "duty"},
+	{"volkov", "Волков Игорь Дмитриевич", "Аналитик", "analyst"},
+	{"fedorova", "Фёдорова Наталья Олеговна", "Аудитор", "auditor"},
+}
+
+const adminName = "Петрова Анна Сергеевна"
+
+// createOrganisation sets up the empty database with the demo organisation
+// and its administrator "admin", and returns the organisation's id.
+func createOrganisation(ctx context.Context, st *store.Store, hash string) (int64, error) {
+	token := auth.NewToken()
+	if err := st.SetSetupToken(ctx, auth.HashToken(token)); err != nil {
+		return 0, err
+	}
+	n := &store.NewOrganisation{
+		Organisation: &opora.Organisation{Name: "Благотворительная организация «Опора-демо»", ShortName: "Опора-демо",
+			Type: opora.OrgNGO, Address: "Санкт-Петербург, ул. Боровая, 112Б", Phone: "+7 812 000-00-00", Head: adminName},
+		BranchName:   "Санкт-Петербург",
+		Admin:        &opora.User{Login: "admin", FullName: adminName, Position: "Директор", Locale: "ru"},
+		PasswordHash: hash,
+	}
+	if err := st.CompleteSetup(ctx, auth.HashToken(token), n); err != nil {
+		return 0, fmt.Errorf("demo: organisation: %w", err)
+	}
+	return n.Organisation.ID, nil
+}
+
+// ensureStaff makes the second branch and the demo accounts that do not
+// exist yet (so an interrupted generator run can go on), and returns the
+// administrator's context, the branches, the workers who serve clients and
+// the logins to print.
+func ensureStaff(ctx context.Context, st *store.Store, orgID int64, hash string) (context.Context, []*opora.Branch,
+	[]*opora.User, []Login, error) {
+	adm, err := st.UserForLogin(ctx, "admin")
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("demo: administrator: %w", err)
+	}
+	admin, err := st.Actor(ctx, adm.User.ID)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if admin.OrganisationID != orgID {
+		return nil, nil, nil, nil, ErrNotEmpty
+	}
+	actx := opora.WithActor(ctx, admin)
+	branches, err := st.Branches(actx)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if len(branches) < 2 {
+		if err := st.SaveBranch(actx, &opora.Branch{OrganisationID: orgID, Name: "Москва"}); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("demo: branch: %w", err)
+		}
+		if branches, err = st.Branches(actx); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	allRoles, err := st.Roles(actx)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	roleID := map[string]int64{}
+	for _, r := range allRoles {
+		roleID[r.Key] = r.ID
+	}
+	logins := []Login{{"admin", Password, "administrator", adminName}}
+	var workers []*opora.User
+	for i, s := range staff {
+		var u *opora.User
+		if have, err := st.UserForLogin(ctx, s.login); err == nil {
+			u = have.User
+		} else if errors.Is(err, opora.ErrNotFound) {
+			u = &opora.User{Login: s.login, FullName: s.name, Position: s.position, Locale: "ru",
+				BranchIDs: []int64{branches[i%len(branches)].ID}, RoleIDs: []int64{roleID[s.role]}}
+			if err := st.CreateUser(actx, u, hash); err != nil {
+				return nil, nil, nil, nil, fmt.Errorf("demo: user %s: %w", s.login, err)
+			}
+		} else {
+			return nil, nil, nil, nil, err
+		}
+		logins = append(logins, Login{s.login, Password, s.role, s.name})
+		if s.role == "specialist" || s.role == "supervisor" {
+			workers = append(workers, u)
+		}
+	}
+	return actx, branches, workers, logins, nil
 }
 
 // shelter makes three rooms and stays: most past ones ended, a few people live there now.

@@ -158,6 +158,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.rekeyClients(ctx); err != nil {
 		return err
 	}
+	if err := s.BulkIndexes(ctx); err != nil {
+		return err
+	}
 	return s.seedAllOrganisations(ctx)
 }
 

@@ -1,0 +1,213 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+func count(t *testing.T, db *sql.DB, q string, args ...any) float64 {
+	t.Helper()
+	var n float64
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func indexNames(t *testing.T, st *store.Store, db *sql.DB) []string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name`
+	if st.Dialect() == store.Postgres {
+		q = `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`
+	}
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func within(t *testing.T, what string, got, lo, hi float64) {
+	t.Helper()
+	if got < lo || got > hi {
+		t.Errorf("%s = %.3f, want between %.3f and %.3f", what, got, lo, hi)
+	}
+}
+
+// The generator's promise, checked by queries a regional analyst could run.
+func TestGeneratorProducesThePromisedProportions(t *testing.T) {
+	auth.SetParamsForTests()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		db := storetest.RawDB(t, st)
+		fresh := indexNames(t, st, db)
+		const n = 3000
+		var seen []int
+		logins, err := Generate(ctx, st, Options{Clients: n, Seed: 3}, func(done, _ int) { seen = append(seen, done) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logins) != 12 || !slices.Equal(seen, []int{2000, 3000}) {
+			t.Fatalf("logins %d, progress %v", len(logins), seen)
+		}
+		clients := count(t, db, `SELECT COUNT(*) FROM clients`)
+		if clients != n {
+			t.Fatalf("%v clients", clients)
+		}
+		within(t, "services per client", count(t, db, `SELECT COUNT(*) FROM services`)/n, 17, 23)
+		within(t, "services older than five years", count(t, db, `SELECT COUNT(*) FROM services WHERE rendered_on < $1`,
+			run(t, st).StartedAt.AddDate(-5, 0, -1)), 0, 0)
+		within(t, "share of clients with a case", count(t, db, `SELECT COUNT(DISTINCT client_id) FROM cases`)/n, 0.16, 0.24)
+		within(t, "tasks per case", count(t, db, `SELECT COUNT(*) FROM case_tasks`)/count(t, db, `SELECT COUNT(*) FROM cases`), 4.5, 5.5)
+		within(t, "closed cases without an outcome", count(t, db, `SELECT COUNT(*) FROM cases WHERE status = 'closed' AND outcome = ''`), 0, 0)
+		// Full questionnaires: every client answered the unconditional fields,
+		// and a conditional field only where its condition holds.
+		within(t, "clients with a homelessness reason", count(t, db, `SELECT COUNT(DISTINCT a.client_id) FROM answers a
+			JOIN form_fields f ON f.id = a.field_id WHERE f.key = 'homeless_reason'`), n, n)
+		within(t, "clients with an education answer", count(t, db, `SELECT COUNT(DISTINCT a.client_id) FROM answers a
+			JOIN form_fields f ON f.id = a.field_id WHERE f.key = 'education'`), n, n)
+		within(t, "answers per client", count(t, db, `SELECT COUNT(*) FROM answers`)/n, 15, 30)
+		within(t, "awareness answered although there is no dependency", count(t, db, `SELECT COUNT(*) FROM answers aw
+			JOIN form_fields fa ON fa.id = aw.field_id AND fa.key = 'dependency_awareness'
+			JOIN answers d ON d.client_id = aw.client_id JOIN form_fields fd ON fd.id = d.field_id AND fd.key = 'dependency'
+			JOIN field_options o ON o.id = d.option_id AND o.label = 'Нет'`), 0, 0)
+		// Near-duplicates: the same person (name, patronymic, birth) under a misspelt surname.
+		within(t, "share of near-duplicate persons", count(t, db, `SELECT COUNT(*) FROM clients a JOIN clients b
+			ON a.first_name = b.first_name AND a.patronymic = b.patronymic AND a.birth_place = b.birth_place
+			AND a.birth_precision = b.birth_precision AND COALESCE(a.birth_date, '1900-01-01') = COALESCE(b.birth_date, '1900-01-01')
+			AND COALESCE(a.birth_year, 0) = COALESCE(b.birth_year, 0) AND a.surname <> b.surname AND a.id < b.id`)/n, 0.01, 0.035)
+		within(t, "share of check-in regulars", count(t, db, `SELECT COUNT(*) FROM checkin_persons WHERE client_id IS NOT NULL`)/n, 0.12, 0.18)
+		within(t, "visits per regular", count(t, db, `SELECT COUNT(*) FROM checkin_visits WHERE item_id = 0`)/
+			count(t, db, `SELECT COUNT(*) FROM checkin_persons`), 3, 15)
+		// Every service, case and visit is on its client's timeline.
+		within(t, "services missing from the timeline", count(t, db, `SELECT COUNT(*) FROM services s WHERE NOT EXISTS
+			(SELECT 1 FROM client_events e WHERE e.entity = 'service' AND e.entity_id = s.id AND e.client_id = s.client_id)`), 0, 0)
+		within(t, "visits missing from the timeline", count(t, db, `SELECT COUNT(*) FROM checkin_visits v WHERE NOT EXISTS
+			(SELECT 1 FROM client_events e WHERE e.entity = 'checkin_visit' AND e.entity_id = v.id AND e.client_id = v.client_id)`), 0, 0)
+		if got := indexNames(t, st, db); !slices.Equal(got, fresh) {
+			t.Errorf("indexes after generating differ from a fresh database:\n%v\n%v", got, fresh)
+		}
+		if r := run(t, st); !r.Finished() || r.Done != n {
+			t.Errorf("run %+v", r)
+		}
+
+		// The generated people are found the way a worker looks for them.
+		cand, err := st.UserForLogin(ctx, "ivanova")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx := storetest.CtxOf(t, st, cand.User.ID)
+		var sur, first string
+		if err := db.QueryRow(`SELECT surname, first_name FROM clients ORDER BY id DESC LIMIT 1`).Scan(&sur, &first); err != nil {
+			t.Fatal(err)
+		}
+		res, err := st.SearchClients(wctx, store.SearchFilter{Query: typo(rand.New(rand.NewPCG(1, 1)), sur) + " " + first})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Clients) == 0 {
+			t.Errorf("search for %q with a typo found nobody", sur)
+		}
+	})
+}
+
+func run(t *testing.T, st *store.Store) *store.GeneratorRun {
+	t.Helper()
+	r, err := st.GeneratorRun(context.Background())
+	if err != nil || r == nil {
+		t.Fatalf("generator run: %v %v", r, err)
+	}
+	return r
+}
+
+// An interrupted run leaves whole batches only, and the same command goes
+// on to exactly the data an uninterrupted run makes.
+func TestGeneratorResumesAfterAnInterruption(t *testing.T) {
+	auth.SetParamsForTests()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		db := storetest.RawDB(t, st)
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Generate(ctx, st, Options{Clients: 5000, Seed: 9}, func(done, _ int) {
+			if done == 2000 {
+				cancel()
+			}
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted run: %v", err)
+		}
+		r := run(t, st)
+		if r.Finished() || r.Done != 2000 || count(t, db, `SELECT COUNT(*) FROM clients`) != 2000 {
+			t.Fatalf("after the interruption: run %+v, %v clients", r, count(t, db, `SELECT COUNT(*) FROM clients`))
+		}
+		if _, err := Generate(context.Background(), st, Options{Clients: 5000, Seed: 9}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := run(t, st); !r.Finished() || r.Done != 5000 {
+			t.Fatalf("resumed run %+v", r)
+		}
+		// The batches, made again in memory from the same seed, are exactly
+		// what the database holds: nothing lost, nothing written twice.
+		actx, branches, workers, _, err := ensureStaff(context.Background(), st, r.OrganisationID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := newScale(actx, st, r, branches, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var services, visits int
+		for from := 0; from < 5000; from += BatchClients {
+			b := g.batch(from, min(BatchClients, 5000-from))
+			services += len(b.Services)
+			visits += len(b.Visits)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM services`); got != float64(services) {
+			t.Errorf("%v services in the database, %d made", got, services)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM checkin_visits`); got != float64(visits) {
+			t.Errorf("%v visits in the database, %d made", got, visits)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM (SELECT surname, first_name, patronymic, birth_date, birth_year, birth_place
+			FROM clients GROUP BY surname, first_name, patronymic, birth_date, birth_year, birth_place HAVING COUNT(*) > 1) d`); got > 5 {
+			t.Errorf("%v people written twice", got)
+		}
+		// Asking for more extends the same run.
+		if _, err := Generate(context.Background(), st, Options{Clients: 6000, Seed: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := run(t, st); r.Done != 6000 || r.Seed != 9 || count(t, db, `SELECT COUNT(*) FROM clients`) != 6000 {
+			t.Errorf("extended run %+v", r)
+		}
+	})
+}
+
+func TestGeneratorRefusesADatabaseWithOtherData(t *testing.T) {
+	auth.SetParamsForTests()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		storetest.SetupOrg(t, st, "Другая организация")
+		if _, err := Generate(context.Background(), st, Options{Clients: 2000}, nil); !errors.Is(err, ErrNotEmpty) {
+			t.Fatalf("got %v, want ErrNotEmpty", err)
+		}
+		var n int
+		if err := storetest.RawDB(t, st).QueryRow(`SELECT COUNT(*) FROM clients`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d clients, %v", n, err)
+		}
+	})
+}
