@@ -53,4 +53,3 @@ func TestBenchRefusesADatabaseTheGeneratorDidNotFill(t *testing.T) {
 		}
 	})
 }
-

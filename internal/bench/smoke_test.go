@@ -1,0 +1,76 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opora-project/opora/internal/bench"
+	"github.com/opora-project/opora/internal/demo"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// TestBenchSmoke generates a small database, serves it and runs the bench
+// in smoke mode: every scenario answers without an error at each level and
+// the report names them all. Timings are never asserted.
+func TestBenchSmoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		start := time.Now()
+		if _, err := demo.Generate(ctx, st, demo.Options{Clients: 1500, Seed: 3}, nil); err != nil {
+			t.Fatalf("generate: %v", err)
+		}
+		t.Logf("generated 1,500 clients in %s", time.Since(start).Round(time.Millisecond))
+		url := serve(t, st)
+		var progress bytes.Buffer
+		rep, err := bench.Run(ctx, bench.Options{URL: url, Store: storetest.Options(t, st), Login: "admin",
+			Password: demo.Password, Smoke: true, ServerPID: os.Getpid(), Seed: 42, Progress: &progress})
+		if err != nil {
+			t.Fatalf("bench: %v\n%s", err, progress.String())
+		}
+		var text, md bytes.Buffer
+		if err := rep.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.WriteMarkdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("smoke report:\n%s", text.String())
+		seen := map[string]bool{}
+		for _, r := range rep.Results {
+			seen[r.Scenario] = true
+			if r.Requests == 0 {
+				t.Errorf("%s at concurrency %d sent no requests", r.Scenario, r.Concurrency)
+			}
+			if r.Errors != 0 {
+				t.Errorf("%s at concurrency %d: %d errors, first: %s", r.Scenario, r.Concurrency, r.Errors, r.FirstError)
+			}
+			if r.RSS <= 0 {
+				t.Errorf("%s at concurrency %d: no memory reading of the server process", r.Scenario, r.Concurrency)
+			}
+		}
+		for _, f := range rep.Floors {
+			if f.Err != "" || f.Runs == 0 {
+				t.Errorf("floor of %s: %d runs, error %q", f.Scenario, f.Runs, f.Err)
+			}
+		}
+		for _, name := range bench.ScenarioNames() {
+			if !seen[name] {
+				t.Errorf("scenario %q did not run", name)
+			}
+			if !strings.Contains(text.String(), name) || !strings.Contains(md.String(), name) {
+				t.Errorf("the report does not name %q", name)
+			}
+		}
+		if rep.ExportRows <= 0 {
+			t.Errorf("the export's row count was not read: %d", rep.ExportRows)
+		}
+		if rep.Clients < 1500 || rep.Services == 0 {
+			t.Errorf("report counts %d clients and %d services", rep.Clients, rep.Services)
+		}
+	})
+}
