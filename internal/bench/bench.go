@@ -20,6 +20,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -67,6 +68,9 @@ func (e *NotGeneratedError) Error() string { return e.msg }
 // completely: the numbers of a bench mean nothing on an arbitrary database.
 func CheckGenerated(ctx context.Context, st *store.Store) (*store.GeneratorRun, error) {
 	run, err := st.GeneratorRun(ctx)
+	if err != nil && missingTable(err) {
+		run, err = nil, nil // not an Opora database of this version: certainly not generated
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bench: cannot read the generator's progress (run `opora migrate` if the schema is old): %w", err)
 	}
@@ -78,6 +82,13 @@ func CheckGenerated(ctx context.Context, st *store.Store) (*store.GeneratorRun, 
 			run.Done, run.Target)}
 	}
 	return run, nil
+}
+
+// missingTable reports whether err says the generator's table does not
+// exist (SQLite and PostgreSQL wordings).
+func missingTable(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "generator_runs") && (strings.Contains(m, "no such table") || strings.Contains(m, "does not exist"))
 }
 
 // Run checks the database, runs every scenario at every level against the
@@ -171,7 +182,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			res := runLoad(ctx, sc, sessions[:level], o, rep.ServerPID, rnd.Uint64())
 			rep.Results = append(rep.Results, res)
-			fmt.Fprintf(o.Progress, "bench: %-36s c=%-3d %6d requests, %d errors, p95 %s\n", sc.name, level,
+			fmt.Fprintf(o.Progress, "bench: %-50s c=%-3d %6d requests, %d errors, p95 %s\n", sc.name, level,
 				res.Requests, res.Errors, fmtDur(res.P95))
 		}
 		f := runFloor(ctx, sc, fl, o, rnd.Uint64())
@@ -223,7 +234,7 @@ func databaseKind(ctx context.Context, db *sql.DB, d store.Dialect, o store.Opti
 	}
 	size := ""
 	if fi, err := os.Stat(o.SQLitePath()); err == nil {
-		size = fmt.Sprintf(", %.1f GiB file", float64(fi.Size())/(1<<30))
+		size = ", " + fmtBytes(fi.Size()) + " file"
 	}
 	return "SQLite " + v + size, nil
 }

@@ -2,10 +2,12 @@ package bench_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,4 +54,21 @@ func TestBenchRefusesADatabaseTheGeneratorDidNotFill(t *testing.T) {
 			t.Fatalf("bench on an unfinished generator run: %v", err)
 		}
 	})
+}
+
+func TestBenchRefusesADatabaseWithoutOporaTables(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "opora.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE something_else (a INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = bench.Run(context.Background(), bench.Options{URL: "http://127.0.0.1:1", Store: store.Options{DataDir: dir}, Smoke: true})
+	var ng *bench.NotGeneratedError
+	if !errors.As(err, &ng) {
+		t.Fatalf("bench on a database without Opora's tables: %v", err)
+	}
 }

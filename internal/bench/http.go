@@ -43,8 +43,11 @@ func (h *httpClient) login(ctx context.Context, login, password string) (*sessio
 		return nil, fmt.Errorf("bench: log in at %s: %w", h.base, err)
 	}
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
-		return nil, fmt.Errorf("bench: log in as %q at %s: status %d (wrong login or password?) %s", login, h.base,
-			res.StatusCode, snippet(body))
+		detail := "wrong login or password, or a locked account?"
+		if res.StatusCode >= 500 || res.StatusCode == http.StatusForbidden {
+			detail = snippet(body)
+		}
+		return nil, fmt.Errorf("bench: log in as %q at %s: status %d: %s", login, h.base, res.StatusCode, detail)
 	}
 	return s, nil
 }
