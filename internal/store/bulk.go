@@ -183,7 +183,25 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 				return nil, err
 			}
 		}
-		return b.tables(&o), nil
+		tables := b.tables(&o)
+		// The batch's new name words go into the typo-search dictionary.
+		keys := make([]string, len(b.Clients))
+		for i, c := range b.Clients {
+			keys[i] = searchKey(c)
+		}
+		fresh, err := newNameWords(ctx, q.queryStrings, keyWords(keys...))
+		if err != nil {
+			return nil, err
+		}
+		words := bulkTable{name: "name_words", cols: []string{"word"}}
+		grams := bulkTable{name: "name_word_grams", cols: []string{"gram", "word"}}
+		for _, w := range fresh {
+			words.rows = append(words.rows, []any{w})
+			for _, g := range nameGrams(w) {
+				grams.rows = append(grams.rows, []any{g, w})
+			}
+		}
+		return append(tables, words, grams), nil
 	}
 	progress := func(ctx context.Context, q bulkQueryer) error {
 		if b.ClientsDone <= 0 {
@@ -363,6 +381,7 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 type bulkQueryer interface {
 	exec(ctx context.Context, q string, args ...any) error
 	queryInt(ctx context.Context, q string, args ...any) (int64, error)
+	queryStrings(ctx context.Context, q string, args ...any) ([]string, error)
 }
 
 // reserveIDs returns the offset to add to local IDs 1…n of table. On
@@ -408,8 +427,9 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		// A large page cache keeps the growing indexes in memory while
 		// millions of rows go in; it stays on the generator's connection only.
-		// Statement journals stay in memory instead of temporary files.
-		for _, p := range []string{"PRAGMA cache_size = -3000000", "PRAGMA temp_store = MEMORY"} {
+		// Statement journals stay in memory instead of temporary files, and
+		// the final index builds may sort on a second thread.
+		for _, p := range []string{"PRAGMA cache_size = -3000000", "PRAGMA temp_store = MEMORY", "PRAGMA threads = 2"} {
 			if _, err := tx.ExecContext(ctx, p); err != nil {
 				return fmt.Errorf("store: bulk: %w", err)
 			}
@@ -484,7 +504,19 @@ func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
 	return nil
 }
 
+func (q sqlBulk) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	return queryStrings(ctx, q.tx, query, args...)
+}
+
 type pgBulk struct{ tx pgx.Tx }
+
+func (q pgBulk) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := q.tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
 
 func (q pgBulk) exec(ctx context.Context, query string, args ...any) error {
 	_, err := q.tx.Exec(ctx, query, args...)

@@ -238,11 +238,9 @@ func (s *Store) CheckinCounters(ctx context.Context, shiftID int64) (*CheckinCou
 
 func (s *Store) checkinCounters(ctx context.Context, q queryer, shiftID int64) (*CheckinCounts, error) {
 	c := &CheckinCounts{Items: map[int64]int{}}
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT person_id) FROM checkin_visits WHERE shift_id = $1`, shiftID).
-		Scan(&c.People); err != nil {
-		return nil, fmt.Errorf("store: checkin counters: %w", err)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT item_id, COUNT(*) FROM checkin_visits WHERE shift_id = $1 GROUP BY item_id`, shiftID)
+	// One round trip: the people (item -1), then the visits per item.
+	rows, err := q.QueryContext(ctx, `SELECT -1, COUNT(DISTINCT person_id) FROM checkin_visits WHERE shift_id = $1
+		UNION ALL SELECT item_id, COUNT(*) FROM checkin_visits WHERE shift_id = $1 GROUP BY item_id`, shiftID)
 	if err != nil {
 		return nil, fmt.Errorf("store: checkin counters: %w", err)
 	}
@@ -253,7 +251,11 @@ func (s *Store) checkinCounters(ctx context.Context, q queryer, shiftID int64) (
 		if err := rows.Scan(&item, &n); err != nil {
 			return nil, fmt.Errorf("store: checkin counters: %w", err)
 		}
-		c.Items[item] = n
+		if item < 0 {
+			c.People = n
+		} else {
+			c.Items[item] = n
+		}
 	}
 	return c, rows.Err()
 }
@@ -402,8 +404,7 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 		k := ticks[i].Person
 		id, ok := resolved[k]
 		if !ok && strings.HasPrefix(k, "p") {
-			pid, err := strconv.ParseInt(k[1:], 10, 64)
-			if err == nil {
+			if pid, err := strconv.ParseInt(k[1:], 10, 64); err == nil {
 				if id, err = s.livePerson(ctx, tx, a.OrganisationID, pid); err != nil {
 					return nil, nil, err
 				}
@@ -417,15 +418,9 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 			continue
 		}
 		if _, ok := clientOf[id]; !ok {
-			var cid sql.NullInt64
-			if err := tx.QueryRowContext(ctx, `SELECT client_id FROM checkin_persons WHERE id = $1`, id).Scan(&cid); err != nil {
-				return nil, nil, fmt.Errorf("store: checkin person client: %w", err)
-			}
-			c := cid.Int64
-			if c != 0 {
-				if c, err = s.survivingClient(ctx, tx, c); err != nil {
-					return nil, nil, err
-				}
+			c, err := s.personClient(ctx, tx, id)
+			if err != nil {
+				return nil, nil, err
 			}
 			clientOf[id] = c
 		}
@@ -513,6 +508,21 @@ func (s *Store) livePerson(ctx context.Context, q queryer, orgID, id int64) (int
 		id = merged.Int64
 	}
 	return 0, nil
+}
+
+// personClient returns the client record a live check-in person is linked
+// to (following client merges), 0 when none: one query unless the client
+// was merged away.
+func (s *Store) personClient(ctx context.Context, q queryer, personID int64) (int64, error) {
+	var client, merged sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT p.client_id, c.merged_into FROM checkin_persons p
+		LEFT JOIN clients c ON c.id = p.client_id WHERE p.id = $1`, personID).Scan(&client, &merged); err != nil {
+		return 0, fmt.Errorf("store: checkin person client: %w", err)
+	}
+	if !merged.Valid {
+		return client.Int64, nil
+	}
+	return s.survivingClient(ctx, q, merged.Int64)
 }
 
 // survivingClient follows client merges to the surviving record.

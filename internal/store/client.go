@@ -181,6 +181,9 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 			return fmt.Errorf("store: create client: %w", err)
 		}
 		c.ID = id
+		if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
+			return err
+		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "client", EntityID: id}); err != nil {
 			return err
 		}
@@ -334,6 +337,9 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 			return s.clientConflict(ctx, tx, old)
 		}
 		c.Version++
+		if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
+			return err
+		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: c.ID,
 			Changes: changes}); err != nil {
 			return err

@@ -18,22 +18,20 @@ import (
 // transliterated, one word per name part). Candidates come from an index —
 // SQLite: the FTS5 trigram table clients_fts; PostgreSQL: a pg_trgm GIN
 // index — first by exact substrings of every typed word, then, when that
-// fills less than a page, by shared trigrams (typos). Candidates are then
+// fills less than a page, by the dictionary words each typed word may stand
+// for with typos (search_words.go). Candidates are then
 // re-ranked in Go per word: exact word, prefix, infix, then Damerau-
 // Levenshtein distance. Scope, deletion, merges and filters are applied in
 // SQL, so the index never hands out a client the actor may not see.
 
-// nameKeyVersion is the version of NameKey's folding rules. Raise it when
-// NameKey changes: Migrate then re-keys every client.
-const nameKeyVersion = 1
+// nameKeyVersion is the version of NameKey's folding rules and of the
+// name-word dictionary. Raise it when NameKey changes: Migrate then re-keys
+// every client and refills the dictionary. (2: the dictionary was added.)
+const nameKeyVersion = 2
 
 const (
 	// exactCandidates caps the candidates of the exact-substring stage.
 	exactCandidates = 300
-	// fuzzyCandidates caps the candidates of the trigram (typo) stage.
-	fuzzyCandidates = 300
-	// pgWordSimilarity is the pg_trgm word-similarity threshold for typos.
-	pgWordSimilarity = "0.4"
 )
 
 // SearchFilter is what the search screen sends.
@@ -371,61 +369,52 @@ func hasLongWord(words []string) bool {
 
 // nameCandidates selects candidates for the name words from the index:
 // every word of three letters or more as an exact substring, or with fuzzy
-// set, sharing trigrams with it (best first). Shorter words are checked as
-// word prefixes.
+// set, as a substring of itself or of any dictionary word it may stand for
+// with typos (wordVariants). Shorter words are checked as word prefixes.
 func (s *Store) nameCandidates(ctx context.Context, where string, args []any, words []string, fuzzy bool) ([]*opora.Client, error) {
 	args = append([]any(nil), args...)
-	var long, short []string
+	var long [][]string // per typed word: itself and its variants
+	var short []string
 	for _, w := range words {
-		if len(w) >= 3 {
-			long = append(long, w)
-		} else {
+		if len(w) < 3 {
 			short = append(short, w)
+			continue
 		}
+		alts := []string{w}
+		if fuzzy {
+			vs, err := s.wordVariants(ctx, w)
+			if err != nil {
+				return nil, err
+			}
+			alts = append(alts, vs...)
+		}
+		long = append(long, alts)
 	}
 	for _, w := range short {
 		args = append(args, w+"%", "% "+w+"%")
 		where += fmt.Sprintf(" AND (c.search_key LIKE $%d OR c.search_key LIKE $%d)", len(args)-1, len(args))
 	}
+	limit := " LIMIT " + strconv.Itoa(exactCandidates)
 	var query string
-	if s.dialect == Postgres {
-		order := "c.search_key, c.id"
-		var sims []string
-		for _, w := range long {
-			if fuzzy {
-				// word_similarity also rates exact substrings highly, and a
-				// lone operator lets the GIN index serve the condition.
-				args = append(args, w)
-				where += fmt.Sprintf(" AND $%d <%% c.search_key", len(args))
-				sims = append(sims, fmt.Sprintf("word_similarity($%d, c.search_key)", len(args)))
-			} else {
+	switch {
+	case s.dialect == Postgres:
+		// Each alternative as LIKE '%word%': the trigram GIN index serves
+		// the ANDs of ORs as one bitmap scan.
+		for _, alts := range long {
+			var ors []string
+			for _, w := range alts {
 				args = append(args, "%"+w+"%")
-				where += fmt.Sprintf(" AND c.search_key LIKE $%d", len(args))
+				ors = append(ors, fmt.Sprintf("c.search_key LIKE $%d", len(args)))
 			}
+			where += " AND (" + strings.Join(ors, " OR ") + ")"
 		}
-		limit := exactCandidates
-		if fuzzy {
-			order, limit = strings.Join(sims, " + ")+" DESC, c.id", fuzzyCandidates
-		}
-		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit)
-		if fuzzy {
-			return s.pgFuzzy(ctx, query, args)
-		}
-	} else {
-		if len(long) == 0 {
-			query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` LIMIT ` + strconv.Itoa(exactCandidates)
-		} else {
-			args = append(args, ftsExpr(long, fuzzy))
-			match := "$" + strconv.Itoa(len(args))
-			if fuzzy {
-				query = `SELECT ` + clientColumns + ` FROM clients_fts f JOIN clients c ON c.id = f.rowid
-					WHERE f.clients_fts MATCH ` + match + ` AND ` + where + ` ORDER BY f.rank LIMIT ` + strconv.Itoa(fuzzyCandidates)
-			} else {
-				query = `SELECT ` + clientColumns + ` FROM clients c
-					WHERE c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ` + match + `) AND ` + where +
-					` LIMIT ` + strconv.Itoa(exactCandidates)
-			}
-		}
+		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY c.search_key, c.id` + limit
+	case len(long) == 0:
+		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + limit
+	default:
+		args = append(args, ftsExpr(long))
+		query = `SELECT ` + clientColumns + ` FROM clients c
+			WHERE c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH $` + strconv.Itoa(len(args)) + `) AND ` + where + limit
 	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -434,44 +423,21 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 	return scanClients(rows)
 }
 
-// pgFuzzy runs a word-similarity query with the search's threshold, in a
-// read-only transaction so the setting stays with this query.
-func (s *Store) pgFuzzy(ctx context.Context, query string, args []any) ([]*opora.Client, error) {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, pgWordSimilarity); err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
-	}
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
-	}
-	return scanClients(rows)
-}
-
-// ftsExpr builds an FTS5 query over the trigram index: each word as a
-// substring, or (fuzzy) any of its trigrams. Words hold only a-z and 0-9
+// ftsExpr builds an FTS5 query over the trigram index: for every typed
+// word, any of its alternatives as a substring. Words hold only a-z and 0-9
 // (NameKey output), so quoting them is safe.
-func ftsExpr(words []string, fuzzy bool) string {
+func ftsExpr(words [][]string) string {
 	var parts []string
-	for _, w := range words {
-		if !fuzzy {
-			parts = append(parts, `"`+w+`"`)
-			continue
+	for _, alts := range words {
+		quoted := make([]string, len(alts))
+		for i, w := range alts {
+			quoted[i] = `"` + w + `"`
 		}
-		seen := map[string]bool{}
-		var grams []string
-		for i := 0; i+3 <= len(w); i++ {
-			g := w[i : i+3]
-			if !seen[g] {
-				seen[g] = true
-				grams = append(grams, `"`+g+`"`)
-			}
+		if len(quoted) == 1 {
+			parts = append(parts, quoted[0])
+		} else {
+			parts = append(parts, "("+strings.Join(quoted, " OR ")+")")
 		}
-		parts = append(parts, "("+strings.Join(grams, " OR ")+")")
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -674,8 +640,9 @@ func (s *Store) LikelyDuplicates(ctx context.Context, c *opora.Client) ([]*opora
 	return out, nil
 }
 
-// rekeyClients recomputes every client's search_key when NameKey's rules
-// changed since the keys were stored (search_state.key_version). Migrate
+// rekeyClients recomputes every client's search_key and adds the keys'
+// words to the name-word dictionary when NameKey's rules changed since the
+// keys were stored (search_state.key_version). Migrate
 // calls it; it works in batches so a large database is not locked for long.
 func (s *Store) rekeyClients(ctx context.Context) error {
 	var v int
@@ -692,6 +659,7 @@ func (s *Store) rekeyClients(ctx context.Context) error {
 			key string
 		}
 		var batch []row
+		var keys []string
 		rows, err := s.w.QueryContext(ctx, `SELECT id, surname, first_name, patronymic, search_key FROM clients
 			WHERE id > $1 ORDER BY id LIMIT 1000`, last)
 		if err != nil {
@@ -707,7 +675,9 @@ func (s *Store) rekeyClients(ctx context.Context) error {
 			}
 			n++
 			last = c.ID
-			if k := NameKey(c.FullName()); k != key {
+			k := NameKey(c.FullName())
+			keys = append(keys, k)
+			if k != key {
 				batch = append(batch, row{c.ID, k})
 			}
 		}
@@ -715,8 +685,11 @@ func (s *Store) rekeyClients(ctx context.Context) error {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("store: rekey clients: %w", err)
 		}
-		if len(batch) > 0 {
+		if len(batch) > 0 || len(keys) > 0 {
 			err := s.tx(ctx, func(tx *sql.Tx) error {
+				if err := addNameWords(ctx, tx, keys...); err != nil {
+					return err
+				}
 				for _, r := range batch {
 					if _, err := tx.ExecContext(ctx, `UPDATE clients SET search_key = $1 WHERE id = $2`, r.key, r.id); err != nil {
 						return fmt.Errorf("store: rekey clients: %w", err)

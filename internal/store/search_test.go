@@ -309,3 +309,28 @@ func TestRekeyClientsAtMigrate(t *testing.T) {
 		}
 	})
 }
+
+// A database from before the name-word dictionary gets it filled at
+// Migrate, so typo search finds its existing clients.
+func TestMigrateFillsTheNameWordDictionary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		c := addClient(t, s, ctx, fx.Branch.ID, "Кузнецов", "Геннадий", "", "1975")
+		db := storetest.RawDB(t, s)
+		for _, q := range []string{`DELETE FROM name_word_grams`, `DELETE FROM name_words`, `UPDATE search_state SET key_version = 1`} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ids := searchIDs(t, s, ctx, store.SearchFilter{Query: "Кузнецв Генадий"}); len(ids) != 0 {
+			t.Fatalf("typo search without the dictionary found %v", ids)
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if ids := searchIDs(t, s, ctx, store.SearchFilter{Query: "Кузнецв Генадий"}); len(ids) != 1 || ids[0] != c.ID {
+			t.Fatalf("after Migrate: %v, want [%d]", ids, c.ID)
+		}
+	})
+}
