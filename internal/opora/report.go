@@ -1,6 +1,7 @@
 package opora
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -156,6 +157,39 @@ type ReportResult struct {
 	// knows them (branch, worker and type names, option labels).
 	Labels []map[string]string
 	Total  float64 // the measure over all rows (distinct where the measure is distinct)
+}
+
+// Marginal sums a result of an additive measure (a count or a sum, grouped
+// by single-valued dimensions) over every grouping but column col: services
+// by month × type gives services by month and services by type without
+// counting them again. Rows come in key order, numbers by value.
+func (r *ReportResult) Marginal(col int) *ReportResult {
+	out := &ReportResult{Query: r.Query, Columns: []Dimension{r.Columns[col]}, Total: r.Total}
+	out.Query.GroupBy = out.Columns
+	if col < len(r.Labels) {
+		out.Labels = []map[string]string{r.Labels[col]}
+	}
+	at := map[string]int{}
+	for _, row := range r.Rows {
+		k := row.Keys[col]
+		i, ok := at[k]
+		if !ok {
+			i = len(out.Rows)
+			at[k] = i
+			out.Rows = append(out.Rows, ReportRow{Keys: []string{k}})
+		}
+		out.Rows[i].Value += row.Value
+	}
+	sort.SliceStable(out.Rows, func(i, j int) bool {
+		a, b := out.Rows[i].Keys[0], out.Rows[j].Keys[0]
+		x, errA := strconv.ParseInt(a, 10, 64)
+		y, errB := strconv.ParseInt(b, 10, 64)
+		if errA == nil && errB == nil {
+			return x < y
+		}
+		return a < b
+	})
+	return out
 }
 
 // SavedReport is a builder report kept under a name, private to its author

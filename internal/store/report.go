@@ -414,7 +414,13 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: report: %w", err)
 	}
-	if n > 0 {
+	if n > 0 && additive(q.Measure, c.columns) {
+		// Every subject row falls in exactly one group: the total is the sum,
+		// and the table need not be scanned again.
+		for _, r := range res.Rows {
+			res.Total += r.Value
+		}
+	} else if n > 0 {
 		var total sql.NullFloat64
 		if err := s.r.QueryRowContext(ctx, c.total, c.args[:countArgs(c.total)]...).Scan(&total); err != nil {
 			return nil, fmt.Errorf("store: report total: %w", err)
@@ -423,6 +429,21 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 	}
 	res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows)
 	return res, err
+}
+
+// additive reports whether a measure's total is the sum of its groups: a
+// count or a sum, grouped by single-valued dimensions only (a multiple-choice
+// answer puts one client in several groups).
+func additive(m opora.Measure, dims []opora.Dimension) bool {
+	if m != opora.MeasureCount && m != opora.MeasureSumAmount {
+		return false
+	}
+	for _, d := range dims {
+		if _, ok := d.FieldID(); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // countArgs returns how many leading $n parameters a SQL text uses, so the

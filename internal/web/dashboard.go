@@ -56,7 +56,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	services, err := run(opora.SubjectServices, opora.MeasureCount)
+	// Services once, by month × type: the total, the trend and the
+	// breakdown by type are its sums.
+	services, err := run(opora.SubjectServices, opora.MeasureCount, opora.DimMonth, opora.DimServiceType)
 	if err != nil {
 		return err
 	}
@@ -81,17 +83,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		dims    []opora.Dimension
 	}{
 		{"dashboard.trend_clients", opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimMonth}},
-		{"dashboard.trend_services", opora.SubjectServices, opora.MeasureCount, []opora.Dimension{opora.DimMonth}},
-		{"dashboard.services_by_type", opora.SubjectServices, opora.MeasureCount, []opora.Dimension{opora.DimServiceType}},
 		{"dashboard.gender", opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimGender}},
 		{"dashboard.age", opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimAgeBand}},
 	}
-	for _, st := range steps {
+	for i, st := range steps {
 		res, err := run(st.subject, st.measure, st.dims...)
 		if err != nil {
 			return err
 		}
 		add(l.T(st.title), res, st.measure)
+		if i == 0 {
+			add(l.T("dashboard.trend_services"), services.Marginal(0), opora.MeasureCount)
+			add(l.T("dashboard.services_by_type"), services.Marginal(1), opora.MeasureCount)
+		}
 	}
 	add(l.T("dashboard.closed_outcomes"), closed, opora.MeasureCount)
 	// Homelessness reasons: the questionnaire field seeded with key "homeless_reason", if the organisation kept it.
