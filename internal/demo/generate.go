@@ -121,7 +121,7 @@ func Generate(ctx context.Context, st *store.Store, o Options, progress func(don
 			progress(m.to, run.Target)
 		}
 	}
-	if err := st.BulkIndexes(ctx); err != nil {
+	if err := st.FinishBulk(actx); err != nil {
 		return nil, err
 	}
 	if run.Done < run.Target {

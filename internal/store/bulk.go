@@ -377,6 +377,30 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 	return nil
 }
 
+// bulkTables are the tables a bulk load fills.
+var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
+	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams"}
+
+// FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
+// the planner's statistics (PostgreSQL also vacuums, so that index-only
+// scans work on the new rows at once instead of after autovacuum).
+func (s *Store) FinishBulk(ctx context.Context) error {
+	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
+		return err
+	}
+	if err := s.BulkIndexes(ctx); err != nil {
+		return err
+	}
+	stmt := "PRAGMA analysis_limit = 1000; ANALYZE"
+	if s.dialect == Postgres {
+		stmt = "VACUUM (ANALYZE) " + strings.Join(bulkTables, ", ")
+	}
+	if _, err := s.w.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("store: bulk statistics: %w", err)
+	}
+	return nil
+}
+
 // bulkQueryer is the little both write paths need besides writing rows.
 type bulkQueryer interface {
 	exec(ctx context.Context, q string, args ...any) error
