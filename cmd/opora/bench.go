@@ -29,6 +29,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pid := fs.Int("server-pid", int(envInt64("BENCH_SERVER_PID", 0)),
 		"the server's process id, for its memory; default: the process running \"opora … serve\" (OPORA_BENCH_SERVER_PID)")
 	smoke := fs.Bool("smoke", envBool("BENCH_SMOKE"), "short run for CI: a few requests per scenario at concurrency 1 and 2 (OPORA_BENCH_SMOKE)")
+	only := fs.String("scenarios", env("BENCH_SCENARIOS", ""), "run only these scenarios, comma-separated: "+
+		strings.Join(bench.ScenarioKeys(), ", ")+" (OPORA_BENCH_SCENARIOS; default all)")
 	out := fs.String("out", env("BENCH_OUT", ""), "also write the report as Markdown to this file (OPORA_BENCH_OUT)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -38,7 +40,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	rep, err := bench.Run(ctx, bench.Options{URL: *url, Store: c.storeOptions(), Login: *login, Password: *password,
-		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Progress: stderr})
+		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Scenarios: scenarioList(*only), Progress: stderr})
 	if err != nil {
 		return err
 	}
@@ -80,4 +82,15 @@ func parseLevels(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// scenarioList splits --scenarios; empty means all.
+func scenarioList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -21,6 +21,10 @@ func TestBenchRefusesADatabaseWithoutAGeneratorRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no SQLite database at") {
 		t.Fatalf("bench without a database: %v", err)
 	}
+	err = run(context.Background(), []string{"bench", "--data", dir, "--scenarios", "search,frobnicate"}, nil, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `no scenario "frobnicate"`) {
+		t.Fatalf("bench with an unknown scenario: %v", err)
+	}
 	if out.Len() != 0 {
 		t.Fatalf("a refused bench printed a report: %q", out.String())
 	}

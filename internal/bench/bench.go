@@ -45,6 +45,9 @@ type Options struct {
 	// ServerPID is the server's process, for its memory; 0 = look for a
 	// process whose command line holds "opora" and "serve".
 	ServerPID int
+	// Scenarios are the short names of the scenarios to run (ScenarioKeys);
+	// none = all.
+	Scenarios []string
 	// Seed makes the random choices repeatable; 0 = a new seed each run.
 	Seed uint64
 	// Progress receives a line per step (nil = none).
@@ -111,6 +114,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Duration <= 0 {
 		o.Duration = 20 * time.Second
 	}
+	chosen, err := selectScenarios(o.Scenarios)
+	if err != nil {
+		return nil, err
+	}
 	if o.Seed == 0 {
 		o.Seed = uint64(time.Now().UnixNano())
 	}
@@ -165,17 +172,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	if d.shiftID, err = sessions[0].openShift(ctx, d.point.ID, d.today); err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err := sessions[0].closeShift(context.WithoutCancel(ctx), d.shiftID); err != nil {
-			fmt.Fprintf(o.Progress, "bench: closing the check-in shift %d: %v\n", d.shiftID, err)
+	if chosen[ScenarioTick] {
+		if d.shiftID, err = sessions[0].openShift(ctx, d.point.ID, d.today); err != nil {
+			return nil, err
 		}
-	}()
+		defer func() {
+			if err := sessions[0].closeShift(context.WithoutCancel(ctx), d.shiftID); err != nil {
+				fmt.Fprintf(o.Progress, "bench: closing the check-in shift %d: %v\n", d.shiftID, err)
+			}
+		}()
+	}
 
 	fl := &floorDB{db: raw, dialect: st.Dialect(), actor: d.actor, d: d}
 	for _, sc := range scenarios(d) {
+		if !chosen[sc.name] {
+			continue
+		}
 		for _, level := range o.Concurrency {
 			if err := ctx.Err(); err != nil {
 				return nil, err

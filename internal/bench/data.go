@@ -41,7 +41,8 @@ type data struct {
 	clientCount, serviceCount int64
 
 	// searches counts the search scenario's answers, searchesFound those
-	// that listed the misspelt client on the first page.
+	// whose first page listed the misspelt surname and first name correctly
+	// spelt.
 	searches, searchesFound atomic.Int64
 
 	mu             sync.Mutex

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -281,17 +282,16 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 // ---- client search ----
 
 const (
-	// copies of store.exactCandidates, fuzzyCandidates, pgWordSimilarity
-	exactCandidates  = 300
-	fuzzyCandidates  = 300
-	pgWordSimilarity = "0.4"
-	searchPerPage    = 25 // copies web.searchPerPage
+	exactCandidates = 300 // copies store.exactCandidates
+	maxVariants     = 40  // copies store.maxVariants
+	searchPerPage   = 25  // copies web.searchPerPage
 )
 
 // search copies store.SearchClients for a query of name words: the
 // exact-substring candidates, then, when they fill less than a page, the
-// trigram (typo) candidates (store.searchNames, store.nameCandidates). The
-// re-ranking in Go is left out: it is not SQL.
+// typo stage through the name-word dictionary (store.searchNames,
+// store.nameCandidates, store.wordVariants). The re-ranking of candidates
+// in Go is left out: it is not SQL.
 func (f *floorDB) search(ctx context.Context, query string) error {
 	var words []string
 	for _, tok := range strings.Fields(query) {
@@ -319,88 +319,178 @@ func (f *floorDB) search(ctx context.Context, query string) error {
 // nameCandidates copies store.nameCandidates.
 func (f *floorDB) nameCandidates(ctx context.Context, where string, args []any, words []string, fuzzy bool) (int, error) {
 	args = append([]any(nil), args...)
-	var long, short []string
+	var long [][]string
+	var short []string
 	for _, w := range words {
-		if len(w) >= 3 {
-			long = append(long, w)
-		} else {
+		if len(w) < 3 {
 			short = append(short, w)
+			continue
 		}
+		alts := []string{w}
+		if fuzzy {
+			vs, err := f.wordVariants(ctx, w)
+			if err != nil {
+				return 0, err
+			}
+			alts = append(alts, vs...)
+		}
+		long = append(long, alts)
 	}
 	for _, w := range short {
 		args = append(args, w+"%", "% "+w+"%")
 		where += fmt.Sprintf(" AND (c.search_key LIKE $%d OR c.search_key LIKE $%d)", len(args)-1, len(args))
 	}
+	limit := " LIMIT " + strconv.Itoa(exactCandidates)
 	var query string
-	if f.dialect == store.Postgres {
-		order := "c.search_key, c.id"
-		var sims []string
-		for _, w := range long {
-			if fuzzy {
-				args = append(args, w)
-				where += fmt.Sprintf(" AND $%d <%% c.search_key", len(args))
-				sims = append(sims, fmt.Sprintf("word_similarity($%d, c.search_key)", len(args)))
-			} else {
+	switch {
+	case f.dialect == store.Postgres:
+		for _, alts := range long {
+			var ors []string
+			for _, w := range alts {
 				args = append(args, "%"+w+"%")
-				where += fmt.Sprintf(" AND c.search_key LIKE $%d", len(args))
+				ors = append(ors, fmt.Sprintf("c.search_key LIKE $%d", len(args)))
 			}
+			where += " AND (" + strings.Join(ors, " OR ") + ")"
 		}
-		limit := exactCandidates
-		if fuzzy {
-			order, limit = strings.Join(sims, " + ")+" DESC, c.id", fuzzyCandidates
-		}
-		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + strconv.Itoa(limit)
-		if fuzzy {
-			// copies store.pgFuzzy
-			tx, err := f.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-			if err != nil {
-				return 0, err
-			}
-			defer tx.Rollback()
-			if _, err := tx.ExecContext(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, pgWordSimilarity); err != nil {
-				return 0, err
-			}
-			return drain(tx.QueryContext(ctx, query, args...))
-		}
-	} else {
-		if len(long) == 0 {
-			query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` LIMIT ` + strconv.Itoa(exactCandidates)
-		} else {
-			args = append(args, ftsExpr(long, fuzzy))
-			match := "$" + strconv.Itoa(len(args))
-			if fuzzy {
-				query = `SELECT ` + clientColumns + ` FROM clients_fts f JOIN clients c ON c.id = f.rowid
-					WHERE f.clients_fts MATCH ` + match + ` AND ` + where + ` ORDER BY f.rank LIMIT ` + strconv.Itoa(fuzzyCandidates)
-			} else {
-				query = `SELECT ` + clientColumns + ` FROM clients c
-					WHERE c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ` + match + `) AND ` + where +
-					` LIMIT ` + strconv.Itoa(exactCandidates)
-			}
-		}
+		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY c.search_key, c.id` + limit
+	case len(long) == 0:
+		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + limit
+	default:
+		args = append(args, ftsExpr(long))
+		query = `SELECT ` + clientColumns + ` FROM clients c
+			WHERE c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH $` + strconv.Itoa(len(args)) + `) AND ` + where + limit
 	}
 	return drain(f.db.QueryContext(ctx, query, args...))
 }
 
 // ftsExpr copies store.ftsExpr.
-func ftsExpr(words []string, fuzzy bool) string {
+func ftsExpr(words [][]string) string {
 	var parts []string
-	for _, w := range words {
-		if !fuzzy {
-			parts = append(parts, `"`+w+`"`)
-			continue
+	for _, alts := range words {
+		quoted := make([]string, len(alts))
+		for i, w := range alts {
+			quoted[i] = `"` + w + `"`
 		}
-		seen := map[string]bool{}
-		var grams []string
-		for i := 0; i+3 <= len(w); i++ {
-			g := w[i : i+3]
-			if !seen[g] {
-				seen[g] = true
-				grams = append(grams, `"`+g+`"`)
-			}
+		if len(quoted) == 1 {
+			parts = append(parts, quoted[0])
+		} else {
+			parts = append(parts, "("+strings.Join(quoted, " OR ")+")")
 		}
-		parts = append(parts, "("+strings.Join(grams, " OR ")+")")
 	}
 	return strings.Join(parts, " AND ")
+}
+
+// wordVariants copies store.wordVariants: the dictionary words sharing
+// enough trigrams with the typed word, kept when within typing distance.
+func (f *floorDB) wordVariants(ctx context.Context, q string) ([]string, error) {
+	k := maxTypos(len(q))
+	if k == 0 {
+		return nil, nil
+	}
+	grams := nameGrams(q)
+	in, args := inList(nil, grams)
+	args = append(args, max(1, len(grams)-3*k))
+	rows, err := f.db.QueryContext(ctx, `SELECT word FROM name_word_grams WHERE gram IN (`+in+`)
+		GROUP BY word HAVING COUNT(*) >= $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type variant struct {
+		w string
+		d int
+	}
+	var out []variant
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		if w == q {
+			continue
+		}
+		if d := editDistance(q, w); d <= k {
+			out = append(out, variant{w, d})
+		} else if len(w) > len(q) {
+			if d := editDistance(q, w[:len(q)]); d <= min(k, 1) {
+				out = append(out, variant{w, d + 1})
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].d != out[j].d {
+			return out[i].d < out[j].d
+		}
+		return out[i].w < out[j].w
+	})
+	res := make([]string, 0, min(len(out), maxVariants))
+	for i := 0; i < len(out) && i < maxVariants; i++ {
+		res = append(res, out[i].w)
+	}
+	return res, nil
+}
+
+// nameGrams copies store.nameGrams.
+func nameGrams(w string) []string {
+	p := "  " + w + " "
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i+3 <= len(p); i++ {
+		if g := p[i : i+3]; !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// maxTypos copies store.maxTypos.
+func maxTypos(n int) int {
+	switch {
+	case n <= 3:
+		return 0
+	case n <= 5:
+		return 1
+	}
+	return 2
+}
+
+// editDistance copies store.editDistance (optimal string alignment).
+func editDistance(a, b string) int {
+	if a == b {
+		return 0
+	}
+	n, m := len(a), len(b)
+	if n == 0 {
+		return m
+	}
+	if m == 0 {
+		return n
+	}
+	prev2 := make([]int, m+1)
+	prev := make([]int, m+1)
+	cur := make([]int, m+1)
+	for j := 0; j <= m; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= n; i++ {
+		cur[0] = i
+		for j := 1; j <= m; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[m]
 }
 
 // ---- profile ----
@@ -534,8 +624,8 @@ const shiftFrom = ` FROM checkin_shifts sh JOIN checkin_points p ON p.id = sh.po
 // tick copies store.RecordTicks (store.recordTicks) for one tick of a
 // check-in person ("p<id>") or a client ("c<id>"): the shift, the point's
 // items, the person (store.livePerson, or store.ensureClientPerson), their
-// client, the visit INSERT, its timeline event, the audit row and the
-// counters (store.checkinCounters); rolled back.
+// client (store.personClient), the visit INSERT, its timeline event, the
+// audit row and the counters (store.checkinCounters); rolled back.
 func (f *floorDB) tick(ctx context.Context, shiftID int64, person string, item int64, tickID string) error {
 	a := f.actor
 	return f.withRollback(ctx, func(tx *sql.Tx) error {
@@ -567,14 +657,11 @@ func (f *floorDB) tick(ctx context.Context, shiftID int64, person string, item i
 			}
 			pid = id
 		}
-		var client sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT client_id FROM checkin_persons WHERE id = $1`, pid).Scan(&client); err != nil {
+		// store.personClient
+		var client, merged sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT p.client_id, c.merged_into FROM checkin_persons p
+			LEFT JOIN clients c ON c.id = p.client_id WHERE p.id = $1`, pid).Scan(&client, &merged); err != nil {
 			return err
-		}
-		if client.Valid {
-			if err := one(tx, ctx, `SELECT merged_into FROM clients WHERE id = $1`, client.Int64); err != nil {
-				return err
-			}
 		}
 		var visit int64
 		err = tx.QueryRowContext(ctx, `INSERT INTO checkin_visits (organisation_id, branch_id, point_id, shift_id, person_id,
@@ -594,10 +681,9 @@ func (f *floorDB) tick(ctx context.Context, shiftID int64, person string, item i
 			[]opora.Change{{Field: "visits", New: "1"}, {Field: "new_persons", New: "0"}}); err != nil {
 			return err
 		}
-		if err := one(tx, ctx, `SELECT COUNT(DISTINCT person_id) FROM checkin_visits WHERE shift_id = $1`, shiftID); err != nil {
-			return err
-		}
-		_, err = drain(tx.QueryContext(ctx, `SELECT item_id, COUNT(*) FROM checkin_visits WHERE shift_id = $1 GROUP BY item_id`, shiftID))
+		// store.checkinCounters
+		_, err = drain(tx.QueryContext(ctx, `SELECT -1, COUNT(DISTINCT person_id) FROM checkin_visits WHERE shift_id = $1
+			UNION ALL SELECT item_id, COUNT(*) FROM checkin_visits WHERE shift_id = $1 GROUP BY item_id`, shiftID))
 		return err
 	})
 }
@@ -821,8 +907,9 @@ func (f *floorDB) compileReport(r reportSpec) (query, total string, args []any, 
 	return query, total, args, nil
 }
 
-// report copies store.RunReport: the grouped query, then (when grouped)
-// the total. The labels of ids are left out.
+// report copies store.RunReport: the grouped query, then, when grouped by
+// a measure that does not add up over the groups (store.additive), the
+// total. The labels of ids are left out.
 func (f *floorDB) report(ctx context.Context, r reportSpec) error {
 	query, total, args, err := f.compileReport(r)
 	if err != nil {
@@ -831,12 +918,26 @@ func (f *floorDB) report(ctx context.Context, r reportSpec) error {
 	if _, err := drain(f.db.QueryContext(ctx, query, args...)); err != nil {
 		return err
 	}
-	if len(r.dims) == 0 {
+	if len(r.dims) == 0 || additive(r.measure, r.dims) {
 		return nil
 	}
 	// The total has no field joins: it takes only the parameters it uses
 	// (store.countArgs), which lead the list.
 	return one(f.db, ctx, total, args[:countArgs(total)]...)
+}
+
+// additive copies store.additive: counts and sums grouped by single-valued
+// dimensions total up from their groups.
+func additive(m opora.Measure, dims []opora.Dimension) bool {
+	if m != opora.MeasureCount && m != opora.MeasureSumAmount {
+		return false
+	}
+	for _, d := range dims {
+		if _, ok := d.FieldID(); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // countArgs copies store.countArgs.

@@ -29,7 +29,8 @@ type Report struct {
 	ExportRows      int // data rows of the exported sheet; -1 when no export succeeded
 	ExportGrouping  string
 	// Searches is how many typo searches answered, SearchesFound how many
-	// of them listed the misspelt client on the first page.
+	// of them listed the misspelt surname and first name, correctly spelt,
+	// on the first page.
 	Searches, SearchesFound int64
 }
 
@@ -79,7 +80,7 @@ func (r *Report) header() [][2]string {
 	}
 	search := "no search answered"
 	if r.Searches > 0 {
-		search = fmt.Sprintf("the misspelt client was on the first page of %d of %d searches (%.0f%%)", r.SearchesFound,
+		search = fmt.Sprintf("the correct surname and first name were on the first page of %d of %d typo searches (%.0f%%)", r.SearchesFound,
 			r.Searches, 100*float64(r.SearchesFound)/float64(r.Searches))
 	}
 	return [][2]string{
