@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,12 @@ type subjectSQL struct {
 	// personOnly marks subjects whose "c" has no client-only columns
 	// (housing status).
 	personOnly bool
+	// bare is from without the client join, with bareWhere and org (the
+	// row's organisation column) instead: used when nothing of the query
+	// needs the client (no client attribute filtered or grouped on, and an
+	// organisation-wide scope). A merge moves these rows to the surviving
+	// client, so none belongs to a merged-away one.
+	bare, bareWhere, org string
 }
 
 var reportSubjects = map[opora.ReportSubject]subjectSQL{
@@ -45,6 +52,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	opora.SubjectServices: {
 		from:   "services s JOIN clients c ON c.id = s.client_id",
 		where:  "s.deleted_at IS NULL AND c.merged_into IS NULL",
+		bare:   "services s", bareWhere: "s.deleted_at IS NULL", org: "s.organisation_id",
 		date:   "s.rendered_on",
 		client: "s.client_id",
 		branch: "s.branch_id",
@@ -86,6 +94,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	opora.SubjectTasks: {
 		from:   "case_tasks t JOIN clients c ON c.id = t.client_id",
 		where:  "t.status = 'done' AND c.merged_into IS NULL",
+		bare:   "case_tasks t", bareWhere: "t.status = 'done' AND t.client_id IS NOT NULL", org: "t.organisation_id",
 		date:   "t.done_on",
 		client: "t.client_id",
 		branch: "c.branch_id",
@@ -134,7 +143,7 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		return nil, v.Err()
 	}
 	scope := def.scope
-	if scope == nil {
+	if def.scope == nil {
 		scope = func(a *opora.Actor, args []any) (string, []any, error) {
 			return clientScope(a, opora.PermReportRun, args)
 		}
@@ -316,7 +325,14 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	case opora.MeasureAvgAge:
 		measure = "AVG(CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END)"
 	}
-	base := " FROM " + def.from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
+	from := def.from
+	if def.bare != "" && def.scope == nil && !usesClient(where[2:], keys, joins, measure) {
+		if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation {
+			// The client join only checked the organisation: the row says it.
+			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
+		}
+	}
+	base := " FROM " + from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
 	c := &compiledReport{args: args, columns: q.GroupBy}
 	if len(keys) == 0 {
 		c.sql = "SELECT " + measure + base
@@ -333,8 +349,24 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	if q.Measure == opora.MeasureCount {
 		totalMeasure = "COUNT(DISTINCT " + subjectID(def) + ")"
 	}
-	c.total = "SELECT " + totalMeasure + " FROM " + def.from + " WHERE " + strings.Join(where, " AND ")
+	c.total = "SELECT " + totalMeasure + " FROM " + from + " WHERE " + strings.Join(where, " AND ")
 	return c, nil
+}
+
+// clientColumn finds a column of the client alias c in SQL text.
+var clientColumn = regexp.MustCompile(`(^|[^A-Za-z0-9_])c\.`)
+
+// usesClient reports whether any part of a compiled report reads the
+// client row (alias c).
+func usesClient(where, keys, joins []string, measure string) bool {
+	for _, list := range [][]string{where, keys, joins, {measure}} {
+		for _, part := range list {
+			if clientColumn.MatchString(part) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // subjectID is the id column of the subject's main table.
