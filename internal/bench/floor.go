@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -731,6 +732,9 @@ type subjectSQL struct {
 	from, where, date, client, branch, worker string
 	timestamp, visits, personOnly             bool
 	dims                                      map[opora.Dimension]string
+	// bare, bareWhere, org: the subject without the client join, for
+	// queries that need nothing of the client at organisation scope.
+	bare, bareWhere, org string
 }
 
 // reportSubjects copies store.reportSubjects.
@@ -739,6 +743,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		date: "c.created_at", timestamp: true, client: "c.id", branch: "c.branch_id", worker: "c.responsible_id"},
 	opora.SubjectServices: {from: "services s JOIN clients c ON c.id = s.client_id",
 		where: "s.deleted_at IS NULL AND c.merged_into IS NULL", date: "s.rendered_on", client: "s.client_id",
+		bare: "services s", bareWhere: "s.deleted_at IS NULL", org: "s.organisation_id",
 		branch: "s.branch_id", worker: "s.worker_id", dims: map[opora.Dimension]string{opora.DimServiceType: "s.type_id"}},
 	opora.SubjectVisits: {from: "checkin_visits v JOIN checkin_persons c ON c.id = v.person_id", where: "1 = 1",
 		date: "v.visited_on", client: "v.person_id", branch: "v.branch_id", worker: "v.created_by",
@@ -888,7 +893,13 @@ func (f *floorDB) compileReport(r reportSpec) (query, total string, args []any, 
 	default:
 		return "", "", nil, fmt.Errorf("bench: no floor for measure %s", r.measure)
 	}
-	base := " FROM " + def.from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
+	from := def.from
+	if def.bare != "" && !def.visits && !usesClient(where[2:], keys, joins, measure) {
+		if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation {
+			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
+		}
+	}
+	base := " FROM " + from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
 	if len(keys) == 0 {
 		query = "SELECT " + measure + base
 	} else {
@@ -903,8 +914,23 @@ func (f *floorDB) compileReport(r reportSpec) (query, total string, args []any, 
 	if r.measure == opora.MeasureCount {
 		totalMeasure = "COUNT(DISTINCT " + subjectID + ")"
 	}
-	total = "SELECT " + totalMeasure + " FROM " + def.from + " WHERE " + strings.Join(where, " AND ")
+	total = "SELECT " + totalMeasure + " FROM " + from + " WHERE " + strings.Join(where, " AND ")
 	return query, total, args, nil
+}
+
+// clientColumn and usesClient copy the store's: whether any part of a
+// compiled report reads the client row (alias c).
+var clientColumn = regexp.MustCompile(`(^|[^A-Za-z0-9_])c\.`)
+
+func usesClient(where, keys, joins []string, measure string) bool {
+	for _, list := range [][]string{where, keys, joins, {measure}} {
+		for _, part := range list {
+			if clientColumn.MatchString(part) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // report copies store.RunReport: the grouped query, then, when grouped by
