@@ -346,6 +346,10 @@ var deferredIndexes = []struct {
 	{"checkin_visits_org_day", "checkin_visits(organisation_id, visited_on)", ""},
 	{"checkin_visits_point", "checkin_visits(point_id, visited_on)", ""},
 	{"clients_search_key_trgm", "clients USING gin (search_key public.gin_trgm_ops)", Postgres},
+	{"clients_search_words", "clients USING gin (to_tsvector('simple', search_key))", Postgres},
+	{"services_report", "services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, amount_kopecks) " +
+		"WHERE deleted_at IS NULL", ""},
+	{"clients_org_created", "clients(organisation_id, created_at)", ""},
 }
 
 // DeferIndexes drops the deferred indexes before a bulk load.

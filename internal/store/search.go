@@ -369,8 +369,9 @@ func hasLongWord(words []string) bool {
 
 // nameCandidates selects candidates for the name words from the index:
 // every word of three letters or more as an exact substring, or with fuzzy
-// set, as a substring of itself or of any dictionary word it may stand for
-// with typos (wordVariants). Shorter words are checked as word prefixes.
+// set, through the word index as a prefix of a name word or any dictionary
+// word it may stand for with typos (wordVariants). Shorter words are
+// checked as word prefixes.
 func (s *Store) nameCandidates(ctx context.Context, where string, args []any, words []string, fuzzy bool) ([]*opora.Client, error) {
 	args = append([]any(nil), args...)
 	var long [][]string // per typed word: itself and its variants
@@ -397,6 +398,16 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 	limit := " LIMIT " + strconv.Itoa(exactCandidates)
 	var query string
 	switch {
+	case fuzzy && len(long) > 0 && s.dialect == Postgres:
+		// Whole words through the word index (migration 00015): the typed
+		// word as a prefix, its variants exactly.
+		args = append(args, wordQuery(long, " & ", " | ", ":*"))
+		where += fmt.Sprintf(" AND to_tsvector('simple', c.search_key) @@ to_tsquery('simple', $%d)", len(args))
+		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY c.search_key, c.id` + limit
+	case fuzzy && len(long) > 0:
+		args = append(args, wordQuery(long, " AND ", " OR ", " *"))
+		query = `SELECT ` + clientColumns + ` FROM clients c
+			WHERE c.id IN (SELECT rowid FROM clients_words WHERE clients_words MATCH $` + strconv.Itoa(len(args)) + `) AND ` + where + limit
 	case s.dialect == Postgres:
 		// Each alternative as LIKE '%word%': the trigram GIN index serves
 		// the ANDs of ORs as one bitmap scan.
@@ -421,6 +432,28 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
 	return scanClients(rows)
+}
+
+// wordQuery builds a word-index query (FTS5 or tsquery, by the operators
+// given): for every typed word, the word itself as a prefix or any of its
+// variants as a whole word. Words hold only a-z and 0-9 (NameKey output), so
+// quoting them is safe.
+func wordQuery(words [][]string, and, or, prefix string) string {
+	quote := func(w string) string {
+		if prefix == ":*" {
+			return "'" + w + "'"
+		}
+		return `"` + w + `"`
+	}
+	var parts []string
+	for _, alts := range words {
+		terms := []string{quote(alts[0]) + prefix}
+		for _, w := range alts[1:] {
+			terms = append(terms, quote(w))
+		}
+		parts = append(parts, "("+strings.Join(terms, or)+")")
+	}
+	return strings.Join(parts, and)
 }
 
 // ftsExpr builds an FTS5 query over the trigram index: for every typed

@@ -1,0 +1,23 @@
+-- +goose Up
+-- Indexes that matter at a region's size (issue 7: 1M clients, 20M services).
+--
+-- clients_search_words: a word index over clients.search_key. The typo stage
+-- of search looks clients up by the dictionary words a typed word may stand
+-- for; as whole words (and the typed word as a prefix) that is a few GIN
+-- term lookups, where LIKE '%word%' had to intersect long trigram lists for
+-- every alternative.
+CREATE INDEX clients_search_words ON clients USING gin (to_tsvector('simple', search_key));
+
+-- services_report: everything a services report or the dashboard reads, so
+-- counting a year of services is an index-only scan, not millions of rows
+-- scattered over the table (which is in client order, not date order).
+CREATE INDEX services_report ON services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, amount_kopecks)
+    WHERE deleted_at IS NULL;
+
+-- clients_org_created: new clients in a period (dashboard, builder).
+CREATE INDEX clients_org_created ON clients(organisation_id, created_at);
+
+-- +goose Down
+DROP INDEX clients_org_created;
+DROP INDEX services_report;
+DROP INDEX clients_search_words;
