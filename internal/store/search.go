@@ -396,6 +396,8 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 		where += fmt.Sprintf(" AND (c.search_key LIKE $%d OR c.search_key LIKE $%d)", len(args)-1, len(args))
 	}
 	limit := " LIMIT " + strconv.Itoa(exactCandidates)
+	// SQLite: CROSS JOIN makes the planner start from the index matches;
+	// left to itself it walks every client of the organisation and probes.
 	var query string
 	switch {
 	case fuzzy && len(long) > 0 && s.dialect == Postgres:
@@ -406,8 +408,8 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + ` ORDER BY c.search_key, c.id` + limit
 	case fuzzy && len(long) > 0:
 		args = append(args, wordQuery(long, " AND ", " OR ", " *"))
-		query = `SELECT ` + clientColumns + ` FROM clients c
-			WHERE c.id IN (SELECT rowid FROM clients_words WHERE clients_words MATCH $` + strconv.Itoa(len(args)) + `) AND ` + where + limit
+		query = `SELECT ` + clientColumns + ` FROM (SELECT rowid AS id FROM clients_words WHERE clients_words MATCH $` +
+			strconv.Itoa(len(args)) + `) m CROSS JOIN clients c ON c.id = m.id WHERE ` + where + limit
 	case s.dialect == Postgres:
 		// Each alternative as LIKE '%word%': the trigram GIN index serves
 		// the ANDs of ORs as one bitmap scan.
@@ -424,8 +426,8 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 		query = `SELECT ` + clientColumns + ` FROM clients c WHERE ` + where + limit
 	default:
 		args = append(args, ftsExpr(long))
-		query = `SELECT ` + clientColumns + ` FROM clients c
-			WHERE c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH $` + strconv.Itoa(len(args)) + `) AND ` + where + limit
+		query = `SELECT ` + clientColumns + ` FROM (SELECT rowid AS id FROM clients_fts WHERE clients_fts MATCH $` +
+			strconv.Itoa(len(args)) + `) m CROSS JOIN clients c ON c.id = m.id WHERE ` + where + limit
 	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
