@@ -138,7 +138,8 @@ func printSetupLink(ctx context.Context, st *store.Store, c *config, addr net.Ad
 	return nil
 }
 
-// sweepSessions deletes expired sessions every ten minutes.
+// sweepSessions deletes expired sessions every ten minutes and keeps the
+// query planner's statistics fresh as the data grows.
 func sweepSessions(ctx context.Context, st *store.Store, c *config, logErr func(string, ...any)) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -149,6 +150,9 @@ func sweepSessions(ctx context.Context, st *store.Store, c *config, logErr func(
 		case <-t.C:
 			if _, err := st.DeleteExpiredSessions(ctx, c.IdleTimeout, c.AbsoluteTimeout); err != nil && ctx.Err() == nil {
 				logErr("session sweep failed", "err", err)
+			}
+			if err := st.Optimize(ctx); err != nil && ctx.Err() == nil {
+				logErr("planner statistics failed", "err", err)
 			}
 		}
 	}

@@ -161,7 +161,28 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.BulkIndexes(ctx); err != nil {
 		return err
 	}
-	return s.seedAllOrganisations(ctx)
+	if err := s.seedAllOrganisations(ctx); err != nil {
+		return err
+	}
+	return s.Optimize(ctx)
+}
+
+// Optimize refreshes the query planner's statistics where they are
+// missing or stale. SQLite keeps none by itself: without them it assumes an
+// organisation has a handful of clients and, at a region's size, walks all
+// of them where one index lookup would do (measured: a 25-client search
+// result's flags took 150 ms instead of 1 ms at 1M clients). PRAGMA optimize
+// analyzes only tables that changed much since their last analysis, with a
+// sampling limit, so it is cheap to run at start and every few minutes.
+// PostgreSQL's autovacuum does this on its own.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002"); err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
+	}
+	return nil
 }
 
 // SchemaVersion returns the applied migration version.
