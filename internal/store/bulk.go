@@ -338,7 +338,6 @@ var deferredIndexes = []struct {
 	name, ddl string
 	dialect   Dialect // "" both
 }{
-	{"services_org_date", "services(organisation_id, rendered_on)", ""},
 	{"services_type_date", "services(type_id, rendered_on)", ""},
 	{"services_worker_date", "services(worker_id, rendered_on)", ""},
 	{"clients_org_birth_date", "clients(organisation_id, birth_date)", ""},
@@ -347,8 +346,8 @@ var deferredIndexes = []struct {
 	{"checkin_visits_point", "checkin_visits(point_id, visited_on)", ""},
 	{"clients_search_key_trgm", "clients USING gin (search_key public.gin_trgm_ops)", Postgres},
 	{"clients_search_words", "clients USING gin (to_tsvector('simple', search_key))", Postgres},
-	{"services_report", "services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, amount_kopecks) " +
-		"WHERE deleted_at IS NULL", ""},
+	{"services_report", "services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, " +
+		"amount_kopecks, deleted_at)", ""},
 	{"clients_org_created", "clients(organisation_id, created_at)", ""},
 }
 
