@@ -383,9 +383,13 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 		}
 		alts := []string{w}
 		if fuzzy {
-			vs, err := s.wordVariants(ctx, w)
+			vs, known, err := s.wordVariants(ctx, w)
 			if err != nil {
 				return nil, err
+			}
+			if !known {
+				// Not a name word: perhaps the beginning of one.
+				alts[0] = w + "*"
 			}
 			alts = append(alts, vs...)
 		}
@@ -437,9 +441,10 @@ func (s *Store) nameCandidates(ctx context.Context, where string, args []any, wo
 }
 
 // wordQuery builds a word-index query (FTS5 or tsquery, by the operators
-// given): for every typed word, the word itself as a prefix or any of its
-// variants as a whole word. Words hold only a-z and 0-9 (NameKey output), so
-// quoting them is safe.
+// given): for every typed word, any of its alternatives as a whole word, or
+// as a prefix when it ends in "*" (a typed word that is no name word by
+// itself). Words hold only a-z and 0-9 (NameKey output), so quoting them is
+// safe.
 func wordQuery(words [][]string, and, or, prefix string) string {
 	quote := func(w string) string {
 		if prefix == ":*" {
@@ -449,9 +454,13 @@ func wordQuery(words [][]string, and, or, prefix string) string {
 	}
 	var parts []string
 	for _, alts := range words {
-		terms := []string{quote(alts[0]) + prefix}
-		for _, w := range alts[1:] {
-			terms = append(terms, quote(w))
+		var terms []string
+		for _, w := range alts {
+			if p, ok := strings.CutSuffix(w, "*"); ok {
+				terms = append(terms, quote(p)+prefix)
+			} else {
+				terms = append(terms, quote(w))
+			}
 		}
 		parts = append(parts, "("+strings.Join(terms, or)+")")
 	}

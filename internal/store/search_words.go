@@ -113,11 +113,12 @@ func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]
 // wordVariants returns the dictionary words a typed word may stand for with
 // typing errors: the whole word within maxTypos, or its beginning within one.
 // Closest first, at most maxVariants. Each edit spoils at most three
-// trigrams, so a variant shares all but 3×typos of the typed word's.
-func (s *Store) wordVariants(ctx context.Context, q string) ([]string, error) {
+// trigrams, so a variant shares all but 3×typos of the typed word's. known
+// says the typed word is itself a name word of the dictionary.
+func (s *Store) wordVariants(ctx context.Context, q string) (variants []string, known bool, err error) {
 	k := maxTypos(len(q))
 	if k == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	grams := nameGrams(q)
 	in, args := inList(nil, grams)
@@ -125,7 +126,7 @@ func (s *Store) wordVariants(ctx context.Context, q string) ([]string, error) {
 	words, err := queryStrings(ctx, s.r, `SELECT word FROM name_word_grams WHERE gram IN (`+in+`)
 		GROUP BY word HAVING COUNT(*) >= $`+fmt.Sprint(len(args)), args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: search: %w", err)
+		return nil, false, fmt.Errorf("store: search: %w", err)
 	}
 	type variant struct {
 		w string
@@ -134,6 +135,7 @@ func (s *Store) wordVariants(ctx context.Context, q string) ([]string, error) {
 	var out []variant
 	for _, w := range words {
 		if w == q {
+			known = true
 			continue
 		}
 		if d := editDistance(q, w); d <= k {
@@ -154,5 +156,5 @@ func (s *Store) wordVariants(ctx context.Context, q string) ([]string, error) {
 	for i := 0; i < len(out) && i < maxVariants; i++ {
 		res = append(res, out[i].w)
 	}
-	return res, nil
+	return res, known, nil
 }
