@@ -227,7 +227,11 @@ func (s *Store) searchWhere(ctx context.Context, a *opora.Actor, f *SearchFilter
 		where += " AND c.id IN (" + in + ")"
 	}
 	if p.yearOrID != 0 {
-		add("(c.birth_year = $%d OR c.id = $%d)", p.yearOrID, int64(p.yearOrID))
+		// Not "birth_year = y OR id = n": an OR keeps both databases from the
+		// (organisation_id, birth_year) index, and at a million clients the
+		// scan took 13 s.
+		add("c.id IN (SELECT y.id FROM clients y WHERE y.organisation_id = $%d AND y.birth_year = $%d UNION ALL SELECT CAST($%d AS BIGINT))",
+			a.OrganisationID, p.yearOrID, int64(p.yearOrID))
 	}
 	for _, y := range p.years {
 		add("c.birth_year = $%d", y)
