@@ -333,21 +333,9 @@ func (g *gen) client(i int) error {
 	c.Surname, c.FirstName, c.Patronymic = name(g.rnd, male)
 	// Some near-duplicates and typos, as happen at a busy desk.
 	if len(g.made) > 10 && g.pick(50) == 0 {
-		twin := g.made[g.pick(len(g.made))]
-		c.Surname, c.FirstName, c.Patronymic, c.Gender = typo(g.rnd, twin.Surname), twin.FirstName, twin.Patronymic, twin.Gender
-		c.BirthPrecision, c.BirthDate = twin.BirthPrecision, twin.BirthDate
-		c.BirthYear = twin.BirthYear
+		twinOf(g.rnd, c, g.made[g.pick(len(g.made))])
 	} else {
-		switch r := g.pick(10); {
-		case r < 7:
-			c.BirthPrecision = opora.BirthExact
-			c.BirthDate = time.Date(1950+g.pick(55), time.Month(1+g.pick(12)), 1+g.pick(28), 0, 0, 0, 0, time.UTC)
-		case r < 9:
-			c.BirthPrecision, c.BirthYear = opora.BirthYear, 1950+g.pick(55)
-		default:
-			c.BirthPrecision, c.BirthYear = opora.BirthAge, first.Year()-25-g.pick(40)
-		}
-		c.BirthPlace = places[g.pick(len(places))]
+		birth(g.rnd, c, first, 1950, 55)
 	}
 	if g.pick(5) == 0 {
 		c.HomelessStatus = opora.AtRiskOfLoss

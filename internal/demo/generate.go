@@ -326,21 +326,9 @@ func (g *scale) client(b *batchState, index int) *opora.Client {
 	}
 	c.Surname, c.FirstName, c.Patronymic = regionalName(b.rnd, male)
 	if len(b.Clients) > 10 && b.rnd.Float64() < TwinShare {
-		// The same person registered again with a typo, as happens at a busy desk.
-		twin := b.Clients[b.pick(len(b.Clients))]
-		c.Surname, c.FirstName, c.Patronymic, c.Gender = typo(b.rnd, twin.Surname), twin.FirstName, twin.Patronymic, twin.Gender
-		c.BirthPrecision, c.BirthDate, c.BirthYear, c.BirthPlace = twin.BirthPrecision, twin.BirthDate, twin.BirthYear, twin.BirthPlace
+		twinOf(b.rnd, c, b.Clients[b.pick(len(b.Clients))])
 	} else {
-		switch r := b.pick(10); {
-		case r < 7:
-			c.BirthPrecision = opora.BirthExact
-			c.BirthDate = time.Date(1945+b.pick(60), time.Month(1+b.pick(12)), 1+b.pick(28), 0, 0, 0, 0, time.UTC)
-		case r < 9:
-			c.BirthPrecision, c.BirthYear = opora.BirthYear, 1945+b.pick(60)
-		default:
-			c.BirthPrecision, c.BirthYear = opora.BirthAge, first.Year()-25-b.pick(40)
-		}
-		c.BirthPlace = places[b.pick(len(places))]
+		birth(b.rnd, c, first, 1945, 60)
 	}
 	if b.pick(5) == 0 {
 		c.HomelessStatus = opora.AtRiskOfLoss

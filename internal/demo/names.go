@@ -3,6 +3,9 @@ package demo
 import (
 	"math/rand/v2"
 	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
 )
 
 var maleSurnames = []string{"Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
@@ -96,4 +99,26 @@ func typo(r *rand.Rand, s string) string {
 		rs = append(rs[:i], rs[i+1:]...)
 	}
 	return string(rs)
+}
+
+// twinOf makes c the same person as twin, registered again under a misspelt
+// surname, as happens at a busy desk.
+func twinOf(r *rand.Rand, c, twin *opora.Client) {
+	c.Surname, c.FirstName, c.Patronymic, c.Gender = typo(r, twin.Surname), twin.FirstName, twin.Patronymic, twin.Gender
+	c.BirthPrecision, c.BirthDate, c.BirthYear, c.BirthPlace = twin.BirthPrecision, twin.BirthDate, twin.BirthYear, twin.BirthPlace
+}
+
+// birth draws birth data as workers record it: mostly a date, some only a
+// year, a few an age guessed at the first meeting; and a birth place.
+func birth(r *rand.Rand, c *opora.Client, first time.Time, fromYear, years int) {
+	switch k := r.IntN(10); {
+	case k < 7:
+		c.BirthPrecision = opora.BirthExact
+		c.BirthDate = time.Date(fromYear+r.IntN(years), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+	case k < 9:
+		c.BirthPrecision, c.BirthYear = opora.BirthYear, fromYear+r.IntN(years)
+	default:
+		c.BirthPrecision, c.BirthYear = opora.BirthAge, first.Year()-25-r.IntN(40)
+	}
+	c.BirthPlace = places[r.IntN(len(places))]
 }
