@@ -96,6 +96,8 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 		within(t, "share of check-in regulars", count(t, db, `SELECT COUNT(*) FROM checkin_persons WHERE client_id IS NOT NULL`)/n, 0.12, 0.18)
 		within(t, "visits per regular", count(t, db, `SELECT COUNT(*) FROM checkin_visits WHERE item_id = 0`)/
 			count(t, db, `SELECT COUNT(*) FROM checkin_persons`), 3, 15)
+		within(t, "services missing from the report counts", count(t, db, `SELECT COUNT(*) FROM services`)-
+			count(t, db, `SELECT COALESCE(SUM(services), 0) FROM service_counts`), 0, 0)
 		// Every service, case and visit is on its client's timeline.
 		within(t, "services missing from the timeline", count(t, db, `SELECT COUNT(*) FROM services s WHERE NOT EXISTS
 			(SELECT 1 FROM client_events e WHERE e.entity = 'service' AND e.entity_id = s.id AND e.client_id = s.client_id)`), 0, 0)

@@ -213,10 +213,11 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		}
 		return q.exec(ctx, `UPDATE generator_runs SET clients_done = $1, finished_at = $2 WHERE id = 1`, b.ClientsDone, finished)
 	}
+	counts := func(ctx context.Context, q bulkQueryer) error { return s.countServices(ctx, q, b.Services) }
 	if s.dialect == Postgres {
-		return s.bulkPostgres(ctx, fill, progress)
+		return s.bulkPostgres(ctx, fill, counts, progress)
 	}
-	return s.bulkSQLite(ctx, fill, progress)
+	return s.bulkSQLite(ctx, fill, counts, progress)
 }
 
 // tables turns the batch into rows, moving local IDs onto reserved ones.
@@ -382,7 +383,7 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 
 // bulkTables are the tables a bulk load fills.
 var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
-	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams"}
+	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts"}
 
 // FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
 // the planner's statistics (PostgreSQL also vacuums, so that index-only
@@ -450,7 +451,7 @@ func (q sqlBulk) queryInt(ctx context.Context, query string, args ...any) (int64
 
 // bulkSQLite writes with multi-row INSERTs, prepared once per chunk size.
 func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
-	progress func(context.Context, bulkQueryer) error) error {
+	counts, progress func(context.Context, bulkQueryer) error) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		// A large page cache keeps the growing indexes in memory while
 		// millions of rows go in; it stays on the generator's connection only.
@@ -470,6 +471,9 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 			if err := insertRows(ctx, tx, t); err != nil {
 				return err
 			}
+		}
+		if err := counts(ctx, q); err != nil {
+			return err
 		}
 		if err := progress(ctx, q); err != nil {
 			return fmt.Errorf("store: bulk progress: %w", err)
@@ -558,7 +562,7 @@ func (q pgBulk) queryInt(ctx context.Context, query string, args ...any) (int64,
 
 // bulkPostgres writes with COPY on one connection's transaction.
 func (s *Store) bulkPostgres(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
-	progress func(context.Context, bulkQueryer) error) error {
+	counts, progress func(context.Context, bulkQueryer) error) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: bulk: %w", err)
@@ -583,6 +587,9 @@ func (s *Store) bulkPostgres(ctx context.Context, fill func(context.Context, bul
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
 				return fmt.Errorf("store: bulk %s: %w", t.name, err)
 			}
+		}
+		if err := counts(ctx, q); err != nil {
+			return err
 		}
 		if err := progress(ctx, q); err != nil {
 			return fmt.Errorf("store: bulk progress: %w", err)

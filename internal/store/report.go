@@ -107,6 +107,46 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	},
 }
 
+// serviceCountsSubject reads service_counts (migration 00016) instead of
+// services, for the queries countedServices allows.
+var serviceCountsSubject = subjectSQL{
+	from:   "service_counts s",
+	where:  "1 = 1",
+	date:   "s.day",
+	branch: "s.branch_id",
+	worker: "s.worker_id",
+	amount: "s.amount_kopecks",
+	dims:   map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
+	scope: func(a *opora.Actor, args []any) (string, []any, error) {
+		args = append(args, a.OrganisationID)
+		return "s.organisation_id = $" + strconv.Itoa(len(args)), args, nil
+	},
+}
+
+// countedServices reports whether a services query can be answered from
+// service_counts: a count or a sum, organisation-wide, filtered and grouped
+// only by period, branch, worker and service type.
+func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
+	if q.Subject != opora.SubjectServices || (q.Measure != opora.MeasureCount && q.Measure != opora.MeasureSumAmount) {
+		return false
+	}
+	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+		return false
+	}
+	if q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 ||
+		len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+		return false
+	}
+	for _, d := range q.GroupBy {
+		switch d {
+		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch, opora.DimWorker, opora.DimServiceType:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // reportSubject returns the SQL of a subject, or false while the tables it
 // needs do not exist in this version.
 func reportSubject(subj opora.ReportSubject) (subjectSQL, bool) {
@@ -145,6 +185,10 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		var v opora.Validation
 		v.Add("subject", "error.subject_unavailable")
 		return nil, v.Err()
+	}
+	counted := countedServices(a, q)
+	if counted {
+		def = serviceCountsSubject
 	}
 	scope := def.scope
 	if def.scope == nil {
@@ -308,6 +352,9 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	switch q.Measure {
 	case opora.MeasureCount:
 		measure = "COUNT(*)"
+		if counted {
+			measure = "COALESCE(SUM(s.services), 0)"
+		}
 		if len(joins) > 0 {
 			// A multiple-choice dimension repeats rows; count each subject row once per group.
 			measure = "COUNT(DISTINCT " + subjectID(def) + ")"
@@ -350,7 +397,7 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	// The total ignores the field joins, so multiple choices are not double-counted.
 	totalMeasure := measure
-	if q.Measure == opora.MeasureCount {
+	if q.Measure == opora.MeasureCount && !counted {
 		totalMeasure = "COUNT(DISTINCT " + subjectID(def) + ")"
 	}
 	c.total = "SELECT " + totalMeasure + " FROM " + from + " WHERE " + strings.Join(where, " AND ")

@@ -490,6 +490,9 @@ func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn t
 				return fmt.Errorf("store: record service: %w", err)
 			}
 			it.ID = id
+			if err := countService(ctx, tx, it, 1); err != nil {
+				return err
+			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "service", EntityID: id,
 				Changes: serviceAudit(it)}); err != nil {
 				return err
@@ -625,6 +628,12 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 			return errServiceConflict
 		}
 		sv.Version, sv.UpdatedAt = sv.Version+1, now
+		if err := countService(ctx, tx, old, -1); err != nil {
+			return err
+		}
+		if err := countService(ctx, tx, sv, 1); err != nil {
+			return err
+		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "service", EntityID: sv.ID,
 			Changes: ch}); err != nil {
 			return err
@@ -656,6 +665,9 @@ func (s *Store) DeleteService(ctx context.Context, id int64, reason string) erro
 		if _, err := tx.ExecContext(ctx, `UPDATE services SET deleted_at = $1, deleted_by = $2, delete_reason = $3,
 			updated_at = $1, version = version + 1 WHERE id = $4`, now, nullID(a.UserID), reason, id); err != nil {
 			return fmt.Errorf("store: delete service: %w", err)
+		}
+		if err := countService(ctx, tx, old, -1); err != nil {
+			return err
 		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "service", EntityID: id,
 			Changes: []opora.Change{{Field: "delete_reason", New: reason}}}); err != nil {

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// service_counts (migration 00016) holds the number and amount of services
+// per organisation, day, branch, type and worker. Every write of a service
+// moves its row in the same transaction; report.go reads it for services
+// reports that need nothing of the client.
+
+const serviceCountUpsert = ` ON CONFLICT (organisation_id, day, branch_id, type_id, worker_id) DO UPDATE SET
+	services = service_counts.services + excluded.services,
+	amount_kopecks = service_counts.amount_kopecks + excluded.amount_kopecks`
+
+// countService adds (sign 1) or takes away (sign -1) one service.
+func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) error {
+	var amount int64
+	if sv.HasAmount {
+		amount = sv.Amount
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id,
+		services, amount_kopecks) VALUES ($1, $2, $3, $4, $5, $6, $7)`+serviceCountUpsert,
+		sv.OrganisationID, nullDate(sv.RenderedOn), sv.BranchID, sv.TypeID, sv.WorkerID, sign, int64(sign)*amount)
+	if err != nil {
+		return fmt.Errorf("store: service counts: %w", err)
+	}
+	return nil
+}
+
+// serviceCountKey is one row of service_counts.
+type serviceCountKey struct {
+	org, branch, typ, worker int64
+	day                      time.Time
+}
+
+// countServices adds a bulk batch's services, one statement per 500 rows.
+func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.Service) error {
+	type sums struct{ n, amount int64 }
+	agg := map[serviceCountKey]*sums{}
+	var keys []serviceCountKey
+	for _, sv := range svs {
+		k := serviceCountKey{sv.OrganisationID, sv.BranchID, sv.TypeID, sv.WorkerID, opora.Day(sv.RenderedOn)}
+		a := agg[k]
+		if a == nil {
+			a = &sums{}
+			agg[k] = a
+			keys = append(keys, k)
+		}
+		a.n++
+		if sv.HasAmount {
+			a.amount += sv.Amount
+		}
+	}
+	for i := 0; i < len(keys); i += 500 {
+		part := keys[i:min(i+500, len(keys))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id, services, amount_kopecks) VALUES `)
+		args := make([]any, 0, len(part)*7)
+		for j, k := range part {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for c := 0; c < 7; c++ {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				if s.dialect == Postgres {
+					b.WriteString("$" + strconv.Itoa(len(args)+c+1))
+				} else {
+					b.WriteByte('?') // see insertRows
+				}
+			}
+			b.WriteByte(')')
+			a := agg[k]
+			args = append(args, k.org, nullDate(k.day), k.branch, k.typ, k.worker, a.n, a.amount)
+		}
+		if err := q.exec(ctx, b.String()+serviceCountUpsert, args...); err != nil {
+			return fmt.Errorf("store: service counts: %w", err)
+		}
+	}
+	return nil
+}
