@@ -3,8 +3,8 @@
 -- the store in the same transaction as every service write (record, edit,
 -- delete, bulk load). Reports of services that need nothing of the client
 -- (counts and amounts by period, branch, worker and type, organisation-wide)
--- read these few rows instead of millions of services: a year of a region's
--- services is about 15,000 rows here against 7M in services.
+-- read these rows instead of the services: a year of a region's services
+-- (7M) is about 85,000 rows here.
 CREATE TABLE service_counts (
     organisation_id BIGINT NOT NULL REFERENCES organisations(id),
     day             DATE NOT NULL,
