@@ -183,7 +183,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 	}
 
-	fl := &floorDB{db: raw, dialect: st.Dialect(), actor: d.actor, d: d}
+	fl := &floorDB{db: raw, st: st, dialect: st.Dialect(), actor: d.actor, d: d}
 	for _, sc := range scenarios(d) {
 		if !chosen[sc.name] {
 			continue

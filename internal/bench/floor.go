@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,7 +22,8 @@ import (
 // is what HTTP, sessions, permission checks, the other queries of the page,
 // Go code and templates cost.
 //
-// The SQL below COPIES the store's. Each function names the store method it
+// Reports run the store's own compiled SQL (store.CompileReport). The rest
+// below COPIES the store's SQL. Each function names the store method it
 // copies: when that method's SQL changes, change the copy here too, or the
 // floor stops measuring what the server does. Writes run in a transaction
 // that is rolled back.
@@ -31,6 +31,7 @@ import (
 // floorDB runs floors on the bench's own connection.
 type floorDB struct {
 	db      *sql.DB
+	st      *store.Store // compiles reports exactly as the server does
 	dialect store.Dialect
 	actor   *opora.Actor
 	d       *data
@@ -208,29 +209,6 @@ func checkinScope(a *opora.Actor, alias string, args []any) (string, []any, erro
 		var in string
 		in, args = inList(args, a.BranchIDs)
 		cond += " AND " + alias + ".branch_id IN (" + in + ")"
-	}
-	return cond, args, nil
-}
-
-// visitScope copies store.visitScope.
-func visitScope(a *opora.Actor, args []any) (string, []any, error) {
-	scope, ok := a.ScopeOf(opora.PermReportRun)
-	if !ok {
-		return "", nil, opora.ErrForbidden
-	}
-	args = append(args, a.OrganisationID)
-	cond := fmt.Sprintf("v.organisation_id = $%d", len(args))
-	switch scope {
-	case opora.ScopeOwn:
-		args = append(args, a.UserID)
-		cond += fmt.Sprintf(" AND v.created_by = $%d", len(args))
-	case opora.ScopeBranch:
-		if len(a.BranchIDs) == 0 {
-			return "1 = 0", args, nil
-		}
-		var in string
-		in, args = inList(args, a.BranchIDs)
-		cond += " AND v.branch_id IN (" + in + ")"
 	}
 	return cond, args, nil
 }
@@ -727,38 +705,6 @@ func (f *floorDB) ensureClientPerson(ctx context.Context, tx *sql.Tx, branchID, 
 
 // ---- reports ----
 
-// subjectSQL copies the fields of store.subjectSQL the bench's reports use.
-type subjectSQL struct {
-	from, where, date, client, branch, worker string
-	timestamp, visits, personOnly             bool
-	dims                                      map[opora.Dimension]string
-	// bare, bareWhere, org: the subject without the client join, for
-	// queries that need nothing of the client at organisation scope.
-	bare, bareWhere, org string
-}
-
-// reportSubjects copies store.reportSubjects.
-var reportSubjects = map[opora.ReportSubject]subjectSQL{
-	opora.SubjectClients: {from: "clients c", where: "c.deleted_at IS NULL AND c.merged_into IS NULL",
-		date: "c.created_at", timestamp: true, client: "c.id", branch: "c.branch_id", worker: "c.responsible_id"},
-	opora.SubjectServices: {from: "services s JOIN clients c ON c.id = s.client_id",
-		where: "s.deleted_at IS NULL AND c.merged_into IS NULL", date: "s.rendered_on", client: "s.client_id",
-		bare: "services s", bareWhere: "s.deleted_at IS NULL", org: "s.organisation_id",
-		branch: "s.branch_id", worker: "s.worker_id", dims: map[opora.Dimension]string{opora.DimServiceType: "s.type_id"}},
-	opora.SubjectVisits: {from: "checkin_visits v JOIN checkin_persons c ON c.id = v.person_id", where: "1 = 1",
-		date: "v.visited_on", client: "v.person_id", branch: "v.branch_id", worker: "v.created_by",
-		dims:   map[opora.Dimension]string{opora.DimPoint: "v.point_id", opora.DimItem: "v.item_id"},
-		visits: true, personOnly: true},
-	opora.SubjectCases: {from: "cases k JOIN clients c ON c.id = k.client_id",
-		where: "k.subject_type = 'client' AND c.merged_into IS NULL", date: "k.opened_on", client: "k.client_id",
-		branch: "c.branch_id", worker: "k.curator_id", dims: map[opora.Dimension]string{opora.DimCaseType: "k.type_id",
-			opora.DimCaseStatus: "k.status", opora.DimOutcome: "k.outcome"}},
-	opora.SubjectClosed: {from: "cases k JOIN clients c ON c.id = k.client_id",
-		where: "k.subject_type = 'client' AND k.status = 'closed' AND c.merged_into IS NULL", date: "k.closed_on",
-		client: "k.client_id", branch: "c.branch_id", worker: "k.curator_id", dims: map[opora.Dimension]string{
-			opora.DimCaseType: "k.type_id", opora.DimCaseStatus: "k.status", opora.DimOutcome: "k.outcome"}},
-}
-
 // reportSpec is one report the bench runs: a subject, a measure, up to two
 // groupings and a period, with no filters.
 type reportSpec struct {
@@ -776,210 +722,25 @@ func (r reportSpec) groupingName() string {
 	return string(r.subject) + " by " + strings.Join(parts, " × ")
 }
 
-// bucket copies store.Dialect.bucket.
-func bucket(d store.Dialect, dim, expr string, shiftMinutes int) string {
-	if d == store.Postgres {
-		if shiftMinutes != 0 {
-			expr = fmt.Sprintf("(%s + INTERVAL '%d minutes')", expr, shiftMinutes)
-		}
-		switch dim {
-		case "month":
-			return "to_char(" + expr + ", 'YYYY-MM')"
-		case "quarter":
-			return "to_char(" + expr + ", 'YYYY-\"Q\"Q')"
-		default:
-			return "to_char(" + expr + ", 'YYYY')"
-		}
-	}
-	mod := ""
-	if shiftMinutes != 0 {
-		mod = fmt.Sprintf(", '%+d minutes'", shiftMinutes)
-	}
-	switch dim {
-	case "month":
-		return "strftime('%Y-%m', " + expr + mod + ")"
-	case "quarter":
-		return "(strftime('%Y', " + expr + mod + ") || '-Q' || ((CAST(strftime('%m', " + expr + mod + ") AS INTEGER) + 2) / 3))"
-	default:
-		return "strftime('%Y', " + expr + mod + ")"
-	}
+// query is the spec as the builder's query model.
+func (r reportSpec) query() *opora.ReportQuery {
+	return &opora.ReportQuery{Subject: r.subject, Measure: r.measure, GroupBy: r.dims, From: r.from, To: r.to}
 }
 
-// compileReport copies store.compileReport for the bench's reports (no
-// filters): the grouped query and the total query with their parameters.
-func (f *floorDB) compileReport(r reportSpec) (query, total string, args []any, err error) {
-	a := f.actor
-	def, ok := reportSubjects[r.subject]
-	if !ok {
-		return "", "", nil, fmt.Errorf("bench: no floor for report subject %s", r.subject)
-	}
-	var cond string
-	if def.visits {
-		cond, args, err = visitScope(a, nil)
-	} else {
-		cond, args, err = clientScope(a, opora.PermReportRun, nil)
-	}
-	if err != nil {
-		return "", "", nil, err
-	}
-	where := []string{cond, def.where}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if def.timestamp {
-		from := time.Date(r.from.Year(), r.from.Month(), r.from.Day(), 0, 0, 0, 0, time.Local).UTC()
-		to := time.Date(r.to.Year(), r.to.Month(), r.to.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, 1).UTC()
-		where = append(where, def.date+" >= "+arg(from), def.date+" < "+arg(to))
-	} else {
-		where = append(where, def.date+" >= "+arg(nullDate(r.from)), def.date+" <= "+arg(nullDate(r.to)))
-	}
-	age := fmt.Sprintf("(%d - c.birth_year)", r.to.Year())
-	var keys, joins []string
-	shift := 0
-	if def.timestamp {
-		_, off := r.to.In(time.Local).Zone()
-		shift = off / 60
-	}
-	for i, d := range r.dims {
-		var expr string
-		switch d {
-		case opora.DimMonth, opora.DimQuarter, opora.DimYear:
-			expr = bucket(f.dialect, string(d), def.date, shift)
-		case opora.DimBranch:
-			expr = def.branch
-		case opora.DimWorker:
-			expr = def.worker
-		case opora.DimGender:
-			expr = "c.gender"
-		case opora.DimHomeless:
-			expr = "c.homeless_status"
-		case opora.DimAgeBand:
-			var b strings.Builder
-			b.WriteString("CASE WHEN c.birth_year IS NULL THEN ''")
-			for _, band := range opora.AgeBands {
-				if band[1] < 0 {
-					fmt.Fprintf(&b, " WHEN %s >= %d THEN '%d+'", age, band[0], band[0])
-				} else {
-					fmt.Fprintf(&b, " WHEN %s BETWEEN %d AND %d THEN '%d-%d'", age, band[0], band[1], band[0], band[1])
-				}
-			}
-			b.WriteString(" ELSE '' END")
-			expr = b.String()
-		default:
-			if fid, ok := d.FieldID(); ok {
-				alias := fmt.Sprintf("fd%d", i)
-				joins = append(joins, fmt.Sprintf("LEFT JOIN answers %s ON %s.client_id = %s AND %s.filling_id IS NULL AND %s.field_id = %s",
-					alias, alias, def.client, alias, alias, arg(fid)))
-				expr = alias + ".option_id"
-			} else if col, ok := def.dims[d]; ok {
-				expr = col
-			} else {
-				return "", "", nil, fmt.Errorf("bench: no floor for grouping %s of %s", d, r.subject)
-			}
-		}
-		keys = append(keys, "COALESCE(CAST("+expr+" AS TEXT), '')")
-	}
-	subjectID := strings.Fields(def.from)[1] + ".id"
-	var measure string
-	switch r.measure {
-	case opora.MeasureCount:
-		measure = "COUNT(*)"
-		if len(joins) > 0 {
-			measure = "COUNT(DISTINCT " + subjectID + ")"
-		}
-	case opora.MeasureDistinctClients:
-		measure = "COUNT(DISTINCT " + def.client + ")"
-	default:
-		return "", "", nil, fmt.Errorf("bench: no floor for measure %s", r.measure)
-	}
-	from := def.from
-	if def.bare != "" && !def.visits && !usesClient(where[2:], keys, joins, measure) {
-		if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation {
-			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
-		}
-	}
-	base := " FROM " + from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
-	if len(keys) == 0 {
-		query = "SELECT " + measure + base
-	} else {
-		var order []string
-		for i := range keys {
-			order = append(order, strconv.Itoa(i+1))
-		}
-		query = "SELECT " + strings.Join(keys, ", ") + ", " + measure + base + " GROUP BY " + strings.Join(order, ", ") +
-			" ORDER BY " + strings.Join(order, ", ")
-	}
-	totalMeasure := measure
-	if r.measure == opora.MeasureCount {
-		totalMeasure = "COUNT(DISTINCT " + subjectID + ")"
-	}
-	total = "SELECT " + totalMeasure + " FROM " + from + " WHERE " + strings.Join(where, " AND ")
-	return query, total, args, nil
-}
-
-// clientColumn and usesClient copy the store's: whether any part of a
-// compiled report reads the client row (alias c).
-var clientColumn = regexp.MustCompile(`(^|[^A-Za-z0-9_])c\.`)
-
-func usesClient(where, keys, joins []string, measure string) bool {
-	for _, list := range [][]string{where, keys, joins, {measure}} {
-		for _, part := range list {
-			if clientColumn.MatchString(part) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// report copies store.RunReport: the grouped query, then, when grouped by
-// a measure that does not add up over the groups (store.additive), the
-// total. The labels of ids are left out.
+// report runs the SQL store.RunReport sends for the spec (from
+// store.CompileReport, so it is never out of step): the grouped query, then
+// the total when it does not add up from the groups. The labels of ids are
+// left out.
 func (f *floorDB) report(ctx context.Context, r reportSpec) error {
-	query, total, args, err := f.compileReport(r)
+	st, err := f.st.CompileReport(opora.WithActor(ctx, f.actor), r.query())
 	if err != nil {
 		return err
 	}
-	if _, err := drain(f.db.QueryContext(ctx, query, args...)); err != nil {
+	if _, err := drain(f.db.QueryContext(ctx, st.Query, st.Args...)); err != nil {
 		return err
 	}
-	if len(r.dims) == 0 || additive(r.measure, r.dims) {
+	if st.Total == "" {
 		return nil
 	}
-	// The total has no field joins: it takes only the parameters it uses
-	// (store.countArgs), which lead the list.
-	return one(f.db, ctx, total, args[:countArgs(total)]...)
-}
-
-// additive copies store.additive: counts and sums grouped by single-valued
-// dimensions total up from their groups.
-func additive(m opora.Measure, dims []opora.Dimension) bool {
-	if m != opora.MeasureCount && m != opora.MeasureSumAmount {
-		return false
-	}
-	for _, d := range dims {
-		if _, ok := d.FieldID(); ok {
-			return false
-		}
-	}
-	return true
-}
-
-// countArgs copies store.countArgs.
-func countArgs(q string) int {
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] != '$' {
-			continue
-		}
-		j := i + 1
-		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
-			j++
-		}
-		if k, err := strconv.Atoi(q[i+1 : j]); err == nil && k > n {
-			n = k
-		}
-	}
-	return n
+	return one(f.db, ctx, st.Total, st.TotalArgs...)
 }

@@ -466,8 +466,9 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 	if err != nil {
 		return nil, err
 	}
+	st := c.statements(q.Measure)
 	res := &opora.ReportResult{Query: *q, Columns: c.columns}
-	rows, err := s.r.QueryContext(ctx, c.sql, c.args...)
+	rows, err := s.r.QueryContext(ctx, st.Query, st.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: report: %w", err)
 	}
@@ -497,7 +498,7 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: report: %w", err)
 	}
-	if n > 0 && additive(q.Measure, c.columns) {
+	if n > 0 && st.Total == "" {
 		// Every subject row falls in exactly one group: the total is the sum,
 		// and the table need not be scanned again.
 		for _, r := range res.Rows {
@@ -505,13 +506,42 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 		}
 	} else if n > 0 {
 		var total sql.NullFloat64
-		if err := s.r.QueryRowContext(ctx, c.total, c.args[:countArgs(c.total)]...).Scan(&total); err != nil {
+		if err := s.r.QueryRowContext(ctx, st.Total, st.TotalArgs...).Scan(&total); err != nil {
 			return nil, fmt.Errorf("store: report total: %w", err)
 		}
 		res.Total = total.Float64
 	}
 	res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows)
 	return res, err
+}
+
+// ReportSQL is what RunReport sends to the database for a query: the
+// grouped query and, when the total does not add up from the groups, the
+// total query with its parameters (Total is "" otherwise). The benchmark's
+// raw-SQL floor runs it, so the floor always measures the server's SQL.
+type ReportSQL struct {
+	Query     string
+	Args      []any
+	Total     string
+	TotalArgs []any
+}
+
+// CompileReport compiles a query for the actor as RunReport would.
+func (s *Store) CompileReport(ctx context.Context, q *opora.ReportQuery) (*ReportSQL, error) {
+	c, err := s.compileReport(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return c.statements(q.Measure), nil
+}
+
+// statements are the compiled report's SQL as RunReport sends it.
+func (c *compiledReport) statements(m opora.Measure) *ReportSQL {
+	out := &ReportSQL{Query: c.sql, Args: c.args}
+	if len(c.columns) > 0 && !additive(m, c.columns) {
+		out.Total, out.TotalArgs = c.total, c.args[:countArgs(c.total)]
+	}
+	return out
 }
 
 // additive reports whether a measure's total is the sum of its groups: a
