@@ -4,11 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -42,6 +46,75 @@ func indexNames(t *testing.T, st *store.Store, db *sql.DB) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+func rowsInt(t *testing.T, db *sql.DB, q string, args ...any) []int64 {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// brokenReferences lists the foreign keys with rows that point nowhere.
+func brokenReferences(t *testing.T, st *store.Store, db *sql.DB) []string {
+	t.Helper()
+	var broken []string
+	if st.Dialect() == store.SQLite {
+		rows, err := db.Query(`PRAGMA foreign_key_check`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var table, parent string
+			var rowid, fk sql.NullInt64
+			if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+				t.Fatal(err)
+			}
+			broken = append(broken, table+" → "+parent)
+		}
+		return broken
+	}
+	rows, err := db.Query(`SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, fa.attname
+		FROM pg_constraint c
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+		WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace AND cardinality(c.conkey) = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type fk struct{ table, col, parent, pcol string }
+	var fks []fk
+	for rows.Next() {
+		var f fk
+		if err := rows.Scan(&f.table, &f.col, &f.parent, &f.pcol); err != nil {
+			t.Fatal(err)
+		}
+		fks = append(fks, f)
+	}
+	rows.Close()
+	if len(fks) < 20 {
+		t.Fatalf("only %d foreign keys found", len(fks))
+	}
+	for _, f := range fks {
+		n := count(t, db, `SELECT COUNT(*) FROM `+f.table+` x WHERE x.`+f.col+` IS NOT NULL AND NOT EXISTS
+			(SELECT 1 FROM `+f.parent+` p WHERE p.`+f.pcol+` = x.`+f.col+`)`)
+		if n > 0 {
+			broken = append(broken, fmt.Sprintf("%s.%s → %s: %v", f.table, f.col, f.parent, n))
+		}
+	}
+	return broken
 }
 
 func within(t *testing.T, what string, got, lo, hi float64) {
@@ -103,11 +176,73 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 			(SELECT 1 FROM client_events e WHERE e.entity = 'service' AND e.entity_id = s.id AND e.client_id = s.client_id)`), 0, 0)
 		within(t, "visits missing from the timeline", count(t, db, `SELECT COUNT(*) FROM checkin_visits v WHERE NOT EXISTS
 			(SELECT 1 FROM client_events e WHERE e.entity = 'checkin_visit' AND e.entity_id = v.id AND e.client_id = v.client_id)`), 0, 0)
+		// The load skips the row-by-row foreign key checks: every reference
+		// it wrote must point at a row.
+		if broken := brokenReferences(t, st, db); len(broken) > 0 {
+			t.Errorf("references to missing rows: %v", broken)
+		}
 		if got := indexNames(t, st, db); !slices.Equal(got, fresh) {
 			t.Errorf("indexes after generating differ from a fresh database:\n%v\n%v", got, fresh)
 		}
 		if r := run(t, st); !r.Finished() || r.Done != n {
 			t.Errorf("run %+v", r)
+		}
+
+		// "Clients who received services" (the dashboard, the builder) is
+		// answered from active_client_months: it gives the distinct clients
+		// counted from the services, for whole months and cut ones, within
+		// a year and across years, for all branches, one, two and by branch.
+		acand, err := st.UserForLogin(ctx, "volkov")
+		if err != nil {
+			t.Fatal(err)
+		}
+		actx := storetest.CtxOf(t, st, acand.User.ID)
+		started := opora.Day(run(t, st).StartedAt)
+		var branches []int64
+		for _, b := range rowsInt(t, db, `SELECT DISTINCT branch_id FROM services ORDER BY 1`) {
+			branches = append(branches, b)
+		}
+		if len(branches) < 2 {
+			t.Fatalf("services in %d branches", len(branches))
+		}
+		periods := [][2]time.Time{
+			{started.AddDate(-1, 0, 1), started}, // the dashboard's default
+			{time.Date(started.Year()-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(started.Year()-1, 12, 31, 0, 0, 0, 0, time.UTC)},
+			{time.Date(started.Year()-2, 3, 15, 0, 0, 0, 0, time.UTC), time.Date(started.Year()-2, 3, 15, 0, 0, 0, 0, time.UTC)},
+			{time.Date(started.Year()-3, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(started.Year()-2, 2, 10, 0, 0, 0, 0, time.UTC)},
+			{started.AddDate(-5, 0, 0), started}, // several windows
+		}
+		for _, p := range periods {
+			for _, bs := range [][]int64{nil, branches[:1], branches[:2]} {
+				q := &opora.ReportQuery{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients,
+					From: p[0], To: p[1], BranchIDs: bs}
+				res, err := st.RunReport(actx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := "0"
+				for _, b := range branches {
+					if len(bs) == 0 || slices.Contains(bs, b) {
+						in += "," + strconv.FormatInt(b, 10)
+					}
+				}
+				want := count(t, db, `SELECT COUNT(DISTINCT client_id) FROM services WHERE deleted_at IS NULL
+					AND rendered_on >= $1 AND rendered_on <= $2 AND branch_id IN (`+in+`)`, p[0], p[1])
+				if res.Total != want || want == 0 {
+					t.Errorf("clients who received services %v–%v in branches %v: %v, counted %v", p[0], p[1], bs, res.Total, want)
+				}
+				q.GroupBy = []opora.Dimension{opora.DimBranch}
+				if res, err = st.RunReport(actx, q); err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range res.Rows {
+					want := count(t, db, `SELECT COUNT(DISTINCT client_id) FROM services WHERE deleted_at IS NULL
+						AND rendered_on >= $1 AND rendered_on <= $2 AND branch_id = `+r.Keys[0], p[0], p[1])
+					if r.Value != want {
+						t.Errorf("clients who received services %v–%v in branch %s: %v, counted %v", p[0], p[1], r.Keys[0], r.Value, want)
+					}
+				}
+			}
 		}
 
 		// The generated people are found the way a worker looks for them.

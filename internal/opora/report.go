@@ -1,6 +1,7 @@
 package opora
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +82,11 @@ type FieldFilter struct {
 	OptionIDs []int64
 }
 
+// MaxGroupings is how many dimensions a query may group by: the builder
+// offers two, the dashboard counts new clients by month × gender × age band
+// at once and takes each breakdown as a marginal.
+const MaxGroupings = 3
+
 // ReportQuery is the whitelisted model of a report: every part is a known
 // name or an id, never SQL text.
 type ReportQuery struct {
@@ -119,11 +125,14 @@ func (q *ReportQuery) Validate() error {
 	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
 		v.Add("to", "error.period_reversed")
 	}
-	if len(q.GroupBy) > 2 {
+	if len(q.GroupBy) > MaxGroupings {
 		v.Add("group_by", "error.too_many_groups")
 	}
-	if len(q.GroupBy) == 2 && q.GroupBy[0] == q.GroupBy[1] {
-		v.Add("group_by", "error.same_group")
+	for i, d := range q.GroupBy {
+		if slices.Contains(q.GroupBy[:i], d) {
+			v.Add("group_by", "error.same_group")
+			break
+		}
 	}
 	measureKnown := false
 	for _, m := range Measures {

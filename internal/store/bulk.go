@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -268,6 +269,13 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 			nullAmount(sv), sv.Comment, sv.WorkerID, sv.CreatedAt, sv.CreatedAt, 1})
 	}
 	ts = append(ts, t)
+	// Every service of a batch's clients is in the batch, so their rows of
+	// active_client_months are whole.
+	am := newActiveMasks(nil)
+	for _, sv := range b.Services {
+		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn})
+	}
+	ts = append(ts, activeTable(am.rows()))
 	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
 		"curator_id", "opened_on", "closed_on", "status", "outcome", "outcome_comment", "version", "created_by", "created_at",
 		"updated_by", "updated_at"}}
@@ -339,7 +347,6 @@ var deferredIndexes = []struct {
 	name, ddl string
 	dialect   Dialect // "" both
 }{
-	{"services_type_date", "services(type_id, rendered_on)", ""},
 	{"services_worker_date", "services(worker_id, rendered_on)", ""},
 	{"clients_org_birth_date", "clients(organisation_id, birth_date)", ""},
 	{"case_tasks_responsible", "case_tasks(responsible_id, status, due_on)", ""},
@@ -349,7 +356,7 @@ var deferredIndexes = []struct {
 	{"clients_search_words", "clients USING gin (to_tsvector('simple', search_key))", Postgres},
 	{"services_report", "services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, " +
 		"amount_kopecks, deleted_at)", ""},
-	{"clients_org_created", "clients(organisation_id, created_at)", ""},
+	{"clients_report", "clients(organisation_id, created_at, branch_id, gender, birth_year, deleted_at, merged_into, id)", ""},
 }
 
 // DeferIndexes drops the deferred indexes before a bulk load.
@@ -383,7 +390,7 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 
 // bulkTables are the tables a bulk load fills.
 var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
-	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts"}
+	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "active_client_months"}
 
 // FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
 // the planner's statistics (PostgreSQL also vacuums, so that index-only
@@ -452,7 +459,26 @@ func (q sqlBulk) queryInt(ctx context.Context, query string, args ...any) (int64
 // bulkSQLite writes with multi-row INSERTs, prepared once per chunk size.
 func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
 	counts, progress func(context.Context, bulkQueryer) error) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	// Foreign keys are not checked row by row: a batch holds millions of
+	// references, all to rows the generator made or reserved itself, and
+	// checking each took a large share of the load (tests check every
+	// reference of a generated database instead). The pragma is off on the
+	// writer's connection for this batch only.
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: bulk: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("store: bulk: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
+			// Never hand the pool a connection without foreign keys.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return runTx(ctx, conn, func(tx *sql.Tx) error {
 		// A large page cache keeps the growing indexes in memory while
 		// millions of rows go in; it stays on the generator's connection only.
 		// Statement journals stay in memory instead of temporary files, and
@@ -575,6 +601,18 @@ func (s *Store) bulkPostgres(ctx context.Context, fill func(context.Context, bul
 			return fmt.Errorf("store: bulk: %w", err)
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck // after Commit this is a no-op
+		// Foreign keys are not checked row by row (see bulkSQLite) where the
+		// role may say so: a superuser, as pg_restore --disable-triggers
+		// does. Other roles load with the checks.
+		var super bool
+		if err := tx.QueryRow(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err != nil {
+			return fmt.Errorf("store: bulk: %w", err)
+		}
+		if super {
+			if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+				return fmt.Errorf("store: bulk: %w", err)
+			}
+		}
 		q := pgBulk{tx}
 		tables, err := fill(ctx, q)
 		if err != nil {

@@ -180,6 +180,9 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if c := activeClients(a, q); c != nil {
+		return c, nil
+	}
 	def, ok := reportSubject(q.Subject)
 	if !ok {
 		var v opora.Validation

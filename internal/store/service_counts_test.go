@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -107,6 +109,134 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 		q.Measure, q.GroupBy = opora.MeasureSumAmount, nil
 		if res, err = s.RunReport(fx.Ctx(), q); err != nil || res.Total != 17000 {
 			t.Errorf("sum of amounts: %v %v", res, err)
+		}
+	})
+}
+
+// The months in which clients received services (active_client_months)
+// stay equal to the services through recording, editing across a new year,
+// deleting and merging, and "clients who received services" counts from
+// them what the services say.
+func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		c, ty := serviceSetup(t, s, fx)
+		now := time.Date(2026, 1, 3, 10, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
+		_, ctx := fx.AddUser(t, "worker", "specialist")
+		food, fare := ty["Продуктовый набор"].ID, ty["Оплата проезда"].ID
+		other := &opora.Client{Surname: "Дубликат", FirstName: "Иван", BranchID: fx.Branch.ID}
+		third := &opora.Client{Surname: "Третий", FirstName: "Пётр", BranchID: fx.Branch.ID}
+		for _, cl := range []*opora.Client{other, third} {
+			if err := s.CreateClient(fx.Ctx(), cl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		today := opora.ServiceToday(now)
+		record := func(cl *opora.Client, d int, items ...*opora.Service) {
+			t.Helper()
+			if err := s.RecordServices(ctx, cl.ID, today.AddDate(0, 0, d), items); err != nil {
+				t.Fatal(err)
+			}
+		}
+		record(c, -5, &opora.Service{TypeID: food, Quantity: 1})                  // 29 December 2025
+		record(c, 0, &opora.Service{TypeID: fare, Amount: 5000, HasAmount: true}) // 3 January 2026
+		record(other, -6, &opora.Service{TypeID: food, Quantity: 1})              // 28 December 2025
+		record(third, -4, &opora.Service{TypeID: food, Quantity: 2})              // 30 December 2025
+		list, _, err := s.MyServices(ctx, store.ServiceFilter{From: today.AddDate(0, 0, -4), To: today.AddDate(0, 0, -4)})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%v %v", list, err)
+		}
+		// The third client's only service moves into the new year.
+		if err := s.UpdateService(ctx, &opora.Service{ID: list[0].ID, Version: list[0].Version, RenderedOn: today.AddDate(0, 0, -1),
+			Quantity: 2}); err != nil {
+			t.Fatal(err)
+		}
+		list, _, _ = s.MyServices(ctx, store.ServiceFilter{From: today, To: today})
+		if err := s.DeleteService(ctx, list[0].ID, "ошибка"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MergeClients(fx.Ctx(), c.ID, other.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		db := storetest.RawDB(t, s)
+		kept := rowsOf(t, db, `SELECT organisation_id, branch_id, span, client_id, months FROM active_client_months ORDER BY 1, 2, 3, 4`)
+		// The same rows worked out from the services left.
+		masks := map[[4]int64]int64{}
+		rows, err := db.Query(`SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE deleted_at IS NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var org, branch, client int64
+			var day time.Time
+			if err := rows.Scan(&org, &branch, &client, &day); err != nil {
+				t.Fatal(err)
+			}
+			for _, span := range []int{day.Year() - 1, day.Year()} {
+				bit := int64(1) << ((day.Year()-span)*12 + int(day.Month()) - 1)
+				masks[[4]int64{org, branch, int64(span), client}] |= bit
+				masks[[4]int64{org, 0, int64(span), client}] |= bit
+			}
+		}
+		rows.Close()
+		var want []string
+		for k, m := range masks {
+			want = append(want, fmt.Sprintf("%d|%d|%d|%d|%d", k[0], k[1], k[2], k[3], m))
+		}
+		slices.SortFunc(want, func(a, b string) int {
+			pa, pb := strings.Split(a, "|"), strings.Split(b, "|")
+			for i := range pa {
+				x, _ := strconv.ParseInt(pa[i], 10, 64)
+				y, _ := strconv.ParseInt(pb[i], 10, 64)
+				if x != y {
+					return int(x - y)
+				}
+			}
+			return 0
+		})
+		// Two clients left with services (the merged one's moved), each in
+		// two windows, for the branch and for all branches.
+		if !slices.Equal(kept, want) || len(kept) != 8 {
+			t.Fatalf("active_client_months\n%v\nfrom the services\n%v", kept, want)
+		}
+
+		count := func(from, to time.Time) float64 {
+			t.Helper()
+			res, err := s.RunReport(fx.Ctx(), &opora.ReportQuery{Subject: opora.SubjectServices,
+				Measure: opora.MeasureDistinctClients, From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total
+		}
+		dec := func(d int) time.Time { return time.Date(2025, 12, d, 0, 0, 0, 0, time.UTC) }
+		jan := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+		for _, tc := range []struct {
+			from, to time.Time
+			want     float64
+		}{
+			{dec(1), dec(31), 1},  // the survivor's two December services
+			{dec(29), jan(3), 2},  // and the third client's, moved to 2 January
+			{dec(30), jan(1), 0},  // nothing in between
+			{jan(3), jan(31), 0},  // the 3 January fare was deleted
+			{dec(28), dec(28), 1}, // the merged-away client's service, now the survivor's
+		} {
+			if got := count(tc.from, tc.to); got != tc.want {
+				t.Errorf("clients who received services %v–%v: %v, want %v", tc.from, tc.to, got, tc.want)
+			}
+		}
+
+		// A database whose services predate the table gets it filled by Migrate.
+		if _, err := db.Exec(`DELETE FROM active_client_months`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := rowsOf(t, db, `SELECT organisation_id, branch_id, span, client_id, months FROM active_client_months ORDER BY 1, 2, 3, 4`); !slices.Equal(got, want) {
+			t.Errorf("after Migrate\n%v\nwant\n%v", got, want)
 		}
 	})
 }

@@ -161,6 +161,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.BulkIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.fillActive(ctx); err != nil {
+		return err
+	}
 	if err := s.seedAllOrganisations(ctx); err != nil {
 		return err
 	}
@@ -197,7 +200,15 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 
 // tx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	return runTx(ctx, s.w, fn)
+}
+
+// runTx runs fn in a transaction of a pool or of one connection taken
+// from it, committing when fn succeeds.
+func runTx(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}

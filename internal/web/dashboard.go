@@ -48,7 +48,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		t := s.resultTable(r, res, m, false)
 		charts = append(charts, dashChart{Title: title, Table: t, Chart: chartOf(t, 24)})
 	}
-	newClients, err := run(opora.SubjectClients, opora.MeasureCount)
+	// New clients once, by month × gender × age band: the total, the trend
+	// and both breakdowns are its sums.
+	newClients, err := run(opora.SubjectClients, opora.MeasureCount, opora.DimMonth, opora.DimGender, opora.DimAgeBand)
 	if err != nil {
 		return err
 	}
@@ -76,27 +78,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		kpi{l.T("dashboard.services"), report.FormatNumber(services.Total)},
 		kpi{l.T("dashboard.cases_opened"), report.FormatNumber(opened.Total)},
 		kpi{l.T("dashboard.cases_closed"), report.FormatNumber(closed.Total)})
-	steps := []struct {
-		title   string
-		subject opora.ReportSubject
-		measure opora.Measure
-		dims    []opora.Dimension
-	}{
-		{"dashboard.trend_clients", opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimMonth}},
-		{"dashboard.gender", opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimGender}},
-		{"dashboard.age", opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimAgeBand}},
-	}
-	for i, st := range steps {
-		res, err := run(st.subject, st.measure, st.dims...)
-		if err != nil {
-			return err
-		}
-		add(l.T(st.title), res, st.measure)
-		if i == 0 {
-			add(l.T("dashboard.trend_services"), services.Marginal(0), opora.MeasureCount)
-			add(l.T("dashboard.services_by_type"), services.Marginal(1), opora.MeasureCount)
-		}
-	}
+	add(l.T("dashboard.trend_clients"), newClients.Marginal(0), opora.MeasureCount)
+	add(l.T("dashboard.trend_services"), services.Marginal(0), opora.MeasureCount)
+	add(l.T("dashboard.services_by_type"), services.Marginal(1), opora.MeasureCount)
+	add(l.T("dashboard.gender"), newClients.Marginal(1), opora.MeasureCount)
+	add(l.T("dashboard.age"), newClients.Marginal(2), opora.MeasureCount)
 	add(l.T("dashboard.closed_outcomes"), closed, opora.MeasureCount)
 	// Homelessness reasons: the questionnaire field seeded with key "homeless_reason", if the organisation kept it.
 	for _, f := range d.Options.Fields {

@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// active_client_months (migration 00017) says in which months each client
+// received services, per two-year window and branch; see the migration for
+// the layout. The store rewrites a client's rows from the services in the
+// transaction of every service write, and report.go answers "clients who
+// received services" from it instead of counting distinct clients over
+// millions of services.
+
+// activeService is what active_client_months needs of one service.
+type activeService struct {
+	org, client, branch int64
+	day                 time.Time
+}
+
+// activeRow is one row of active_client_months.
+type activeRow struct {
+	org, branch int64
+	span        int
+	client      int64
+	months      int64
+}
+
+// monthBit is the bit of day's month in the window that starts in January
+// of span; zero when the month is outside the window.
+func monthBit(span int, day time.Time) int64 {
+	i := (day.Year()-span)*12 + int(day.Month()) - 1
+	if i < 0 || i >= 24 {
+		return 0
+	}
+	return 1 << i
+}
+
+// activeKey is the key of a row of active_client_months.
+type activeKey struct {
+	org, branch int64
+	span        int
+	client      int64
+}
+
+// activeMasks collects services into rows: for each client and window
+// (span = the service's year and the year before), one row per branch and
+// one for all branches (branch 0). When spans is not nil only those windows
+// are collected.
+type activeMasks struct {
+	spans map[int]bool
+	masks map[activeKey]int64
+}
+
+func newActiveMasks(spans map[int]bool) *activeMasks {
+	return &activeMasks{spans: spans, masks: map[activeKey]int64{}}
+}
+
+func (am *activeMasks) add(sv activeService) {
+	for _, span := range []int{sv.day.Year() - 1, sv.day.Year()} {
+		if am.spans != nil && !am.spans[span] {
+			continue
+		}
+		bit := monthBit(span, sv.day)
+		am.masks[activeKey{sv.org, sv.branch, span, sv.client}] |= bit
+		am.masks[activeKey{sv.org, 0, span, sv.client}] |= bit
+	}
+}
+
+// rows returns the collected rows sorted by client, window and branch.
+func (am *activeMasks) rows() []activeRow {
+	rows := make([]activeRow, 0, len(am.masks))
+	for k, m := range am.masks {
+		rows = append(rows, activeRow{k.org, k.branch, k.span, k.client, m})
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.client != b.client {
+			return a.client < b.client
+		}
+		if a.span != b.span {
+			return a.span < b.span
+		}
+		return a.branch < b.branch
+	})
+	return rows
+}
+
+// activeRows computes the rows of the given services (see activeMasks).
+func activeRows(svs []activeService, spans map[int]bool) []activeRow {
+	am := newActiveMasks(spans)
+	for _, sv := range svs {
+		am.add(sv)
+	}
+	return am.rows()
+}
+
+var activeColumns = []string{"organisation_id", "branch_id", "span", "client_id", "months"}
+
+// activeTable is rows as a bulk table.
+func activeTable(rows []activeRow) bulkTable {
+	t := bulkTable{name: "active_client_months", cols: activeColumns}
+	for _, r := range rows {
+		t.rows = append(t.rows, []any{r.org, r.branch, r.span, r.client, r.months})
+	}
+	return t
+}
+
+// insertActive writes rows with multi-row INSERTs.
+func insertActive(ctx context.Context, q queryer, rows []activeRow) error {
+	for i := 0; i < len(rows); i += 200 {
+		part := rows[i:min(i+200, len(rows))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO active_client_months (" + strings.Join(activeColumns, ", ") + ") VALUES ")
+		args := make([]any, 0, len(part)*5)
+		for j, r := range part {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+			args = append(args, r.org, r.branch, r.span, r.client, r.months)
+		}
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("store: active clients: %w", err)
+		}
+	}
+	return nil
+}
+
+// refreshActive rewrites a client's rows of active_client_months from the
+// client's services: for the windows that hold the given years, or all of
+// them when no year is given. Every service write calls it in its
+// transaction after changing the services.
+func refreshActive(ctx context.Context, q queryer, clientID int64, years ...int) error {
+	var spans map[int]bool
+	del := `DELETE FROM active_client_months WHERE client_id = $1`
+	sel := `SELECT organisation_id, branch_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL`
+	delArgs, selArgs := []any{clientID}, []any{clientID}
+	if len(years) > 0 {
+		spans = map[int]bool{}
+		lo, hi := years[0], years[0]
+		for _, y := range years {
+			spans[y-1], spans[y] = true, true
+			lo, hi = min(lo, y), max(hi, y)
+		}
+		list := make([]int, 0, len(spans))
+		for sp := range spans {
+			list = append(list, sp)
+		}
+		var in string
+		in, delArgs = inList(delArgs, list)
+		del += ` AND span IN (` + in + `)`
+		// The services of the windows lo-1 … hi: years lo-1 to hi+1.
+		sel += ` AND rendered_on >= $2 AND rendered_on < $3`
+		selArgs = append(selArgs, time.Date(lo-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(hi+2, 1, 1, 0, 0, 0, 0, time.UTC))
+	}
+	if _, err := q.ExecContext(ctx, del, delArgs...); err != nil {
+		return fmt.Errorf("store: active clients: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, sel, selArgs...)
+	if err != nil {
+		return fmt.Errorf("store: active clients: %w", err)
+	}
+	var svs []activeService
+	for rows.Next() {
+		sv := activeService{client: clientID}
+		var day sql.NullTime
+		if err := rows.Scan(&sv.org, &sv.branch, &day); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: active clients: %w", err)
+		}
+		sv.day = dateOf(day)
+		svs = append(svs, sv)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: active clients: %w", err)
+	}
+	return insertActive(ctx, q, activeRows(svs, spans))
+}
+
+// activeSpans are the windows a period of services touches: its first
+// year's window, then every second year while the period goes on.
+func activeSpans(from, to time.Time) []int {
+	var spans []int
+	for span := from.Year(); span <= to.Year(); span += 2 {
+		spans = append(spans, span)
+	}
+	return spans
+}
+
+// periodMasks splits the months of window span that the period [from, to]
+// touches into those it covers whole (full) and those it covers in part
+// (edge).
+func periodMasks(span int, from, to time.Time) (full, edge int64) {
+	for i := 0; i < 24; i++ {
+		first := time.Date(span, time.Month(i+1), 1, 0, 0, 0, 0, time.UTC)
+		last := first.AddDate(0, 1, -1)
+		switch {
+		case last.Before(from) || first.After(to):
+		case !first.Before(from) && !last.After(to):
+			full |= 1 << i
+		default:
+			edge |= 1 << i
+		}
+	}
+	return full, edge
+}
+
+// activeClients compiles "clients who received services" from
+// active_client_months: distinct clients of services, organisation-wide,
+// filtered by period and branches only, not grouped or grouped by branch.
+// It returns nil for any other query. A client counts when a month of the
+// period that the period covers whole has a service of theirs; for the
+// months it covers in part (its first and last), their services are looked
+// up by client, which is few lookups.
+func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
+	if q.Subject != opora.SubjectServices || q.Measure != opora.MeasureDistinctClients {
+		return nil
+	}
+	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+		return nil
+	}
+	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || q.Gender != "" || q.HomelessStatus != "" ||
+		q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 || len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 ||
+		q.CaseStatus != "" {
+		return nil
+	}
+	if len(q.GroupBy) > 1 || len(q.GroupBy) == 1 && q.GroupBy[0] != opora.DimBranch {
+		return nil
+	}
+	from, to := opora.Day(q.From), opora.Day(q.To)
+	args := []any{a.OrganisationID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	// The period's ends, as parameters once the first cut month needs them.
+	var inPeriod string
+	period := func() string {
+		if inPeriod == "" {
+			inPeriod = "s.rendered_on >= " + arg(nullDate(from)) + " AND s.rendered_on <= " + arg(nullDate(to))
+		}
+		return inPeriod
+	}
+	// The branch condition of the total, then of the groups.
+	total, groups := "m.branch_id = 0", "m.branch_id <> 0"
+	oneKey := true
+	if len(q.BranchIDs) > 0 {
+		var in string
+		in, args = inList(args, q.BranchIDs)
+		total, groups = "m.branch_id IN ("+in+")", "m.branch_id IN ("+in+")"
+		oneKey = len(q.BranchIDs) == 1
+	}
+	spans := activeSpans(from, to)
+	var conds []string
+	for _, span := range spans {
+		full, edge := periodMasks(span, from, to)
+		var or []string
+		if full != 0 {
+			or = append(or, "(m.months & "+arg(full)+") <> 0")
+		}
+		if edge != 0 {
+			// Services are rendered in the row's branch, or anywhere for the
+			// all-branches row.
+			or = append(or, "((m.months & "+arg(edge)+") <> 0 AND EXISTS (SELECT 1 FROM services s"+
+				" WHERE s.client_id = m.client_id AND "+period()+
+				" AND s.deleted_at IS NULL AND (m.branch_id = 0 OR s.branch_id = m.branch_id)))")
+		}
+		if len(or) == 0 {
+			continue
+		}
+		conds = append(conds, "(m.span = "+arg(span)+" AND ("+strings.Join(or, " OR ")+"))")
+	}
+	if len(conds) == 0 {
+		conds = []string{"1 = 0"}
+	}
+	where := " FROM active_client_months m WHERE m.organisation_id = $1 AND (" + strings.Join(conds, " OR ") + ") AND "
+	count := "COUNT(*)"
+	if len(spans) > 1 || !oneKey {
+		count = "COUNT(DISTINCT m.client_id)"
+	}
+	c := &compiledReport{args: args, columns: q.GroupBy}
+	c.total = "SELECT " + count + where + total
+	c.sql = c.total
+	if len(q.GroupBy) == 1 {
+		count = "COUNT(*)"
+		if len(spans) > 1 {
+			count = "COUNT(DISTINCT m.client_id)"
+		}
+		c.sql = "SELECT CAST(m.branch_id AS TEXT), " + count + where + groups + " GROUP BY m.branch_id ORDER BY m.branch_id"
+	}
+	return c
+}
+
+// fillActive fills active_client_months for a database that had services
+// before the table existed (migration 00017), in one transaction; it does
+// nothing once the table has rows or when there are no services. Each
+// window is read from the services_report index alone.
+func (s *Store) fillActive(ctx context.Context) error {
+	var filled, services bool
+	if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM active_client_months),
+		EXISTS (SELECT 1 FROM services WHERE deleted_at IS NULL)`).Scan(&filled, &services); err != nil {
+		return fmt.Errorf("store: fill active clients: %w", err)
+	}
+	if filled || !services {
+		return nil
+	}
+	var orgs []int64
+	rows, err := s.w.QueryContext(ctx, `SELECT id FROM organisations ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: fill active clients: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: fill active clients: %w", err)
+		}
+		orgs = append(orgs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: fill active clients: %w", err)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, org := range orgs {
+			// The first and last days (MIN and MAX lose the column's type on SQLite).
+			var first, last sql.NullTime
+			err := tx.QueryRowContext(ctx, `SELECT rendered_on FROM services WHERE organisation_id = $1
+				ORDER BY rendered_on LIMIT 1`, org).Scan(&first)
+			if err == nil {
+				err = tx.QueryRowContext(ctx, `SELECT rendered_on FROM services WHERE organisation_id = $1
+					ORDER BY rendered_on DESC LIMIT 1`, org).Scan(&last)
+			}
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("store: fill active clients: %w", err)
+			}
+			for span := dateOf(first).Year() - 1; span <= dateOf(last).Year(); span++ {
+				rows, err := tx.QueryContext(ctx, `SELECT branch_id, client_id, rendered_on FROM services
+					WHERE organisation_id = $1 AND rendered_on >= $2 AND rendered_on < $3 AND deleted_at IS NULL`,
+					org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))
+				if err != nil {
+					return fmt.Errorf("store: fill active clients: %w", err)
+				}
+				am := newActiveMasks(map[int]bool{span: true})
+				for rows.Next() {
+					sv := activeService{org: org}
+					var day sql.NullTime
+					if err := rows.Scan(&sv.branch, &sv.client, &day); err != nil {
+						rows.Close()
+						return fmt.Errorf("store: fill active clients: %w", err)
+					}
+					sv.day = dateOf(day)
+					am.add(sv)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("store: fill active clients: %w", err)
+				}
+				if err := insertActive(ctx, tx, am.rows()); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
