@@ -27,11 +27,16 @@ var migrations embed.FS
 // Store reads and writes Opora's data. On SQLite it keeps one writer
 // connection and a pool of readers; on PostgreSQL both are the same pool.
 type Store struct {
-	w, r    *sql.DB
+	w       *sql.DB
+	r       *readPool
 	dialect Dialect
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
+
+// readStatements is how many statements the SQLite readers keep prepared
+// (readPool): the pages' fixed queries with room for the reports' variants.
+const readStatements = 256
 
 // Options says which database to open.
 type Options struct {
@@ -71,7 +76,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s.w, s.r, s.dialect = db, db, Postgres
+		s.w, s.r, s.dialect = db, newReadPool(db, 0), Postgres
 	} else {
 		if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {
 			return nil, fmt.Errorf("store: the database URL must be postgres://… or sqlite:PATH")
@@ -103,7 +108,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
-		s.w, s.r, s.dialect = w, r, SQLite
+		s.w, s.r, s.dialect = w, newReadPool(r, readStatements), SQLite
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -117,7 +122,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // Close closes the connections.
 func (s *Store) Close() error {
 	err := s.w.Close()
-	if s.r != s.w {
+	if s.r.DB != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err

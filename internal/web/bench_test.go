@@ -2,8 +2,10 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 
+	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -19,6 +21,43 @@ func BenchmarkHomePage(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if res := c.get("/"); res.Status != http.StatusOK {
+			b.Fatalf("status %d", res.Status)
+		}
+	}
+}
+
+// BenchmarkProfilePage measures a client's record page on SQLite with a
+// year of services, notes and a questionnaire: the page the bench's
+// "profile" scenario requests.
+func BenchmarkProfilePage(b *testing.B) {
+	st := storetest.Open(b, store.SQLite)
+	fx := storetest.SetupOrg(b, st, "Ночлежка")
+	setPassword(b, st, fx.Admin.ID, fx.Org.ID)
+	ctx := fx.Ctx()
+	c := &opora.Client{Surname: "Петров", FirstName: "Пётр", Patronymic: "Петрович", BranchID: fx.Branch.ID,
+		Gender: opora.GenderMale, BirthYear: 1970, BirthPrecision: opora.BirthYear}
+	if err := st.CreateClient(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	types, err := st.ServiceTypes(ctx, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		if err := st.RecordServices(ctx, c.ID, opora.ServiceToday(st.Now()).AddDate(0, 0, -i),
+			[]*opora.Service{{TypeID: types[0].ID, Quantity: 1}}); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.CreateNote(ctx, &opora.Note{ClientID: c.ID, Body: "Заметка о встрече"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a := newApp(b, st)
+	cl := a.login(b, "admin", testPassword)
+	path := "/clients/" + strconv.FormatInt(c.ID, 10)
+	b.ResetTimer()
+	for b.Loop() {
+		if res := cl.get(path); res.Status != http.StatusOK {
 			b.Fatalf("status %d", res.Status)
 		}
 	}
