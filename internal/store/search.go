@@ -336,30 +336,94 @@ func scanClients(rows *sql.Rows) ([]*opora.Client, error) {
 // searchNames finds clients whose name matches every word, best first.
 // more is true when a candidate cap was reached.
 func (s *Store) searchNames(ctx context.Context, where string, args []any, words []string, page int) ([]*opora.Client, bool, error) {
-	exact, err := s.nameCandidates(ctx, where, args, words, false)
+	exact, err := s.nameCandidates(ctx, where, args, words, nil)
 	if err != nil {
 		return nil, false, err
 	}
 	more := len(exact) >= exactCandidates
 	ranked := rankClients(exact, words)
-	if len(ranked) < page && hasLongWord(words) {
-		fuzzy, err := s.nameCandidates(ctx, where, args, words, true)
+	if len(ranked) >= page || !hasLongWord(words) {
+		return ranked, more, nil
+	}
+	// Typos: the dictionary words each typed word may stand for, first
+	// those one error away, then all. With a common name the candidates are
+	// capped before ranking, so the closest words must fill the cap first;
+	// the wider query runs only when they do not fill a page.
+	variants, far, err := s.typedVariants(ctx, words)
+	if err != nil {
+		return nil, false, err
+	}
+	seen := map[int64]bool{}
+	for _, c := range exact {
+		seen[c.ID] = true
+	}
+	found := exact
+	for _, near := range []bool{true, false} {
+		if !near && !far {
+			break
+		}
+		fuzzy, err := s.nameCandidates(ctx, where, args, words, variants.tier(near))
 		if err != nil {
 			return nil, false, err
 		}
-		seen := map[int64]bool{}
-		for _, c := range exact {
-			seen[c.ID] = true
-		}
-		var extra []*opora.Client
 		for _, c := range fuzzy {
 			if !seen[c.ID] {
-				extra = append(extra, c)
+				seen[c.ID] = true
+				found = append(found, c)
 			}
 		}
-		ranked = rankClients(append(exact, extra...), words)
+		ranked = rankClients(found, words)
+		if len(ranked) >= page {
+			break
+		}
 	}
 	return ranked, more, nil
+}
+
+// wordAlternatives are, per typed word of three letters or more, the words
+// it may stand for: the word itself (as a prefix, "w*", when it is no name
+// word by itself) and its dictionary variants, closest first; near says how
+// many of them are the word and the variants one typing error away.
+type wordAlternatives struct {
+	alts [][]string
+	near []int
+}
+
+// tier returns the alternatives, only the near ones or all.
+func (v wordAlternatives) tier(near bool) [][]string {
+	if !near {
+		return v.alts
+	}
+	out := make([][]string, len(v.alts))
+	for i, a := range v.alts {
+		out[i] = a[:v.near[i]]
+	}
+	return out
+}
+
+// typedVariants looks up the variants of the typed words; far says some
+// word has variants more than one error away.
+func (s *Store) typedVariants(ctx context.Context, words []string) (wordAlternatives, bool, error) {
+	var v wordAlternatives
+	far := false
+	for _, w := range words {
+		if len(w) < 3 {
+			continue
+		}
+		vs, near, known, err := s.wordVariants(ctx, w)
+		if err != nil {
+			return v, false, err
+		}
+		self := w
+		if !known {
+			// Not a name word: perhaps the beginning of one.
+			self = w + "*"
+		}
+		v.alts = append(v.alts, append([]string{self}, vs...))
+		v.near = append(v.near, 1+near)
+		far = far || near < len(vs)
+	}
+	return v, far, nil
 }
 
 func hasLongWord(words []string) bool {
@@ -372,32 +436,20 @@ func hasLongWord(words []string) bool {
 }
 
 // nameCandidates selects candidates for the name words from the index:
-// every word of three letters or more as an exact substring, or with fuzzy
-// set, through the word index as a prefix of a name word or any dictionary
-// word it may stand for with typos (wordVariants). Shorter words are
-// checked as word prefixes.
-func (s *Store) nameCandidates(ctx context.Context, where string, args []any, words []string, fuzzy bool) ([]*opora.Client, error) {
+// every word of three letters or more as an exact substring, or, given its
+// alternatives (typedVariants), through the word index as any of them.
+// Shorter words are checked as word prefixes.
+func (s *Store) nameCandidates(ctx context.Context, where string, args []any, words []string, alternatives [][]string) ([]*opora.Client, error) {
 	args = append([]any(nil), args...)
-	var long [][]string // per typed word: itself and its variants
+	fuzzy := alternatives != nil
+	long := alternatives // per typed word: itself and its variants
 	var short []string
 	for _, w := range words {
 		if len(w) < 3 {
 			short = append(short, w)
-			continue
+		} else if !fuzzy {
+			long = append(long, []string{w})
 		}
-		alts := []string{w}
-		if fuzzy {
-			vs, known, err := s.wordVariants(ctx, w)
-			if err != nil {
-				return nil, err
-			}
-			if !known {
-				// Not a name word: perhaps the beginning of one.
-				alts[0] = w + "*"
-			}
-			alts = append(alts, vs...)
-		}
-		long = append(long, alts)
 	}
 	for _, w := range short {
 		args = append(args, w+"%", "% "+w+"%")
@@ -647,8 +699,15 @@ func (s *Store) LikelyDuplicates(ctx context.Context, c *opora.Client) ([]*opora
 	// Candidates share trigrams with the surname (or are exact on it).
 	var cands []*opora.Client
 	seen := map[int64]bool{}
-	for _, fuzzy := range []bool{false, true} {
-		cs, err := s.nameCandidates(ctx, where, args, words[:1], fuzzy)
+	variants, _, err := s.typedVariants(ctx, words[:1])
+	if err != nil {
+		return nil, err
+	}
+	for _, alts := range [][][]string{nil, variants.alts} {
+		if alts != nil && len(alts) == 0 {
+			break // a surname of one or two letters has no variants
+		}
+		cs, err := s.nameCandidates(ctx, where, args, words[:1], alts)
 		if err != nil {
 			return nil, err
 		}

@@ -115,10 +115,11 @@ func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]
 // Closest first, at most maxVariants. Each edit spoils at most three
 // trigrams, so a variant shares all but 3×typos of the typed word's. known
 // says the typed word is itself a name word of the dictionary.
-func (s *Store) wordVariants(ctx context.Context, q string) (variants []string, known bool, err error) {
+// near counts the variants one typing error away (they come first).
+func (s *Store) wordVariants(ctx context.Context, q string) (variants []string, near int, known bool, err error) {
 	k := maxTypos(len(q))
 	if k == 0 {
-		return nil, false, nil
+		return nil, 0, false, nil
 	}
 	grams := nameGrams(q)
 	in, args := inList(nil, grams)
@@ -126,7 +127,7 @@ func (s *Store) wordVariants(ctx context.Context, q string) (variants []string, 
 	words, err := queryStrings(ctx, s.r, `SELECT word FROM name_word_grams WHERE gram IN (`+in+`)
 		GROUP BY word HAVING COUNT(*) >= $`+fmt.Sprint(len(args)), args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("store: search: %w", err)
+		return nil, 0, false, fmt.Errorf("store: search: %w", err)
 	}
 	type variant struct {
 		w string
@@ -155,6 +156,9 @@ func (s *Store) wordVariants(ctx context.Context, q string) (variants []string, 
 	res := make([]string, 0, min(len(out), maxVariants))
 	for i := 0; i < len(out) && i < maxVariants; i++ {
 		res = append(res, out[i].w)
+		if out[i].d <= 1 {
+			near++
+		}
 	}
-	return res, known, nil
+	return res, near, known, nil
 }
