@@ -4,13 +4,9 @@
 package report
 
 import (
-	"encoding/csv"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Cell is one value of a table: exactly one of the fields is meaningful,
@@ -72,101 +68,31 @@ type Table struct {
 // WriteCSV writes the table as CSV (UTF-8 with a BOM so spreadsheet
 // programs read Cyrillic right; semicolons, as Russian Excel expects).
 func WriteCSV(w io.Writer, t *Table) error {
-	if _, err := w.Write([]byte("\ufeff")); err != nil {
+	c, err := NewCSV(w, t.Headers)
+	if err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
-	cw.Comma = ';'
-	if err := cw.Write(t.Headers); err != nil {
-		return err
-	}
-	rec := make([]string, len(t.Headers))
 	for _, row := range t.Rows {
-		for i, c := range row {
-			switch c.Kind {
-			case KindNumber:
-				rec[i] = c.NumberString()
-			default:
-				rec[i] = c.format()
-			}
-		}
-		if err := cw.Write(rec[:len(row)]); err != nil {
+		if err := c.Row(row); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return c.Flush()
 }
 
-// WriteXLSX writes the table as an .xlsx workbook with one sheet, streaming
-// rows so large tables do not sit in memory twice.
+// WriteXLSX writes the table as an .xlsx workbook with one sheet "Report":
+// the title, a blank row, the headers and the rows.
 func WriteXLSX(w io.Writer, t *Table) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := "Report"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
+	x, err := NewXLSX(Sheet{Title: t.Title, Headers: t.Headers})
 	if err != nil {
 		return err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14}) // dd.mm.yyyy in a Russian locale
-	if err != nil {
-		return err
-	}
-	monthFmt := "mm.yyyy"
-	monthStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &monthFmt})
-	if err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(1, len(t.Headers), 22); err != nil {
-		return err
-	}
-	row := 1
-	if t.Title != "" {
-		if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: bold, Value: t.Title}}); err != nil {
+	defer x.Close()
+	for _, r := range t.Rows {
+		if err := x.Row(r); err != nil {
 			return err
 		}
-		row = 3
 	}
-	head := make([]any, len(t.Headers))
-	for i, h := range t.Headers {
-		head[i] = excelize.Cell{StyleID: bold, Value: h}
-	}
-	cell, _ := excelize.CoordinatesToCellName(1, row)
-	if err := sw.SetRow(cell, head); err != nil {
-		return err
-	}
-	vals := make([]any, len(t.Headers))
-	for _, r := range t.Rows {
-		row++
-		for i, c := range r {
-			switch c.Kind {
-			case KindNumber:
-				vals[i] = c.Number
-			case KindDate:
-				st := dateStyle
-				if c.Month {
-					st = monthStyle
-				}
-				vals[i] = excelize.Cell{StyleID: st, Value: c.Date}
-			default:
-				vals[i] = c.Text
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := sw.SetRow(cell, vals[:len(r)]); err != nil {
-			return fmt.Errorf("report: xlsx row %d: %w", row, err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	_, err = f.WriteTo(w)
+	_, err = x.WriteTo(w)
 	return err
 }
