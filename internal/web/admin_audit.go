@@ -20,7 +20,7 @@ const auditPerPage = 50
 // auditEntities are the entity types offered in the filter; the audit log
 // may hold others (later features add theirs), which the filter accepts too.
 var auditEntities = []string{"client", "note", "restriction", "reminder", "identity_document", "file", "service", "case",
-	"task", "shelter_stay", "medical_check", "checkin_person", "checkin_visit", "report", "saved_report",
+	"task", "shelter_stay", "medical_check", "checkin_person", "checkin_visit", "report", "services_register", "saved_report",
 	"organisation", "branch", "role", "user", "territory", "form", "form_field", "service_type", "plan_template", "route"}
 
 var entityPattern = regexp.MustCompile(`^[a-z_]{1,40}$`)

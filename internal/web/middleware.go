@@ -58,21 +58,27 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 		ctx = opora.WithClientIP(ctx, s.clientIP(r))
 		r = r.WithContext(ctx)
 		defer func() {
-			if p := recover(); p != nil {
+			p := recover()
+			// http.ErrAbortHandler ends a response that has begun (a streamed
+			// export that failed): it is logged by the handler and passed on,
+			// so the server drops the connection instead of ending the body.
+			if p != nil && p != http.ErrAbortHandler {
 				s.log.Error("panic", "request_id", id, "panic", p)
 				if sw.status == 0 {
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
-			if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
-				return
+			if !strings.HasPrefix(r.URL.Path, "/static/") && r.URL.Path != "/healthz" {
+				attrs := []any{"request_id", id, "method", r.Method, "route", info.route, "status", sw.status,
+					"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+				if info.userID != 0 {
+					attrs = append(attrs, "user_id", info.userID)
+				}
+				s.log.Info("request", attrs...)
 			}
-			attrs := []any{"request_id", id, "method", r.Method, "route", info.route, "status", sw.status,
-				"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
-			if info.userID != 0 {
-				attrs = append(attrs, "user_id", info.userID)
+			if p == http.ErrAbortHandler {
+				panic(p)
 			}
-			s.log.Info("request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})

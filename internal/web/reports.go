@@ -17,6 +17,8 @@ func (s *Server) reportRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /reports", s.require(opora.PermReportRun, s.reportsHome))
 	mux.Handle("GET /reports/builder", s.require(opora.PermReportRun, s.reportBuilder))
 	mux.Handle("GET /reports/builder/export", s.require(opora.PermReportExport, s.reportExport))
+	mux.Handle("GET /reports/register", s.require(opora.PermReportRun, s.serviceRegister))
+	mux.Handle("GET /reports/register/export", s.require(opora.PermReportExport, s.serviceRegisterExport))
 	mux.Handle("POST /reports/saved", s.require(opora.PermReportRun, s.reportSave))
 	mux.Handle("GET /reports/saved/{id}", s.require(opora.PermReportRun, s.reportSaved))
 	mux.Handle("POST /reports/saved/{id}/delete", s.require(opora.PermReportRun, s.reportSavedDelete))
