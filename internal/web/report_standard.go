@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 
@@ -155,7 +156,7 @@ func (s *Server) reportStandard(w http.ResponseWriter, r *http.Request) error {
 	q, qerr := parseReportQuery(vals, s.store.Now())
 	d.Query = q
 	form := builderValues(vals, q)
-	d.QueryStr = form.Encode()
+	d.QueryStr = template.URL(form.Encode())
 	status := http.StatusOK
 	if qerr == nil {
 		t, err := sr.Build(s, r, q)

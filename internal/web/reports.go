@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -247,7 +248,7 @@ type builderData struct {
 	Pager      pager
 	Total      string
 	Chart      report.BarChart
-	QueryStr   string
+	QueryStr   template.URL // the query for links (url.Values.Encode, so safe after "?")
 	Saved      []*opora.SavedReport
 	SavedID    int64
 	// Options2 holds the other select boxes' choices by name; FieldOptions
@@ -353,7 +354,7 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 	q, qerr := parseReportQuery(vals, s.store.Now())
 	d.Query = q
 	form := builderValues(vals, q)
-	d.QueryStr = form.Encode()
+	d.QueryStr = template.URL(form.Encode())
 	status := http.StatusOK
 	run := vals.Get("run") != "" || savedID != 0
 	if qerr == nil && run {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -50,7 +51,12 @@ func TestReportBuilderTableAndExport(t *testing.T) {
 		if strings.Contains(res.Body, "март 2026") {
 			t.Fatal("March is outside the period")
 		}
-		x := c.get("/reports/builder/export?" + q.Encode())
+		// The page's own XLSX link exports the report on the screen.
+		link := regexp.MustCompile(`href="(/reports/builder/export\?[^"]*)">XLSX<`).FindStringSubmatch(res.Body)
+		if link == nil || !strings.Contains(link[1], "from=2026-01-01&amp;") {
+			t.Fatalf("export link %q", link)
+		}
+		x := c.get(html.UnescapeString(link[1]))
 		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("export: %d %s", x.Status, x.Header.Get("Content-Type"))
 		}
