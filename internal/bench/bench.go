@@ -204,9 +204,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	rep.Searches, rep.SearchesFound = d.searches.Load(), d.searchesFound.Load()
-	d.mu.Lock()
-	rep.ExportRows = d.exportRows
-	d.mu.Unlock()
+	if rep.ExportRows, err = d.exportRowCount(); err != nil {
+		fmt.Fprintf(o.Progress, "bench: the exported file: %v\n", err)
+	}
 	rep.ExportGrouping = d.exportGrouping
 	return rep, nil
 }

@@ -35,8 +35,8 @@ type data struct {
 	shiftID int64   // opened by the bench for today
 	// homelessField is the questionnaire field the dashboard charts, 0 if none.
 	homelessField int64
-	// export is the report the XLSX scenario exports.
-	export reportSpec
+	// export is the services register the XLSX scenario exports.
+	export registerSpec
 
 	clientCount, serviceCount int64
 
@@ -46,16 +46,12 @@ type data struct {
 	searches, searchesFound atomic.Int64
 
 	mu             sync.Mutex
-	exportRows     int // rows of the first exported sheet, -1 until seen
-	exportGrouping string
+	exportFile     []byte // the first exported file, read after the run
+	exportGrouping string // what the export holds, for the report
 }
 
-// maxReportRows copies store.maxReportRows: the largest report the builder
-// returns (more is refused as too big), so also the largest export.
-const maxReportRows = 10000
-
 // discover reads the organisation's clients, service types, check-in
-// point and people, and picks the export's grouping.
+// point and people, and picks the period of the register export.
 func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, login string, smoke bool, rnd *rand.Rand) (*data, error) {
 	cand, err := st.UserForLogin(ctx, login)
 	if err != nil {
@@ -75,7 +71,7 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 		}
 	}
 	actx := actorContext(ctx, a)
-	d := &data{orgID: orgID, actor: a, today: opora.ServiceToday(time.Now()), exportRows: -1}
+	d := &data{orgID: orgID, actor: a, today: opora.ServiceToday(time.Now())}
 
 	sample := 2000
 	if smoke {
@@ -163,16 +159,10 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 			d.homelessField = f.ID
 		}
 	}
-	// Upper bounds of the export's dimensions: every user, type and branch
-	// of the organisation, disabled and inactive ones included.
-	var workers, types, branches int
-	if err := db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM users WHERE organisation_id = $1),
-		(SELECT COUNT(*) FROM service_types WHERE organisation_id = $1),
-		(SELECT COUNT(*) FROM branches WHERE organisation_id = $1)`, orgID).Scan(&workers, &types, &branches); err != nil {
-		return nil, fmt.Errorf("bench: count dimensions: %w", err)
+	if d.export, err = pickRegister(ctx, db, orgID, d.today); err != nil {
+		return nil, err
 	}
-	d.export = pickExport(d.today, workers, types, branches)
-	d.exportGrouping = d.export.groupingName()
+	d.exportGrouping = d.export.name()
 
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM clients WHERE organisation_id = $1 AND deleted_at IS NULL
 		AND merged_into IS NULL`, orgID).Scan(&d.clientCount); err != nil {
@@ -235,39 +225,41 @@ func sampleRows(ctx context.Context, db *sql.DB, rnd *rand.Rand, table string, o
 	return got, nil
 }
 
-// monthsBetween counts the calendar months a period touches.
-func monthsBetween(from, to time.Time) int {
-	return (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()) + 1
-}
+// registerRows is about how many rows the register export should hold.
+const registerRows = 100000
 
-// pickExport chooses the services report with the most rows the builder
-// can return: the report builder has no per-client grouping, and caps a
-// result at maxReportRows, so the export is the two-way grouping whose
-// upper bound (the product of the dimensions' sizes) is largest within
-// the cap. The real row count is read from the first exported file.
-func pickExport(today time.Time, workers, types, branches int) reportSpec {
-	from := today.AddDate(-5, 0, 1)
-	months := monthsBetween(from, today)
-	cands := []struct {
-		a, b opora.Dimension
-		rows int
-	}{
-		{opora.DimMonth, opora.DimWorker, months * (workers + 1)}, // +1: services without a worker
-		{opora.DimMonth, opora.DimServiceType, months * types},
-		{opora.DimWorker, opora.DimServiceType, (workers + 1) * types},
-		{opora.DimMonth, opora.DimBranch, months * (branches + 1)},
+// pickRegister chooses the period of the services register export: the
+// days ending today that hold about registerRows services, by the daily
+// counts in service_counts (every live service of the organisation, which
+// is what the administrator's register lists). The register covers at
+// most opora.MaxRegisterDays days; a smaller database exports them all.
+func pickRegister(ctx context.Context, db *sql.DB, orgID int64, today time.Time) (registerSpec, error) {
+	first := today.AddDate(0, 0, 1-opora.MaxRegisterDays)
+	rows, err := db.QueryContext(ctx, `SELECT day, SUM(services) FROM service_counts
+		WHERE organisation_id = $1 AND day >= $2 AND day <= $3 GROUP BY day`, orgID, nullDate(first), nullDate(today))
+	if err != nil {
+		return registerSpec{}, fmt.Errorf("bench: daily service counts: %w", err)
 	}
-	best := -1
-	for i, c := range cands {
-		if c.rows <= maxReportRows && (best < 0 || c.rows > cands[best].rows) {
-			best = i
+	defer rows.Close()
+	perDay := map[time.Time]int64{}
+	for rows.Next() {
+		var day time.Time
+		var n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			return registerSpec{}, fmt.Errorf("bench: daily service counts: %w", err)
+		}
+		perDay[opora.Day(day)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return registerSpec{}, fmt.Errorf("bench: daily service counts: %w", err)
+	}
+	spec := registerSpec{from: first, to: today}
+	for day := today; !day.Before(first); day = day.AddDate(0, 0, -1) {
+		spec.expect += perDay[day]
+		if spec.expect >= registerRows {
+			spec.from = day
+			break
 		}
 	}
-	spec := reportSpec{subject: opora.SubjectServices, measure: opora.MeasureCount, from: from, to: today}
-	if best < 0 {
-		spec.dims = []opora.Dimension{opora.DimMonth}
-		return spec
-	}
-	spec.dims = []opora.Dimension{cands[best].a, cands[best].b}
-	return spec
+	return spec, nil
 }

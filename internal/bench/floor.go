@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -714,14 +715,6 @@ type reportSpec struct {
 	from, to time.Time
 }
 
-func (r reportSpec) groupingName() string {
-	var parts []string
-	for _, d := range r.dims {
-		parts = append(parts, string(d))
-	}
-	return string(r.subject) + " by " + strings.Join(parts, " × ")
-}
-
 // query is the spec as the builder's query model.
 func (r reportSpec) query() *opora.ReportQuery {
 	return &opora.ReportQuery{Subject: r.subject, Measure: r.measure, GroupBy: r.dims, From: r.from, To: r.to}
@@ -743,4 +736,43 @@ func (f *floorDB) report(ctx context.Context, r reportSpec) error {
 		return nil
 	}
 	return one(f.db, ctx, st.Total, st.TotalArgs...)
+}
+
+// ---- services register ----
+
+// registerSpec is the services register the export scenario downloads: a
+// period with no filters, and how many rows the daily counts promise.
+type registerSpec struct {
+	from, to time.Time
+	expect   int64
+}
+
+func (r registerSpec) name() string {
+	return fmt.Sprintf("services register %s–%s (%d days, about %s services by the daily counts)",
+		r.from.Format("02.01.2006"), r.to.Format("02.01.2006"), int(r.to.Sub(r.from).Hours()/24)+1, fmtInt(r.expect))
+}
+
+// values are the register export's parameters.
+func (r registerSpec) values() url.Values {
+	return url.Values{"from": {r.from.Format("2006-01-02")}, "to": {r.to.Format("2006-01-02")}}
+}
+
+// query is the spec as the register's query model.
+func (r registerSpec) query() *opora.RegisterQuery {
+	return &opora.RegisterQuery{From: r.from, To: r.to}
+}
+
+// register runs the SQL the register export sends (from
+// store.CompileServiceRegister, so it is never out of step): the count
+// with the sum, then every row. Turning rows into a spreadsheet is left out.
+func (f *floorDB) register(ctx context.Context, r registerSpec) error {
+	st, err := f.st.CompileServiceRegister(opora.WithActor(ctx, f.actor), r.query())
+	if err != nil {
+		return err
+	}
+	if err := one(f.db, ctx, st.Count, st.CountArgs...); err != nil {
+		return err
+	}
+	_, err = drain(f.db.QueryContext(ctx, st.Query, st.Args...))
+	return err
 }
