@@ -198,10 +198,7 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 		}
 		actx := storetest.CtxOf(t, st, acand.User.ID)
 		started := opora.Day(run(t, st).StartedAt)
-		var branches []int64
-		for _, b := range rowsInt(t, db, `SELECT DISTINCT branch_id FROM services ORDER BY 1`) {
-			branches = append(branches, b)
-		}
+		branches := rowsInt(t, db, `SELECT DISTINCT branch_id FROM services ORDER BY 1`)
 		if len(branches) < 2 {
 			t.Fatalf("services in %d branches", len(branches))
 		}
