@@ -161,14 +161,11 @@ func (d *data) dashboardReports(from, to time.Time) []reportSpec {
 		return reportSpec{subject: s, measure: m, dims: dims, from: from, to: to}
 	}
 	out := []reportSpec{
-		r(opora.SubjectClients, opora.MeasureCount),
+		r(opora.SubjectClients, opora.MeasureCount, opora.DimMonth, opora.DimGender, opora.DimAgeBand),
 		r(opora.SubjectServices, opora.MeasureDistinctClients),
 		r(opora.SubjectServices, opora.MeasureCount, opora.DimMonth, opora.DimServiceType),
 		r(opora.SubjectCases, opora.MeasureCount),
 		r(opora.SubjectClosed, opora.MeasureCount, opora.DimOutcome),
-		r(opora.SubjectClients, opora.MeasureCount, opora.DimMonth),
-		r(opora.SubjectClients, opora.MeasureCount, opora.DimGender),
-		r(opora.SubjectClients, opora.MeasureCount, opora.DimAgeBand),
 	}
 	if d.homelessField != 0 {
 		out = append(out, r(opora.SubjectClients, opora.MeasureCount, opora.FieldDimension(d.homelessField)))
