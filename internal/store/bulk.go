@@ -469,8 +469,16 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 		return fmt.Errorf("store: bulk: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return fmt.Errorf("store: bulk: %w", err)
+	// A large page cache keeps the growing indexes in memory while millions
+	// of rows go in; it stays on the generator's connection only. Statement
+	// journals stay in memory instead of temporary files, and the final
+	// index builds may sort on a second thread. Pragmas go before the
+	// transaction: temp_store cannot change inside one.
+	for _, p := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA cache_size = -3000000", "PRAGMA temp_store = MEMORY",
+		"PRAGMA threads = 2"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("store: bulk: %w", err)
+		}
 	}
 	defer func() {
 		if _, err := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
@@ -479,15 +487,6 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 		}
 	}()
 	return runTx(ctx, conn, func(tx *sql.Tx) error {
-		// A large page cache keeps the growing indexes in memory while
-		// millions of rows go in; it stays on the generator's connection only.
-		// Statement journals stay in memory instead of temporary files, and
-		// the final index builds may sort on a second thread.
-		for _, p := range []string{"PRAGMA cache_size = -3000000", "PRAGMA temp_store = MEMORY", "PRAGMA threads = 2"} {
-			if _, err := tx.ExecContext(ctx, p); err != nil {
-				return fmt.Errorf("store: bulk: %w", err)
-			}
-		}
 		q := sqlBulk{tx}
 		tables, err := fill(ctx, q)
 		if err != nil {

@@ -42,10 +42,21 @@ func (d Dialect) bucket(dim string, expr string, shiftMinutes int) string {
 			return "to_char(" + expr + ", 'YYYY')"
 		}
 	}
-	mod := ""
-	if shiftMinutes != 0 {
-		mod = fmt.Sprintf(", '%+d minutes'", shiftMinutes)
+	if shiftMinutes == 0 {
+		// Dates and times are stored as text beginning "YYYY-MM-DD"
+		// (_time_format=sqlite): cutting it is several times cheaper than
+		// strftime, which parses every value (a year of 200,000 new
+		// clients: 0.43 s with strftime).
+		switch dim {
+		case "month":
+			return "substr(" + expr + ", 1, 7)"
+		case "quarter":
+			return "(substr(" + expr + ", 1, 4) || '-Q' || ((CAST(substr(" + expr + ", 6, 2) AS INTEGER) + 2) / 3))"
+		default:
+			return "substr(" + expr + ", 1, 4)"
+		}
 	}
+	mod := fmt.Sprintf(", '%+d minutes'", shiftMinutes)
 	switch dim {
 	case "month":
 		return "strftime('%Y-%m', " + expr + mod + ")"

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/report"
+	"github.com/opora-project/opora/internal/store"
 )
 
 // dashChart is one block of the dashboard: a chart and its data table.
@@ -33,11 +36,45 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, "reports_dashboard", v)
 	}
 	base := opora.ReportQuery{From: q.From, To: q.To, BranchIDs: q.BranchIDs}
-	run := func(subject opora.ReportSubject, m opora.Measure, dims ...opora.Dimension) (*opora.ReportResult, error) {
-		qq := base
-		qq.Subject, qq.Measure, qq.GroupBy = subject, m, dims
-		return s.store.RunReport(r.Context(), &qq)
+	// The dashboard's reports are independent: they run at once, each on
+	// its own connection, so the page waits for the slowest one, not the sum.
+	queries := []opora.ReportQuery{
+		// New clients once, by month × gender × age band: the total, the
+		// trend and both breakdowns are its sums.
+		{Subject: opora.SubjectClients, Measure: opora.MeasureCount,
+			GroupBy: []opora.Dimension{opora.DimMonth, opora.DimGender, opora.DimAgeBand}},
+		{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients},
+		// Services once, by month × type: the total, the trend and the
+		// breakdown by type are its sums.
+		{Subject: opora.SubjectServices, Measure: opora.MeasureCount,
+			GroupBy: []opora.Dimension{opora.DimMonth, opora.DimServiceType}},
+		{Subject: opora.SubjectCases, Measure: opora.MeasureCount},
+		{Subject: opora.SubjectClosed, Measure: opora.MeasureCount, GroupBy: []opora.Dimension{opora.DimOutcome}},
 	}
+	// Homelessness reasons: the questionnaire field seeded with key
+	// "homeless_reason", if the organisation kept it.
+	var reasonField *store.ReportField
+	for i, f := range d.Options.Fields {
+		if f.Key == "homeless_reason" {
+			reasonField = &d.Options.Fields[i]
+			queries = append(queries, opora.ReportQuery{Subject: opora.SubjectClients, Measure: opora.MeasureCount,
+				GroupBy: []opora.Dimension{opora.FieldDimension(f.ID)}})
+			break
+		}
+	}
+	results := make([]*opora.ReportResult, len(queries))
+	errs := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i := range queries {
+		qq := base
+		qq.Subject, qq.Measure, qq.GroupBy = queries[i].Subject, queries[i].Measure, queries[i].GroupBy
+		wg.Go(func() { results[i], errs[i] = s.store.RunReport(r.Context(), &qq) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	newClients, active, services, opened, closed := results[0], results[1], results[2], results[3], results[4]
 	type kpi struct {
 		Label string
 		Value string
@@ -47,30 +84,6 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	add := func(title string, res *opora.ReportResult, m opora.Measure) {
 		t := s.resultTable(r, res, m, false)
 		charts = append(charts, dashChart{Title: title, Table: t, Chart: chartOf(t, 24)})
-	}
-	// New clients once, by month × gender × age band: the total, the trend
-	// and both breakdowns are its sums.
-	newClients, err := run(opora.SubjectClients, opora.MeasureCount, opora.DimMonth, opora.DimGender, opora.DimAgeBand)
-	if err != nil {
-		return err
-	}
-	active, err := run(opora.SubjectServices, opora.MeasureDistinctClients)
-	if err != nil {
-		return err
-	}
-	// Services once, by month × type: the total, the trend and the
-	// breakdown by type are its sums.
-	services, err := run(opora.SubjectServices, opora.MeasureCount, opora.DimMonth, opora.DimServiceType)
-	if err != nil {
-		return err
-	}
-	opened, err := run(opora.SubjectCases, opora.MeasureCount)
-	if err != nil {
-		return err
-	}
-	closed, err := run(opora.SubjectClosed, opora.MeasureCount, opora.DimOutcome)
-	if err != nil {
-		return err
 	}
 	kpis = append(kpis,
 		kpi{l.T("dashboard.new_clients"), report.FormatNumber(newClients.Total)},
@@ -84,15 +97,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	add(l.T("dashboard.gender"), newClients.Marginal(1), opora.MeasureCount)
 	add(l.T("dashboard.age"), newClients.Marginal(2), opora.MeasureCount)
 	add(l.T("dashboard.closed_outcomes"), closed, opora.MeasureCount)
-	// Homelessness reasons: the questionnaire field seeded with key "homeless_reason", if the organisation kept it.
-	for _, f := range d.Options.Fields {
-		if f.Key == "homeless_reason" {
-			res, err := run(opora.SubjectClients, opora.MeasureCount, opora.FieldDimension(f.ID))
-			if err != nil {
-				return err
-			}
-			add(f.Label, res, opora.MeasureCount)
-		}
+	if reasonField != nil {
+		add(reasonField.Label, results[5], opora.MeasureCount)
 	}
 	data["KPIs"], data["Charts"] = kpis, charts
 	return s.render(w, r, http.StatusOK, "reports_dashboard", v)
