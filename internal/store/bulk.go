@@ -356,6 +356,7 @@ var deferredIndexes = []struct {
 	{"clients_search_words", "clients USING gin (to_tsvector('simple', search_key))", Postgres},
 	{"services_report", "services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, " +
 		"amount_kopecks, deleted_at)", ""},
+	{"answers_field_client", "answers(field_id, client_id, option_id) WHERE filling_id IS NULL", ""},
 	{"clients_report", "clients(organisation_id, created_at, branch_id, gender, birth_year, deleted_at, merged_into, id)", ""},
 }
 
