@@ -140,7 +140,18 @@ func insertActive(ctx context.Context, q queryer, rows []activeRow) error {
 // client's services: for the windows that hold the given years, or all of
 // them when no year is given. Every service write calls it in its
 // transaction after changing the services.
-func refreshActive(ctx context.Context, q queryer, clientID int64, years ...int) error {
+//
+// On PostgreSQL the client's row is locked first (FOR NO KEY UPDATE, which
+// the foreign keys' KEY SHARE locks do not block), so two transactions
+// writing services of one client rewrite its rows one after the other, the
+// second seeing the services of the first (read committed: each statement
+// sees what was committed before it began). SQLite has one writer.
+func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int64, years ...int) error {
+	if dialect == Postgres {
+		if _, err := q.ExecContext(ctx, `SELECT id FROM clients WHERE id = $1 FOR NO KEY UPDATE`, clientID); err != nil {
+			return fmt.Errorf("store: active clients: %w", err)
+		}
+	}
 	var spans map[int]bool
 	del := `DELETE FROM active_client_months WHERE client_id = $1`
 	sel := `SELECT organisation_id, branch_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL`

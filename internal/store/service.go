@@ -327,10 +327,10 @@ func init() {
 		if _, err := tx.ExecContext(ctx, `UPDATE services SET client_id = $1 WHERE client_id = $2`, to, from); err != nil {
 			return fmt.Errorf("store: merge services: %w", err)
 		}
-		if err := refreshActive(ctx, tx, from); err != nil {
+		if err := refreshActive(ctx, tx, s.dialect, from); err != nil {
 			return err
 		}
-		return refreshActive(ctx, tx, to)
+		return refreshActive(ctx, tx, s.dialect, to)
 	})
 }
 
@@ -505,7 +505,7 @@ func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn t
 				return err
 			}
 		}
-		return refreshActive(ctx, tx, c.ID, renderedOn.Year())
+		return refreshActive(ctx, tx, s.dialect, c.ID, renderedOn.Year())
 	})
 }
 
@@ -637,7 +637,7 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 		if err := countService(ctx, tx, sv, 1); err != nil {
 			return err
 		}
-		if err := refreshActive(ctx, tx, sv.ClientID, old.RenderedOn.Year(), sv.RenderedOn.Year()); err != nil {
+		if err := refreshActive(ctx, tx, s.dialect, sv.ClientID, old.RenderedOn.Year(), sv.RenderedOn.Year()); err != nil {
 			return err
 		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "service", EntityID: sv.ID,
@@ -675,7 +675,7 @@ func (s *Store) DeleteService(ctx context.Context, id int64, reason string) erro
 		if err := countService(ctx, tx, old, -1); err != nil {
 			return err
 		}
-		if err := refreshActive(ctx, tx, old.ClientID, old.RenderedOn.Year()); err != nil {
+		if err := refreshActive(ctx, tx, s.dialect, old.ClientID, old.RenderedOn.Year()); err != nil {
 			return err
 		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "service", EntityID: id,

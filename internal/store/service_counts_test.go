@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,6 +238,45 @@ func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
 		}
 		if got := rowsOf(t, db, `SELECT organisation_id, branch_id, span, client_id, months FROM active_client_months ORDER BY 1, 2, 3, 4`); !slices.Equal(got, want) {
 			t.Errorf("after Migrate\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
+// Workers recording services for one client at the same moment, in
+// different months, leave the client's months complete: each rewrite of the
+// client's rows sees the services of the others.
+func TestActiveClientMonthsUnderConcurrentRecording(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		c, ty := serviceSetup(t, s, fx)
+		now := time.Date(2026, 1, 3, 10, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
+		today := opora.ServiceToday(now)
+		food := ty["Продуктовый набор"].ID
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			_, ctx := fx.AddUser(t, fmt.Sprintf("worker%d", i), "specialist")
+			wg.Go(func() {
+				// 3 January back to 27 December: both months, both years.
+				errs[i] = s.RecordServices(ctx, c.ID, today.AddDate(0, 0, -i%7), []*opora.Service{{TypeID: food, Quantity: 1}})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("worker %d: %v", i, err)
+			}
+		}
+		db := storetest.RawDB(t, s)
+		// Windows 2024 (bit 23 = December 2025), 2025 (bits 11 = December
+		// 2025, 12 = January 2026) and 2026 (bit 0 = January 2026), each for
+		// the branch and for all branches.
+		got := rowsOf(t, db, `SELECT span, months FROM active_client_months WHERE client_id = `+strconv.FormatInt(c.ID, 10)+
+			` ORDER BY span, branch_id`)
+		want := []string{"2024|8388608", "2024|8388608", "2025|6144", "2025|6144", "2026|1", "2026|1"}
+		if !slices.Equal(got, want) {
+			t.Errorf("client's months %v, want %v", got, want)
 		}
 	})
 }
