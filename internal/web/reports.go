@@ -30,6 +30,24 @@ func (s *Server) reportRoutes(mux *http.ServeMux) {
 
 // reportForm reads the builder's parameters. Unknown names are ignored;
 // bad values come back as field errors.
+// chosenIDs reads the ids chosen in a multiple select (formIDs ignores bad ones); anything that is not
+// a positive number is an error on that field.
+func chosenIDs(vals url.Values, name string, v *opora.Validation) []int64 {
+	var out []int64
+	for _, s := range vals[name] {
+		if s == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			v.Add(name, "error.invalid_choice")
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
 func parseReportQuery(vals url.Values, now time.Time) (*opora.ReportQuery, error) {
 	var v opora.Validation
 	q := &opora.ReportQuery{Subject: opora.ReportSubject(vals.Get("subject")), Measure: opora.Measure(vals.Get("measure"))}
@@ -54,21 +72,7 @@ func parseReportQuery(vals url.Values, now time.Time) (*opora.ReportQuery, error
 			v.Add("to", "error.date")
 		}
 	}
-	ids := func(name string) []int64 {
-		var out []int64
-		for _, s := range vals[name] {
-			if s == "" {
-				continue
-			}
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || id <= 0 {
-				v.Add(name, "error.invalid_choice")
-				continue
-			}
-			out = append(out, id)
-		}
-		return out
-	}
+	ids := func(name string) []int64 { return chosenIDs(vals, name, &v) }
 	q.BranchIDs, q.WorkerIDs = ids("branch"), ids("worker")
 	q.ServiceTypeIDs, q.CaseTypeIDs, q.TaskTypeIDs = ids("service_type"), ids("case_type"), ids("task_type")
 	q.Gender = opora.Gender(vals.Get("gender"))

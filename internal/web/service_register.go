@@ -58,21 +58,7 @@ func parseRegisterQuery(vals url.Values, now time.Time) (*opora.RegisterQuery, u
 	}
 	date("from", &q.From)
 	date("to", &q.To)
-	ids := func(name string) []int64 {
-		var out []int64
-		for _, s := range vals[name] {
-			if s == "" {
-				continue
-			}
-			id, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || id <= 0 {
-				v.Add(name, "error.invalid_choice")
-				continue
-			}
-			out = append(out, id)
-		}
-		return out
-	}
+	ids := func(name string) []int64 { return chosenIDs(vals, name, &v) }
 	q.BranchIDs, q.WorkerIDs, q.ServiceTypeIDs = ids("branch"), ids("worker"), ids("service_type")
 	if err := v.Err(); err != nil {
 		return q, form, err
