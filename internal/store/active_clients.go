@@ -94,15 +94,6 @@ func (am *activeMasks) rows() []activeRow {
 	return rows
 }
 
-// activeRows computes the rows of the given services (see activeMasks).
-func activeRows(svs []activeService, spans map[int]bool) []activeRow {
-	am := newActiveMasks(spans)
-	for _, sv := range svs {
-		am.add(sv)
-	}
-	return am.rows()
-}
-
 var activeColumns = []string{"organisation_id", "branch_id", "span", "client_id", "months"}
 
 // activeTable is rows as a bulk table.
@@ -154,7 +145,7 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	}
 	var spans map[int]bool
 	del := `DELETE FROM active_client_months WHERE client_id = $1`
-	sel := `SELECT organisation_id, branch_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL`
+	sel := `SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL`
 	delArgs, selArgs := []any{clientID}, []any{clientID}
 	if len(years) > 0 {
 		spans = map[int]bool{}
@@ -177,26 +168,32 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	if _, err := q.ExecContext(ctx, del, delArgs...); err != nil {
 		return fmt.Errorf("store: active clients: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, sel, selArgs...)
+	am := newActiveMasks(spans)
+	if err := am.addRows(q.QueryContext(ctx, sel, selArgs...)); err != nil {
+		return err
+	}
+	return insertActive(ctx, q, am.rows())
+}
+
+// addRows collects services read as (organisation, branch, client, day).
+func (am *activeMasks) addRows(rows *sql.Rows, err error) error {
 	if err != nil {
 		return fmt.Errorf("store: active clients: %w", err)
 	}
-	var svs []activeService
+	defer rows.Close()
 	for rows.Next() {
-		sv := activeService{client: clientID}
+		var sv activeService
 		var day sql.NullTime
-		if err := rows.Scan(&sv.org, &sv.branch, &day); err != nil {
-			rows.Close()
+		if err := rows.Scan(&sv.org, &sv.branch, &sv.client, &day); err != nil {
 			return fmt.Errorf("store: active clients: %w", err)
 		}
 		sv.day = dateOf(day)
-		svs = append(svs, sv)
+		am.add(sv)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: active clients: %w", err)
 	}
-	return insertActive(ctx, q, activeRows(svs, spans))
+	return nil
 }
 
 // activeSpans are the windows a period of services touches: its first
@@ -360,26 +357,12 @@ func (s *Store) fillActive(ctx context.Context) error {
 				return fmt.Errorf("store: fill active clients: %w", err)
 			}
 			for span := dateOf(first).Year() - 1; span <= dateOf(last).Year(); span++ {
-				rows, err := tx.QueryContext(ctx, `SELECT branch_id, client_id, rendered_on FROM services
-					WHERE organisation_id = $1 AND rendered_on >= $2 AND rendered_on < $3 AND deleted_at IS NULL`,
-					org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))
-				if err != nil {
-					return fmt.Errorf("store: fill active clients: %w", err)
-				}
 				am := newActiveMasks(map[int]bool{span: true})
-				for rows.Next() {
-					sv := activeService{org: org}
-					var day sql.NullTime
-					if err := rows.Scan(&sv.branch, &sv.client, &day); err != nil {
-						rows.Close()
-						return fmt.Errorf("store: fill active clients: %w", err)
-					}
-					sv.day = dateOf(day)
-					am.add(sv)
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return fmt.Errorf("store: fill active clients: %w", err)
+				if err := am.addRows(tx.QueryContext(ctx, `SELECT organisation_id, branch_id, client_id, rendered_on
+					FROM services WHERE organisation_id = $1 AND rendered_on >= $2 AND rendered_on < $3
+					AND deleted_at IS NULL`, org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC),
+					time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+					return err
 				}
 				if err := insertActive(ctx, tx, am.rows()); err != nil {
 					return err
