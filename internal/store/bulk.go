@@ -350,13 +350,13 @@ var deferredIndexes = []struct {
 	{"services_worker_date", "services(worker_id, rendered_on)", ""},
 	{"clients_org_birth_date", "clients(organisation_id, birth_date)", ""},
 	{"case_tasks_responsible", "case_tasks(responsible_id, status, due_on)", ""},
-	{"checkin_visits_org_day", "checkin_visits(organisation_id, visited_on)", ""},
+	{"checkin_visits_report", "checkin_visits(organisation_id, visited_on, point_id, item_id, branch_id, person_id, created_by)", ""},
 	{"checkin_visits_point", "checkin_visits(point_id, visited_on)", ""},
 	{"clients_search_key_trgm", "clients USING gin (search_key public.gin_trgm_ops)", Postgres},
 	{"clients_search_words", "clients USING gin (to_tsvector('simple', search_key))", Postgres},
 	{"services_report", "services(organisation_id, rendered_on, type_id, branch_id, worker_id, client_id, " +
 		"amount_kopecks, deleted_at)", ""},
-	{"answers_field_client", "answers(field_id, client_id, option_id) WHERE filling_id IS NULL", ""},
+	{"answers_field_client", "answers(field_id, filling_id, client_id, option_id)", ""},
 	{"clients_report", "clients(organisation_id, created_at, branch_id, gender, birth_year, deleted_at, merged_into, id)", ""},
 }
 

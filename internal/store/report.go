@@ -34,8 +34,9 @@ type subjectSQL struct {
 	// bare is from without the client join, with bareWhere and org (the
 	// row's organisation column) instead: used when nothing of the query
 	// needs the client (no client attribute filtered or grouped on, and an
-	// organisation-wide scope). A merge moves these rows to the surviving
-	// client, so none belongs to a merged-away one.
+	// organisation-wide scope, or a scope function on the row's columns).
+	// A merge moves these rows to the surviving client, so none belongs to
+	// a merged-away one.
 	bare, bareWhere, org string
 }
 
@@ -72,6 +73,10 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		dims:       map[opora.Dimension]string{opora.DimPoint: "v.point_id", opora.DimItem: "v.item_id"},
 		scope:      visitScope,
 		personOnly: true,
+		// The scope is on the visit's own columns; the person is joined
+		// only for gender and age.
+		bare:      "checkin_visits v",
+		bareWhere: "1 = 1",
 	},
 	opora.SubjectCases: {
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
@@ -386,8 +391,13 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		measure = "AVG(CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END)"
 	}
 	from := def.from
-	if def.bare != "" && def.scope == nil && !usesClient(where[2:], keys, joins, measure) {
-		if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation {
+	if def.bare != "" && !usesClient(where[2:], keys, joins, measure) {
+		if def.scope != nil {
+			if !usesClient(where[:2], nil, nil, "") {
+				// The subject's own scope reads the row alone.
+				from, where[1] = def.bare, def.bareWhere
+			}
+		} else if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation {
 			// The client join only checked the organisation: the row says it.
 			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
 		}
