@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -172,13 +173,29 @@ func (c *CSVStream) Row(r []Cell) error {
 		c.rec = make([]string, len(r))
 	}
 	for i, cell := range r {
-		if cell.Kind == KindNumber {
+		switch cell.Kind {
+		case KindNumber:
 			c.rec[i] = cell.NumberString()
-		} else {
+		case KindText:
+			c.rec[i] = csvText(cell.Text)
+		default:
 			c.rec[i] = cell.format()
 		}
 	}
 	return c.cw.Write(c.rec[:len(r)])
+}
+
+// csvText keeps a text cell from being taken for a formula: a spreadsheet
+// program opening the CSV runs a cell that begins with =, +, -, @ (or a tab
+// or carriage return before them), so a comment typed as
+// "=HYPERLINK(…)" would become a link or worse. Such text gets a leading
+// apostrophe, which spreadsheets show as text. (XLSX cells are typed as
+// strings and need nothing.)
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // Flush writes what is buffered and reports any write error.

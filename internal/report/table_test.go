@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"strings"
 	"testing"
 	"time"
@@ -54,5 +55,33 @@ func TestBarLabelsFit(t *testing.T) {
 	c := Bars([]string{"Консультация специалиста по социальной работе", "Чай"}, []float64{3, 1})
 	if c.Bars[0].Short != "Консультация специалиста по…" || c.Bars[1].Short != "Чай" || c.Bars[0].Width != 260 {
 		t.Fatalf("bars %+v", c.Bars)
+	}
+}
+
+// Text a spreadsheet would run as a formula is written as text; numbers,
+// negative ones too, stay numbers.
+func TestCSVDoesNotWriteFormulas(t *testing.T) {
+	var buf bytes.Buffer
+	tb := &Table{Headers: []string{"comment", "n"}, Rows: [][]Cell{
+		{Text(`=HYPERLINK("http://example.org","x")`), Number(-5)},
+		{Text("+7 911 000-00-00"), Number(1)},
+		{Text("@SUM(A1)"), Number(2)},
+		{Text("обычный текст - с дефисом"), Number(3)},
+	}}
+	if err := WriteCSV(&buf, tb); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff")))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"comment", "n"}, {`'=HYPERLINK("http://example.org","x")`, "-5"}, {"'+7 911 000-00-00", "1"},
+		{"'@SUM(A1)", "2"}, {"обычный текст - с дефисом", "3"}}
+	for i := range want {
+		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d: %q, want %q", i, rows[i], want[i])
+		}
 	}
 }
