@@ -105,8 +105,9 @@ func activeTable(rows []activeRow) bulkTable {
 	return t
 }
 
-// insertActive writes rows with multi-row INSERTs.
-func insertActive(ctx context.Context, q queryer, rows []activeRow) error {
+// insertActive writes rows with multi-row INSERTs (plain ? placeholders on
+// SQLite, see insertRows).
+func insertActive(ctx context.Context, q queryer, dialect Dialect, rows []activeRow) error {
 	for i := 0; i < len(rows); i += 200 {
 		part := rows[i:min(i+200, len(rows))]
 		var b strings.Builder
@@ -116,8 +117,11 @@ func insertActive(ctx context.Context, q queryer, rows []activeRow) error {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			n := len(args)
-			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+			if n := len(args); dialect == Postgres {
+				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+			} else {
+				b.WriteString("(?, ?, ?, ?, ?)")
+			}
 			args = append(args, r.org, r.branch, r.span, r.client, r.months)
 		}
 		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
@@ -175,7 +179,7 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	if err := am.addRows(q.QueryContext(ctx, sel, selArgs...)); err != nil {
 		return err
 	}
-	return insertActive(ctx, q, am.rows())
+	return insertActive(ctx, q, dialect, am.rows())
 }
 
 // addRows collects services read as (organisation, branch, client, day).
@@ -367,7 +371,7 @@ func (s *Store) fillActive(ctx context.Context) error {
 					time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
 					return err
 				}
-				if err := insertActive(ctx, tx, am.rows()); err != nil {
+				if err := insertActive(ctx, tx, s.dialect, am.rows()); err != nil {
 					return err
 				}
 			}
