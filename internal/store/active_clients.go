@@ -245,9 +245,7 @@ func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil
 	}
-	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || q.Gender != "" || q.HomelessStatus != "" ||
-		q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 || len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 ||
-		q.CaseStatus != "" {
+	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || filtersClient(q) {
 		return nil
 	}
 	if len(q.GroupBy) > 1 || len(q.GroupBy) == 1 && q.GroupBy[0] != opora.DimBranch {

@@ -144,8 +144,7 @@ func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return false
 	}
-	if q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 ||
-		len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+	if filtersClient(q) {
 		return false
 	}
 	for _, d := range q.GroupBy {
@@ -156,6 +155,15 @@ func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
 		}
 	}
 	return true
+}
+
+// filtersClient reports whether a query filters on anything beyond the
+// period, branches, workers and service types: the client, its answers or
+// its cases. Tables derived from services (service_counts,
+// active_client_months) cannot answer such a query.
+func filtersClient(q *opora.ReportQuery) bool {
+	return q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 ||
+		len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != ""
 }
 
 // reportSubject returns the SQL of a subject, or false while the tables it
