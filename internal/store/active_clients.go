@@ -110,21 +110,11 @@ func activeTable(rows []activeRow) bulkTable {
 func insertActive(ctx context.Context, q queryer, dialect Dialect, rows []activeRow) error {
 	for i := 0; i < len(rows); i += 200 {
 		part := rows[i:min(i+200, len(rows))]
-		var b strings.Builder
-		b.WriteString("INSERT INTO active_client_months (" + strings.Join(activeColumns, ", ") + ") VALUES ")
-		args := make([]any, 0, len(part)*5)
-		for j, r := range part {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			if n := len(args); dialect == Postgres {
-				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
-			} else {
-				b.WriteString("(?, ?, ?, ?, ?)")
-			}
+		args := make([]any, 0, len(part)*len(activeColumns))
+		for _, r := range part {
 			args = append(args, r.org, r.branch, r.span, r.client, r.months)
 		}
-		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := q.ExecContext(ctx, insertValues(dialect, "active_client_months", activeColumns, len(part)), args...); err != nil {
 			return fmt.Errorf("store: active clients: %w", err)
 		}
 	}

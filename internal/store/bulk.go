@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -508,31 +509,38 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 	})
 }
 
+// insertValues is "INSERT INTO table (cols) VALUES (…), (…)" for n rows.
+// SQLite gets plain ? placeholders: the driver looks named ones ($n) up one
+// by one, which costs more than the insert itself at bulk row counts.
+func insertValues(d Dialect, table string, cols []string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			if d == Postgres {
+				b.WriteString("$" + strconv.Itoa(r*len(cols)+c+1))
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
 func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
 	if len(t.rows) == 0 {
 		return nil
 	}
 	per := min(200, 30000/len(t.cols))
-	stmt := func(n int) string {
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES ")
-		// Plain ? placeholders: the driver looks named ones ($n) up one by
-		// one, which costs more than the insert itself at this row count.
-		for r := 0; r < n; r++ {
-			if r > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for c := range t.cols {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('?')
-			}
-			b.WriteByte(')')
-		}
-		return b.String()
-	}
+	stmt := func(n int) string { return insertValues(SQLite, t.name, t.cols, n) }
 	var full *sql.Stmt
 	if len(t.rows) >= per {
 		var err error

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -58,31 +56,15 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 			a.amount += sv.Amount
 		}
 	}
+	cols := []string{"organisation_id", "day", "branch_id", "type_id", "worker_id", "services", "amount_kopecks"}
 	for i := 0; i < len(keys); i += 500 {
 		part := keys[i:min(i+500, len(keys))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id, services, amount_kopecks) VALUES `)
-		args := make([]any, 0, len(part)*7)
-		for j, k := range part {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for c := 0; c < 7; c++ {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				if s.dialect == Postgres {
-					b.WriteString("$" + strconv.Itoa(len(args)+c+1))
-				} else {
-					b.WriteByte('?') // see insertRows
-				}
-			}
-			b.WriteByte(')')
+		args := make([]any, 0, len(part)*len(cols))
+		for _, k := range part {
 			a := agg[k]
 			args = append(args, k.org, nullDate(k.day), k.branch, k.typ, k.worker, a.n, a.amount)
 		}
-		if err := q.exec(ctx, b.String()+serviceCountUpsert, args...); err != nil {
+		if err := q.exec(ctx, insertValues(s.dialect, "service_counts", cols, len(part))+serviceCountUpsert, args...); err != nil {
 			return fmt.Errorf("store: service counts: %w", err)
 		}
 	}
