@@ -215,7 +215,13 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		}
 		return q.exec(ctx, `UPDATE generator_runs SET clients_done = $1, finished_at = $2 WHERE id = 1`, b.ClientsDone, finished)
 	}
-	counts := func(ctx context.Context, q bulkQueryer) error { return s.countServices(ctx, q, b.Services) }
+	counts := func(ctx context.Context, q bulkQueryer) error {
+		if err := s.countServices(ctx, q, b.Services); err != nil {
+			return err
+		}
+		// fill has moved the batch's ids onto the reserved ones.
+		return bulkClientCounts(b.Clients, b.Answers).write(ctx, s.dialect, q.exec)
+	}
 	if s.dialect == Postgres {
 		return s.bulkPostgres(ctx, fill, counts, progress)
 	}

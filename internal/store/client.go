@@ -184,6 +184,9 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 		if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
 			return err
 		}
+		if err := s.countNewClient(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "client", EntityID: id}); err != nil {
 			return err
 		}
@@ -296,56 +299,58 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		old, err := s.client(ctx, tx, opora.PermClientWrite, c.ID)
-		if err != nil {
-			return err
-		}
-		if old.Deleted() || old.MergedInto != 0 {
-			return opora.ErrNotFound
-		}
-		if old.Version != c.Version {
-			return s.clientConflict(ctx, tx, old)
-		}
-		if c.BranchID != old.BranchID {
-			if err := s.checkClientBranch(ctx, tx, a, c.BranchID); err != nil {
+		return s.recountClients(ctx, tx, []int64{c.ID}, func() error {
+			old, err := s.client(ctx, tx, opora.PermClientWrite, c.ID)
+			if err != nil {
 				return err
 			}
-		}
-		if c.ResponsibleID != 0 && c.ResponsibleID != old.ResponsibleID {
-			if err := s.checkOrgUser(ctx, tx, a, c.ResponsibleID, "responsible_id"); err != nil {
+			if old.Deleted() || old.MergedInto != 0 {
+				return opora.ErrNotFound
+			}
+			if old.Version != c.Version {
+				return s.clientConflict(ctx, tx, old)
+			}
+			if c.BranchID != old.BranchID {
+				if err := s.checkClientBranch(ctx, tx, a, c.BranchID); err != nil {
+					return err
+				}
+			}
+			if c.ResponsibleID != 0 && c.ResponsibleID != old.ResponsibleID {
+				if err := s.checkOrgUser(ctx, tx, a, c.ResponsibleID, "responsible_id"); err != nil {
+					return err
+				}
+			}
+			if c.HomelessStatus != old.HomelessStatus && c.HomelessSince.Equal(old.HomelessSince) {
+				c.HomelessSince = now
+			}
+			changes := clientChanges(old, c)
+			if len(changes) == 0 {
+				return nil
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE clients SET branch_id = $1, surname = $2, first_name = $3, patronymic = $4,
+				birth_date = $5, birth_year = $6, birth_precision = $7, birth_place = $8, gender = $9, homeless_status = $10,
+				homeless_since = $11, responsible_id = $12, search_key = $13, version = version + 1, updated_by = $14, updated_at = $15
+				WHERE id = $16 AND version = $17`,
+				c.BranchID, c.Surname, c.FirstName, c.Patronymic, nullDate(c.BirthDate), nullInt(c.BirthYear), c.BirthPrecision,
+				c.BirthPlace, c.Gender, c.HomelessStatus, nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c),
+				nullID(a.UserID), now, c.ID, c.Version)
+			if err != nil {
+				return fmt.Errorf("store: update client: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return s.clientConflict(ctx, tx, old)
+			}
+			c.Version++
+			if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
 				return err
 			}
-		}
-		if c.HomelessStatus != old.HomelessStatus && c.HomelessSince.Equal(old.HomelessSince) {
-			c.HomelessSince = now
-		}
-		changes := clientChanges(old, c)
-		if len(changes) == 0 {
-			return nil
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE clients SET branch_id = $1, surname = $2, first_name = $3, patronymic = $4,
-			birth_date = $5, birth_year = $6, birth_precision = $7, birth_place = $8, gender = $9, homeless_status = $10,
-			homeless_since = $11, responsible_id = $12, search_key = $13, version = version + 1, updated_by = $14, updated_at = $15
-			WHERE id = $16 AND version = $17`,
-			c.BranchID, c.Surname, c.FirstName, c.Patronymic, nullDate(c.BirthDate), nullInt(c.BirthYear), c.BirthPrecision,
-			c.BirthPlace, c.Gender, c.HomelessStatus, nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c),
-			nullID(a.UserID), now, c.ID, c.Version)
-		if err != nil {
-			return fmt.Errorf("store: update client: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return s.clientConflict(ctx, tx, old)
-		}
-		c.Version++
-		if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
-			return err
-		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: c.ID,
-			Changes: changes}); err != nil {
-			return err
-		}
-		return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: c.ID, Kind: opora.EventProfile, Entity: "client",
-			EntityID: c.ID, Changes: changes})
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: c.ID,
+				Changes: changes}); err != nil {
+				return err
+			}
+			return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: c.ID, Kind: opora.EventProfile, Entity: "client",
+				EntityID: c.ID, Changes: changes})
+		})
 	})
 }
 
@@ -531,23 +536,25 @@ func (s *Store) DeleteClient(ctx context.Context, id int64, reason string) error
 		return v.Err()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		c, err := s.client(ctx, tx, opora.PermClientDelete, id)
-		if err != nil {
-			return err
-		}
-		if c.Deleted() {
-			return nil
-		}
-		now := s.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET deleted_at = $1, deleted_by = $2, delete_reason = $3,
-			version = version + 1 WHERE id = $4`, now, nullID(a.UserID), reason, id); err != nil {
-			return fmt.Errorf("store: delete client: %w", err)
-		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "client", EntityID: id,
-			Changes: []opora.Change{{Field: "delete_reason", New: reason}}}); err != nil {
-			return err
-		}
-		return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventDelete, Entity: "client", EntityID: id, Summary: reason})
+		return s.recountClients(ctx, tx, []int64{id}, func() error {
+			c, err := s.client(ctx, tx, opora.PermClientDelete, id)
+			if err != nil {
+				return err
+			}
+			if c.Deleted() {
+				return nil
+			}
+			now := s.Now()
+			if _, err := tx.ExecContext(ctx, `UPDATE clients SET deleted_at = $1, deleted_by = $2, delete_reason = $3,
+				version = version + 1 WHERE id = $4`, now, nullID(a.UserID), reason, id); err != nil {
+				return fmt.Errorf("store: delete client: %w", err)
+			}
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "client", EntityID: id,
+				Changes: []opora.Change{{Field: "delete_reason", New: reason}}}); err != nil {
+				return err
+			}
+			return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventDelete, Entity: "client", EntityID: id, Summary: reason})
+		})
 	})
 }
 
@@ -558,21 +565,23 @@ func (s *Store) RestoreClient(ctx context.Context, id int64) error {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		c, err := s.client(ctx, tx, opora.PermClientDelete, id)
-		if err != nil {
-			return err
-		}
-		if !c.Deleted() {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET deleted_at = NULL, deleted_by = NULL, delete_reason = '',
-			version = version + 1 WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("store: restore client: %w", err)
-		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionRestore, Entity: "client", EntityID: id}); err != nil {
-			return err
-		}
-		return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventRestore, Entity: "client", EntityID: id})
+		return s.recountClients(ctx, tx, []int64{id}, func() error {
+			c, err := s.client(ctx, tx, opora.PermClientDelete, id)
+			if err != nil {
+				return err
+			}
+			if !c.Deleted() {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE clients SET deleted_at = NULL, deleted_by = NULL, delete_reason = '',
+				version = version + 1 WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("store: restore client: %w", err)
+			}
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionRestore, Entity: "client", EntityID: id}); err != nil {
+				return err
+			}
+			return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventRestore, Entity: "client", EntityID: id})
+		})
 	})
 }
 

@@ -46,91 +46,93 @@ func (s *Store) MergeClients(ctx context.Context, intoID, fromID int64) error {
 		return v.Err()
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		into, err := s.client(ctx, tx, opora.PermClientDelete, intoID)
-		if err != nil {
-			return err
-		}
-		from, err := s.client(ctx, tx, opora.PermClientDelete, fromID)
-		if err != nil {
-			return err
-		}
-		if into.MergedInto != 0 || into.Deleted() || from.MergedInto != 0 {
-			var v opora.Validation
-			v.Add("other", "merge.error_merged")
-			return v.Err()
-		}
-		// Main questionnaire: the survivor's answers win field by field.
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT field_id FROM answers WHERE client_id = $1 AND filling_id IS NULL`, intoID)
-		if err != nil {
-			return fmt.Errorf("store: merge: %w", err)
-		}
-		var keep []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: merge: %w", err)
-			}
-			keep = append(keep, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: merge: %w", err)
-		}
-		q := `UPDATE answers SET client_id = $1 WHERE client_id = $2`
-		args := []any{intoID, fromID}
-		if len(keep) > 0 {
-			var in string
-			in, args = inList(args, keep)
-			q += ` AND NOT (filling_id IS NULL AND field_id IN (` + in + `))`
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("store: merge answers: %w", err)
-		}
-		for _, t := range mergeTables {
-			if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET client_id = $1 WHERE client_id = $2`, intoID, fromID); err != nil {
-				return fmt.Errorf("store: merge %s: %w", t, err)
-			}
-		}
-		for _, step := range mergeSteps {
-			if err := step(s, ctx, tx, fromID, intoID); err != nil {
+		return s.recountClients(ctx, tx, []int64{intoID, fromID}, func() error {
+			into, err := s.client(ctx, tx, opora.PermClientDelete, intoID)
+			if err != nil {
 				return err
 			}
-		}
-		var changes []opora.Change
-		if into.PhotoID == 0 && from.PhotoID != 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE clients SET photo_id = $1, thumb_id = $2 WHERE id = $3`,
-				from.PhotoID, nullID(from.ThumbID), intoID); err != nil {
-				return fmt.Errorf("store: merge photo: %w", err)
+			from, err := s.client(ctx, tx, opora.PermClientDelete, fromID)
+			if err != nil {
+				return err
 			}
-			changes = append(changes, opora.Change{Field: "photo_id", New: strconv.FormatInt(from.PhotoID, 10)})
-		}
-		if into.ConsentDate.IsZero() && !from.ConsentDate.IsZero() {
-			if _, err := tx.ExecContext(ctx, `UPDATE clients SET consent_date = $1, consent_by = $2, consent_file_id = $3 WHERE id = $4`,
-				nullDate(from.ConsentDate), nullID(from.ConsentBy), nullID(from.ConsentFileID), intoID); err != nil {
-				return fmt.Errorf("store: merge consent: %w", err)
+			if into.MergedInto != 0 || into.Deleted() || from.MergedInto != 0 {
+				var v opora.Validation
+				v.Add("other", "merge.error_merged")
+				return v.Err()
 			}
-			changes = append(changes, opora.Change{Field: "consent_date", New: dateString(from.ConsentDate)})
-		}
-		now := s.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET version = version + 1, updated_by = $1, updated_at = $2 WHERE id = $3`,
-			nullID(a.UserID), now, intoID); err != nil {
-			return fmt.Errorf("store: merge: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET merged_into = $1, version = version + 1, updated_by = $2, updated_at = $3
-			WHERE id = $4`, intoID, nullID(a.UserID), now, fromID); err != nil {
-			return fmt.Errorf("store: merge: %w", err)
-		}
-		fromNo, intoNo := strconv.FormatInt(fromID, 10), strconv.FormatInt(intoID, 10)
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: intoID,
-			Section: "merge", Changes: append([]opora.Change{{Field: "merged_from", New: fromNo}}, changes...)}); err != nil {
-			return err
-		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: fromID,
-			Section: "merge", Changes: []opora.Change{{Field: "merged_into", New: intoNo}}}); err != nil {
-			return err
-		}
-		return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: into.OrganisationID, ClientID: intoID, Kind: opora.EventMerge,
-			Entity: "client", EntityID: fromID, Summary: "№ " + fromNo + " → № " + intoNo})
+			// Main questionnaire: the survivor's answers win field by field.
+			rows, err := tx.QueryContext(ctx, `SELECT DISTINCT field_id FROM answers WHERE client_id = $1 AND filling_id IS NULL`, intoID)
+			if err != nil {
+				return fmt.Errorf("store: merge: %w", err)
+			}
+			var keep []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return fmt.Errorf("store: merge: %w", err)
+				}
+				keep = append(keep, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: merge: %w", err)
+			}
+			q := `UPDATE answers SET client_id = $1 WHERE client_id = $2`
+			args := []any{intoID, fromID}
+			if len(keep) > 0 {
+				var in string
+				in, args = inList(args, keep)
+				q += ` AND NOT (filling_id IS NULL AND field_id IN (` + in + `))`
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("store: merge answers: %w", err)
+			}
+			for _, t := range mergeTables {
+				if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET client_id = $1 WHERE client_id = $2`, intoID, fromID); err != nil {
+					return fmt.Errorf("store: merge %s: %w", t, err)
+				}
+			}
+			for _, step := range mergeSteps {
+				if err := step(s, ctx, tx, fromID, intoID); err != nil {
+					return err
+				}
+			}
+			var changes []opora.Change
+			if into.PhotoID == 0 && from.PhotoID != 0 {
+				if _, err := tx.ExecContext(ctx, `UPDATE clients SET photo_id = $1, thumb_id = $2 WHERE id = $3`,
+					from.PhotoID, nullID(from.ThumbID), intoID); err != nil {
+					return fmt.Errorf("store: merge photo: %w", err)
+				}
+				changes = append(changes, opora.Change{Field: "photo_id", New: strconv.FormatInt(from.PhotoID, 10)})
+			}
+			if into.ConsentDate.IsZero() && !from.ConsentDate.IsZero() {
+				if _, err := tx.ExecContext(ctx, `UPDATE clients SET consent_date = $1, consent_by = $2, consent_file_id = $3 WHERE id = $4`,
+					nullDate(from.ConsentDate), nullID(from.ConsentBy), nullID(from.ConsentFileID), intoID); err != nil {
+					return fmt.Errorf("store: merge consent: %w", err)
+				}
+				changes = append(changes, opora.Change{Field: "consent_date", New: dateString(from.ConsentDate)})
+			}
+			now := s.Now()
+			if _, err := tx.ExecContext(ctx, `UPDATE clients SET version = version + 1, updated_by = $1, updated_at = $2 WHERE id = $3`,
+				nullID(a.UserID), now, intoID); err != nil {
+				return fmt.Errorf("store: merge: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE clients SET merged_into = $1, version = version + 1, updated_by = $2, updated_at = $3
+				WHERE id = $4`, intoID, nullID(a.UserID), now, fromID); err != nil {
+				return fmt.Errorf("store: merge: %w", err)
+			}
+			fromNo, intoNo := strconv.FormatInt(fromID, 10), strconv.FormatInt(intoID, 10)
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: intoID,
+				Section: "merge", Changes: append([]opora.Change{{Field: "merged_from", New: fromNo}}, changes...)}); err != nil {
+				return err
+			}
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: fromID,
+				Section: "merge", Changes: []opora.Change{{Field: "merged_into", New: intoNo}}}); err != nil {
+				return err
+			}
+			return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: into.OrganisationID, ClientID: intoID, Kind: opora.EventMerge,
+				Entity: "client", EntityID: fromID, Summary: "№ " + fromNo + " → № " + intoNo})
+		})
 	})
 }

@@ -340,26 +340,28 @@ func (s *Store) SaveQuestionnaireFiles(ctx context.Context, clientID int64, raw 
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		c, err := s.writableClient(ctx, tx, clientID)
-		if err != nil {
-			return err
-		}
-		formID, err := s.profileFormID(ctx, tx, c.OrganisationID)
-		if err != nil {
-			return err
-		}
-		f, err := s.clientForm(ctx, tx, c.OrganisationID, formID)
-		if err != nil {
-			return err
-		}
-		if raw, err = s.insertAnswerFiles(ctx, tx, c, f, raw, uploads); err != nil {
-			return err
-		}
-		ch, err := s.saveAnswers(ctx, tx, c, f, 0, raw)
-		if err != nil {
-			return err
-		}
-		return s.recordAnswerChanges(ctx, tx, c, ch, opora.EventQuestionnaire, "questionnaire", "form", f.ID, "")
+		return s.recountClients(ctx, tx, []int64{clientID}, func() error {
+			c, err := s.writableClient(ctx, tx, clientID)
+			if err != nil {
+				return err
+			}
+			formID, err := s.profileFormID(ctx, tx, c.OrganisationID)
+			if err != nil {
+				return err
+			}
+			f, err := s.clientForm(ctx, tx, c.OrganisationID, formID)
+			if err != nil {
+				return err
+			}
+			if raw, err = s.insertAnswerFiles(ctx, tx, c, f, raw, uploads); err != nil {
+				return err
+			}
+			ch, err := s.saveAnswers(ctx, tx, c, f, 0, raw)
+			if err != nil {
+				return err
+			}
+			return s.recordAnswerChanges(ctx, tx, c, ch, opora.EventQuestionnaire, "questionnaire", "form", f.ID, "")
+		})
 	})
 }
 

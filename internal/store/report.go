@@ -24,6 +24,8 @@ type subjectSQL struct {
 	branch    string
 	worker    string
 	amount    string // "" when the subject has no amount
+	sum       string // the column a count sums, for tables of counts
+	option    string // the option column a choice-field dimension reads, for tables of counts
 	dims      map[opora.Dimension]string
 	// scope replaces the client scope for subjects whose rows need not
 	// have a client record (check-in visits); c is then the person.
@@ -127,6 +129,7 @@ var serviceCountsSubject = subjectSQL{
 	branch: "s.branch_id",
 	worker: "s.worker_id",
 	amount: "s.amount_kopecks",
+	sum:    "s.services",
 	dims:   map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
 	scope: func(a *opora.Actor, args []any) (string, []any, error) {
 		args = append(args, a.OrganisationID)
@@ -182,10 +185,11 @@ func localOffsetMinutes(t time.Time) int {
 
 // compiledReport is a query ready to run.
 type compiledReport struct {
-	sql     string
-	total   string
-	args    []any
-	columns []opora.Dimension
+	sql       string
+	total     string
+	args      []any
+	totalArgs []any // when nil, the leading args the total uses
+	columns   []opora.Dimension
 }
 
 // compileReport turns a validated query into SQL for the actor. It needs
@@ -208,17 +212,74 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		v.Add("subject", "error.subject_unavailable")
 		return nil, v.Err()
 	}
-	counted := countedServices(a, q)
-	if counted {
+	if c, err := s.countedClients(ctx, a, q); c != nil || err != nil {
+		return c, err
+	}
+	if countedServices(a, q) {
 		def = serviceCountsSubject
 	}
+	p, err := s.reportParts(ctx, a, q, def, partsOptions{from: q.From, to: q.To})
+	if err != nil {
+		return nil, err
+	}
+	base := p.base()
+	c := &compiledReport{args: p.args, columns: q.GroupBy}
+	if len(p.keys) == 0 {
+		c.sql = "SELECT " + p.measure + base
+	} else {
+		var order []string
+		for i := range p.keys {
+			order = append(order, strconv.Itoa(i+1))
+		}
+		c.sql = "SELECT " + strings.Join(p.keys, ", ") + ", " + p.measure + base + " GROUP BY " + strings.Join(order, ", ") +
+			" ORDER BY " + strings.Join(order, ", ")
+	}
+	// The total ignores the field joins, so multiple choices are not double-counted.
+	totalMeasure := p.measure
+	if q.Measure == opora.MeasureCount && def.sum == "" {
+		totalMeasure = "COUNT(DISTINCT " + subjectID(def) + ")"
+	}
+	c.total = "SELECT " + totalMeasure + " FROM " + p.from + " WHERE " + strings.Join(p.where, " AND ")
+	return c, nil
+}
+
+// partsOptions are what a report's SQL is compiled with besides the query:
+// the parameters already taken (numbering goes on after them) and the
+// period, from and to inclusive dates, or with stamps a range [from, to) of
+// UTC instants on a timestamp column.
+type partsOptions struct {
+	args     []any
+	from, to time.Time
+	stamps   bool
+}
+
+// reportParts is one report query's SQL before assembly: the group key
+// expressions, the measure, the FROM with its joins, the conditions and
+// the parameters.
+type reportParts struct {
+	keys    []string
+	measure string
+	from    string
+	joins   []string
+	where   []string
+	args    []any
+}
+
+// base is the FROM … WHERE … of the parts.
+func (p *reportParts) base() string {
+	return " FROM " + p.from + " " + strings.Join(p.joins, " ") + " WHERE " + strings.Join(p.where, " AND ")
+}
+
+// reportParts compiles a validated query for the actor over one subject's
+// tables.
+func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.ReportQuery, def subjectSQL, o partsOptions) (*reportParts, error) {
 	scope := def.scope
 	if def.scope == nil {
 		scope = func(a *opora.Actor, args []any) (string, []any, error) {
 			return clientScope(a, opora.PermReportRun, args)
 		}
 	}
-	cond, args, err := scope(a, nil)
+	cond, args, err := scope(a, o.args)
 	if err != nil {
 		return nil, err
 	}
@@ -233,12 +294,15 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		return "$" + strconv.Itoa(len(args))
 	}
 	// The period: both ends inclusive.
-	if def.timestamp {
-		from := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, time.Local).UTC()
-		to := time.Date(q.To.Year(), q.To.Month(), q.To.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, 1).UTC()
+	switch {
+	case o.stamps:
+		where = append(where, def.date+" >= "+arg(o.from), def.date+" < "+arg(o.to))
+	case def.timestamp:
+		from := time.Date(o.from.Year(), o.from.Month(), o.from.Day(), 0, 0, 0, 0, time.Local).UTC()
+		to := time.Date(o.to.Year(), o.to.Month(), o.to.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, 1).UTC()
 		where = append(where, def.date+" >= "+arg(from), def.date+" < "+arg(to))
-	} else {
-		where = append(where, def.date+" >= "+arg(nullDate(q.From)), def.date+" <= "+arg(nullDate(q.To)))
+	default:
+		where = append(where, def.date+" >= "+arg(nullDate(o.from)), def.date+" <= "+arg(nullDate(o.to)))
 	}
 	refYear := q.To.Year()
 	age := fmt.Sprintf("(%d - c.birth_year)", refYear)
@@ -356,6 +420,10 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 				if _, err := s.reportField(ctx, a, fid); err != nil {
 					return nil, err
 				}
+				if def.option != "" {
+					expr = def.option
+					break
+				}
 				alias := fmt.Sprintf("fd%d", i)
 				joins = append(joins, fmt.Sprintf("LEFT JOIN answers %s ON %s.client_id = %s AND %s.filling_id IS NULL AND %s.field_id = %s",
 					alias, alias, def.client, alias, alias, arg(fid)))
@@ -374,8 +442,8 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	switch q.Measure {
 	case opora.MeasureCount:
 		measure = "COUNT(*)"
-		if counted {
-			measure = "COALESCE(SUM(s.services), 0)"
+		if def.sum != "" {
+			measure = "COALESCE(SUM(" + def.sum + "), 0)"
 		}
 		if len(joins) > 0 {
 			// A multiple-choice dimension repeats rows; count each subject row once per group.
@@ -405,30 +473,12 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 				// The subject's own scope reads the row alone.
 				from, where[1] = def.bare, def.bareWhere
 			}
-		} else if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation {
+		} else if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation && len(o.args) == 0 {
 			// The client join only checked the organisation: the row says it.
 			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
 		}
 	}
-	base := " FROM " + from + " " + strings.Join(joins, " ") + " WHERE " + strings.Join(where, " AND ")
-	c := &compiledReport{args: args, columns: q.GroupBy}
-	if len(keys) == 0 {
-		c.sql = "SELECT " + measure + base
-	} else {
-		var order []string
-		for i := range keys {
-			order = append(order, strconv.Itoa(i+1))
-		}
-		c.sql = "SELECT " + strings.Join(keys, ", ") + ", " + measure + base + " GROUP BY " + strings.Join(order, ", ") +
-			" ORDER BY " + strings.Join(order, ", ")
-	}
-	// The total ignores the field joins, so multiple choices are not double-counted.
-	totalMeasure := measure
-	if q.Measure == opora.MeasureCount && !counted {
-		totalMeasure = "COUNT(DISTINCT " + subjectID(def) + ")"
-	}
-	c.total = "SELECT " + totalMeasure + " FROM " + from + " WHERE " + strings.Join(where, " AND ")
-	return c, nil
+	return &reportParts{keys: keys, measure: measure, from: from, joins: joins, where: where, args: args}, nil
 }
 
 // clientColumn finds a column of the client alias c in SQL text.
@@ -566,7 +616,10 @@ func (s *Store) CompileReport(ctx context.Context, q *opora.ReportQuery) (*Repor
 func (c *compiledReport) statements(m opora.Measure) *ReportSQL {
 	out := &ReportSQL{Query: c.sql, Args: c.args}
 	if len(c.columns) > 0 && !additive(m, c.columns) {
-		out.Total, out.TotalArgs = c.total, c.args[:countArgs(c.total)]
+		out.Total, out.TotalArgs = c.total, c.totalArgs
+		if c.totalArgs == nil {
+			out.TotalArgs = c.args[:countArgs(c.total)]
+		}
 	}
 	return out
 }

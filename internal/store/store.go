@@ -177,6 +177,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.fillActive(ctx); err != nil {
 		return err
 	}
+	if err := s.fillClientCounts(ctx); err != nil {
+		return err
+	}
 	if err := s.seedAllOrganisations(ctx); err != nil {
 		return err
 	}

@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// client_counts and client_answer_counts (migration 00021) count new
+// clients per registration month and the attributes reports of new clients
+// group and filter by. They are moved by deltas: a write that may change what
+// a client counts as reads the client's tally before and after it, in its
+// transaction, and adds the difference (recountClients). report.go reads
+// them in countedClients.
+
+// clientCountKey is one row of client_counts.
+type clientCountKey struct {
+	org       int64
+	month     time.Time
+	branch    int64
+	gender    string
+	birthYear int64
+	homeless  string
+}
+
+// answerCountKey is one row of client_answer_counts; option 0 counts the
+// clients who answered the field at all.
+type answerCountKey struct {
+	org, field int64
+	month      time.Time
+	branch     int64
+	option     int64
+}
+
+// clientTally is what the counts hold of one client: nothing unless the
+// client is live (not deleted, not merged away).
+type clientTally struct {
+	live    bool
+	key     clientCountKey
+	options [][2]int64 // distinct (field, option) of main-questionnaire answers with an option
+}
+
+// countMonth is the first day of the server's local month of a
+// registration time, as a date.
+func countMonth(created time.Time) time.Time {
+	l := created.In(time.Local)
+	return time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// clientCounts collects deltas of both tables.
+type clientCounts struct {
+	clients map[clientCountKey]int64
+	answers map[answerCountKey]int64
+}
+
+func newClientCounts() *clientCounts {
+	return &clientCounts{clients: map[clientCountKey]int64{}, answers: map[answerCountKey]int64{}}
+}
+
+// add counts a tally with sign 1, or takes it away with -1.
+func (cc *clientCounts) add(t *clientTally, sign int64) {
+	if t == nil || !t.live {
+		return
+	}
+	cc.clients[t.key] += sign
+	fields := map[int64]bool{}
+	for _, fo := range t.options {
+		cc.answers[answerCountKey{t.key.org, fo[0], t.key.month, t.key.branch, fo[1]}] += sign
+		if !fields[fo[0]] {
+			fields[fo[0]] = true
+			cc.answers[answerCountKey{t.key.org, fo[0], t.key.month, t.key.branch, 0}] += sign
+		}
+	}
+}
+
+var (
+	clientCountColumns = []string{"organisation_id", "month", "branch_id", "gender", "birth_year", "homeless_status", "clients"}
+	clientCountUpsert  = ` ON CONFLICT (organisation_id, month, branch_id, gender, birth_year, homeless_status)
+		DO UPDATE SET clients = client_counts.clients + excluded.clients`
+	answerCountColumns = []string{"organisation_id", "field_id", "month", "branch_id", "option_id", "clients"}
+	answerCountUpsert  = ` ON CONFLICT (organisation_id, field_id, month, branch_id, option_id)
+		DO UPDATE SET clients = client_answer_counts.clients + excluded.clients`
+)
+
+// write adds the collected non-zero deltas, 300 rows per statement, in key
+// order (concurrent writers on PostgreSQL lock rows in the same order).
+func (cc *clientCounts) write(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error) error {
+	var rows [][]any
+	for k, n := range cc.clients {
+		if n != 0 {
+			rows = append(rows, []any{k.org, nullDate(k.month), k.branch, k.gender, k.birthYear, k.homeless, n})
+		}
+	}
+	if err := writeCountRows(ctx, dialect, exec, "client_counts", clientCountColumns, clientCountUpsert, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for k, n := range cc.answers {
+		if n != 0 {
+			rows = append(rows, []any{k.org, k.field, nullDate(k.month), k.branch, k.option, n})
+		}
+	}
+	return writeCountRows(ctx, dialect, exec, "client_answer_counts", answerCountColumns, answerCountUpsert, rows)
+}
+
+func writeCountRows(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
+	table string, cols []string, upsert string, rows [][]any) error {
+	sort.Slice(rows, func(i, j int) bool {
+		return fmt.Sprint(rows[i][:len(cols)-1]...) < fmt.Sprint(rows[j][:len(cols)-1]...)
+	})
+	for i := 0; i < len(rows); i += 300 {
+		part := rows[i:min(i+300, len(rows))]
+		args := make([]any, 0, len(part)*len(cols))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		if err := exec(ctx, insertValues(dialect, table, cols, len(part))+upsert, args...); err != nil {
+			return fmt.Errorf("store: %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// txExec adapts a transaction to write.
+func txExec(q queryer) func(ctx context.Context, query string, args ...any) error {
+	return func(ctx context.Context, query string, args ...any) error {
+		_, err := q.ExecContext(ctx, query, args...)
+		return err
+	}
+}
+
+// readTally reads what the counts hold of one client now.
+func readTally(ctx context.Context, q queryer, clientID int64) (*clientTally, error) {
+	t := &clientTally{}
+	var created time.Time
+	var year sql.NullInt64
+	var gender, homeless sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT organisation_id, created_at, branch_id, gender, birth_year, homeless_status,
+		CASE WHEN deleted_at IS NULL AND merged_into IS NULL THEN 1 ELSE 0 END FROM clients WHERE id = $1`, clientID).
+		Scan(&t.key.org, &created, &t.key.branch, &gender, &year, &homeless, &t.live)
+	if err == sql.ErrNoRows {
+		return t, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: client counts: %w", err)
+	}
+	t.key.month, t.key.gender, t.key.birthYear, t.key.homeless = countMonth(created), gender.String, year.Int64, homeless.String
+	if !t.live {
+		return t, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT field_id, option_id FROM answers
+		WHERE client_id = $1 AND filling_id IS NULL AND option_id IS NOT NULL ORDER BY 1, 2`, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("store: client counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fo [2]int64
+		if err := rows.Scan(&fo[0], &fo[1]); err != nil {
+			return nil, fmt.Errorf("store: client counts: %w", err)
+		}
+		t.options = append(t.options, fo)
+	}
+	return t, rows.Err()
+}
+
+// recountClients runs write, a change to the given clients inside tx, and
+// moves the counts by the difference it made to their tallies. On
+// PostgreSQL the clients' advisory locks (the same keys refreshActive
+// takes) are taken first, in id order, so a concurrent write of the same
+// client reads its "before" only after this one committed.
+func (s *Store) recountClients(ctx context.Context, tx *sql.Tx, ids []int64, write func() error) error {
+	ids = append([]int64(nil), ids...)
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if s.dialect == Postgres {
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, id); err != nil {
+				return fmt.Errorf("store: client counts: %w", err)
+			}
+		}
+	}
+	before := make([]*clientTally, len(ids))
+	for i, id := range ids {
+		t, err := readTally(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		before[i] = t
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	cc := newClientCounts()
+	for i, id := range ids {
+		after, err := readTally(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		cc.add(before[i], -1)
+		cc.add(after, 1)
+	}
+	return cc.write(ctx, s.dialect, txExec(tx))
+}
+
+// countNewClient counts a client created in tx.
+func (s *Store) countNewClient(ctx context.Context, tx *sql.Tx, id int64) error {
+	t, err := readTally(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	cc := newClientCounts()
+	cc.add(t, 1)
+	return cc.write(ctx, s.dialect, txExec(tx))
+}
+
+// bulkClientCounts counts a bulk batch's new clients and their answers.
+func bulkClientCounts(clients []*opora.Client, answers []*BulkAnswer) *clientCounts {
+	tallies := map[int64]*clientTally{}
+	for _, c := range clients {
+		if c.Deleted() || c.MergedInto != 0 {
+			continue
+		}
+		tallies[c.ID] = &clientTally{live: true, key: clientCountKey{c.OrganisationID, countMonth(c.CreatedAt), c.BranchID,
+			string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus)}}
+	}
+	seen := map[[3]int64]bool{}
+	for _, an := range answers {
+		t := tallies[an.ClientID]
+		k := [3]int64{an.ClientID, an.FieldID, an.OptionID}
+		if t == nil || an.OptionID == 0 || seen[k] {
+			continue
+		}
+		seen[k] = true
+		t.options = append(t.options, [2]int64{an.FieldID, an.OptionID})
+	}
+	cc := newClientCounts()
+	for _, t := range tallies {
+		cc.add(t, 1)
+	}
+	return cc
+}
+
+// fillClientCounts fills client_counts and client_answer_counts for a
+// database that had clients before the tables existed (migration 00021),
+// in one transaction; it does nothing once they have rows or when there
+// are no clients.
+func (s *Store) fillClientCounts(ctx context.Context) error {
+	var filled, clients bool
+	if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM client_counts),
+		EXISTS (SELECT 1 FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL)`).Scan(&filled, &clients); err != nil {
+		return fmt.Errorf("store: fill client counts: %w", err)
+	}
+	if filled || !clients {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		cc := newClientCounts()
+		// Clients by id with their answers by client: two ordered scans
+		// walked side by side.
+		rows, err := tx.QueryContext(ctx, `SELECT id, organisation_id, created_at, branch_id, gender, birth_year, homeless_status
+			FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL ORDER BY id`)
+		if err != nil {
+			return fmt.Errorf("store: fill client counts: %w", err)
+		}
+		tallies := map[int64]*clientTally{}
+		for rows.Next() {
+			var id int64
+			var created time.Time
+			var year sql.NullInt64
+			var gender, homeless sql.NullString
+			t := &clientTally{live: true}
+			if err := rows.Scan(&id, &t.key.org, &created, &t.key.branch, &gender, &year, &homeless); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: fill client counts: %w", err)
+			}
+			t.key.month, t.key.gender, t.key.birthYear, t.key.homeless = countMonth(created), gender.String, year.Int64, homeless.String
+			tallies[id] = t
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: fill client counts: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT DISTINCT client_id, field_id, option_id FROM answers
+			WHERE filling_id IS NULL AND option_id IS NOT NULL`)
+		if err != nil {
+			return fmt.Errorf("store: fill client counts: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var fo [2]int64
+			if err := rows.Scan(&id, &fo[0], &fo[1]); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: fill client counts: %w", err)
+			}
+			if t := tallies[id]; t != nil {
+				t.options = append(t.options, fo)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: fill client counts: %w", err)
+		}
+		for _, t := range tallies {
+			cc.add(t, 1)
+		}
+		return cc.write(ctx, s.dialect, txExec(tx))
+	})
+}
+
+// countedClients answers a count of new clients from client_counts and
+// client_answer_counts when it can: organisation-wide, grouped by period
+// buckets, branch, gender, housing status and age band, filtered by period,
+// branch, gender, housing status and age; or grouped by one choice field of
+// the main questionnaire (with period buckets and branch), filtered by
+// period and branch. The months the period covers whole come from the
+// counts; the days it cuts at either end come from clients. It returns nil
+// when the query needs anything else (it then runs on clients alone).
+func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
+	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || len(q.WorkerIDs) > 0 || len(q.Fields) > 0 ||
+		len(q.ServiceTypeIDs) > 0 || len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+		return nil, nil
+	}
+	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+		return nil, nil
+	}
+	var field int64
+	attrs := q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0
+	for _, d := range q.GroupBy {
+		switch d {
+		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch:
+		case opora.DimGender, opora.DimHomeless, opora.DimAgeBand:
+			attrs = true
+		default:
+			fid, ok := d.FieldID()
+			if !ok || field != 0 {
+				return nil, nil
+			}
+			typ, err := s.reportField(ctx, a, fid)
+			if err != nil {
+				return nil, err
+			}
+			if typ != "choice" && typ != "multichoice" {
+				return nil, nil
+			}
+			field = fid
+		}
+	}
+	if field != 0 && attrs {
+		return nil, nil
+	}
+	// The whole months: from the first month that starts inside the period
+	// to the last one that ends inside it.
+	first := time.Date(q.From.Year(), q.From.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if q.From.Day() != 1 {
+		first = first.AddDate(0, 1, 0)
+	}
+	end := time.Date(q.To.Year(), q.To.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0) // the month after To's
+	if q.To.AddDate(0, 0, 1).Day() != 1 {
+		end = end.AddDate(0, -1, 0)
+	}
+	if !first.Before(end) {
+		return nil, nil
+	}
+	def := clientCountsSubject
+	var args []any
+	if field != 0 {
+		args = append(args, field)
+		def.from = `(SELECT organisation_id, month, branch_id, option_id, clients FROM client_answer_counts
+			WHERE field_id = $1 AND option_id <> 0
+			UNION ALL SELECT organisation_id, month, branch_id, NULL, clients FROM client_counts
+			UNION ALL SELECT organisation_id, month, branch_id, NULL, -clients FROM client_answer_counts
+			WHERE field_id = $1 AND option_id = 0) c`
+		def.option = "c.option_id"
+	}
+	counts, err := s.reportParts(ctx, a, q, def, partsOptions{args: args, from: first, to: end.AddDate(0, 0, -1)})
+	if err != nil {
+		return nil, err
+	}
+	parts := []*reportParts{counts}
+	local := func(d time.Time) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.Local).UTC()
+	}
+	raw := reportSubjects[opora.SubjectClients]
+	args = counts.args
+	for _, edge := range [][2]time.Time{{q.From, first}, {end, q.To.AddDate(0, 0, 1)}} {
+		if !edge[0].Before(edge[1]) {
+			continue
+		}
+		p, err := s.reportParts(ctx, a, q, raw, partsOptions{args: args, stamps: true,
+			from: local(edge[0]), to: local(edge[1])})
+		if err != nil {
+			return nil, err
+		}
+		parts, args = append(parts, p), p.args
+	}
+	c := &compiledReport{args: args, columns: q.GroupBy}
+	var arms, keys []string
+	for i := range q.GroupBy {
+		keys = append(keys, fmt.Sprintf("k%d", i))
+	}
+	for _, p := range parts {
+		var sel []string
+		for i, k := range p.keys {
+			sel = append(sel, k+" AS "+keys[i])
+		}
+		arm := "SELECT " + strings.Join(append(sel, p.measure+" AS v"), ", ") + p.base()
+		if len(keys) > 0 {
+			arm += " GROUP BY " + strings.Join(keys, ", ")
+		}
+		arms = append(arms, arm)
+	}
+	union := " FROM (" + strings.Join(arms, " UNION ALL ") + ") u"
+	if len(keys) == 0 {
+		c.sql = "SELECT COALESCE(SUM(v), 0)" + union
+		return c, nil
+	}
+	list := strings.Join(keys, ", ")
+	// Groups the counts bring to zero (everyone answered, say) are not shown:
+	// counting the clients would not have found them.
+	c.sql = "SELECT " + list + ", SUM(v)" + union + " GROUP BY " + list + " HAVING SUM(v) <> 0 ORDER BY " + list
+	if field != 0 {
+		// A client may choose several options: the total is the new clients.
+		tq := *q
+		tq.GroupBy = nil
+		t, err := s.countedClients(ctx, a, &tq)
+		if err != nil {
+			return nil, err
+		}
+		c.total, c.totalArgs = t.sql, t.args
+	}
+	return c, nil
+}
+
+// clientCountsSubject reads client_counts as clients (alias c, with the
+// clients' column names) for countedClients; birth year 0 reads as unknown.
+var clientCountsSubject = subjectSQL{
+	from: `(SELECT organisation_id, month, branch_id, gender, NULLIF(birth_year, 0) AS birth_year, homeless_status, clients
+		FROM client_counts) c`,
+	where:  "1 = 1",
+	date:   "c.month",
+	branch: "c.branch_id",
+	sum:    "c.clients",
+	scope: func(a *opora.Actor, args []any) (string, []any, error) {
+		args = append(args, a.OrganisationID)
+		return fmt.Sprintf("c.organisation_id = $%d", len(args)), args, nil
+	},
+}
