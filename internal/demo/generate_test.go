@@ -280,7 +280,7 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 			}
 		}
 		newClients("kept by the batches")
-		for _, table := range []string{"client_counts", "client_answer_counts"} {
+		for _, table := range []string{"client_counts", "client_day_counts", "client_answer_counts"} {
 			if _, err := db.Exec(`DELETE FROM ` + table); err != nil {
 				t.Fatal(err)
 			}

@@ -11,9 +11,10 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-// client_counts and client_answer_counts (migration 00021) count new
-// clients per registration month and the attributes reports of new clients
-// group and filter by. They are moved by deltas: a write that may change what
+// client_counts, client_day_counts and client_answer_counts (migration
+// 00021) count new clients per registration month and the attributes
+// reports of new clients group and filter by, per registration day and
+// branch, and per day, branch and choice of each choice field. They are moved by deltas: a write that may change what
 // a client counts as reads the client's tally before and after it, in its
 // transaction, and adds the difference (recountClients). report.go reads
 // them in countedClients.
@@ -28,11 +29,18 @@ type clientCountKey struct {
 	homeless  string
 }
 
+// dayCountKey is one row of client_day_counts.
+type dayCountKey struct {
+	org    int64
+	day    time.Time
+	branch int64
+}
+
 // answerCountKey is one row of client_answer_counts; option 0 counts the
 // clients who answered the field at all.
 type answerCountKey struct {
 	org, field int64
-	month      time.Time
+	day        time.Time
 	branch     int64
 	option     int64
 }
@@ -42,24 +50,32 @@ type answerCountKey struct {
 type clientTally struct {
 	live    bool
 	key     clientCountKey
+	day     time.Time // the local day of registration
 	options [][2]int64 // distinct (field, option) of main-questionnaire answers with an option
 }
 
-// countMonth is the first day of the server's local month of a
-// registration time, as a date.
-func countMonth(created time.Time) time.Time {
+// countDay is the server's local day of a registration time, as a date.
+func countDay(created time.Time) time.Time {
 	l := created.In(time.Local)
-	return time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// newTally is the tally of a live client without answers.
+func newTally(org int64, created time.Time, branch int64, gender string, birthYear int64, homeless string) *clientTally {
+	day := countDay(created)
+	return &clientTally{live: true, day: day,
+		key: clientCountKey{org, day.AddDate(0, 0, 1-day.Day()), branch, gender, birthYear, homeless}}
 }
 
 // clientCounts collects deltas of both tables.
 type clientCounts struct {
 	clients map[clientCountKey]int64
+	days    map[dayCountKey]int64
 	answers map[answerCountKey]int64
 }
 
 func newClientCounts() *clientCounts {
-	return &clientCounts{clients: map[clientCountKey]int64{}, answers: map[answerCountKey]int64{}}
+	return &clientCounts{clients: map[clientCountKey]int64{}, days: map[dayCountKey]int64{}, answers: map[answerCountKey]int64{}}
 }
 
 // add counts a tally with sign 1, or takes it away with -1.
@@ -68,12 +84,13 @@ func (cc *clientCounts) add(t *clientTally, sign int64) {
 		return
 	}
 	cc.clients[t.key] += sign
+	cc.days[dayCountKey{t.key.org, t.day, t.key.branch}] += sign
 	fields := map[int64]bool{}
 	for _, fo := range t.options {
-		cc.answers[answerCountKey{t.key.org, fo[0], t.key.month, t.key.branch, fo[1]}] += sign
+		cc.answers[answerCountKey{t.key.org, fo[0], t.day, t.key.branch, fo[1]}] += sign
 		if !fields[fo[0]] {
 			fields[fo[0]] = true
-			cc.answers[answerCountKey{t.key.org, fo[0], t.key.month, t.key.branch, 0}] += sign
+			cc.answers[answerCountKey{t.key.org, fo[0], t.day, t.key.branch, 0}] += sign
 		}
 	}
 }
@@ -82,8 +99,11 @@ var (
 	clientCountColumns = []string{"organisation_id", "month", "branch_id", "gender", "birth_year", "homeless_status", "clients"}
 	clientCountUpsert  = ` ON CONFLICT (organisation_id, month, branch_id, gender, birth_year, homeless_status)
 		DO UPDATE SET clients = client_counts.clients + excluded.clients`
-	answerCountColumns = []string{"organisation_id", "field_id", "month", "branch_id", "option_id", "clients"}
-	answerCountUpsert  = ` ON CONFLICT (organisation_id, field_id, month, branch_id, option_id)
+	dayCountColumns    = []string{"organisation_id", "day", "branch_id", "clients"}
+	dayCountUpsert     = ` ON CONFLICT (organisation_id, day, branch_id)
+		DO UPDATE SET clients = client_day_counts.clients + excluded.clients`
+	answerCountColumns = []string{"organisation_id", "field_id", "day", "branch_id", "option_id", "clients"}
+	answerCountUpsert  = ` ON CONFLICT (organisation_id, field_id, day, branch_id, option_id)
 		DO UPDATE SET clients = client_answer_counts.clients + excluded.clients`
 )
 
@@ -100,9 +120,18 @@ func (cc *clientCounts) write(ctx context.Context, dialect Dialect, exec func(ct
 		return err
 	}
 	rows = rows[:0]
+	for k, n := range cc.days {
+		if n != 0 {
+			rows = append(rows, []any{k.org, nullDate(k.day), k.branch, n})
+		}
+	}
+	if err := writeCountRows(ctx, dialect, exec, "client_day_counts", dayCountColumns, dayCountUpsert, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
 	for k, n := range cc.answers {
 		if n != 0 {
-			rows = append(rows, []any{k.org, k.field, nullDate(k.month), k.branch, k.option, n})
+			rows = append(rows, []any{k.org, k.field, nullDate(k.day), k.branch, k.option, n})
 		}
 	}
 	return writeCountRows(ctx, dialect, exec, "client_answer_counts", answerCountColumns, answerCountUpsert, rows)
@@ -136,23 +165,21 @@ func txExec(q queryer) func(ctx context.Context, query string, args ...any) erro
 
 // readTally reads what the counts hold of one client now.
 func readTally(ctx context.Context, q queryer, clientID int64) (*clientTally, error) {
-	t := &clientTally{}
+	var org, branch int64
 	var created time.Time
 	var year sql.NullInt64
 	var gender, homeless sql.NullString
+	var live bool
 	err := q.QueryRowContext(ctx, `SELECT organisation_id, created_at, branch_id, gender, birth_year, homeless_status,
 		CASE WHEN deleted_at IS NULL AND merged_into IS NULL THEN 1 ELSE 0 END FROM clients WHERE id = $1`, clientID).
-		Scan(&t.key.org, &created, &t.key.branch, &gender, &year, &homeless, &t.live)
-	if err == sql.ErrNoRows {
-		return t, nil
+		Scan(&org, &created, &branch, &gender, &year, &homeless, &live)
+	if err == sql.ErrNoRows || err == nil && !live {
+		return &clientTally{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: client counts: %w", err)
 	}
-	t.key.month, t.key.gender, t.key.birthYear, t.key.homeless = countMonth(created), gender.String, year.Int64, homeless.String
-	if !t.live {
-		return t, nil
-	}
+	t := newTally(org, created, branch, gender.String, year.Int64, homeless.String)
 	rows, err := q.QueryContext(ctx, `SELECT DISTINCT field_id, option_id FROM answers
 		WHERE client_id = $1 AND filling_id IS NULL AND option_id IS NOT NULL ORDER BY 1, 2`, clientID)
 	if err != nil {
@@ -225,8 +252,8 @@ func bulkClientCounts(clients []*opora.Client, answers []*BulkAnswer) *clientCou
 		if c.Deleted() || c.MergedInto != 0 {
 			continue
 		}
-		tallies[c.ID] = &clientTally{live: true, key: clientCountKey{c.OrganisationID, countMonth(c.CreatedAt), c.BranchID,
-			string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus)}}
+		tallies[c.ID] = newTally(c.OrganisationID, c.CreatedAt, c.BranchID, string(c.Gender), int64(c.BirthYear),
+			string(c.HomelessStatus))
 	}
 	seen := map[[3]int64]bool{}
 	for _, an := range answers {
@@ -245,7 +272,8 @@ func bulkClientCounts(clients []*opora.Client, answers []*BulkAnswer) *clientCou
 	return cc
 }
 
-// fillClientCounts fills client_counts and client_answer_counts for a
+// fillClientCounts fills client_counts, client_day_counts and
+// client_answer_counts for a
 // database that had clients before the tables existed (migration 00021),
 // in one transaction; it does nothing once they have rows or when there
 // are no clients.
@@ -260,8 +288,7 @@ func (s *Store) fillClientCounts(ctx context.Context) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		cc := newClientCounts()
-		// Clients by id with their answers by client: two ordered scans
-		// walked side by side.
+		// The live clients, then their main answers with an option.
 		rows, err := tx.QueryContext(ctx, `SELECT id, organisation_id, created_at, branch_id, gender, birth_year, homeless_status
 			FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL ORDER BY id`)
 		if err != nil {
@@ -269,17 +296,15 @@ func (s *Store) fillClientCounts(ctx context.Context) error {
 		}
 		tallies := map[int64]*clientTally{}
 		for rows.Next() {
-			var id int64
+			var id, org, branch int64
 			var created time.Time
 			var year sql.NullInt64
 			var gender, homeless sql.NullString
-			t := &clientTally{live: true}
-			if err := rows.Scan(&id, &t.key.org, &created, &t.key.branch, &gender, &year, &homeless); err != nil {
+			if err := rows.Scan(&id, &org, &created, &branch, &gender, &year, &homeless); err != nil {
 				rows.Close()
 				return fmt.Errorf("store: fill client counts: %w", err)
 			}
-			t.key.month, t.key.gender, t.key.birthYear, t.key.homeless = countMonth(created), gender.String, year.Int64, homeless.String
-			tallies[id] = t
+			tallies[id] = newTally(org, created, branch, gender.String, year.Int64, homeless.String)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -312,14 +337,15 @@ func (s *Store) fillClientCounts(ctx context.Context) error {
 	})
 }
 
-// countedClients answers a count of new clients from client_counts and
-// client_answer_counts when it can: organisation-wide, grouped by period
-// buckets, branch, gender, housing status and age band, filtered by period,
-// branch, gender, housing status and age; or grouped by one choice field of
-// the main questionnaire (with period buckets and branch), filtered by
-// period and branch. The months the period covers whole come from the
-// counts; the days it cuts at either end come from clients. It returns nil
-// when the query needs anything else (it then runs on clients alone).
+// countedClients answers a count of new clients from the client counts
+// when it can: organisation-wide, grouped by period buckets, branch, gender,
+// housing status and age band, filtered by period, branch, gender, housing
+// status and age (client_counts: the months the period covers whole come
+// from the counts, the days it cuts at either end from clients); or grouped
+// by one choice field of the main questionnaire (with period buckets and
+// branch), filtered by period and branch (client_answer_counts and
+// client_day_counts, by day). It returns nil when the query needs anything
+// else (it then runs on clients alone).
 func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
 	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || len(q.WorkerIDs) > 0 || len(q.Fields) > 0 ||
 		len(q.ServiceTypeIDs) > 0 || len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
@@ -353,29 +379,32 @@ func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.Rep
 	if field != 0 && attrs {
 		return nil, nil
 	}
-	// The whole months: from the first month that starts inside the period
-	// to the last one that ends inside it.
-	first := time.Date(q.From.Year(), q.From.Month(), 1, 0, 0, 0, 0, time.UTC)
-	if q.From.Day() != 1 {
-		first = first.AddDate(0, 1, 0)
-	}
-	end := time.Date(q.To.Year(), q.To.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0) // the month after To's
-	if q.To.AddDate(0, 0, 1).Day() != 1 {
-		end = end.AddDate(0, -1, 0)
-	}
-	if !first.Before(end) {
-		return nil, nil
-	}
 	def := clientCountsSubject
 	var args []any
+	// The counts cover [first, end): by a choice field, the period's days;
+	// otherwise its whole months, from the first month that starts inside
+	// the period to the last one that ends inside it.
+	first, end := q.From, q.To.AddDate(0, 0, 1)
 	if field != 0 {
 		args = append(args, field)
-		def.from = `(SELECT organisation_id, month, branch_id, option_id, clients FROM client_answer_counts
+		def.from = `(SELECT organisation_id, day, branch_id, option_id, clients FROM client_answer_counts
 			WHERE field_id = $1 AND option_id <> 0
-			UNION ALL SELECT organisation_id, month, branch_id, NULL, clients FROM client_counts
-			UNION ALL SELECT organisation_id, month, branch_id, NULL, -clients FROM client_answer_counts
+			UNION ALL SELECT organisation_id, day, branch_id, NULL, clients FROM client_day_counts
+			UNION ALL SELECT organisation_id, day, branch_id, NULL, -clients FROM client_answer_counts
 			WHERE field_id = $1 AND option_id = 0) c`
-		def.option = "c.option_id"
+		def.date, def.option = "c.day", "c.option_id"
+	} else {
+		first = time.Date(q.From.Year(), q.From.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if q.From.Day() != 1 {
+			first = first.AddDate(0, 1, 0)
+		}
+		end = time.Date(q.To.Year(), q.To.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0) // the month after To's
+		if q.To.AddDate(0, 0, 1).Day() != 1 {
+			end = end.AddDate(0, -1, 0)
+		}
+		if !first.Before(end) {
+			return nil, nil
+		}
 	}
 	counts, err := s.reportParts(ctx, a, q, def, partsOptions{args: args, from: first, to: end.AddDate(0, 0, -1)})
 	if err != nil {
@@ -424,14 +453,17 @@ func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.Rep
 	// counting the clients would not have found them.
 	c.sql = "SELECT " + list + ", SUM(v)" + union + " GROUP BY " + list + " HAVING SUM(v) <> 0 ORDER BY " + list
 	if field != 0 {
-		// A client may choose several options: the total is the new clients.
+		// A client may choose several options: the total is the new clients
+		// of the period's days.
+		def := clientCountsSubject
+		def.from, def.date = "client_day_counts c", "c.day"
 		tq := *q
 		tq.GroupBy = nil
-		t, err := s.countedClients(ctx, a, &tq)
+		t, err := s.reportParts(ctx, a, &tq, def, partsOptions{from: q.From, to: q.To})
 		if err != nil {
 			return nil, err
 		}
-		c.total, c.totalArgs = t.sql, t.args
+		c.total, c.totalArgs = "SELECT "+t.measure+t.base(), t.args
 	}
 	return c, nil
 }
