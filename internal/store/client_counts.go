@@ -50,7 +50,7 @@ type answerCountKey struct {
 type clientTally struct {
 	live    bool
 	key     clientCountKey
-	day     time.Time // the local day of registration
+	day     time.Time  // the local day of registration
 	options [][2]int64 // distinct (field, option) of main-questionnaire answers with an option
 }
 
@@ -99,8 +99,8 @@ var (
 	clientCountColumns = []string{"organisation_id", "month", "branch_id", "gender", "birth_year", "homeless_status", "clients"}
 	clientCountUpsert  = ` ON CONFLICT (organisation_id, month, branch_id, gender, birth_year, homeless_status)
 		DO UPDATE SET clients = client_counts.clients + excluded.clients`
-	dayCountColumns    = []string{"organisation_id", "day", "branch_id", "clients"}
-	dayCountUpsert     = ` ON CONFLICT (organisation_id, day, branch_id)
+	dayCountColumns = []string{"organisation_id", "day", "branch_id", "clients"}
+	dayCountUpsert  = ` ON CONFLICT (organisation_id, day, branch_id)
 		DO UPDATE SET clients = client_day_counts.clients + excluded.clients`
 	answerCountColumns = []string{"organisation_id", "field_id", "day", "branch_id", "option_id", "clients"}
 	answerCountUpsert  = ` ON CONFLICT (organisation_id, field_id, day, branch_id, option_id)
