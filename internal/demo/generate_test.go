@@ -290,6 +290,15 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 		}
 		newClients("filled at Migrate")
 
+		// The batches counted their check-in visits.
+		kept := `SELECT organisation_id, day, point_id, item_id, branch_id, created_by, visits FROM visit_counts WHERE visits <> 0`
+		visits := `SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), COUNT(*)
+			FROM checkin_visits GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)`
+		if n := count(t, db, `SELECT COUNT(*) FROM (`+kept+` EXCEPT `+visits+`) d`) +
+			count(t, db, `SELECT COUNT(*) FROM (`+visits+` EXCEPT `+kept+`) d`); n != 0 || count(t, db, `SELECT COUNT(*) FROM (`+kept+`) d`) == 0 {
+			t.Errorf("visit_counts differs from the visits in %v rows", n)
+		}
+
 		// The generated people are found the way a worker looks for them.
 		cand, err := st.UserForLogin(ctx, "ivanova")
 		if err != nil {

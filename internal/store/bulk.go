@@ -219,6 +219,9 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		if err := s.countServices(ctx, q, b.Services); err != nil {
 			return err
 		}
+		if err := s.countVisits(ctx, q, b.OrganisationID, b.Visits); err != nil {
+			return err
+		}
 		// fill has moved the batch's ids onto the reserved ones.
 		return bulkClientCounts(b.Clients, b.Answers).write(ctx, s.dialect, q.exec)
 	}
@@ -398,7 +401,8 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 
 // bulkTables are the tables a bulk load fills.
 var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
-	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "active_client_months"}
+	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "active_client_months",
+	"client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
 
 // FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
 // the planner's statistics (PostgreSQL also vacuums, so that index-only

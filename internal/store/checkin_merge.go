@@ -34,9 +34,8 @@ func mergeCheckinClients(s *Store, ctx context.Context, tx *sql.Tx, from, to int
 		if _, err := tx.ExecContext(ctx, `UPDATE checkin_persons SET merged_into = $1 WHERE id = $2`, pt, pf); err != nil {
 			return fmt.Errorf("store: merge check-in: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM checkin_visits WHERE person_id = $1 AND EXISTS (SELECT 1 FROM checkin_visits o
-			WHERE o.person_id = $2 AND o.shift_id = checkin_visits.shift_id AND o.item_id = checkin_visits.item_id)`, pf, pt); err != nil {
-			return fmt.Errorf("store: merge check-in: %w", err)
+		if err := deleteDuplicateVisits(ctx, tx, pf, pt); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE checkin_visits SET person_id = $1 WHERE person_id = $2`, pt, pf); err != nil {
 			return fmt.Errorf("store: merge check-in: %w", err)

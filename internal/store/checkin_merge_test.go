@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -47,5 +49,41 @@ func TestCheckinClientMerge(t *testing.T) {
 		if counts.People != 1 {
 			t.Fatalf("people %d", counts.People)
 		}
+		checkVisitCounts(t, s, fx)
 	})
+}
+
+// checkVisitCounts compares visit_counts with the visits themselves, and a
+// visits report by point × month × worker (answered from the counts) with
+// counting the visits.
+func checkVisitCounts(t *testing.T, s *store.Store, fx *storetest.Fixture) {
+	t.Helper()
+	db := storetest.RawDB(t, s)
+	kept := rowsOf(t, db, `SELECT organisation_id, day, point_id, item_id, branch_id, created_by, visits
+		FROM visit_counts WHERE visits <> 0 ORDER BY 1, 2, 3, 4, 5, 6`)
+	fromVisits := rowsOf(t, db, `SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), COUNT(*)
+		FROM checkin_visits GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)
+		ORDER BY 1, 2, 3, 4, 5, 6`)
+	if !slices.Equal(kept, fromVisits) || len(kept) == 0 {
+		t.Fatalf("visit_counts\n%v\nvisits\n%v", kept, fromVisits)
+	}
+	q := &opora.ReportQuery{Subject: opora.SubjectVisits, Measure: opora.MeasureCount, From: day(2025, 1, 1),
+		To: day(2027, 12, 31), GroupBy: []opora.Dimension{opora.DimPoint, opora.DimMonth, opora.DimWorker}}
+	if c, err := s.CompileReport(fx.Ctx(), q); err != nil || !strings.Contains(c.Query, "visit_counts") {
+		t.Fatalf("visits report not read from the counts: %v %v", c, err)
+	}
+	res, err := s.RunReport(fx.Ctx(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Rows {
+		got = append(got, fmt.Sprintf("%s|%s|%s|%v", r.Keys[0], r.Keys[1], r.Keys[2], r.Value))
+	}
+	want := rowsOf(t, db, `SELECT point_id, `+map[store.Dialect]string{store.SQLite: "substr(visited_on, 1, 7)",
+		store.Postgres: "to_char(visited_on, 'YYYY-MM')"}[s.Dialect()]+`, created_by, COUNT(*)
+		FROM checkin_visits GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+	if !slices.Equal(got, want) {
+		t.Fatalf("visits by point × month × worker\n%v\ncounted from the visits\n%v", got, want)
+	}
 }

@@ -248,6 +248,7 @@ func TestCheckinMergeWithPendingTicks(t *testing.T) {
 		if err := s.LinkCheckinPerson(duty, persons[0].ID, c.ID); opora.ErrorCode(err) != opora.EFORBIDDEN {
 			t.Fatalf("duty link: %v", err)
 		}
+		checkVisitCounts(t, s, fx)
 	})
 }
 

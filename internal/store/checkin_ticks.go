@@ -456,6 +456,9 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 		if err != nil {
 			return nil, nil, fmt.Errorf("store: record tick: %w", err)
 		}
+		if err := countVisit(ctx, tx, sh.OrganisationID, sh.Date, sh.PointID, p.item, sh.BranchID, a.UserID); err != nil {
+			return nil, nil, err
+		}
 		accepted++
 		results[p.idx] = opora.TickResult{ID: t.ID, Status: opora.TickAccepted}
 		if p.client != 0 {
@@ -905,10 +908,8 @@ func (s *Store) mergePersons(ctx context.Context, tx *sql.Tx, fromID, intoID int
 		}
 	}
 	// A visit both had at one shift counts once: the survivor's stays.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM checkin_visits WHERE person_id = $1 AND EXISTS (SELECT 1 FROM checkin_visits o
-		WHERE o.person_id = $2 AND o.shift_id = checkin_visits.shift_id AND o.item_id = checkin_visits.item_id)`,
-		from.ID, into.ID); err != nil {
-		return fmt.Errorf("store: merge checkin persons: %w", err)
+	if err := deleteDuplicateVisits(ctx, tx, from.ID, into.ID); err != nil {
+		return err
 	}
 	if err := s.moveVisits(ctx, tx, from.ID, into.ID, client); err != nil {
 		return err

@@ -217,6 +217,8 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	if countedServices(a, q) {
 		def = serviceCountsSubject
+	} else if countedVisits(q) {
+		def = visitCountsSubject
 	}
 	p, err := s.reportParts(ctx, a, q, def, partsOptions{from: q.From, to: q.To})
 	if err != nil {

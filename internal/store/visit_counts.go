@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// visit_counts (migration 00023) holds the number of check-in visits per
+// organisation, day, point, item, branch and the worker who ticked (0 when
+// not known). Every write of visits moves it in the same transaction: a
+// tick adds one (countVisit), the removal of a merged person's duplicate
+// visits takes them away (deleteDuplicateVisits), a bulk batch adds its own
+// (countVisits). report.go reads it for counts of visits that need nothing
+// of the person (countedVisits).
+
+const visitCountUpsert = ` ON CONFLICT (organisation_id, day, point_id, item_id, branch_id, created_by)
+	DO UPDATE SET visits = visit_counts.visits + excluded.visits`
+
+var visitCountColumns = []string{"organisation_id", "day", "point_id", "item_id", "branch_id", "created_by", "visits"}
+
+// countVisit adds one visit.
+func countVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by,
+		visits) VALUES ($1, $2, $3, $4, $5, $6, 1)`+visitCountUpsert, org, nullDate(day), point, item, branch, createdBy)
+	if err != nil {
+		return fmt.Errorf("store: visit counts: %w", err)
+	}
+	return nil
+}
+
+// deleteDuplicateVisits removes the visits of person from that person into
+// also has (same shift and item), before from's visits move to into: a
+// visit both had at one shift counts once, the survivor's stays. The counts
+// lose them in the same transaction.
+func deleteDuplicateVisits(ctx context.Context, tx *sql.Tx, from, into int64) error {
+	const dup = ` FROM checkin_visits WHERE person_id = $1 AND EXISTS (SELECT 1 FROM checkin_visits o
+		WHERE o.person_id = $2 AND o.shift_id = checkin_visits.shift_id AND o.item_id = checkin_visits.item_id)`
+	if _, err := tx.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id,
+		created_by, visits) SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), -COUNT(*)`+
+		dup+` GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)`+visitCountUpsert,
+		from, into); err != nil {
+		return fmt.Errorf("store: visit counts: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE`+dup, from, into); err != nil {
+		return fmt.Errorf("store: delete duplicate visits: %w", err)
+	}
+	return nil
+}
+
+// visitCountKey is one row of visit_counts.
+type visitCountKey struct {
+	org                            int64
+	day                            time.Time
+	point, item, branch, createdBy int64
+}
+
+// countVisits adds a bulk batch's visits, 500 rows per statement.
+func (s *Store) countVisits(ctx context.Context, q bulkQueryer, org int64, visits []*BulkVisit) error {
+	agg := map[visitCountKey]int64{}
+	var keys []visitCountKey
+	for _, v := range visits {
+		k := visitCountKey{org, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy}
+		if agg[k] == 0 {
+			keys = append(keys, k)
+		}
+		agg[k]++
+	}
+	for i := 0; i < len(keys); i += 500 {
+		part := keys[i:min(i+500, len(keys))]
+		args := make([]any, 0, len(part)*len(visitCountColumns))
+		for _, k := range part {
+			args = append(args, k.org, nullDate(k.day), k.point, k.item, k.branch, k.createdBy, agg[k])
+		}
+		if err := q.exec(ctx, insertValues(s.dialect, "visit_counts", visitCountColumns, len(part))+visitCountUpsert, args...); err != nil {
+			return fmt.Errorf("store: visit counts: %w", err)
+		}
+	}
+	return nil
+}
+
+// visitCountsSubject reads visit_counts as visits (alias v, with the
+// visits' column names; worker 0 reads as not known), under the visits'
+// own scope.
+var visitCountsSubject = subjectSQL{
+	from: `(SELECT organisation_id, day, point_id, item_id, branch_id, NULLIF(created_by, 0) AS created_by, visits
+		FROM visit_counts) v`,
+	where:  "1 = 1",
+	date:   "v.day",
+	branch: "v.branch_id",
+	worker: "v.created_by",
+	sum:    "v.visits",
+	dims:   map[opora.Dimension]string{opora.DimPoint: "v.point_id", opora.DimItem: "v.item_id"},
+	scope:  visitScope,
+}
+
+// countedVisits reports whether a visits query can be answered from
+// visit_counts: a count, filtered and grouped only by period, branch,
+// worker, point and item (any scope: the visits' scope reads the same
+// columns).
+func countedVisits(q *opora.ReportQuery) bool {
+	if q.Subject != opora.SubjectVisits || q.Measure != opora.MeasureCount || filtersClient(q) || len(q.ServiceTypeIDs) > 0 {
+		return false
+	}
+	for _, d := range q.GroupBy {
+		switch d {
+		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch, opora.DimWorker, opora.DimPoint, opora.DimItem:
+		default:
+			return false
+		}
+	}
+	return true
+}
