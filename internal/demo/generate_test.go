@@ -173,6 +173,11 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 			count(t, db, `SELECT COUNT(*) FROM checkin_persons`), 3, 15)
 		within(t, "services missing from the report counts", count(t, db, `SELECT COUNT(*) FROM services`)-
 			count(t, db, `SELECT COALESCE(SUM(services), 0) FROM service_counts`), 0, 0)
+		for _, by := range []string{"day, type_id", "branch_id, type_id"} {
+			diff := `SELECT ` + by + `, SUM(services) FROM service_counts GROUP BY ` + by + ` EXCEPT SELECT ` + by +
+				`, SUM(services) FROM service_type_counts GROUP BY ` + by
+			within(t, "service counts by "+by+" the two tables disagree on", count(t, db, `SELECT COUNT(*) FROM (`+diff+`) d`), 0, 0)
+		}
 		// Every service, case and visit is on its client's timeline.
 		within(t, "services missing from the timeline", count(t, db, `SELECT COUNT(*) FROM services s WHERE NOT EXISTS
 			(SELECT 1 FROM client_events e WHERE e.entity = 'service' AND e.entity_id = s.id AND e.client_id = s.client_id)`), 0, 0)

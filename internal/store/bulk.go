@@ -401,8 +401,8 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 
 // bulkTables are the tables a bulk load fills.
 var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
-	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "active_client_months",
-	"client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
+	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "service_type_counts",
+	"active_client_months", "client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
 
 // FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
 // the planner's statistics (PostgreSQL also vacuums, so that index-only

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,7 +122,9 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 }
 
 // serviceCountsSubject reads service_counts (migration 00016) instead of
-// services, for the queries countedServices allows.
+// services, for the queries countedServices allows; service_type_counts
+// (00024, the same rows without the worker) when the query neither filters
+// nor groups by worker.
 var serviceCountsSubject = subjectSQL{
 	from:   "service_counts s",
 	where:  "1 = 1",
@@ -158,6 +161,11 @@ func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
 		}
 	}
 	return true
+}
+
+// byWorker reports whether a query filters or groups by worker.
+func byWorker(q *opora.ReportQuery) bool {
+	return len(q.WorkerIDs) > 0 || slices.Contains(q.GroupBy, opora.DimWorker)
 }
 
 // filtersClient reports whether a query filters on anything beyond the
@@ -217,6 +225,9 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	if countedServices(a, q) {
 		def = serviceCountsSubject
+		if !byWorker(q) {
+			def.from = "service_type_counts s"
+		}
 	} else if countedVisits(q) {
 		def = visitCountsSubject
 	}

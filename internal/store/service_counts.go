@@ -9,13 +9,19 @@ import (
 )
 
 // service_counts (migration 00016) holds the number and amount of services
-// per organisation, day, branch, type and worker. Every write of a service
-// moves its row in the same transaction; report.go reads it for services
-// reports that need nothing of the client.
+// per organisation, day, branch, type and worker, and service_type_counts
+// (00024) the same without the worker. Every write of a service moves its
+// rows in the same transaction; report.go reads them for services reports
+// that need nothing of the client.
 
-const serviceCountUpsert = ` ON CONFLICT (organisation_id, day, branch_id, type_id, worker_id) DO UPDATE SET
+const (
+	serviceCountUpsert = ` ON CONFLICT (organisation_id, day, branch_id, type_id, worker_id) DO UPDATE SET
 	services = service_counts.services + excluded.services,
 	amount_kopecks = service_counts.amount_kopecks + excluded.amount_kopecks`
+	serviceTypeCountUpsert = ` ON CONFLICT (organisation_id, day, branch_id, type_id) DO UPDATE SET
+	services = service_type_counts.services + excluded.services,
+	amount_kopecks = service_type_counts.amount_kopecks + excluded.amount_kopecks`
+)
 
 // countService adds (sign 1) or takes away (sign -1) one service.
 func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) error {
@@ -26,6 +32,11 @@ func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) e
 	_, err := q.ExecContext(ctx, `INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id,
 		services, amount_kopecks) VALUES ($1, $2, $3, $4, $5, $6, $7)`+serviceCountUpsert,
 		sv.OrganisationID, nullDate(sv.RenderedOn), sv.BranchID, sv.TypeID, sv.WorkerID, sign, int64(sign)*amount)
+	if err == nil {
+		_, err = q.ExecContext(ctx, `INSERT INTO service_type_counts (organisation_id, day, branch_id, type_id,
+			services, amount_kopecks) VALUES ($1, $2, $3, $4, $5, $6)`+serviceTypeCountUpsert,
+			sv.OrganisationID, nullDate(sv.RenderedOn), sv.BranchID, sv.TypeID, sign, int64(sign)*amount)
+	}
 	if err != nil {
 		return fmt.Errorf("store: service counts: %w", err)
 	}
@@ -65,6 +76,32 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 			args = append(args, k.org, nullDate(k.day), k.branch, k.typ, k.worker, a.n, a.amount)
 		}
 		if err := q.exec(ctx, insertValues(s.dialect, "service_counts", cols, len(part))+serviceCountUpsert, args...); err != nil {
+			return fmt.Errorf("store: service counts: %w", err)
+		}
+	}
+	// The same without the worker.
+	byType := map[serviceCountKey]*sums{}
+	keys = keys[:0]
+	for k, a := range agg {
+		k.worker = 0
+		t := byType[k]
+		if t == nil {
+			t = &sums{}
+			byType[k] = t
+			keys = append(keys, k)
+		}
+		t.n += a.n
+		t.amount += a.amount
+	}
+	cols = []string{"organisation_id", "day", "branch_id", "type_id", "services", "amount_kopecks"}
+	for i := 0; i < len(keys); i += 500 {
+		part := keys[i:min(i+500, len(keys))]
+		args := make([]any, 0, len(part)*len(cols))
+		for _, k := range part {
+			a := byType[k]
+			args = append(args, k.org, nullDate(k.day), k.branch, k.typ, a.n, a.amount)
+		}
+		if err := q.exec(ctx, insertValues(s.dialect, "service_type_counts", cols, len(part))+serviceTypeCountUpsert, args...); err != nil {
 			return fmt.Errorf("store: service counts: %w", err)
 		}
 	}

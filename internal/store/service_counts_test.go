@@ -91,10 +91,21 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 		if !slices.Equal(kept, fromServices) || len(kept) != 4 {
 			t.Fatalf("service_counts\n%v\nservices\n%v", kept, fromServices)
 		}
+		kept = rowsOf(t, db, `SELECT organisation_id, day, branch_id, type_id, services, amount_kopecks
+			FROM service_type_counts WHERE services <> 0 ORDER BY 1, 2, 3, 4`)
+		fromServices = rowsOf(t, db, `SELECT organisation_id, rendered_on, branch_id, type_id, COUNT(*),
+			COALESCE(SUM(amount_kopecks), 0) FROM services WHERE deleted_at IS NULL
+			GROUP BY organisation_id, rendered_on, branch_id, type_id ORDER BY 1, 2, 3, 4`)
+		if !slices.Equal(kept, fromServices) || len(kept) != 3 {
+			t.Fatalf("service_type_counts\n%v\nservices\n%v", kept, fromServices)
+		}
 
 		// The administrator's organisation-wide report reads the counts.
 		q := &opora.ReportQuery{Subject: opora.SubjectServices, From: today.AddDate(0, 0, -30), To: today,
 			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
+		if c, err := s.CompileReport(fx.Ctx(), q); err != nil || !strings.Contains(c.Query, "service_type_counts") {
+			t.Fatalf("services by type not read from service_type_counts: %v %v", c, err)
+		}
 		res, err := s.RunReport(fx.Ctx(), q)
 		if err != nil {
 			t.Fatal(err)
