@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -110,38 +112,52 @@ var (
 // write adds the collected non-zero deltas, 300 rows per statement, in key
 // order (concurrent writers on PostgreSQL lock rows in the same order).
 func (cc *clientCounts) write(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error) error {
+	clients := nonZero(cc.clients, func(a, b clientCountKey) int {
+		return cmp.Or(cmp.Compare(a.org, b.org), a.month.Compare(b.month), cmp.Compare(a.branch, b.branch),
+			cmp.Compare(a.gender, b.gender), cmp.Compare(a.birthYear, b.birthYear), cmp.Compare(a.homeless, b.homeless))
+	})
 	var rows [][]any
-	for k, n := range cc.clients {
-		if n != 0 {
-			rows = append(rows, []any{k.org, nullDate(k.month), k.branch, k.gender, k.birthYear, k.homeless, n})
-		}
+	for _, k := range clients {
+		rows = append(rows, []any{k.org, nullDate(k.month), k.branch, k.gender, k.birthYear, k.homeless, cc.clients[k]})
 	}
 	if err := writeCountRows(ctx, dialect, exec, "client_counts", clientCountColumns, clientCountUpsert, rows); err != nil {
 		return err
 	}
+	days := nonZero(cc.days, func(a, b dayCountKey) int {
+		return cmp.Or(cmp.Compare(a.org, b.org), a.day.Compare(b.day), cmp.Compare(a.branch, b.branch))
+	})
 	rows = rows[:0]
-	for k, n := range cc.days {
-		if n != 0 {
-			rows = append(rows, []any{k.org, nullDate(k.day), k.branch, n})
-		}
+	for _, k := range days {
+		rows = append(rows, []any{k.org, nullDate(k.day), k.branch, cc.days[k]})
 	}
 	if err := writeCountRows(ctx, dialect, exec, "client_day_counts", dayCountColumns, dayCountUpsert, rows); err != nil {
 		return err
 	}
+	answers := nonZero(cc.answers, func(a, b answerCountKey) int {
+		return cmp.Or(cmp.Compare(a.org, b.org), cmp.Compare(a.field, b.field), a.day.Compare(b.day),
+			cmp.Compare(a.branch, b.branch), cmp.Compare(a.option, b.option))
+	})
 	rows = rows[:0]
-	for k, n := range cc.answers {
-		if n != 0 {
-			rows = append(rows, []any{k.org, k.field, nullDate(k.day), k.branch, k.option, n})
-		}
+	for _, k := range answers {
+		rows = append(rows, []any{k.org, k.field, nullDate(k.day), k.branch, k.option, cc.answers[k]})
 	}
 	return writeCountRows(ctx, dialect, exec, "client_answer_counts", answerCountColumns, answerCountUpsert, rows)
 }
 
+// nonZero returns the keys of m with a non-zero delta, sorted.
+func nonZero[K comparable](m map[K]int64, compare func(a, b K) int) []K {
+	var keys []K
+	for k, n := range m {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compare)
+	return keys
+}
+
 func writeCountRows(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
 	table string, cols []string, upsert string, rows [][]any) error {
-	sort.Slice(rows, func(i, j int) bool {
-		return fmt.Sprint(rows[i][:len(cols)-1]...) < fmt.Sprint(rows[j][:len(cols)-1]...)
-	})
 	for i := 0; i < len(rows); i += 300 {
 		part := rows[i:min(i+300, len(rows))]
 		args := make([]any, 0, len(part)*len(cols))
