@@ -284,6 +284,26 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 				}
 			}
 		}
+		// Clients who received services by client attributes over long
+		// periods come from client_service_ranges, which the batches wrote.
+		for _, p := range periods {
+			for _, dims := range [][]opora.Dimension{{opora.DimBranch, opora.DimGender}, {opora.DimAgeBand}} {
+				q := &opora.ReportQuery{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients, From: p[0], To: p[1],
+					GroupBy: dims}
+				got, err := st.RunReport(actx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := st.RunReport(rawCtx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got.Rows, want.Rows) || got.Total != want.Total || want.Total == 0 {
+					t.Errorf("clients who received services %v–%v by %v: %v (total %v), counted from the services %v (total %v)",
+						p[0], p[1], dims, got.Rows, got.Total, want.Rows, want.Total)
+				}
+			}
+		}
 		newClients("kept by the batches")
 		for _, table := range []string{"client_counts", "client_day_counts", "client_answer_counts"} {
 			if _, err := db.Exec(`DELETE FROM ` + table); err != nil {

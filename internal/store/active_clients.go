@@ -123,8 +123,9 @@ func insertActive(ctx context.Context, q queryer, dialect Dialect, rows []active
 
 // refreshActive rewrites a client's rows of active_client_months from the
 // client's services: for the windows that hold the given years, or all of
-// them when no year is given. Every service write calls it in its
-// transaction after changing the services.
+// them when no year is given; and the client's client_service_ranges
+// (refreshRanges). Every service write calls it in its transaction after
+// changing the services.
 //
 // On PostgreSQL a transaction-scoped advisory lock keyed by the client's id
 // (the store's only advisory lock) is taken first, so two transactions
@@ -169,7 +170,10 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	if err := am.addRows(q.QueryContext(ctx, sel, selArgs...)); err != nil {
 		return err
 	}
-	return insertActive(ctx, q, dialect, am.rows())
+	if err := insertActive(ctx, q, dialect, am.rows()); err != nil {
+		return err
+	}
+	return refreshRanges(ctx, q, dialect, clientID)
 }
 
 // addRows collects services read as (organisation, branch, client, day).

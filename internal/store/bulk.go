@@ -285,7 +285,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, sv := range b.Services {
 		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn})
 	}
-	ts = append(ts, activeTable(am.rows()))
+	ts = append(ts, activeTable(am.rows()), bulkRanges(b.Clients, b.Services))
 	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
 		"curator_id", "opened_on", "closed_on", "status", "outcome", "outcome_comment", "version", "created_by", "created_at",
 		"updated_by", "updated_at"}}
@@ -402,7 +402,7 @@ func (s *Store) BulkIndexes(ctx context.Context) error {
 // bulkTables are the tables a bulk load fills.
 var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
 	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "service_type_counts",
-	"active_client_months", "client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
+	"active_client_months", "client_service_ranges", "client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
 
 // FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
 // the planner's statistics (PostgreSQL also vacuums, so that index-only

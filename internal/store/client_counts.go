@@ -213,7 +213,8 @@ func readTally(ctx context.Context, q queryer, clientID int64) (*clientTally, er
 }
 
 // recountClients runs write, a change to the given clients inside tx, and
-// moves the counts by the difference it made to their tallies. On
+// moves the counts by the difference it made to their tallies; it also
+// copies the clients' attributes onto their client_service_ranges. On
 // PostgreSQL the clients' advisory locks (the same keys refreshActive
 // takes) are taken first, in id order, so a concurrent write of the same
 // client reads its "before" only after this one committed.
@@ -246,6 +247,9 @@ func (s *Store) recountClients(ctx context.Context, tx *sql.Tx, ids []int64, wri
 		}
 		cc.add(before[i], -1)
 		cc.add(after, 1)
+		if err := copyRangeAttrs(ctx, tx, id); err != nil {
+			return err
+		}
 	}
 	return cc.write(ctx, s.dialect, txExec(tx))
 }

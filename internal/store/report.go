@@ -211,6 +211,9 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if c, err := s.rangeClients(ctx, a, q); c != nil || err != nil {
+		return c, err
+	}
 	if c := activeClients(a, q); c != nil {
 		return c, nil
 	}
@@ -264,6 +267,9 @@ type partsOptions struct {
 	args     []any
 	from, to time.Time
 	stamps   bool
+	// period, when set, gives the period's conditions instead (parameters
+	// through arg).
+	period func(arg func(any) string) []string
 }
 
 // reportParts is one report query's SQL before assembly: the group key
@@ -306,8 +312,10 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	// The period: both ends inclusive.
+	// The period: dates with both ends inclusive, or instants [from, to).
 	switch {
+	case o.period != nil:
+		where = append(where, o.period(arg)...)
 	case o.stamps:
 		where = append(where, def.date+" >= "+arg(o.from), def.date+" < "+arg(o.to))
 	case def.timestamp:

@@ -291,3 +291,225 @@ func TestActiveClientMonthsUnderConcurrentRecording(t *testing.T) {
 		}
 	})
 }
+
+// Each client's first and last day with services (client_service_ranges)
+// stays equal to the services and the client through recording in two
+// branches, editing, deleting, merging and a change of gender; and
+// "clients who received services" over long periods and by client
+// attributes, answered from the ranges, gives what counting the services
+// gives.
+func TestServiceRangesFollowEveryWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		_, ty := serviceSetup(t, s, fx)
+		food := ty["Продуктовый набор"].ID
+		at := func(day time.Time) {
+			s.Now = func() time.Time { return time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, time.UTC) }
+		}
+		second := &opora.Branch{Name: "Пункт на Боровой"}
+		if err := s.SaveBranch(fx.Ctx(), second); err != nil {
+			t.Fatal(err)
+		}
+		// Services are rendered in the recording worker's branch when the
+		// client is not of it.
+		in := func(branch int64) context.Context {
+			a := *fx.Actor
+			a.BranchIDs = []int64{branch}
+			return opora.WithActor(context.Background(), &a)
+		}
+		var cs []*opora.Client
+		for i, g := range []opora.Gender{opora.GenderMale, opora.GenderFemale, opora.GenderMale, opora.GenderFemale, ""} {
+			c := &opora.Client{Surname: fmt.Sprintf("Клиент%d", i), FirstName: "Иван", BranchID: fx.Branch.ID, Gender: g,
+				BirthPrecision: opora.BirthYear, BirthYear: 1960 + 10*i}
+			if err := s.CreateClient(fx.Ctx(), c); err != nil {
+				t.Fatal(err)
+			}
+			cs = append(cs, c)
+		}
+		record := func(c *opora.Client, branch int64, day time.Time) {
+			t.Helper()
+			at(day)
+			if err := s.RecordServices(in(branch), c.ID, day, []*opora.Service{{TypeID: food, Quantity: 1}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+		record(cs[0], fx.Branch.ID, d(2021, 3, 1))
+		record(cs[0], second.ID, d(2026, 5, 20))
+		record(cs[1], fx.Branch.ID, d(2023, 7, 7))
+		record(cs[1], fx.Branch.ID, d(2024, 1, 9))
+		record(cs[2], second.ID, d(2019, 2, 2)) // before the five years
+		record(cs[2], second.ID, d(2026, 6, 1))
+		record(cs[3], fx.Branch.ID, d(2021, 3, 4))
+		record(cs[4], second.ID, d(2025, 12, 31))
+		// An edit moves the fourth client's service into the five years, a
+		// delete takes the fifth's away, a merge gives the second's to the
+		// first, and the third changes gender.
+		at(d(2021, 7, 4))
+		list, _, err := s.MyServices(fx.Ctx(), store.ServiceFilter{From: d(2021, 3, 4), To: d(2021, 3, 4)})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%v %v", list, err)
+		}
+		if err := s.UpdateService(fx.Ctx(), &opora.Service{ID: list[0].ID, Version: list[0].Version, RenderedOn: d(2021, 7, 4),
+			Quantity: 1}); err != nil {
+			t.Fatal(err)
+		}
+		at(d(2026, 1, 5))
+		list, _, _ = s.MyServices(fx.Ctx(), store.ServiceFilter{From: d(2025, 12, 31), To: d(2025, 12, 31)})
+		if len(list) != 1 {
+			t.Fatalf("services of 31.12.2025: %v", list)
+		}
+		if err := s.DeleteService(fx.Ctx(), list[0].ID, "ошибка"); err != nil {
+			t.Fatal(err)
+		}
+		at(d(2026, 6, 15))
+		if err := s.MergeClients(fx.Ctx(), cs[0].ID, cs[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := s.Client(fx.Ctx(), cs[2].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2.Gender = opora.GenderFemale
+		if err := s.UpdateClient(fx.Ctx(), c2); err != nil {
+			t.Fatal(err)
+		}
+
+		db := storetest.RawDB(t, s)
+		var kept []string
+		rows, err := db.Query(`SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, birth_year, homeless_status
+			FROM client_service_ranges ORDER BY 1, 2, 3`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var org, branch, client, year int64
+			var first, last time.Time
+			var gender, status string
+			if err := rows.Scan(&org, &branch, &client, &first, &last, &gender, &year, &status); err != nil {
+				t.Fatal(err)
+			}
+			kept = append(kept, fmt.Sprint(org, branch, client, first.Format("2006-01-02"), last.Format("2006-01-02"), gender, year, status))
+		}
+		rows.Close()
+		// The same worked out from the services and the clients.
+		type rng struct{ first, last time.Time }
+		ranges := map[[3]int64]*rng{}
+		rows, err = db.Query(`SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE deleted_at IS NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var org, branch, client int64
+			var day time.Time
+			if err := rows.Scan(&org, &branch, &client, &day); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range []int64{branch, 0} {
+				k := [3]int64{org, b, client}
+				if r := ranges[k]; r == nil {
+					ranges[k] = &rng{day, day}
+				} else {
+					if day.Before(r.first) {
+						r.first = day
+					}
+					if day.After(r.last) {
+						r.last = day
+					}
+				}
+			}
+		}
+		rows.Close()
+		var want []string
+		for k, r := range ranges {
+			var gender, status string
+			var year int64
+			if err := db.QueryRow(`SELECT gender, COALESCE(birth_year, 0), homeless_status FROM clients WHERE id = $1`, k[2]).
+				Scan(&gender, &year, &status); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, fmt.Sprint(k[0], k[1], k[2], r.first.Format("2006-01-02"), r.last.Format("2006-01-02"), gender, year, status))
+		}
+		slices.Sort(want)
+		slices.Sort(kept)
+		if !slices.Equal(kept, want) || len(kept) != 7 {
+			t.Fatalf("client_service_ranges\n%s\nfrom the services\n%s", strings.Join(kept, "\n"), strings.Join(want, "\n"))
+		}
+
+		raw := rawReportCtx(fx, fx.Branch.ID, second.ID)
+		five := [2]time.Time{d(2021, 6, 16), d(2026, 6, 15)}
+		for _, p := range [][2]time.Time{five, {d(2021, 1, 1), d(2026, 12, 31)}, {d(2022, 1, 1), d(2023, 12, 31)},
+			{d(2024, 2, 1), d(2026, 5, 31)}, {d(2019, 1, 1), d(2026, 6, 15)}} {
+			for _, sh := range []opora.ReportQuery{
+				{GroupBy: []opora.Dimension{opora.DimBranch, opora.DimGender}},
+				{GroupBy: []opora.Dimension{opora.DimGender}},
+				{GroupBy: []opora.Dimension{opora.DimAgeBand}},
+				{},
+				{BranchIDs: []int64{second.ID}, GroupBy: []opora.Dimension{opora.DimGender}},
+				{BranchIDs: []int64{fx.Branch.ID, second.ID}, Gender: opora.GenderMale},
+				{AgeMin: 40, GroupBy: []opora.Dimension{opora.DimHomeless}},
+			} {
+				q := sh
+				q.Subject, q.Measure, q.From, q.To = opora.SubjectServices, opora.MeasureDistinctClients, p[0], p[1]
+				name := fmt.Sprintf("%s…%s %v %v", p[0].Format("02.01.2006"), p[1].Format("02.01.2006"), q.GroupBy, q.BranchIDs)
+				c, err := s.CompileReport(fx.Ctx(), &q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(c.Query, "client_service_ranges") && (len(q.GroupBy) > 0 || q.Gender != "") {
+					t.Errorf("%s: not read from the ranges: %s", name, c.Query)
+				}
+				got, err := s.RunReport(fx.Ctx(), &q)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				want, err := s.RunReport(raw, &q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, w := reportLines(got), reportLines(want); !slices.Equal(g, w) {
+					t.Errorf("%s\ngot  %v\nwant %v", name, g, w)
+				}
+			}
+		}
+		// What a person counts over the five years: the first client (with
+		// the second's services), the third (now a woman, 01.06.2026), the
+		// fourth (moved to 04.07.2021): three; by gender two women, one man.
+		res, err := s.RunReport(fx.Ctx(), &opora.ReportQuery{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients,
+			From: five[0], To: five[1], GroupBy: []opora.Dimension{opora.DimGender}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(reportLines(res), ", ") != "female = 2, male = 1, total = 3" {
+			t.Errorf("clients who received services in five years by gender: %v", reportLines(res))
+		}
+
+		// A database whose services predate the table gets it filled by Migrate.
+		if _, err := db.Exec(`DELETE FROM client_service_ranges`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var again []string
+		rows, err = db.Query(`SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, birth_year, homeless_status
+			FROM client_service_ranges ORDER BY 1, 2, 3`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var org, branch, client, year int64
+			var first, last time.Time
+			var gender, status string
+			if err := rows.Scan(&org, &branch, &client, &first, &last, &gender, &year, &status); err != nil {
+				t.Fatal(err)
+			}
+			again = append(again, fmt.Sprint(org, branch, client, first.Format("2006-01-02"), last.Format("2006-01-02"), gender, year, status))
+		}
+		rows.Close()
+		slices.Sort(again)
+		if !slices.Equal(again, kept) {
+			t.Fatalf("filled at Migrate\n%s\nkept\n%s", strings.Join(again, "\n"), strings.Join(kept, "\n"))
+		}
+	})
+}

@@ -180,6 +180,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.fillClientCounts(ctx); err != nil {
 		return err
 	}
+	if err := s.fillRanges(ctx); err != nil {
+		return err
+	}
 	if err := s.seedAllOrganisations(ctx); err != nil {
 		return err
 	}

@@ -1,0 +1,354 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// client_service_ranges (migration 00025) holds each client's first and
+// last day with services per branch (0: all branches) and the client's
+// gender, birth year and housing status; see the migration. refreshActive
+// rewrites a client's rows from the services (refreshRanges) in the
+// transaction of every service write, recountClients copies the client's
+// attributes after every client write, the bulk path writes a batch's rows,
+// and Migrate fills the table once (fillRanges). rangeClients in report.go
+// reads it.
+
+// rangeAttrs are the client attributes a range row carries.
+type rangeAttrs struct {
+	gender    string
+	birthYear int64
+	homeless  string
+}
+
+// serviceRange is one row of client_service_ranges.
+type serviceRange struct {
+	org, branch, client int64
+	first, last         time.Time
+	attrs               rangeAttrs
+}
+
+// serviceRanges collects services into ranges per client and branch.
+type serviceRanges struct {
+	rows map[[2]int64]*serviceRange // client, branch
+}
+
+func newServiceRanges() *serviceRanges { return &serviceRanges{rows: map[[2]int64]*serviceRange{}} }
+
+// add takes one service of a client into its branch's range and the
+// all-branches range.
+func (sr *serviceRanges) add(org, client, branch int64, day time.Time, attrs rangeAttrs) {
+	for _, b := range []int64{branch, 0} {
+		r := sr.rows[[2]int64{client, b}]
+		if r == nil {
+			sr.rows[[2]int64{client, b}] = &serviceRange{org, b, client, day, day, attrs}
+			continue
+		}
+		if day.Before(r.first) {
+			r.first = day
+		}
+		if day.After(r.last) {
+			r.last = day
+		}
+	}
+}
+
+var rangeColumns = []string{"organisation_id", "branch_id", "client_id", "first_day", "last_day", "gender", "birth_year",
+	"homeless_status"}
+
+// table is the ranges as a bulk table, by client and branch.
+func (sr *serviceRanges) table() bulkTable {
+	t := bulkTable{name: "client_service_ranges", cols: rangeColumns}
+	rows := make([]*serviceRange, 0, len(sr.rows))
+	for _, r := range sr.rows {
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b *serviceRange) int {
+		if a.client != b.client {
+			return compareInt(a.client, b.client)
+		}
+		return compareInt(a.branch, b.branch)
+	})
+	for _, r := range rows {
+		t.rows = append(t.rows, []any{r.org, r.branch, r.client, nullDate(r.first), nullDate(r.last), r.attrs.gender,
+			r.attrs.birthYear, r.attrs.homeless})
+	}
+	return t
+}
+
+func compareInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// insert writes the ranges with multi-row INSERTs.
+func (sr *serviceRanges) insert(ctx context.Context, q queryer, dialect Dialect) error {
+	t := sr.table()
+	for i := 0; i < len(t.rows); i += 200 {
+		part := t.rows[i:min(i+200, len(t.rows))]
+		args := make([]any, 0, len(part)*len(rangeColumns))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		if _, err := q.ExecContext(ctx, insertValues(dialect, "client_service_ranges", rangeColumns, len(part)), args...); err != nil {
+			return fmt.Errorf("store: service ranges: %w", err)
+		}
+	}
+	return nil
+}
+
+// clientAttrs reads a client's range attributes.
+func clientAttrs(ctx context.Context, q queryer, clientID int64) (rangeAttrs, error) {
+	var at rangeAttrs
+	var gender, homeless sql.NullString
+	var year sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT gender, birth_year, homeless_status FROM clients WHERE id = $1`, clientID).
+		Scan(&gender, &year, &homeless)
+	if err != nil && err != sql.ErrNoRows {
+		return at, fmt.Errorf("store: service ranges: %w", err)
+	}
+	return rangeAttrs{gender.String, year.Int64, homeless.String}, nil
+}
+
+// refreshRanges rewrites a client's rows from its services. refreshActive
+// calls it, under the client's lock.
+func refreshRanges(ctx context.Context, q queryer, dialect Dialect, clientID int64) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM client_service_ranges WHERE client_id = $1`, clientID); err != nil {
+		return fmt.Errorf("store: service ranges: %w", err)
+	}
+	attrs, err := clientAttrs(ctx, q, clientID)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT organisation_id, branch_id, rendered_on FROM services
+		WHERE client_id = $1 AND deleted_at IS NULL`, clientID)
+	if err != nil {
+		return fmt.Errorf("store: service ranges: %w", err)
+	}
+	sr := newServiceRanges()
+	for rows.Next() {
+		var org, branch int64
+		var day sql.NullTime
+		if err := rows.Scan(&org, &branch, &day); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: service ranges: %w", err)
+		}
+		sr.add(org, clientID, branch, dateOf(day), attrs)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: service ranges: %w", err)
+	}
+	return sr.insert(ctx, q, dialect)
+}
+
+// copyRangeAttrs copies a client's gender, birth year and housing status
+// onto its range rows after a client write.
+func copyRangeAttrs(ctx context.Context, q queryer, clientID int64) error {
+	at, err := clientAttrs(ctx, q, clientID)
+	if err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE client_service_ranges SET gender = $1, birth_year = $2, homeless_status = $3
+		WHERE client_id = $4 AND (gender <> $1 OR birth_year <> $2 OR homeless_status <> $3)`,
+		at.gender, at.birthYear, at.homeless, clientID); err != nil {
+		return fmt.Errorf("store: service ranges: %w", err)
+	}
+	return nil
+}
+
+// bulkRanges are a bulk batch's ranges: every service of a batch's clients
+// is in the batch.
+func bulkRanges(clients []*opora.Client, services []*opora.Service) bulkTable {
+	attrs := map[int64]rangeAttrs{}
+	for _, c := range clients {
+		attrs[c.ID] = rangeAttrs{string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus)}
+	}
+	sr := newServiceRanges()
+	for _, sv := range services {
+		sr.add(sv.OrganisationID, sv.ClientID, sv.BranchID, opora.Day(sv.RenderedOn), attrs[sv.ClientID])
+	}
+	return sr.table()
+}
+
+// fillRanges fills client_service_ranges for a database that had services
+// before the table existed (migration 00025), in one transaction; it does
+// nothing once the table has rows or when there are no services. Clients
+// are taken 50,000 ids at a time, their services read by client
+// (services_client_date), so memory stays bounded at a region's size.
+func (s *Store) fillRanges(ctx context.Context) error {
+	var filled, services bool
+	if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM client_service_ranges),
+		EXISTS (SELECT 1 FROM services WHERE deleted_at IS NULL)`).Scan(&filled, &services); err != nil {
+		return fmt.Errorf("store: fill service ranges: %w", err)
+	}
+	if filled || !services {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM clients`).Scan(&last); err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		const step = 50000
+		for lo := int64(0); lo <= last; lo += step {
+			attrs := map[int64]rangeAttrs{}
+			rows, err := tx.QueryContext(ctx, `SELECT id, gender, birth_year, homeless_status FROM clients
+				WHERE id >= $1 AND id < $2`, lo, lo+step)
+			if err != nil {
+				return fmt.Errorf("store: fill service ranges: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				var gender, homeless sql.NullString
+				var year sql.NullInt64
+				if err := rows.Scan(&id, &gender, &year, &homeless); err != nil {
+					rows.Close()
+					return fmt.Errorf("store: fill service ranges: %w", err)
+				}
+				attrs[id] = rangeAttrs{gender.String, year.Int64, homeless.String}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: fill service ranges: %w", err)
+			}
+			rows, err = tx.QueryContext(ctx, `SELECT client_id, organisation_id, branch_id, rendered_on FROM services
+				WHERE client_id >= $1 AND client_id < $2 AND deleted_at IS NULL`, lo, lo+step)
+			if err != nil {
+				return fmt.Errorf("store: fill service ranges: %w", err)
+			}
+			sr := newServiceRanges()
+			for rows.Next() {
+				var client, org, branch int64
+				var day sql.NullTime
+				if err := rows.Scan(&client, &org, &branch, &day); err != nil {
+					rows.Close()
+					return fmt.Errorf("store: fill service ranges: %w", err)
+				}
+				sr.add(org, client, branch, dateOf(day), attrs[client])
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: fill service ranges: %w", err)
+			}
+			if err := sr.insert(ctx, tx, s.dialect); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rangesSubject reads client_service_ranges as clients (alias c, with the
+// clients' column names; birth year 0 reads as unknown) for rangeClients.
+var rangesSubject = subjectSQL{
+	from: `(SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, NULLIF(birth_year, 0) AS birth_year,
+		homeless_status FROM client_service_ranges) c`,
+	branch: "c.branch_id",
+	client: "c.client_id",
+	scope: func(a *opora.Actor, args []any) (string, []any, error) {
+		args = append(args, a.OrganisationID)
+		return fmt.Sprintf("c.organisation_id = $%d", len(args)), args, nil
+	},
+}
+
+// rangeClients answers "clients who received services" from
+// client_service_ranges: organisation-wide, filtered by period, branches,
+// gender, housing status and age, not grouped or grouped by branch, gender,
+// housing status and age band. A client counts when its range (in the
+// branch, or in all) lies inside the period; a range that misses the
+// period does not; a range that straddles an end of the period looks up the
+// client's services there. It leaves to activeClients what that answers
+// from one two-year window (no client attribute, a period of up to a year
+// or so), and returns nil for any other query.
+func (s *Store) rangeClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
+	return s.compileRanges(ctx, a, q, false)
+}
+
+// compileRanges is rangeClients; with total it also takes what activeClients
+// would (the total of a grouped report from the ranges).
+func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.ReportQuery, total bool) (*compiledReport, error) {
+	if q.Subject != opora.SubjectServices || q.Measure != opora.MeasureDistinctClients {
+		return nil, nil
+	}
+	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+		return nil, nil
+	}
+	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || len(q.Fields) > 0 || len(q.CaseTypeIDs) > 0 ||
+		len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+		return nil, nil
+	}
+	from, to := opora.Day(q.From), opora.Day(q.To)
+	byBranch, attrs := false, q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0
+	for _, d := range q.GroupBy {
+		switch d {
+		case opora.DimBranch:
+			byBranch = true
+		case opora.DimGender, opora.DimHomeless, opora.DimAgeBand:
+			attrs = true
+		default:
+			return nil, nil
+		}
+	}
+	if !attrs && !total && len(activeSpans(from, to)) == 1 {
+		return nil, nil
+	}
+	// The rows: per branch when grouped or filtered by branch, else the
+	// all-branches row. A client has one row per group except when several
+	// branches are added up.
+	def := rangesSubject
+	once := true
+	switch {
+	case byBranch:
+		def.where = "c.branch_id <> 0"
+	case len(q.BranchIDs) > 0:
+		def.where = "c.branch_id <> 0"
+		once = len(q.BranchIDs) == 1
+	default:
+		def.where = "c.branch_id = 0"
+	}
+	p, err := s.reportParts(ctx, a, q, def, partsOptions{period: func(arg func(any) string) []string {
+		lo, hi := arg(nullDate(from)), arg(nullDate(to))
+		return []string{"c.first_day <= " + hi, "c.last_day >= " + lo,
+			"(c.first_day >= " + lo + " AND c.last_day <= " + hi + " OR EXISTS (SELECT 1 FROM services s" +
+				" WHERE s.client_id = c.client_id AND s.rendered_on >= " + lo + " AND s.rendered_on <= " + hi +
+				" AND s.deleted_at IS NULL AND (c.branch_id = 0 OR s.branch_id = c.branch_id)))"}
+	}})
+	if err != nil {
+		return nil, err
+	}
+	if once {
+		p.measure = "COUNT(*)"
+	}
+	c := &compiledReport{args: p.args, columns: q.GroupBy}
+	if len(p.keys) == 0 {
+		c.sql = "SELECT " + p.measure + p.base()
+		return c, nil
+	}
+	var order []string
+	for i := range p.keys {
+		order = append(order, fmt.Sprint(i+1))
+	}
+	list := strings.Join(order, ", ")
+	c.sql = "SELECT " + strings.Join(p.keys, ", ") + ", " + p.measure + p.base() + " GROUP BY " + list + " ORDER BY " + list
+	// Distinct clients do not add up over branches: the total is counted.
+	tq := *q
+	tq.GroupBy = nil
+	t, err := s.compileRanges(ctx, a, &tq, true)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	c.total, c.totalArgs = t.sql, t.args
+	return c, nil
+}
