@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -67,6 +69,9 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 			a.amount += sv.Amount
 		}
 	}
+	// In key order, the upserts walk the table's B-tree front to back
+	// instead of jumping across it.
+	slices.SortFunc(keys, compareServiceCountKeys)
 	cols := []string{"organisation_id", "day", "branch_id", "type_id", "worker_id", "services", "amount_kopecks"}
 	for i := 0; i < len(keys); i += 500 {
 		part := keys[i:min(i+500, len(keys))]
@@ -93,6 +98,7 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 		t.n += a.n
 		t.amount += a.amount
 	}
+	slices.SortFunc(keys, compareServiceCountKeys)
 	cols = []string{"organisation_id", "day", "branch_id", "type_id", "services", "amount_kopecks"}
 	for i := 0; i < len(keys); i += 500 {
 		part := keys[i:min(i+500, len(keys))]
@@ -106,4 +112,11 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 		}
 	}
 	return nil
+}
+
+// compareServiceCountKeys orders keys as the primary keys of service_counts
+// and service_type_counts.
+func compareServiceCountKeys(a, b serviceCountKey) int {
+	return cmp.Or(cmp.Compare(a.org, b.org), a.day.Compare(b.day), cmp.Compare(a.branch, b.branch),
+		cmp.Compare(a.typ, b.typ), cmp.Compare(a.worker, b.worker))
 }

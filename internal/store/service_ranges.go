@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -17,8 +18,8 @@ import (
 // rewrites a client's rows from the services (refreshRanges) in the
 // transaction of every service write, recountClients copies the client's
 // attributes after every client write, the bulk path writes a batch's rows,
-// and Migrate fills the table once (fillRanges). rangeClients in report.go
-// reads it.
+// and Migrate fills the table once (fillRanges). compileReport reads it
+// through rangeClients.
 
 // rangeAttrs are the client attributes a range row carries.
 type rangeAttrs struct {
@@ -70,26 +71,13 @@ func (sr *serviceRanges) table() bulkTable {
 		rows = append(rows, r)
 	}
 	slices.SortFunc(rows, func(a, b *serviceRange) int {
-		if a.client != b.client {
-			return compareInt(a.client, b.client)
-		}
-		return compareInt(a.branch, b.branch)
+		return cmp.Or(cmp.Compare(a.client, b.client), cmp.Compare(a.branch, b.branch))
 	})
 	for _, r := range rows {
 		t.rows = append(t.rows, []any{r.org, r.branch, r.client, nullDate(r.first), nullDate(r.last), r.attrs.gender,
 			r.attrs.birthYear, r.attrs.homeless})
 	}
 	return t
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // insert writes the ranges with multi-row INSERTs.
@@ -311,9 +299,9 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 	once := true
 	switch {
 	case byBranch:
-		def.where = "c.branch_id <> 0"
+		def.where = "c.branch_id > 0"
 	case len(q.BranchIDs) > 0:
-		def.where = "c.branch_id <> 0"
+		def.where = "c.branch_id > 0"
 		once = len(q.BranchIDs) == 1
 	default:
 		def.where = "c.branch_id = 0"

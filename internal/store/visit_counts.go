@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -69,6 +71,10 @@ func (s *Store) countVisits(ctx context.Context, q bulkQueryer, org int64, visit
 		}
 		agg[k]++
 	}
+	slices.SortFunc(keys, func(a, b visitCountKey) int {
+		return cmp.Or(cmp.Compare(a.org, b.org), a.day.Compare(b.day), cmp.Compare(a.point, b.point),
+			cmp.Compare(a.item, b.item), cmp.Compare(a.branch, b.branch), cmp.Compare(a.createdBy, b.createdBy))
+	})
 	for i := 0; i < len(keys); i += 500 {
 		part := keys[i:min(i+500, len(keys))]
 		args := make([]any, 0, len(part)*len(visitCountColumns))
