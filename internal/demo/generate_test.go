@@ -262,13 +262,12 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 		rawActor.Perms = maps.Clone(rawActor.Perms)
 		rawActor.Perms[opora.PermReportRun], rawActor.BranchIDs = opora.ScopeBranch, branches
 		rawCtx := opora.WithActor(ctx, &rawActor)
-		newClients := func(label string) {
+		// sameAsRaw runs a report both ways for every period and grouping.
+		sameAsRaw := func(label string, subject opora.ReportSubject, measure opora.Measure, groupings ...[]opora.Dimension) {
 			t.Helper()
 			for _, p := range periods {
-				for _, dims := range [][]opora.Dimension{{opora.DimMonth, opora.DimGender, opora.DimAgeBand},
-					{opora.FieldDimension(reason)}, {opora.DimBranch, opora.DimHomeless}} {
-					q := &opora.ReportQuery{Subject: opora.SubjectClients, Measure: opora.MeasureCount, From: p[0], To: p[1],
-						GroupBy: dims}
+				for _, dims := range groupings {
+					q := &opora.ReportQuery{Subject: subject, Measure: measure, From: p[0], To: p[1], GroupBy: dims}
 					got, err := st.RunReport(actx, q)
 					if err != nil {
 						t.Fatal(err)
@@ -278,32 +277,22 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 						t.Fatal(err)
 					}
 					if !reflect.DeepEqual(got.Rows, want.Rows) || got.Total != want.Total {
-						t.Errorf("%s: new clients %v–%v by %v: %v (total %v), counted from clients %v (total %v)", label,
+						t.Errorf("%s: %s %v–%v by %v: %v (total %v), counted from the rows %v (total %v)", label, subject,
 							p[0], p[1], dims, got.Rows, got.Total, want.Rows, want.Total)
 					}
 				}
 			}
 		}
+		newClients := func(label string) {
+			t.Helper()
+			sameAsRaw(label, opora.SubjectClients, opora.MeasureCount, []opora.Dimension{opora.DimMonth, opora.DimGender,
+				opora.DimAgeBand}, []opora.Dimension{opora.FieldDimension(reason)},
+				[]opora.Dimension{opora.DimBranch, opora.DimHomeless})
+		}
 		// Clients who received services by client attributes over long
 		// periods come from client_service_ranges, which the batches wrote.
-		for _, p := range periods {
-			for _, dims := range [][]opora.Dimension{{opora.DimBranch, opora.DimGender}, {opora.DimAgeBand}} {
-				q := &opora.ReportQuery{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients, From: p[0], To: p[1],
-					GroupBy: dims}
-				got, err := st.RunReport(actx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := st.RunReport(rawCtx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(got.Rows, want.Rows) || got.Total != want.Total || want.Total == 0 {
-					t.Errorf("clients who received services %v–%v by %v: %v (total %v), counted from the services %v (total %v)",
-						p[0], p[1], dims, got.Rows, got.Total, want.Rows, want.Total)
-				}
-			}
-		}
+		sameAsRaw("kept by the batches", opora.SubjectServices, opora.MeasureDistinctClients,
+			[]opora.Dimension{opora.DimBranch, opora.DimGender}, []opora.Dimension{opora.DimAgeBand})
 		newClients("kept by the batches")
 		for _, table := range []string{"client_counts", "client_day_counts", "client_answer_counts"} {
 			if _, err := db.Exec(`DELETE FROM ` + table); err != nil {

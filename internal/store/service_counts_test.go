@@ -376,26 +376,11 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 		}
 
 		db := storetest.RawDB(t, s)
-		var kept []string
-		rows, err := db.Query(`SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, birth_year, homeless_status
-			FROM client_service_ranges ORDER BY 1, 2, 3`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var org, branch, client, year int64
-			var first, last time.Time
-			var gender, status string
-			if err := rows.Scan(&org, &branch, &client, &first, &last, &gender, &year, &status); err != nil {
-				t.Fatal(err)
-			}
-			kept = append(kept, fmt.Sprint(org, branch, client, first.Format("2006-01-02"), last.Format("2006-01-02"), gender, year, status))
-		}
-		rows.Close()
+		kept := rangeRows(t, db)
 		// The same worked out from the services and the clients.
 		type rng struct{ first, last time.Time }
 		ranges := map[[3]int64]*rng{}
-		rows, err = db.Query(`SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE deleted_at IS NULL`)
+		rows, err := db.Query(`SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE deleted_at IS NULL`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,7 +416,6 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 			want = append(want, fmt.Sprint(k[0], k[1], k[2], r.first.Format("2006-01-02"), r.last.Format("2006-01-02"), gender, year, status))
 		}
 		slices.Sort(want)
-		slices.Sort(kept)
 		if !slices.Equal(kept, want) || len(kept) != 7 {
 			t.Fatalf("client_service_ranges\n%s\nfrom the services\n%s", strings.Join(kept, "\n"), strings.Join(want, "\n"))
 		}
@@ -491,25 +475,32 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 		if err := s.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		var again []string
-		rows, err = db.Query(`SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, birth_year, homeless_status
-			FROM client_service_ranges ORDER BY 1, 2, 3`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var org, branch, client, year int64
-			var first, last time.Time
-			var gender, status string
-			if err := rows.Scan(&org, &branch, &client, &first, &last, &gender, &year, &status); err != nil {
-				t.Fatal(err)
-			}
-			again = append(again, fmt.Sprint(org, branch, client, first.Format("2006-01-02"), last.Format("2006-01-02"), gender, year, status))
-		}
-		rows.Close()
-		slices.Sort(again)
+		again := rangeRows(t, db)
 		if !slices.Equal(again, kept) {
 			t.Fatalf("filled at Migrate\n%s\nkept\n%s", strings.Join(again, "\n"), strings.Join(kept, "\n"))
 		}
 	})
+}
+
+// rangeRows reads client_service_ranges as sorted text lines.
+func rangeRows(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, birth_year, homeless_status
+		FROM client_service_ranges`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var org, branch, client, year int64
+		var first, last time.Time
+		var gender, status string
+		if err := rows.Scan(&org, &branch, &client, &first, &last, &gender, &year, &status); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(org, branch, client, first.Format("2006-01-02"), last.Format("2006-01-02"), gender, year, status))
+	}
+	slices.Sort(out)
+	return out
 }
