@@ -519,6 +519,23 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 	})
 }
 
+// insertChunks writes rows (each in cols order) with multi-row INSERTs of
+// up to 300 rows, each followed by upsert ("" for a plain INSERT).
+func insertChunks(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
+	table string, cols []string, upsert string, rows [][]any) error {
+	for i := 0; i < len(rows); i += 300 {
+		part := rows[i:min(i+300, len(rows))]
+		args := make([]any, 0, len(part)*len(cols))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		if err := exec(ctx, insertValues(dialect, table, cols, len(part))+upsert, args...); err != nil {
+			return fmt.Errorf("store: %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
 // insertValues is "INSERT INTO table (cols) VALUES (…), (…)" for n rows.
 // SQLite gets plain ? placeholders: the driver looks named ones ($n) up one
 // by one, which costs more than the insert itself at bulk row counts.

@@ -120,7 +120,7 @@ func (cc *clientCounts) write(ctx context.Context, dialect Dialect, exec func(ct
 	for _, k := range clients {
 		rows = append(rows, []any{k.org, nullDate(k.month), k.branch, k.gender, k.birthYear, k.homeless, cc.clients[k]})
 	}
-	if err := writeCountRows(ctx, dialect, exec, "client_counts", clientCountColumns, clientCountUpsert, rows); err != nil {
+	if err := insertChunks(ctx, dialect, exec, "client_counts", clientCountColumns, clientCountUpsert, rows); err != nil {
 		return err
 	}
 	days := nonZero(cc.days, func(a, b dayCountKey) int {
@@ -130,7 +130,7 @@ func (cc *clientCounts) write(ctx context.Context, dialect Dialect, exec func(ct
 	for _, k := range days {
 		rows = append(rows, []any{k.org, nullDate(k.day), k.branch, cc.days[k]})
 	}
-	if err := writeCountRows(ctx, dialect, exec, "client_day_counts", dayCountColumns, dayCountUpsert, rows); err != nil {
+	if err := insertChunks(ctx, dialect, exec, "client_day_counts", dayCountColumns, dayCountUpsert, rows); err != nil {
 		return err
 	}
 	answers := nonZero(cc.answers, func(a, b answerCountKey) int {
@@ -141,7 +141,7 @@ func (cc *clientCounts) write(ctx context.Context, dialect Dialect, exec func(ct
 	for _, k := range answers {
 		rows = append(rows, []any{k.org, k.field, nullDate(k.day), k.branch, k.option, cc.answers[k]})
 	}
-	return writeCountRows(ctx, dialect, exec, "client_answer_counts", answerCountColumns, answerCountUpsert, rows)
+	return insertChunks(ctx, dialect, exec, "client_answer_counts", answerCountColumns, answerCountUpsert, rows)
 }
 
 // nonZero returns the keys of m with a non-zero delta, sorted.
@@ -154,21 +154,6 @@ func nonZero[K comparable](m map[K]int64, compare func(a, b K) int) []K {
 	}
 	slices.SortFunc(keys, compare)
 	return keys
-}
-
-func writeCountRows(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
-	table string, cols []string, upsert string, rows [][]any) error {
-	for i := 0; i < len(rows); i += 300 {
-		part := rows[i:min(i+300, len(rows))]
-		args := make([]any, 0, len(part)*len(cols))
-		for _, r := range part {
-			args = append(args, r...)
-		}
-		if err := exec(ctx, insertValues(dialect, table, cols, len(part))+upsert, args...); err != nil {
-			return fmt.Errorf("store: %s: %w", table, err)
-		}
-	}
-	return nil
 }
 
 // txExec adapts a transaction to write.

@@ -51,7 +51,7 @@ type serviceCountKey struct {
 	day                      time.Time
 }
 
-// countServices adds a bulk batch's services, one statement per 500 rows.
+// countServices adds a bulk batch's services.
 func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.Service) error {
 	type sums struct{ n, amount int64 }
 	agg := map[serviceCountKey]*sums{}
@@ -72,17 +72,14 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 	// In key order, the upserts walk the table's B-tree front to back
 	// instead of jumping across it.
 	slices.SortFunc(keys, compareServiceCountKeys)
-	cols := []string{"organisation_id", "day", "branch_id", "type_id", "worker_id", "services", "amount_kopecks"}
-	for i := 0; i < len(keys); i += 500 {
-		part := keys[i:min(i+500, len(keys))]
-		args := make([]any, 0, len(part)*len(cols))
-		for _, k := range part {
-			a := agg[k]
-			args = append(args, k.org, nullDate(k.day), k.branch, k.typ, k.worker, a.n, a.amount)
-		}
-		if err := q.exec(ctx, insertValues(s.dialect, "service_counts", cols, len(part))+serviceCountUpsert, args...); err != nil {
-			return fmt.Errorf("store: service counts: %w", err)
-		}
+	rows := make([][]any, 0, len(keys))
+	for _, k := range keys {
+		a := agg[k]
+		rows = append(rows, []any{k.org, nullDate(k.day), k.branch, k.typ, k.worker, a.n, a.amount})
+	}
+	if err := insertChunks(ctx, s.dialect, q.exec, "service_counts", []string{"organisation_id", "day", "branch_id", "type_id",
+		"worker_id", "services", "amount_kopecks"}, serviceCountUpsert, rows); err != nil {
+		return err
 	}
 	// The same without the worker.
 	byType := map[serviceCountKey]*sums{}
@@ -99,19 +96,13 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 		t.amount += a.amount
 	}
 	slices.SortFunc(keys, compareServiceCountKeys)
-	cols = []string{"organisation_id", "day", "branch_id", "type_id", "services", "amount_kopecks"}
-	for i := 0; i < len(keys); i += 500 {
-		part := keys[i:min(i+500, len(keys))]
-		args := make([]any, 0, len(part)*len(cols))
-		for _, k := range part {
-			a := byType[k]
-			args = append(args, k.org, nullDate(k.day), k.branch, k.typ, a.n, a.amount)
-		}
-		if err := q.exec(ctx, insertValues(s.dialect, "service_type_counts", cols, len(part))+serviceTypeCountUpsert, args...); err != nil {
-			return fmt.Errorf("store: service counts: %w", err)
-		}
+	rows = rows[:0]
+	for _, k := range keys {
+		a := byType[k]
+		rows = append(rows, []any{k.org, nullDate(k.day), k.branch, k.typ, a.n, a.amount})
 	}
-	return nil
+	return insertChunks(ctx, s.dialect, q.exec, "service_type_counts", []string{"organisation_id", "day", "branch_id", "type_id",
+		"services", "amount_kopecks"}, serviceTypeCountUpsert, rows)
 }
 
 // compareServiceCountKeys orders keys as the primary keys of service_counts

@@ -82,18 +82,7 @@ func (sr *serviceRanges) table() bulkTable {
 
 // insert writes the ranges with multi-row INSERTs.
 func (sr *serviceRanges) insert(ctx context.Context, q queryer, dialect Dialect) error {
-	t := sr.table()
-	for i := 0; i < len(t.rows); i += 200 {
-		part := t.rows[i:min(i+200, len(t.rows))]
-		args := make([]any, 0, len(part)*len(rangeColumns))
-		for _, r := range part {
-			args = append(args, r...)
-		}
-		if _, err := q.ExecContext(ctx, insertValues(dialect, "client_service_ranges", rangeColumns, len(part)), args...); err != nil {
-			return fmt.Errorf("store: service ranges: %w", err)
-		}
-	}
-	return nil
+	return insertChunks(ctx, dialect, txExec(q), "client_service_ranges", rangeColumns, "", sr.table().rows)
 }
 
 // clientAttrs reads a client's range attributes.

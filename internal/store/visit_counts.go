@@ -60,7 +60,7 @@ type visitCountKey struct {
 	point, item, branch, createdBy int64
 }
 
-// countVisits adds a bulk batch's visits, 500 rows per statement.
+// countVisits adds a bulk batch's visits.
 func (s *Store) countVisits(ctx context.Context, q bulkQueryer, org int64, visits []*BulkVisit) error {
 	agg := map[visitCountKey]int64{}
 	var keys []visitCountKey
@@ -75,17 +75,11 @@ func (s *Store) countVisits(ctx context.Context, q bulkQueryer, org int64, visit
 		return cmp.Or(cmp.Compare(a.org, b.org), a.day.Compare(b.day), cmp.Compare(a.point, b.point),
 			cmp.Compare(a.item, b.item), cmp.Compare(a.branch, b.branch), cmp.Compare(a.createdBy, b.createdBy))
 	})
-	for i := 0; i < len(keys); i += 500 {
-		part := keys[i:min(i+500, len(keys))]
-		args := make([]any, 0, len(part)*len(visitCountColumns))
-		for _, k := range part {
-			args = append(args, k.org, nullDate(k.day), k.point, k.item, k.branch, k.createdBy, agg[k])
-		}
-		if err := q.exec(ctx, insertValues(s.dialect, "visit_counts", visitCountColumns, len(part))+visitCountUpsert, args...); err != nil {
-			return fmt.Errorf("store: visit counts: %w", err)
-		}
+	rows := make([][]any, 0, len(keys))
+	for _, k := range keys {
+		rows = append(rows, []any{k.org, nullDate(k.day), k.point, k.item, k.branch, k.createdBy, agg[k]})
 	}
-	return nil
+	return insertChunks(ctx, s.dialect, q.exec, "visit_counts", visitCountColumns, visitCountUpsert, rows)
 }
 
 // visitCountsSubject reads visit_counts as visits (alias v, with the
