@@ -108,17 +108,7 @@ func activeTable(rows []activeRow) bulkTable {
 // insertActive writes rows with multi-row INSERTs (plain ? placeholders on
 // SQLite, see insertRows).
 func insertActive(ctx context.Context, q queryer, dialect Dialect, rows []activeRow) error {
-	for i := 0; i < len(rows); i += 200 {
-		part := rows[i:min(i+200, len(rows))]
-		args := make([]any, 0, len(part)*len(activeColumns))
-		for _, r := range part {
-			args = append(args, r.org, r.branch, r.span, r.client, r.months)
-		}
-		if _, err := q.ExecContext(ctx, insertValues(dialect, "active_client_months", activeColumns, len(part)), args...); err != nil {
-			return fmt.Errorf("store: active clients: %w", err)
-		}
-	}
-	return nil
+	return insertChunks(ctx, dialect, txExec(q), "active_client_months", activeColumns, "", activeTable(rows).rows)
 }
 
 // refreshActive rewrites a client's rows of active_client_months from the
