@@ -82,7 +82,9 @@ func TestBrowserCheckinOffline(t *testing.T) {
 			chromedp.SendKeys(`#f-login`, "duty"),
 			chromedp.SendKeys(`#f-password`, testPassword),
 			chromedp.Submit(`#f-login`),
-			chromedp.WaitVisible(`main h1`),
+			// The login page has a heading too: wait for the signed-in
+			// header, or the next navigation races the login POST.
+			chromedp.WaitVisible(`.userbox`),
 			chromedp.Navigate(page),
 			chromedp.WaitVisible(`#q`),
 			// The service worker takes the page over and the data is cached.
