@@ -82,6 +82,12 @@ func Generate(ctx context.Context, st *store.Store, o Options, progress func(don
 	if err != nil {
 		return nil, err
 	}
+	// Count deltas stay in memory until FinishBulk (a stopped earlier run's
+	// stale counts are rebuilt first, while the indexes are still there).
+	counts, err := st.BulkCounts(actx)
+	if err != nil {
+		return nil, err
+	}
 	if run.Done < run.Target {
 		if err := st.DeferIndexes(actx); err != nil {
 			return nil, err
@@ -100,7 +106,7 @@ func Generate(ctx context.Context, st *store.Store, o Options, progress func(don
 		for done := run.Done; done < run.Target; {
 			n := min(BatchClients-done%BatchClients, run.Target-done)
 			b := g.batch(done, n)
-			b.ClientsDone, b.Finished = done+n, done+n == run.Target
+			b.ClientsDone, b.Finished, b.Counts = done+n, done+n == run.Target, counts
 			select {
 			case next <- made{b, done, done + n}:
 			case <-stop:
@@ -121,7 +127,7 @@ func Generate(ctx context.Context, st *store.Store, o Options, progress func(don
 			progress(m.to, run.Target)
 		}
 	}
-	if err := st.FinishBulk(actx); err != nil {
+	if err := st.FinishBulk(actx, counts); err != nil {
 		return nil, err
 	}
 	if run.Done < run.Target {

@@ -304,13 +304,10 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 		}
 		newClients("filled at Migrate")
 
-		// The batches counted their check-in visits.
-		kept := `SELECT organisation_id, day, point_id, item_id, branch_id, created_by, visits FROM visit_counts WHERE visits <> 0`
-		visits := `SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), COUNT(*)
-			FROM checkin_visits GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)`
-		if n := count(t, db, `SELECT COUNT(*) FROM (`+kept+` EXCEPT `+visits+`) d`) +
-			count(t, db, `SELECT COUNT(*) FROM (`+visits+` EXCEPT `+kept+`) d`); n != 0 || count(t, db, `SELECT COUNT(*) FROM (`+kept+`) d`) == 0 {
-			t.Errorf("visit_counts differs from the visits in %v rows", n)
+		// The load's count deltas, written at its end, equal a count of
+		// the rows.
+		if d := countsDiffer(t, db); len(d) > 0 {
+			t.Errorf("the count tables %v differ from their sources", d)
 		}
 
 		// The generated people are found the way a worker looks for them.
@@ -331,6 +328,40 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 			t.Errorf("search for %q with a typo found nobody", sur)
 		}
 	})
+}
+
+// countsDiffer names the count tables whose rows differ from a count of
+// their sources (services, visits, live clients and their answers).
+func countsDiffer(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	live := `SELECT id, created_at, branch_id FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL`
+	pairs := []struct{ table, kept, counted string }{
+		{"service_counts", `SELECT organisation_id, day, branch_id, type_id, worker_id, services, amount_kopecks
+			FROM service_counts WHERE services <> 0`,
+			`SELECT organisation_id, rendered_on, branch_id, type_id, worker_id, COUNT(*), COALESCE(SUM(amount_kopecks), 0)
+			FROM services WHERE deleted_at IS NULL GROUP BY organisation_id, rendered_on, branch_id, type_id, worker_id`},
+		{"service_type_counts", `SELECT organisation_id, day, branch_id, type_id, services, amount_kopecks
+			FROM service_type_counts WHERE services <> 0`,
+			`SELECT organisation_id, rendered_on, branch_id, type_id, COUNT(*), COALESCE(SUM(amount_kopecks), 0)
+			FROM services WHERE deleted_at IS NULL GROUP BY organisation_id, rendered_on, branch_id, type_id`},
+		{"visit_counts", `SELECT organisation_id, day, point_id, item_id, branch_id, created_by, visits FROM visit_counts WHERE visits <> 0`,
+			`SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), COUNT(*)
+			FROM checkin_visits GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)`},
+		{"client_counts", `SELECT SUM(clients) FROM client_counts`, `SELECT COUNT(*) FROM (` + live + `) c`},
+		{"client_day_counts", `SELECT SUM(clients) FROM client_day_counts`, `SELECT COUNT(*) FROM (` + live + `) c`},
+		{"client_answer_counts", `SELECT field_id, option_id, SUM(clients) FROM client_answer_counts WHERE option_id <> 0
+			GROUP BY field_id, option_id HAVING SUM(clients) <> 0`,
+			`SELECT a.field_id, a.option_id, COUNT(DISTINCT a.client_id) FROM answers a JOIN (` + live + `) c ON c.id = a.client_id
+			WHERE a.filling_id IS NULL AND a.option_id IS NOT NULL GROUP BY a.field_id, a.option_id`},
+	}
+	var differ []string
+	for _, p := range pairs {
+		if count(t, db, `SELECT COUNT(*) FROM (`+p.kept+` EXCEPT `+p.counted+`) d`)+
+			count(t, db, `SELECT COUNT(*) FROM (`+p.counted+` EXCEPT `+p.kept+`) d`) != 0 {
+			differ = append(differ, p.table)
+		}
+	}
+	return differ
 }
 
 func run(t *testing.T, st *store.Store) *store.GeneratorRun {
@@ -361,11 +392,40 @@ func TestGeneratorResumesAfterAnInterruption(t *testing.T) {
 		if r.Finished() || r.Done != 2000 || count(t, db, `SELECT COUNT(*) FROM clients`) != 2000 {
 			t.Fatalf("after the interruption: run %+v, %v clients", r, count(t, db, `SELECT COUNT(*) FROM clients`))
 		}
+		// The run kept its count deltas in memory: the tables lack the
+		// committed batch, and say so; Migrate (a server starting on this
+		// database) recounts them.
+		if d := countsDiffer(t, db); len(d) != 6 || count(t, db, `SELECT COUNT(*) FROM generator_runs WHERE counts_stale`) != 1 {
+			t.Fatalf("after the interruption the count tables %v differ from their sources (want all six), stale flag %v", d,
+				count(t, db, `SELECT COUNT(*) FROM generator_runs WHERE counts_stale`))
+		}
+		if err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if d := countsDiffer(t, db); len(d) > 0 || count(t, db, `SELECT COUNT(*) FROM generator_runs WHERE counts_stale`) != 0 {
+			t.Fatalf("after Migrate the count tables %v differ from their sources", d)
+		}
+		// Stopped again, and this time resumed without a Migrate between:
+		// the next run recounts first.
+		ctx, cancel = context.WithCancel(context.Background())
+		if _, err := Generate(ctx, st, Options{Clients: 5000, Seed: 9}, func(done, _ int) {
+			if done == 4000 {
+				cancel()
+			}
+		}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("interrupted run: %v", err)
+		}
+		if d := countsDiffer(t, db); len(d) == 0 {
+			t.Fatal("the second interruption left the count tables whole: the batches wrote them")
+		}
 		if _, err := Generate(context.Background(), st, Options{Clients: 5000, Seed: 9}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := run(t, st); !r.Finished() || r.Done != 5000 {
 			t.Fatalf("resumed run %+v", r)
+		}
+		if d := countsDiffer(t, db); len(d) > 0 || count(t, db, `SELECT COUNT(*) FROM generator_runs WHERE counts_stale`) != 0 {
+			t.Errorf("after the resumed run the count tables %v differ from their sources", d)
 		}
 		// The batches, made again in memory from the same seed, are exactly
 		// what the database holds: nothing lost, nothing written twice.

@@ -116,6 +116,10 @@ type BulkBatch struct {
 	// the same transaction; Finished marks the run complete.
 	ClientsDone int
 	Finished    bool
+	// Counts, when set, collects the batch's count-table deltas for
+	// FinishBulk to write, and the batch marks the tables stale (it needs
+	// a generator run); without it the batch writes them itself.
+	Counts *BulkCounts
 }
 
 // bulkTable is one table's rows ready to write.
@@ -215,20 +219,26 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		}
 		return q.exec(ctx, `UPDATE generator_runs SET clients_done = $1, finished_at = $2 WHERE id = 1`, b.ClientsDone, finished)
 	}
+	// fill has moved the batch's ids onto the reserved ones.
 	counts := func(ctx context.Context, q bulkQueryer) error {
-		if err := s.countServices(ctx, q, b.Services); err != nil {
-			return err
+		if b.Counts == nil {
+			c := newBulkCounts()
+			c.add(b)
+			return c.write(ctx, s.dialect, q.exec)
 		}
-		if err := s.countVisits(ctx, q, b.OrganisationID, b.Visits); err != nil {
-			return err
-		}
-		// fill has moved the batch's ids onto the reserved ones.
-		return bulkClientCounts(b.Clients, b.Answers).write(ctx, s.dialect, q.exec)
+		return markCountsStale(ctx, q)
 	}
+	load := s.bulkSQLite
 	if s.dialect == Postgres {
-		return s.bulkPostgres(ctx, fill, counts, progress)
+		load = s.bulkPostgres
 	}
-	return s.bulkSQLite(ctx, fill, counts, progress)
+	if err := load(ctx, fill, counts, progress); err != nil {
+		return err
+	}
+	if b.Counts != nil {
+		b.Counts.add(b) // committed: its deltas join the load's
+	}
+	return nil
 }
 
 // tables turns the batch into rows, moving local IDs onto reserved ones.
@@ -404,15 +414,22 @@ var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "c
 	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "service_type_counts",
 	"active_client_months", "client_service_ranges", "client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
 
-// FinishBulk ends a bulk load: it builds the deferred indexes and refreshes
-// the planner's statistics (PostgreSQL also vacuums, so that index-only
-// scans work on the new rows at once instead of after autovacuum).
-func (s *Store) FinishBulk(ctx context.Context) error {
+// FinishBulk ends a bulk load: it builds the deferred indexes, writes the
+// count deltas the batches collected in counts (nil when they wrote their
+// own) and refreshes the planner's statistics (PostgreSQL also vacuums, so
+// that index-only scans work on the new rows at once instead of after
+// autovacuum).
+func (s *Store) FinishBulk(ctx context.Context, counts *BulkCounts) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
 	if err := s.BulkIndexes(ctx); err != nil {
 		return err
+	}
+	if counts != nil {
+		if err := s.writeBulkCounts(ctx, counts); err != nil {
+			return err
+		}
 	}
 	stmt := "PRAGMA analysis_limit = 1000; ANALYZE"
 	if s.dialect == Postgres {

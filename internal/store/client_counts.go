@@ -250,8 +250,8 @@ func (s *Store) countNewClient(ctx context.Context, tx *sql.Tx, id int64) error 
 	return cc.write(ctx, s.dialect, txExec(tx))
 }
 
-// bulkClientCounts counts a bulk batch's new clients and their answers.
-func bulkClientCounts(clients []*opora.Client, answers []*BulkAnswer) *clientCounts {
+// addNew counts a bulk batch's new clients and their answers.
+func (cc *clientCounts) addNew(clients []*opora.Client, answers []*BulkAnswer) {
 	tallies := map[int64]*clientTally{}
 	for _, c := range clients {
 		if c.Deleted() || c.MergedInto != 0 {
@@ -270,11 +270,9 @@ func bulkClientCounts(clients []*opora.Client, answers []*BulkAnswer) *clientCou
 		seen[k] = true
 		t.options = append(t.options, [2]int64{an.FieldID, an.OptionID})
 	}
-	cc := newClientCounts()
 	for _, t := range tallies {
 		cc.add(t, 1)
 	}
-	return cc
 }
 
 // fillClientCounts fills client_counts, client_day_counts and
@@ -292,54 +290,63 @@ func (s *Store) fillClientCounts(ctx context.Context) error {
 		return nil
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		cc := newClientCounts()
-		// The live clients, then their main answers with an option.
-		rows, err := tx.QueryContext(ctx, `SELECT id, organisation_id, created_at, branch_id, gender, birth_year, homeless_status
-			FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL ORDER BY id`)
+		cc, err := tallyClients(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("store: fill client counts: %w", err)
-		}
-		tallies := map[int64]*clientTally{}
-		for rows.Next() {
-			var id, org, branch int64
-			var created time.Time
-			var year sql.NullInt64
-			var gender, homeless sql.NullString
-			if err := rows.Scan(&id, &org, &created, &branch, &gender, &year, &homeless); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: fill client counts: %w", err)
-			}
-			tallies[id] = newTally(org, created, branch, gender.String, year.Int64, homeless.String)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: fill client counts: %w", err)
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT DISTINCT client_id, field_id, option_id FROM answers
-			WHERE filling_id IS NULL AND option_id IS NOT NULL`)
-		if err != nil {
-			return fmt.Errorf("store: fill client counts: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var fo [2]int64
-			if err := rows.Scan(&id, &fo[0], &fo[1]); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: fill client counts: %w", err)
-			}
-			if t := tallies[id]; t != nil {
-				t.options = append(t.options, fo)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: fill client counts: %w", err)
-		}
-		for _, t := range tallies {
-			cc.add(t, 1)
+			return err
 		}
 		return cc.write(ctx, s.dialect, txExec(tx))
 	})
+}
+
+// tallyClients counts every live client and its main answers with an
+// option, from the clients and answers tables.
+func tallyClients(ctx context.Context, tx *sql.Tx) (*clientCounts, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, organisation_id, created_at, branch_id, gender, birth_year, homeless_status
+		FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: tally clients: %w", err)
+	}
+	tallies := map[int64]*clientTally{}
+	for rows.Next() {
+		var id, org, branch int64
+		var created time.Time
+		var year sql.NullInt64
+		var gender, homeless sql.NullString
+		if err := rows.Scan(&id, &org, &created, &branch, &gender, &year, &homeless); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: tally clients: %w", err)
+		}
+		tallies[id] = newTally(org, created, branch, gender.String, year.Int64, homeless.String)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: tally clients: %w", err)
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT DISTINCT client_id, field_id, option_id FROM answers
+		WHERE filling_id IS NULL AND option_id IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store: tally clients: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var fo [2]int64
+		if err := rows.Scan(&id, &fo[0], &fo[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: tally clients: %w", err)
+		}
+		if t := tallies[id]; t != nil {
+			t.options = append(t.options, fo)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: tally clients: %w", err)
+	}
+	cc := newClientCounts()
+	for _, t := range tallies {
+		cc.add(t, 1)
+	}
+	return cc, nil
 }
 
 // countedClients answers a count of new clients from the client counts

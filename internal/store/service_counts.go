@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -51,44 +52,49 @@ type serviceCountKey struct {
 	day                      time.Time
 }
 
-// countServices adds a bulk batch's services.
-func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.Service) error {
-	type sums struct{ n, amount int64 }
-	agg := map[serviceCountKey]*sums{}
-	var keys []serviceCountKey
+// serviceSums is one row's services and amount.
+type serviceSums struct{ n, amount int64 }
+
+// addServiceCounts adds services to per-key sums.
+func addServiceCounts(agg map[serviceCountKey]*serviceSums, svs []*opora.Service) {
 	for _, sv := range svs {
 		k := serviceCountKey{sv.OrganisationID, sv.BranchID, sv.TypeID, sv.WorkerID, opora.Day(sv.RenderedOn)}
 		a := agg[k]
 		if a == nil {
-			a = &sums{}
+			a = &serviceSums{}
 			agg[k] = a
-			keys = append(keys, k)
 		}
 		a.n++
 		if sv.HasAmount {
 			a.amount += sv.Amount
 		}
 	}
+}
+
+// writeServiceCounts adds per-key sums to service_counts and, without the
+// worker, to service_type_counts.
+func writeServiceCounts(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
+	agg map[serviceCountKey]*serviceSums) error {
 	// In key order, the upserts walk the table's B-tree front to back
 	// instead of jumping across it.
-	slices.SortFunc(keys, compareServiceCountKeys)
+	keys := slices.SortedFunc(maps.Keys(agg), compareServiceCountKeys)
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
 		a := agg[k]
 		rows = append(rows, []any{k.org, nullDate(k.day), k.branch, k.typ, k.worker, a.n, a.amount})
 	}
-	if err := insertChunks(ctx, s.dialect, q.exec, "service_counts", []string{"organisation_id", "day", "branch_id", "type_id",
+	if err := insertChunks(ctx, dialect, exec, "service_counts", []string{"organisation_id", "day", "branch_id", "type_id",
 		"worker_id", "services", "amount_kopecks"}, serviceCountUpsert, rows); err != nil {
 		return err
 	}
 	// The same without the worker.
-	byType := map[serviceCountKey]*sums{}
+	byType := map[serviceCountKey]*serviceSums{}
 	keys = keys[:0]
 	for k, a := range agg {
 		k.worker = 0
 		t := byType[k]
 		if t == nil {
-			t = &sums{}
+			t = &serviceSums{}
 			byType[k] = t
 			keys = append(keys, k)
 		}
@@ -101,7 +107,7 @@ func (s *Store) countServices(ctx context.Context, q bulkQueryer, svs []*opora.S
 		a := byType[k]
 		rows = append(rows, []any{k.org, nullDate(k.day), k.branch, k.typ, a.n, a.amount})
 	}
-	return insertChunks(ctx, s.dialect, q.exec, "service_type_counts", []string{"organisation_id", "day", "branch_id", "type_id",
+	return insertChunks(ctx, dialect, exec, "service_type_counts", []string{"organisation_id", "day", "branch_id", "type_id",
 		"services", "amount_kopecks"}, serviceTypeCountUpsert, rows)
 }
 

@@ -174,6 +174,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.BulkIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.recountStale(ctx); err != nil {
+		return err
+	}
 	if err := s.fillActive(ctx); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -15,8 +14,8 @@ import (
 // organisation, day, point, item, branch and the worker who ticked (0 when
 // not known). Every write of visits moves it in the same transaction: a
 // tick adds one (countVisit), the removal of a merged person's duplicate
-// visits takes them away (deleteDuplicateVisits), a bulk batch adds its own
-// (countVisits). report.go reads it for counts of visits that need nothing
+// visits takes them away (deleteDuplicateVisits), a bulk load adds its own
+// (addVisitCounts, writeVisitCounts). report.go reads it for counts of visits that need nothing
 // of the person (countedVisits).
 
 const visitCountUpsert = ` ON CONFLICT (organisation_id, day, point_id, item_id, branch_id, created_by)
@@ -60,18 +59,17 @@ type visitCountKey struct {
 	point, item, branch, createdBy int64
 }
 
-// countVisits adds a bulk batch's visits.
-func (s *Store) countVisits(ctx context.Context, q bulkQueryer, org int64, visits []*BulkVisit) error {
-	agg := map[visitCountKey]int64{}
-	var keys []visitCountKey
+// addVisitCounts adds an organisation's visits to per-key counts.
+func addVisitCounts(agg map[visitCountKey]int64, org int64, visits []*BulkVisit) {
 	for _, v := range visits {
-		k := visitCountKey{org, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy}
-		if agg[k] == 0 {
-			keys = append(keys, k)
-		}
-		agg[k]++
+		agg[visitCountKey{org, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy}]++
 	}
-	slices.SortFunc(keys, func(a, b visitCountKey) int {
+}
+
+// writeVisitCounts adds per-key counts to visit_counts, in key order.
+func writeVisitCounts(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
+	agg map[visitCountKey]int64) error {
+	keys := nonZero(agg, func(a, b visitCountKey) int {
 		return cmp.Or(cmp.Compare(a.org, b.org), a.day.Compare(b.day), cmp.Compare(a.point, b.point),
 			cmp.Compare(a.item, b.item), cmp.Compare(a.branch, b.branch), cmp.Compare(a.createdBy, b.createdBy))
 	})
@@ -79,7 +77,7 @@ func (s *Store) countVisits(ctx context.Context, q bulkQueryer, org int64, visit
 	for _, k := range keys {
 		rows = append(rows, []any{k.org, nullDate(k.day), k.point, k.item, k.branch, k.createdBy, agg[k]})
 	}
-	return insertChunks(ctx, s.dialect, q.exec, "visit_counts", visitCountColumns, visitCountUpsert, rows)
+	return insertChunks(ctx, dialect, exec, "visit_counts", visitCountColumns, visitCountUpsert, rows)
 }
 
 // visitCountsSubject reads visit_counts as visits (alias v, with the
