@@ -15,8 +15,8 @@ import (
 // not known). Every write of visits moves it in the same transaction: a
 // tick adds one (countVisit), the removal of a merged person's duplicate
 // visits takes them away (deleteDuplicateVisits), a bulk load adds its own
-// (addVisitCounts, writeVisitCounts). report.go reads it for counts of visits that need nothing
-// of the person (countedVisits).
+// (addVisitCounts, writeVisitCounts). report.go reads it for counts of
+// visits that need nothing of the person (countedVisits).
 
 const visitCountUpsert = ` ON CONFLICT (organisation_id, day, point_id, item_id, branch_id, created_by)
 	DO UPDATE SET visits = visit_counts.visits + excluded.visits`
