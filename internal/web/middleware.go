@@ -165,6 +165,12 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		ctx := r.Context()
 		hash := auth.HashToken(c.Value)
 		sess, err := s.store.Session(ctx, hash)
+		if err != nil && ctx.Err() != nil {
+			// The browser went away before its session was read: keep the
+			// cookie, there is nothing to answer.
+			w.WriteHeader(statusClientClosed)
+			return
+		}
 		if err != nil {
 			if !errors.Is(err, opora.ErrNotFound) {
 				s.log.Error("session load failed", "request_id", requestID(ctx), "err", err)

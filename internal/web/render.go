@@ -196,7 +196,7 @@ func (s *Server) newView(r *http.Request, title string) *view {
 		Version: s.cfg.Version, Path: r.URL.Path}
 	if v.Actor.Can(opora.PermClientRead) {
 		n, err := s.store.CountDueReminders(r.Context())
-		if err != nil {
+		if err != nil && r.Context().Err() == nil {
 			s.log.Error("due reminders", "request_id", requestID(r.Context()), "err", err)
 		}
 		v.DueReminders = n
@@ -238,8 +238,19 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 }
 
 // fail is the one place that turns errors into responses.
+// statusClientClosed is the status logged for a request its browser
+// abandoned (nginx's 499; never seen by a browser).
+const statusClientClosed = 499
+
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
+	if ctx.Err() != nil {
+		// The browser went away (a closed tab, a report left waiting) and the
+		// request's queries were stopped: nothing failed, nobody is there to
+		// read a page. The request's log line says 499, as proxies do.
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	code := opora.ErrorCode(err)
 	status := http.StatusInternalServerError
 	switch code {
