@@ -237,11 +237,11 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 	return nil
 }
 
-// fail is the one place that turns errors into responses.
 // statusClientClosed is the status logged for a request its browser
 // abandoned (nginx's 499; never seen by a browser).
 const statusClientClosed = 499
 
+// fail is the one place that turns errors into responses.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	if ctx.Err() != nil {
