@@ -476,3 +476,45 @@ func TestGeneratorRefusesADatabaseWithOtherData(t *testing.T) {
 		}
 	})
 }
+
+// A batch that fails leaves nothing behind: neither its rows nor, in the
+// load's collected counts, its deltas; the counts written at the end still
+// equal the rows.
+func TestFailedBatchLeavesTheCountsTrue(t *testing.T) {
+	auth.SetParamsForTests()
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		db := storetest.RawDB(t, st)
+		if _, err := Generate(context.Background(), st, Options{Clients: 2000, Seed: 3}, nil); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, st)
+		actx, branches, workers, _, err := ensureStaff(context.Background(), st, r.OrganisationID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := newScale(actx, st, r, branches, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := st.BulkCounts(actx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		services := count(t, db, `SELECT COUNT(*) FROM services`)
+		b := g.batch(2000, BatchClients)
+		b.Counts = counts
+		b.Services[len(b.Services)-1].RenderedOn = time.Time{} // a service without a day: refused by the database
+		if err := st.BulkLoad(actx, b); err == nil {
+			t.Fatal("a batch with a service without a day was written")
+		}
+		if err := st.FinishBulk(actx, counts); err != nil {
+			t.Fatal(err)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM services`); got != services {
+			t.Errorf("the failed batch left %v services", got-services)
+		}
+		if d := countsDiffer(t, db); len(d) > 0 || count(t, db, `SELECT COUNT(*) FROM generator_runs WHERE counts_stale`) != 0 {
+			t.Errorf("after a failed batch the count tables %v differ from their sources", d)
+		}
+	})
+}
