@@ -364,6 +364,21 @@ func countsDiffer(t *testing.T, db *sql.DB) []string {
 	return differ
 }
 
+// scaleOf is the generator's state for run, as Generate makes it, and the
+// organisation administrator's context.
+func scaleOf(t *testing.T, st *store.Store, r *store.GeneratorRun) (context.Context, *scale) {
+	t.Helper()
+	actx, branches, workers, _, err := ensureStaff(context.Background(), st, r.OrganisationID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newScale(actx, st, r, branches, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return actx, g
+}
+
 func run(t *testing.T, st *store.Store) *store.GeneratorRun {
 	t.Helper()
 	r, err := st.GeneratorRun(context.Background())
@@ -429,14 +444,7 @@ func TestGeneratorResumesAfterAnInterruption(t *testing.T) {
 		}
 		// The batches, made again in memory from the same seed, are exactly
 		// what the database holds: nothing lost, nothing written twice.
-		actx, branches, workers, _, err := ensureStaff(context.Background(), st, r.OrganisationID, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := newScale(actx, st, r, branches, workers)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, g := scaleOf(t, st, r)
 		var services, visits int
 		for from := 0; from < 5000; from += BatchClients {
 			b := g.batch(from, min(BatchClients, 5000-from))
@@ -488,14 +496,7 @@ func TestFailedBatchLeavesTheCountsTrue(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := run(t, st)
-		actx, branches, workers, _, err := ensureStaff(context.Background(), st, r.OrganisationID, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := newScale(actx, st, r, branches, workers)
-		if err != nil {
-			t.Fatal(err)
-		}
+		actx, g := scaleOf(t, st, r)
 		counts, err := st.BulkCounts(actx)
 		if err != nil {
 			t.Fatal(err)
