@@ -255,9 +255,24 @@ func (s *Store) client(ctx context.Context, q queryer, p opora.Permission, id in
 	if err != nil {
 		return nil, err
 	}
-	c, err := scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...))
-	if err != nil {
-		return nil, notFound(err)
+	// A read-only request's memo serves the panels after the first; writes
+	// (q is a transaction) always read the row.
+	var m *readMemo
+	if q == queryer(s.r) {
+		m = memoFrom(ctx)
+	}
+	c, ok := (*opora.Client)(nil), false
+	if m != nil {
+		c, ok = m.client(id, p)
+	}
+	if !ok {
+		c, err = scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...))
+		if err != nil {
+			return nil, notFound(err)
+		}
+		if m != nil {
+			m.keepClient(c, p)
+		}
 	}
 	if c.Deleted() && !a.Can(opora.PermClientDelete) {
 		return nil, opora.ErrNotFound
@@ -653,6 +668,14 @@ func (s *Store) Colleagues(ctx context.Context) ([]Colleague, error) {
 			return nil, err
 		}
 	}
+	m := memoFrom(ctx)
+	if m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.hasColl {
+			return m.colleagues, nil
+		}
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name, position FROM users
 		WHERE organisation_id = $1 AND NOT disabled ORDER BY full_name, id`, a.OrganisationID)
 	if err != nil {
@@ -667,5 +690,11 @@ func (s *Store) Colleagues(ctx context.Context) ([]Colleague, error) {
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: colleagues: %w", err)
+	}
+	if m != nil {
+		m.colleagues, m.hasColl = out, true
+	}
+	return out, nil
 }

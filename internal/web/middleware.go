@@ -14,6 +14,7 @@ import (
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
 )
 
 // statusWriter remembers the status code for the request log.
@@ -230,6 +231,10 @@ func (s *Server) page(fn handlerFunc) http.Handler {
 		info.route = r.Pattern
 		if a := opora.ActorFrom(r.Context()); a != nil {
 			info.userID = a.UserID
+		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A page that only reads may reuse what its panels read.
+			r = r.WithContext(store.WithReadMemo(r.Context()))
 		}
 		if err := fn(w, r); err != nil {
 			s.fail(w, r, err)
