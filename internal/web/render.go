@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +18,17 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
+// pageTemplate is one page's template set, once per interface language.
 type pageTemplate struct {
-	t *template.Template
+	byLang map[string]*template.Template
+}
+
+// of returns the page's set for the view's language.
+func (p *pageTemplate) of(v *view) *template.Template {
+	if t, ok := p.byLang[v.loc.Lang]; ok {
+		return t
+	}
+	return p.byLang[i18n.Default]
 }
 
 var funcs = template.FuncMap{
@@ -53,25 +64,77 @@ var funcs = template.FuncMap{
 }
 
 // parsePages parses every page in templates/pages together with the layout
-// and the partials, so each page is one template set.
-func parsePages() (map[string]*pageTemplate, error) {
-	base, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
+// and the partials, so each page is one template set, once per language.
+// A translation with a literal key and no arguments ({{.T "key"}},
+// {{$.T "key"}}, {{$v.T "key"}}) is written into that language's set as
+// escaped text: a page has hundreds, and each was two reflective calls
+// (the method and the escaper) and a catalog lookup on every request.
+func parsePages(cat *i18n.Catalog) (map[string]*pageTemplate, error) {
+	return parsePagesWith(cat, true)
+}
+
+// parsePagesWith parses the pages with the literal translations written in
+// (inline) or left as calls.
+func parsePagesWith(cat *i18n.Catalog, inline bool) (map[string]*pageTemplate, error) {
+	shared, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
-		return nil, fmt.Errorf("web: templates: %w", err)
+		return nil, err
 	}
 	names, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil {
 		return nil, err
 	}
 	pages := map[string]*pageTemplate{}
-	for _, n := range names {
-		t, err := template.Must(base.Clone()).ParseFS(assets, n)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", n, err)
+	for _, lang := range i18n.Languages {
+		var loc *i18n.Localizer
+		if inline {
+			loc = cat.Localizer(lang)
 		}
-		pages[strings.TrimSuffix(path.Base(n), ".html")] = &pageTemplate{t: t}
+		base := template.New("").Funcs(funcs)
+		for _, n := range shared {
+			if err := parseFile(base, n, loc); err != nil {
+				return nil, err
+			}
+		}
+		for _, n := range names {
+			t := template.Must(base.Clone())
+			if err := parseFile(t, n, loc); err != nil {
+				return nil, err
+			}
+			name := strings.TrimSuffix(path.Base(n), ".html")
+			if pages[name] == nil {
+				pages[name] = &pageTemplate{byLang: map[string]*template.Template{}}
+			}
+			pages[name].byLang[lang] = t
+		}
 	}
 	return pages, nil
+}
+
+// constT matches a translation of a literal key without arguments.
+var constT = regexp.MustCompile(`\{\{(?:\$|\$v|)\.T "([^"\\]*)"\}\}`)
+
+// parseFile adds a template file to set under its base name (as ParseFS
+// names it), with its literal translations written in when loc is not nil.
+func parseFile(set *template.Template, name string, loc *i18n.Localizer) error {
+	src, err := fs.ReadFile(assets, name)
+	if err != nil {
+		return fmt.Errorf("web: template %s: %w", name, err)
+	}
+	text := string(src)
+	if loc != nil {
+		text = constT.ReplaceAllStringFunc(text, func(call string) string {
+			msg := loc.T(constT.FindStringSubmatch(call)[1])
+			if strings.Contains(msg, "{{") || strings.Contains(msg, "}}") {
+				return call // would read as an action; leave it to run
+			}
+			return html.EscapeString(msg)
+		})
+	}
+	if _, err := set.New(path.Base(name)).Parse(text); err != nil {
+		return fmt.Errorf("web: template %s: %w", name, err)
+	}
+	return nil
 }
 
 // view is what every page template receives.
@@ -218,7 +281,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	v.Status = status
 	var buf bytes.Buffer
-	if err := p.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := p.of(v).ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -75,7 +75,7 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
 		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir)}
 	var err error
-	if s.pages, err = parsePages(); err != nil {
+	if s.pages, err = parsePages(cat); err != nil {
 		return nil, err
 	}
 	if s.static, err = fs.Sub(assets, "static"); err != nil {

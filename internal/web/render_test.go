@@ -1,0 +1,80 @@
+package web
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// The pages are parsed with their literal translations written in, per
+// language. Every page must read exactly as it did when each translation
+// was looked up while rendering, in Russian and in English.
+func TestInlinedTranslationsRenderTheSamePages(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := fx.Ctx()
+		c := &opora.Client{Surname: "Петров", FirstName: "Пётр", BranchID: fx.Branch.ID, Gender: opora.GenderMale,
+			BirthYear: 1970, BirthPrecision: opora.BirthYear}
+		if err := a.st.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		types, err := a.st.ServiceTypes(ctx, true)
+		if err != nil || len(types) == 0 {
+			t.Fatalf("service types: %v %d", err, len(types))
+		}
+		if err := a.st.RecordServices(ctx, c.ID, opora.ServiceToday(a.st.Now()),
+			[]*opora.Service{{TypeID: types[0].ID, Quantity: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.st.CreateNote(ctx, &opora.Note{ClientID: c.ID, Body: "Пришёл на приём"}); err != nil {
+			t.Fatal(err)
+		}
+		id := idString(c.ID)
+		paths := []string{"/", "/clients", "/clients/new", "/clients/" + id, "/clients/" + id + "/edit",
+			"/clients/" + id + "/timeline", "/clients/" + id + "/services", "/clients/" + id + "/questionnaire",
+			"/clients/" + id + "/questionnaire/edit", "/clients/" + id + "/notes", "/clients/" + id + "/documents",
+			"/clients/" + id + "/cases", "/clients/" + id + "/shelter", "/clients/" + id + "/forms",
+			"/clients/" + id + "/merge", "/clients/search?q=" + url.QueryEscape("Петров"),
+			"/services/mine", "/reminders", "/tasks", "/shelter", "/checkin", "/checkin/points", "/reports",
+			"/reports/builder", "/reports/register", "/account", "/admin/users", "/admin/roles", "/admin/branches",
+			"/admin/organisation", "/admin/forms", "/admin/services", "/admin/plan-templates", "/admin/audit",
+			"/clients/999999"}
+		literal, err := parsePagesWith(i18n.MustLoad(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inlined := a.web.pages
+		cl := a.login(t, "admin", testPassword)
+		for _, lang := range []string{"ru", "en"} {
+			if res := cl.post("/lang", url.Values{"lang": {lang}, "back": {"/"}}); res.Status >= 400 {
+				t.Fatalf("switch to %s: status %d", lang, res.Status)
+			}
+			for _, p := range paths {
+				a.web.pages = literal
+				want := cl.get(p)
+				a.web.pages = inlined
+				got := cl.get(p)
+				if got.Status != want.Status || got.Body != want.Body {
+					t.Errorf("%s %s: inlined page (status %d, %d bytes) differs from the looked-up one (status %d, %d bytes)\n%s",
+						lang, p, got.Status, len(got.Body), want.Status, len(want.Body), firstDiff(want.Body, got.Body))
+				}
+			}
+		}
+		// The English profile really is in English, the Russian one in Russian.
+		mustContain(t, cl.get("/clients/"+id).Body, `lang="en"`, "Services")
+		cl.post("/lang", url.Values{"lang": {"ru"}, "back": {"/"}})
+		mustContain(t, cl.get("/clients/"+id).Body, `lang="ru"`, "Услуги")
+	})
+}
+
+// firstDiff shows where two pages part.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return "want …" + a[from:min(len(a), i+80)] + "…\ngot  …" + b[from:min(len(b), i+80)] + "…"
+}
