@@ -201,7 +201,8 @@ func (s *Store) loadAnswers(ctx context.Context, q queryer, f *opora.Form, clien
 	return out, nil
 }
 
-// visibleAnswers cuts a form down to what the actor may see.
+// visibleAnswers cuts a form down to what the actor may see, as a copy down
+// to the fields (their options stay shared and must not be modified).
 func visibleAnswers(a *opora.Actor, f *opora.Form, answers map[int64]*opora.Answer) *ClientAnswers {
 	out := &ClientAnswers{Answers: map[int64]*opora.Answer{}}
 	vf := *f
@@ -217,7 +218,8 @@ func visibleAnswers(a *opora.Actor, f *opora.Form, answers map[int64]*opora.Answ
 			if x.Disabled && ans.Empty() {
 				continue
 			}
-			vs.Fields = append(vs.Fields, x)
+			xc := *x // the form may be the shared cached one (profileForm)
+			vs.Fields = append(vs.Fields, &xc)
 			if !ans.Empty() {
 				out.Answers[x.ID] = ans
 			}
@@ -238,11 +240,7 @@ func (s *Store) Questionnaire(ctx context.Context, clientID int64) (*ClientAnswe
 	if err != nil {
 		return nil, err
 	}
-	formID, err := s.profileFormID(ctx, s.r, c.OrganisationID)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.clientForm(ctx, s.r, c.OrganisationID, formID)
+	f, err := s.profileForm(ctx, c.OrganisationID)
 	if err != nil {
 		return nil, err
 	}

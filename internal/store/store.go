@@ -33,6 +33,8 @@ type Store struct {
 	dialect Dialect
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// formCache keeps the main questionnaire's definition (form_cache.go).
+	formCache formCache
 }
 
 // readStatements is how many statements the SQLite readers keep prepared
