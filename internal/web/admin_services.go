@@ -29,7 +29,7 @@ func (s *Server) adminServices(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, "services.catalog")
 	v.Nav = "servicetypes"
-	v.Data = map[string]any{"Groups": groupServiceTypes(types)}
+	v.Data = map[string]any{"Groups": groupServiceTypes(types, nil)}
 	return s.render(w, r, http.StatusOK, "services_admin", v)
 }
 
@@ -68,7 +68,7 @@ func (s *Server) renderServiceTypeForm(w http.ResponseWriter, r *http.Request, s
 		return err
 	}
 	var groups []string
-	for _, g := range groupServiceTypes(types) {
+	for _, g := range groupServiceTypes(types, nil) {
 		if g.Name != "" {
 			groups = append(groups, g.Name)
 		}

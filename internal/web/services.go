@@ -33,12 +33,52 @@ func init() {
 // serviceGroup is one group of the catalog with its types, in order.
 type serviceGroup struct {
 	Name  string
-	Types []*opora.ServiceType
+	Items []*serviceItem
 }
 
-func groupServiceTypes(types []*opora.ServiceType) []*serviceGroup {
+// serviceItem is one type of the catalog as the services form (and the
+// catalog's admin page) shows it:
+// whether it is ticked, its fields' values and their errors (catalog keys),
+// all worked out before rendering so the template calls no methods per type
+// (and reads no promoted fields, which reflection looks up the slow way).
+type serviceItem struct {
+	ID                                       int64
+	Name                                     string
+	HasQuantity, HasAmount, CommentRequired  bool
+	Active                                   bool
+	Checked                                  bool
+	Quantity, Amount, Comment                string
+	QuantityError, AmountError, CommentError string
+}
+
+// groupServiceTypes lays the catalog out for the form, filled from f when
+// the form is shown again after an error (nil for a fresh form).
+func groupServiceTypes(types []*opora.ServiceType, f *form) []*serviceGroup {
 	var out []*serviceGroup
 	idx := map[string]*serviceGroup{}
+	var ticked map[string]bool
+	if f != nil {
+		ticked = map[string]bool{}
+		for _, v := range f.Values["service_type"] {
+			ticked[v] = true
+		}
+	}
+	value := func(field string, id int64, def string) string {
+		if f == nil {
+			return def
+		}
+		name := opora.ServiceField(field, id)
+		if _, ok := f.Values[name]; !ok {
+			return def
+		}
+		return f.Values.Get(name)
+	}
+	fieldError := func(field string, id int64) string {
+		if f == nil {
+			return ""
+		}
+		return f.Errors[opora.ServiceField(field, id)]
+	}
 	for _, t := range types {
 		g := idx[t.Group]
 		if g == nil {
@@ -46,7 +86,11 @@ func groupServiceTypes(types []*opora.ServiceType) []*serviceGroup {
 			idx[t.Group] = g
 			out = append(out, g)
 		}
-		g.Types = append(g.Types, t)
+		g.Items = append(g.Items, &serviceItem{ID: t.ID, Name: t.Name, HasQuantity: t.HasQuantity, HasAmount: t.HasAmount,
+			CommentRequired: t.CommentRequired, Active: t.Active, Checked: ticked[idString(t.ID)],
+			Quantity: value("quantity", t.ID, "1"), Amount: value("amount", t.ID, ""), Comment: value("comment", t.ID, ""),
+			QuantityError: fieldError("quantity", t.ID), AmountError: fieldError("amount", t.ID),
+			CommentError: fieldError("comment", t.ID)})
 	}
 	return out
 }
@@ -65,46 +109,13 @@ type servicesPanelData struct {
 	Form      *form
 }
 
-// Checked reports whether the type was ticked in a re-shown form.
-func (p *servicesPanelData) Checked(id int64) bool {
-	if p.Form == nil {
-		return false
-	}
-	for _, v := range p.Form.Values["service_type"] {
-		if v == idString(id) {
-			return true
-		}
-	}
-	return false
-}
-
-// Value is a per-type field's typed value, or def on a fresh form.
-func (p *servicesPanelData) Value(field string, id int64, def string) string {
-	if p.Form == nil {
-		return def
-	}
-	name := opora.ServiceField(field, id)
-	if _, ok := p.Form.Values[name]; !ok {
-		return def
-	}
-	return p.Form.Values.Get(name)
-}
-
-// Error is the catalog key of a field's error, "" when none; id 0 names a
-// plain field ("rendered_on", "service_type").
-func (p *servicesPanelData) Error(field string, id int64) string {
+// Error is the catalog key of a plain field's error ("rendered_on",
+// "service_type"), "" when none.
+func (p *servicesPanelData) Error(field string) string {
 	if p.Form == nil {
 		return ""
 	}
-	if id != 0 {
-		field = opora.ServiceField(field, id)
-	}
 	return p.Form.Errors[field]
-}
-
-// ItemError reports whether any field of a type has an error.
-func (p *servicesPanelData) ItemError(id int64) bool {
-	return p.Error("quantity", id) != "" || p.Error("amount", id) != "" || p.Error("comment", id) != ""
 }
 
 // Date is the date field's value.
@@ -126,7 +137,7 @@ func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*serv
 		return nil, err
 	}
 	today := opora.ServiceToday(s.store.Now())
-	p := &servicesPanelData{Groups: groupServiceTypes(types), Today: today.Format("2006-01-02"),
+	p := &servicesPanelData{Groups: groupServiceTypes(types, f), Today: today.Format("2006-01-02"),
 		MinDate: today.AddDate(0, 0, -window).Format("2006-01-02"), Window: window, Form: f,
 		CanRecord: opora.ActorFrom(ctx).Can(opora.PermClientWrite) && !c.Deleted() && c.MergedInto == 0}
 	if p.Recent, p.Total, err = s.store.ClientServices(ctx, c.ID, 0, 5); err != nil {
