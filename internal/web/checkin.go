@@ -143,8 +143,9 @@ func (s *Server) checkinDuty(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return fmt.Errorf("web: no page checkin_duty")
 	}
-	var buf bytes.Buffer
-	if err := pt.of(v).ExecuteTemplate(&buf, "checkin_layout", v); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := pt.of(v).ExecuteTemplate(buf, "checkin_layout", v); err != nil {
 		return fmt.Errorf("web: render checkin_duty: %w", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opora-project/opora/internal/i18n"
@@ -280,14 +281,31 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			Secure: s.cfg.SecureCookies})
 	}
 	v.Status = status
-	var buf bytes.Buffer
-	if err := p.of(v).ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := p.of(v).ExecuteTemplate(buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// buffers keeps the pages' render buffers for reuse: growing a fresh one to
+// a page's size was a fifth of the bytes a page allocated.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// putBuffer returns a buffer to the pool; an unusually large one (a long
+// report) is left to the collector rather than kept.
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return
+	}
+	b.Reset()
+	buffers.Put(b)
 }
 
 // redirect sends the browser on after a successful POST, with a flash message.
