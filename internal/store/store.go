@@ -35,6 +35,8 @@ type Store struct {
 	Now func() time.Time
 	// formCache keeps the main questionnaire's definition (form_cache.go).
 	formCache formCache
+	// actorCache keeps what actors are built from (actor_cache.go).
+	actorCache actorCache
 }
 
 // readStatements is how many statements the SQLite readers keep prepared

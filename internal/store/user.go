@@ -559,18 +559,6 @@ func (s *Store) RecordLoginSuccess(ctx context.Context, u *opora.User, sess *opo
 	})
 }
 
-// Actor loads an active user and their roles into an Actor.
-func (s *Store) Actor(ctx context.Context, userID int64) (*opora.Actor, error) {
-	u, err := s.user(ctx, s.r, `u.id = $1 AND NOT u.disabled`, userID)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := s.roles(ctx, s.r, `r.id IN (SELECT role_id FROM user_roles WHERE user_id = $1)`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return opora.NewActor(u, roles), nil
-}
 
 // UserNames returns the full names of the given users of the actor's organisation.
 func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
