@@ -559,7 +559,6 @@ func (s *Store) RecordLoginSuccess(ctx context.Context, u *opora.User, sess *opo
 	})
 }
 
-
 // UserNames returns the full names of the given users of the actor's organisation.
 func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
 	a := opora.ActorFrom(ctx)
