@@ -478,8 +478,9 @@ func editDistance(a, b string) int {
 // profile copies the store calls of the profile page's main data:
 // store.ViewClient (the client and the view's audit row), store.Timeline
 // (the last ten events) and store.ClientServices (the services panel: count
-// and last five). Each of those reads the client again, as the store does.
-// The other panels (notes, documents, cases, questionnaire…) are left out.
+// and last five). The page reads the client once (the store's read memo
+// serves the later access checks), and so does the floor. The other panels
+// (notes, documents, cases, questionnaire…) are left out.
 func (f *floorDB) profile(ctx context.Context, id int64) error {
 	return f.withRollback(ctx, func(tx *sql.Tx) error {
 		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
@@ -489,9 +490,6 @@ func (f *floorDB) profile(ctx context.Context, id int64) error {
 			return err
 		}
 		// store.Timeline
-		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
-			return err
-		}
 		var vis []string
 		for _, v := range f.actor.VisibleSensitivities() {
 			vis = append(vis, string(v))
@@ -506,9 +504,6 @@ func (f *floorDB) profile(ctx context.Context, id int64) error {
 			return err
 		}
 		// store.ClientServices
-		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
-			return err
-		}
 		cond, sargs, err := clientScope(f.actor, opora.PermClientRead, []any{id})
 		if err != nil {
 			return err
