@@ -184,6 +184,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	fl := &floorDB{db: raw, st: st, dialect: st.Dialect(), actor: d.actor, d: d}
+	if chosen[ScenarioProfile] {
+		n := 200
+		if o.Smoke {
+			n = 5
+		}
+		if fl.pages, err = traceProfiles(ctx, st, o, d, n); err != nil {
+			return nil, err
+		}
+	}
 	for _, sc := range scenarios(d) {
 		if !chosen[sc.name] {
 			continue

@@ -23,8 +23,9 @@ import (
 // is what HTTP, sessions, permission checks, the other queries of the page,
 // Go code and templates cost.
 //
-// Reports run the store's own compiled SQL (store.CompileReport). The rest
-// below COPIES the store's SQL. Each function names the store method it
+// Reports run the store's own compiled SQL (store.CompileReport); the
+// profile page replays the reads the store ran for it (page_floor.go). The
+// rest below COPIES the store's SQL. Each function names the store method it
 // copies: when that method's SQL changes, change the copy here too, or the
 // floor stops measuring what the server does. Writes run in a transaction
 // that is rolled back.
@@ -36,6 +37,10 @@ type floorDB struct {
 	dialect store.Dialect
 	actor   *opora.Actor
 	d       *data
+	// pages are the traced profile pages the profile floor replays
+	// (page_floor.go), stmts their prepared statements.
+	pages []tracedPage
+	stmts pageStmts
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
@@ -472,61 +477,6 @@ func editDistance(a, b string) int {
 	}
 	return prev[m]
 }
-
-// ---- profile ----
-
-// profile copies the store calls of the profile page's main data:
-// store.ViewClient (the client and the view's audit row), store.Timeline
-// (the last ten events) and store.ClientServices (the services panel: count
-// and last five). The page reads the client once (the store's read memo
-// serves the later access checks), and so does the floor. The other panels
-// (notes, documents, cases, questionnaire…) are left out.
-func (f *floorDB) profile(ctx context.Context, id int64) error {
-	return f.withRollback(ctx, func(tx *sql.Tx) error {
-		if _, err := f.clientRow(ctx, tx, opora.PermClientRead, id); err != nil {
-			return err
-		}
-		if err := f.insertAudit(ctx, tx, string(opora.ActionView), "client", id, "profile", nil); err != nil {
-			return err
-		}
-		// store.Timeline
-		var vis []string
-		for _, v := range f.actor.VisibleSensitivities() {
-			vis = append(vis, string(v))
-		}
-		in, args := inList([]any{id}, vis)
-		args = append(args, 10, 0)
-		if _, err := drain(tx.QueryContext(ctx, fmt.Sprintf(`SELECT e.id, e.organisation_id, e.client_id, e.at, e.user_id,
-			COALESCE(u.full_name, ''), e.kind, e.entity, e.entity_id, e.sensitivity, e.summary, e.changes
-			FROM client_events e LEFT JOIN users u ON u.id = e.user_id
-			WHERE e.client_id = $1 AND e.sensitivity IN (`+in+`) ORDER BY e.at DESC, e.id DESC LIMIT $%d OFFSET $%d`,
-			len(args)-1, len(args)), args...)); err != nil {
-			return err
-		}
-		// store.ClientServices
-		cond, sargs, err := clientScope(f.actor, opora.PermClientRead, []any{id})
-		if err != nil {
-			return err
-		}
-		where := ` WHERE s.client_id = $1 AND s.deleted_at IS NULL AND ` + cond
-		if err := one(tx, ctx, `SELECT COUNT(*) FROM services s JOIN clients c ON c.id = s.client_id`+where, sargs...); err != nil {
-			return err
-		}
-		sargs = append(sargs, 5, 0)
-		_, err = drain(tx.QueryContext(ctx, `SELECT `+serviceColumns+serviceFrom+where+` ORDER BY s.rendered_on DESC, s.id DESC`+
-			fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(sargs)-1, len(sargs)), sargs...))
-		return err
-	})
-}
-
-// serviceColumns and serviceFrom copy the store's.
-const serviceColumns = `s.id, s.organisation_id, s.branch_id, s.client_id, s.type_id, s.rendered_on, s.quantity,
-	s.amount_kopecks, s.comment, s.worker_id, s.created_at, s.updated_at, s.deleted_at, COALESCE(s.deleted_by, 0),
-	s.delete_reason, s.version, t.name, t.group_name, COALESCE(u.full_name, ''), COALESCE(b.name, ''),
-	c.surname, c.first_name, c.patronymic`
-
-const serviceFrom = ` FROM services s JOIN service_types t ON t.id = s.type_id JOIN clients c ON c.id = s.client_id
-	LEFT JOIN users u ON u.id = s.worker_id LEFT JOIN branches b ON b.id = s.branch_id`
 
 // ---- record a service ----
 

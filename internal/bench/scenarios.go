@@ -220,7 +220,9 @@ func scenarios(d *data) []scenario {
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
 				return ok(s.do(ctx, s.get(ctx, "/clients/"+strconv.FormatInt(d.client(rnd).id, 10))))
 			},
-			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error { return f.profile(ctx, d.client(rnd).id) },
+			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
+				return f.profilePage(ctx, &f.pages[rnd.IntN(len(f.pages))])
+			},
 		},
 		{name: ScenarioService,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {

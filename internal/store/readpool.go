@@ -89,6 +89,7 @@ func (p *readPool) release(c *cachedStmt) {
 }
 
 func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	trace(ctx, query, args)
 	c := p.take(ctx, query)
 	if c == nil {
 		return p.DB.QueryContext(ctx, query, args...)
@@ -98,6 +99,7 @@ func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	trace(ctx, query, args)
 	c := p.take(ctx, query)
 	if c == nil {
 		return p.DB.QueryRowContext(ctx, query, args...)
