@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/opora-project/opora/internal/auth"
@@ -53,6 +54,8 @@ type Server struct {
 	pages   map[string]*pageTemplate
 	static  fs.FS
 	files   *files.Storage
+	// sheets holds a slot per spreadsheet being built (sheetSlot).
+	sheets chan struct{}
 }
 
 // New prepares the server: parses every template and checks the catalogs.
@@ -73,7 +76,8 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 		cfg.MaxUploadBytes = files.DefaultMaxBytes
 	}
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
-		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir)}
+		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir),
+		sheets: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 	var err error
 	if s.pages, err = parsePages(cat); err != nil {
 		return nil, err

@@ -272,3 +272,43 @@ func TestAbortedDownloadIsCutOff(t *testing.T) {
 		t.Fatal("the cut-off download read as complete")
 	}
 }
+
+// Building a large workbook takes memory until it is sent, so only one per
+// core is built at a time. An XLSX export asked for while every slot is
+// taken waits, then downloads whole; a CSV export (streamed) never waits.
+func TestRegisterXLSXWaitsForASlot(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		registerServices(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		q := "from=2026-01-01&to=2026-01-31"
+		for i := 0; i < cap(a.web.sheets); i++ {
+			a.web.sheets <- struct{}{} // other exports are being built
+		}
+		done := make(chan response, 1)
+		go func() { done <- c.get("/reports/register/export?format=xlsx&" + q) }()
+		if cs := c.get("/reports/register/export?format=csv&" + q); cs.Status != http.StatusOK ||
+			!strings.Contains(cs.Body, "Бета") {
+			t.Fatalf("csv while the slots are taken: %d %s", cs.Status, cs.Body)
+		}
+		select {
+		case res := <-done:
+			t.Fatalf("the XLSX export did not wait for a slot: status %d", res.Status)
+		case <-time.After(300 * time.Millisecond):
+		}
+		<-a.web.sheets // one of the others is sent
+		var x response
+		select {
+		case x = <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the XLSX export never got the freed slot")
+		}
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
+		if err != nil {
+			t.Fatalf("xlsx after waiting: status %d: %v", x.Status, err)
+		}
+		rows, err := f.GetRows(f.GetSheetName(0))
+		if err != nil || len(rows) != 4 {
+			t.Fatalf("xlsx after waiting: %v, %d rows (want a header and 3 services)", err, len(rows))
+		}
+	})
+}
