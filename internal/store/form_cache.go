@@ -2,27 +2,19 @@ package store
 
 import (
 	"context"
-	"sync"
 
 	"github.com/opora-project/opora/internal/opora"
 )
 
-// formCache keeps the clients' main questionnaire definitions: every client
-// page reads one (its key answers), and reading it was four queries and a
-// hundred rows. An entry is tagged with the database's form_version as it
-// was read before the definition; every change to forms, sections, fields
-// or options raises that counter (triggers, migration 00027), so a page
-// that reads a newer counter reads the definition again, whichever process
-// changed it. The cached forms are shared: callers must not modify them.
-type formCache struct {
-	mu    sync.Mutex
-	forms map[int64]cachedForm // by form id
-}
-
-type cachedForm struct {
-	version int64
-	form    *opora.Form
-}
+// formCache keeps the clients' main questionnaire definitions by form id:
+// every client page reads one (its key answers), and reading it was four
+// queries and a hundred rows. Entries are tagged with the database's
+// form_version; every change to forms, sections, fields or options raises
+// that counter (triggers, migration 00027), so a page that reads a newer
+// counter reads the definition again, whichever process changed it. The
+// cached forms are shared: callers must not modify them (visibleAnswers
+// hands out copies of the fields).
+type formCache = versionedCache[*opora.Form]
 
 // profileForm returns the organisation's main questionnaire as clientForm
 // reads it, from the cache when the definition has not changed since.
@@ -33,23 +25,13 @@ func (s *Store) profileForm(ctx context.Context, orgID int64) (*opora.Form, erro
 	if err != nil {
 		return nil, notFound(err)
 	}
-	s.formCache.mu.Lock()
-	e, ok := s.formCache.forms[id]
-	s.formCache.mu.Unlock()
-	if ok && e.version == version {
-		return e.form, nil
+	if f, ok := s.formCache.get(id, version); ok {
+		return f, nil
 	}
 	f, err := s.clientForm(ctx, s.r, orgID, id)
 	if err != nil {
 		return nil, err
 	}
-	s.formCache.mu.Lock()
-	defer s.formCache.mu.Unlock()
-	if s.formCache.forms == nil {
-		s.formCache.forms = map[int64]cachedForm{}
-	}
-	if old, ok := s.formCache.forms[id]; !ok || old.version <= version {
-		s.formCache.forms[id] = cachedForm{version: version, form: f}
-	}
+	s.formCache.put(id, version, f)
 	return f, nil
 }
