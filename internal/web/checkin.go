@@ -145,7 +145,7 @@ func (s *Server) checkinDuty(w http.ResponseWriter, r *http.Request) error {
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if err := pt.of(v).ExecuteTemplate(buf, "checkin_layout", v); err != nil {
+	if err := pt.of(v).ExecuteTemplate(buf, pt.entry, v); err != nil {
 		return fmt.Errorf("web: render checkin_duty: %w", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

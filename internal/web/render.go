@@ -19,9 +19,11 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-// pageTemplate is one page's template set, once per interface language.
+// pageTemplate is a page: the template set of each interface language and
+// the template to execute in it.
 type pageTemplate struct {
 	byLang map[string]*template.Template
+	entry  string // "layout:<page>", or the page's own layout (checkin_layout)
 }
 
 // of returns the page's set for the view's language.
@@ -64,12 +66,16 @@ var funcs = template.FuncMap{
 	},
 }
 
-// parsePages parses every page in templates/pages together with the layout
-// and the partials, so each page is one template set, once per language.
-// A translation with a literal key and no arguments ({{.T "key"}},
-// {{$.T "key"}}, {{$v.T "key"}}) is written into that language's set as
-// escaped text: a page has hundreds, and each was two reflective calls
-// (the method and the escaper) and a catalog lookup on every request.
+// parsePages parses the layout, the partials and every page in
+// templates/pages into one template set per language. Each page's
+// "content" is renamed "content:<page>" and gets a copy of the layout
+// ("layout:<page>") that calls it, so the partials are parsed once per
+// language instead of once per page (a clone of them per page was most of
+// the server's live heap). A translation with a literal key and no
+// arguments ({{.T "key"}}, {{$.T "key"}}, {{$v.T "key"}}) is written into
+// that language's set as escaped text: a page has hundreds, and each was
+// two reflective calls (the method and the escaper) and a catalog lookup
+// on every request.
 func parsePages(cat *i18n.Catalog) (map[string]*pageTemplate, error) {
 	return parsePagesWith(cat, true)
 }
@@ -85,32 +91,52 @@ func parsePagesWith(cat *i18n.Catalog, inline bool) (map[string]*pageTemplate, e
 	if err != nil {
 		return nil, err
 	}
+	layout, err := fs.ReadFile(assets, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
 	pages := map[string]*pageTemplate{}
 	for _, lang := range i18n.Languages {
 		var loc *i18n.Localizer
 		if inline {
 			loc = cat.Localizer(lang)
 		}
-		base := template.New("").Funcs(funcs)
+		set := template.New("").Funcs(funcs)
 		for _, n := range shared {
-			if err := parseFile(base, n, loc); err != nil {
+			if err := parseFile(set, n, loc); err != nil {
 				return nil, err
 			}
 		}
 		for _, n := range names {
-			t := template.Must(base.Clone())
-			if err := parseFile(t, n, loc); err != nil {
+			name := strings.TrimSuffix(path.Base(n), ".html")
+			src, err := fs.ReadFile(assets, n)
+			if err != nil {
 				return nil, err
 			}
-			name := strings.TrimSuffix(path.Base(n), ".html")
-			if pages[name] == nil {
-				pages[name] = &pageTemplate{byLang: map[string]*template.Template{}}
+			entry := "checkin_layout"
+			if strings.Contains(string(src), contentDefine) {
+				entry = "layout:" + name
+				text := strings.Replace(string(layout), `{{define "layout"}}`, `{{define "`+entry+`"}}`, 1)
+				text = strings.Replace(text, `{{template "content" .}}`, `{{template "content:`+name+`" .}}`, 1)
+				if err := parseText(set, "layout.html:"+name, text, loc); err != nil {
+					return nil, err
+				}
 			}
-			pages[name].byLang[lang] = t
+			text := strings.Replace(string(src), contentDefine, `{{define "content:`+name+`"}}`, 1)
+			if err := parseText(set, path.Base(n), text, loc); err != nil {
+				return nil, err
+			}
+			if pages[name] == nil {
+				pages[name] = &pageTemplate{byLang: map[string]*template.Template{}, entry: entry}
+			}
+			pages[name].byLang[lang] = set
 		}
 	}
 	return pages, nil
 }
+
+// contentDefine starts a page's content; layout.html calls it.
+const contentDefine = `{{define "content"}}`
 
 // constT matches a translation of a literal key without arguments.
 var constT = regexp.MustCompile(`\{\{(?:\$|\$v|)\.T "([^"\\]*)"\}\}`)
@@ -122,7 +148,12 @@ func parseFile(set *template.Template, name string, loc *i18n.Localizer) error {
 	if err != nil {
 		return fmt.Errorf("web: template %s: %w", name, err)
 	}
-	text := string(src)
+	return parseText(set, path.Base(name), string(src), loc)
+}
+
+// parseText adds a template's text to set under name, with its literal
+// translations written in when loc is not nil.
+func parseText(set *template.Template, name, text string, loc *i18n.Localizer) error {
 	if loc != nil {
 		text = constT.ReplaceAllStringFunc(text, func(call string) string {
 			msg := loc.T(constT.FindStringSubmatch(call)[1])
@@ -132,7 +163,7 @@ func parseFile(set *template.Template, name string, loc *i18n.Localizer) error {
 			return html.EscapeString(msg)
 		})
 	}
-	if _, err := set.New(path.Base(name)).Parse(text); err != nil {
+	if _, err := set.New(name).Parse(text); err != nil {
 		return fmt.Errorf("web: template %s: %w", name, err)
 	}
 	return nil
@@ -283,7 +314,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Status = status
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if err := p.of(v).ExecuteTemplate(buf, "layout", v); err != nil {
+	if err := p.of(v).ExecuteTemplate(buf, p.entry, v); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
