@@ -95,6 +95,9 @@ func parsePagesWith(cat *i18n.Catalog, inline bool) (map[string]*pageTemplate, e
 	if err != nil {
 		return nil, err
 	}
+	if !strings.Contains(string(layout), layoutDefine) || !strings.Contains(string(layout), contentCall) {
+		return nil, fmt.Errorf("web: templates/layout.html must hold %s and %s", layoutDefine, contentCall)
+	}
 	pages := map[string]*pageTemplate{}
 	for _, lang := range i18n.Languages {
 		var loc *i18n.Localizer
@@ -113,14 +116,18 @@ func parsePagesWith(cat *i18n.Catalog, inline bool) (map[string]*pageTemplate, e
 			if err != nil {
 				return nil, err
 			}
-			entry := "checkin_layout"
+			var entry string
 			if strings.Contains(string(src), contentDefine) {
 				entry = "layout:" + name
-				text := strings.Replace(string(layout), `{{define "layout"}}`, `{{define "`+entry+`"}}`, 1)
-				text = strings.Replace(text, `{{template "content" .}}`, `{{template "content:`+name+`" .}}`, 1)
+				text := strings.Replace(string(layout), layoutDefine, `{{define "`+entry+`"}}`, 1)
+				text = strings.Replace(text, contentCall, `{{template "content:`+name+`" .}}`, 1)
 				if err := parseText(set, "layout.html:"+name, text, loc); err != nil {
 					return nil, err
 				}
+			} else if m := ownLayout.FindStringSubmatch(string(src)); m != nil {
+				entry = m[1] // a page with a layout of its own (the check-in page)
+			} else {
+				return nil, fmt.Errorf("web: template %s defines neither %s nor a \"…_layout\"", n, contentDefine)
 			}
 			text := strings.Replace(string(src), contentDefine, `{{define "content:`+name+`"}}`, 1)
 			if err := parseText(set, path.Base(n), text, loc); err != nil {
@@ -135,8 +142,16 @@ func parsePagesWith(cat *i18n.Catalog, inline bool) (map[string]*pageTemplate, e
 	return pages, nil
 }
 
-// contentDefine starts a page's content; layout.html calls it.
-const contentDefine = `{{define "content"}}`
+// A page defines its content (contentDefine), which layout.html
+// (layoutDefine) calls (contentCall); or a whole page of its own, named
+// "<something>_layout" (ownLayout).
+const (
+	contentDefine = `{{define "content"}}`
+	layoutDefine  = `{{define "layout"}}`
+	contentCall   = `{{template "content" .}}`
+)
+
+var ownLayout = regexp.MustCompile(`\{\{define "([a-z_]+_layout)"\}\}`)
 
 // constT matches a translation of a literal key without arguments.
 var constT = regexp.MustCompile(`\{\{(?:\$|\$v|)\.T "([^"\\]*)"\}\}`)
