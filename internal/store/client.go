@@ -261,11 +261,11 @@ func (s *Store) client(ctx context.Context, q queryer, p opora.Permission, id in
 	if q == queryer(s.r) {
 		m = memoFrom(ctx)
 	}
-	c, ok := (*opora.Client)(nil), false
+	var c *opora.Client
 	if m != nil {
-		c, ok = m.client(id, p)
+		c = m.client(id, p)
 	}
-	if !ok {
+	if c == nil {
 		c, err = scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...))
 		if err != nil {
 			return nil, notFound(err)

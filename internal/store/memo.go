@@ -41,15 +41,15 @@ func memoFrom(ctx context.Context) *readMemo {
 	return m
 }
 
-// client returns a copy of the remembered client, if any.
-func (m *readMemo) client(id int64, p opora.Permission) (*opora.Client, bool) {
+// client returns a copy of the remembered client, or nil.
+func (m *readMemo) client(id int64, p opora.Permission) *opora.Client {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.clients[memoClient{id, p}]
 	if !ok {
-		return nil, false
+		return nil
 	}
-	return &c, true
+	return &c
 }
 
 func (m *readMemo) keepClient(c *opora.Client, p opora.Permission) {

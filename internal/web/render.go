@@ -106,6 +106,9 @@ func parsePagesWith(cat *i18n.Catalog, inline bool) (map[string]*pageTemplate, e
 		}
 		set := template.New("").Funcs(funcs)
 		for _, n := range shared {
+			if n == "templates/layout.html" {
+				continue // each page gets its own copy, below
+			}
 			if err := parseFile(set, n, loc); err != nil {
 				return nil, err
 			}
