@@ -184,13 +184,25 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	fl := &floorDB{db: raw, st: st, dialect: st.Dialect(), actor: d.actor, d: d}
-	if chosen[ScenarioProfile] {
+	if chosen[ScenarioProfile] || chosen[ScenarioService] {
+		fmt.Fprintf(o.Progress, "bench: tracing the requests the profile and record floors replay…\n")
+		p, err := newInProcess(ctx, st, o)
+		if err != nil {
+			return nil, err
+		}
 		n := 200
 		if o.Smoke {
 			n = 5
 		}
-		if fl.pages, err = traceProfiles(ctx, st, o, d, n); err != nil {
-			return nil, err
+		if chosen[ScenarioProfile] {
+			if fl.pages, err = traceProfiles(ctx, p, d, n); err != nil {
+				return nil, err
+			}
+		}
+		if chosen[ScenarioService] {
+			if fl.records, err = traceRecords(ctx, p, d, n/2); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, sc := range scenarios(d) {

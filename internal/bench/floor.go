@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,11 +23,11 @@ import (
 // Go code and templates cost.
 //
 // Reports run the store's own compiled SQL (store.CompileReport); the
-// profile page replays the reads the store ran for it (page_floor.go). The
-// rest below COPIES the store's SQL. Each function names the store method it
+// profile page and recording a service replay the statements the store ran
+// for them (replay_floor.go). The rest below COPIES the store's SQL. Each function names the store method it
 // copies: when that method's SQL changes, change the copy here too, or the
-// floor stops measuring what the server does. Writes run in a transaction
-// that is rolled back.
+// floor stops measuring what the server does. Their writes run in a
+// transaction that is rolled back.
 
 // floorDB runs floors on the bench's own connection.
 type floorDB struct {
@@ -37,10 +36,11 @@ type floorDB struct {
 	dialect store.Dialect
 	actor   *opora.Actor
 	d       *data
-	// pages are the traced profile pages the profile floor replays
-	// (page_floor.go), stmts their prepared statements.
-	pages []tracedPage
-	stmts pageStmts
+	// pages and records are the traced requests the profile and the
+	// record-a-service floors replay (replay_floor.go), stmts the replayed
+	// reads' prepared statements.
+	pages, records []tracedRequest
+	stmts          replayStmts
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.
@@ -224,20 +224,6 @@ const clientColumns = `c.id, c.organisation_id, c.branch_id, c.surname, c.first_
 	c.birth_date, c.birth_year, c.birth_precision, c.birth_place, c.gender, c.homeless_status, c.homeless_since,
 	c.photo_id, c.thumb_id, c.responsible_id, c.consent_date, c.consent_by, c.consent_file_id, c.version,
 	c.created_by, c.created_at, c.updated_by, c.updated_at, c.deleted_at, c.deleted_by, c.delete_reason, c.merged_into`
-
-// clientRow copies store.client: one client within the actor's scope. It
-// returns the client's branch.
-func (f *floorDB) clientRow(ctx context.Context, q queryer, p opora.Permission, id int64) (int64, error) {
-	cond, args, err := clientScope(f.actor, p, []any{id})
-	if err != nil {
-		return 0, err
-	}
-	vals, err := firstRow(q, ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...)
-	if err != nil {
-		return 0, err
-	}
-	return asInt64(vals[2]), nil
-}
 
 // insertAudit copies store.insertAudit.
 func (f *floorDB) insertAudit(ctx context.Context, q queryer, action, entity string, entityID int64, section string, changes []opora.Change) error {
@@ -476,66 +462,6 @@ func editDistance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[m]
-}
-
-// ---- record a service ----
-
-// recordService copies store.RecordServices for one service: the client
-// (write scope), the back-dating window, the type, the INSERT, its audit
-// row and timeline event; rolled back.
-func (f *floorDB) recordService(ctx context.Context, clientID int64, t *opora.ServiceType, day time.Time) error {
-	return f.withRollback(ctx, func(tx *sql.Tx) error {
-		branch, err := f.clientRow(ctx, tx, opora.PermClientWrite, clientID)
-		if err != nil {
-			return err
-		}
-		if err := one(tx, ctx, `SELECT backdate_days FROM organisations WHERE id = $1`, f.actor.OrganisationID); err != nil {
-			return err
-		}
-		if err := one(tx, ctx, `SELECT t.id, t.organisation_id, t.name, t.group_name, t.has_quantity, t.has_amount,
-			t.comment_required, t.active, t.position FROM service_types t WHERE t.organisation_id = $1
-			AND t.id IN ($2)`, f.actor.OrganisationID, t.ID); err != nil {
-			return err
-		}
-		sv := serviceFor(t, day)
-		// store.serviceBranch: the client's branch when the worker works
-		// there or has no branch, else the worker's first branch.
-		if len(f.actor.BranchIDs) > 0 && !slices.Contains(f.actor.BranchIDs, branch) {
-			branch = f.actor.BranchIDs[0]
-		}
-		ts := now()
-		var id int64
-		var amount any
-		if sv.HasAmount {
-			amount = sv.Amount
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO services (organisation_id, branch_id, client_id, type_id, rendered_on,
-			quantity, amount_kopecks, comment, worker_id, created_at, updated_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1) RETURNING id`,
-			f.actor.OrganisationID, branch, clientID, t.ID, nullDate(day), sv.Quantity, amount, sv.Comment, f.actor.UserID, ts).
-			Scan(&id); err != nil {
-			return err
-		}
-		changes := []opora.Change{{Field: "client_id", New: strconv.FormatInt(clientID, 10)}, {Field: "type", New: t.Name},
-			{Field: "rendered_on", New: day.Format("2006-01-02")}, {Field: "quantity", New: strconv.Itoa(sv.Quantity)}}
-		if err := f.insertAudit(ctx, tx, string(opora.ActionCreate), "service", id, "", changes); err != nil {
-			return err
-		}
-		return f.addEvent(ctx, tx, clientID, opora.EventService, "service", id, sv.Summary())
-	})
-}
-
-// serviceFor is the service the bench records for a type: quantity 1, and
-// an amount and a comment when the type asks for them.
-func serviceFor(t *opora.ServiceType, day time.Time) *opora.Service {
-	sv := &opora.Service{TypeID: t.ID, TypeName: t.Name, Quantity: 1, RenderedOn: day}
-	if t.HasAmount {
-		sv.Amount, sv.HasAmount = 50000, true
-	}
-	if t.CommentRequired {
-		sv.Comment = "bench"
-	}
-	return sv
 }
 
 // ---- check-in tick ----

@@ -221,24 +221,13 @@ func scenarios(d *data) []scenario {
 				return ok(s.do(ctx, s.get(ctx, "/clients/"+strconv.FormatInt(d.client(rnd).id, 10))))
 			},
 			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
-				return f.profilePage(ctx, &f.pages[rnd.IntN(len(f.pages))])
+				return f.replay(ctx, &f.pages[rnd.IntN(len(f.pages))])
 			},
 		},
 		{name: ScenarioService,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
 				c, t := d.client(rnd), d.types[rnd.IntN(len(d.types))]
-				sv := serviceFor(t, today)
-				v := url.Values{"rendered_on": {today.Format("2006-01-02")}, "service_type": {strconv.FormatInt(t.ID, 10)}}
-				if t.HasQuantity {
-					v.Set(opora.ServiceField("quantity", t.ID), strconv.Itoa(sv.Quantity))
-				}
-				if t.HasAmount {
-					v.Set(opora.ServiceField("amount", t.ID), strconv.FormatInt(sv.Amount/100, 10))
-				}
-				if sv.Comment != "" {
-					v.Set(opora.ServiceField("comment", t.ID), sv.Comment)
-				}
-				res, body, err := s.do(ctx, s.form(ctx, "/clients/"+strconv.FormatInt(c.id, 10)+"/services", v))
+				res, body, err := s.do(ctx, s.form(ctx, "/clients/"+strconv.FormatInt(c.id, 10)+"/services", serviceForm(t, today)))
 				if err := ok(res, body, err); err != nil {
 					return err
 				}
@@ -248,7 +237,7 @@ func scenarios(d *data) []scenario {
 				return nil
 			},
 			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
-				return f.recordService(ctx, d.client(rnd).id, d.types[rnd.IntN(len(d.types))], today)
+				return f.replay(ctx, &f.records[rnd.IntN(len(f.records))])
 			},
 		},
 		{name: ScenarioTick,
@@ -371,4 +360,21 @@ func (d *data) exportRowCount() (int, error) {
 		return -1, fmt.Errorf("unreadable XLSX: %w", err)
 	}
 	return max(n-1, 0), nil
+}
+
+// serviceForm is the form the scenario posts to record a service of a type
+// on a day: quantity 1, and an amount and a comment when the type asks for
+// them.
+func serviceForm(t *opora.ServiceType, day time.Time) url.Values {
+	v := url.Values{"rendered_on": {day.Format("2006-01-02")}, "service_type": {strconv.FormatInt(t.ID, 10)}}
+	if t.HasQuantity {
+		v.Set(opora.ServiceField("quantity", t.ID), "1")
+	}
+	if t.HasAmount {
+		v.Set(opora.ServiceField("amount", t.ID), "500")
+	}
+	if t.CommentRequired {
+		v.Set(opora.ServiceField("comment", t.ID), "bench")
+	}
+	return v
 }

@@ -89,7 +89,7 @@ func (p *readPool) release(c *cachedStmt) {
 }
 
 func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	trace(ctx, query, args)
+	trace(ctx, query, args, false, false)
 	c := p.take(ctx, query)
 	if c == nil {
 		return p.DB.QueryContext(ctx, query, args...)
@@ -99,7 +99,7 @@ func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	trace(ctx, query, args)
+	trace(ctx, query, args, false, false)
 	c := p.take(ctx, query)
 	if c == nil {
 		return p.DB.QueryRowContext(ctx, query, args...)

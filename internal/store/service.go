@@ -416,7 +416,8 @@ func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn t
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(t *sql.Tx) error {
+		tx := traced(ctx, t) // the bench's floor replays this transaction
 		c, err := s.client(ctx, tx, opora.PermClientWrite, clientID)
 		if err != nil {
 			return err

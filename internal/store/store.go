@@ -28,7 +28,7 @@ var migrations embed.FS
 // Store reads and writes Opora's data. On SQLite it keeps one writer
 // connection and a pool of readers; on PostgreSQL both are the same pool.
 type Store struct {
-	w       *sql.DB
+	w       writer
 	r       *readPool
 	dialect Dialect
 	// Now returns the current time; tests may replace it.
@@ -88,7 +88,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s.w, s.r, s.dialect = db, newReadPool(db, 0), Postgres
+		s.w, s.r, s.dialect = writer{db}, newReadPool(db, 0), Postgres
 	} else {
 		if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {
 			return nil, fmt.Errorf("store: the database URL must be postgres://… or sqlite:PATH")
@@ -120,7 +120,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
-		s.w, s.r, s.dialect = w, newReadPool(r, readStatements), SQLite
+		s.w, s.r, s.dialect = writer{w}, newReadPool(r, readStatements), SQLite
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -134,7 +134,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // Close closes the connections.
 func (s *Store) Close() error {
 	err := s.w.Close()
-	if s.r.DB != s.w {
+	if s.r.DB != s.w.DB {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err
@@ -165,7 +165,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// Features add migrations independently; a later release may bring a
 	// lower-numbered migration than one already applied, so apply the
 	// missing ones instead of refusing to start.
-	p, err := goose.NewProvider(gd, s.w, sub, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(gd, s.w.DB, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -261,6 +261,7 @@ func insertID(ctx context.Context, q queryer, query string, args ...any) (int64,
 	if err := q.QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id); err != nil {
 		return 0, err
 	}
+	traceReturned(ctx, id)
 	return id, nil
 }
 

@@ -1,22 +1,106 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
-// QueryTrace receives each statement the store's readers run under a
-// context: the SQL exactly as sent to the driver, and its arguments. The
-// bench uses it to replay a page's own reads straight on the database (the
-// profile page's raw-SQL floor); it must not keep or change args' contents.
-type QueryTrace func(query string, args []any)
+// Trace receives the statements the store runs under a context. The bench
+// uses it to replay a request's own statements straight on the database as
+// that request's raw-SQL floor (the profile page, recording a service).
+// Traced are the readers (readPool), the writer's statements outside
+// transactions (writer) and the statements of transactions that wrap their
+// transaction with traced: RecordServices.
+type Trace struct {
+	// Statement gets each statement as sent to the driver. It must not keep
+	// or change the arguments' slice: copy it.
+	Statement func(TracedStatement)
+	// Returned gets the id an INSERT … RETURNING id just returned
+	// (insertID), so that a replay can put the id its own INSERT returned
+	// into the later statements that use it.
+	Returned func(id int64)
+}
+
+// TracedStatement is one statement the store ran.
+type TracedStatement struct {
+	SQL  string
+	Args []any
+	// Exec is true when the store ran it for no rows (ExecContext).
+	Exec bool
+	// InTx is true inside a write transaction; the statements of one
+	// transaction come one after another.
+	InTx bool
+}
 
 type traceKey struct{}
 
-// WithQueryTrace returns a context whose store reads are reported to fn.
-func WithQueryTrace(ctx context.Context, fn QueryTrace) context.Context {
-	return context.WithValue(ctx, traceKey{}, fn)
+// WithTrace returns a context whose store statements are reported to t.
+func WithTrace(ctx context.Context, t *Trace) context.Context {
+	return context.WithValue(ctx, traceKey{}, t)
 }
 
-func trace(ctx context.Context, query string, args []any) {
-	if fn, ok := ctx.Value(traceKey{}).(QueryTrace); ok {
-		fn(query, args)
+func traceOf(ctx context.Context) *Trace {
+	t, _ := ctx.Value(traceKey{}).(*Trace)
+	return t
+}
+
+func trace(ctx context.Context, query string, args []any, exec, inTx bool) {
+	if t := traceOf(ctx); t != nil && t.Statement != nil {
+		t.Statement(TracedStatement{SQL: query, Args: args, Exec: exec, InTx: inTx})
 	}
+}
+
+func traceReturned(ctx context.Context, id int64) {
+	if t := traceOf(ctx); t != nil && t.Returned != nil {
+		t.Returned(id)
+	}
+}
+
+// writer is the store's writing side: the database handle, whose
+// statements outside transactions are traced.
+type writer struct {
+	*sql.DB
+}
+
+func (w writer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	trace(ctx, query, args, true, false)
+	return w.DB.ExecContext(ctx, query, args...)
+}
+
+func (w writer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	trace(ctx, query, args, false, false)
+	return w.DB.QueryContext(ctx, query, args...)
+}
+
+func (w writer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	trace(ctx, query, args, false, false)
+	return w.DB.QueryRowContext(ctx, query, args...)
+}
+
+// traced returns the transaction itself, or when ctx is traced, the
+// transaction with its statements reported.
+func traced(ctx context.Context, tx *sql.Tx) queryer {
+	if traceOf(ctx) == nil {
+		return tx
+	}
+	return tracedTx{tx}
+}
+
+type tracedTx struct {
+	tx *sql.Tx
+}
+
+func (t tracedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	trace(ctx, query, args, true, true)
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t tracedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	trace(ctx, query, args, false, true)
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t tracedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	trace(ctx, query, args, false, true)
+	return t.tx.QueryRowContext(ctx, query, args...)
 }

@@ -1,0 +1,234 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/web"
+)
+
+// The profile page reads from a dozen panels, and recording a service
+// writes a dozen derived rows besides the service; a floor that copied a
+// few of their queries measured a fraction of what the request asks of the
+// database. Instead, the bench serves the request itself, in this process
+// on the same database, for a sample of clients, records every statement
+// the store runs for it (store.WithTrace) and replays exactly those
+// statements with their arguments as the floor: the reads, the audit row,
+// and a write transaction as one transaction, committed. The floor so
+// follows the request as the store changes, with no copied SQL.
+
+// tracedRequest is one request's statements, in order.
+type tracedRequest struct {
+	clientID int64
+	stmts    []tracedStmt
+}
+
+type tracedStmt struct {
+	store.TracedStatement
+	// returned is the id the statement's INSERT … RETURNING id returned
+	// when traced, 0 for other statements.
+	returned int64
+}
+
+// inProcess is the server's handler in the bench's process, logged in as
+// the bench's login.
+type inProcess struct {
+	h       http.Handler
+	cookies []*http.Cookie
+}
+
+func newInProcess(ctx context.Context, st *store.Store, o Options) (*inProcess, error) {
+	srv, err := web.New(st, i18n.MustLoad(), web.Config{Version: "bench", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, err
+	}
+	p := &inProcess{h: srv.Handler()}
+	rec := p.do(ctx, http.MethodPost, "/login", url.Values{"login": {o.Login}, "password": {o.Password}})
+	if rec.Code != http.StatusSeeOther {
+		return nil, fmt.Errorf("bench: log in as %q to trace requests: status %d", o.Login, rec.Code)
+	}
+	p.cookies = rec.Result().Cookies()
+	return p, nil
+}
+
+// do serves a GET, or a POST of a form as a browser sends it.
+func (p *inProcess) do(ctx context.Context, method, path string, form url.Values) *httptest.ResponseRecorder {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequestWithContext(ctx, method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	for _, ck := range p.cookies {
+		req.AddCookie(ck)
+	}
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// trace serves a request and returns the statements the store ran for it.
+func (p *inProcess) trace(ctx context.Context, method, path string, form url.Values, want int) (*tracedRequest, error) {
+	r := &tracedRequest{}
+	tctx := store.WithTrace(ctx, &store.Trace{
+		Statement: func(s store.TracedStatement) {
+			s.Args = slices.Clone(s.Args)
+			r.stmts = append(r.stmts, tracedStmt{TracedStatement: s})
+		},
+		Returned: func(id int64) {
+			if n := len(r.stmts); n > 0 {
+				r.stmts[n-1].returned = id
+			}
+		},
+	})
+	if rec := p.do(tctx, method, path, form); rec.Code != want {
+		return nil, fmt.Errorf("bench: tracing %s %s: status %d", method, path, rec.Code)
+	}
+	return r, nil
+}
+
+// traceProfiles records the profile page of up to n of the sample clients.
+// Each page is served twice and the second recorded, as a server that has
+// served a while serves it (its caches warm).
+func traceProfiles(ctx context.Context, p *inProcess, d *data, n int) ([]tracedRequest, error) {
+	var out []tracedRequest
+	for _, c := range d.clients[:min(n, len(d.clients))] {
+		path := "/clients/" + strconv.FormatInt(c.id, 10)
+		if rec := p.do(ctx, http.MethodGet, path, nil); rec.Code != http.StatusOK {
+			return nil, fmt.Errorf("bench: tracing the profile page of client %d: status %d", c.id, rec.Code)
+		}
+		r, err := p.trace(ctx, http.MethodGet, path, nil, http.StatusOK)
+		if err != nil {
+			return nil, err
+		}
+		r.clientID = c.id
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// traceRecords records one service for each of up to n sample clients, as
+// the scenario does (these services stay, as the scenario's do).
+func traceRecords(ctx context.Context, p *inProcess, d *data, n int) ([]tracedRequest, error) {
+	var out []tracedRequest
+	for i, c := range d.clients[:min(n, len(d.clients))] {
+		t := d.types[i%len(d.types)]
+		r, err := p.trace(ctx, http.MethodPost, "/clients/"+strconv.FormatInt(c.id, 10)+"/services",
+			serviceForm(t, d.today), http.StatusSeeOther)
+		if err != nil {
+			return nil, err
+		}
+		r.clientID = c.id
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// replayStmts keeps the replayed reads prepared, as the server's SQLite
+// readers do (PostgreSQL's driver prepares by itself).
+type replayStmts struct {
+	mu    sync.Mutex
+	bySQL map[string]*sql.Stmt
+}
+
+func (f *floorDB) read(ctx context.Context, query string, args []any) (*sql.Rows, error) {
+	if f.dialect != store.SQLite {
+		return f.db.QueryContext(ctx, query, args...)
+	}
+	f.stmts.mu.Lock()
+	st, ok := f.stmts.bySQL[query]
+	if !ok {
+		var err error
+		if st, err = f.db.PrepareContext(ctx, query); err != nil {
+			f.stmts.mu.Unlock()
+			return nil, err
+		}
+		if f.stmts.bySQL == nil {
+			f.stmts.bySQL = map[string]*sql.Stmt{}
+		}
+		f.stmts.bySQL[query] = st
+	}
+	f.stmts.mu.Unlock()
+	return st.QueryContext(ctx, args...)
+}
+
+// replay runs a traced request's statements: every row read, a write
+// transaction's statements in one transaction, committed. An id that an
+// INSERT … RETURNING id returns replaces the traced one in the statements
+// after it, so the replayed audit rows and events name the replayed rows.
+func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
+	var tx *sql.Tx
+	ids := map[int64]int64{}
+	defer func() {
+		if tx != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, s := range r.stmts {
+		if tx != nil && !s.InTx {
+			if err := tx.Commit(); err != nil {
+				return fmt.Errorf("bench: replay: commit: %w", err)
+			}
+			tx = nil
+		}
+		if tx == nil && s.InTx {
+			var err error
+			if tx, err = f.db.BeginTx(ctx, nil); err != nil {
+				return fmt.Errorf("bench: replay: begin: %w", err)
+			}
+		}
+		args := s.Args
+		if len(ids) > 0 {
+			args = slices.Clone(args)
+			for i, a := range args {
+				if id, ok := a.(int64); ok && ids[id] != 0 {
+					args[i] = ids[id]
+				}
+			}
+		}
+		var q queryer = f.db
+		if tx != nil {
+			q = tx
+		}
+		var err error
+		switch {
+		case s.Exec:
+			_, err = q.ExecContext(ctx, s.SQL, args...)
+		case s.returned != 0:
+			var id int64
+			if err = q.QueryRowContext(ctx, s.SQL, args...).Scan(&id); err == nil {
+				ids[s.returned] = id
+			}
+		case tx != nil:
+			_, err = drain(tx.QueryContext(ctx, s.SQL, args...))
+		default:
+			_, err = drain(f.read(ctx, s.SQL, args))
+		}
+		if err != nil {
+			return fmt.Errorf("bench: replay: %w", err)
+		}
+	}
+	if tx != nil {
+		err := tx.Commit()
+		tx = nil
+		if err != nil {
+			return fmt.Errorf("bench: replay: commit: %w", err)
+		}
+	}
+	return nil
+}
