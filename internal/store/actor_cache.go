@@ -24,9 +24,13 @@ type cachedActor struct {
 // Actor loads the acting user with their permissions, for a session. A
 // disabled or missing user is ErrNotFound.
 func (s *Store) Actor(ctx context.Context, userID int64) (*opora.Actor, error) {
-	var version int64
-	if err := s.r.QueryRowContext(ctx, `SELECT version FROM auth_version WHERE id = 1`).Scan(&version); err != nil {
-		return nil, fmt.Errorf("store: auth version: %w", err)
+	// The counter read with the session, or now.
+	v, ok := ctx.Value(versionsKey{}).(Versions)
+	version := v.Auth
+	if !ok {
+		if err := s.r.QueryRowContext(ctx, `SELECT version FROM auth_version WHERE id = 1`).Scan(&version); err != nil {
+			return nil, fmt.Errorf("store: auth version: %w", err)
+		}
 	}
 	e, ok := s.actorCache.get(userID, version)
 	if !ok {

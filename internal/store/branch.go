@@ -25,8 +25,22 @@ func (s *Store) Branches(ctx context.Context) ([]*opora.Branch, error) {
 	if a == nil {
 		return nil, opora.ErrForbidden
 	}
+	v, cached := requestVersions(ctx)
+	if cached {
+		if bs, ok := s.dict.branches.get(a.OrganisationID, v.Dict); ok {
+			return branchPointers(bs), nil
+		}
+	}
+	out, err := s.branches(ctx, a.OrganisationID)
+	if err == nil && cached {
+		s.dict.branches.put(a.OrganisationID, v.Dict, values(out))
+	}
+	return out, err
+}
+
+func (s *Store) branches(ctx context.Context, orgID int64) ([]*opora.Branch, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+branchColumns+` FROM branches
-		WHERE organisation_id = $1 ORDER BY archived, name, id`, a.OrganisationID)
+		WHERE organisation_id = $1 ORDER BY archived, name, id`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: branches: %w", err)
 	}

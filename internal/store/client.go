@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -676,6 +677,16 @@ func (s *Store) Colleagues(ctx context.Context) ([]Colleague, error) {
 			return m.colleagues, nil
 		}
 	}
+	v, cached := requestVersions(ctx)
+	if cached {
+		if cs, ok := s.dict.colleagues.get(a.OrganisationID, v.Auth); ok {
+			cs = slices.Clone(cs)
+			if m != nil {
+				m.colleagues, m.hasColl = cs, true
+			}
+			return cs, nil
+		}
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name, position FROM users
 		WHERE organisation_id = $1 AND NOT disabled ORDER BY full_name, id`, a.OrganisationID)
 	if err != nil {
@@ -695,6 +706,9 @@ func (s *Store) Colleagues(ctx context.Context) ([]Colleague, error) {
 	}
 	if m != nil {
 		m.colleagues, m.hasColl = out, true
+	}
+	if cached {
+		s.dict.colleagues.put(a.OrganisationID, v.Auth, slices.Clone(out))
 	}
 	return out, nil
 }

@@ -19,11 +19,20 @@ type formCache = versionedCache[*opora.Form]
 // profileForm returns the organisation's main questionnaire as clientForm
 // reads it, from the cache when the definition has not changed since.
 func (s *Store) profileForm(ctx context.Context, orgID int64) (*opora.Form, error) {
-	var id, version int64
-	err := s.r.QueryRowContext(ctx, `SELECT f.id, v.version FROM forms f, form_version v
+	// The counter read with the session and the form's id remembered
+	// under it, or both read now.
+	v, ok := requestVersions(ctx)
+	id, version := int64(0), v.Form
+	if ok {
+		id, ok = s.dict.formIDs.get(orgID, version)
+	}
+	if !ok {
+		err := s.r.QueryRowContext(ctx, `SELECT f.id, v.version FROM forms f, form_version v
 		WHERE f.organisation_id = $1 AND f.key = $2 ORDER BY f.id LIMIT 1`, orgID, opora.ProfileFormKey).Scan(&id, &version)
-	if err != nil {
-		return nil, notFound(err)
+		if err != nil {
+			return nil, notFound(err)
+		}
+		s.dict.formIDs.put(orgID, version, id)
 	}
 	if f, ok := s.formCache.get(id, version); ok {
 		return f, nil

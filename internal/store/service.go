@@ -44,6 +44,18 @@ func (s *Store) ServiceTypes(ctx context.Context, activeOnly bool) ([]*opora.Ser
 	if !a.Can(opora.PermClientRead) && !a.Can(opora.PermDictionaryManage) && !a.Can(opora.PermReportRun) {
 		return nil, opora.ErrForbidden
 	}
+	v, cached := requestVersions(ctx)
+	if cached {
+		if ts, ok := s.dict.serviceTypes.get(a.OrganisationID, v.Dict); ok {
+			return serviceTypePointers(ts, activeOnly), nil
+		}
+		all, err := s.serviceTypes(ctx, s.r, a.OrganisationID, false)
+		if err != nil {
+			return nil, err
+		}
+		s.dict.serviceTypes.put(a.OrganisationID, v.Dict, values(all))
+		return serviceTypePointers(values(all), activeOnly), nil
+	}
 	return s.serviceTypes(ctx, s.r, a.OrganisationID, activeOnly)
 }
 
@@ -340,7 +352,17 @@ func (s *Store) BackdateDays(ctx context.Context) (int, error) {
 	if a == nil {
 		return 0, opora.ErrForbidden
 	}
-	return backdateDays(ctx, s.r, a.OrganisationID)
+	v, cached := requestVersions(ctx)
+	if cached {
+		if n, ok := s.dict.backdate.get(a.OrganisationID, v.Dict); ok {
+			return n, nil
+		}
+	}
+	n, err := backdateDays(ctx, s.r, a.OrganisationID)
+	if err == nil && cached {
+		s.dict.backdate.put(a.OrganisationID, v.Dict, n)
+	}
+	return n, err
 }
 
 func backdateDays(ctx context.Context, q queryer, orgID int64) (int, error) {

@@ -22,16 +22,8 @@ func insertSession(ctx context.Context, tx *sql.Tx, sess *opora.Session) error {
 // Session returns a session by its token hash, or not found. Sessions of
 // disabled users are gone: disabling deletes them.
 func (s *Store) Session(ctx context.Context, tokenHash string) (*opora.Session, error) {
-	sess := &opora.Session{TokenHash: tokenHash}
-	var created, seen sql.NullTime
-	err := s.r.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at, ip, user_agent, flash
-		FROM sessions WHERE token_hash = $1`, tokenHash).
-		Scan(&sess.UserID, &created, &seen, &sess.IP, &sess.UserAgent, &sess.Flash)
-	if err != nil {
-		return nil, notFound(err)
-	}
-	sess.CreatedAt, sess.LastSeenAt = timeOf(created), timeOf(seen)
-	return sess, nil
+	sess, _, err := s.SessionVersions(ctx, tokenHash)
+	return sess, err
 }
 
 // TouchSession moves a session's last-seen time, for the idle timeout.

@@ -37,6 +37,8 @@ type Store struct {
 	formCache formCache
 	// actorCache keeps what actors are built from (actor_cache.go).
 	actorCache actorCache
+	// dict keeps the small dictionaries pages read (versions.go).
+	dict dictCaches
 }
 
 // readStatements is how many statements the SQLite readers keep prepared

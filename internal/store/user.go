@@ -566,6 +566,12 @@ func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, e
 	if a == nil || len(ids) == 0 {
 		return out, nil
 	}
+	v, cached := requestVersions(ctx)
+	if cached {
+		if ids = s.dict.cachedUserNames(a.OrganisationID, v.Auth, ids, out); len(ids) == 0 {
+			return out, nil
+		}
+	}
 	in, args := inList([]any{a.OrganisationID}, ids)
 	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name FROM users WHERE organisation_id = $1 AND id IN (`+in+`)`, args...)
 	if err != nil {
@@ -580,7 +586,17 @@ func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, e
 		}
 		out[id] = name
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: user names: %w", err)
+	}
+	if cached {
+		for _, id := range ids {
+			if name, ok := out[id]; ok {
+				s.dict.userNames.put(id, v.Auth, orgUserName{org: a.OrganisationID, name: name})
+			}
+		}
+	}
+	return out, nil
 }
 
 func dedupe(ids []int64) []int64 {

@@ -165,7 +165,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 		}
 		ctx := r.Context()
 		hash := auth.HashToken(c.Value)
-		sess, err := s.store.Session(ctx, hash)
+		sess, versions, err := s.store.SessionVersions(ctx, hash)
 		if err != nil && ctx.Err() != nil {
 			// The browser went away before its session was read: keep the
 			// cookie, there is nothing to answer.
@@ -187,6 +187,7 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		ctx = store.WithVersions(ctx, versions)
 		actor, err := s.store.Actor(ctx, sess.UserID)
 		if err != nil {
 			_ = s.store.DeleteSession(ctx, hash)
