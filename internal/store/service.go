@@ -722,13 +722,54 @@ func (s *Store) ClientServices(ctx context.Context, clientID int64, offset, limi
 		return nil, 0, err
 	}
 	where := ` WHERE s.client_id = $1 AND s.deleted_at IS NULL AND ` + cond
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM services s JOIN clients c ON c.id = s.client_id`+where,
-		args...).Scan(&total); err != nil {
+	if limit <= 0 {
+		limit = 50
+	}
+	// One query: the page's ids with the client's total (a window over all
+	// the client's rows, counted before LIMIT), then the page's columns.
+	// The profile page shows the newest five and the count; on PostgreSQL
+	// each query saved is a round trip.
+	n := len(args)
+	args = append(args, limit, offset)
+	page := fmt.Sprintf(` FROM (SELECT s.id, COUNT(*) OVER () AS total FROM services s JOIN clients c ON c.id = s.client_id%s
+		ORDER BY s.rendered_on DESC, s.id DESC LIMIT $%d OFFSET $%d) p JOIN services s ON s.id = p.id`, where, n+1, n+2)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+serviceColumns+`, p.total`+
+		strings.Replace(serviceFrom, ` FROM services s`, page, 1)+` ORDER BY s.rendered_on DESC, s.id DESC`, args...)
+	if err != nil {
 		return nil, 0, fmt.Errorf("store: client services: %w", err)
 	}
-	out, err := s.listServices(ctx, where+` ORDER BY s.rendered_on DESC, s.id DESC`, args, offset, limit)
-	return out, total, err
+	defer rows.Close()
+	var out []*opora.Service
+	total := 0
+	for rows.Next() {
+		sv, err := scanService(scanPlus{rows, &total})
+		if err != nil {
+			return nil, 0, fmt.Errorf("store: client services: %w", err)
+		}
+		out = append(out, sv)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("store: client services: %w", err)
+	}
+	if len(out) == 0 && offset > 0 {
+		// A page past the end still says how many there are.
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM services s JOIN clients c ON c.id = s.client_id`+where,
+			args[:n]...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("store: client services: %w", err)
+		}
+	}
+	return out, total, nil
+}
+
+// scanPlus scans a row whose last column is extra to what its scanner
+// reads, into more.
+type scanPlus struct {
+	rows *sql.Rows
+	more *int
+}
+
+func (r scanPlus) Scan(dest ...any) error {
+	return r.rows.Scan(append(dest, r.more)...)
 }
 
 // ServiceFilter selects services for "My services".

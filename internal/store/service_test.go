@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -325,6 +326,51 @@ func TestServiceCatalog(t *testing.T) {
 		again, _ := s.ServiceTypes(ctx, false)
 		if len(again) != n {
 			t.Errorf("seeded twice: %d → %d", n, len(again))
+		}
+	})
+}
+
+// The client's services panel shows the newest first, a page at a time,
+// with how many there are in all (deleted ones neither listed nor counted),
+// also on a page past the end.
+func TestClientServicesPagesAndTotal(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		c, ty := serviceSetup(t, s, fx)
+		_, ctx := fx.AddUser(t, "worker", "specialist")
+		today := opora.ServiceToday(serviceNow)
+		for d := 7; d >= 0; d-- { // eight days, the oldest first
+			item := []*opora.Service{{TypeID: ty["Продуктовый набор"].ID, Quantity: 8 - d}}
+			if err := s.RecordServices(ctx, c.ID, today.AddDate(0, 0, -d), item); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, _, err := s.ClientServices(ctx, c.ID, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteService(fx.Ctx(), all[1].ID, "ошибка"); err != nil { // yesterday's
+			t.Fatal(err)
+		}
+		quantities := func(list []*opora.Service) []int {
+			var q []int
+			for _, sv := range list {
+				q = append(q, sv.Quantity)
+			}
+			return q
+		}
+		for _, tc := range []struct {
+			offset int
+			want   []int
+		}{{0, []int{8, 6, 5, 4, 3}}, {5, []int{2, 1}}, {10, nil}} {
+			list, n, err := s.ClientServices(ctx, c.ID, tc.offset, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 7 || !slices.Equal(quantities(list), tc.want) {
+				t.Errorf("offset %d: %v of %d, want %v of 7", tc.offset, quantities(list), n, tc.want)
+			}
 		}
 	})
 }
