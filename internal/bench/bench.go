@@ -17,6 +17,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -237,10 +239,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // parameters compare as the store's do; immediate write transactions).
 func openRaw(o store.Options) (*sql.DB, error) {
 	if o.IsPostgres() {
-		db, err := sql.Open("pgx", o.DatabaseURL)
+		cfg, err := pgx.ParseConfig(o.DatabaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("bench: open postgres: %w", err)
 		}
+		// As the server's connections (store.Open): no JIT compilation.
+		if _, ok := cfg.RuntimeParams["jit"]; !ok {
+			cfg.RuntimeParams["jit"] = "off"
+		}
+		db := stdlib.OpenDB(*cfg)
 		db.SetMaxOpenConns(2)
 		return db, nil
 	}

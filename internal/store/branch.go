@@ -25,17 +25,14 @@ func (s *Store) Branches(ctx context.Context) ([]*opora.Branch, error) {
 	if a == nil {
 		return nil, opora.ErrForbidden
 	}
-	v, cached := requestVersions(ctx)
-	if cached {
-		if bs, ok := s.dict.branches.get(a.OrganisationID, v.Dict); ok {
-			return branchPointers(bs), nil
+	if _, cached := requestVersions(ctx); cached {
+		bs, err := s.orgBranches(ctx, a.OrganisationID)
+		if err != nil {
+			return nil, err
 		}
+		return branchPointers(bs), nil
 	}
-	out, err := s.branches(ctx, a.OrganisationID)
-	if err == nil && cached {
-		s.dict.branches.put(a.OrganisationID, v.Dict, values(out))
-	}
-	return out, err
+	return s.branches(ctx, a.OrganisationID)
 }
 
 func (s *Store) branches(ctx context.Context, orgID int64) ([]*opora.Branch, error) {

@@ -28,7 +28,7 @@ func (s *Store) profileForm(ctx context.Context, orgID int64) (*opora.Form, erro
 	}
 	if !ok {
 		err := s.r.QueryRowContext(ctx, `SELECT f.id, v.version FROM forms f, form_version v
-		WHERE f.organisation_id = $1 AND f.key = $2 ORDER BY f.id LIMIT 1`, orgID, opora.ProfileFormKey).Scan(&id, &version)
+		WHERE f.organisation_id = $1 AND f.key = $2 AND v.id = 1 ORDER BY f.id LIMIT 1`, orgID, opora.ProfileFormKey).Scan(&id, &version)
 		if err != nil {
 			return nil, notFound(err)
 		}

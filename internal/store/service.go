@@ -44,17 +44,12 @@ func (s *Store) ServiceTypes(ctx context.Context, activeOnly bool) ([]*opora.Ser
 	if !a.Can(opora.PermClientRead) && !a.Can(opora.PermDictionaryManage) && !a.Can(opora.PermReportRun) {
 		return nil, opora.ErrForbidden
 	}
-	v, cached := requestVersions(ctx)
-	if cached {
-		if ts, ok := s.dict.serviceTypes.get(a.OrganisationID, v.Dict); ok {
-			return serviceTypePointers(ts, activeOnly), nil
-		}
-		all, err := s.serviceTypes(ctx, s.r, a.OrganisationID, false)
+	if _, cached := requestVersions(ctx); cached {
+		all, err := s.orgServiceTypes(ctx, a.OrganisationID)
 		if err != nil {
 			return nil, err
 		}
-		s.dict.serviceTypes.put(a.OrganisationID, v.Dict, values(all))
-		return serviceTypePointers(values(all), activeOnly), nil
+		return serviceTypePointers(all, activeOnly), nil
 	}
 	return s.serviceTypes(ctx, s.r, a.OrganisationID, activeOnly)
 }
@@ -713,28 +708,22 @@ func (s *Store) DeleteService(ctx context.Context, id int64, reason string) erro
 // ClientServices lists a client's services (not deleted), newest first, and
 // the total count. Needs client.read on the client.
 func (s *Store) ClientServices(ctx context.Context, clientID int64, offset, limit int) ([]*opora.Service, int, error) {
-	a := opora.ActorFrom(ctx)
-	if _, err := s.Client(ctx, clientID); err != nil {
-		return nil, 0, err
-	}
-	cond, args, err := clientScope(a, opora.PermClientRead, []any{clientID})
+	c, err := s.Client(ctx, clientID)
 	if err != nil {
 		return nil, 0, err
 	}
-	where := ` WHERE s.client_id = $1 AND s.deleted_at IS NULL AND ` + cond
 	if limit <= 0 {
 		limit = 50
 	}
-	// One query: the page's ids with the client's total (a window over all
-	// the client's rows, counted before LIMIT), then the page's columns.
-	// The profile page shows the newest five and the count; on PostgreSQL
-	// each query saved is a round trip.
-	n := len(args)
-	args = append(args, limit, offset)
-	page := fmt.Sprintf(` FROM (SELECT s.id, COUNT(*) OVER () AS total FROM services s JOIN clients c ON c.id = s.client_id%s
-		ORDER BY s.rendered_on DESC, s.id DESC LIMIT $%d OFFSET $%d) p JOIN services s ON s.id = p.id`, where, n+1, n+2)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+serviceColumns+`, p.total`+
-		strings.Replace(serviceFrom, ` FROM services s`, page, 1)+` ORDER BY s.rendered_on DESC, s.id DESC`, args...)
+	// The client's access was checked above (the request's read memo
+	// answers it); the rows come from services alone, with the total (a
+	// window over all the client's rows, counted before LIMIT), and the
+	// names from the organisation's dictionaries, kept in memory (see
+	// versions.go). A join of five tables took PostgreSQL 0.5 ms to plan
+	// on every page, this one 0.09 ms.
+	rows, err := s.r.QueryContext(ctx, `SELECT `+serviceRowColumns+`, COUNT(*) OVER () FROM services s
+		WHERE s.client_id = $1 AND s.deleted_at IS NULL ORDER BY s.rendered_on DESC, s.id DESC LIMIT $2 OFFSET $3`,
+		clientID, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: client services: %w", err)
 	}
@@ -742,7 +731,7 @@ func (s *Store) ClientServices(ctx context.Context, clientID int64, offset, limi
 	var out []*opora.Service
 	total := 0
 	for rows.Next() {
-		sv, err := scanService(scanPlus{rows, &total})
+		sv, err := scanServiceRow(scanPlus{rows, &total})
 		if err != nil {
 			return nil, 0, fmt.Errorf("store: client services: %w", err)
 		}
@@ -753,12 +742,75 @@ func (s *Store) ClientServices(ctx context.Context, clientID int64, offset, limi
 	}
 	if len(out) == 0 && offset > 0 {
 		// A page past the end still says how many there are.
-		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM services s JOIN clients c ON c.id = s.client_id`+where,
-			args[:n]...).Scan(&total); err != nil {
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM services s WHERE s.client_id = $1 AND s.deleted_at IS NULL`,
+			clientID).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("store: client services: %w", err)
 		}
 	}
+	if err := s.nameServices(ctx, c, out); err != nil {
+		return nil, 0, err
+	}
 	return out, total, nil
+}
+
+// nameServices fills the names a service row refers to (type, worker,
+// branch, client) from the organisation's dictionaries.
+func (s *Store) nameServices(ctx context.Context, c *opora.Client, list []*opora.Service) error {
+	if len(list) == 0 {
+		return nil
+	}
+	types, err := s.orgServiceTypes(ctx, c.OrganisationID)
+	if err != nil {
+		return err
+	}
+	branches, err := s.orgBranches(ctx, c.OrganisationID)
+	if err != nil {
+		return err
+	}
+	workers := make([]int64, 0, len(list))
+	for _, sv := range list {
+		workers = append(workers, sv.WorkerID)
+	}
+	names, err := s.anyUserNames(ctx, dedupe(workers))
+	if err != nil {
+		return err
+	}
+	client := strings.Join(strings.Fields(c.Surname+" "+c.FirstName+" "+c.Patronymic), " ")
+	for _, sv := range list {
+		for i := range types {
+			if types[i].ID == sv.TypeID {
+				sv.TypeName, sv.Group = types[i].Name, types[i].Group
+				break
+			}
+		}
+		for i := range branches {
+			if branches[i].ID == sv.BranchID {
+				sv.BranchName = branches[i].Name
+				break
+			}
+		}
+		sv.WorkerName, sv.ClientName = names[sv.WorkerID], client
+	}
+	return nil
+}
+
+// serviceRowColumns are a service's own columns, for scanServiceRow.
+const serviceRowColumns = `s.id, s.organisation_id, s.branch_id, s.client_id, s.type_id, s.rendered_on, s.quantity,
+	s.amount_kopecks, s.comment, s.worker_id, s.created_at, s.updated_at, s.deleted_at, COALESCE(s.deleted_by, 0),
+	s.delete_reason, s.version`
+
+func scanServiceRow(row interface{ Scan(...any) error }) (*opora.Service, error) {
+	sv := &opora.Service{}
+	var rendered, created, updated, deleted sql.NullTime
+	var amount sql.NullInt64
+	if err := row.Scan(&sv.ID, &sv.OrganisationID, &sv.BranchID, &sv.ClientID, &sv.TypeID, &rendered, &sv.Quantity,
+		&amount, &sv.Comment, &sv.WorkerID, &created, &updated, &deleted, &sv.DeletedBy, &sv.DeleteReason, &sv.Version); err != nil {
+		return nil, err
+	}
+	sv.RenderedOn = dateOf(rendered)
+	sv.CreatedAt, sv.UpdatedAt, sv.DeletedAt = timeOf(created), timeOf(updated), timeOf(deleted)
+	sv.Amount, sv.HasAmount = amount.Int64, amount.Valid
+	return sv, nil
 }
 
 // scanPlus scans a row whose last column is extra to what its scanner

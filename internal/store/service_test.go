@@ -338,7 +338,7 @@ func TestClientServicesPagesAndTotal(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		c, ty := serviceSetup(t, s, fx)
-		_, ctx := fx.AddUser(t, "worker", "specialist")
+		w, ctx := fx.AddUser(t, "worker", "specialist")
 		today := opora.ServiceToday(serviceNow)
 		for d := 7; d >= 0; d-- { // eight days, the oldest first
 			item := []*opora.Service{{TypeID: ty["Продуктовый набор"].ID, Quantity: 8 - d}}
@@ -352,6 +352,16 @@ func TestClientServicesPagesAndTotal(t *testing.T) {
 		}
 		if err := s.DeleteService(fx.Ctx(), all[1].ID, "ошибка"); err != nil { // yesterday's
 			t.Fatal(err)
+		}
+		// The history names who recorded each, a page at a time.
+		events, err := s.Timeline(ctx, c.ID, []string{opora.EventService}, 1, 3)
+		if err != nil || len(events) != 3 {
+			t.Fatalf("timeline: %d events, %v", len(events), err)
+		}
+		for _, e := range events {
+			if e.UserName != w.FullName {
+				t.Errorf("a service event by %q, want %q", e.UserName, w.FullName)
+			}
 		}
 		quantities := func(list []*opora.Service) []int {
 			var q []int
@@ -370,6 +380,12 @@ func TestClientServicesPagesAndTotal(t *testing.T) {
 			}
 			if n != 7 || !slices.Equal(quantities(list), tc.want) {
 				t.Errorf("offset %d: %v of %d, want %v of 7", tc.offset, quantities(list), n, tc.want)
+			}
+			for _, sv := range list { // the panel names what it shows
+				if sv.TypeName != "Продуктовый набор" || sv.WorkerName != w.FullName || sv.BranchName != fx.Branch.Name ||
+					sv.ClientName != c.FullName() {
+					t.Errorf("a service shows %q by %q at %q for %q", sv.TypeName, sv.WorkerName, sv.BranchName, sv.ClientName)
+				}
 			}
 		}
 	})
