@@ -22,6 +22,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,6 +222,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				res.Requests, res.Errors, fmtDur(res.P95))
 		}
 		f := runFloor(ctx, sc, fl, o, rnd.Uint64())
+		if f.Err == "" && fl.dialect == store.Postgres && (sc.name == ScenarioProfile || sc.name == ScenarioService) {
+			f.RateConc = slices.Max(o.Concurrency)
+			if f.Rate, err = floorRate(ctx, sc, fl, o, f.RateConc, rnd.Uint64()); err != nil {
+				f.Err = snippet([]byte(err.Error()))
+			}
+		}
 		rep.Floors = append(rep.Floors, f)
 		if f.Err != "" {
 			fmt.Fprintf(o.Progress, "bench: floor of %s failed: %s\n", sc.name, f.Err)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,6 +37,12 @@ type Floor struct {
 	Runs     int
 	P50, P95 time.Duration
 	Err      string
+	// Rate is how many floors a second the database served with RateConc
+	// replaying at once (profile and record a service on PostgreSQL; 0
+	// otherwise): the database's own throughput on this machine with no
+	// server in between, to read the server's requests per second against.
+	Rate     float64
+	RateConc int
 }
 
 // runLoad sends the scenario's requests from every session at once until
@@ -109,6 +116,41 @@ func runFloor(ctx context.Context, sc scenario, f *floorDB, o Options, seed uint
 	out.Runs = len(lat)
 	out.P50, out.P95 = percentile(lat, 0.50), percentile(lat, 0.95)
 	return out
+}
+
+// floorRate replays the scenario's floor from conc goroutines at once for
+// the duration (smoke: a few each) and returns floors per second. The
+// bench's SQLite connection is one, so this is for PostgreSQL.
+func floorRate(ctx context.Context, sc scenario, f *floorDB, o Options, conc int, seed uint64) (float64, error) {
+	f.db.SetMaxOpenConns(conc)
+	defer f.db.SetMaxOpenConns(2)
+	var done atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	start := time.Now()
+	deadline := start.Add(o.Duration)
+	var wg sync.WaitGroup
+	for i := range conc {
+		wg.Go(func() {
+			rnd := rand.New(rand.NewPCG(seed, uint64(i)))
+			for k := 0; ctx.Err() == nil; k++ {
+				if o.Smoke && k >= smokeFloorRuns || !o.Smoke && time.Now().After(deadline) {
+					return
+				}
+				if err := sc.floor(ctx, f, rnd); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return float64(done.Load()) / time.Since(start).Seconds(), firstErr
 }
 
 // percentile is the nearest-rank percentile p (0…1) of the durations.

@@ -122,7 +122,11 @@ func (r *Report) floorRows() [][]string {
 		if f.Err != "" {
 			p50, p95 = "failed", "failed"
 		}
-		out = append(out, []string{f.Scenario, strconv.Itoa(f.Runs), p50, p95})
+		rate := "—"
+		if f.Rate > 0 {
+			rate = fmt.Sprintf("%.1f at c = %d", f.Rate, f.RateConc)
+		}
+		out = append(out, []string{f.Scenario, strconv.Itoa(f.Runs), p50, p95, rate})
 	}
 	return out
 }
@@ -157,7 +161,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "raw-SQL floor (the scenario's main queries straight on the database, sequential):")
-	fmt.Fprintln(tw, "scenario\truns\tp50\tp95")
+	fmt.Fprintln(tw, "scenario\truns\tp50\tp95\tfloors/s at once")
 	for _, row := range r.floorRows() {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
@@ -182,8 +186,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	mdTable(&b, columns, r.rows())
-	b.WriteString("\nRaw-SQL floor: the scenario's main queries sent straight to the database, one after another.\n\n")
-	mdTable(&b, []string{"scenario", "runs", "p50", "p95"}, r.floorRows())
+	b.WriteString("\nRaw-SQL floor: the scenario's main queries sent straight to the database, one after another " +
+		"(floors/s at once: the same replayed from as many goroutines as the highest level's sessions, PostgreSQL).\n\n")
+	mdTable(&b, []string{"scenario", "runs", "p50", "p95", "floors/s at once"}, r.floorRows())
 	if p := r.problems(); len(p) > 0 {
 		b.WriteString("\nErrors:\n\n")
 		for _, s := range p {

@@ -57,6 +57,12 @@ func TestBenchSmoke(t *testing.T) {
 			if f.Err != "" || f.Runs == 0 {
 				t.Errorf("floor of %s: %d runs, error %q", f.Scenario, f.Runs, f.Err)
 			}
+			// On PostgreSQL the page and the service record are also
+			// replayed from several connections at once.
+			atOnce := st.Dialect() == store.Postgres && (f.Scenario == bench.ScenarioProfile || f.Scenario == bench.ScenarioService)
+			if atOnce != (f.Rate > 0 && f.RateConc == 2) {
+				t.Errorf("floor of %s on %s: %.1f a second at concurrency %d", f.Scenario, st.Dialect(), f.Rate, f.RateConc)
+			}
 		}
 		for _, name := range bench.ScenarioNames() {
 			if !seen[name] {
