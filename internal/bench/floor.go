@@ -24,10 +24,10 @@ import (
 //
 // Reports run the store's own compiled SQL (store.CompileReport); the
 // profile page and recording a service replay the statements the store ran
-// for them (replay_floor.go). The rest below COPIES the store's SQL. Each function names the store method it
-// copies: when that method's SQL changes, change the copy here too, or the
-// floor stops measuring what the server does. Their writes run in a
-// transaction that is rolled back.
+// for them (replay_floor.go). The rest below COPIES the store's SQL. Each
+// function names the store method it copies: when that method's SQL
+// changes, change the copy here too, or the floor stops measuring what the
+// server does. Their writes run in a transaction that is rolled back.
 
 // floorDB runs floors on the bench's own connection.
 type floorDB struct {

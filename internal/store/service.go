@@ -719,10 +719,10 @@ func (s *Store) ClientServices(ctx context.Context, clientID int64, offset, limi
 	// answers it); the rows come from services alone, with the total (a
 	// window over all the client's rows, counted before LIMIT), and the
 	// names from the organisation's dictionaries, kept in memory (see
-	// versions.go). A join of five tables took PostgreSQL 0.5 ms to plan
-	// on every page.
-	// The page size is written in (ints): PostgreSQL plans a LIMIT
-	// parameter afresh on every page (0.18 ms here), a written one once.
+	// versions.go): a join of five tables took PostgreSQL 0.5 ms to plan
+	// on every page. The page size is written in (ints): PostgreSQL plans
+	// a LIMIT parameter afresh on every page (0.18 ms here), a written one
+	// once.
 	rows, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT `+serviceRowColumns+`, COUNT(*) OVER () FROM services s
 		WHERE s.client_id = $1 AND s.deleted_at IS NULL ORDER BY s.rendered_on DESC, s.id DESC LIMIT %d OFFSET %d`,
 		limit, offset), clientID)
