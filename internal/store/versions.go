@@ -64,9 +64,10 @@ func (s *Store) SessionVersions(ctx context.Context, tokenHash string) (*opora.S
 	return sess, v, nil
 }
 
-// dictCaches keeps, per organisation, what the dictionary readers return,
-// tagged with dict_version or auth_version. Values are copied on the way
-// out: callers may change what they get.
+// dictCaches keeps what the dictionary readers return, per organisation
+// (user names: per user), tagged with the counter of the tables they come
+// from. The public readers copy values on the way out: their callers may
+// change what they get.
 type dictCaches struct {
 	branches     versionedCache[[]opora.Branch]      // by organisation, dict_version
 	serviceTypes versionedCache[[]opora.ServiceType] // by organisation, all types, dict_version
