@@ -315,10 +315,13 @@ func TestCaseAccessAndOrganisationQueue(t *testing.T) {
 		if err := s.SetTaskStatus(tctx, queued.ID, opora.TaskDone, ""); !errors.Is(err, opora.ErrNotFound) {
 			t.Errorf("third organisation changes the task: %v", err)
 		}
-		_ = worker
 		ev, _ := s.Timeline(ctx, client.ID, []string{opora.EventTask}, 0, 10)
 		if len(ev) != 4 || ev[0].OrganisationID != fx.Org.ID {
 			t.Errorf("task events: %d", len(ev))
+		}
+		// The history names the partner agency's worker who commented.
+		if len(ev) > 0 && (ev[0].UserID != worker.ID || ev[0].UserName != worker.FullName) {
+			t.Errorf("the newest task event is by %d %q, want the partner's worker %q", ev[0].UserID, ev[0].UserName, worker.FullName)
 		}
 		_ = context.Background
 	})

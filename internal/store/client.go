@@ -689,20 +689,10 @@ func (s *Store) anyUserNames(ctx context.Context, ids []int64) (map[int64]string
 		return names, nil
 	}
 	in, args := inList(nil, other)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name FROM users WHERE id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: user names: %w", err)
+	if err := s.readUserNames(ctx, `id IN (`+in+`)`, args, names); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("store: user names: %w", err)
-		}
-		names[id] = name
-	}
-	return names, rows.Err()
+	return names, nil
 }
 
 // Colleague is a worker of the actor's organisation, for pickers.

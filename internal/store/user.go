@@ -573,21 +573,8 @@ func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, e
 		}
 	}
 	in, args := inList([]any{a.OrganisationID}, ids)
-	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name FROM users WHERE organisation_id = $1 AND id IN (`+in+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: user names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("store: user names: %w", err)
-		}
-		out[id] = name
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: user names: %w", err)
+	if err := s.readUserNames(ctx, `organisation_id = $1 AND id IN (`+in+`)`, args, out); err != nil {
+		return nil, err
 	}
 	if cached {
 		for _, id := range ids {
@@ -597,6 +584,27 @@ func (s *Store) UserNames(ctx context.Context, ids []int64) (map[int64]string, e
 		}
 	}
 	return out, nil
+}
+
+// readUserNames adds the names of the users the condition selects to out.
+func (s *Store) readUserNames(ctx context.Context, cond string, args []any, out map[int64]string) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, full_name FROM users WHERE `+cond, args...)
+	if err != nil {
+		return fmt.Errorf("store: user names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("store: user names: %w", err)
+		}
+		out[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: user names: %w", err)
+	}
+	return nil
 }
 
 func dedupe(ids []int64) []int64 {
