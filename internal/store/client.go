@@ -267,12 +267,20 @@ func (s *Store) client(ctx context.Context, q queryer, p opora.Permission, id in
 		c = m.client(id, p)
 	}
 	if c == nil {
-		c, err = scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...))
-		if err != nil {
-			return nil, notFound(err)
-		}
-		if m != nil {
+		if m == nil {
+			c, err = scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients c WHERE c.id = $1 AND `+cond, args...))
+			if err != nil {
+				return nil, notFound(err)
+			}
+		} else {
+			dest, holdings := scanHoldings()
+			c, err = scanClient(q.QueryRowContext(ctx, `SELECT `+clientColumns+holdingColumns+
+				` FROM clients c WHERE c.id = $1 AND `+cond, args...), dest...)
+			if err != nil {
+				return nil, notFound(err)
+			}
 			m.keepClient(c, p)
+			m.keepHoldings(c.ID, holdings())
 		}
 	}
 	if c.Deleted() && !a.Can(opora.PermClientDelete) {

@@ -38,7 +38,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*opora.IdentityDocument,
 // added. Needs client.read on the client.
 func (s *Store) IdentityDocuments(ctx context.Context, clientID int64) ([]*opora.IdentityDocument, error) {
 	c, err := s.Client(ctx, clientID)
-	if err != nil {
+	if err != nil || lacks(ctx, c.ID, holdsDocuments) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+documentColumns+documentFrom+`

@@ -159,7 +159,7 @@ func fileSummary(f *opora.File) string {
 // photos), newest first. Needs client.read on the client.
 func (s *Store) ClientFiles(ctx context.Context, clientID int64) ([]*opora.File, error) {
 	c, err := s.Client(ctx, clientID)
-	if err != nil {
+	if err != nil || lacks(ctx, c.ID, holdsFiles) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+fileColumns+fileFrom+` WHERE f.client_id = $1 AND f.organisation_id = $2

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -19,6 +20,9 @@ type readMemo struct {
 	clients    map[memoClient]opora.Client
 	colleagues []Colleague
 	hasColl    bool
+	// holdings are, per client read through the memo, the kinds of rows
+	// the client has (holdingColumns).
+	holdings map[int64]holding
 }
 
 // memoClient keys a client by id and the permission its scope was
@@ -59,4 +63,89 @@ func (m *readMemo) keepClient(c *opora.Client, p opora.Permission) {
 		m.clients = map[memoClient]opora.Client{}
 	}
 	m.clients[memoClient{c.ID, p}] = *c
+}
+
+// holding is a kind of row a client's record lists in a panel of its own.
+type holding uint16
+
+const (
+	holdsRestrictions holding = 1 << iota
+	holdsDocuments
+	holdsFiles
+	holdsNotes
+	holdsReminders
+	holdsFillings
+	holdsStays
+	holdsMedical
+)
+
+// holdingTables are the tables behind each holding. Each has an index
+// leading with client_id, so a probe is one index lookup.
+var holdingTables = []struct {
+	h     holding
+	table string
+}{
+	{holdsRestrictions, "restrictions"},
+	{holdsDocuments, "identity_documents"},
+	{holdsFiles, "files"},
+	{holdsNotes, "notes"},
+	{holdsReminders, "reminders"},
+	{holdsFillings, "form_fillings"},
+	{holdsStays, "shelter_stays"},
+	{holdsMedical, "shelter_medical_checks"},
+}
+
+// holdingColumns are the probes the memo's first read of a client adds to
+// the row: one boolean per holding, true when the table has any row of the
+// client at all (deleted, ended or of any kind). Most clients have none of
+// most of these, and the panels that list them then skip their queries: on
+// a profile page that was half its statements.
+var holdingColumns = func() string {
+	var b strings.Builder
+	for _, t := range holdingTables {
+		b.WriteString(", EXISTS (SELECT 1 FROM " + t.table + " x WHERE x.client_id = c.id)")
+	}
+	return b.String()
+}()
+
+// scanHoldings returns the destinations of holdingColumns and a function
+// that turns what they received into the set of holdings.
+func scanHoldings() ([]any, func() holding) {
+	has := make([]bool, len(holdingTables))
+	dest := make([]any, len(has))
+	for i := range has {
+		dest[i] = &has[i]
+	}
+	return dest, func() holding {
+		var h holding
+		for i, t := range holdingTables {
+			if has[i] {
+				h |= t.h
+			}
+		}
+		return h
+	}
+}
+
+func (m *readMemo) keepHoldings(clientID int64, h holding) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.holdings == nil {
+		m.holdings = map[int64]holding{}
+	}
+	m.holdings[clientID] = h
+}
+
+// lacks reports whether ctx's memo knows that the client has no rows of
+// kind h. Callers check access to the client first: lacks only saves the
+// query that would return nothing.
+func lacks(ctx context.Context, clientID int64, h holding) bool {
+	m := memoFrom(ctx)
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	got, ok := m.holdings[clientID]
+	return ok && got&h == 0
 }

@@ -37,7 +37,7 @@ func (s *Store) ClientNotes(ctx context.Context, clientID int64) ([]*opora.Note,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil {
+	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil || lacks(ctx, clientID, holdsNotes) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+noteColumns+noteFrom+`

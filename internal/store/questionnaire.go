@@ -641,7 +641,7 @@ func scanFilling(row interface{ Scan(...any) error }) (*opora.Filling, error) {
 // first. Needs client.read within scope.
 func (s *Store) ClientFillings(ctx context.Context, clientID int64) ([]*opora.Filling, error) {
 	c, err := s.client(ctx, s.r, opora.PermClientRead, clientID)
-	if err != nil {
+	if err != nil || lacks(ctx, c.ID, holdsFillings) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+fillingColumns+` FROM form_fillings ff

@@ -102,7 +102,7 @@ func (s *Store) MyReminders(ctx context.Context, limit int) ([]*opora.Reminder, 
 // have marked read. Soonest first. Needs client.read on the client.
 func (s *Store) ClientReminders(ctx context.Context, clientID int64) ([]*opora.Reminder, error) {
 	a := opora.ActorFrom(ctx)
-	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil {
+	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil || lacks(ctx, clientID, holdsReminders) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+reminderColumns+`, `+forMe(3)+`, `+readByMe(3)+`

@@ -91,13 +91,19 @@ func (s *Store) ActiveRestrictions(ctx context.Context, clientIDs []int64) (map[
 	default:
 		return nil, opora.ErrForbidden
 	}
-	if len(clientIDs) == 0 {
+	var ids []int64
+	for _, id := range clientIDs {
+		if !lacks(ctx, id, holdsRestrictions) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
 		return out, nil
 	}
 	args = append(args, s.Today())
 	day := len(args)
 	var in string
-	in, args = inList(args, clientIDs)
+	in, args = inList(args, ids)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+restrictionColumns+restrictionFrom+`
 		WHERE `+cond+` AND r.organisation_id = c.organisation_id AND `+activeRestriction(day)+`
 		AND r.client_id IN (`+in+`) ORDER BY r.client_id, r.kind DESC, r.starts_on DESC, r.id DESC`, args...)

@@ -336,7 +336,7 @@ func scanStay(row interface{ Scan(...any) error }) (*opora.Stay, error) {
 // ClientStays lists a client's stays, newest first. Needs client.read on the client.
 func (s *Store) ClientStays(ctx context.Context, clientID int64) ([]*opora.Stay, error) {
 	c, err := s.client(ctx, s.r, opora.PermClientRead, clientID)
-	if err != nil {
+	if err != nil || lacks(ctx, c.ID, holdsStays) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+stayColumns+stayFrom+`
@@ -557,6 +557,9 @@ func (s *Store) MedicalChecks(ctx context.Context, clientID int64) ([]*opora.Med
 	}
 	if !a.CanSee(opora.SensitiveHealth) {
 		return nil, opora.ErrForbidden
+	}
+	if lacks(ctx, c.ID, holdsMedical) {
+		return nil, nil
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+medicalColumns+` FROM shelter_medical_checks m
 		LEFT JOIN users cu ON cu.id = m.created_by

@@ -26,11 +26,19 @@ func BenchmarkHomePage(b *testing.B) {
 	}
 }
 
-// BenchmarkProfilePage measures a client's record page on SQLite with a
-// year of services, notes and a questionnaire: the page the bench's
-// "profile" scenario requests.
+// BenchmarkProfilePage measures a client's record page with a year of
+// services, notes and a questionnaire: the page the bench's "profile"
+// scenario requests. On PostgreSQL it measures the server's side only (the
+// database is another process): run it under callgrind to count the Go
+// work a page costs with pgx.
 func BenchmarkProfilePage(b *testing.B) {
-	st := storetest.Open(b, store.SQLite)
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) { benchProfilePage(b, d) })
+	}
+}
+
+func benchProfilePage(b *testing.B, dialect store.Dialect) {
+	st := storetest.Open(b, dialect)
 	fx := storetest.SetupOrg(b, st, "Ночлежка")
 	setPassword(b, st, fx.Admin.ID, fx.Org.ID)
 	ctx := fx.Ctx()
