@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -83,5 +84,99 @@ func TestCSVDoesNotWriteFormulas(t *testing.T) {
 		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
 			t.Errorf("row %d: %q, want %q", i, rows[i], want[i])
 		}
+	}
+}
+
+// What a worker opening an export sees: the title, bold headers kept in
+// view, the columns' widths, text exactly as typed (a formula-looking
+// comment stays text, leading spaces stay, characters a workbook cannot
+// hold are dropped, an over-long text is cut at what a cell holds),
+// months shown as months, and a number that is not one left blank.
+func TestXLSXStreamReadsBackAsWritten(t *testing.T) {
+	x, err := NewXLSX(Sheet{Name: "Услуги & прочее", Title: "Реестр <услуг>", Freeze: true,
+		Headers: []string{"№", "Месяц", "Комментарий", "Сумма"}, Widths: []float64{6, 10, 40, 12}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("я", 40000)
+	rows := [][]Cell{
+		{Number(1), Month(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)), Text(`=HYPERLINK("http://example.org")`), Number(-12.5)},
+		{Number(2), Date(time.Time{}), Text("  отступ\x01 и <тег> & \"кавычки\""), Number(math.NaN())},
+		{Number(3), Date(time.Date(2026, 2, 3, 0, 0, 0, 0, time.UTC)), Text(long), Number(1e20)},
+	}
+	for _, r := range rows {
+		if err := x.Row(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Row(rows[0]); err == nil {
+		t.Error("a row after the workbook was written was taken")
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := f.GetSheetName(0)
+	if sheet != "Услуги & прочее" {
+		t.Fatalf("sheet %q", sheet)
+	}
+	get := func(cell string) string {
+		t.Helper()
+		v, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for cell, want := range map[string]string{
+		"A1": "Реестр <услуг>", "A3": "№", "D3": "Сумма",
+		"C4": `=HYPERLINK("http://example.org")`, "D4": "-12.5", "B4": "46082",
+		"C5": "  отступ и <тег> & \"кавычки\"", "B5": "", "D5": "",
+		"B6": "46056", "D6": "1E+20",
+	} {
+		if got := get(cell); got != want {
+			t.Errorf("%s = %q, want %q", cell, got, want)
+		}
+	}
+	if f, _ := f.GetCellFormula(sheet, "C4"); f != "" {
+		t.Errorf("the comment became a formula: %q", f)
+	}
+	if got := []rune(get("C6")); len(got) != 32767 {
+		t.Errorf("long text: %d characters, want 32767", len(got))
+	}
+	style := func(cell string) *excelize.Style {
+		t.Helper()
+		id, err := f.GetCellStyle(sheet, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := style("B4"); st.CustomNumFmt == nil || *st.CustomNumFmt != "mm.yyyy" {
+		t.Errorf("month cell's format: %+v", st)
+	}
+	if st := style("B6"); st.NumFmt != 14 {
+		t.Errorf("date cell's format: %d", st.NumFmt)
+	}
+	if st := style("A3"); st.Font == nil || !st.Font.Bold {
+		t.Errorf("header not bold: %+v", st.Font)
+	}
+	if w, _ := f.GetColWidth(sheet, "C"); w != 40 {
+		t.Errorf("column C width %v", w)
+	}
+	panes, err := f.GetPanes(sheet)
+	if err != nil || !panes.Freeze || panes.YSplit != 3 || panes.TopLeftCell != "A4" {
+		t.Errorf("frozen headers: %+v %v", panes, err)
+	}
+	if _, err := NewXLSX(Sheet{Name: "a/b"}); err == nil {
+		t.Error("a sheet name with a slash was taken")
 	}
 }
