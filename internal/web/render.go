@@ -465,3 +465,52 @@ func formIDs(vals []string) []int64 {
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// fragmentCache keeps rendered pieces of pages (renderFragment).
+type fragmentCache struct {
+	mu sync.Mutex
+	m  map[fragmentKey]template.HTML
+}
+
+type fragmentKey struct {
+	name, lang string
+	sum        uint64
+}
+
+// renderFragment renders the template name in the request's language with
+// data (and "V", a view for its translations) the first time, and returns
+// the same HTML from memory after. Only for pieces that depend on nothing
+// but the language and what sum hashes: the caller's data must hold no
+// user's input, no per-request value and nothing the actor's permissions
+// change. At most 256 pieces are kept; the cache starts over when full.
+func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data map[string]any) (template.HTML, error) {
+	lang := s.lang(r)
+	key := fragmentKey{name, lang, sum}
+	s.fragments.mu.Lock()
+	h, ok := s.fragments.m[key]
+	s.fragments.mu.Unlock()
+	if ok {
+		return h, nil
+	}
+	var set *template.Template
+	for _, p := range s.pages { // every page of a language shares one set
+		set = p.of(&view{loc: s.cat.Localizer(lang)})
+		break
+	}
+	if set == nil {
+		return "", fmt.Errorf("web: no templates")
+	}
+	data["V"] = &view{loc: s.cat.Localizer(lang), Lang: lang}
+	var buf bytes.Buffer
+	if err := set.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("web: fragment %s: %w", name, err)
+	}
+	h = template.HTML(buf.String())
+	s.fragments.mu.Lock()
+	if s.fragments.m == nil || len(s.fragments.m) >= 256 {
+		s.fragments.m = map[fragmentKey]template.HTML{}
+	}
+	s.fragments.m[key] = h
+	s.fragments.mu.Unlock()
+	return h, nil
+}

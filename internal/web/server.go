@@ -56,6 +56,9 @@ type Server struct {
 	files   *files.Storage
 	// sheets holds a slot per spreadsheet being built (sheetSlot).
 	sheets chan struct{}
+	// fragments are rendered pieces of pages that depend only on what
+	// their key names (renderFragment).
+	fragments fragmentCache
 }
 
 // New prepares the server: parses every template and checks the catalogs.

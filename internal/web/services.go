@@ -1,6 +1,9 @@
 package web
 
 import (
+	"fmt"
+	"hash/fnv"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -107,6 +110,10 @@ type servicesPanelData struct {
 	Recent    []*opora.Service
 	Total     int
 	Form      *form
+	// GroupsHTML is the fresh form's service types, rendered once per
+	// language and catalog; empty when the form is shown again with the
+	// user's values (then the template renders Groups).
+	GroupsHTML template.HTML
 }
 
 // Error is the catalog key of a plain field's error ("rendered_on",
@@ -142,6 +149,21 @@ func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*serv
 		CanRecord: opora.ActorFrom(ctx).Can(opora.PermClientWrite) && !c.Deleted() && c.MergedInto == 0}
 	if p.Recent, p.Total, err = s.store.ClientServices(ctx, c.ID, 0, 5); err != nil {
 		return nil, err
+	}
+	if f == nil && p.CanRecord && len(p.Groups) > 0 {
+		// The checkboxes of a fresh form are the same for every client:
+		// about a fifth of a profile page's allocations when rendered
+		// each time.
+		h := fnv.New64a()
+		for _, g := range p.Groups {
+			fmt.Fprintf(h, "%q\n", g.Name)
+			for _, it := range g.Items {
+				fmt.Fprintf(h, "%d %q %t %t %t\n", it.ID, it.Name, it.HasQuantity, it.HasAmount, it.CommentRequired)
+			}
+		}
+		if p.GroupsHTML, err = s.renderFragment(r, "svc_groups", h.Sum64(), map[string]any{"P": p}); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

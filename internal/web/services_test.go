@@ -245,3 +245,67 @@ func TestServiceCatalogHTTP(t *testing.T) {
 		mustContain(t, admin.get("/clients/"+cid).Body, `min="2026-02-08"`)
 	})
 }
+
+// The quick-record form's checkboxes are rendered once per catalog and
+// language and then served from memory: a profile page reads the same as
+// one rendered afresh, and a change to the catalog (a rename, an amount
+// field, a new type) is on the very next page, in either language.
+func TestServicesFormFollowsTheCatalog(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		c, ty := servicesFixture(t, a, fx)
+		cl := a.login(t, "worker", testPassword)
+		path := "/clients/" + idString(c.ID)
+		fresh := func() string {
+			t.Helper()
+			a.web.fragments = fragmentCache{}
+			return cl.get(path).Body
+		}
+		first := fresh()
+		if cached := cl.get(path).Body; cached != first {
+			t.Fatalf("the cached form differs from a fresh one:\n%s", firstDiff(first, cached))
+		}
+		mustContain(t, first, `name="service_type" value="`+ty["Продуктовый набор"]+`"`, "Продуктовый набор")
+
+		// One change at a time, each on the very next page.
+		change := func(edit func(st *opora.ServiceType), want ...string) {
+			t.Helper()
+			types, err := a.st.ServiceTypes(fx.Ctx(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range types {
+				if idString(st.ID) == ty["Продуктовый набор"] {
+					edit(st)
+					if err := a.st.UpdateServiceType(fx.Ctx(), st); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			next := cl.get(path).Body
+			mustContain(t, next, want...)
+			if next != fresh() {
+				t.Errorf("the page after the change to %v differs from one rendered afresh", want)
+			}
+		}
+		change(func(st *opora.ServiceType) { st.Name = "Продуктовый набор (большой)" }, "Продуктовый набор (большой)")
+		change(func(st *opora.ServiceType) { st.HasAmount = true }, `name="amount_`+ty["Продуктовый набор"]+`"`)
+		change(func(st *opora.ServiceType) { st.CommentRequired = true }, `name="comment_`+ty["Продуктовый набор"]+`"`)
+		change(func(st *opora.ServiceType) { st.Group = "Еда" }, "<legend>Еда</legend>")
+		if err := a.st.CreateServiceType(fx.Ctx(), &opora.ServiceType{Name: "Стрижка", Group: "Гигиена", Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, cl.get(path).Body, "Стрижка")
+
+		if res := cl.post("/lang", url.Values{"lang": {"en"}, "back": {"/"}}); res.Status >= 400 {
+			t.Fatalf("switch to English: %d", res.Status)
+		}
+		en := cl.get(path).Body
+		mustContain(t, en, `lang="en"`, `<label for="f-amount_`+ty["Продуктовый набор"]+`">Amount`)
+		if strings.Contains(en, `">Сумма, ₽`) {
+			t.Error("the English page got the Russian form")
+		}
+		if en != fresh() {
+			t.Error("the English page differs from one rendered afresh")
+		}
+	})
+}
