@@ -82,3 +82,26 @@ func TestClientEditConflict(t *testing.T) {
 		}
 	})
 }
+
+// The history names what changed: the field's label with the old and new
+// values, in the reader's language, on the profile and the timeline.
+func TestHistoryShowsChangedFields(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := fx.Ctx()
+		c := &opora.Client{Surname: "Смирнов", FirstName: "Алексей", BranchID: fx.Branch.ID}
+		if err := a.st.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		c.Surname, c.BirthPlace = "Смирнова", "Вологда"
+		if err := a.st.UpdateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		cl := a.login(t, "admin", testPassword)
+		path := "/clients/" + idString(c.ID)
+		for _, p := range []string{path, path + "/timeline"} {
+			mustContain(t, cl.get(p).Body, "Фамилия: Смирнов → Смирнова", "Место рождения: — → Вологда", `<span class="tag">Карточка</span>`)
+		}
+		cl.post("/lang", url.Values{"lang": {"en"}, "back": {"/"}})
+		mustContain(t, cl.get(path+"/timeline").Body, "Surname: Смирнов → Смирнова", "Birth place: — → Вологда")
+	})
+}

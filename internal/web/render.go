@@ -35,12 +35,7 @@ func (p *pageTemplate) of(v *view) *template.Template {
 }
 
 var funcs = template.FuncMap{
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Local().Format("02.01.2006 15:04")
-	},
+	"datetime": formatDateTime,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -64,6 +59,15 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// formatDateTime is a moment as pages show it: dd.mm.yyyy hh:mm in the
+// server's time zone, "" for none.
+func formatDateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("02.01.2006 15:04")
 }
 
 // parsePages parses the layout, the partials and every page in

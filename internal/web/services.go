@@ -189,9 +189,11 @@ func (s *Server) renderServicesProfile(w http.ResponseWriter, r *http.Request, s
 	if d.Panels["services"], err = s.servicesPanel(r, c, f); err != nil {
 		return err
 	}
-	if d.Events, err = s.store.Timeline(r.Context(), c.ID, nil, 0, 10); err != nil {
+	events, err := s.store.Timeline(r.Context(), c.ID, nil, 0, 10)
+	if err != nil {
 		return err
 	}
+	d.Events = s.eventLines(r, events)
 	d.Tab = "profile"
 	v := s.newView(r, "clients.profile")
 	v.Nav = "clients"
