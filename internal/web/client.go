@@ -173,6 +173,8 @@ type changeLine struct {
 // templates are parsed).
 func (e *eventLine) T(key string, args ...any) string { return e.loc.T(key, args...) }
 
+// eventLines turns a client's events into the lines the history shows, in
+// the request's language.
 func (s *Server) eventLines(r *http.Request, events []*opora.ClientEvent) []*eventLine {
 	loc := s.loc(r)
 	out := make([]*eventLine, len(events))
