@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"hash/fnv"
 	"html"
 	"html/template"
 	"io/fs"
@@ -193,14 +194,17 @@ func parseText(set *template.Template, name, text string, loc *i18n.Localizer) e
 
 // view is what every page template receives.
 type view struct {
-	loc     *i18n.Localizer
-	Lang    string
-	Actor   *opora.Actor
-	Title   string // catalog key
-	Nav     string // active navigation item
-	Flash   string // catalog key
-	Form    *form
-	Data    any
+	loc   *i18n.Localizer
+	Lang  string
+	Actor *opora.Actor
+	Title string // catalog key
+	Nav   string // active navigation item
+	Flash string // catalog key
+	Form  *form
+	Data  any
+	// NavHTML is the main menu, rendered once per language, section and
+	// set of permissions (render).
+	NavHTML template.HTML
 	Version string
 	Path    string
 	Status  int
@@ -334,6 +338,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 			Secure: s.cfg.SecureCookies})
 	}
 	v.Status = status
+	if v.Actor != nil {
+		// The menu is the same on every page of a user with the same
+		// permissions in the same section: 18 links, each a permission
+		// check and a comparison by reflection.
+		h := fnv.New64a()
+		h.Write([]byte(v.Nav))
+		for i, p := range opora.AllPermissions {
+			if v.Actor.Can(p) {
+				fmt.Fprintf(h, " %d", i)
+			}
+		}
+		var err error
+		if v.NavHTML, err = s.renderFragment(r, "mainnav", h.Sum64(), v); err != nil {
+			return err
+		}
+	}
 	buf := getBuffer()
 	defer putBuffer(buf)
 	if err := p.of(v).ExecuteTemplate(buf, p.entry, v); err != nil {
@@ -482,12 +502,11 @@ type fragmentKey struct {
 }
 
 // renderFragment renders the template name in the request's language with
-// data (and "V", a view for its translations) the first time, and returns
-// the same HTML from memory after. Only for pieces that depend on nothing
-// but the language and what sum hashes: the caller's data must hold no
-// user's input, no per-request value and nothing the actor's permissions
-// change. At most 256 pieces are kept; the cache starts over when full.
-func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data map[string]any) (template.HTML, error) {
+// data the first time, and returns the same HTML from memory after. Only
+// for pieces that depend on nothing but the language and what sum hashes:
+// whatever of data the template reads must be in the hash. At most 256
+// pieces are kept; the cache starts over when full.
+func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data any) (template.HTML, error) {
 	lang := s.lang(r)
 	key := fragmentKey{name, lang, sum}
 	s.fragments.mu.Lock()
@@ -504,7 +523,6 @@ func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data m
 	if set == nil {
 		return "", fmt.Errorf("web: no templates")
 	}
-	data["V"] = &view{loc: s.cat.Localizer(lang), Lang: lang}
 	var buf bytes.Buffer
 	if err := set.ExecuteTemplate(&buf, name, data); err != nil {
 		return "", fmt.Errorf("web: fragment %s: %w", name, err)

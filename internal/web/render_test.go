@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/opora-project/opora/internal/i18n"
@@ -77,4 +79,49 @@ func firstDiff(a, b string) string {
 	}
 	from := max(0, i-80)
 	return "want …" + a[from:min(len(a), i+80)] + "…\ngot  …" + b[from:min(len(b), i+80)] + "…"
+}
+
+// The main menu is rendered once per language, section and set of
+// permissions: each user sees the links their permissions allow with the
+// current section marked, exactly as a page rendered afresh shows them,
+// and a permission taken away takes its link away on the next page.
+func TestMenuFollowsPermissionsAndSection(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		u, _ := fx.AddUser(t, "worker", "specialist")
+		setPassword(t, a.st, u.ID, fx.Org.ID)
+		admin := a.login(t, "admin", testPassword)
+		worker := a.login(t, "worker", testPassword)
+		fresh := func(c *client, path string) string {
+			t.Helper()
+			a.web.fragments = fragmentCache{}
+			return c.get(path).Body
+		}
+		for _, p := range []string{"/", "/clients", "/reports", "/admin/users"} {
+			want := fresh(admin, p)
+			if got := admin.get(p).Body; got != want {
+				t.Errorf("admin %s: the cached menu differs from a fresh one:\n%s", p, firstDiff(want, got))
+			}
+		}
+		mustContain(t, admin.get("/clients").Body, `<a href="/clients" aria-current="page">`, `href="/admin/users"`, `href="/reports"`)
+		mustContain(t, admin.get("/reports").Body, `<a href="/reports" aria-current="page">`, `<a href="/clients" >`)
+		page := worker.get("/clients").Body
+		mustContain(t, page, `<a href="/clients" aria-current="page">`)
+		if strings.Contains(page, `href="/admin/users"`) {
+			t.Error("a specialist's menu links to the users' administration")
+		}
+		if page != fresh(worker, "/clients") {
+			t.Error("the worker's cached menu differs from a fresh one")
+		}
+		// Check-in taken away from the specialist's role: its link is gone
+		// from the next page.
+		mustContain(t, page, `href="/checkin"`)
+		role := fx.Role(t, "specialist")
+		role.Permissions = slices.DeleteFunc(role.Permissions, func(p opora.Permission) bool { return p == opora.PermCheckin })
+		if err := a.st.SaveRole(fx.Ctx(), role); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(worker.get("/clients").Body, `href="/checkin"`) {
+			t.Error("the menu still links to check-in after checkin.use was taken away")
+		}
+	})
 }

@@ -161,7 +161,7 @@ func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*serv
 				fmt.Fprintf(h, "%d %q %t %t %t\n", it.ID, it.Name, it.HasQuantity, it.HasAmount, it.CommentRequired)
 			}
 		}
-		if p.GroupsHTML, err = s.renderFragment(r, "svc_groups", h.Sum64(), map[string]any{"P": &servicesPanelData{Groups: p.Groups}}); err != nil {
+		if p.GroupsHTML, err = s.renderFragment(r, "svc_groups", h.Sum64(), map[string]any{"V": &view{loc: s.loc(r), Lang: s.lang(r)}, "P": &servicesPanelData{Groups: p.Groups}}); err != nil {
 			return nil, err
 		}
 	}
