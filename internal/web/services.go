@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"hash/fnv"
 	"html/template"
 	"net/http"
@@ -155,10 +154,17 @@ func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*serv
 		// about a fifth of a profile page's allocations when rendered
 		// each time.
 		h := fnv.New64a()
+		var b []byte
 		for _, g := range p.Groups {
-			fmt.Fprintf(h, "%q\n", g.Name)
+			b = append(strconv.AppendQuote(b[:0], g.Name), '\n')
+			h.Write(b)
 			for _, it := range g.Items {
-				fmt.Fprintf(h, "%d %q %t %t %t\n", it.ID, it.Name, it.HasQuantity, it.HasAmount, it.CommentRequired)
+				b = strconv.AppendInt(b[:0], it.ID, 10)
+				b = strconv.AppendQuote(b, it.Name)
+				for _, flag := range []bool{it.HasQuantity, it.HasAmount, it.CommentRequired} {
+					b = strconv.AppendBool(append(b, ' '), flag)
+				}
+				h.Write(append(b, '\n'))
 			}
 		}
 		if p.GroupsHTML, err = s.renderFragment(r, "svc_groups", h.Sum64(), map[string]any{"V": &view{loc: s.loc(r), Lang: s.lang(r)}, "P": &servicesPanelData{Groups: p.Groups}}); err != nil {
