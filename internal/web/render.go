@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"hash/fnv"
+	"hash/maphash"
 	"html"
 	"html/template"
 	"io/fs"
@@ -195,6 +196,7 @@ func parseText(set *template.Template, name, text string, loc *i18n.Localizer) e
 // view is what every page template receives.
 type view struct {
 	loc   *i18n.Localizer
+	srv   *Server
 	Lang  string
 	Actor *opora.Actor
 	Title string // catalog key
@@ -256,20 +258,65 @@ type fieldView struct {
 	Options                               []option
 	Selected                              map[string]bool
 	Attrs                                 template.HTMLAttr
+	// srv and lang render the options (OptionsHTML, CheckboxesHTML);
+	// submitted says Selected holds what a form sent.
+	srv       *Server
+	lang      string
+	submitted bool
 }
 
 func (v *view) field(name, label string) fieldView {
-	fv := fieldView{Name: name, Label: v.T(label), Selected: map[string]bool{}}
+	fv := fieldView{Name: name, Label: v.T(label), Selected: map[string]bool{}, srv: v.srv, lang: v.Lang}
 	if v.Form != nil {
 		fv.Value = v.Form.Values.Get(name)
 		for _, s := range v.Form.Values[name] {
 			fv.Selected[s] = true
+			fv.submitted = true
 		}
 		if key := v.Form.Errors[name]; key != "" {
 			fv.Error = v.T(key)
 		}
 	}
 	return fv
+}
+
+// OptionsHTML is the field's <option> tags, the selected ones marked
+// (template "option_tags").
+func (f fieldView) OptionsHTML() (template.HTML, error) { return f.tags("option_tags") }
+
+// CheckboxesHTML is the field's checkboxes, the selected ones checked
+// (template "checkbox_tags").
+func (f fieldView) CheckboxesHTML() (template.HTML, error) { return f.tags("checkbox_tags") }
+
+// fragmentSeed keys the option lists' hashes; chosen per process, so no
+// one can build a list whose hash meets another organisation's.
+var fragmentSeed = maphash.MakeSeed()
+
+// tags renders a field's options. A list of colleagues, branches or roles
+// is the same on every page that offers it with the same choice made,
+// and was a tenth of a client's page (three reflective calls an option),
+// so it is rendered once per content and kept; a list as a form sent it
+// back is rendered afresh, to keep what users type out of the cache.
+func (f fieldView) tags(name string) (template.HTML, error) {
+	if f.srv == nil {
+		return "", fmt.Errorf("web: field %s has no server to render its options", f.Name)
+	}
+	if f.submitted {
+		return f.srv.execFragment(f.lang, name, f)
+	}
+	var h maphash.Hash
+	h.SetSeed(fragmentSeed)
+	h.WriteString(f.Name)
+	for _, o := range f.Options {
+		h.WriteByte(0)
+		h.WriteString(o.Value)
+		h.WriteByte(0)
+		h.WriteString(o.Label)
+		if f.Selected[o.Value] {
+			h.WriteByte(1)
+		}
+	}
+	return f.srv.cachedFragment(f.lang, name, h.Sum64(), f)
 }
 
 // Input describes a text-like input; typ is the HTML type, with a trailing
@@ -288,6 +335,15 @@ func (v *view) Input(name, label, typ string) fieldView {
 func (v *view) Select(name, label string, opts []option) fieldView {
 	fv := v.field(name, label)
 	fv.Options = opts
+	return fv
+}
+
+// Choice is a select whose value is def until a form sends another.
+func (v *view) Choice(name, label string, opts []option, def string) fieldView {
+	fv := v.Select(name, label, opts)
+	if fv.Value == "" && def != "" {
+		fv.Selected, fv.submitted = map[string]bool{def: true}, false
+	}
 	return fv
 }
 
@@ -313,7 +369,7 @@ func (s *Server) loc(r *http.Request) *i18n.Localizer { return s.cat.Localizer(s
 
 func (s *Server) newView(r *http.Request, title string) *view {
 	lang := s.lang(r)
-	v := &view{loc: s.cat.Localizer(lang), Lang: lang, Actor: opora.ActorFrom(r.Context()), Title: title,
+	v := &view{loc: s.cat.Localizer(lang), srv: s, Lang: lang, Actor: opora.ActorFrom(r.Context()), Title: title,
 		Version: s.cfg.Version, Path: r.URL.Path}
 	if v.Actor.Can(opora.PermClientRead) {
 		n, err := s.store.CountDueReminders(r.Context())
@@ -504,10 +560,17 @@ type fragmentKey struct {
 // renderFragment renders the template name in the request's language with
 // data the first time, and returns the same HTML from memory after. Only
 // for pieces that depend on nothing but the language and what sum hashes:
-// whatever of data the template reads must be in the hash. At most 256
-// pieces are kept; the cache starts over when full.
+// whatever of data the template reads must be in the hash. At most
+// maxFragments pieces are kept; the cache starts over when full.
 func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data any) (template.HTML, error) {
-	lang := s.lang(r)
+	return s.cachedFragment(s.lang(r), name, sum, data)
+}
+
+// maxFragments bounds the fragment cache: menus, catalogs and option lists
+// of a few hundred organisations.
+const maxFragments = 1024
+
+func (s *Server) cachedFragment(lang, name string, sum uint64, data any) (template.HTML, error) {
 	key := fragmentKey{name, lang, sum}
 	s.fragments.mu.Lock()
 	h, ok := s.fragments.m[key]
@@ -515,6 +578,21 @@ func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data a
 	if ok {
 		return h, nil
 	}
+	h, err := s.execFragment(lang, name, data)
+	if err != nil {
+		return "", err
+	}
+	s.fragments.mu.Lock()
+	if s.fragments.m == nil || len(s.fragments.m) >= maxFragments {
+		s.fragments.m = map[fragmentKey]template.HTML{}
+	}
+	s.fragments.m[key] = h
+	s.fragments.mu.Unlock()
+	return h, nil
+}
+
+// execFragment renders the template name in a language, uncached.
+func (s *Server) execFragment(lang, name string, data any) (template.HTML, error) {
 	var set *template.Template
 	for _, p := range s.pages { // every page of a language shares one set
 		set = p.of(&view{loc: s.cat.Localizer(lang)})
@@ -527,12 +605,5 @@ func (s *Server) renderFragment(r *http.Request, name string, sum uint64, data a
 	if err := set.ExecuteTemplate(&buf, name, data); err != nil {
 		return "", fmt.Errorf("web: fragment %s: %w", name, err)
 	}
-	h = template.HTML(buf.String())
-	s.fragments.mu.Lock()
-	if s.fragments.m == nil || len(s.fragments.m) >= 256 {
-		s.fragments.m = map[fragmentKey]template.HTML{}
-	}
-	s.fragments.m[key] = h
-	s.fragments.mu.Unlock()
-	return h, nil
+	return template.HTML(buf.String()), nil
 }

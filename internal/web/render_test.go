@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -122,6 +123,81 @@ func TestMenuFollowsPermissionsAndSection(t *testing.T) {
 		}
 		if strings.Contains(worker.get("/clients").Body, `href="/checkin"`) {
 			t.Error("the menu still links to check-in after checkin.use was taken away")
+		}
+	})
+}
+
+// Option lists (the consent form's "who took it", the reminder's
+// recipients) are rendered once per content and kept: each worker still
+// sees the current staff with themself chosen, exactly as a page rendered
+// afresh shows it, and a form sent back with another choice keeps that
+// choice without changing what the next page offers.
+func TestColleagueListsFollowTheStaff(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		w, _ := fx.AddUser(t, "worker", "specialist")
+		setPassword(t, a.st, w.ID, fx.Org.ID)
+		c := &opora.Client{Surname: "Смирнов", FirstName: "Алексей", BranchID: fx.Branch.ID}
+		if err := a.st.CreateClient(fx.Ctx(), c); err != nil {
+			t.Fatal(err)
+		}
+		path := "/clients/" + idString(c.ID)
+		admin, worker := a.login(t, "admin", testPassword), a.login(t, "worker", testPassword)
+		fresh := func(cl *client) string {
+			t.Helper()
+			a.web.fragments = fragmentCache{}
+			return cl.get(path).Body
+		}
+		chosen := func(u *opora.User) string {
+			return `<option value="` + idString(u.ID) + `" selected>` + u.FullName + `</option>`
+		}
+		recipient := func(u *opora.User) string {
+			return `<input type="checkbox" name="recipients" value="` + idString(u.ID) + `"> ` + u.FullName
+		}
+		// Both workers see both colleagues, each with themself chosen.
+		for _, p := range []struct {
+			cl       *client
+			me, them *opora.User
+		}{{admin, fx.Admin, w}, {worker, w, fx.Admin}, {admin, fx.Admin, w}} {
+			page := p.cl.get(path).Body
+			mustContain(t, page, chosen(p.me), `<option value="`+idString(p.them.ID)+`">`+p.them.FullName, recipient(p.me), recipient(p.them))
+			if strings.Contains(page, chosen(p.them)) {
+				t.Errorf("%s's page chooses %s", p.me.Login, p.them.FullName)
+			}
+			if want := fresh(p.cl); page != want {
+				t.Fatalf("%s's cached page differs from a fresh one:\n%s", p.me.Login, firstDiff(want, page))
+			}
+		}
+
+		// A renamed colleague and one given a position show on the next page.
+		w.FullName, w.Position = "Иванова Мария", "психолог"
+		if err := a.st.UpdateUser(fx.Ctx(), w); err != nil {
+			t.Fatal(err)
+		}
+		page := admin.get(path).Body
+		mustContain(t, page, `<option value="`+idString(w.ID)+`">Иванова Мария</option>`, recipient(w)+" (психолог)")
+		if page != fresh(admin) {
+			t.Error("the page after the rename differs from one rendered afresh")
+		}
+
+		// A consent sent back for a bad date keeps the colleague chosen in
+		// it; the next page chooses me again.
+		res := admin.postMultipart(path+"/consent", url.Values{"consent_date": {"31.02.2020"}, "consent_by": {idString(w.ID)}})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad consent date: %d", res.Status)
+		}
+		mustContain(t, res.Body, chosen(w), `value="31.02.2020"`)
+		mustContain(t, admin.get(path).Body, chosen(fx.Admin))
+
+		// A disabled colleague is no longer offered.
+		if err := a.st.SetUserDisabled(fx.Ctx(), w.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		page = admin.get(path).Body
+		if strings.Contains(page, recipient(w)) || strings.Contains(page, `<option value="`+idString(w.ID)+`"`) {
+			t.Error("a disabled colleague is still offered")
+		}
+		if page != fresh(admin) {
+			t.Error("the page after disabling differs from one rendered afresh")
 		}
 	})
 }
