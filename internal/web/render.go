@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash"
 	"hash/fnv"
 	"hash/maphash"
 	"html"
@@ -400,11 +402,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		// check and a comparison by reflection.
 		h := fnv.New64a()
 		h.Write([]byte(v.Nav))
-		for i, p := range opora.AllPermissions {
-			if v.Actor.Can(p) {
-				fmt.Fprintf(h, " %d", i)
-			}
-		}
+		hashPermissions(h, v.Actor)
 		var err error
 		if v.NavHTML, err = s.renderFragment(r, "mainnav", h.Sum64(), v); err != nil {
 			return err
@@ -419,6 +417,42 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// hashPermissions adds the actor's set of permissions to a fragment's key.
+func hashPermissions(h hash.Hash64, a *opora.Actor) {
+	var b [8]byte
+	for i, p := range opora.AllPermissions {
+		if a.Can(p) {
+			binary.LittleEndian.PutUint64(b[:], uint64(i))
+			h.Write(b[:])
+		}
+	}
+}
+
+// clientNavID is the client number a record's cached tabs are rendered
+// with; ClientNav writes the real one in its place.
+const clientNavID = -1
+
+// ClientNav is a client record's tabs. They are the same for every client
+// but the number and were a tenth of a profile page's allocations (a
+// permission check, a comparison and the number, by reflection, for each
+// of ten links), so they are rendered once per language, tab and set of
+// permissions and get the number written in.
+func (v *view) ClientNav(id int64, tab string) (template.HTML, error) {
+	if v.srv == nil {
+		return "", fmt.Errorf("web: client tabs need a server")
+	}
+	h := fnv.New64a()
+	h.Write([]byte(tab))
+	hashPermissions(h, v.Actor)
+	nv := &view{loc: v.loc, Lang: v.Lang, Actor: v.Actor,
+		Data: &clientView{Client: &opora.Client{ID: clientNavID}, Tab: tab}}
+	frag, err := v.srv.cachedFragment(v.Lang, "client_nav", h.Sum64(), nv)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(strings.ReplaceAll(string(frag), "/clients/"+strconv.Itoa(clientNavID), "/clients/"+idString(id))), nil
 }
 
 // buffers keeps the pages' render buffers for reuse: growing a fresh one to

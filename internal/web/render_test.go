@@ -201,3 +201,58 @@ func TestColleagueListsFollowTheStaff(t *testing.T) {
 		}
 	})
 }
+
+// A client record's tabs are rendered once per language, tab and set of
+// permissions: every client's page links to its own tabs with the open
+// one marked, exactly as a page rendered afresh does.
+func TestClientTabsFollowTheClientAndTab(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		var ids []string
+		for _, name := range []string{"Смирнов", "Кузнецов"} {
+			c := &opora.Client{Surname: name, FirstName: "Алексей", BranchID: fx.Branch.ID}
+			if err := a.st.CreateClient(fx.Ctx(), c); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, idString(c.ID))
+		}
+		cl := a.login(t, "admin", testPassword)
+		tabs := map[string]string{"": "Карточка", "/questionnaire": "Анкета", "/documents": "Документы",
+			"/notes": "Заметки и ограничения", "/services": "Услуги", "/cases": "Сопровождение", "/shelter": "Приют",
+			"/timeline": "История"}
+		// The second round of pages is all from the cache: each client's
+		// tabs there were rendered for the other client first.
+		cached := map[string]string{}
+		for round := 0; round < 2; round++ {
+			for _, id := range ids {
+				for tab := range tabs {
+					res := cl.get("/clients/" + id + tab)
+					if res.Status != http.StatusOK {
+						t.Fatalf("%s%s: %d", id, tab, res.Status)
+					}
+					cached[id+tab] = res.Body
+				}
+			}
+		}
+		for _, id := range ids {
+			other := ids[0]
+			if other == id {
+				other = ids[1]
+			}
+			for tab, label := range tabs {
+				page := cached[id+tab]
+				nav := page[strings.Index(page, `<nav class="tabs"`):]
+				nav = nav[:strings.Index(nav, "</nav>")]
+				mustContain(t, nav, `<a href="/clients/`+id+tab+`" aria-current="page">`+label+`</a>`,
+					`<a href="/clients/`+id+`/timeline"`, `<a href="/clients/`+id+`/notes"`)
+				if strings.Count(nav, "aria-current") != 1 || strings.Contains(nav, "/clients/"+other) ||
+					strings.Contains(nav, "/clients/-1") {
+					t.Errorf("client %s, tab %q: tabs\n%s", id, tab, nav)
+				}
+				a.web.fragments = fragmentCache{}
+				if fresh := cl.get("/clients/" + id + tab).Body; fresh != page {
+					t.Fatalf("client %s, tab %q: the cached page differs from a fresh one:\n%s", id, tab, firstDiff(fresh, page))
+				}
+			}
+		}
+	})
+}
