@@ -1,7 +1,8 @@
 package web
 
 import (
-	"hash/fnv"
+	"encoding/binary"
+	"hash/maphash"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -153,19 +154,26 @@ func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*serv
 		// The checkboxes of a fresh form are the same for every client:
 		// about a fifth of a profile page's allocations when rendered
 		// each time.
-		h := fnv.New64a()
-		var b []byte
+		var h maphash.Hash
+		h.SetSeed(fragmentSeed)
 		for _, g := range p.Groups {
-			b = append(strconv.AppendQuote(b[:0], g.Name), '\n')
-			h.Write(b)
+			h.WriteString(g.Name)
+			h.WriteByte(0)
 			for _, it := range g.Items {
-				b = strconv.AppendInt(b[:0], it.ID, 10)
-				b = strconv.AppendQuote(b, it.Name)
+				var b [8]byte
+				binary.LittleEndian.PutUint64(b[:], uint64(it.ID))
+				h.Write(b[:])
+				h.WriteString(it.Name)
+				h.WriteByte(0)
 				for _, flag := range []bool{it.HasQuantity, it.HasAmount, it.CommentRequired} {
-					b = strconv.AppendBool(append(b, ' '), flag)
+					if flag {
+						h.WriteByte(1)
+					} else {
+						h.WriteByte(2)
+					}
 				}
-				h.Write(append(b, '\n'))
 			}
+			h.WriteByte(3)
 		}
 		if p.GroupsHTML, err = s.renderFragment(r, "svc_groups", h.Sum64(), map[string]any{"V": &view{loc: s.loc(r), Lang: s.lang(r)}, "P": &servicesPanelData{Groups: p.Groups}}); err != nil {
 			return nil, err
