@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"testing"
 
+	"github.com/opora-project/opora/internal/demo"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
@@ -69,4 +71,41 @@ func benchProfilePage(b *testing.B, dialect store.Dialect) {
 			b.Fatalf("status %d", res.Status)
 		}
 	}
+}
+
+// BenchmarkGeneratedProfile measures the profile pages of clients made by
+// the scale generator (a full questionnaire, twenty services, a case for
+// some, twelve colleagues in the forms), as the bench's "profile" scenario
+// requests them on a regional database, but in process and on a small one:
+// run it under callgrind to count a realistic page's instructions.
+func BenchmarkGeneratedProfile(b *testing.B) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		b.Run(string(d), func(b *testing.B) {
+			st := storetest.Open(b, d)
+			const clients = 1000
+			if _, err := demo.Generate(context.Background(), st, demo.Options{Clients: clients, Seed: 7}, nil); err != nil {
+				b.Fatal(err)
+			}
+			cl := newApp(b, st).login(b, "admin", demo.Password)
+			first := firstClientID(b, st)
+			n := 0
+			b.ResetTimer()
+			for b.Loop() {
+				n++
+				path := "/clients/" + strconv.FormatInt(first+int64(n*7919%clients), 10)
+				if res := cl.get(path); res.Status != http.StatusOK {
+					b.Fatalf("%s: status %d", path, res.Status)
+				}
+			}
+		})
+	}
+}
+
+// firstClientID is the lowest client number in the database.
+func firstClientID(b *testing.B, st *store.Store) int64 {
+	var id int64
+	if err := storetest.RawDB(b, st).QueryRow(`SELECT MIN(id) FROM clients`).Scan(&id); err != nil {
+		b.Fatal(err)
+	}
+	return id
 }
