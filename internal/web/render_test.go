@@ -202,6 +202,89 @@ func TestColleagueListsFollowTheStaff(t *testing.T) {
 	})
 }
 
+// A client's unfilled reminder and consent forms are rendered once per
+// page, colleagues and consent state: every client's forms send to that
+// client and back to the page they are on, and every page equals one
+// rendered afresh.
+func TestClientAddFormsFollowTheClient(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		// A colleague's name that looks like the placeholder's attribute
+		// must stay as it is.
+		w, _ := fx.AddUser(t, "worker", "specialist")
+		w.FullName = `Петров ="/clients/-1`
+		if err := a.st.UpdateUser(fx.Ctx(), w); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, name := range []string{"Смирнов", "Кузнецов", "Попов"} {
+			c := &opora.Client{Surname: name, FirstName: "Алексей", BranchID: fx.Branch.ID}
+			if err := a.st.CreateClient(fx.Ctx(), c); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, idString(c.ID))
+		}
+		cl := a.login(t, "admin", testPassword)
+		// The second client has given consent.
+		if res := cl.postMultipart("/clients/"+ids[1]+"/consent", url.Values{"consent_date": {"01.03.2026"},
+			"consent_by": {idString(fx.Admin.ID)}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("consent: %d\n%s", res.Status, res.Body)
+		}
+		forms := map[string][]string{"": {"reminders", "consent"}, "/notes": {"reminders"}, "/documents": {"consent"}}
+		pages := map[string]string{}
+		for round := 0; round < 2; round++ {
+			for _, id := range ids {
+				for tab := range forms {
+					res := cl.get("/clients/" + id + tab)
+					if res.Status != http.StatusOK {
+						t.Fatalf("%s%s: %d", id, tab, res.Status)
+					}
+					pages[id+tab] = res.Body
+				}
+			}
+		}
+		for i, id := range ids {
+			for tab, names := range forms {
+				page := pages[id+tab]
+				mustContain(t, page, `Петров =&#34;/clients/-1`)
+				for _, f := range names {
+					action := `action="/clients/` + id + `/` + f + `"`
+					i := strings.Index(page, action)
+					if i < 0 {
+						t.Fatalf("client %s, page %q: no form with %s", id, tab, action)
+					}
+					back := page[i:]
+					back = back[strings.Index(back, `name="back"`):]
+					if want := `name="back" value="/clients/` + id + tab + `">`; !strings.HasPrefix(back, want) {
+						t.Errorf("client %s, page %q: the %s form sends back to %.40s, want %s", id, tab, f, back, want)
+					}
+				}
+				if strings.Contains(page, `="/clients/-1`) {
+					t.Errorf("client %s, page %q: a form still holds the placeholder", id, tab)
+				}
+				for _, other := range ids {
+					if other != id && strings.Contains(page, "/clients/"+other+"/") {
+						t.Errorf("client %s, page %q: links to client %s", id, tab, other)
+					}
+				}
+				if tab != "/notes" {
+					want, not := "Отметить согласие", "Записать согласие заново"
+					if i == 1 {
+						want, not = not, want
+					}
+					mustContain(t, page, "<summary>"+want+"</summary>")
+					if strings.Contains(page, "<summary>"+not+"</summary>") {
+						t.Errorf("client %s, page %q: the consent form says %q", id, tab, not)
+					}
+				}
+				a.web.fragments = fragmentCache{}
+				if fresh := cl.get("/clients/" + id + tab).Body; fresh != page {
+					t.Fatalf("client %s, page %q: the cached page differs from a fresh one:\n%s", id, tab, firstDiff(fresh, page))
+				}
+			}
+		}
+	})
+}
+
 // A client record's tabs are rendered once per language, tab and set of
 // permissions: every client's page links to its own tabs with the open
 // one marked, exactly as a page rendered afresh does.
