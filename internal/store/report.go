@@ -276,7 +276,10 @@ type partsOptions struct {
 // expressions, the measure, the FROM with its joins, the conditions and
 // the parameters.
 type reportParts struct {
-	keys    []string
+	keys []string
+	// groups are the keys' expressions as they are, before the cast to
+	// text and the NULL → '' of keys.
+	groups  []string
 	measure string
 	from    string
 	joins   []string
@@ -401,7 +404,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			alias, alias, def.client, alias, alias, arg(f.FieldID), alias, in))
 	}
 	// Group keys.
-	var keys, joins []string
+	var keys, groups, joins []string
 	shift := 0
 	if def.timestamp {
 		shift = localOffsetMinutes(q.To)
@@ -458,6 +461,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			}
 		}
 		keys = append(keys, "COALESCE(CAST("+expr+" AS TEXT), '')")
+		groups = append(groups, expr)
 	}
 	var measure string
 	switch q.Measure {
@@ -499,7 +503,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
 		}
 	}
-	return &reportParts{keys: keys, measure: measure, from: from, joins: joins, where: where, args: args}, nil
+	return &reportParts{keys: keys, groups: groups, measure: measure, from: from, joins: joins, where: where, args: args}, nil
 }
 
 // clientColumn finds a column of the client alias c in SQL text.
