@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/opora-project/opora/internal/demo"
@@ -42,7 +43,15 @@ func runGenerator(ctx context.Context, st *store.Store, clients int, seed uint64
 	start, last := time.Now(), time.Now()
 	first := -1
 	fmt.Fprintf(out, "generating %d clients (about %d services each over five years)…\n", clients, demo.MeanServices)
-	logins, err := demo.Generate(ctx, st, demo.Options{Clients: clients, Seed: seed}, func(done, target int) {
+	// After the last batch the generator builds indexes, writes counts and
+	// gathers statistics: minutes at a million clients, so each step is
+	// announced, and the last line says how long each took.
+	steps := []generatorStep{{"clients", start}}
+	step := func(name string) {
+		steps = append(steps, generatorStep{name, time.Now()})
+		fmt.Fprintf(out, "  %s…\n", stepLabels[name])
+	}
+	logins, err := demo.Generate(ctx, st, demo.Options{Clients: clients, Seed: seed, Step: step}, func(done, target int) {
 		if first < 0 {
 			first = done - min(done, demo.BatchClients)
 		}
@@ -56,11 +65,34 @@ func runGenerator(ctx context.Context, st *store.Store, clients int, seed uint64
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "done in %s. Demo accounts (password for all: %s):\n", time.Since(start).Round(time.Second), demo.Password)
+	end := time.Now()
+	var took []string
+	for i, s := range steps {
+		next := end
+		if i+1 < len(steps) {
+			next = steps[i+1].at
+		}
+		took = append(took, s.name+" "+next.Sub(s.at).Round(time.Second).String())
+	}
+	fmt.Fprintf(out, "done in %s (%s). Demo accounts (password for all: %s):\n", end.Sub(start).Round(time.Second),
+		strings.Join(took, ", "), demo.Password)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %-14s %s\n", l.Login, l.Role, l.Name)
 	}
 	return nil
+}
+
+// generatorStep is a step of the scale generator and when it started.
+type generatorStep struct {
+	name string
+	at   time.Time
+}
+
+// stepLabels announce the generator's finishing steps.
+var stepLabels = map[string]string{
+	store.BulkStepIndexes:    "building the indexes",
+	store.BulkStepCounts:     "writing the report counts",
+	store.BulkStepStatistics: "gathering the planner's statistics",
 }
 
 // runDemo fills an empty database and prints the demo logins.

@@ -21,6 +21,9 @@ type Options struct {
 	Clients int    // default 500
 	Seed    uint64 // the same seed gives the same people
 	Now     time.Time
+	// Step, when not nil, hears each step the scale generator takes after
+	// its last batch (store.BulkStep…) as it starts.
+	Step func(name string)
 }
 
 // Login is a demo account to print.

@@ -127,7 +127,7 @@ func Generate(ctx context.Context, st *store.Store, o Options, progress func(don
 			progress(m.to, run.Target)
 		}
 	}
-	if err := st.FinishBulk(actx, counts); err != nil {
+	if err := st.FinishBulk(actx, counts, o.Step); err != nil {
 		return nil, err
 	}
 	if run.Done < run.Target {

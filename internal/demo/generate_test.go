@@ -508,7 +508,7 @@ func TestFailedBatchLeavesTheCountsTrue(t *testing.T) {
 		if err := st.BulkLoad(actx, b); err == nil {
 			t.Fatal("a batch with a service without a day was written")
 		}
-		if err := st.FinishBulk(actx, counts); err != nil {
+		if err := st.FinishBulk(actx, counts, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := count(t, db, `SELECT COUNT(*) FROM services`); got != services {

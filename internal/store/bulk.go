@@ -414,23 +414,37 @@ var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "c
 	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "service_type_counts",
 	"active_client_months", "client_service_ranges", "client_counts", "client_day_counts", "client_answer_counts", "visit_counts"}
 
+// The steps of FinishBulk, as it names them to its caller.
+const (
+	BulkStepIndexes    = "indexes"
+	BulkStepCounts     = "counts"
+	BulkStepStatistics = "statistics"
+)
+
 // FinishBulk ends a bulk load: it builds the deferred indexes, writes the
 // count deltas the batches collected in counts (nil when they wrote their
 // own) and refreshes the planner's statistics (PostgreSQL also vacuums, so
 // that index-only scans work on the new rows at once instead of after
-// autovacuum).
-func (s *Store) FinishBulk(ctx context.Context, counts *BulkCounts) error {
+// autovacuum). At a million clients this takes minutes; step, when not
+// nil, hears each step (BulkStep…) as it starts.
+func (s *Store) FinishBulk(ctx context.Context, counts *BulkCounts, step func(name string)) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
+	if step == nil {
+		step = func(string) {}
+	}
+	step(BulkStepIndexes)
 	if err := s.BulkIndexes(ctx); err != nil {
 		return err
 	}
 	if counts != nil {
+		step(BulkStepCounts)
 		if err := s.writeBulkCounts(ctx, counts); err != nil {
 			return err
 		}
 	}
+	step(BulkStepStatistics)
 	stmt := "PRAGMA analysis_limit = 1000; ANALYZE"
 	if s.dialect == Postgres {
 		stmt = "VACUUM (ANALYZE) " + strings.Join(bulkTables, ", ")
