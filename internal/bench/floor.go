@@ -592,16 +592,24 @@ func (r reportSpec) query() *opora.ReportQuery {
 }
 
 // report runs the SQL store.RunReport sends for the spec (from
-// store.CompileReport, so it is never out of step): the grouped query, then
-// the total when it does not add up from the groups. The labels of ids are
+// store.CompileReport, so it is never out of step): the grouped query (or
+// its parts), then the total when it does not add up from the groups. The labels of ids are
 // left out.
 func (f *floorDB) report(ctx context.Context, r reportSpec) error {
 	st, err := f.st.CompileReport(opora.WithActor(ctx, f.actor), r.query())
 	if err != nil {
 		return err
 	}
-	if _, err := drain(f.db.QueryContext(ctx, st.Query, st.Args...)); err != nil {
-		return err
+	if len(st.Parts) == 0 {
+		if _, err := drain(f.db.QueryContext(ctx, st.Query, st.Args...)); err != nil {
+			return err
+		}
+	}
+	// A split report's parts, one after another as everything here.
+	for i, part := range st.Parts {
+		if _, err := drain(f.db.QueryContext(ctx, part, st.PartArgs[i]...)); err != nil {
+			return err
+		}
 	}
 	if st.Total == "" {
 		return nil

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -193,7 +195,11 @@ func localOffsetMinutes(t time.Time) int {
 
 // compiledReport is a query ready to run.
 type compiledReport struct {
-	sql       string
+	sql string
+	// parts, when there are any, are run at once instead of sql, and their
+	// rows added up (splitRanges).
+	parts     []string
+	partArgs  [][]any
 	total     string
 	args      []any
 	totalArgs []any // when nil, the leading args the total uses
@@ -579,35 +585,16 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 	} else {
 		totalErr <- nil
 	}
-	rows, err := s.r.QueryContext(ctx, st.Query, st.Args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: report: %w", err)
-	}
-	defer rows.Close()
 	n := len(c.columns)
-	for rows.Next() {
-		keys := make([]string, n)
-		var val sql.NullFloat64
-		dest := make([]any, 0, n+1)
-		for i := range keys {
-			dest = append(dest, &keys[i])
+	if len(st.Parts) > 0 {
+		if res.Rows, err = s.runReportParts(ctx, st, n); err != nil {
+			return nil, err
 		}
-		dest = append(dest, &val)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("store: report: %w", err)
-		}
-		if n == 0 {
-			res.Total = val.Float64
-		}
-		res.Rows = append(res.Rows, opora.ReportRow{Keys: keys, Value: val.Float64})
-		if len(res.Rows) > maxReportRows {
-			var v opora.Validation
-			v.Add("group_by", "error.report_too_big")
-			return nil, v.Err()
-		}
+	} else if res.Rows, err = s.reportRows(ctx, st.Query, st.Args, n); err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: report: %w", err)
+	if n == 0 && len(res.Rows) > 0 {
+		res.Total = res.Rows[0].Value
 	}
 	if n > 0 && st.Total == "" {
 		// Every subject row falls in exactly one group: the total is the sum,
@@ -625,6 +612,74 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 	return res, err
 }
 
+// reportRows reads a report query's rows: n keys and a value each.
+func (s *Store) reportRows(ctx context.Context, query string, args []any, n int) ([]opora.ReportRow, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: report: %w", err)
+	}
+	defer rows.Close()
+	var out []opora.ReportRow
+	for rows.Next() {
+		keys := make([]string, n)
+		var val sql.NullFloat64
+		dest := make([]any, 0, n+1)
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		dest = append(dest, &val)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("store: report: %w", err)
+		}
+		out = append(out, opora.ReportRow{Keys: keys, Value: val.Float64})
+		if len(out) > maxReportRows {
+			var v opora.Validation
+			v.Add("group_by", "error.report_too_big")
+			return nil, v.Err()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: report: %w", err)
+	}
+	return out, nil
+}
+
+// runReportParts runs a split report's parts at once, each on its own
+// connection, and adds up the values of equal keys, in the keys' order
+// (SQLite's, byte by byte, as the whole query's ORDER BY).
+func (s *Store) runReportParts(ctx context.Context, st *ReportSQL, n int) ([]opora.ReportRow, error) {
+	parts := make([][]opora.ReportRow, len(st.Parts))
+	errs := make([]error, len(st.Parts))
+	var wg sync.WaitGroup
+	for i := range st.Parts {
+		wg.Go(func() { parts[i], errs[i] = s.reportRows(ctx, st.Parts[i], st.PartArgs[i], n) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	at := map[string]int{}
+	var out []opora.ReportRow
+	for _, rows := range parts {
+		for _, r := range rows {
+			k := strings.Join(r.Keys, "\x00")
+			if i, ok := at[k]; ok {
+				out[i].Value += r.Value
+				continue
+			}
+			at[k] = len(out)
+			out = append(out, r)
+		}
+	}
+	if len(out) > maxReportRows {
+		var v opora.Validation
+		v.Add("group_by", "error.report_too_big")
+		return nil, v.Err()
+	}
+	slices.SortFunc(out, func(a, b opora.ReportRow) int { return slices.Compare(a.Keys, b.Keys) })
+	return out, nil
+}
+
 // ReportSQL is what RunReport sends to the database for a query: the
 // grouped query and, when the total does not add up from the groups, the
 // total query with its parameters (Total is "" otherwise). The benchmark's
@@ -634,6 +689,10 @@ type ReportSQL struct {
 	Args      []any
 	Total     string
 	TotalArgs []any
+	// Parts, when there are any, are sent at once instead of Query, each
+	// with its PartArgs, and the counts of equal keys added up.
+	Parts    []string
+	PartArgs [][]any
 }
 
 // CompileReport compiles a query for the actor as RunReport would.
@@ -647,7 +706,7 @@ func (s *Store) CompileReport(ctx context.Context, q *opora.ReportQuery) (*Repor
 
 // statements are the compiled report's SQL as RunReport sends it.
 func (c *compiledReport) statements(m opora.Measure) *ReportSQL {
-	out := &ReportSQL{Query: c.sql, Args: c.args}
+	out := &ReportSQL{Query: c.sql, Args: c.args, Parts: c.parts, PartArgs: c.partArgs}
 	if len(c.columns) > 0 && !additive(m, c.columns) {
 		out.Total, out.TotalArgs = c.total, c.totalArgs
 		if c.totalArgs == nil {
