@@ -593,8 +593,8 @@ func (r reportSpec) query() *opora.ReportQuery {
 
 // report runs the SQL store.RunReport sends for the spec (from
 // store.CompileReport, so it is never out of step): the grouped query (or
-// its parts), then the total when it does not add up from the groups. The labels of ids are
-// left out.
+// its parts), then the total when it does not add up from the groups. The
+// labels of ids are left out.
 func (f *floorDB) report(ctx context.Context, r reportSpec) error {
 	st, err := f.st.CompileReport(opora.WithActor(ctx, f.actor), r.query())
 	if err != nil {

@@ -333,7 +333,7 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 	// Grouped by the columns as they are, not by their text: every column
 	// the ranges group by is NOT NULL and of one type, so the groups are the
 	// same, but the text was made for each of a million rows before the
-	// sort (a third of the report on SQLite at 1M clients; see
+	// sort (a quarter of the grouped query on SQLite at 1M clients; see
 	// docs/PERFORMANCE.md). The rows are still ordered by their text.
 	list := strings.Join(order, ", ")
 	grouped := func(p *reportParts) string {

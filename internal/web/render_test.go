@@ -248,11 +248,11 @@ func TestClientAddFormsFollowTheClient(t *testing.T) {
 				mustContain(t, page, `Петров =&#34;/clients/-1`)
 				for _, f := range names {
 					action := `action="/clients/` + id + `/` + f + `"`
-					i := strings.Index(page, action)
-					if i < 0 {
+					at := strings.Index(page, action)
+					if at < 0 {
 						t.Fatalf("client %s, page %q: no form with %s", id, tab, action)
 					}
-					back := page[i:]
+					back := page[at:]
 					back = back[strings.Index(back, `name="back"`):]
 					if want := `name="back" value="/clients/` + id + tab + `">`; !strings.HasPrefix(back, want) {
 						t.Errorf("client %s, page %q: the %s form sends back to %.40s, want %s", id, tab, f, back, want)
