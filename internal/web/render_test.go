@@ -202,6 +202,26 @@ func TestColleagueListsFollowTheStaff(t *testing.T) {
 	})
 }
 
+// pagesTwice requests every client's page at each tab ("" for the record)
+// twice and returns the second round's pages by id+tab: each was served
+// from fragments another page rendered first.
+func pagesTwice(t *testing.T, cl *client, ids, tabs []string) map[string]string {
+	t.Helper()
+	pages := map[string]string{}
+	for round := 0; round < 2; round++ {
+		for _, id := range ids {
+			for _, tab := range tabs {
+				res := cl.get("/clients/" + id + tab)
+				if res.Status != http.StatusOK {
+					t.Fatalf("%s%s: %d", id, tab, res.Status)
+				}
+				pages[id+tab] = res.Body
+			}
+		}
+	}
+	return pages
+}
+
 // A client's unfilled reminder and consent forms are rendered once per
 // page, colleagues and consent state: every client's forms send to that
 // client and back to the page they are on, and every page equals one
@@ -230,18 +250,11 @@ func TestClientAddFormsFollowTheClient(t *testing.T) {
 			t.Fatalf("consent: %d\n%s", res.Status, res.Body)
 		}
 		forms := map[string][]string{"": {"reminders", "consent"}, "/notes": {"reminders"}, "/documents": {"consent"}}
-		pages := map[string]string{}
-		for round := 0; round < 2; round++ {
-			for _, id := range ids {
-				for tab := range forms {
-					res := cl.get("/clients/" + id + tab)
-					if res.Status != http.StatusOK {
-						t.Fatalf("%s%s: %d", id, tab, res.Status)
-					}
-					pages[id+tab] = res.Body
-				}
-			}
+		tabs := make([]string, 0, len(forms))
+		for tab := range forms {
+			tabs = append(tabs, tab)
 		}
+		pages := pagesTwice(t, cl, ids, tabs)
 		for i, id := range ids {
 			for tab, names := range forms {
 				page := pages[id+tab]
@@ -304,18 +317,11 @@ func TestClientTabsFollowTheClientAndTab(t *testing.T) {
 			"/timeline": "История"}
 		// The second round of pages is all from the cache: each client's
 		// tabs there were rendered for the other client first.
-		cached := map[string]string{}
-		for round := 0; round < 2; round++ {
-			for _, id := range ids {
-				for tab := range tabs {
-					res := cl.get("/clients/" + id + tab)
-					if res.Status != http.StatusOK {
-						t.Fatalf("%s%s: %d", id, tab, res.Status)
-					}
-					cached[id+tab] = res.Body
-				}
-			}
+		var paths []string
+		for tab := range tabs {
+			paths = append(paths, tab)
 		}
+		cached := pagesTwice(t, cl, ids, paths)
 		for _, id := range ids {
 			other := ids[0]
 			if other == id {
