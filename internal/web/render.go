@@ -452,7 +452,15 @@ func (v *view) ClientNav(id int64, tab string) (template.HTML, error) {
 	if err != nil {
 		return "", err
 	}
-	return template.HTML(strings.ReplaceAll(string(frag), "/clients/"+strconv.Itoa(clientNavID), "/clients/"+idString(id))), nil
+	return withClientNumber(frag, id), nil
+}
+
+// withClientNumber writes a client's number into a fragment rendered for
+// client clientNavID. Only the template's own attributes hold `="`: data,
+// escaped, never holds a bare quote, so a name cannot be mistaken for the
+// number.
+func withClientNumber(frag template.HTML, id int64) template.HTML {
+	return template.HTML(strings.ReplaceAll(string(frag), `="/clients/`+strconv.Itoa(clientNavID), `="/clients/`+idString(id)))
 }
 
 // addForm is what a client's add forms ("reminder_form",
@@ -503,9 +511,7 @@ func (v *view) ClientForm(name string, c *opora.Client, p formPanel) (template.H
 	if err != nil {
 		return "", err
 	}
-	// Only the template's own attributes hold `="`: data, escaped, never
-	// holds a bare quote, so a name cannot be mistaken for the number.
-	return template.HTML(strings.ReplaceAll(string(frag), `="/clients/`+strconv.Itoa(clientNavID), `="`+own)), nil
+	return withClientNumber(frag, c.ID), nil
 }
 
 // hashOptions adds a list of options to a fragment's key.
