@@ -14,36 +14,69 @@ type Bar struct {
 
 // BarChart lays out a horizontal bar chart for a template to draw as SVG.
 type BarChart struct {
-	Bars   []Bar
-	Height int
-	Width  int // drawing width of the longest bar
-	LabelW int // width reserved for labels
+	Measure string // what the bars measure ("Разных клиентов"), shown with the chart
+	Bars    []Bar
+	Height  int
+	Width   int // drawing width of the longest bar
+	LabelW  int // width reserved for labels
 }
 
-// Bars lays out labelled values, longest bar = width units.
-func Bars(labels []string, values []float64) BarChart {
+// chartFont is the labels' font size in SVG units (svg.chart in the CSS).
+const chartFont = 12
+
+// Bars lays out labelled values, longest bar = width units. measure names
+// what the values are.
+func Bars(measure string, labels []string, values []float64) BarChart {
 	const rowH, width, labelW = 26, 260, 180
 	max := 0.0
 	for _, v := range values {
 		max = math.Max(max, v)
 	}
-	c := BarChart{Width: width, LabelW: labelW, Height: rowH*len(values) + 4}
+	c := BarChart{Measure: measure, Width: width, LabelW: labelW, Height: rowH*len(values) + 4}
 	for i, v := range values {
 		w := 0.0
 		if max > 0 {
 			w = v / max * width
 		}
-		c.Bars = append(c.Bars, Bar{Label: labels[i], Short: shorten(labels[i], 28), Value: v, Text: FormatNumber(v), Y: i * rowH, Width: math.Round(w*10) / 10})
+		c.Bars = append(c.Bars, Bar{Label: labels[i], Short: fitLabel(labels[i], labelW-8), Value: v, Text: FormatNumber(v), Y: i * rowH,
+			Width: math.Round(w*10) / 10})
 	}
 	return c
 }
 
-// shorten cuts a label to n characters with an ellipsis; the chart's label
-// column is narrow and the full text is in the tooltip and the table.
-func shorten(s string, n int) string {
+// fitLabel cuts a label at the end, with an ellipsis, to what fits in w
+// units at the chart's font size; the full text is in the tooltip and the
+// table. Widths are estimated per letter, generously, so that wide letters
+// (Ш, Ж, М, Ю) fit too.
+func fitLabel(s string, w int) string {
+	limit := float64(w) - runeWidth('…')
+	used := 0.0
 	r := []rune(s)
-	if len(r) <= n {
-		return s
+	cut := -1
+	for i, c := range r {
+		used += runeWidth(c)
+		if cut < 0 && used > limit {
+			cut = i
+		}
+		if used > float64(w) {
+			return string(r[:cut]) + "…"
+		}
 	}
-	return string(r[:n-1]) + "…"
+	return s
+}
+
+// runeWidth estimates a letter's advance in SVG units at chartFont.
+func runeWidth(r rune) float64 {
+	em := 0.62
+	switch {
+	case r == ' ' || r == '.' || r == ',' || r == ':' || r == ';' || r == '!' || r == '|' || r == '\'' || r == 'i' || r == 'l' || r == 'j' || r == 'I':
+		em = 0.32
+	case r == '(' || r == ')' || r == '-' || r == 'f' || r == 't' || r == 'r':
+		em = 0.4
+	case r == 'Ш' || r == 'Щ' || r == 'Ж' || r == 'Ю' || r == 'М' || r == 'Ы' || r == 'W' || r == 'M' || r == 'ш' || r == 'щ' || r == 'ж' || r == 'ю' || r == 'ы' || r == 'm' || r == 'w' || r == '—':
+		em = 0.95
+	case r >= 'A' && r <= 'Z' || r >= 'А' && r <= 'Я' || r == 'Ё':
+		em = 0.75
+	}
+	return em * chartFont
 }

@@ -52,10 +52,26 @@ func TestCSV(t *testing.T) {
 	}
 }
 
+// A long label is cut at its end with an ellipsis so that it fits the
+// label column; a short one stays whole.
 func TestBarLabelsFit(t *testing.T) {
-	c := Bars([]string{"Консультация специалиста по социальной работе", "Чай"}, []float64{3, 1})
-	if c.Bars[0].Short != "Консультация специалиста по…" || c.Bars[1].Short != "Чай" || c.Bars[0].Width != 260 {
-		t.Fatalf("bars %+v", c.Bars)
+	long := "Консультация специалиста по социальной работе"
+	c := Bars("Разных клиентов", []string{long, "Чай", strings.Repeat("Ш", 40)}, []float64{3, 1, 2})
+	if c.Measure != "Разных клиентов" || c.Bars[1].Short != "Чай" || c.Bars[0].Width != 260 {
+		t.Fatalf("bars %+v", c)
+	}
+	for _, b := range []Bar{c.Bars[0], c.Bars[2]} {
+		short := strings.TrimSuffix(b.Short, "…")
+		if short == b.Short || !strings.HasPrefix(b.Label, short) || len([]rune(short)) < 10 {
+			t.Errorf("label %q shortened to %q", b.Label, b.Short)
+		}
+		w := 0.0
+		for _, r := range b.Short {
+			w += runeWidth(r)
+		}
+		if w > float64(c.LabelW-8) {
+			t.Errorf("%q is %v units wide, the column %d", b.Short, w, c.LabelW-8)
+		}
 	}
 }
 

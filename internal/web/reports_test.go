@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"html"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,20 +52,21 @@ func TestReportBuilderTableAndExport(t *testing.T) {
 		if strings.Contains(res.Body, "март 2026") {
 			t.Fatal("March is outside the period")
 		}
-		// The page's own XLSX link exports the report on the screen.
-		link := regexp.MustCompile(`href="(/reports/builder/export\?[^"]*)">XLSX<`).FindStringSubmatch(res.Body)
-		if link == nil || !strings.Contains(link[1], "from=2026-01-01&amp;") {
-			t.Fatalf("export link %q", link)
+		// The page's own export form exports the report on the screen.
+		link := exportURL(t, res.Body, "/reports/builder/export")
+		if !strings.Contains(link, "from=2026-01-01&") {
+			t.Fatalf("export form %q", link)
 		}
-		x := c.get(html.UnescapeString(link[1]))
+		x := c.get(link + "&format=xlsx")
 		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("export: %d %s", x.Status, x.Header.Get("Content-Type"))
 		}
+		checkFileName(t, x, "Новые клиенты 01.01.2026–28.02.2026.xlsx", "report 01.01.2026-28.02.2026.xlsx")
 		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := f.GetRows("Report", excelize.Options{RawCellValue: true})
+		rows, err := f.GetRows("Новые клиенты", excelize.Options{RawCellValue: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +74,7 @@ func TestReportBuilderTableAndExport(t *testing.T) {
 		if len(rows) != 7 || rows[3][2] != "1" || rows[5][2] != "1" || rows[6][2] != "3" {
 			t.Fatalf("xlsx rows %q", rows)
 		}
-		if typ, _ := f.GetCellType("Report", "A4"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		if typ, _ := f.GetCellType("Новые клиенты", "A4"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Fatalf("month exported as text")
 		}
 		// The spreadsheet holds the same numbers as the table on the screen, in the same order.
@@ -179,4 +181,37 @@ func TestDashboard(t *testing.T) {
 			t.Fatalf("specialist: %d", r.Status)
 		}
 	})
+}
+
+// exportURL reads the export form with the given action off a page: the
+// action and its hidden fields as a URL, without the format.
+func exportURL(t *testing.T, body, action string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<form class="export-form[^"]*" method="get" action="` + regexp.QuoteMeta(action) + `">(.*?)</form>`).
+		FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no export form to %s on the page", action)
+	}
+	vals := url.Values{}
+	for _, in := range regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`).FindAllStringSubmatch(m[1], -1) {
+		vals.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
+	}
+	if !strings.Contains(m[1], `name="format" value="csv"`) || !strings.Contains(m[1], `name="title" value="1"`) {
+		t.Fatalf("export form without CSV or the title option: %s", m[1])
+	}
+	return action + "?" + vals.Encode()
+}
+
+// checkFileName checks a download's name: the exact UTF-8 name (RFC 5987)
+// and the plain ASCII fallback for old clients.
+func checkFileName(t *testing.T, res response, name, fallback string) {
+	t.Helper()
+	cd := res.Header.Get("Content-Disposition")
+	disp, params, err := mime.ParseMediaType(cd)
+	if err != nil || disp != "attachment" || params["filename"] != name {
+		t.Errorf("Content-Disposition %q: %q %q %v, want file name %q", cd, disp, params["filename"], err, name)
+	}
+	if !strings.Contains(cd, `filename="`+fallback+`"`) {
+		t.Errorf("Content-Disposition %q has no ASCII fallback %q", cd, fallback)
+	}
 }
