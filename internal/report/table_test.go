@@ -203,7 +203,7 @@ func TestXLSXStreamReadsBackAsWritten(t *testing.T) {
 func TestXLSXMoneySheetNameAndWidths(t *testing.T) {
 	tb := &Table{Sheet: "Услуги по типам: январь/март [2026]?", Title: "Услуги по типам, 01.01.2026–31.03.2026",
 		Headers: []string{"Тип", "Сумма, ₽"},
-		Rows: [][]Cell{{Text("Консультация юриста по жилищным вопросам"), Money(1234.5)}, {Text("Итого"), Money(1234567.891)}}}
+		Rows:    [][]Cell{{Text("Консультация юриста по жилищным вопросам"), Money(1234.5)}, {Text("Итого"), Money(1234567.891)}}}
 	var buf bytes.Buffer
 	if err := WriteXLSX(&buf, tb); err != nil {
 		t.Fatal(err)
@@ -241,11 +241,11 @@ func TestXLSXMoneySheetNameAndWidths(t *testing.T) {
 
 func TestSheetName(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                 "Report",
+		"": "Report",
 		"Социально-демографические данные": "Социально-демографические данны",
-		"'Отчёт'":                          "Отчёт",
-		"a/b\\c*d?e:f[g]h":                 "a b c d e f g h",
-		"history":                          "Report",
+		"'Отчёт'":          "Отчёт",
+		"a/b\\c*d?e:f[g]h": "a b c d e f g h",
+		"history":          "Report",
 	} {
 		got := SheetName(in)
 		if got != want {
