@@ -2,44 +2,50 @@ package report
 
 import "math"
 
-// Bar is one bar of a horizontal bar chart, in SVG user units.
+// Bar is one bar of a horizontal bar chart: its label above it, the bar
+// as a share of the chart's width, the value after it.
 type Bar struct {
 	Label string // the whole label (tooltip and data table)
-	Short string // what fits beside the bar
+	Short string // what fits on a phone's width
 	Value float64
-	Text  string // the value as shown
-	Y     int    // top of the bar
-	Width float64
+	Text  string  // the value as shown
+	Y     int     // top of the row, in pixels
+	Pct   float64 // the bar's length in per cent of the chart's width
 }
 
 // BarChart lays out a horizontal bar chart for a template to draw as SVG.
+// Nothing in it scales with the screen but the bars' lengths: the text
+// keeps its size on a phone and on a desktop.
 type BarChart struct {
 	Measure string // what the bars measure ("Разных клиентов"), shown with the chart
 	Bars    []Bar
-	Height  int
-	Width   int // drawing width of the longest bar
-	LabelW  int // width reserved for labels
+	Height  int // pixels
 }
 
-// chartFont is the labels' font size in SVG units (svg.chart in the CSS).
-const chartFont = 12
+// chartFont is the labels' font size in pixels (svg.chart in the CSS);
+// labelWidth is the width a label is cut to fit, a phone's.
+const (
+	chartFont  = 13
+	labelWidth = 290
+	barRow     = 40
+	longestBar = 82.0 // per cent; the rest holds the longest bar's value
+)
 
-// Bars lays out labelled values, longest bar = width units. measure names
-// what the values are.
+// Bars lays out labelled values, the longest bar longestBar per cent of
+// the width. measure names what the values are.
 func Bars(measure string, labels []string, values []float64) BarChart {
-	const rowH, width, labelW = 26, 260, 180
 	max := 0.0
 	for _, v := range values {
 		max = math.Max(max, v)
 	}
-	c := BarChart{Measure: measure, Width: width, LabelW: labelW, Height: rowH*len(values) + 4}
+	c := BarChart{Measure: measure, Height: barRow * len(values)}
 	for i, v := range values {
-		w := 0.0
-		if max > 0 {
-			w = v / max * width
+		p := 0.0
+		if max > 0 && v > 0 {
+			p = v / max * longestBar
 		}
-		c.Bars = append(c.Bars, Bar{Label: labels[i], Short: fitLabel(labels[i], labelW-8), Value: v, Text: FormatNumber(v), Y: i * rowH,
-			Width: math.Round(w*10) / 10})
+		c.Bars = append(c.Bars, Bar{Label: labels[i], Short: fitLabel(labels[i], labelWidth), Value: v, Text: FormatNumber(v),
+			Y: i * barRow, Pct: math.Round(p*10) / 10})
 	}
 	return c
 }

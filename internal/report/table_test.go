@@ -55,9 +55,9 @@ func TestCSV(t *testing.T) {
 // A long label is cut at its end with an ellipsis so that it fits the
 // label column; a short one stays whole.
 func TestBarLabelsFit(t *testing.T) {
-	long := "Консультация специалиста по социальной работе"
+	long := "Консультация специалиста по социальной работе и юриста по жилищным вопросам"
 	c := Bars("Разных клиентов", []string{long, "Чай", strings.Repeat("Ш", 40)}, []float64{3, 1, 2})
-	if c.Measure != "Разных клиентов" || c.Bars[1].Short != "Чай" || c.Bars[0].Width != 260 {
+	if c.Measure != "Разных клиентов" || c.Bars[1].Short != "Чай" || c.Bars[0].Pct != longestBar || c.Bars[1].Pct != 27.3 {
 		t.Fatalf("bars %+v", c)
 	}
 	for _, b := range []Bar{c.Bars[0], c.Bars[2]} {
@@ -69,8 +69,8 @@ func TestBarLabelsFit(t *testing.T) {
 		for _, r := range b.Short {
 			w += runeWidth(r)
 		}
-		if w > float64(c.LabelW-8) {
-			t.Errorf("%q is %v units wide, the column %d", b.Short, w, c.LabelW-8)
+		if w > labelWidth {
+			t.Errorf("%q is %v px wide, more than %d", b.Short, w, labelWidth)
 		}
 	}
 }

@@ -163,7 +163,7 @@ func (s *Server) dashboardData(r *http.Request, q *opora.ReportQuery, opts *stor
 	var charts []dashChart
 	add := func(title string, res *opora.ReportResult, m opora.Measure) {
 		t := s.resultTable(r, res, m, export, opts)
-		charts = append(charts, dashChart{Title: title, Table: t, Chart: chartOf(t, 24), Empty: emptyRows(t.Rows)})
+		charts = append(charts, dashChart{Title: title, Table: t, Chart: chartOf(t, 24, 0), Empty: emptyRows(t.Rows)})
 	}
 	kpis := []dashKPI{
 		{l.T("dashboard.new_clients"), newClients.Total},

@@ -14,15 +14,18 @@ import (
 type standardReport struct {
 	Key   string
 	Build func(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error)
+	// Keys is how many leading columns name a row (the chart's labels);
+	// the chart plots the last column. 0: all but the last.
+	Keys int
 }
 
 var standardReports = []standardReport{
-	{"services_by_type", stdServicesByType},
-	{"tasks_done_by_type", stdTasksDone},
-	{"closed_results", stdClosedResults},
-	{"ongoing", stdOngoing},
-	{"sociodemographic", stdSociodemographic},
-	{"shelter_leavers", stdShelterLeavers},
+	{"services_by_type", stdServicesByType, 1},
+	{"tasks_done_by_type", stdTasksDone, 1},
+	{"closed_results", stdClosedResults, 1},
+	{"ongoing", stdOngoing, 0},
+	{"sociodemographic", stdSociodemographic, 0},
+	{"shelter_leavers", stdShelterLeavers, 0},
 }
 
 func stdShelterLeavers(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
@@ -165,7 +168,7 @@ func (s *Server) reportStandard(w http.ResponseWriter, r *http.Request) error {
 			d.Table = t
 			d.Page = t.Rows
 			groups := withoutTotals(s.loc(r), t.Rows)
-			d.Chart = chartOf(&report.Table{Headers: t.Headers, Rows: groups}, 30)
+			d.Chart = chartOf(&report.Table{Headers: t.Headers, Rows: groups}, 30, sr.Keys)
 			d.Empty = emptyRows(groups)
 		case opora.ErrorCode(err) == opora.EINVALID:
 			qerr = err

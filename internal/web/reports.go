@@ -387,7 +387,7 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 			to := min(from+reportPageRows, len(d.Table.Rows))
 			d.Page = d.Table.Rows[from:to]
 			d.Pager = newPager(r, page, reportPageRows, len(d.Table.Rows))
-			d.Chart = chartOf(d.Table, 30)
+			d.Chart = chartOf(d.Table, 30, 0)
 			d.Empty = emptyRows(d.Table.Rows)
 		case opora.ErrorCode(err) == opora.EINVALID:
 			qerr = err
@@ -405,17 +405,21 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 	return s.render(w, r, status, "reports_builder", v)
 }
 
-// chartOf draws the first rows of a table: label = the keys, value = the
-// last column, named by its header.
-func chartOf(t *report.Table, max int) report.BarChart {
+// chartOf draws the first rows of a table: label = the first keys columns
+// (0: all but the last), value = the last column, named by its header.
+func chartOf(t *report.Table, max, keys int) report.BarChart {
 	var labels []string
 	var values []float64
 	for i, row := range t.Rows {
 		if i >= max {
 			break
 		}
+		n := len(row) - 1
+		if keys > 0 {
+			n = min(keys, n)
+		}
 		var parts []string
-		for _, c := range row[:len(row)-1] {
+		for _, c := range row[:n] {
 			parts = append(parts, c.String())
 		}
 		labels = append(labels, strings.Join(parts, " · "))

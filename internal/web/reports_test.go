@@ -231,8 +231,10 @@ func TestStandardReportExports(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("standard report: %d", res.Status)
 		}
-		// The bars are distinct clients, and the chart says so.
-		mustContain(t, res.Body, `<figcaption class="muted small">Разных клиентов</figcaption>`, ty["fare"].Name)
+		// The bars are distinct clients, and the chart says so; each bar is
+		// labelled with its service type alone (not with the times).
+		mustContain(t, res.Body, `<figcaption class="muted small">Разных клиентов</figcaption>`,
+			`class="chart-label">`+ty["fare"].Name+`<title>`)
 		if strings.Contains(res.Body, "Нет данных за период") {
 			t.Error("a report with services says there are none")
 		}
