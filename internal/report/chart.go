@@ -1,6 +1,9 @@
 package report
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Bar is one bar of a horizontal bar chart: its label above it, the bar
 // as a share of the chart's width, the value after it.
@@ -51,24 +54,41 @@ func Bars(measure string, labels []string, values []float64) BarChart {
 }
 
 // fitLabel cuts a label at the end, with an ellipsis, to what fits in w
-// units at the chart's font size; the full text is in the tooltip and the
+// pixels at the chart's font size; the full text is in the tooltip and the
 // table. Widths are estimated per letter, generously, so that wide letters
-// (Ш, Ж, М, Ю) fit too.
+// (Ш, Ж, М, Ю) fit too. A label of several keys ("Консультация · январь
+// 2026") keeps its last key whole and cuts the ones before it.
 func fitLabel(s string, w int) string {
-	limit := float64(w) - runeWidth('…')
-	used := 0.0
-	r := []rune(s)
-	cut := -1
-	for i, c := range r {
-		used += runeWidth(c)
-		if cut < 0 && used > limit {
-			cut = i
+	if textWidth(s) <= float64(w) {
+		return s
+	}
+	if i := strings.LastIndex(s, " · "); i > 0 {
+		tail := s[i:]
+		if tw := textWidth(tail); tw < float64(w)*2/3 {
+			return cut(s[:i], float64(w)-tw) + tail
 		}
-		if used > float64(w) {
-			return string(r[:cut]) + "…"
+	}
+	return cut(s, float64(w))
+}
+
+// cut is the start of s that fits in w pixels with an ellipsis after it.
+func cut(s string, w float64) string {
+	limit := w - runeWidth('…')
+	used := 0.0
+	for i, c := range s {
+		if used += runeWidth(c); used > limit {
+			return strings.TrimRight(s[:i], " ") + "…"
 		}
 	}
 	return s
+}
+
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, c := range s {
+		w += runeWidth(c)
+	}
+	return w
 }
 
 // runeWidth estimates a letter's advance in SVG units at chartFont.

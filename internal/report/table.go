@@ -76,6 +76,12 @@ type Table struct {
 	Rows    [][]Cell
 }
 
+// NumberColumn tells whether column i holds numbers (by its first row),
+// for a page to align its header with them.
+func (t *Table) NumberColumn(i int) bool {
+	return len(t.Rows) > 0 && i < len(t.Rows[0]) && t.Rows[0][i].IsNumber()
+}
+
 // WriteCSV writes the table as CSV in the Russian way (CSVOptions with
 // Russian set), without the title.
 func WriteCSV(w io.Writer, t *Table) error {

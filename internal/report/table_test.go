@@ -56,12 +56,15 @@ func TestCSV(t *testing.T) {
 // label column; a short one stays whole.
 func TestBarLabelsFit(t *testing.T) {
 	long := "Консультация специалиста по социальной работе и юриста по жилищным вопросам"
-	c := Bars("Разных клиентов", []string{long, "Чай", strings.Repeat("Ш", 40)}, []float64{3, 1, 2})
+	c := Bars("Разных клиентов", []string{long, "Чай", strings.Repeat("Ш", 40), long + " · февраль 2026"}, []float64{3, 1, 2, 1})
 	if c.Measure != "Разных клиентов" || c.Bars[1].Short != "Чай" || c.Bars[0].Pct != longestBar || c.Bars[1].Pct != 27.3 {
 		t.Fatalf("bars %+v", c)
 	}
-	for _, b := range []Bar{c.Bars[0], c.Bars[2]} {
-		short := strings.TrimSuffix(b.Short, "…")
+	if s := c.Bars[3].Short; !strings.HasSuffix(s, "… · февраль 2026") || !strings.HasPrefix(s, "Консультация") {
+		t.Errorf("two keys shortened to %q: the second key is lost", s)
+	}
+	for _, b := range []Bar{c.Bars[0], c.Bars[2], c.Bars[3]} {
+		short, _, _ := strings.Cut(b.Short, "…")
 		if short == b.Short || !strings.HasPrefix(b.Label, short) || len([]rune(short)) < 10 {
 			t.Errorf("label %q shortened to %q", b.Label, b.Short)
 		}

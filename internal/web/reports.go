@@ -259,6 +259,7 @@ type builderData struct {
 	Result     *opora.ReportResult
 	Table      *report.Table
 	Page       [][]report.Cell
+	PageTable  *report.Table // the headers and the page's rows
 	Pager      pager
 	Total      string
 	Chart      report.BarChart
@@ -386,6 +387,7 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 			}
 			to := min(from+reportPageRows, len(d.Table.Rows))
 			d.Page = d.Table.Rows[from:to]
+			d.PageTable = &report.Table{Headers: d.Table.Headers, Rows: d.Page}
 			d.Pager = newPager(r, page, reportPageRows, len(d.Table.Rows))
 			d.Chart = chartOf(d.Table, 30, 0)
 			d.Empty = emptyRows(d.Table.Rows)

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/opora-project/opora/internal/store/storetest"
@@ -31,7 +35,14 @@ func TestBrowserReportsFitTheScreen(t *testing.T) {
 		if err != nil {
 			t.Fatalf("login: %v", err)
 		}
-		shots := os.Getenv("OPORA_TEST_SCREENSHOTS")
+		save := func(name string, png []byte) {
+			if dir := os.Getenv("OPORA_TEST_SCREENSHOTS"); dir != "" {
+				db := t.Name()[strings.LastIndex(t.Name(), "/")+1:]
+				if err := os.WriteFile(filepath.Join(dir, name+"-"+db+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		pages := map[string]string{
 			"standard":  "/reports/standard/services_by_type?from=2026-01-01&to=2026-03-31",
 			"dashboard": "/dashboard?from=2026-01-01&to=2026-03-31",
@@ -66,15 +77,38 @@ func TestBrowserReportsFitTheScreen(t *testing.T) {
 				if chart > float64(width) {
 					t.Errorf("%s at %d px: a chart reaches %v px", name, width, chart)
 				}
-				if shots != "" {
-					file := filepath.Join(shots, name+"-"+t.Name()[len(t.Name())-6:]+"-"+itoa(width)+".png")
-					if err := os.WriteFile(file, shot, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+				save(name+"-"+idString(width), shot)
 			}
 		}
+
+		// Printed on A4 (794 px wide at 96 dpi): no navigation, no form, the
+		// tables within the page.
+		err = chromedp.Do(ctx,
+			chromedp.EmulateViewport(794, 1123),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+				return err
+			}),
+			chromedp.Navigate(a.srv.URL+pages["dashboard"]),
+			chromedp.WaitReady(`table.list`),
+		)
+		if err != nil {
+			t.Fatalf("print: %v", err)
+		}
+		hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[".topbar", ".report-form", ".export-form, .actions"].every(s =>
+			[...document.querySelectorAll(s)].every(e => getComputedStyle(e).display == "none"))`))
+		if err != nil || !hidden {
+			t.Errorf("printed dashboard shows the navigation or the form (%v)", err)
+		}
+		right, err := chromedp.Run(ctx, chromedp.Evaluate[float64](
+			`Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll('table.list, svg.chart')].map(e => e.getBoundingClientRect().right))`))
+		if err != nil || right > 794 {
+			t.Errorf("printed dashboard is %v px wide, an A4 page 794 (%v)", right, err)
+		}
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		save("dashboard-print", shot)
 	})
 }
-
-func itoa(n int64) string { return idString(n) }
