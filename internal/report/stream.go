@@ -1,8 +1,10 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -15,21 +17,47 @@ type Sheet struct {
 	Freeze  bool      // keep the header row in view while scrolling
 }
 
-// CSVStream writes CSV row by row straight to its writer: UTF-8 with a BOM
-// so spreadsheet programs read Cyrillic right, semicolons as Russian Excel
-// expects, numbers with a decimal point, dates as dd.mm.yyyy.
-type CSVStream struct {
-	cw  *csv.Writer
-	rec []string
+// CSVOptions say how a CSV is written for its reader.
+type CSVOptions struct {
+	// Russian writes for a spreadsheet program in a Russian locale:
+	// semicolons between fields, a decimal comma, dates as dd.mm.yyyy.
+	// Otherwise commas, a decimal point and ISO dates (yyyy-mm-dd).
+	Russian bool
+	// Title, if not empty, is a first line above the headers: the
+	// report's name and period.
+	Title string
 }
 
-// NewCSV writes the BOM and the header row.
+// CSVStream writes CSV row by row straight to its writer: UTF-8 with a BOM
+// so spreadsheet programs read Cyrillic right, numbers and dates as the
+// options say.
+type CSVStream struct {
+	cw   *csv.Writer
+	rec  []string
+	opts CSVOptions
+	b    []byte
+}
+
+// NewCSV writes the BOM and the header row, in the Russian way.
 func NewCSV(w io.Writer, headers []string) (*CSVStream, error) {
+	return NewCSVWith(w, headers, CSVOptions{Russian: true})
+}
+
+// NewCSVWith writes the BOM, the title line if opts has one, and the
+// header row.
+func NewCSVWith(w io.Writer, headers []string, opts CSVOptions) (*CSVStream, error) {
 	if _, err := w.Write([]byte("\ufeff")); err != nil {
 		return nil, err
 	}
-	c := &CSVStream{cw: csv.NewWriter(w), rec: make([]string, len(headers))}
-	c.cw.Comma = ';'
+	c := &CSVStream{cw: csv.NewWriter(w), rec: make([]string, len(headers)), opts: opts}
+	if opts.Russian {
+		c.cw.Comma = ';'
+	}
+	if opts.Title != "" {
+		if err := c.cw.Write([]string{csvText(opts.Title)}); err != nil {
+			return nil, err
+		}
+	}
 	if err := c.cw.Write(headers); err != nil {
 		return nil, err
 	}
@@ -44,14 +72,42 @@ func (c *CSVStream) Row(r []Cell) error {
 	for i, cell := range r {
 		switch cell.Kind {
 		case KindNumber:
-			c.rec[i] = cell.NumberString()
+			c.rec[i] = c.number(cell)
 		case KindText:
 			c.rec[i] = csvText(cell.Text)
 		default:
-			c.rec[i] = cell.format()
+			c.rec[i] = c.date(cell)
 		}
 	}
 	return c.cw.Write(c.rec[:len(r)])
+}
+
+// number writes a number plainly (no group separators, which would make
+// it text), money with two decimals, the decimal comma in Russian.
+func (c *CSVStream) number(cell Cell) string {
+	if cell.Money {
+		c.b = strconv.AppendFloat(c.b[:0], cell.Number, 'f', 2, 64)
+	} else {
+		c.b = strconv.AppendFloat(c.b[:0], cell.Number, 'f', -1, 64)
+	}
+	if c.opts.Russian {
+		if i := bytes.IndexByte(c.b, '.'); i >= 0 {
+			c.b[i] = ','
+		}
+	}
+	return string(c.b)
+}
+
+func (c *CSVStream) date(cell Cell) string {
+	switch {
+	case cell.Date.IsZero():
+		return ""
+	case c.opts.Russian:
+		return cell.format()
+	case cell.Month:
+		return cell.Date.Format("2006-01")
+	}
+	return cell.Date.Format("2006-01-02")
 }
 
 // csvText keeps a text cell from being taken for a formula: a spreadsheet

@@ -4,9 +4,12 @@
 package report
 
 import (
+	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Cell is one value of a table: exactly one of the fields is meaningful,
@@ -17,6 +20,7 @@ type Cell struct {
 	Number float64
 	Date   time.Time
 	Month  bool // a date that stands for a whole month
+	Money  bool // a number of roubles: always two decimals, thousands grouped in a spreadsheet
 }
 
 // Kind is the type of a cell.
@@ -33,6 +37,7 @@ func Text(s string) Cell            { return Cell{Kind: KindText, Text: s} }
 func Number(f float64) Cell         { return Cell{Kind: KindNumber, Number: f} }
 func Date(t time.Time) Cell         { return Cell{Kind: KindDate, Date: t} }
 func Month(t time.Time) Cell        { return Cell{Kind: KindDate, Date: t, Month: true} }
+func Money(f float64) Cell          { return Cell{Kind: KindNumber, Number: f, Money: true} }
 func (c Cell) IsNumber() bool       { return c.Kind == KindNumber }
 func (c Cell) String() string       { return c.format() }
 func (c Cell) NumberString() string { return strconv.FormatFloat(c.Number, 'f', -1, 64) }
@@ -40,6 +45,9 @@ func (c Cell) NumberString() string { return strconv.FormatFloat(c.Number, 'f', 
 func (c Cell) format() string {
 	switch c.Kind {
 	case KindNumber:
+		if c.Money {
+			return strconv.FormatFloat(c.Number, 'f', 2, 64)
+		}
 		return FormatNumber(c.Number)
 	case KindDate:
 		if c.Month {
@@ -58,17 +66,32 @@ func FormatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', 2, 64)
 }
 
-// Table is a titled grid with a header row.
+// Table is a titled grid with a header row. Sheet names the spreadsheet's
+// sheet (made fit by SheetName; "Report" when empty); Title is a bold line
+// above the headers in a spreadsheet and, when asked, in a CSV.
 type Table struct {
+	Sheet   string
 	Title   string
 	Headers []string
 	Rows    [][]Cell
 }
 
-// WriteCSV writes the table as CSV (UTF-8 with a BOM so spreadsheet
-// programs read Cyrillic right; semicolons, as Russian Excel expects).
+// NumberColumn tells whether column i holds numbers (by its first row),
+// for a page to align its header with them.
+func (t *Table) NumberColumn(i int) bool {
+	return len(t.Rows) > 0 && i < len(t.Rows[0]) && t.Rows[0][i].IsNumber()
+}
+
+// WriteCSV writes the table as CSV in the Russian way (CSVOptions with
+// Russian set), without the title.
 func WriteCSV(w io.Writer, t *Table) error {
-	c, err := NewCSV(w, t.Headers)
+	return WriteCSVWith(w, t, CSVOptions{Russian: true})
+}
+
+// WriteCSVWith writes the table as CSV as opts say (the table's own Title
+// is not written: give it as opts.Title for a title line).
+func WriteCSVWith(w io.Writer, t *Table, opts CSVOptions) error {
+	c, err := NewCSVWith(w, t.Headers, opts)
 	if err != nil {
 		return err
 	}
@@ -80,19 +103,99 @@ func WriteCSV(w io.Writer, t *Table) error {
 	return c.Flush()
 }
 
-// WriteXLSX writes the table as an .xlsx workbook with one sheet "Report":
-// the title, a blank row, the headers and the rows.
+// WriteXLSX writes the table as an .xlsx workbook with one sheet named
+// t.Sheet: the title, a blank row, the headers and the rows, the columns
+// as wide as their content.
 func WriteXLSX(w io.Writer, t *Table) error {
-	x, err := NewXLSX(Sheet{Title: t.Title, Headers: t.Headers})
+	return WriteXLSXSections(w, t.Sheet, "", []*Table{t})
+}
+
+// WriteXLSXSections writes tables one under another on one sheet: the
+// sheet's title (if any), then for each table its title, headers and rows,
+// a blank row between them. The columns are as wide as the widest content.
+func WriteXLSXSections(w io.Writer, sheet, title string, tables []*Table) error {
+	if len(tables) == 0 {
+		return errors.New("report: xlsx without a table")
+	}
+	s := Sheet{Name: SheetName(sheet), Title: title, Widths: ContentWidths(tables...)}
+	single := title == "" && len(tables) == 1
+	if single {
+		s.Title, s.Headers = tables[0].Title, tables[0].Headers
+	}
+	x, err := NewXLSX(s)
 	if err != nil {
 		return err
 	}
 	defer x.Close()
-	for _, r := range t.Rows {
-		if err := x.Row(r); err != nil {
-			return err
+	for _, t := range tables {
+		if !single {
+			x.Section(t.Title, t.Headers)
+		}
+		for _, r := range t.Rows {
+			if err := x.Row(r); err != nil {
+				return err
+			}
 		}
 	}
 	_, err = x.WriteTo(w)
 	return err
+}
+
+// ContentWidths sizes columns to what they hold: the longest header or
+// value shown, in characters, with a little room, between 6 and 60.
+// Titles are left out (they may run over the next columns).
+func ContentWidths(tables ...*Table) []float64 {
+	var widths []float64
+	fit := func(i int, s string) {
+		for len(widths) <= i {
+			widths = append(widths, 6)
+		}
+		n := 0
+		for _, line := range strings.Split(s, "\n") {
+			n = max(n, utf8.RuneCountInString(line))
+		}
+		widths[i] = min(max(widths[i], float64(n)+2), 60)
+	}
+	for _, t := range tables {
+		for i, h := range t.Headers {
+			fit(i, h)
+		}
+		for _, r := range t.Rows {
+			for i, c := range r {
+				fit(i, c.shown())
+			}
+		}
+	}
+	return widths
+}
+
+// shown is about what a spreadsheet shows for the cell: money with its
+// group separators.
+func (c Cell) shown() string {
+	if c.Kind == KindNumber && c.Money {
+		s := c.format()
+		return s + strings.Repeat(" ", max(0, (len(s)-4)/3))
+	}
+	return c.format()
+}
+
+// SheetName makes s a sheet name a spreadsheet takes: the characters
+// []:*?/\ become spaces, no apostrophe at either end, at most 31
+// characters (cut at the end), "Report" when nothing is left.
+func SheetName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) || r < 0x20 {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 31 {
+		s = string(r[:31])
+	}
+	s = strings.TrimSpace(strings.Trim(s, "'"))
+	if s == "" || strings.EqualFold(s, "History") {
+		return "Report"
+	}
+	return s
 }

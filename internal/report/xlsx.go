@@ -41,6 +41,7 @@ const (
 	styleBold  = 1
 	styleDate  = 2
 	styleMonth = 3
+	styleMoney = 4
 )
 
 // maxCellText is the most characters a spreadsheet cell holds.
@@ -119,15 +120,39 @@ func NewXLSX(s Sheet) (*XLSXStream, error) {
 		x.text(0, s.Title, styleBold)
 		x.endRow()
 	}
-	x.startRow(head)
-	for i, h := range s.Headers {
-		x.text(i, h, styleBold)
+	if len(s.Headers) > 0 {
+		x.startRow(head)
+		for i, h := range s.Headers {
+			x.text(i, h, styleBold)
+		}
+		x.endRow()
 	}
-	x.endRow()
 	if err := x.flush(); err != nil {
 		return nil, err
 	}
 	return x, nil
+}
+
+// Section starts a new part of the sheet: a blank row (unless the sheet
+// is still empty), the bold title (if any) and the bold headers.
+func (x *XLSXStream) Section(title string, headers []string) {
+	next := x.row + 1
+	if x.row > 0 {
+		next++
+	}
+	if title != "" {
+		x.startRow(next)
+		x.text(0, title, styleBold)
+		x.endRow()
+		next++
+	}
+	if len(headers) > 0 {
+		x.startRow(next)
+		for i, h := range headers {
+			x.text(i, h, styleBold)
+		}
+		x.endRow()
+	}
 }
 
 // Row appends one row. An empty text cell is left blank.
@@ -139,7 +164,11 @@ func (x *XLSXStream) Row(r []Cell) error {
 	for i, c := range r {
 		switch c.Kind {
 		case KindNumber:
-			x.number(i, c.Number, 0)
+			st := 0
+			if c.Money {
+				st = styleMoney
+			}
+			x.number(i, c.Number, st)
 		case KindDate:
 			if c.Date.IsZero() {
 				continue
@@ -322,7 +351,8 @@ const (
 		`<Relationship Id="rId1" Type="` + nsRel + `/worksheet" Target="worksheets/sheet1.xml"/>` +
 		`<Relationship Id="rId2" Type="` + nsRel + `/styles" Target="styles.xml"/></Relationships>`
 	// The cell styles: 0 plain, 1 bold (title, headers), 2 a date
-	// (built-in format 14, dd.mm.yyyy in a Russian locale), 3 a month.
+	// (built-in format 14, dd.mm.yyyy in a Russian locale), 3 a month,
+	// 4 money (built-in format 4, #,##0.00: "1 234,50" in a Russian locale).
 	xlsxStyles = xlsxHead + `<styleSheet xmlns="` + nsMain + `">` +
 		`<numFmts count="1"><numFmt numFmtId="164" formatCode="mm.yyyy"/></numFmts>` +
 		`<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>` +
@@ -330,9 +360,10 @@ const (
 		`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
 		`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
 		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
-		`<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
+		`<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
 		`<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>` +
 		`<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
-		`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>` +
+		`<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
+		`<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>` +
 		`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>`
 )

@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
+	"net/url"
 	"runtime"
 	"sync"
 
@@ -16,11 +18,20 @@ type dashChart struct {
 	Title string
 	Table *report.Table
 	Chart report.BarChart
+	Empty bool // nothing in the period
 }
+
+// dashKPI is one of the dashboard's headline numbers.
+type dashKPI struct {
+	Label string
+	Value float64
+}
+
+// Text is the number as the page shows it.
+func (k dashKPI) Text() string { return report.FormatNumber(k.Value) }
 
 // dashboard shows the organisation's (or a branch's) numbers for a period.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
-	l := s.loc(r)
 	vals := r.URL.Query()
 	q, qerr := parseReportQuery(vals, s.store.Now())
 	d, err := s.builderOptions(r)
@@ -28,14 +39,75 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.Query = q
+	form := builderValues(vals, q)
+	d.QueryStr = template.URL(dashboardParams(form).Encode()) // url.Values.Encode: safe after "?"
 	v := s.newView(r, "dashboard.title")
 	v.Nav = "dashboard"
-	v.Form = newForm(builderValues(vals, q), qerr)
+	v.Form = newForm(form, qerr)
 	data := map[string]any{"B": d}
 	v.Data = data
 	if qerr != nil {
 		return s.render(w, r, http.StatusUnprocessableEntity, "reports_dashboard", v)
 	}
+	kpis, charts, err := s.dashboardData(r, q, d.Options, false)
+	if err != nil {
+		return err
+	}
+	data["KPIs"], data["Charts"] = kpis, charts
+	data["Period"] = exportFile{From: q.From, To: q.To}.period()
+	return s.render(w, r, http.StatusOK, "reports_dashboard", v)
+}
+
+// dashboardParams are the dashboard's filters (for its export link and
+// audit row).
+func dashboardParams(form url.Values) url.Values {
+	return url.Values{"from": {form.Get("from")}, "to": {form.Get("to")}, "branch": form["branch"]}
+}
+
+// dashboardExport writes the dashboard as one XLSX sheet: the headline
+// numbers, then each table under its title — the same numbers as the page.
+func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) error {
+	vals := r.URL.Query()
+	q, err := parseReportQuery(vals, s.store.Now())
+	if err != nil {
+		return err
+	}
+	opts, err := s.store.ReportOptions(r.Context())
+	if err != nil {
+		return err
+	}
+	kpis, charts, err := s.dashboardData(r, q, opts, true)
+	if err != nil {
+		return err
+	}
+	l := s.loc(r)
+	f := exportFile{Key: "dashboard", Name: l.T("dashboard.title"), From: q.From, To: q.To}
+	head := &report.Table{Title: l.T("dashboard.kpis"), Headers: []string{l.T("reports.indicator"), l.T("reports.value")}}
+	for _, k := range kpis {
+		head.Rows = append(head.Rows, []report.Cell{report.Text(k.Label), report.Number(k.Value)})
+	}
+	tables := []*report.Table{head}
+	rows := len(head.Rows)
+	for _, c := range charts {
+		c.Table.Title = c.Title
+		tables = append(tables, c.Table)
+		rows += len(c.Table.Rows)
+	}
+	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionExport, Entity: "report",
+		Section: auditSection(f.Key, dashboardParams(builderValues(vals, q)).Encode(), rows)}); err != nil {
+		return err
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
+	return report.WriteXLSXSections(w, f.Name, f.title(), tables)
+}
+
+// dashboardData counts the dashboard's numbers: the headline numbers and
+// the tables with their charts. For an export (export set) months stay
+// dates in the tables.
+func (s *Server) dashboardData(r *http.Request, q *opora.ReportQuery, opts *store.ReportOptions, export bool) ([]dashKPI, []dashChart, error) {
+	l := s.loc(r)
 	base := opora.ReportQuery{From: q.From, To: q.To, BranchIDs: q.BranchIDs}
 	// The dashboard's reports are independent: they run side by side, each
 	// on its own connection, as many at a time as the server has cores
@@ -58,9 +130,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	// Homelessness reasons: the questionnaire field seeded with key
 	// "homeless_reason", if the organisation kept it.
 	var reasonField *store.ReportField
-	for i, f := range d.Options.Fields {
+	for i, f := range opts.Fields {
 		if f.Key == "homeless_reason" {
-			reasonField = &d.Options.Fields[i]
+			reasonField = &opts.Fields[i]
 			queries = append(queries, opora.ReportQuery{Subject: opora.SubjectClients, Measure: opora.MeasureCount,
 				GroupBy: []opora.Dimension{opora.FieldDimension(f.ID)}})
 			break
@@ -85,25 +157,20 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, nil, err
 	}
 	newClients, active, services, opened, closed := results[0], results[1], results[2], results[3], results[4]
-	type kpi struct {
-		Label string
-		Value string
-	}
-	var kpis []kpi
 	var charts []dashChart
 	add := func(title string, res *opora.ReportResult, m opora.Measure) {
-		t := s.resultTable(r, res, m, false)
-		charts = append(charts, dashChart{Title: title, Table: t, Chart: chartOf(t, 24)})
+		t := s.resultTable(r, res, m, export, opts)
+		charts = append(charts, dashChart{Title: title, Table: t, Chart: chartOf(t, 24, 0), Empty: emptyRows(t.Rows)})
 	}
-	kpis = append(kpis,
-		kpi{l.T("dashboard.new_clients"), report.FormatNumber(newClients.Total)},
-		kpi{l.T("dashboard.active_clients"), report.FormatNumber(active.Total)},
-		kpi{l.T("dashboard.services"), report.FormatNumber(services.Total)},
-		kpi{l.T("dashboard.cases_opened"), report.FormatNumber(opened.Total)},
-		kpi{l.T("dashboard.cases_closed"), report.FormatNumber(closed.Total)})
+	kpis := []dashKPI{
+		{l.T("dashboard.new_clients"), newClients.Total},
+		{l.T("dashboard.active_clients"), active.Total},
+		{l.T("dashboard.services"), services.Total},
+		{l.T("dashboard.cases_opened"), opened.Total},
+		{l.T("dashboard.cases_closed"), closed.Total}}
 	add(l.T("dashboard.trend_clients"), newClients.Marginal(0), opora.MeasureCount)
 	add(l.T("dashboard.trend_services"), services.Marginal(0), opora.MeasureCount)
 	add(l.T("dashboard.services_by_type"), services.Marginal(1), opora.MeasureCount)
@@ -113,6 +180,5 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if reasonField != nil {
 		add(reasonField.Label, results[5], opora.MeasureCount)
 	}
-	data["KPIs"], data["Charts"] = kpis, charts
-	return s.render(w, r, http.StatusOK, "reports_dashboard", v)
+	return kpis, charts, nil
 }

@@ -14,15 +14,18 @@ import (
 type standardReport struct {
 	Key   string
 	Build func(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error)
+	// Keys is how many leading columns name a row (the chart's labels);
+	// the chart plots the last column. 0: all but the last.
+	Keys int
 }
 
 var standardReports = []standardReport{
-	{"services_by_type", stdServicesByType},
-	{"tasks_done_by_type", stdTasksDone},
-	{"closed_results", stdClosedResults},
-	{"ongoing", stdOngoing},
-	{"sociodemographic", stdSociodemographic},
-	{"shelter_leavers", stdShelterLeavers},
+	{"services_by_type", stdServicesByType, 1},
+	{"tasks_done_by_type", stdTasksDone, 1},
+	{"closed_results", stdClosedResults, 1},
+	{"ongoing", stdOngoing, 0},
+	{"sociodemographic", stdSociodemographic, 0},
+	{"shelter_leavers", stdShelterLeavers, 0},
 }
 
 func stdShelterLeavers(s *Server, r *http.Request, q *opora.ReportQuery) (*report.Table, error) {
@@ -164,7 +167,9 @@ func (s *Server) reportStandard(w http.ResponseWriter, r *http.Request) error {
 		case err == nil:
 			d.Table = t
 			d.Page = t.Rows
-			d.Chart = chartOf(&report.Table{Headers: t.Headers, Rows: withoutTotals(t.Rows)}, 30)
+			groups := withoutTotals(s.loc(r), t.Rows)
+			d.Chart = chartOf(&report.Table{Headers: t.Headers, Rows: groups}, 30, sr.Keys)
+			d.Empty = emptyRows(groups)
 		case opora.ErrorCode(err) == opora.EINVALID:
 			qerr = err
 		default:
@@ -181,13 +186,25 @@ func (s *Server) reportStandard(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, status, "reports_standard", v)
 }
 
-// withoutTotals drops a final totals row (text in the first cell, from the
-// catalog) so charts show only the groups.
-func withoutTotals(rows [][]report.Cell) [][]report.Cell {
-	if n := len(rows); n > 0 {
+// withoutTotals drops a final totals row (reports.total in the first
+// cell) so charts show only the groups.
+func withoutTotals(l interface{ T(string, ...any) string }, rows [][]report.Cell) [][]report.Cell {
+	if n := len(rows); n > 0 && len(rows[n-1]) > 0 && rows[n-1][0].Text == l.T("reports.total") {
 		return rows[:n-1]
 	}
 	return rows
+}
+
+// emptyRows tells a report with nothing to show: no rows, or only zeros.
+func emptyRows(rows [][]report.Cell) bool {
+	for _, row := range rows {
+		for _, c := range row {
+			if c.IsNumber() && c.Number != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (s *Server) reportStandardExport(w http.ResponseWriter, r *http.Request) error {
@@ -205,7 +222,7 @@ func (s *Server) reportStandardExport(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	l := s.loc(r)
-	t.Title = l.T("std."+sr.Key) + ", " + q.From.Format("02.01.2006") + "–" + q.To.Format("02.01.2006")
+	f := exportFile{Key: "std-" + sr.Key, Name: l.T("std." + sr.Key), From: q.From, To: q.To}
 	params := url.Values{"from": {vals.Get("from")}, "to": {vals.Get("to")}, "branch": vals["branch"], "worker": vals["worker"]}
-	return s.sendTable(w, r, t, "std-"+sr.Key, params.Encode(), len(t.Rows))
+	return s.sendTable(w, r, t, f, params.Encode(), len(t.Rows))
 }

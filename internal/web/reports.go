@@ -26,6 +26,7 @@ func (s *Server) reportRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /reports/standard/{key}", s.require(opora.PermReportRun, s.reportStandard))
 	mux.Handle("GET /reports/standard/{key}/export", s.require(opora.PermReportExport, s.reportStandardExport))
 	mux.Handle("GET /dashboard", s.require(opora.PermReportRun, s.dashboard))
+	mux.Handle("GET /dashboard/export", s.require(opora.PermReportExport, s.dashboardExport))
 }
 
 // reportForm reads the builder's parameters. Unknown names are ignored;
@@ -189,12 +190,13 @@ func keyCell(l interface{ T(string, ...any) string }, d opora.Dimension, raw str
 }
 
 // resultTable turns a report result into a table. For a spreadsheet
-// (export) months and years stay dates and numbers; on screen they read as words.
-func (s *Server) resultTable(r *http.Request, res *opora.ReportResult, measure opora.Measure, export bool) *report.Table {
+// (export) months and years stay dates and numbers; on screen they read as
+// words. opts names questionnaire fields in the headers.
+func (s *Server) resultTable(r *http.Request, res *opora.ReportResult, measure opora.Measure, export bool, opts *store.ReportOptions) *report.Table {
 	l := s.loc(r)
 	t := &report.Table{}
 	for _, d := range res.Columns {
-		t.Headers = append(t.Headers, dimLabel(l, d, nil))
+		t.Headers = append(t.Headers, dimLabel(l, d, opts))
 	}
 	t.Headers = append(t.Headers, l.T("measure."+string(measure)))
 	for _, row := range res.Rows {
@@ -206,10 +208,18 @@ func (s *Server) resultTable(r *http.Request, res *opora.ReportResult, measure o
 				cells = append(cells, report.Text(keyLabel(l, res.Columns[i], k, res.Labels[i])))
 			}
 		}
-		cells = append(cells, report.Number(roundMeasure(measure, row.Value)))
+		cells = append(cells, measureCell(measure, row.Value))
 		t.Rows = append(t.Rows, cells)
 	}
 	return t
+}
+
+// measureCell is a measure's value as a cell: sums of money are roubles.
+func measureCell(m opora.Measure, v float64) report.Cell {
+	if m == opora.MeasureSumAmount {
+		return report.Money(roundMeasure(m, v))
+	}
+	return report.Number(roundMeasure(m, v))
 }
 
 func roundMeasure(m opora.Measure, v float64) float64 {
@@ -249,9 +259,11 @@ type builderData struct {
 	Result     *opora.ReportResult
 	Table      *report.Table
 	Page       [][]report.Cell
+	PageTable  *report.Table // the headers and the page's rows
 	Pager      pager
 	Total      string
 	Chart      report.BarChart
+	Empty      bool         // the report has nothing for the period
 	QueryStr   template.URL // the query for links (url.Values.Encode, so safe after "?")
 	Saved      []*opora.SavedReport
 	SavedID    int64
@@ -366,7 +378,7 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 		switch {
 		case err == nil:
 			d.Result = res
-			d.Table = s.resultTable(r, res, q.Measure, false)
+			d.Table = s.resultTable(r, res, q.Measure, false, d.Options)
 			d.Total = report.FormatNumber(roundMeasure(q.Measure, res.Total))
 			page := pageNum(r)
 			from := (page - 1) * reportPageRows
@@ -375,8 +387,10 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 			}
 			to := min(from+reportPageRows, len(d.Table.Rows))
 			d.Page = d.Table.Rows[from:to]
+			d.PageTable = &report.Table{Headers: d.Table.Headers, Rows: d.Page}
 			d.Pager = newPager(r, page, reportPageRows, len(d.Table.Rows))
-			d.Chart = chartOf(d.Table, 30)
+			d.Chart = chartOf(d.Table, 30, 0)
+			d.Empty = emptyRows(d.Table.Rows)
 		case opora.ErrorCode(err) == opora.EINVALID:
 			qerr = err
 		default:
@@ -393,22 +407,31 @@ func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, vals url.
 	return s.render(w, r, status, "reports_builder", v)
 }
 
-// chartOf draws the first rows of a table: label = the keys, value = the last column.
-func chartOf(t *report.Table, max int) report.BarChart {
+// chartOf draws the first rows of a table: label = the first keys columns
+// (0: all but the last), value = the last column, named by its header.
+func chartOf(t *report.Table, max, keys int) report.BarChart {
 	var labels []string
 	var values []float64
 	for i, row := range t.Rows {
 		if i >= max {
 			break
 		}
+		n := len(row) - 1
+		if keys > 0 {
+			n = min(keys, n)
+		}
 		var parts []string
-		for _, c := range row[:len(row)-1] {
+		for _, c := range row[:n] {
 			parts = append(parts, c.String())
 		}
 		labels = append(labels, strings.Join(parts, " · "))
 		values = append(values, row[len(row)-1].Number)
 	}
-	return report.Bars(labels, values)
+	measure := ""
+	if len(t.Headers) > 0 {
+		measure = t.Headers[len(t.Headers)-1]
+	}
+	return report.Bars(measure, labels, values)
 }
 
 func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
@@ -421,43 +444,104 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := s.resultTable(r, res, q.Measure, true)
+	opts, err := s.store.ReportOptions(r.Context())
+	if err != nil {
+		return err
+	}
+	t := s.resultTable(r, res, q.Measure, true, opts)
 	l := s.loc(r)
-	t.Title = l.T("subject."+string(q.Subject)) + ", " + q.From.Format("02.01.2006") + "–" + q.To.Format("02.01.2006")
-	t.Rows = append(t.Rows, totalsRow(l, t, roundMeasure(q.Measure, res.Total)))
-	return s.sendTable(w, r, t, "report", builderValues(vals, q).Encode(), len(res.Rows))
+	t.Rows = append(t.Rows, totalsRow(l, t, measureCell(q.Measure, res.Total)))
+	f := exportFile{Key: "report", Name: l.T("subject." + string(q.Subject)), From: q.From, To: q.To}
+	return s.sendTable(w, r, t, f, builderValues(vals, q).Encode(), len(res.Rows))
 }
 
-func totalsRow(l interface{ T(string, ...any) string }, t *report.Table, total float64) []report.Cell {
+func totalsRow(l interface{ T(string, ...any) string }, t *report.Table, total report.Cell) []report.Cell {
 	row := make([]report.Cell, len(t.Headers))
 	for i := range row {
 		row[i] = report.Text("")
 	}
 	row[0] = report.Text(l.T("reports.total"))
-	row[len(row)-1] = report.Number(total)
+	row[len(row)-1] = total
 	return row
 }
 
-// sendTable writes a table as XLSX or CSV (?format=csv) and audit-logs the
-// export with its parameters and row count (never any names).
-func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, t *report.Table, name, params string, rows int) error {
+// exportFile names an export: Key in ASCII (the audit row, the fallback
+// file name), Name as people read it (the file, the sheet), the period.
+type exportFile struct {
+	Key, Name string
+	From, To  time.Time
+}
+
+// period is the export's period as dd.mm.yyyy–dd.mm.yyyy.
+func (f exportFile) period() string {
+	return f.From.Format("02.01.2006") + "–" + f.To.Format("02.01.2006")
+}
+
+// title is the report's name and period: the first line of the sheet
+// (and of a CSV when asked).
+func (f exportFile) title() string { return f.Name + ", " + f.period() }
+
+// disposition is the Content-Disposition of the file with extension ext:
+// "Услуги по типам 01.01.2026–31.03.2026.xlsx" (RFC 6266, the name
+// percent-encoded as RFC 5987 says) with an ASCII fallback for old
+// clients, "std-services_by_type 01.01.2026-31.03.2026.xlsx".
+func (f exportFile) disposition(ext string) string {
+	name := fileSafe(f.Name) + " " + f.period() + "." + ext
+	fallback := f.Key + " " + f.From.Format("02.01.2006") + "-" + f.To.Format("02.01.2006") + "." + ext
+	var enc strings.Builder
+	for _, b := range []byte(name) {
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	return `attachment; filename="` + fileSafe(fallback) + `"; filename*=UTF-8''` + enc.String()
+}
+
+// fileSafe replaces what file systems or the header's quoting do not take
+// in a file name (/\:*?"<>| and control characters) with spaces.
+func fileSafe(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}
+
+// csvOptions are how the user's CSV is written: the Russian way (";",
+// decimal comma, dd.mm.yyyy) for a Russian-speaking user, and the title
+// line when the export form asked for it (title=1).
+func (s *Server) csvOptions(r *http.Request, title string) report.CSVOptions {
+	o := report.CSVOptions{Russian: s.lang(r) == "ru"}
+	if r.URL.Query().Get("title") == "1" {
+		o.Title = title
+	}
+	return o
+}
+
+// sendTable writes a table as XLSX or CSV (?format=csv) named after the
+// report and its period, and audit-logs the export with its parameters and
+// row count (never any names).
+func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, t *report.Table, f exportFile, params string, rows int) error {
 	format := r.URL.Query().Get("format")
-	section := fmt.Sprintf("%s %s rows=%d", name, params, rows)
+	section := fmt.Sprintf("%s %s rows=%d", f.Key, params, rows)
 	if len(section) > 1000 {
 		section = section[:1000]
 	}
 	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionExport, Entity: "report", Section: section}); err != nil {
 		return err
 	}
-	file := name + "-" + s.store.Now().In(time.Local).Format("2006-01-02")
+	t.Title, t.Sheet = f.title(), f.Name
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.csv"`)
-		return report.WriteCSV(w, t)
+		w.Header().Set("Content-Disposition", f.disposition("csv"))
+		return report.WriteCSVWith(w, t, s.csvOptions(r, t.Title))
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.xlsx"`)
+	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
 	return report.WriteXLSX(w, t)
 }
 

@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"html"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,20 +53,21 @@ func TestReportBuilderTableAndExport(t *testing.T) {
 		if strings.Contains(res.Body, "март 2026") {
 			t.Fatal("March is outside the period")
 		}
-		// The page's own XLSX link exports the report on the screen.
-		link := regexp.MustCompile(`href="(/reports/builder/export\?[^"]*)">XLSX<`).FindStringSubmatch(res.Body)
-		if link == nil || !strings.Contains(link[1], "from=2026-01-01&amp;") {
-			t.Fatalf("export link %q", link)
+		// The page's own export form exports the report on the screen.
+		link := exportURL(t, res.Body, "/reports/builder/export")
+		if !strings.Contains(link, "from=2026-01-01&") {
+			t.Fatalf("export form %q", link)
 		}
-		x := c.get(html.UnescapeString(link[1]))
+		x := c.get(link + "&format=xlsx")
 		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("export: %d %s", x.Status, x.Header.Get("Content-Type"))
 		}
+		checkFileName(t, x, "Новые клиенты 01.01.2026–28.02.2026.xlsx", "report 01.01.2026-28.02.2026.xlsx")
 		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := f.GetRows("Report", excelize.Options{RawCellValue: true})
+		rows, err := f.GetRows("Новые клиенты", excelize.Options{RawCellValue: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +75,7 @@ func TestReportBuilderTableAndExport(t *testing.T) {
 		if len(rows) != 7 || rows[3][2] != "1" || rows[5][2] != "1" || rows[6][2] != "3" {
 			t.Fatalf("xlsx rows %q", rows)
 		}
-		if typ, _ := f.GetCellType("Report", "A4"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		if typ, _ := f.GetCellType("Новые клиенты", "A4"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 			t.Fatalf("month exported as text")
 		}
 		// The spreadsheet holds the same numbers as the table on the screen, in the same order.
@@ -176,6 +179,255 @@ func TestDashboard(t *testing.T) {
 		sp, _ := fx.AddUser(t, "spec", "specialist")
 		setPassword(t, a.st, sp.ID, fx.Org.ID)
 		if r := a.login(t, "spec", testPassword).get("/dashboard"); r.Status != http.StatusForbidden {
+			t.Fatalf("specialist: %d", r.Status)
+		}
+	})
+}
+
+// exportURL reads the export form with the given action off a page: the
+// action and its hidden fields as a URL, without the format.
+func exportURL(t *testing.T, body, action string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<form class="export-form[^"]*" method="get" action="` + regexp.QuoteMeta(action) + `">(.*?)</form>`).
+		FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no export form to %s on the page", action)
+	}
+	vals := url.Values{}
+	for _, in := range regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`).FindAllStringSubmatch(m[1], -1) {
+		vals.Add(html.UnescapeString(in[1]), html.UnescapeString(in[2]))
+	}
+	if !strings.Contains(m[1], `name="format" value="csv"`) || !strings.Contains(m[1], `name="title" value="1"`) {
+		t.Fatalf("export form without CSV or the title option: %s", m[1])
+	}
+	return action + "?" + vals.Encode()
+}
+
+// checkFileName checks a download's name: the exact UTF-8 name (RFC 5987)
+// and the plain ASCII fallback for old clients.
+func checkFileName(t *testing.T, res response, name, fallback string) {
+	t.Helper()
+	cd := res.Header.Get("Content-Disposition")
+	disp, params, err := mime.ParseMediaType(cd)
+	if err != nil || disp != "attachment" || params["filename"] != name {
+		t.Errorf("Content-Disposition %q: %q %q %v, want file name %q", cd, disp, params["filename"], err, name)
+	}
+	if !strings.Contains(cd, `filename="`+fallback+`"`) {
+		t.Errorf("Content-Disposition %q has no ASCII fallback %q", cd, fallback)
+	}
+}
+
+// A standard report for a quarter: the page's chart says what it plots, and
+// the exports are what a Russian office opens: the file and the sheet
+// named after the report and its period, columns as wide as their
+// content, numbers as numbers; the CSV with semicolons and, when asked,
+// the title line; in English, commas.
+func TestStandardReportExports(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		_, _, ty := registerServices(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		q := "from=2026-01-01&to=2026-03-31"
+		res := c.get("/reports/standard/services_by_type?" + q)
+		if res.Status != http.StatusOK {
+			t.Fatalf("standard report: %d", res.Status)
+		}
+		// The bars are distinct clients, and the chart says so; each bar is
+		// labelled with its service type alone (not with the times).
+		mustContain(t, res.Body, `<figcaption class="muted small">Разных клиентов</figcaption>`,
+			`class="chart-label">`+ty["fare"].Name+`<title>`)
+		if strings.Contains(res.Body, "Нет данных за период") {
+			t.Error("a report with services says there are none")
+		}
+		link := exportURL(t, res.Body, "/reports/standard/services_by_type/export")
+
+		x := c.get(link + "&format=xlsx")
+		if x.Status != http.StatusOK {
+			t.Fatalf("xlsx: %d", x.Status)
+		}
+		checkFileName(t, x, "Разовые услуги по видам 01.01.2026–31.03.2026.xlsx",
+			"std-services_by_type 01.01.2026-31.03.2026.xlsx")
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheet := f.GetSheetName(0)
+		if sheet != "Разовые услуги по видам" {
+			t.Fatalf("sheet %q", sheet)
+		}
+		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := rows[len(rows)-1]
+		if rows[0][0] != "Разовые услуги по видам, 01.01.2026–31.03.2026" || strings.Join(last, "|") != "Итого|4|2" {
+			t.Fatalf("xlsx rows %q", rows)
+		}
+		for _, cell := range []string{"B4", "C4"} {
+			if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+				t.Errorf("%s is not a number: %v", cell, typ)
+			}
+		}
+		longest := 0
+		for _, n := range []string{ty["fare"].Name, ty["plain"].Name, ty["photos"].Name} {
+			longest = max(longest, len([]rune(n)))
+		}
+		if w, _ := f.GetColWidth(sheet, "A"); w < float64(longest) || w > float64(longest)+4 {
+			t.Errorf("column A is %v wide for names of up to %d characters", w, longest)
+		}
+
+		cs := c.get(link + "&format=csv&title=1")
+		checkFileName(t, cs, "Разовые услуги по видам 01.01.2026–31.03.2026.csv",
+			"std-services_by_type 01.01.2026-31.03.2026.csv")
+		lines := strings.Split(strings.TrimPrefix(cs.Body, "\ufeff"), "\n")
+		if lines[0] != "Разовые услуги по видам, 01.01.2026–31.03.2026" || lines[1] != "Вид услуги;Сколько раз;Разных клиентов" ||
+			!strings.Contains(cs.Body, "\nИтого;4;2\n") {
+			t.Errorf("russian csv with a title:\n%s", cs.Body)
+		}
+		if cs := c.get(link + "&format=csv"); strings.Contains(cs.Body, "01.01.2026–31.03.2026\n") {
+			t.Errorf("a title line nobody asked for:\n%s", cs.Body)
+		}
+		// In English: commas between fields.
+		if r := c.post("/lang", url.Values{"lang": {"en"}, "back": {"/"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("language: %d", r.Status)
+		}
+		en := c.get(link + "&format=csv")
+		if !strings.Contains(en.Body, "\nTotal,4,2\n") {
+			t.Errorf("english csv:\n%s", en.Body)
+		}
+
+		// A period without services says so.
+		c.post("/lang", url.Values{"lang": {"ru"}, "back": {"/"}})
+		empty := c.get("/reports/standard/services_by_type?from=2025-01-01&to=2025-03-31")
+		mustContain(t, empty.Body, "Нет данных за период")
+	})
+}
+
+// A sum of money exports as money: two decimals and thousands grouped in
+// the spreadsheet, a decimal comma in a Russian CSV. A questionnaire
+// grouping is headed by the field's name.
+func TestBuilderMoneyAndFieldHeading(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		registerServices(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		q := url.Values{"run": {"1"}, "subject": {"services"}, "measure": {"sum_amount"}, "group": {"service_type"},
+			"from": {"2026-01-01"}, "to": {"2026-01-31"}}
+		x := c.get("/reports/builder/export?" + q.Encode())
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
+		if err != nil {
+			t.Fatalf("xlsx: %d %v", x.Status, err)
+		}
+		sheet := f.GetSheetName(0)
+		rows, _ := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		n := len(rows)
+		if n < 5 || rows[n-1][0] != "Итого" || rows[n-1][1] != "150.5" {
+			t.Fatalf("xlsx rows %q", rows)
+		}
+		cell := "B" + strconv.Itoa(n)
+		id, _ := f.GetCellStyle(sheet, cell)
+		if st, err := f.GetStyle(id); err != nil || st.NumFmt != 4 {
+			t.Errorf("the total's number format %+v %v, want 4 (#,##0.00)", st, err)
+		}
+		cs := c.get("/reports/builder/export?" + q.Encode() + "&format=csv")
+		if !strings.Contains(cs.Body, "\nИтого;150,50\n") {
+			t.Errorf("csv:\n%s", cs.Body)
+		}
+
+		opts, err := a.st.ReportOptions(fx.Ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var field string
+		for _, fl := range opts.Fields {
+			if fl.Key == "homeless_reason" {
+				field = string(opora.FieldDimension(fl.ID))
+			}
+		}
+		if field == "" {
+			t.Fatal("no homeless_reason field")
+		}
+		q = url.Values{"run": {"1"}, "subject": {"clients"}, "measure": {"count"}, "group": {field},
+			"from": {"2026-01-01"}, "to": {"2026-12-31"}}
+		res := c.get("/reports/builder?" + q.Encode())
+		mustContain(t, res.Body, `<th scope="col">Причина бездомности</th>`)
+		if strings.Contains(res.Body, "Поле анкеты") {
+			t.Error("the grouping is headed \"Поле анкеты\"")
+		}
+		cs = c.get("/reports/builder/export?" + q.Encode() + "&format=csv")
+		if !strings.HasPrefix(cs.Body, "\ufeffПричина бездомности;Количество\n") {
+			t.Errorf("csv heading:\n%s", cs.Body)
+		}
+	})
+}
+
+// The dashboard's XLSX holds the numbers the page shows: the headline
+// numbers, then each table under its title, in the page's order.
+func TestDashboardExportMatchesThePage(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		reportClients(t, a, fx)
+		registerServices(t, a, fx)
+		c := a.login(t, "admin", testPassword)
+		page := c.get("/dashboard?from=2026-01-01&to=2026-02-28")
+		link := regexp.MustCompile(`href="(/dashboard/export\?[^"]*)"`).FindStringSubmatch(page.Body)
+		if link == nil || !strings.Contains(page.Body, "data-print") {
+			t.Fatalf("no export link or print button on the dashboard")
+		}
+		x := c.get(html.UnescapeString(link[1]))
+		if x.Status != http.StatusOK {
+			t.Fatalf("export: %d", x.Status)
+		}
+		checkFileName(t, x, "Статистика 01.01.2026–28.02.2026.xlsx", "dashboard 01.01.2026-28.02.2026.xlsx")
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := f.GetRows("Статистика", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The page, read as a user reads it: the headline numbers, then
+		// each block's title and the last column of its table.
+		var want []string
+		for _, m := range regexp.MustCompile(`<div class="kpi-value">([^<]*)</div><div class="muted">([^<]*)</div>`).FindAllStringSubmatch(page.Body, -1) {
+			want = append(want, html.UnescapeString(m[2])+" "+m[1])
+		}
+		for _, sec := range regexp.MustCompile(`(?s)<section class="card dash-block">(.*?)</section>`).FindAllStringSubmatch(page.Body, -1) {
+			want = append(want, "# "+html.UnescapeString(regexp.MustCompile(`<h2>([^<]*)</h2>`).FindStringSubmatch(sec[1])[1]))
+			for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(sec[1], -1) {
+				if tds := regexp.MustCompile(`<td[^>]*>([^<]*)</td>`).FindAllStringSubmatch(tr[1], -1); len(tds) > 0 {
+					want = append(want, tds[len(tds)-1][1])
+				}
+			}
+		}
+		// The sheet, read the same way: section titles are the rows
+		// after a blank one; the headers follow them.
+		var got []string
+		for i := 2; i < len(rows); i++ {
+			switch {
+			case len(rows[i]) == 0:
+			case len(rows[i-1]) == 0:
+				if rows[i][0] != "Основные показатели" {
+					got = append(got, "# "+rows[i][0])
+				}
+				i++ // the headers
+			case len(got) < 5:
+				got = append(got, rows[i][0]+" "+rows[i][1])
+			default:
+				got = append(got, rows[i][len(rows[i])-1])
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) < 12 {
+			t.Errorf("the sheet:\n%s\nthe page:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		mustContain(t, strings.Join(want, "\n"), "Новые клиенты 3", "Оказано услуг 4")
+		entries, _, err := a.st.AuditEntries(fx.Ctx(), opora.AuditFilter{Action: opora.ActionExport, Limit: 5})
+		if err != nil || len(entries) != 1 || !strings.HasPrefix(entries[0].Section, "dashboard from=2026-01-01") {
+			t.Fatalf("export audit %v %+v", err, entries)
+		}
+		// Exports need report.export; the analyst has it, a specialist has
+		// no reports at all.
+		sp, _ := fx.AddUser(t, "spec", "specialist")
+		setPassword(t, a.st, sp.ID, fx.Org.ID)
+		if r := a.login(t, "spec", testPassword).get(html.UnescapeString(link[1])); r.Status != http.StatusForbidden {
 			t.Fatalf("specialist: %d", r.Status)
 		}
 	})

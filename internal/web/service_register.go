@@ -75,6 +75,7 @@ type registerData struct {
 	RowsText                        string // "12 345 строк"
 	Rows                            []store.RegisterRow
 	QueryStr                        template.URL // the filters, for the export links
+	Values                          url.Values   // the filters, for the export form
 }
 
 func (s *Server) serviceRegister(w http.ResponseWriter, r *http.Request) error {
@@ -97,6 +98,7 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, vals url
 	d := &registerData{Branches: b.Branches, Workers: b.Workers, ServiceTypes: b.Options2["service_type"]}
 	q, form, qerr := parseRegisterQuery(vals, s.store.Now())
 	d.QueryStr = template.URL(form.Encode()) // url.Values.Encode: escaped, safe in a link
+	d.Values = form
 	if qerr == nil && (vals.Get("run") != "" || formErr != nil) {
 		if d.Totals, err = s.store.CountServiceRegister(ctx, q); err != nil {
 			return err
@@ -157,7 +159,7 @@ func registerCells(row *store.RegisterRow, cells []report.Cell) []report.Cell {
 		cells[3] = report.Number(float64(row.BirthYear))
 	}
 	if row.HasAmount {
-		cells[6] = report.Number(float64(row.Amount) / 100)
+		cells[6] = report.Money(float64(row.Amount) / 100)
 	}
 	return cells
 }
@@ -200,13 +202,13 @@ func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	l := s.loc(r)
-	file := "register-" + q.From.Format("2006-01-02") + "-" + q.To.Format("2006-01-02")
+	f := exportFile{Key: "register", Name: l.T("register.title"), From: q.From, To: q.To}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	var cells []report.Cell
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.csv"`)
-		c, err := report.NewCSV(w, registerHeaders(l))
+		w.Header().Set("Content-Disposition", f.disposition("csv"))
+		c, err := report.NewCSVWith(w, registerHeaders(l), s.csvOptions(r, f.title()))
 		if err == nil {
 			_, err = s.store.ServiceRegister(ctx, q, 0, func(row *store.RegisterRow) error {
 				cells = registerCells(row, cells)
@@ -228,8 +230,8 @@ func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	defer release()
-	x, err := report.NewXLSX(report.Sheet{Name: l.T("register.sheet"), Headers: registerHeaders(l), Widths: registerWidths,
-		Freeze: true})
+	x, err := report.NewXLSX(report.Sheet{Name: report.SheetName(l.T("register.sheet")), Title: f.title(),
+		Headers: registerHeaders(l), Widths: registerWidths, Freeze: true})
 	if err != nil {
 		return err
 	}
@@ -241,7 +243,7 @@ func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.xlsx"`)
+	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
 	if _, err := x.WriteTo(w); err != nil {
 		s.exportCutShort(r, format, err)
 	}

@@ -83,7 +83,8 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		mustContain(t, res.Body, "Альфа Анна Петровна", "Бета", ty["fare"].Name, ty["photos"].Name, "3 строки",
 			"150,50 ₽", "до Перми", "10.01.2026", "20.01.2026", "Скачать XLSX", "Скачать CSV",
 			`href="/clients/`+strconv.FormatInt(alpha, 10)+`"`,
-			`href="/reports/register/export?from=2026-01-01&amp;to=2026-01-31&amp;format=xlsx"`)
+			`action="/reports/register/export"`, `<input type="hidden" name="from" value="2026-01-01">`,
+			`<input type="hidden" name="to" value="2026-01-31">`, `name="title" value="1"`)
 		if strings.Contains(res.Body, "01.02.2026") {
 			t.Fatal("a service of February is on the January register")
 		}
@@ -93,13 +94,14 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 			t.Fatalf("view audit %v %+v", err, views)
 		}
 
-		// XLSX: a header row and exactly the three services, numbers as
-		// numbers, dates as dates.
+		// XLSX: the title with the period, a header row and exactly the
+		// three services, numbers as numbers, dates as dates, money as
+		// money; the file named after the register and its period.
 		x := c.get("/reports/register/export?format=xlsx&" + q.Encode())
-		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") ||
-			!strings.Contains(x.Header.Get("Content-Disposition"), "register-2026-01-01-2026-01-31.xlsx") {
+		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("xlsx: %d %s %s", x.Status, x.Header.Get("Content-Type"), x.Body)
 		}
+		checkFileName(t, x, "Реестр услуг 01.01.2026–31.01.2026.xlsx", "register 01.01.2026-31.01.2026.xlsx")
 		f, err := excelize.OpenReader(bytes.NewReader([]byte(x.Body)))
 		if err != nil {
 			t.Fatal(err)
@@ -114,6 +116,8 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		}
 		a1, b1 := strconv.FormatInt(alpha, 10), strconv.FormatInt(beta, 10)
 		want := [][]string{
+			{"Реестр услуг, 01.01.2026–31.01.2026"},
+			nil,
 			{"Дата", "№ клиента", "ФИО клиента", "Год рождения", "Услуга", "Количество", "Сумма, ₽", "Сотрудник", "Филиал", "Комментарий"},
 			{"46032", a1, "Альфа Анна Петровна", "1970", ty["plain"].Name, "1", "", fx.Admin.FullName, fx.Branch.Name},
 			{"46032", a1, "Альфа Анна Петровна", "1970", ty["fare"].Name, "1", "150.5", fx.Admin.FullName, fx.Branch.Name, "до Перми"},
@@ -127,13 +131,18 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 				t.Errorf("xlsx row %d:\n got %q\nwant %q", i+1, rows[i], want[i])
 			}
 		}
-		for _, cell := range []string{"A2", "B2", "D2", "F4", "G3"} {
+		for _, cell := range []string{"A4", "B4", "D4", "F6", "G5"} {
 			if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
 				t.Errorf("%s is not a number: %v", cell, typ)
 			}
 		}
-		if shown, _ := f.GetCellValue(sheet, "A2"); shown != "01-10-26" && shown != "10.01.2026" {
-			t.Errorf("A2 is not shown as a date: %q", shown)
+		if shown, _ := f.GetCellValue(sheet, "A4"); shown != "01-10-26" && shown != "10.01.2026" {
+			t.Errorf("A4 is not shown as a date: %q", shown)
+		}
+		if id, _ := f.GetCellStyle(sheet, "G5"); true {
+			if st, err := f.GetStyle(id); err != nil || st.NumFmt != 4 {
+				t.Errorf("the amount's number format: %+v %v, want 4 (#,##0.00)", st, err)
+			}
 		}
 		exports, _, err := a.st.AuditEntries(fx.Ctx(), opora.AuditFilter{Action: opora.ActionExport, Entity: "services_register", Limit: 5})
 		if err != nil || len(exports) != 1 || !strings.HasPrefix(exports[0].Section, "xlsx ") ||
@@ -141,7 +150,8 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 			t.Fatalf("export audit %v %+v", err, exports)
 		}
 
-		// CSV: UTF-8 with a BOM, semicolons, the same rows.
+		// CSV in Russian: UTF-8 with a BOM, semicolons, decimal commas,
+		// dd.mm.yyyy, the same rows.
 		cs := c.get("/reports/register/export?format=csv&" + q.Encode())
 		if cs.Status != http.StatusOK || !strings.HasPrefix(cs.Header.Get("Content-Type"), "text/csv") ||
 			!strings.HasPrefix(cs.Body, "\ufeff") {
@@ -153,10 +163,11 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkFileName(t, cs, "Реестр услуг 01.01.2026–31.01.2026.csv", "register 01.01.2026-31.01.2026.csv")
 		wantCSV := []string{
-			strings.Join(want[0], "|"),
+			strings.Join(want[2], "|"),
 			"10.01.2026|" + a1 + "|Альфа Анна Петровна|1970|" + ty["plain"].Name + "|1||" + fx.Admin.FullName + "|" + fx.Branch.Name + "|",
-			"10.01.2026|" + a1 + "|Альфа Анна Петровна|1970|" + ty["fare"].Name + "|1|150.5|" + fx.Admin.FullName + "|" + fx.Branch.Name + "|до Перми",
+			"10.01.2026|" + a1 + "|Альфа Анна Петровна|1970|" + ty["fare"].Name + "|1|150,50|" + fx.Admin.FullName + "|" + fx.Branch.Name + "|до Перми",
 			"20.01.2026|" + b1 + "|Бета||" + ty["photos"].Name + "|3||" + fx.Admin.FullName + "|" + fx.Branch.Name + "|",
 		}
 		if len(recs) != len(wantCSV) {
@@ -307,8 +318,8 @@ func TestRegisterXLSXWaitsForASlot(t *testing.T) {
 			t.Fatalf("xlsx after waiting: status %d: %v", x.Status, err)
 		}
 		rows, err := f.GetRows(f.GetSheetName(0))
-		if err != nil || len(rows) != 4 {
-			t.Fatalf("xlsx after waiting: %v, %d rows (want a header and 3 services)", err, len(rows))
+		if err != nil || len(rows) != 6 {
+			t.Fatalf("xlsx after waiting: %v, %d rows (want the title, a blank row, a header and 3 services)", err, len(rows))
 		}
 	})
 }
