@@ -15,7 +15,7 @@ import (
 // audit-logged per result, and the request log never carries the query.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/search", s.require(opora.PermClientRead, s.clientSearch))
 		mux.Handle("GET /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeForm))
 		mux.Handle("POST /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeSubmit))

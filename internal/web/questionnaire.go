@@ -19,7 +19,7 @@ import (
 
 func init() {
 	funcs["yesNoValues"] = func() []string { return opora.YesNoValues }
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/{id}/questionnaire", s.require(opora.PermClientRead, s.questionnaireView))
 		mux.Handle("GET /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireEdit))
 		mux.Handle("POST /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireSave))
