@@ -457,7 +457,7 @@ func (s *Server) clientCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) clientEdit(w http.ResponseWriter, r *http.Request) error {
-	c, ok, err := s.loadClient(w, r, "")
+	c, ok, err := s.loadClient(w, r, "profile")
 	if err != nil || !ok {
 		return err
 	}

@@ -164,7 +164,7 @@ type mergeLine struct {
 }
 
 func (s *Server) mergeForm(w http.ResponseWriter, r *http.Request) error {
-	c, ok, err := s.loadClient(w, r, "")
+	c, ok, err := s.loadClient(w, r, "merge")
 	if err != nil || !ok {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) renderMerge(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	if otherID != 0 && otherID != c.ID {
-		o, err := s.store.Client(ctx, otherID)
+		o, err := s.store.ViewClient(ctx, otherID, "merge")
 		if err != nil {
 			return err
 		}

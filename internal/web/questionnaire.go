@@ -232,7 +232,7 @@ func (s *Server) questionnaireView(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) questionnaireEdit(w http.ResponseWriter, r *http.Request) error {
-	p, v, ok, err := s.questionnairePage(w, r, "")
+	p, v, ok, err := s.questionnairePage(w, r, "questionnaire")
 	if err != nil || !ok {
 		return err
 	}
@@ -409,7 +409,7 @@ func (s *Server) formsClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) fillingNew(w http.ResponseWriter, r *http.Request) error {
-	p, v, ok, err := s.questionnairePage(w, r, "")
+	p, v, ok, err := s.questionnairePage(w, r, "form_filling")
 	if err != nil || !ok {
 		return err
 	}
@@ -515,7 +515,7 @@ func (s *Server) fillingView(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) fillingEdit(w http.ResponseWriter, r *http.Request) error {
-	p, v, ok, err := s.questionnairePage(w, r, "")
+	p, v, ok, err := s.questionnairePage(w, r, "form_filling")
 	if err != nil || !ok {
 		return err
 	}
