@@ -1,0 +1,186 @@
+package store_test
+
+import (
+	"database/sql"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// Schema tests: the two migration folders build the same database, every
+// table of a client's rows is moved by a merge, and every table a cache
+// reads raises the cache's counter. Each reads the migrated database's own
+// catalog, so a table, column, index or trigger forgotten in one place
+// fails here.
+
+// column is a column as both catalogs can describe it.
+type column struct {
+	kind    string // loose type: int, text, real, bool, time, date, bytes
+	notNull bool
+}
+
+// index is an index made by CREATE INDEX.
+type index struct {
+	table  string
+	unique bool
+}
+
+// schema is a migrated database's tables (column name → column) and
+// indexes by name.
+type schema struct {
+	tables  map[string]map[string]column
+	indexes map[string]index
+}
+
+// sqliteOnly are SQLite's full-text tables (FTS5) and the tables FTS5
+// keeps for each; PostgreSQL answers the same searches from trigram and
+// text-search indexes on clients (see pgOnlyIndexes). goose_db_version is
+// goose's own, declared by goose for each dialect.
+var sqliteOnly = regexp.MustCompile(`^(clients_fts|clients_words)(_(data|idx|content|docsize|config))?$`)
+
+// pgOnlyIndexes do on PostgreSQL what the FTS5 tables do on SQLite.
+var pgOnlyIndexes = map[string]bool{"clients_search_key_trgm": true, "clients_search_words": true}
+
+// looseKind maps a declared type of either dialect to a kind both share.
+func looseKind(t string) string {
+	t = strings.ToLower(t)
+	switch {
+	case strings.Contains(t, "int"), t == "serial", t == "bigserial":
+		return "int"
+	case strings.Contains(t, "bool"):
+		return "bool"
+	case strings.Contains(t, "timestamp"), strings.Contains(t, "datetime"):
+		return "time"
+	case t == "date":
+		return "date"
+	case strings.Contains(t, "char"), t == "text", t == "":
+		return "text"
+	case t == "real", strings.Contains(t, "double"), strings.Contains(t, "numeric"), t == "float":
+		return "real"
+	case t == "blob", t == "bytea":
+		return "bytes"
+	}
+	return t
+}
+
+func readSchema(t *testing.T, s *store.Store) schema {
+	t.Helper()
+	db := storetest.RawDB(t, s)
+	sc := schema{tables: map[string]map[string]column{}, indexes: map[string]index{}}
+	add := func(table, col, typ string, notNull bool) {
+		if sc.tables[table] == nil {
+			sc.tables[table] = map[string]column{}
+		}
+		sc.tables[table][col] = column{kind: looseKind(typ), notNull: notNull}
+	}
+	var colRows, idxRows *sql.Rows
+	var err error
+	if storetest.Options(t, s).IsPostgres() {
+		colRows, err = db.Query(`SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'NO'
+			FROM information_schema.columns c JOIN information_schema.tables t
+			ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+			WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'`)
+		if err == nil {
+			// Indexes made by CREATE INDEX, not those behind a primary key
+			// or UNIQUE constraint (SQLite names those itself).
+			idxRows, err = db.Query(`SELECT indexname, tablename, indexdef LIKE 'CREATE UNIQUE %' FROM pg_indexes
+				WHERE schemaname = current_schema() AND indexname NOT IN
+				(SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace)`)
+		}
+	} else {
+		colRows, err = db.Query(`SELECT m.name, p.name, p.type, p."notnull" OR p.pk > 0
+			FROM sqlite_master m JOIN pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`)
+		if err == nil {
+			idxRows, err = db.Query(`SELECT name, tbl_name, sql LIKE 'CREATE UNIQUE %' FROM sqlite_master
+				WHERE type = 'index' AND sql IS NOT NULL`)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer colRows.Close()
+	for colRows.Next() {
+		var table, col, typ string
+		var notNull bool
+		if err := colRows.Scan(&table, &col, &typ, &notNull); err != nil {
+			t.Fatal(err)
+		}
+		if !sqliteOnly.MatchString(table) && table != "goose_db_version" {
+			add(table, col, typ, notNull)
+		}
+	}
+	if err := colRows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	defer idxRows.Close()
+	for idxRows.Next() {
+		var name, table string
+		var unique bool
+		if err := idxRows.Scan(&name, &table, &unique); err != nil {
+			t.Fatal(err)
+		}
+		if !sqliteOnly.MatchString(table) && !pgOnlyIndexes[name] {
+			sc.indexes[name] = index{table: table, unique: unique}
+		}
+	}
+	if err := idxRows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestMigrationsSameSchema: SQLite and PostgreSQL have the same tables,
+// the same columns of loosely the same type and nullability, and the same
+// named indexes on the same tables.
+func TestMigrationsSameSchema(t *testing.T) {
+	storetest.SkipUnlessPostgres(t)
+	lite, pg := readSchema(t, storetest.Open(t, store.SQLite)), readSchema(t, storetest.Open(t, store.Postgres))
+	for _, table := range slices.Sorted(maps.Keys(lite.tables)) {
+		if pg.tables[table] == nil {
+			t.Errorf("table %s is only in the SQLite migrations", table)
+			continue
+		}
+		for _, col := range slices.Sorted(maps.Keys(lite.tables[table])) {
+			l, ok := lite.tables[table][col]
+			p, found := pg.tables[table][col]
+			switch {
+			case !found:
+				t.Errorf("column %s.%s is only in the SQLite migrations", table, col)
+			case !ok:
+			case l.kind != p.kind && !(l.kind == "int" && p.kind == "bool"):
+				t.Errorf("column %s.%s: %s on SQLite, %s on PostgreSQL", table, col, l.kind, p.kind)
+			case l.notNull != p.notNull:
+				t.Errorf("column %s.%s: NOT NULL %v on SQLite, %v on PostgreSQL", table, col, l.notNull, p.notNull)
+			}
+		}
+	}
+	for _, table := range slices.Sorted(maps.Keys(pg.tables)) {
+		if lite.tables[table] == nil {
+			t.Errorf("table %s is only in the PostgreSQL migrations", table)
+			continue
+		}
+		for _, col := range slices.Sorted(maps.Keys(pg.tables[table])) {
+			if _, ok := lite.tables[table][col]; !ok {
+				t.Errorf("column %s.%s is only in the PostgreSQL migrations", table, col)
+			}
+		}
+	}
+	for _, idx := range slices.Sorted(maps.Keys(lite.indexes)) {
+		if p, ok := pg.indexes[idx]; !ok {
+			t.Errorf("index %s (on %s) is only in the SQLite migrations", idx, lite.indexes[idx].table)
+		} else if p != lite.indexes[idx] {
+			t.Errorf("index %s: %+v on SQLite, %+v on PostgreSQL", idx, lite.indexes[idx], p)
+		}
+	}
+	for _, idx := range slices.Sorted(maps.Keys(pg.indexes)) {
+		if _, ok := lite.indexes[idx]; !ok {
+			t.Errorf("index %s (on %s) is only in the PostgreSQL migrations", idx, pg.indexes[idx].table)
+		}
+	}
+}
