@@ -304,3 +304,141 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		}
 	})
 }
+
+// counterTrigger is what a table's triggers do to one change counter.
+type counterTrigger struct {
+	events map[string]bool // INSERT, UPDATE, DELETE (and TRUNCATE on PostgreSQL)
+	// weak names a trigger that would miss changes: per row or not
+	// ENABLE ALWAYS on PostgreSQL, or limited to some columns.
+	weak []string
+}
+
+var (
+	sqliteTrigger   = regexp.MustCompile(`(?is)^CREATE TRIGGER\s+(\S+)\s+AFTER\s+(INSERT|UPDATE|DELETE)\s+(OF\s+.*?\s+)?ON\s+(\S+)\s.*\bUPDATE\s+(\w+_version)\s+SET\b`)
+	pgTriggerEvents = regexp.MustCompile(`(?is)\sAFTER\s+(.*?)\s+ON\s`)
+	pgCounter       = regexp.MustCompile(`(?is)\bUPDATE\s+(\w+_version)\s+SET\b`)
+)
+
+// counterTriggers reads from the catalog which tables' triggers raise which
+// change counter, on which events: table → counter → trigger.
+func counterTriggers(t *testing.T, s *store.Store) map[string]map[string]*counterTrigger {
+	t.Helper()
+	db := storetest.RawDB(t, s)
+	out := map[string]map[string]*counterTrigger{}
+	get := func(table, counter string) *counterTrigger {
+		if out[table] == nil {
+			out[table] = map[string]*counterTrigger{}
+		}
+		if out[table][counter] == nil {
+			out[table][counter] = &counterTrigger{events: map[string]bool{}}
+		}
+		return out[table][counter]
+	}
+	if storetest.Options(t, s).IsPostgres() {
+		rows, err := db.Query(`SELECT c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled, p.prosrc
+			FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_proc p ON p.oid = tg.tgfoid
+			WHERE c.relnamespace = current_schema()::regnamespace AND NOT tg.tgisinternal`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var table, name, def, enabled, body string
+			if err := rows.Scan(&table, &name, &def, &enabled, &body); err != nil {
+				t.Fatal(err)
+			}
+			counter, events := pgCounter.FindStringSubmatch(body), pgTriggerEvents.FindStringSubmatch(def)
+			if counter == nil || events == nil {
+				continue
+			}
+			ct := get(table, counter[1])
+			for _, e := range strings.Split(events[1], " OR ") {
+				ct.events[strings.ToUpper(strings.TrimSpace(e))] = true
+			}
+			if enabled != "A" || !strings.Contains(def, "FOR EACH STATEMENT") || strings.Contains(def, " OF ") {
+				ct.weak = append(ct.weak, name)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	rows, err := db.Query(`SELECT sql FROM sqlite_master WHERE type = 'trigger'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var def string
+		if err := rows.Scan(&def); err != nil {
+			t.Fatal(err)
+		}
+		m := sqliteTrigger.FindStringSubmatch(def)
+		if m == nil {
+			continue
+		}
+		ct := get(m[4], m[5])
+		ct.events[strings.ToUpper(m[2])] = true
+		if m[3] != "" {
+			ct.weak = append(ct.weak, m[1])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCachedTablesRaiseTheirCounter loads every per-process cache on a
+// store that has not cached anything yet, finds the tables those loads
+// read, and checks that each has triggers raising the cache's counter on
+// every kind of change (PostgreSQL: per statement, TRUNCATE too, ENABLE
+// ALWAYS for bulk loads). A cache that starts reading a new table fails
+// here until both migration folders give the table its triggers.
+func TestCachedTablesRaiseTheirCounter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		sc := readSchema(t, s)
+		triggers := counterTriggers(t, s)
+		fresh := storetest.OpenOptions(t, storetest.Options(t, s))
+		loads, err := fresh.CacheLoads(fx.Ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := regexp.MustCompile(`[a-z_][a-z0-9_]*`)
+		want := []string{"INSERT", "UPDATE", "DELETE"}
+		if storetest.Options(t, s).IsPostgres() {
+			want = append(want, "TRUNCATE")
+		}
+		for _, counter := range slices.Sorted(maps.Keys(loads)) {
+			read := map[string]bool{}
+			for _, q := range loads[counter] {
+				for _, w := range words.FindAllString(strings.ToLower(q), -1) {
+					if sc.tables[w] != nil && !strings.HasSuffix(w, "_version") {
+						read[w] = true
+					}
+				}
+			}
+			if len(read) == 0 {
+				t.Errorf("the %s caches read no table", counter)
+			}
+			for _, table := range slices.Sorted(maps.Keys(read)) {
+				ct := triggers[table][counter]
+				if ct == nil {
+					t.Errorf("%s feeds a cache tagged with %s but has no trigger raising it", table, counter)
+					continue
+				}
+				for _, e := range want {
+					if !ct.events[e] {
+						t.Errorf("%s: no trigger raises %s on %s", table, counter, e)
+					}
+				}
+				if len(ct.weak) > 0 {
+					t.Errorf("%s: triggers %v would miss changes (per row, not ENABLE ALWAYS, or only some columns)", table, ct.weak)
+				}
+			}
+			t.Logf("%s: %v", counter, slices.Sorted(maps.Keys(read)))
+		}
+	})
+}
