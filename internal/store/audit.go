@@ -51,6 +51,13 @@ func (s *Store) LogAudit(ctx context.Context, e *opora.AuditEntry) error {
 	return s.insertAudit(ctx, s.w, e)
 }
 
+// logView writes the audit row of a read of a person's data: which record
+// and which section, never the values. The store's read methods call it
+// themselves, so no page that shows the data can forget it.
+func (s *Store) logView(ctx context.Context, entity string, id int64, section string) error {
+	return s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionView, Entity: entity, EntityID: id, Section: section})
+}
+
 // AuditEntries returns one page of the actor's organisation's audit log,
 // newest first, and the total matching the filter. Needs audit.read.
 func (s *Store) AuditEntries(ctx context.Context, f opora.AuditFilter) ([]*opora.AuditEntry, int, error) {

@@ -75,7 +75,10 @@ func (s *Store) CheckinPeople(ctx context.Context, shiftID int64) ([]*CheckinRow
 	if err != nil {
 		return nil, err
 	}
-	return out, s.decorateRows(ctx, sh, out)
+	if err := s.decorateRows(ctx, sh, out); err != nil {
+		return nil, err
+	}
+	return out, s.logView(ctx, "checkin_shift", sh.ID, "people")
 }
 
 func scanCheckinRows(rows *sql.Rows) ([]*CheckinRow, error) {
@@ -225,7 +228,10 @@ func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string
 		return nil, err
 	}
 	out = append(out, clients...)
-	return out, s.decorateRows(ctx, sh, out)
+	if err := s.decorateRows(ctx, sh, out); err != nil {
+		return nil, err
+	}
+	return out, s.logView(ctx, "checkin_shift", sh.ID, "search")
 }
 
 // CheckinCounters counts a shift's people and items given.
@@ -691,7 +697,10 @@ func (s *Store) CheckinPersons(ctx context.Context, q string, unlinked bool, off
 		}
 		out = append(out, p)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return out, total, s.logView(ctx, "checkin_person", 0, "list")
 }
 
 // CheckinPerson returns a check-in person of the organisation with their
@@ -720,7 +729,11 @@ func (s *Store) ShiftVisits(ctx context.Context, shiftID int64) ([]*opora.Checki
 	if err != nil {
 		return nil, err
 	}
-	return s.checkinVisits(ctx, "v.shift_id = $1", []any{sh.ID}, "p.surname, p.first_name, v.person_id, v.item_id", 100000)
+	visits, err := s.checkinVisits(ctx, "v.shift_id = $1", []any{sh.ID}, "p.surname, p.first_name, v.person_id, v.item_id", 100000)
+	if err != nil {
+		return nil, err
+	}
+	return visits, s.logView(ctx, "checkin_shift", sh.ID, "visits")
 }
 
 func (s *Store) checkinVisits(ctx context.Context, where string, args []any, order string, limit int) ([]*opora.CheckinVisit, error) {

@@ -61,7 +61,11 @@ func (s *Store) IdentityDocuments(ctx context.Context, clientID int64) ([]*opora
 
 // IdentityDocument returns one document of a client. Needs client.read.
 func (s *Store) IdentityDocument(ctx context.Context, clientID, id int64) (*opora.IdentityDocument, error) {
-	return s.document(ctx, s.r, opora.PermClientRead, clientID, id)
+	d, err := s.document(ctx, s.r, opora.PermClientRead, clientID, id)
+	if err != nil {
+		return nil, err
+	}
+	return d, s.logView(ctx, "client", clientID, "documents")
 }
 
 func (s *Store) document(ctx context.Context, q queryer, p opora.Permission, clientID, id int64) (*opora.IdentityDocument, error) {

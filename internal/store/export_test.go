@@ -1,8 +1,48 @@
 package store
 
+import (
+	"context"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
 // SplitRangesFrom makes grouped ranges reports split from client number n
 // on (splitRanges) until the returned function puts the default back.
 func SplitRangesFrom(n int64) (restore func()) {
 	old := splitRangesFrom.Swap(n)
 	return func() { splitRangesFrom.Store(old) }
+}
+
+// CacheLoads runs what each per-process cache loads (the actors, the main
+// questionnaire, the small dictionaries) and returns the statements run,
+// by the change counter that tags the cache. Run it on a store whose
+// caches are empty and without a read memo, so that everything is read.
+// A new cache adds its loads here.
+func (s *Store) CacheLoads(ctx context.Context) (map[string][]string, error) {
+	a := opora.ActorFrom(ctx)
+	loads := map[string][]func(ctx context.Context) error{
+		"auth_version": {
+			func(ctx context.Context) error { _, err := s.Actor(ctx, a.UserID); return err },
+			func(ctx context.Context) error { _, err := s.Colleagues(ctx); return err },
+			func(ctx context.Context) error { _, err := s.UserNames(ctx, []int64{a.UserID}); return err },
+		},
+		"form_version": {
+			func(ctx context.Context) error { _, err := s.profileForm(ctx, a.OrganisationID); return err },
+		},
+		"dict_version": {
+			func(ctx context.Context) error { _, err := s.orgBranches(ctx, a.OrganisationID); return err },
+			func(ctx context.Context) error { _, err := s.orgServiceTypes(ctx, a.OrganisationID); return err },
+			func(ctx context.Context) error { _, err := s.BackdateDays(ctx); return err },
+		},
+	}
+	out := map[string][]string{}
+	for counter, fns := range loads {
+		tctx := WithTrace(ctx, &Trace{Statement: func(st TracedStatement) { out[counter] = append(out[counter], st.SQL) }})
+		for _, fn := range fns {
+			if err := fn(tctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }

@@ -110,7 +110,7 @@ func (s *Store) ClientPhoto(ctx context.Context, clientID int64, thumb bool) (*o
 	if err != nil {
 		return nil, notFound(err)
 	}
-	return f, nil
+	return f, s.logView(ctx, "client", c.ID, "photo")
 }
 
 // AddClientFile records an uploaded scan or document (bytes already

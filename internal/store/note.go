@@ -110,7 +110,7 @@ func (s *Store) Note(ctx context.Context, id int64) (*opora.Note, error) {
 	if err := s.noteRevisions(ctx, s.r, map[int64]*opora.Note{n.ID: n}); err != nil {
 		return nil, err
 	}
-	return n, nil
+	return n, s.logView(ctx, "client", n.ClientID, "notes")
 }
 
 func (s *Store) note(ctx context.Context, q queryer, p opora.Permission, id int64) (*opora.Note, error) {

@@ -547,7 +547,11 @@ func (s *Store) loadService(ctx context.Context, q queryer, p opora.Permission, 
 
 // Service returns one service record. Needs client.read on its client.
 func (s *Store) Service(ctx context.Context, id int64) (*opora.Service, error) {
-	return s.loadService(ctx, s.r, opora.PermClientRead, id)
+	sv, err := s.loadService(ctx, s.r, opora.PermClientRead, id)
+	if err != nil {
+		return nil, err
+	}
+	return sv, s.logView(ctx, "client", sv.ClientID, "services")
 }
 
 // CanChangeService reports whether the actor may edit or delete the record now.

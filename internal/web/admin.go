@@ -1,13 +1,11 @@
 package web
 
 import (
-	"net/http"
-
 	"github.com/opora-project/opora/internal/opora"
 )
 
 // adminRoutes registers the administration screens.
-func (s *Server) adminRoutes(mux *http.ServeMux) {
+func (s *Server) adminRoutes(mux *router) {
 	// Staff, roles and branches (admin_users.go, admin_roles.go, admin_branches.go).
 	mux.Handle("GET /admin/users", s.require(opora.PermAdminUsers, s.adminUsers))
 	mux.Handle("GET /admin/users/new", s.require(opora.PermAdminUsers, s.adminUserNew))

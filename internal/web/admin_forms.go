@@ -13,7 +13,7 @@ import (
 // without a programmer. Answers point to ids, so nothing here touches them.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		p := opora.PermDictionaryManage
 		mux.Handle("GET /admin/forms", s.require(p, s.formsAdminList))
 		mux.Handle("POST /admin/forms", s.require(p, s.formsAdminCreate))

@@ -13,7 +13,7 @@ import (
 // and rows of task type, description and due offset in days.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /admin/plan-templates", s.require(opora.PermDictionaryManage, s.planTemplateList))
 		mux.Handle("GET /admin/plan-templates/new", s.require(opora.PermDictionaryManage, s.planTemplateNew))
 		mux.Handle("POST /admin/plan-templates/new", s.require(opora.PermDictionaryManage, s.planTemplateCreate))

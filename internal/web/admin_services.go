@@ -11,7 +11,7 @@ import (
 // group, add, edit, move up and down within a group, activate and deactivate.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /admin/services", s.require(opora.PermDictionaryManage, s.adminServices))
 		mux.Handle("GET /admin/services/new", s.require(opora.PermDictionaryManage, s.adminServiceNew))
 		mux.Handle("POST /admin/services/new", s.require(opora.PermDictionaryManage, s.adminServiceCreate))

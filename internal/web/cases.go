@@ -14,7 +14,7 @@ import (
 // "Cases" tab, the case page with its plan, closing, and the printable plan.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
 		mux.Handle("POST /clients/{id}/cases", s.require(opora.PermClientWrite, s.caseCreate))
 		mux.Handle("GET /cases/{id}", s.require(opora.PermClientRead, s.casePage))

@@ -24,10 +24,10 @@ import (
 // Office screens (points, shifts, persons, exports) are in checkin_admin.go.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) { s.checkinRoutes(mux) })
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) { s.checkinRoutes(mux) })
 }
 
-func (s *Server) checkinRoutes(mux *http.ServeMux) {
+func (s *Server) checkinRoutes(mux *router) {
 	mux.HandleFunc("GET /checkin/sw.js", s.checkinServiceWorker)
 	mux.Handle("GET /checkin", s.require(opora.PermCheckin, s.checkinHome))
 	mux.Handle("POST /checkin/shifts", s.require(opora.PermCheckin, s.checkinOpenShift))

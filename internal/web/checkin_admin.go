@@ -16,7 +16,7 @@ import (
 // dictionary.manage), a shift's list with close/reopen and CSV/XLSX export,
 // and check-in persons for social workers to link to client records.
 
-func (s *Server) checkinAdminRoutes(mux *http.ServeMux) {
+func (s *Server) checkinAdminRoutes(mux *router) {
 	mux.Handle("GET /checkin/points", s.require(opora.PermCheckin, s.checkinPoints))
 	mux.Handle("GET /checkin/points/new", s.authed(s.checkinPointNew))
 	mux.Handle("POST /checkin/points/new", s.authed(s.checkinPointCreate))

@@ -16,7 +16,7 @@ import (
 // clientRoutes registers the client record's core screens. Features of the
 // record (questionnaire, files, notes, search) register theirs in their own
 // files through clientFeatureRoutes.
-func (s *Server) clientRoutes(mux *http.ServeMux) {
+func (s *Server) clientRoutes(mux *router) {
 	mux.Handle("GET /clients", s.require(opora.PermClientRead, s.clientsHome))
 	mux.Handle("GET /clients/new", s.require(opora.PermClientWrite, s.clientNew))
 	mux.Handle("POST /clients", s.require(opora.PermClientWrite, s.clientCreate))
@@ -32,7 +32,7 @@ func (s *Server) clientRoutes(mux *http.ServeMux) {
 }
 
 // clientFeatureRoutes lets feature files add routes from init().
-var clientFeatureRoutes []func(s *Server, mux *http.ServeMux)
+var clientFeatureRoutes []func(s *Server, mux *router)
 
 // profilePanel loads the data of one panel of the client profile. Feature
 // files register panels in init(); the profile page renders the template
@@ -457,7 +457,7 @@ func (s *Server) clientCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) clientEdit(w http.ResponseWriter, r *http.Request) error {
-	c, ok, err := s.loadClient(w, r, "")
+	c, ok, err := s.loadClient(w, r, "profile")
 	if err != nil || !ok {
 		return err
 	}

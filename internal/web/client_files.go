@@ -20,7 +20,7 @@ import (
 // here, after the store has checked access.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/{id}/photo", s.require(opora.PermClientRead, s.photoServe(false)))
 		mux.Handle("GET /clients/{id}/photo/thumb", s.require(opora.PermClientRead, s.photoServe(true)))
 		mux.Handle("POST /clients/{id}/photo", s.require(opora.PermClientWrite, s.photoUpload))

@@ -14,7 +14,7 @@ import (
 // Notes, rule violations / restrictions and reminders of a client.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/{id}/notes", s.require(opora.PermClientRead, s.notesPage))
 		mux.Handle("POST /clients/{id}/notes", s.require(opora.PermClientWrite, s.noteCreate))
 		mux.Handle("GET /clients/{id}/notes/{nid}/edit", s.require(opora.PermClientWrite, s.noteEdit))

@@ -15,7 +15,7 @@ import (
 // audit-logged per result, and the request log never carries the query.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/search", s.require(opora.PermClientRead, s.clientSearch))
 		mux.Handle("GET /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeForm))
 		mux.Handle("POST /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeSubmit))
@@ -164,7 +164,7 @@ type mergeLine struct {
 }
 
 func (s *Server) mergeForm(w http.ResponseWriter, r *http.Request) error {
-	c, ok, err := s.loadClient(w, r, "")
+	c, ok, err := s.loadClient(w, r, "merge")
 	if err != nil || !ok {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) renderMerge(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	if otherID != 0 && otherID != c.ID {
-		o, err := s.store.Client(ctx, otherID)
+		o, err := s.store.ViewClient(ctx, otherID, "merge")
 		if err != nil {
 			return err
 		}

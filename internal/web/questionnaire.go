@@ -19,7 +19,7 @@ import (
 
 func init() {
 	funcs["yesNoValues"] = func() []string { return opora.YesNoValues }
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /clients/{id}/questionnaire", s.require(opora.PermClientRead, s.questionnaireView))
 		mux.Handle("GET /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireEdit))
 		mux.Handle("POST /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireSave))
@@ -232,7 +232,7 @@ func (s *Server) questionnaireView(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) questionnaireEdit(w http.ResponseWriter, r *http.Request) error {
-	p, v, ok, err := s.questionnairePage(w, r, "")
+	p, v, ok, err := s.questionnairePage(w, r, "questionnaire")
 	if err != nil || !ok {
 		return err
 	}
@@ -409,7 +409,7 @@ func (s *Server) formsClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) fillingNew(w http.ResponseWriter, r *http.Request) error {
-	p, v, ok, err := s.questionnairePage(w, r, "")
+	p, v, ok, err := s.questionnairePage(w, r, "form_filling")
 	if err != nil || !ok {
 		return err
 	}
@@ -515,7 +515,7 @@ func (s *Server) fillingView(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) fillingEdit(w http.ResponseWriter, r *http.Request) error {
-	p, v, ok, err := s.questionnairePage(w, r, "")
+	p, v, ok, err := s.questionnairePage(w, r, "form_filling")
 	if err != nil || !ok {
 		return err
 	}

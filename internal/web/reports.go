@@ -14,7 +14,7 @@ import (
 	"github.com/opora-project/opora/internal/store"
 )
 
-func (s *Server) reportRoutes(mux *http.ServeMux) {
+func (s *Server) reportRoutes(mux *router) {
 	mux.Handle("GET /reports", s.require(opora.PermReportRun, s.reportsHome))
 	mux.Handle("GET /reports/builder", s.require(opora.PermReportRun, s.reportBuilder))
 	mux.Handle("GET /reports/builder/export", s.require(opora.PermReportExport, s.reportExport))

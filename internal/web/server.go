@@ -101,7 +101,7 @@ func (s *Server) sessionCookie() string {
 
 // Handler returns the whole application with its middleware.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	mux := &router{ServeMux: http.NewServeMux()}
 	s.routes(mux)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +116,25 @@ func (s *Server) Handler() http.Handler {
 	return h
 }
 
-func (s *Server) routes(mux *http.ServeMux) {
+// router is the ServeMux every route is registered on. It also remembers
+// each pattern, so a test can list every route the server has
+// (TestClientDataRoutesAudited).
+type router struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *router) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+func (s *Server) routes(mux *router) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {

@@ -18,7 +18,7 @@ import (
 // editing and deleting a record, and "My services".
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("POST /clients/{id}/services", s.require(opora.PermClientWrite, s.servicesRecord))
 		mux.Handle("GET /clients/{id}/services", s.require(opora.PermClientRead, s.servicesClient))
 		mux.Handle("GET /services/mine", s.require(opora.PermClientRead, s.servicesMine))

@@ -21,7 +21,7 @@ func init() {
 	timelineKinds = append(timelineKinds, opora.EventStay, opora.EventMedical)
 }
 
-func (s *Server) shelterRoutes(mux *http.ServeMux) {
+func (s *Server) shelterRoutes(mux *router) {
 	mux.Handle("GET /shelter", s.require(opora.PermClientRead, s.shelterIndex))
 	mux.Handle("GET /shelter/rooms", s.authed(s.shelterRooms))
 	mux.Handle("POST /shelter/rooms", s.authed(s.shelterRoomCreate))

@@ -13,7 +13,7 @@ import (
 // Plan tasks: the My tasks board, the task page (edit, status, comments).
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *http.ServeMux) {
+	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
 		mux.Handle("GET /tasks", s.require(opora.PermClientRead, s.taskBoard))
 		mux.Handle("GET /tasks/{id}", s.require(opora.PermClientRead, s.taskPage))
 		mux.Handle("POST /tasks/{id}", s.require(opora.PermClientWrite, s.taskUpdate))
