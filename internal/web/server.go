@@ -51,9 +51,14 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	limiter *auth.Limiter
-	pages   map[string]*pageTemplate
-	static  fs.FS
-	files   *files.Storage
+	// hashes gives password hashes their turns (a few per core).
+	hashes *auth.Gate
+	// verifyPassword checks a password against its hash: auth.Verify, or
+	// a test's wrapper that holds it.
+	verifyPassword func(password, hash string) (bool, error)
+	pages          map[string]*pageTemplate
+	static         fs.FS
+	files          *files.Storage
 	// sheets holds a slot per spreadsheet being built (sheetSlot).
 	sheets chan struct{}
 	// fragments are rendered pieces of pages that depend only on what
@@ -80,6 +85,7 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 	}
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
 		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir),
+		hashes: auth.NewGate(runtime.GOMAXPROCS(0), 4*runtime.GOMAXPROCS(0)), verifyPassword: auth.Verify,
 		sheets: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 	var err error
 	if s.pages, err = parsePages(cat); err != nil {
