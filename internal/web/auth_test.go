@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +54,61 @@ func TestSetupLinkWorksOnce(t *testing.T) {
 		}
 		home := a.login(t, "ivan", testPassword).get("/")
 		mustContain(t, home.Body, "Иван Петров", "Ночлежка", "Главный офис")
+	})
+}
+
+// The pen test used the setup link in 8 parallel requests on PostgreSQL and
+// got 7 organisations. The link is taken in one step: exactly one wins.
+func TestSetupLinkInParallel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newApp(t, st)
+		token := auth.NewToken()
+		if err := st.SetSetupToken(context.Background(), auth.HashToken(token)); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		status := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				form := url.Values{"name": {"Ночлежка " + strconv.Itoa(i)}, "type": {"ngo"}, "branch_name": {"Главный офис"},
+					"full_name": {"Иван Петров"}, "login": {"ivan" + strconv.Itoa(i)}, "password": {testPassword}, "password_confirm": {testPassword}}
+				req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/setup/"+token, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				res, err := http.DefaultTransport.RoundTrip(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				status[i] = res.StatusCode
+			})
+		}
+		wg.Wait()
+		winner := -1
+		for i, s := range status {
+			switch {
+			case s == http.StatusSeeOther && winner < 0:
+				winner = i
+			case s != http.StatusNotFound:
+				t.Errorf("request %d: status %d (winner %d)", i, s, winner)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("no request completed the setup: %v", status)
+		}
+		// The winner is the network administrator and sees every
+		// organisation: their own only.
+		page := a.login(t, "ivan"+strconv.Itoa(winner), testPassword).get("/admin/network")
+		if page.Status != http.StatusOK {
+			t.Fatalf("network page: status %d", page.Status)
+		}
+		for i := range n {
+			if shown := strings.Contains(page.Body, "Ночлежка "+strconv.Itoa(i)); shown != (i == winner) {
+				t.Errorf("organisation %d shown: %v (winner %d)", i, shown, winner)
+			}
+		}
 	})
 }
 
