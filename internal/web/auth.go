@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/i18n"
@@ -207,9 +209,23 @@ func (s *Server) verifyDummy(password string) {
 	_, _ = s.verifyPassword(password, auth.DummyHash())
 }
 
-// safeNext allows only local paths as a post-login destination.
+// safeNext allows only a path of this site as a place to send the browser
+// after login or a language switch; anything else gives "/". Browsers drop
+// tabs and line breaks from a Location and read a backslash as a slash, so
+// "/\t/evil" or "/\\evil" would leave the site as "//evil"; a path that
+// decodes to "//…" is refused too, in case something on the way decodes it.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || !utf8.ValidString(next) {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' || unicode.IsSpace(c) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.ContainsAny(u.Path, "\\\t\r\n") {
 		return "/"
 	}
 	return next

@@ -272,3 +272,49 @@ func TestErrorPages(t *testing.T) {
 		}
 	})
 }
+
+// hostileNext are places an attacker might put in ?next= or back= to send
+// the browser off the site after login or a language switch.
+var hostileNext = []string{
+	"//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
+	"/\t\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example", " //evil.example",
+	"/%2F%2Fevil.example", "/%2f/evil.example", "/%5Cevil.example", "/%09/evil.example", "https://evil.example",
+	"http:evil.example", "javascript:alert(1)", "evil.example", "/\u3000/evil.example", "/\x00/evil.example",
+	"/\xff/evil.example", "",
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, next := range hostileNext {
+		if got := safeNext(next); got != "/" {
+			t.Errorf("safeNext(%q) = %q, want /", next, got)
+		}
+	}
+	for _, next := range []string{"/", "/clients/5", "/clients?q=%D0%98%D0%B2&page=2", "/reports/register#top", "/a/b/../c"} {
+		if got := safeNext(next); got != next {
+			t.Errorf("safeNext(%q) = %q, want it kept", next, got)
+		}
+	}
+}
+
+// The pen test found /login?next=/%09/host/x and the language switch's back
+// sending the browser to another site.
+func TestRedirectsStayOnSite(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		for _, next := range hostileNext {
+			c := a.client(t)
+			res := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "next": {next}})
+			if res.Status != http.StatusSeeOther || res.Location != "/" {
+				t.Errorf("login with next=%q: status %d, location %q", next, res.Status, res.Location)
+			}
+			res = c.post("/lang", url.Values{"lang": {"ru"}, "back": {next}})
+			if res.Status != http.StatusSeeOther || res.Location != "/" {
+				t.Errorf("language switch with back=%q: status %d, location %q", next, res.Status, res.Location)
+			}
+		}
+		// The login page keeps the way back to a page of the site.
+		res := a.client(t).post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "next": {"/account?x=1"}})
+		if res.Location != "/account?x=1" {
+			t.Errorf("login with a local next: location %q", res.Location)
+		}
+	})
+}
