@@ -115,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
 	var h http.Handler = mux
+	h = s.withFormLimits(h)
 	h = s.withSession(h)
 	h = cop.Handler(h)
 	h = securityHeaders(h)
