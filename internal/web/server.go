@@ -109,15 +109,17 @@ func (s *Server) sessionCookie() string {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.routes(mux)
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "method", r.Method)
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
-	}))
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(deny)
 	var h http.Handler = mux
 	h = s.withFormLimits(h)
 	h = s.withSession(h)
 	h = cop.Handler(h)
+	h = s.sameScheme(h, deny)
 	h = securityHeaders(h)
 	h = s.withLogging(h)
 	return h
