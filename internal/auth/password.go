@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -82,12 +83,22 @@ func Verify(password, hash string) (bool, error) {
 // unknown login takes as long as a wrong password (no user enumeration).
 var dummyHash string
 
-// VerifyDummy spends the same time as Verify and always fails.
-func VerifyDummy(password string) {
+var dummyMu sync.Mutex
+
+// DummyHash returns a hash no password is known for, made with the current
+// parameters: verifying against it spends the time of a real check.
+func DummyHash() string {
+	dummyMu.Lock()
+	defer dummyMu.Unlock()
 	if dummyHash == "" || !strings.Contains(dummyHash, fmt.Sprintf("m=%d,t=%d,", params.Memory, params.Time)) {
 		dummyHash, _ = Hash("opora-dummy-password")
 	}
-	_, _ = Verify(password, dummyHash)
+	return dummyHash
+}
+
+// VerifyDummy spends the same time as Verify and always fails.
+func VerifyDummy(password string) {
+	_, _ = Verify(password, DummyHash())
 }
 
 // NewToken returns a random URL-safe token (256 bits) for sessions and setup links.

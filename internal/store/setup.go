@@ -58,6 +58,9 @@ func (s *Store) checkSetupToken(ctx context.Context, q queryer, tokenHash string
 // CompleteSetup creates the first organisation, its first branch and its
 // administrator, who also becomes the network administrator, and uses up the
 // setup token, all in one transaction. A used or wrong token answers not found.
+// The token is taken first, by deleting its row: of parallel requests with
+// the same link only one deletes it (PostgreSQL makes the others wait for
+// that transaction and then find nothing), so only one organisation is made.
 func (s *Store) CompleteSetup(ctx context.Context, tokenHash string, n *NewOrganisation) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		ok, err := s.checkSetupToken(ctx, tx, tokenHash)
@@ -67,11 +70,17 @@ func (s *Store) CompleteSetup(ctx context.Context, tokenHash string, n *NewOrgan
 		if !ok {
 			return opora.ErrNotFound
 		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = $1 AND value = $2`, setupTokenKey, tokenHash)
+		if err != nil {
+			return fmt.Errorf("store: setup token: %w", err)
+		}
+		if taken, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: setup token: %w", err)
+		} else if taken != 1 {
+			return opora.ErrNotFound
+		}
 		if err := s.createOrganisation(ctx, tx, n, true); err != nil {
 			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE key = $1`, setupTokenKey); err != nil {
-			return fmt.Errorf("store: setup token: %w", err)
 		}
 		return s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: n.Organisation.ID, UserID: n.Admin.ID,
 			Action: opora.ActionSetup, Entity: "organisation", EntityID: n.Organisation.ID})

@@ -99,6 +99,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("store: create data folder: %w", err)
 		}
+		if err := privateFiles(path); err != nil {
+			return nil, err
+		}
 		// One writer with immediate transactions, so concurrent writers queue
 		// on busy_timeout instead of failing on lock upgrades; readers in WAL
 		// never block the writer.
@@ -131,6 +134,27 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", s.dialect, err)
 	}
 	return s, nil
+}
+
+// privateFiles makes the SQLite database readable by its owner only. The
+// file is created 0600 before SQLite opens it (SQLite would make it 0644),
+// and SQLite gives its -wal and -shm files the database file's mode; files
+// an older version made are narrowed (best effort: the owner may be
+// another account, as for a backup run by root).
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			_ = os.Chmod(p, fi.Mode().Perm()&0o700)
+		}
+	}
+	return nil
 }
 
 // Close closes the connections.

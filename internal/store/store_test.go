@@ -3,6 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -157,4 +160,47 @@ func TestSetupToken(t *testing.T) {
 			t.Errorf("setup audit entries = %+v, want one by the administrator about the organisation", entries)
 		}
 	})
+}
+
+// The pen test found the SQLite database readable by every account on the
+// machine (0644). The file and its -wal and -shm files are the owner's only,
+// for a new database and for one an older version made.
+func TestSQLiteFilesPrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "opora.db")
+	check := func(when string) {
+		t.Helper()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if perm := fi.Mode().Perm(); perm != 0o600 {
+				t.Errorf("%s: %s has mode %o, want 600", when, filepath.Base(p), perm)
+			}
+		}
+	}
+	open := func() *store.Store {
+		s, err := store.Open(context.Background(), store.Options{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	check("new database")
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = open()
+	defer s.Close()
+	check("database made readable by others")
 }

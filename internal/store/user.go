@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -495,45 +496,79 @@ func (s *Store) UserForLogin(ctx context.Context, login string) (*LoginCandidate
 	return &LoginCandidate{User: u, PasswordHash: hash}, nil
 }
 
-// RecordLoginFailure counts a failed login on an account, locking it for
-// LockoutDuration at MaxFailedLogins failures; it returns whether the account
-// is now locked. Both the failure and a lockout are audit-logged.
-func (s *Store) RecordLoginFailure(ctx context.Context, userID int64) (bool, error) {
-	var locked bool
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		now := s.Now()
-		var failed int
+// LoginTurn is what ReserveLogin decided about one login attempt.
+type LoginTurn struct {
+	// Allowed: the password may be checked. A refused attempt is not counted.
+	Allowed bool
+	// Locks: this attempt used the account's last try and locked it; a
+	// success takes the lock back.
+	Locks bool
+}
+
+// ReserveLogin counts a login attempt on an account before its password is
+// checked, in one statement with the check of the lock, so parallel
+// attempts cannot all pass a check made before any of them was counted. The
+// attempt that reaches MaxFailedLogins locks the account for LockoutDuration
+// at once and starts the count again; RecordLoginSuccess clears both. An
+// attempt on a locked account is refused and not counted.
+func (s *Store) ReserveLogin(ctx context.Context, userID int64) (LoginTurn, error) {
+	now := s.Now()
+	var n int
+	// A run-out lock is cleared; the second branch gives PostgreSQL the
+	// column's type for $4 (with a bare NULL it guesses text).
+	err := s.w.QueryRowContext(ctx, `UPDATE users SET
+			failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+			locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $4 WHEN locked_until IS NULL THEN locked_until END
+		WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3)
+		RETURNING failed_logins`, userID, opora.MaxFailedLogins, now, now.Add(opora.LockoutDuration)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		var one int
+		if err := s.w.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = $1`, userID).Scan(&one); err != nil {
+			return LoginTurn{}, notFound(err)
+		}
+		return LoginTurn{}, nil
+	}
+	if err != nil {
+		return LoginTurn{}, fmt.Errorf("store: login attempt: %w", err)
+	}
+	return LoginTurn{Allowed: true, Locks: n == 0}, nil
+}
+
+// LoginFailed audit-logs a failed attempt that ReserveLogin decided on: a
+// refused one as "locked", a checked one as a failure, and the lock it set.
+func (s *Store) LoginFailed(ctx context.Context, userID int64, turn LoginTurn) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		var orgID int64
-		var until sql.NullTime
-		if err := tx.QueryRowContext(ctx, `SELECT failed_logins, organisation_id, locked_until FROM users WHERE id = $1`, userID).
-			Scan(&failed, &orgID, &until); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT organisation_id FROM users WHERE id = $1`, userID).Scan(&orgID); err != nil {
 			return notFound(err)
 		}
-		if until.Valid && until.Time.After(now) {
-			locked = true
-			return s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: orgID, UserID: userID, Action: opora.ActionLoginFailed,
-				Entity: "user", EntityID: userID, Section: "locked"})
+		e := &opora.AuditEntry{OrganisationID: orgID, UserID: userID, Action: opora.ActionLoginFailed, Entity: "user", EntityID: userID}
+		if !turn.Allowed {
+			e.Section = "locked"
 		}
-		failed++
-		var lockUntil any
-		if failed >= opora.MaxFailedLogins {
-			lockUntil, locked, failed = now.Add(opora.LockoutDuration), true, 0
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`,
-			failed, lockUntil, userID); err != nil {
-			return fmt.Errorf("store: login failure: %w", err)
-		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: orgID, UserID: userID, Action: opora.ActionLoginFailed,
-			Entity: "user", EntityID: userID}); err != nil {
+		if err := s.insertAudit(ctx, tx, e); err != nil {
 			return err
 		}
-		if locked {
+		if turn.Locks {
 			return s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: orgID, UserID: userID, Action: opora.ActionLockout,
 				Entity: "user", EntityID: userID})
 		}
 		return nil
 	})
-	return locked, err
+}
+
+// RecordLoginFailure counts a failed login on an account and audit-logs it
+// (ReserveLogin followed by LoginFailed); it returns whether the account is
+// now locked.
+func (s *Store) RecordLoginFailure(ctx context.Context, userID int64) (bool, error) {
+	turn, err := s.ReserveLogin(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	if err := s.LoginFailed(ctx, userID, turn); err != nil {
+		return false, err
+	}
+	return !turn.Allowed || turn.Locks, nil
 }
 
 // RecordUnknownLogin audit-logs a failed login for a login that names no

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -359,6 +360,51 @@ func TestChangeOwnPassword(t *testing.T) {
 		}
 		if err := s.SetOwnLocale(uctx, "de"); opora.ErrorCode(err) != opora.EINVALID {
 			t.Errorf("SetOwnLocale(de): err = %v, want invalid", err)
+		}
+	})
+}
+
+// Parallel attempts on one account get MaxFailedLogins password checks in
+// all, not one each: the check of the lock and the count are one step.
+func TestLoginAttemptsInParallel(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := storetest.SetupOrg(t, s, "Фонд")
+		u, _ := f.AddUser(t, "worker", "specialist")
+		ctx := context.Background()
+		var mu sync.Mutex
+		var allowed, locks int
+		var wg sync.WaitGroup
+		for range 29 {
+			wg.Go(func() {
+				turn, err := s.ReserveLogin(ctx, u.ID)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if turn.Allowed {
+					allowed++
+				}
+				if turn.Locks {
+					locks++
+				}
+			})
+		}
+		wg.Wait()
+		if allowed != opora.MaxFailedLogins || locks != 1 {
+			t.Fatalf("%d of 29 parallel attempts allowed, %d locking; want %d and 1", allowed, locks, opora.MaxFailedLogins)
+		}
+		lc, err := s.UserForLogin(ctx, "worker")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !lc.User.Locked(s.Now()) {
+			t.Fatal("the account is not locked after the parallel attempts")
+		}
+		if _, err := s.ReserveLogin(ctx, 999999); !errors.Is(err, opora.ErrNotFound) {
+			t.Errorf("attempt on an unknown user id: err = %v, want not found", err)
 		}
 	})
 }

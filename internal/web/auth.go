@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/i18n"
@@ -116,6 +118,12 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 // wrong password, locked or disabled account all look the same.
 var errLoginFailed = &opora.Error{Code: opora.EUNAUTHORIZED, Message: "login.failed"}
 
+// loginSubmit checks a login. Every attempt is counted before its password
+// is hashed, for the address (in memory) and for the account (in the
+// database), each in one step with the check of its limit; a success takes
+// its attempts back. An address over its limit is refused before anything
+// is hashed, and hashes wait for a turn at s.hashes, so a flood of logins
+// can neither guess in parallel nor take the server's memory.
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return err
@@ -124,22 +132,30 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	login, password := r.PostForm.Get("login"), r.PostForm.Get("password")
 	values := url.Values{"login": {login}, "next": {r.PostForm.Get("next")}}
 	ip := opora.ClientIPFrom(ctx)
-	if s.limiter.Blocked(ip) {
-		auth.VerifyDummy(password)
-		if err := s.store.RecordUnknownLogin(ctx); err != nil {
-			return err
-		}
+	if !s.limiter.Reserve(ip) {
 		f := newForm(values, nil)
 		f.Error = "login.too_many"
 		return s.renderLogin(w, r, http.StatusTooManyRequests, f)
 	}
+	release, ok := s.hashes.Enter(ctx)
+	if !ok {
+		// Nothing was checked: the attempt does not count.
+		s.limiter.Refund(ip)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		w.Header().Set("Retry-After", "5")
+		f := newForm(values, nil)
+		f.Error = "login.busy"
+		return s.renderLogin(w, r, http.StatusServiceUnavailable, f)
+	}
+	defer release()
 	fail := func() error {
-		s.limiter.Fail(ip)
 		return s.renderLogin(w, r, http.StatusUnauthorized, newForm(values, errLoginFailed))
 	}
 	cand, err := s.store.UserForLogin(ctx, login)
 	if errors.Is(err, opora.ErrNotFound) {
-		auth.VerifyDummy(password)
+		s.verifyDummy(password)
 		if err := s.store.RecordUnknownLogin(ctx); err != nil {
 			return err
 		}
@@ -149,17 +165,30 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := cand.User
-	ok, err := auth.Verify(password, cand.PasswordHash)
+	turn, err := s.store.ReserveLogin(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if !turn.Allowed {
+		// Locked: spend the same time as a wrong password, so that a locked
+		// account does not tell that the login exists.
+		s.verifyDummy(password)
+		if err := s.store.LoginFailed(ctx, u.ID, turn); err != nil {
+			return err
+		}
+		return fail()
+	}
+	ok, err = s.verifyPassword(password, cand.PasswordHash)
 	if err != nil && !errors.Is(err, auth.ErrBadHash) {
 		return err
 	}
-	if !ok || u.Disabled || u.Locked(s.store.Now()) {
+	if !ok || u.Disabled {
 		if u.Disabled {
 			if err := s.store.LogAudit(ctx, &opora.AuditEntry{OrganisationID: u.OrganisationID, UserID: u.ID,
 				Action: opora.ActionLoginFailed, Entity: "user", EntityID: u.ID, Section: "disabled"}); err != nil {
 				return err
 			}
-		} else if _, err := s.store.RecordLoginFailure(ctx, u.ID); err != nil {
+		} else if err := s.store.LoginFailed(ctx, u.ID, turn); err != nil {
 			return err
 		}
 		return fail()
@@ -169,14 +198,34 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.RecordLoginSuccess(ctx, u, sess); err != nil {
 		return err
 	}
-	s.limiter.Reset(ip)
+	s.limiter.Refund(ip)
 	s.setSessionCookie(w, token)
 	return s.redirect(w, r, safeNext(r.PostForm.Get("next")), "")
 }
 
-// safeNext allows only local paths as a post-login destination.
+// verifyDummy spends the time of a password check and fails, for a login
+// that names no account or a locked one (no user enumeration).
+func (s *Server) verifyDummy(password string) {
+	_, _ = s.verifyPassword(password, auth.DummyHash())
+}
+
+// safeNext allows only a path of this site as a place to send the browser
+// after login or a language switch; anything else gives "/". Browsers drop
+// tabs and line breaks from a Location and read a backslash as a slash, so
+// "/\t/evil" or "/\\evil" would leave the site as "//evil"; a path that
+// decodes to "//…" is refused too, in case something on the way decodes it.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || !utf8.ValidString(next) {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' || unicode.IsSpace(c) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || strings.ContainsAny(u.Path, "\\\t\r\n") {
 		return "/"
 	}
 	return next
@@ -196,6 +245,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.clearSessionCookie(w)
+	// The browser forgets what pages kept on the device: the check-in
+	// page's regulars and queue (Cache Storage, IndexedDB, its service
+	// worker). Browsers honour this only over https (and on localhost);
+	// elsewhere the login page's forget.js does the same.
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	return s.redirect(w, r, "/login", "login.logged_out")
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/opora"
@@ -52,6 +55,61 @@ func TestSetupLinkWorksOnce(t *testing.T) {
 		}
 		home := a.login(t, "ivan", testPassword).get("/")
 		mustContain(t, home.Body, "Иван Петров", "Ночлежка", "Главный офис")
+	})
+}
+
+// The pen test used the setup link in 8 parallel requests on PostgreSQL and
+// got 7 organisations. The link is taken in one step: exactly one wins.
+func TestSetupLinkInParallel(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a := newApp(t, st)
+		token := auth.NewToken()
+		if err := st.SetSetupToken(context.Background(), auth.HashToken(token)); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		status := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				form := url.Values{"name": {"Ночлежка " + strconv.Itoa(i)}, "type": {"ngo"}, "branch_name": {"Главный офис"},
+					"full_name": {"Иван Петров"}, "login": {"ivan" + strconv.Itoa(i)}, "password": {testPassword}, "password_confirm": {testPassword}}
+				req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/setup/"+token, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				res, err := http.DefaultTransport.RoundTrip(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				status[i] = res.StatusCode
+			})
+		}
+		wg.Wait()
+		winner := -1
+		for i, s := range status {
+			switch {
+			case s == http.StatusSeeOther && winner < 0:
+				winner = i
+			case s != http.StatusNotFound:
+				t.Errorf("request %d: status %d (winner %d)", i, s, winner)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("no request completed the setup: %v", status)
+		}
+		// The winner is the network administrator and sees every
+		// organisation: their own only.
+		page := a.login(t, "ivan"+strconv.Itoa(winner), testPassword).get("/admin/network")
+		if page.Status != http.StatusOK {
+			t.Fatalf("network page: status %d", page.Status)
+		}
+		for i := range n {
+			if shown := strings.Contains(page.Body, "Ночлежка "+strconv.Itoa(i)); shown != (i == winner) {
+				t.Errorf("organisation %d shown: %v (winner %d)", i, shown, winner)
+			}
+		}
 	})
 }
 
@@ -212,6 +270,55 @@ func TestErrorPages(t *testing.T) {
 		}
 		if res := c.get("/healthz"); res.Status != http.StatusOK || res.Body != "ok\n" {
 			t.Fatalf("healthz: %d %q", res.Status, res.Body)
+		}
+	})
+}
+
+// hostileNext are places an attacker might put in ?next= or back= to send
+// the browser off the site after login or a language switch.
+var hostileNext = []string{
+	"//evil.example", "///evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
+	"/\t\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example", " //evil.example",
+	"/%2F%2Fevil.example", "/%2f/evil.example", "/%5Cevil.example", "/%09/evil.example", "https://evil.example",
+	"http:evil.example", "javascript:alert(1)", "evil.example", "/\u3000/evil.example", "/\x00/evil.example",
+	"/\xff/evil.example", "",
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, next := range hostileNext {
+		if got := safeNext(next); got != "/" {
+			t.Errorf("safeNext(%q) = %q, want /", next, got)
+		}
+	}
+	for _, next := range []string{"/", "/clients/5", "/clients?q=%D0%98%D0%B2&page=2", "/reports/register#top", "/a/b/../c"} {
+		if got := safeNext(next); got != next {
+			t.Errorf("safeNext(%q) = %q, want it kept", next, got)
+		}
+	}
+}
+
+// The pen test found /login?next=/%09/host/x and the language switch's back
+// sending the browser to another site.
+func TestRedirectsStayOnSite(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		for _, next := range hostileNext {
+			if !utf8.ValidString(next) {
+				continue // refused as a form (TestFormsRefusedWithAMessage)
+			}
+			c := a.client(t)
+			res := c.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "next": {next}})
+			if res.Status != http.StatusSeeOther || res.Location != "/" {
+				t.Errorf("login with next=%q: status %d, location %q", next, res.Status, res.Location)
+			}
+			res = c.post("/lang", url.Values{"lang": {"ru"}, "back": {next}})
+			if res.Status != http.StatusSeeOther || res.Location != "/" {
+				t.Errorf("language switch with back=%q: status %d, location %q", next, res.Status, res.Location)
+			}
+		}
+		// The login page keeps the way back to a page of the site.
+		res := a.client(t).post("/login", url.Values{"login": {"admin"}, "password": {testPassword}, "next": {"/account?x=1"}})
+		if res.Location != "/account?x=1" {
+			t.Errorf("login with a local next: location %q", res.Location)
 		}
 	})
 }

@@ -6,10 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/i18n"
@@ -130,6 +134,37 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store")
+		}
+		if r.TLS != nil {
+			// Served over TLS (--tls-cert): browsers must not try plain
+			// http here for a year. Behind a TLS proxy the proxy says so.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameScheme refuses a state-changing request whose Origin names this host
+// with the other scheme (http://host against an https site). Go's
+// CrossOriginProtection trusts an Origin whose host matches when the
+// browser sends no Sec-Fetch-Site, without looking at the scheme; a page
+// served over plain http on the same host (or a network attacker who
+// injects one) must not be able to post to the https site.
+func (s *Server) sameScheme(next, deny http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if origin := r.Header.Get("Origin"); origin != "" && r.Header.Get("Sec-Fetch-Site") == "" {
+				want := "http"
+				if r.TLS != nil || s.cfg.SecureCookies {
+					want = "https"
+				}
+				if o, err := url.Parse(origin); err == nil && o.Host == r.Host && o.Scheme != want {
+					deny.ServeHTTP(w, r)
+					return
+				}
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -276,4 +311,101 @@ func (s *Server) lang(r *http.Request) string {
 		return c.Value
 	}
 	return i18n.Match(r.Header.Get("Accept-Language"))
+}
+
+// Limits on what a browser's form may hold. The largest real form (a
+// document template, a long note) is a few hundred kilobytes; the busiest
+// (a questionnaire, a role's permissions) a few hundred fields.
+const (
+	maxFormBytes  = 2 << 20
+	maxFormFields = 5000
+)
+
+// withFormLimits reads every form before a handler sees it, in one place:
+// a urlencoded body is cut at maxFormBytes (413) and parsed here; a form or
+// query with more than maxFormFields fields, one that cannot be parsed, or
+// one that is not UTF-8 is refused (400), so no handler stores raw bytes or
+// sends them to PostgreSQL, which refuses them. A multipart body (uploads)
+// is cut at the upload limit and left to its handler; any other body at
+// maxFormBytes.
+func (s *Server) withFormLimits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.RawQuery != "" {
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			if err != nil || !formSane(q) {
+				s.refuseForm(w, r, http.StatusBadRequest, formProblem(q, err))
+				return
+			}
+		}
+		if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct == "multipart/form-data" {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+1<<20)
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if ct == "application/x-www-form-urlencoded" {
+			err := r.ParseForm()
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				s.refuseForm(w, r, http.StatusRequestEntityTooLarge, "error.form_too_large")
+				return
+			}
+			if err != nil || !formSane(r.PostForm) {
+				s.refuseForm(w, r, http.StatusBadRequest, formProblem(r.PostForm, err))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// formSane reports whether a form has at most maxFormFields fields, all
+// names and values UTF-8.
+func formSane(f url.Values) bool {
+	n := 0
+	for k, vs := range f {
+		n += len(vs)
+		if n > maxFormFields || !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// formProblem names what is wrong with a refused form for its message.
+func formProblem(f url.Values, err error) string {
+	n := 0
+	for _, vs := range f {
+		n += len(vs)
+	}
+	if n > maxFormFields || (err != nil && strings.Contains(err.Error(), "exceeded limit")) {
+		return "error.form_too_many_fields"
+	}
+	if err != nil {
+		return "error.form_unreadable"
+	}
+	return "error.form_encoding"
+}
+
+// refuseForm answers a refused form with the error page and its message.
+func (s *Server) refuseForm(w http.ResponseWriter, r *http.Request, status int, message string) {
+	s.log.Warn("form refused", "request_id", requestID(r.Context()), "status", status, "reason", message)
+	v := s.newView(r, "error.title."+strconv.Itoa(status))
+	v.Data = map[string]any{"Code": status, "Message": message, "RequestID": requestID(r.Context())}
+	if err := s.render(w, r, status, "error", v); err != nil {
+		http.Error(w, http.StatusText(status), status)
+	}
 }

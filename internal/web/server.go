@@ -51,9 +51,14 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	limiter *auth.Limiter
-	pages   map[string]*pageTemplate
-	static  fs.FS
-	files   *files.Storage
+	// hashes gives password hashes their turns (a few per core).
+	hashes *auth.Gate
+	// verifyPassword checks a password against its hash: auth.Verify, or
+	// a test's wrapper that holds it.
+	verifyPassword func(password, hash string) (bool, error)
+	pages          map[string]*pageTemplate
+	static         fs.FS
+	files          *files.Storage
 	// sheets holds a slot per spreadsheet being built (sheetSlot).
 	sheets chan struct{}
 	// fragments are rendered pieces of pages that depend only on what
@@ -80,6 +85,7 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 	}
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
 		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir),
+		hashes: auth.NewGate(runtime.GOMAXPROCS(0), 4*runtime.GOMAXPROCS(0)), verifyPassword: auth.Verify,
 		sheets: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 	var err error
 	if s.pages, err = parsePages(cat); err != nil {
@@ -103,14 +109,17 @@ func (s *Server) sessionCookie() string {
 func (s *Server) Handler() http.Handler {
 	mux := &router{ServeMux: http.NewServeMux()}
 	s.routes(mux)
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "request_id", requestID(r.Context()), "method", r.Method)
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
-	}))
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(deny)
 	var h http.Handler = mux
+	h = s.withFormLimits(h)
 	h = s.withSession(h)
 	h = cop.Handler(h)
+	h = s.sameScheme(h, deny)
 	h = securityHeaders(h)
 	h = s.withLogging(h)
 	return h

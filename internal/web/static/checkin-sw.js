@@ -34,6 +34,12 @@ self.addEventListener('fetch', e => {
   if (page.test(u.pathname)) {
     e.respondWith(fetch(r).then(res => {
       if (res.ok && !res.redirected) { const copy = res.clone(); caches.open(CACHE).then(c => c.put(u.pathname, copy)); }
+      else if (res.redirected || res.status === 401 || res.status === 403 || res.status === 404) {
+        // Logged out, or no longer allowed: the shift's page and regulars
+        // must not stay on the phone.
+        const base = u.pathname.replace(/\/people\.json$/, '');
+        caches.open(CACHE).then(c => Promise.all([c.delete(base), c.delete(base + '/people.json')]));
+      }
       return res;
     }).catch(() => caches.match(u.pathname, {cacheName: CACHE}).then(m => m || Response.error())));
   }

@@ -245,7 +245,7 @@
   async function load() {
     try { db = await openDB(); } catch (err) { alertMsg(T.failed); }
     if ('serviceWorker' in navigator) navigator.serviceWorker.register('/checkin/sw.js', {scope: '/checkin/'}).catch(() => {});
-    let data = null;
+    let data = null, denied = false;
     try {
       const res = await fetch(peopleURL, {credentials: 'same-origin'});
       if (res.ok && (res.headers.get('Content-Type') || '').includes('json')) {
@@ -255,11 +255,14 @@
           c.add(location.pathname).catch(() => {});
         }
         data = await res.json();
-      } else if (res.status === 401) {
-        alertMsg(T.login);
+      } else if (res.status === 401 || res.status === 403 || res.status === 404) {
+        // Logged out or no longer allowed: show nothing kept from before.
+        denied = true;
+        if (window.caches) caches.open(CACHE).then(c => c.delete(peopleURL)).catch(() => {});
+        if (res.status === 401) alertMsg(T.login);
       }
     } catch (err) { offline = true; }
-    if (!data && window.caches) {
+    if (!data && !denied && window.caches) {
       const m = await caches.match(peopleURL);
       if (m) data = await m.json();
     }

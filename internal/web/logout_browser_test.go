@@ -1,0 +1,94 @@
+package web
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// The pen test found the duty phone's regulars still in the browser after
+// logout. Logging out clears the check-in page's cache, IndexedDB and
+// service worker (Clear-Site-Data); the login page's forget.js does the
+// same on its own, for browsers that ignore the header (plain http).
+func TestBrowserLogoutForgetsCheckin(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		st := a.st
+		p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус"}
+		if err := st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда"}); err != nil {
+			t.Fatal(err)
+		}
+		u, dutyCtx := fx.AddUser(t, "duty", "duty")
+		setPassword(t, st, u.ID, fx.Org.ID)
+		last := &opora.CheckinShift{PointID: p.ID, Date: st.Today().AddDate(0, 0, -7), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, last); err != nil {
+			t.Fatal(err)
+		}
+		tick := opora.Tick{ID: tickID(t), Person: "u" + tickID(t), New: &opora.CheckinPerson{Surname: "Петров", FirstName: "Иван"}}
+		if _, _, err := st.RecordTicks(dutyCtx, last.ID, []opora.Tick{tick}); err != nil {
+			t.Fatal(err)
+		}
+		sh := &opora.CheckinShift{PointID: p.ID, Date: st.Today(), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, sh); err != nil {
+			t.Fatal(err)
+		}
+		base := a.srv.URL
+		poll := func(js string) chromedp.Action[chromedp.Void] {
+			return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(100*time.Millisecond))
+		}
+		kept := `caches.open('opora-checkin-` + checkinVersion() + `').then(c => c.match('/checkin/` + idString(sh.ID) + `/people.json')).then(m => !!m)`
+		forgotten := `Promise.all([caches.keys(), indexedDB.databases(), navigator.serviceWorker.getRegistrations()]).then(([k, d, r]) =>
+			!k.some(x => x.startsWith('opora-checkin-')) && !d.some(x => x.name === 'opora-checkin') && r.length === 0)`
+		openShift := []chromedp.Action[chromedp.Void]{
+			chromedp.Navigate(base + "/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, "duty"),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+			chromedp.Navigate(base + "/checkin/" + idString(sh.ID)),
+			chromedp.WaitVisible(`#q`),
+			poll(`navigator.serviceWorker.controller !== null`),
+			poll(kept),
+			poll(`indexedDB.databases().then(d => d.some(x => x.name === 'opora-checkin'))`),
+		}
+		if err := chromedp.Do(ctx, openShift...); err != nil {
+			t.Fatalf("open the shift: %v", err)
+		}
+		// Log out from the main pages.
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(`form[action="/logout"] button`),
+			chromedp.Click(`form[action="/logout"] button`),
+			chromedp.WaitVisible(`#f-login`),
+			poll(forgotten),
+		)
+		if err != nil {
+			t.Fatalf("logout: the check-in data stayed: %v", err)
+		}
+		// Without the header (the session ended elsewhere), the login page
+		// that says "you have logged out" forgets on its own.
+		if err := chromedp.Do(ctx, openShift...); err != nil {
+			t.Fatalf("open the shift again: %v", err)
+		}
+		if _, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "opora", URL: base + "/"}); err != nil {
+			t.Fatal(err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(`#f-login`),
+			poll(`(document.cookie = "flash=login.logged_out; path=/") !== ''`),
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			poll(forgotten),
+		)
+		if err != nil {
+			t.Fatalf("forget.js: the check-in data stayed: %v", err)
+		}
+	})
+}
