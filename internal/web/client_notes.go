@@ -1,7 +1,6 @@
 package web
 
 import (
-	"hash/maphash"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,9 +46,6 @@ type remindersPanel struct {
 	Colleagues []option
 	Today      time.Time
 }
-
-// hashForm keys the add form's fragment (ClientForm): it offers the colleagues.
-func (p *remindersPanel) hashForm(h *maphash.Hash) { hashOptions(h, p.Colleagues) }
 
 func loadFlagsPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 	m, err := s.store.ActiveRestrictions(r.Context(), []int64{c.ID})
