@@ -168,8 +168,20 @@ func TestRemindersPerWorker(t *testing.T) {
 			}
 			return k
 		}
-		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "x"}); opora.FieldErrors(err)["recipients"] == "" {
+		// Nobody chosen: the reminder is for its author alone.
+		self := &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "Себе"}
+		if err := s.CreateReminder(annaCtx, self); err != nil {
 			t.Fatalf("no recipients: %v", err)
+		}
+		if mine, err := s.MyReminders(annaCtx, 0); err != nil || len(mine) != 1 || mine[0].ID != self.ID ||
+			len(mine[0].Recipients) != 1 || mine[0].Recipients[0] != anna.FullName {
+			t.Fatalf("anna's reminder to herself: %v %+v", err, mine)
+		}
+		if k := n("boris"); k != 0 {
+			t.Fatalf("boris counts anna's reminder to herself: %d", k)
+		}
+		if err := s.DeleteReminder(ctx, self.ID); err != nil {
+			t.Fatal(err)
 		}
 		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "x", RecipientIDs: []int64{far.ID}}); opora.FieldErrors(err)["recipients"] != "reminders.error.recipient_cannot_see" {
 			t.Fatalf("recipient out of scope: %v", err)

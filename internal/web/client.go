@@ -125,6 +125,12 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !ok {
 		return err
 	}
+	return s.renderProfile(w, r, http.StatusOK, c, nil)
+}
+
+// renderProfile shows the client's profile; f carries a form sent from it
+// back with its values and errors (a reminder, a note).
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, c *opora.Client, f *form) error {
 	d, err := s.clientData(r, c)
 	if err != nil {
 		return err
@@ -146,8 +152,10 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 	d.Events, d.Tab = s.eventLines(r, events), "profile"
 	v := s.newView(r, "clients.profile")
 	v.Nav = "clients"
+	v.Path = "/clients/" + idString(c.ID) // also after a form posted elsewhere
+	v.Form = f
 	v.Data = d
-	return s.render(w, r, http.StatusOK, "client_profile", v)
+	return s.render(w, r, status, "client_profile", v)
 }
 
 // eventLine is one line of a client's history as the profile and the

@@ -147,11 +147,18 @@ func (s *Server) renderNotesPage(w http.ResponseWriter, r *http.Request, status 
 		d.KindOptions = append(d.KindOptions, option{Value: string(k), Label: l.T("restrictions.kind." + string(k))})
 	}
 	if f == nil {
-		f = newForm(url.Values{"starts_on": {d.Today.Format("2006-01-02")}, "due_on": {d.Today.Format("2006-01-02")},
-			"kind": {string(opora.RestrictionBan)}}, nil)
+		f = newForm(nil, nil)
+	}
+	// The forms a request did not send start from today and a ban.
+	for k, def := range map[string]string{"starts_on": d.Today.Format("2006-01-02"), "due_on": d.Today.Format("2006-01-02"),
+		"kind": string(opora.RestrictionBan)} {
+		if _, sent := f.Values[k]; !sent {
+			f.Values.Set(k, def)
+		}
 	}
 	v := s.newView(r, "notes.title")
 	v.Nav = "clients"
+	v.Path = "/clients/" + idString(c.ID) + "/notes" // also after a form posted elsewhere
 	v.Form = f
 	v.Data = d
 	return s.render(w, r, status, "notes_list", v)
@@ -168,8 +175,9 @@ func backTo(r *http.Request, clientID int64, fallback string) string {
 	return fallback
 }
 
-// formInvalid re-renders the notes tab with the submitted values and the
-// errors when err is a validation error; otherwise it returns err.
+// formInvalid re-renders the page a form was sent from (its "back": the
+// profile, else the notes tab) with the submitted values and the errors
+// when err is a validation error; otherwise it returns err.
 func (s *Server) formInvalid(w http.ResponseWriter, r *http.Request, clientID int64, err error) error {
 	if opora.ErrorCode(err) != opora.EINVALID {
 		return err
@@ -178,7 +186,11 @@ func (s *Server) formInvalid(w http.ResponseWriter, r *http.Request, clientID in
 	if cerr != nil {
 		return cerr
 	}
-	return s.renderNotesPage(w, r, http.StatusUnprocessableEntity, c, newForm(r.PostForm, err))
+	f := newForm(r.PostForm, err)
+	if page, _, _ := strings.Cut(backTo(r, clientID, ""), "#"); page == "/clients/"+idString(clientID) {
+		return s.renderProfile(w, r, http.StatusUnprocessableEntity, c, f)
+	}
+	return s.renderNotesPage(w, r, http.StatusUnprocessableEntity, c, f)
 }
 
 func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {

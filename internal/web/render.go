@@ -348,6 +348,20 @@ func (v *view) Choice(name, label string, opts []option, def string) fieldView {
 	return fv
 }
 
+// HasErrors reports whether the form sent back has an error on any of the
+// fields (to unfold the block that holds them).
+func (v *view) HasErrors(names ...string) bool {
+	if v.Form == nil {
+		return false
+	}
+	for _, n := range names {
+		if v.Form.Errors[n] != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // FormError returns the whole-form error, translated.
 func (v *view) FormError() string {
 	if v.Form == nil {
