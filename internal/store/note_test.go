@@ -35,6 +35,15 @@ func TestNotesHistoryAndConflict(t *testing.T) {
 		if err != nil || len(notes) != 2 || notes[0].ID != imp.ID || notes[1].Body != "Первая строка\nВторая строка" {
 			t.Fatalf("notes %v %+v", err, notes)
 		}
+		// The important notes alone, for the top of every tab; not for
+		// another organisation.
+		if pinned, err := s.ImportantNotes(ctx, c.ID); err != nil || len(pinned) != 1 || pinned[0].ID != imp.ID {
+			t.Fatalf("important notes %v %+v", err, pinned)
+		}
+		other := storetest.AddOrg(t, s, ctx, "Другая НКО")
+		if _, err := s.ImportantNotes(other.Ctx(), c.ID); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("another organisation's important notes: %v", err)
+		}
 		// Two people edit the same version: the second is told, nothing overwritten.
 		first, second := *notes[1], *notes[1]
 		first.Body = "Исправлено"

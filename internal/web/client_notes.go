@@ -31,7 +31,8 @@ func init() {
 	registerPanel("reminders", loadRemindersPanel)
 }
 
-// profileNotes is how many ordinary notes the profile shows under the important ones.
+// profileNotes is how many ordinary notes the profile's notes panel shows
+// (the important ones are on top of the page).
 const profileNotes = 5
 
 // notesPanel is .Data.Panels.notes.
@@ -61,16 +62,14 @@ func loadNotesPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 		return nil, err
 	}
 	p := &notesPanel{}
-	ordinary := 0
 	for _, n := range notes {
-		if !n.Important {
-			if ordinary >= profileNotes {
-				p.Hidden++
-				continue
-			}
-			ordinary++
+		switch {
+		case n.Important: // on top of the page (clientView.Pinned)
+		case len(p.Notes) >= profileNotes:
+			p.Hidden++
+		default:
+			p.Notes = append(p.Notes, n)
 		}
-		p.Notes = append(p.Notes, n)
 	}
 	return p, nil
 }
