@@ -55,7 +55,9 @@ func TestBrowserImportantNoteOnTopOnAPhone(t *testing.T) {
 		}
 		record := a.srv.URL + "/clients/" + idString(c.ID)
 
-		// Console messages from here on; the page writes a mark at the end.
+		// Console messages from here on (this starts the browser on the
+		// test's context; steps derive time limits from it); the page
+		// writes a mark at the end.
 		console := chromedp.Console(ctx)
 		step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
 			t.Helper()
@@ -145,6 +147,75 @@ func TestBrowserImportantNoteOnTopOnAPhone(t *testing.T) {
 			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
 				t.Errorf("console: %s (%s)", m, m.URL)
 			}
+		}
+	})
+}
+
+// TestBrowserNewClientBirthFields: the new-client form shows only the
+// field that fits "date of birth known?": the date by default, the year or
+// the approximate age when chosen, none for "unknown"; and saving with the
+// year makes a client born that year.
+func TestBrowserNewClientBirthFields(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		// Start the browser on the test's context; steps derive time limits from it.
+		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatal(err)
+		}
+		step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			if err := chromedp.Do(sctx, actions...); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		step("login",
+			chromedp.Navigate(a.srv.URL+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, "admin"),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+			chromedp.Navigate(a.srv.URL+"/clients/new"),
+			chromedp.WaitVisible(`#f-surname`))
+		shown := func() string {
+			t.Helper()
+			s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`["birth_date", "birth_year", "age"].
+				filter(n => document.getElementById("f-" + n).offsetParent !== null).join(",")`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		choose := func(v string) {
+			t.Helper()
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(s => { s.value = `+jsString(v)+`;
+				s.dispatchEvent(new Event("change", {bubbles: true})); return 0 })(document.getElementById("f-birth_precision"))`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := shown(); got != "birth_date" {
+			t.Errorf("a new client's form shows %q, want the date only", got)
+		}
+		for _, c := range []struct{ choice, want string }{{"year", "birth_year"}, {"age", "age"}, {"", ""}, {"date", "birth_date"}, {"year", "birth_year"}} {
+			choose(c.choice)
+			if got := shown(); got != c.want {
+				t.Errorf("%q chosen: the form shows %q, want %q", c.choice, got, c.want)
+			}
+		}
+		step("save",
+			chromedp.SendKeys(`#f-surname`, "Кузнецов"),
+			chromedp.SendKeys(`#f-birth_year`, "1971"),
+			chromedp.Submit(`#f-surname`),
+			chromedp.WaitVisible(`nav.tabs`))
+		if head := text(t, ctx, `.client-head`); !strings.Contains(head, "Кузнецов") {
+			t.Errorf("after saving: %q", head)
+		}
+		loc := location(t, ctx)
+		saved, err := a.st.Client(fx.Ctx(), clientIDOf(t, loc[strings.Index(loc, "/clients/"):]))
+		if err != nil || saved.BirthYear != 1971 || saved.BirthPrecision != opora.BirthYear {
+			t.Errorf("saved client: %v %+v", err, saved)
 		}
 	})
 }
