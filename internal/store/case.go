@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -243,8 +245,11 @@ func (s *Store) UpdateCase(ctx context.Context, k *opora.Case) error {
 		if err := k.Validate(s.Now()); err != nil {
 			return err
 		}
+		// The first task's start (not MIN(start_on): SQLite gives an
+		// aggregate of dates back as text).
 		var first sql.NullTime
-		if err := tx.QueryRowContext(ctx, `SELECT MIN(start_on) FROM case_tasks WHERE case_id = $1`, k.ID).Scan(&first); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT start_on FROM case_tasks WHERE case_id = $1 AND start_on IS NOT NULL
+			ORDER BY start_on LIMIT 1`, k.ID).Scan(&first); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: update case: %w", err)
 		}
 		if first.Valid && dateOf(first).Before(k.OpenedOn) {
@@ -276,20 +281,21 @@ func (s *Store) UpdateCase(ctx context.Context, k *opora.Case) error {
 			return err
 		}
 		return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: old.OrganisationID, ClientID: old.ClientID,
-			Kind: opora.EventCase, Entity: "case", EntityID: k.ID, Summary: k.TypeLabel + ": " + changedFields(ch)})
+			Kind: opora.EventCase, Entity: "case", EntityID: k.ID, Summary: k.TypeLabel, Changes: caseEventChanges(ch)})
 	})
 }
 
-func changedFields(ch []opora.Change) string {
-	var parts []string
+// caseEventChanges is a case's changes as its timeline line keeps them:
+// the curator by name of field only (the page says "changed").
+func caseEventChanges(ch []opora.Change) []opora.Change {
+	out := make([]opora.Change, 0, len(ch))
 	for _, c := range ch {
 		if c.Field == "curator_id" {
-			parts = append(parts, "curator")
-			continue
+			c = opora.Change{Field: "curator", Sensitive: true}
 		}
-		parts = append(parts, c.Field+" "+c.Old+" → "+c.New)
+		out = append(out, c)
 	}
-	return strings.Join(parts, "; ")
+	return out
 }
 
 // OpenTasksError is the refusal to close a case while tasks are open: the
@@ -348,12 +354,14 @@ func (s *Store) CloseCase(ctx context.Context, id int64, cl *opora.CaseClosing) 
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "case", EntityID: id, Changes: ch}); err != nil {
 			return err
 		}
-		summary := k.TypeLabel + " — closed " + cl.ClosedOn.Format("02.01.2006") + " (" + string(cl.Outcome) + ")"
+		// The timeline keeps codes and dates; the page says them in the
+		// reader's language.
+		ev := slices.Clone(ch)
 		if cl.Comment != "" {
-			summary += ": " + cl.Comment
+			ev = append(ev, opora.Change{Field: "outcome_comment", New: cl.Comment})
 		}
 		return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: k.OrganisationID, ClientID: k.ClientID,
-			Kind: opora.EventCase, Entity: "case", EntityID: id, Summary: summary})
+			Kind: opora.EventCase, Entity: "case", EntityID: id, Summary: k.TypeLabel, Changes: ev})
 	})
 }
 

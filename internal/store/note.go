@@ -32,6 +32,17 @@ func scanNote(row interface{ Scan(...any) error }) (*opora.Note, error) {
 // ClientNotes lists a client's notes: important ones first, then the newest,
 // each with its earlier texts. Needs client.read on the client.
 func (s *Store) ClientNotes(ctx context.Context, clientID int64) ([]*opora.Note, error) {
+	return s.clientNotes(ctx, clientID, false)
+}
+
+// ImportantNotes lists a client's notes pinned as important, newest first,
+// each with its earlier texts: every tab of the record shows them on top.
+// Needs client.read on the client.
+func (s *Store) ImportantNotes(ctx context.Context, clientID int64) ([]*opora.Note, error) {
+	return s.clientNotes(ctx, clientID, true)
+}
+
+func (s *Store) clientNotes(ctx context.Context, clientID int64, important bool) ([]*opora.Note, error) {
 	a := opora.ActorFrom(ctx)
 	cond, args, err := clientScope(a, opora.PermClientRead, []any{clientID})
 	if err != nil {
@@ -40,8 +51,12 @@ func (s *Store) ClientNotes(ctx context.Context, clientID int64) ([]*opora.Note,
 	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil || lacks(ctx, clientID, holdsNotes) {
 		return nil, err
 	}
+	only := ""
+	if important {
+		only = " AND n.important"
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+noteColumns+noteFrom+`
-		WHERE n.client_id = $1 AND n.deleted_at IS NULL AND `+cond+`
+		WHERE n.client_id = $1 AND n.deleted_at IS NULL`+only+` AND `+cond+`
 		ORDER BY n.important DESC, n.created_at DESC, n.id DESC`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: notes: %w", err)

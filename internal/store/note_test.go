@@ -35,6 +35,15 @@ func TestNotesHistoryAndConflict(t *testing.T) {
 		if err != nil || len(notes) != 2 || notes[0].ID != imp.ID || notes[1].Body != "Первая строка\nВторая строка" {
 			t.Fatalf("notes %v %+v", err, notes)
 		}
+		// The important notes alone, for the top of every tab; not for
+		// another organisation.
+		if pinned, err := s.ImportantNotes(ctx, c.ID); err != nil || len(pinned) != 1 || pinned[0].ID != imp.ID {
+			t.Fatalf("important notes %v %+v", err, pinned)
+		}
+		other := storetest.AddOrg(t, s, ctx, "Другая НКО")
+		if _, err := s.ImportantNotes(other.Ctx(), c.ID); !errors.Is(err, opora.ErrNotFound) {
+			t.Fatalf("another organisation's important notes: %v", err)
+		}
 		// Two people edit the same version: the second is told, nothing overwritten.
 		first, second := *notes[1], *notes[1]
 		first.Body = "Исправлено"
@@ -168,8 +177,20 @@ func TestRemindersPerWorker(t *testing.T) {
 			}
 			return k
 		}
-		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "x"}); opora.FieldErrors(err)["recipients"] == "" {
+		// Nobody chosen: the reminder is for its author alone.
+		self := &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "Себе"}
+		if err := s.CreateReminder(annaCtx, self); err != nil {
 			t.Fatalf("no recipients: %v", err)
+		}
+		if mine, err := s.MyReminders(annaCtx, 0); err != nil || len(mine) != 1 || mine[0].ID != self.ID ||
+			len(mine[0].Recipients) != 1 || mine[0].Recipients[0] != anna.FullName {
+			t.Fatalf("anna's reminder to herself: %v %+v", err, mine)
+		}
+		if k := n("boris"); k != 0 {
+			t.Fatalf("boris counts anna's reminder to herself: %d", k)
+		}
+		if err := s.DeleteReminder(ctx, self.ID); err != nil {
+			t.Fatal(err)
 		}
 		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "x", RecipientIDs: []int64{far.ID}}); opora.FieldErrors(err)["recipients"] != "reminders.error.recipient_cannot_see" {
 			t.Fatalf("recipient out of scope: %v", err)

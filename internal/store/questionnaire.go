@@ -127,6 +127,10 @@ type ClientAnswers struct {
 	Answers map[int64]*opora.Answer
 	Filling *opora.Filling        // nil for the main questionnaire
 	Files   map[int64]*opora.File // the files of the visible file answers, by file id
+	// Hidden lists the sensitive categories of the form's fields that the
+	// actor may not see, in display order: a part of the form, the same for
+	// every client, so it tells nothing of this client's answers.
+	Hidden []opora.Sensitivity
 }
 
 // Answer returns the answer to a field, or nil.
@@ -212,6 +216,9 @@ func visibleAnswers(a *opora.Actor, f *opora.Form, answers map[int64]*opora.Answ
 		vs.Fields = nil
 		for _, x := range sec.Fields {
 			if !a.CanSee(x.Sensitivity) {
+				if !x.Disabled && !slices.Contains(out.Hidden, x.Sensitivity) {
+					out.Hidden = append(out.Hidden, x.Sensitivity)
+				}
 				continue
 			}
 			ans := answers[x.ID]
@@ -229,6 +236,9 @@ func visibleAnswers(a *opora.Actor, f *opora.Form, answers map[int64]*opora.Answ
 		}
 	}
 	out.Form = &vf
+	slices.SortFunc(out.Hidden, func(p, q opora.Sensitivity) int {
+		return slices.Index(opora.Sensitivities, p) - slices.Index(opora.Sensitivities, q)
+	})
 	return out
 }
 

@@ -166,14 +166,19 @@ func (s *Store) reminderRecipients(ctx context.Context, ms []*opora.Reminder) er
 }
 
 // CreateReminder adds a reminder about m.ClientID for the named recipients or
-// for everyone who may see the client. Each named recipient must be an active
-// worker of the organisation who may see the client. Needs client.write.
+// for everyone who may see the client; with neither, for its author. Each
+// named recipient must be an active worker of the organisation who may see
+// the client. Needs client.write.
 func (s *Store) CreateReminder(ctx context.Context, m *opora.Reminder) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
 	}
 	m.Normalize()
+	if !m.ForAll && len(m.RecipientIDs) == 0 {
+		// Nobody chosen: a note to self.
+		m.RecipientIDs = []int64{a.UserID}
+	}
 	m.DueOn = dayOrZero(m.DueOn)
 	if err := m.Validate(); err != nil {
 		return err

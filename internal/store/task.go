@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -315,41 +316,23 @@ func (s *Store) taskChanged(ctx context.Context, tx *sql.Tx, old, t *opora.Task,
 		Changes: ch}); err != nil {
 		return err
 	}
-	var parts []string
+	// The timeline keeps the changes as codes and dates; the page says
+	// them in the reader's language.
+	var shown []opora.Change
 	for _, c := range ch {
 		switch c.Field {
-		case "status":
-			st := c.Old + " → " + c.New
-			if t.Status == opora.TaskDone {
-				st += " " + t.DoneOn.Format("02.01.2006")
-			}
-			if t.FailReason != "" {
-				st += ": " + t.FailReason
-			}
-			parts = append(parts, st)
-		case "due_on", "start_on":
-			parts = append(parts, c.Field+" "+dateText(c.Old)+" → "+dateText(c.New))
+		case "status", "due_on", "start_on", "done_on", "fail_reason":
+			shown = append(shown, c)
 		case "responsible_id", "responsible_org_id":
-			if !strings.Contains(strings.Join(parts, "|"), "→ "+t.Responsible) {
-				parts = append(parts, "→ "+t.Responsible)
+			if !slices.ContainsFunc(shown, func(c opora.Change) bool { return c.Field == "responsible" }) {
+				shown = append(shown, opora.Change{Field: "responsible", New: t.Responsible})
 			}
 		case "type", "description":
-		case "done_on", "fail_reason":
+			shown = append(shown, opora.Change{Field: c.Field, Sensitive: true}) // "changed", without the text
 		}
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "edited")
-	}
 	return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: old.OrganisationID, ClientID: old.ClientID, Kind: opora.EventTask,
-		Entity: "task", EntityID: old.ID, Summary: t.Title() + ": " + strings.Join(parts, "; ")})
-}
-
-// dateText shows a YYYY-MM-DD value as DD.MM.YYYY, "—" when empty.
-func dateText(s string) string {
-	if d, err := time.Parse("2006-01-02", s); err == nil {
-		return d.Format("02.01.2006")
-	}
-	return "—"
+		Entity: "task", EntityID: old.ID, Summary: t.Title(), Changes: shown})
 }
 
 // SetTaskStatus moves a task of an open case to another status: done

@@ -107,7 +107,8 @@ func TestCasePlanHTTP(t *testing.T) {
 			t.Fatalf("mark done: %d %s", res.Status, res.Location)
 		}
 		res = cl.get("/clients/" + cid + "/timeline?kind=task")
-		mustContain(t, res.Body, "Справка об освобождении", "planned → done 10.03.2026", "Задача плана")
+		mustContain(t, res.Body, "Справка об освобождении", "Задача плана", "Статус: Запланирована → Выполнена",
+			"Дата выполнения: — → 10.03.2026")
 
 		// Closing with open tasks asks what to do with them; nothing changes.
 		res = cl.post(casePath+"/close", url.Values{"outcome": {"partly_no_show"}, "closed_on": {"2026-03-10"}})
@@ -202,7 +203,7 @@ func TestTaskBoardAndOtherOrganisation(t *testing.T) {
 		}
 		// The curator sees it on the client's timeline.
 		res = cl.get("/clients/" + idString(c.ID) + "/timeline")
-		mustContain(t, res.Body, "Есть вакансия помощника повара", "Подобрать вакансию: planned → done")
+		mustContain(t, res.Body, "Есть вакансия помощника повара", "Подобрать вакансию</div>", "Статус: Запланирована → Выполнена")
 	})
 }
 
@@ -280,7 +281,8 @@ func TestBrowserCaseFromTemplate(t *testing.T) {
 			t.Fatalf("mark done: %v", err)
 		}
 		timeline := text(t, bctx, `ul.events`)
-		if !strings.Contains(timeline, "Фотографии на паспорт: planned → done") {
+		if !strings.Contains(timeline, "Фотографии на паспорт\n") ||
+			!strings.Contains(timeline, "Planned → Done") && !strings.Contains(timeline, "Запланирована → Выполнена") {
 			t.Errorf("the timeline does not show the done task: %s", timeline)
 		}
 		done, err := a.st.MyTasks(opora.WithActor(context.Background(), fx.Actor), store.TaskFilter{Statuses: []opora.TaskStatus{opora.TaskDone}})

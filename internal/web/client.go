@@ -57,6 +57,7 @@ type clientView struct {
 	Age         int
 	HasAge      bool
 	Panels      map[string]any
+	Pinned      []*opora.Note // important notes, on top of every tab
 	Events      []*eventLine
 	Tab         string
 	Kinds       []string
@@ -106,8 +107,12 @@ func (s *Server) clientData(r *http.Request, c *opora.Client) (*clientView, erro
 			d.Branch = b.Name
 		}
 	}
-	// Rule violations show under the name on every tab of the record, so a
-	// worker never misses a ban whichever page they opened.
+	// Rule violations and important notes show under the name on every
+	// tab of the record, so a worker never misses a ban or a warning
+	// whichever page they opened.
+	if d.Pinned, err = s.store.ImportantNotes(ctx, c.ID); err != nil {
+		return nil, err
+	}
 	for _, p := range profilePanels {
 		if p.Name == "flags" {
 			v, err := p.Load(s, r, c)
@@ -125,6 +130,12 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !ok {
 		return err
 	}
+	return s.renderProfile(w, r, http.StatusOK, c, nil)
+}
+
+// renderProfile shows the client's profile; f carries a form sent from it
+// back with its values and errors (a reminder, a note).
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status int, c *opora.Client, f *form) error {
 	d, err := s.clientData(r, c)
 	if err != nil {
 		return err
@@ -146,8 +157,10 @@ func (s *Server) clientProfile(w http.ResponseWriter, r *http.Request) error {
 	d.Events, d.Tab = s.eventLines(r, events), "profile"
 	v := s.newView(r, "clients.profile")
 	v.Nav = "clients"
+	v.Path = "/clients/" + idString(c.ID) // also after a form posted elsewhere
+	v.Form = f
 	v.Data = d
-	return s.render(w, r, http.StatusOK, "client_profile", v)
+	return s.render(w, r, status, "client_profile", v)
 }
 
 // eventLine is one line of a client's history as the profile and the
@@ -180,12 +193,46 @@ func (s *Server) eventLines(r *http.Request, events []*opora.ClientEvent) []*eve
 	out := make([]*eventLine, len(events))
 	for i, e := range events {
 		l := &eventLine{loc: loc, At: formatDateTime(e.At), User: e.UserName, Kind: loc.T("event." + e.Kind), Summary: e.Summary}
+		if key := "event." + e.Kind + ".summary." + e.Summary; s.cat.Has(key) {
+			l.Summary = loc.T(key) // a word the store writes as a code ("created")
+		}
+		fields, ok := eventFieldKeys[e.Entity]
+		if !ok {
+			fields = "clients.field."
+		}
 		for _, c := range e.Changes {
-			l.Changes = append(l.Changes, changeLine{Field: loc.T("clients.field." + c.Field), Sensitive: c.Sensitive, Old: c.Old, New: c.New})
+			l.Changes = append(l.Changes, changeLine{Field: loc.T(fields + c.Field), Sensitive: c.Sensitive,
+				Old: s.eventValue(loc, e.Entity, c.Field, c.Old), New: s.eventValue(loc, e.Entity, c.Field, c.New)})
 		}
 		out[i] = l
 	}
 	return out
+}
+
+// eventFieldKeys are the catalog prefixes of the changed fields' labels of
+// an entity's timeline lines (a client's own: "clients.field.").
+var eventFieldKeys = map[string]string{"case": "cases.field.", "task": "tasks.field."}
+
+// eventValueKeys are the catalog prefixes of coded values, by entity and
+// field: the timeline keeps the code, the page says the word.
+var eventValueKeys = map[string]string{
+	"client.gender": "gender.", "client.homeless_status": "homeless.", "client.birth_precision": "clients.birth.",
+	"case.status": "cases.status.", "case.outcome": "cases.outcome.", "task.status": "tasks.status.",
+}
+
+// eventValue is a changed value as the timeline shows it: a code in the
+// reader's language, a date as dd.mm.yyyy, anything else as it is.
+func (s *Server) eventValue(loc *i18n.Localizer, entity, field, v string) string {
+	if v == "" {
+		return ""
+	}
+	if prefix, ok := eventValueKeys[entity+"."+field]; ok && s.cat.Has(prefix+v) {
+		return loc.T(prefix + v)
+	}
+	if d, err := time.Parse("2006-01-02", v); err == nil {
+		return d.Format("02.01.2006")
+	}
+	return v
 }
 
 // timelineKinds are the kinds a timeline can be filtered by.

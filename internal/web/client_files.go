@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"net/http"
 	"net/url"
@@ -52,15 +51,6 @@ type consentPanel struct {
 	Colleagues []option
 	Today      string // default date for the form, ДД.ММ.ГГГГ
 	Me         string // default worker for the form
-}
-
-// hashForm keys the consent form's fragment (ClientForm): it offers the
-// colleagues with me chosen and today's date.
-func (p *consentPanel) hashForm(h *maphash.Hash) {
-	hashOptions(h, p.Colleagues)
-	h.WriteString(p.Today)
-	h.WriteByte(0)
-	h.WriteString(p.Me)
 }
 
 func loadDocumentsPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {

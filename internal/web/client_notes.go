@@ -1,7 +1,6 @@
 package web
 
 import (
-	"hash/maphash"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,7 +31,8 @@ func init() {
 	registerPanel("reminders", loadRemindersPanel)
 }
 
-// profileNotes is how many ordinary notes the profile shows under the important ones.
+// profileNotes is how many ordinary notes the profile's notes panel shows
+// (the important ones are on top of the page).
 const profileNotes = 5
 
 // notesPanel is .Data.Panels.notes.
@@ -48,9 +48,6 @@ type remindersPanel struct {
 	Today      time.Time
 }
 
-// hashForm keys the add form's fragment (ClientForm): it offers the colleagues.
-func (p *remindersPanel) hashForm(h *maphash.Hash) { hashOptions(h, p.Colleagues) }
-
 func loadFlagsPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 	m, err := s.store.ActiveRestrictions(r.Context(), []int64{c.ID})
 	if err != nil {
@@ -65,16 +62,14 @@ func loadNotesPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 		return nil, err
 	}
 	p := &notesPanel{}
-	ordinary := 0
 	for _, n := range notes {
-		if !n.Important {
-			if ordinary >= profileNotes {
-				p.Hidden++
-				continue
-			}
-			ordinary++
+		switch {
+		case n.Important: // on top of the page (clientView.Pinned)
+		case len(p.Notes) >= profileNotes:
+			p.Hidden++
+		default:
+			p.Notes = append(p.Notes, n)
 		}
-		p.Notes = append(p.Notes, n)
 	}
 	return p, nil
 }
@@ -151,11 +146,18 @@ func (s *Server) renderNotesPage(w http.ResponseWriter, r *http.Request, status 
 		d.KindOptions = append(d.KindOptions, option{Value: string(k), Label: l.T("restrictions.kind." + string(k))})
 	}
 	if f == nil {
-		f = newForm(url.Values{"starts_on": {d.Today.Format("2006-01-02")}, "due_on": {d.Today.Format("2006-01-02")},
-			"kind": {string(opora.RestrictionBan)}}, nil)
+		f = newForm(nil, nil)
+	}
+	// The forms a request did not send start from today and a ban.
+	for k, def := range map[string]string{"starts_on": d.Today.Format("2006-01-02"), "due_on": d.Today.Format("2006-01-02"),
+		"kind": string(opora.RestrictionBan)} {
+		if _, sent := f.Values[k]; !sent {
+			f.Values.Set(k, def)
+		}
 	}
 	v := s.newView(r, "notes.title")
 	v.Nav = "clients"
+	v.Path = "/clients/" + idString(c.ID) + "/notes" // also after a form posted elsewhere
 	v.Form = f
 	v.Data = d
 	return s.render(w, r, status, "notes_list", v)
@@ -172,8 +174,9 @@ func backTo(r *http.Request, clientID int64, fallback string) string {
 	return fallback
 }
 
-// formInvalid re-renders the notes tab with the submitted values and the
-// errors when err is a validation error; otherwise it returns err.
+// formInvalid re-renders the page a form was sent from (its "back": the
+// profile, else the notes tab) with the submitted values and the errors
+// when err is a validation error; otherwise it returns err.
 func (s *Server) formInvalid(w http.ResponseWriter, r *http.Request, clientID int64, err error) error {
 	if opora.ErrorCode(err) != opora.EINVALID {
 		return err
@@ -182,7 +185,11 @@ func (s *Server) formInvalid(w http.ResponseWriter, r *http.Request, clientID in
 	if cerr != nil {
 		return cerr
 	}
-	return s.renderNotesPage(w, r, http.StatusUnprocessableEntity, c, newForm(r.PostForm, err))
+	f := newForm(r.PostForm, err)
+	if page, _, _ := strings.Cut(backTo(r, clientID, ""), "#"); page == "/clients/"+idString(clientID) {
+		return s.renderProfile(w, r, http.StatusUnprocessableEntity, c, f)
+	}
+	return s.renderNotesPage(w, r, http.StatusUnprocessableEntity, c, f)
 }
 
 func (s *Server) noteCreate(w http.ResponseWriter, r *http.Request) error {

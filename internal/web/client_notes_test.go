@@ -174,12 +174,6 @@ func TestReminderCounters(t *testing.T) {
 			rest := body[i+len("due-count\">"):]
 			return rest[:strings.Index(rest, "<")]
 		}
-		// Nobody picked: refused next to the field.
-		r := admin.post(loc+"/reminders", url.Values{"due_on": {"2026-04-10"}, "reminder_body": {"x"}})
-		if r.Status != http.StatusUnprocessableEntity {
-			t.Fatalf("no recipients: %d", r.Status)
-		}
-		mustContain(t, r.Body, "Выберите сотрудников")
 		if r := admin.post(loc+"/reminders", url.Values{"due_on": {"2026-04-10"}, "reminder_body": {"Позвонить в МФЦ"},
 			"recipients": {idString(anna.ID)}, "back": {loc}}); r.Status != http.StatusSeeOther || r.Location != loc {
 			t.Fatalf("named reminder: %d %s", r.Status, r.Body)
@@ -238,6 +232,49 @@ func TestReminderCounters(t *testing.T) {
 		}
 		if p := o.get("/reminders"); strings.Contains(p.Body, "Проверить документы") {
 			t.Error("other organisation sees the reminder")
+		}
+	})
+}
+
+// A reminder refused for a missing date shows again on the page it was
+// sent from (the profile or the notes tab), with what was typed and the
+// error next to the field; sent again it is saved and the browser goes
+// back to that page. A reminder for nobody in particular is for its author.
+func TestReminderErrorStaysOnItsPage(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		clock(a, time.Date(2026, 4, 10, 9, 0, 0, 0, time.UTC))
+		anna, _ := fx.AddUser(t, "anna", "specialist")
+		setPassword(t, a.st, anna.ID, fx.Org.ID)
+		admin := a.login(t, "admin", testPassword)
+		loc := newTestClient(t, admin, fx)
+		for _, page := range []struct{ back, tab string }{{loc, "Карточка"}, {loc + "/notes", "Заметки и ограничения"}} {
+			sent := url.Values{"due_on": {""}, "reminder_body": {"Позвонить сестре"}, "recipients": {idString(anna.ID)},
+				"back": {page.back}}
+			res := admin.post(loc+"/reminders", sent)
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("%s: no date: %d", page.back, res.Status)
+			}
+			mustContain(t, res.Body, `aria-current="page">`+page.tab+`</a>`,
+				`<details open>
+    <summary>Добавить напоминание</summary>`,
+				`name="back" value="`+page.back+`"`, `>Позвонить сестре</textarea>`,
+				`<input type="checkbox" name="recipients" value="`+idString(anna.ID)+`" checked>`,
+				`aria-describedby="e-due_on"`, `<div class="field-error" id="e-due_on">Заполните это поле`)
+			sent.Set("due_on", "2026-04-12")
+			if res := admin.post(loc+"/reminders", sent); res.Status != http.StatusSeeOther || res.Location != page.back {
+				t.Fatalf("%s: sent again: %d %q", page.back, res.Status, res.Location)
+			} else if got := admin.get(res.Location); got.Status != http.StatusOK {
+				t.Fatalf("%s: after saving: %d", res.Location, got.Status)
+			}
+		}
+		// Nobody chosen: the reminder is the author's.
+		if res := admin.post(loc+"/reminders", url.Values{"due_on": {"2026-04-10"}, "reminder_body": {"Себе на память"},
+			"back": {loc}}); res.Status != http.StatusSeeOther || res.Location != loc {
+			t.Fatalf("for nobody: %d %q\n%s", res.Status, res.Location, res.Body)
+		}
+		mustContain(t, admin.get("/reminders").Body, "Себе на память", "Кому: "+fx.Admin.FullName)
+		if strings.Contains(a.login(t, "anna", testPassword).get("/reminders").Body, "Себе на память") {
+			t.Error("a colleague got the author's reminder to self")
 		}
 	})
 }

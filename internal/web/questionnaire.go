@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/files"
+	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 )
@@ -37,7 +38,7 @@ func init() {
 			return nil, err
 		}
 		l := s.loc(r)
-		p := &questionnairePanel{}
+		p := &questionnairePanel{HiddenNote: hiddenSections(l, qa.Hidden)}
 		for _, x := range qa.Form.Fields() {
 			if x.Disabled {
 				continue
@@ -62,6 +63,7 @@ func init() {
 
 // questionnairePanel is what the profile's key answers and questionnaire panels show.
 type questionnairePanel struct {
+	HiddenNote    string // which sensitive sections the worker may not see
 	KeyAnswers    []keyAnswer
 	Filled, Total int
 	Fillings      []*opora.Filling
@@ -69,6 +71,19 @@ type questionnairePanel struct {
 }
 
 type keyAnswer struct{ Label, Value string }
+
+// hiddenSections says which sensitive sections of the questionnaire the
+// worker may not see (their names, never their content), or "".
+func hiddenSections(l *i18n.Localizer, hidden []opora.Sensitivity) string {
+	if len(hidden) == 0 {
+		return ""
+	}
+	names := make([]string, len(hidden))
+	for i, h := range hidden {
+		names[i] = l.T("questionnaire.sens." + string(h))
+	}
+	return l.N("questionnaire.hidden_sections", len(hidden), "Names", strings.Join(names, ", "))
+}
 
 // qField is one field as a page shows it.
 type qField struct {
@@ -95,15 +110,17 @@ type qSection struct {
 type questionnairePage struct {
 	*clientView
 	Sections []*qSection
-	Form     *opora.Form
-	Filling  *opora.Filling
-	Action   string // where the edit form posts
-	Back     string
-	Edit     string // the edit page of what is shown
-	FilledOn string // the filling's date as typed
-	DateErr  string
-	Fillings []*opora.Filling
-	Forms    []*opora.Form
+	// HiddenNote says which sensitive sections the worker may not see.
+	HiddenNote string
+	Form       *opora.Form
+	Filling    *opora.Filling
+	Action     string // where the edit form posts
+	Back       string
+	Edit       string // the edit page of what is shown
+	FilledOn   string // the filling's date as typed
+	DateErr    string
+	Fillings   []*opora.Filling
+	Forms      []*opora.Form
 }
 
 // answerDisplay renders an answer as text for reading.
@@ -227,6 +244,7 @@ func (s *Server) questionnaireView(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	p.Form, p.Sections = qa.Form, s.buildSections(r, qa, url.Values{}, nil, false)
+	p.HiddenNote = hiddenSections(s.loc(r), qa.Hidden)
 	p.Edit = "/clients/" + idString(p.Client.ID) + "/questionnaire/edit"
 	return s.render(w, r, http.StatusOK, "questionnaire_view", v)
 }

@@ -7,7 +7,6 @@ import (
 	"hash"
 	"hash/fnv"
 	"hash/maphash"
-	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -81,9 +80,10 @@ func formatDateTime(t time.Time) string {
 // language instead of once per page (a clone of them per page was most of
 // the server's live heap). A translation with a literal key and no
 // arguments ({{.T "key"}}, {{$.T "key"}}, {{$v.T "key"}}) is written into
-// that language's set as escaped text: a page has hundreds, and each was
-// two reflective calls (the method and the escaper) and a catalog lookup
-// on every request.
+// that language's set as a string constant ({{"текст"}}), which
+// html/template escapes in its context like any other value: a page has
+// hundreds, and each was a reflective method call and a catalog lookup on
+// every request.
 func parsePages(cat *i18n.Catalog) (map[string]*pageTemplate, error) {
 	return parsePagesWith(cat, true)
 }
@@ -182,11 +182,10 @@ func parseFile(set *template.Template, name string, loc *i18n.Localizer) error {
 func parseText(set *template.Template, name, text string, loc *i18n.Localizer) error {
 	if loc != nil {
 		text = constT.ReplaceAllStringFunc(text, func(call string) string {
-			msg := loc.T(constT.FindStringSubmatch(call)[1])
-			if strings.Contains(msg, "{{") || strings.Contains(msg, "}}") {
-				return call // would read as an action; leave it to run
-			}
-			return html.EscapeString(msg)
+			// A string constant, so that html/template escapes it for
+			// where it stands (text, attribute, URL, script) exactly as
+			// it escapes the call's result.
+			return "{{" + strconv.Quote(loc.T(constT.FindStringSubmatch(call)[1])) + "}}"
 		})
 	}
 	if _, err := set.New(name).Parse(text); err != nil {
@@ -349,6 +348,20 @@ func (v *view) Choice(name, label string, opts []option, def string) fieldView {
 	return fv
 }
 
+// HasErrors reports whether the form sent back has an error on any of the
+// fields (to unfold the block that holds them).
+func (v *view) HasErrors(names ...string) bool {
+	if v.Form == nil {
+		return false
+	}
+	for _, n := range names {
+		if v.Form.Errors[n] != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // FormError returns the whole-form error, translated.
 func (v *view) FormError() string {
 	if v.Form == nil {
@@ -430,39 +443,6 @@ func hashPermissions(h hash.Hash64, a *opora.Actor) {
 	}
 }
 
-// clientNavID is the client number a record's cached tabs are rendered
-// with; ClientNav writes the real one in its place.
-const clientNavID = -1
-
-// ClientNav is a client record's tabs. They are the same for every client
-// but the number and were 218 of a profile page's 3,478 allocations (a
-// permission check, a comparison and the number, by reflection, for each
-// of ten links), so they are rendered once per language, tab and set of
-// permissions and get the number written in.
-func (v *view) ClientNav(id int64, tab string) (template.HTML, error) {
-	if v.srv == nil {
-		return "", fmt.Errorf("web: client tabs need a server")
-	}
-	h := fnv.New64a()
-	h.Write([]byte(tab))
-	hashPermissions(h, v.Actor)
-	nv := &view{loc: v.loc, Lang: v.Lang, Actor: v.Actor,
-		Data: &clientView{Client: &opora.Client{ID: clientNavID}, Tab: tab}}
-	frag, err := v.srv.cachedFragment(v.Lang, "client_nav", h.Sum64(), nv)
-	if err != nil {
-		return "", err
-	}
-	return withClientNumber(frag, id), nil
-}
-
-// withClientNumber writes a client's number into a fragment rendered for
-// client clientNavID. Only the template's own attributes hold `="`: data,
-// escaped, never holds a bare quote, so a name cannot be mistaken for the
-// number.
-func withClientNumber(frag template.HTML, id int64) template.HTML {
-	return template.HTML(strings.ReplaceAll(string(frag), `="/clients/`+strconv.Itoa(clientNavID), `="/clients/`+idString(id)))
-}
-
 // addForm is what a client's add forms ("reminder_form",
 // "consent_form") render: the view, the client's number, where the form
 // sends the user back, the panel the form belongs to and whether consent
@@ -471,58 +451,14 @@ type addForm struct {
 	V     *view
 	ID    int64
 	Back  string
-	P     formPanel
+	P     any
 	Again bool
 }
 
-// formPanel is a panel whose add form ClientForm keeps: it adds to the
-// form's key everything of itself the form shows.
-type formPanel interface {
-	hashForm(h *maphash.Hash)
-}
-
-// ClientForm renders a client's add form (name). Unfilled, it is the same
-// for every client but the number, and the reminder and consent forms were
-// 356 of a generated client's page's 3,280 allocations (two option lists,
-// two inputs, labels and hints, by reflection), so it is rendered once per
-// language, page, panel content and consent state, for client number -1,
-// and gets the number written in. A form sent back with the user's values
-// and errors is rendered afresh and not kept.
-func (v *view) ClientForm(name string, c *opora.Client, p formPanel) (template.HTML, error) {
-	if v.srv == nil {
-		return "", fmt.Errorf("web: client form %s needs a server", name)
-	}
-	d := &addForm{V: v, ID: c.ID, Back: v.Path, P: p, Again: !c.ConsentDate.IsZero()}
-	own := "/clients/" + idString(c.ID)
-	if v.Form != nil || (v.Path != own && !strings.HasPrefix(v.Path, own+"/")) {
-		return v.srv.execFragment(v.Lang, name, d)
-	}
-	back := "/clients/" + strconv.Itoa(clientNavID) + v.Path[len(own):]
-	var h maphash.Hash
-	h.SetSeed(fragmentSeed)
-	h.WriteString(back)
-	if d.Again {
-		h.WriteByte(1)
-	}
-	p.hashForm(&h)
-	fv := &view{loc: v.loc, srv: v.srv, Lang: v.Lang, Actor: v.Actor, Path: back}
-	frag, err := v.srv.cachedFragment(v.Lang, name, h.Sum64(),
-		&addForm{V: fv, ID: clientNavID, Back: back, P: p, Again: d.Again})
-	if err != nil {
-		return "", err
-	}
-	return withClientNumber(frag, c.ID), nil
-}
-
-// hashOptions adds a list of options to a fragment's key.
-func hashOptions(h *maphash.Hash, opts []option) {
-	for _, o := range opts {
-		h.WriteByte(0)
-		h.WriteString(o.Value)
-		h.WriteByte(0)
-		h.WriteString(o.Label)
-	}
-	h.WriteByte(1)
+// AddForm is the data of a client's add form on the page the view shows;
+// p is the panel the form belongs to.
+func (v *view) AddForm(c *opora.Client, p any) *addForm {
+	return &addForm{V: v, ID: c.ID, Back: v.Path, P: p, Again: !c.ConsentDate.IsZero()}
 }
 
 // buffers keeps the pages' render buffers for reuse: growing a fresh one to

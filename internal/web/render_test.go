@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -202,39 +203,41 @@ func TestColleagueListsFollowTheStaff(t *testing.T) {
 	})
 }
 
-// pagesTwice requests every client's page at each tab ("" for the record)
-// twice and returns the second round's pages by id+tab: each was served
-// from fragments another page rendered first.
-func pagesTwice(t *testing.T, cl *client, ids, tabs []string) map[string]string {
-	t.Helper()
-	pages := map[string]string{}
-	for round := 0; round < 2; round++ {
-		for _, id := range ids {
-			for _, tab := range tabs {
-				res := cl.get("/clients/" + id + tab)
-				if res.Status != http.StatusOK {
-					t.Fatalf("%s%s: %d", id, tab, res.Status)
-				}
-				pages[id+tab] = res.Body
-			}
+// A translation written in at parse time is escaped for where it stands,
+// exactly as the looked-up one is: in a URL's query it is percent-encoded,
+// in a script a string, in text and attributes HTML-escaped.
+func TestInlinedTranslationsAreEscapedInTheirContext(t *testing.T) {
+	cat := i18n.MustLoad()
+	const text = `<a href="/clients/search?q={{.T "clients.sections"}}" title="{{.T "clients.sections"}}">{{.T "clients.sections"}}</a>` +
+		`<script>var s = {{.T "clients.sections"}};</script>`
+	render := func(inline bool) string {
+		t.Helper()
+		var loc *i18n.Localizer
+		if inline {
+			loc = cat.Localizer("ru")
 		}
-	}
-	return pages
-}
-
-// A client's unfilled reminder and consent forms are rendered once per
-// page, colleagues and consent state: every client's forms send to that
-// client and back to the page they are on, and every page equals one
-// rendered afresh.
-func TestClientAddFormsFollowTheClient(t *testing.T) {
-	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
-		// A colleague's name that looks like the placeholder's attribute
-		// must stay as it is.
-		w, _ := fx.AddUser(t, "worker", "specialist")
-		w.FullName = `Петров ="/clients/-1`
-		if err := a.st.UpdateUser(fx.Ctx(), w); err != nil {
+		set := template.New("")
+		if err := parseText(set, "t", text, loc); err != nil {
 			t.Fatal(err)
 		}
+		var b strings.Builder
+		if err := set.ExecuteTemplate(&b, "t", &view{loc: cat.Localizer("ru")}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	got, want := render(true), render(false)
+	if got != want {
+		t.Errorf("inlined:\n%s\nlooked up:\n%s", got, want)
+	}
+	mustContain(t, got, `?q=%d0%a0%d0%b0`, `title="Разделы карточки"`, `>Разделы карточки</a>`, `var s = "Разделы карточки";`)
+}
+
+// Every tab of a client's record links to that client's own tabs with the
+// open one marked, and its add forms send to that client and back to the
+// page they are on, whichever client's pages were shown before.
+func TestClientPagesShowTheirOwnClient(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		var ids []string
 		for _, name := range []string{"Смирнов", "Кузнецов", "Попов"} {
 			c := &opora.Client{Surname: name, FirstName: "Алексей", BranchID: fx.Branch.ID}
@@ -249,97 +252,52 @@ func TestClientAddFormsFollowTheClient(t *testing.T) {
 			"consent_by": {idString(fx.Admin.ID)}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("consent: %d\n%s", res.Status, res.Body)
 		}
-		forms := map[string][]string{"": {"reminders", "consent"}, "/notes": {"reminders"}, "/documents": {"consent"}}
-		tabs := make([]string, 0, len(forms))
-		for tab := range forms {
-			tabs = append(tabs, tab)
-		}
-		pages := pagesTwice(t, cl, ids, tabs)
-		for i, id := range ids {
-			for tab, names := range forms {
-				page := pages[id+tab]
-				mustContain(t, page, `Петров =&#34;/clients/-1`)
-				for _, f := range names {
-					action := `action="/clients/` + id + `/` + f + `"`
-					at := strings.Index(page, action)
-					if at < 0 {
-						t.Fatalf("client %s, page %q: no form with %s", id, tab, action)
-					}
-					back := page[at:]
-					back = back[strings.Index(back, `name="back"`):]
-					if want := `name="back" value="/clients/` + id + tab + `">`; !strings.HasPrefix(back, want) {
-						t.Errorf("client %s, page %q: the %s form sends back to %.40s, want %s", id, tab, f, back, want)
-					}
-				}
-				if strings.Contains(page, `="/clients/-1`) {
-					t.Errorf("client %s, page %q: a form still holds the placeholder", id, tab)
-				}
-				for _, other := range ids {
-					if other != id && strings.Contains(page, "/clients/"+other+"/") {
-						t.Errorf("client %s, page %q: links to client %s", id, tab, other)
-					}
-				}
-				if tab != "/notes" {
-					want, not := "Отметить согласие", "Записать согласие заново"
-					if i == 1 {
-						want, not = not, want
-					}
-					mustContain(t, page, "<summary>"+want+"</summary>")
-					if strings.Contains(page, "<summary>"+not+"</summary>") {
-						t.Errorf("client %s, page %q: the consent form says %q", id, tab, not)
-					}
-				}
-				a.web.fragments = fragmentCache{}
-				if fresh := cl.get("/clients/" + id + tab).Body; fresh != page {
-					t.Fatalf("client %s, page %q: the cached page differs from a fresh one:\n%s", id, tab, firstDiff(fresh, page))
-				}
-			}
-		}
-	})
-}
-
-// A client record's tabs are rendered once per language, tab and set of
-// permissions: every client's page links to its own tabs with the open
-// one marked, exactly as a page rendered afresh does.
-func TestClientTabsFollowTheClientAndTab(t *testing.T) {
-	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
-		var ids []string
-		for _, name := range []string{"Смирнов", "Кузнецов"} {
-			c := &opora.Client{Surname: name, FirstName: "Алексей", BranchID: fx.Branch.ID}
-			if err := a.st.CreateClient(fx.Ctx(), c); err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, idString(c.ID))
-		}
-		cl := a.login(t, "admin", testPassword)
 		tabs := map[string]string{"": "Карточка", "/questionnaire": "Анкета", "/documents": "Документы",
 			"/notes": "Заметки и ограничения", "/services": "Услуги", "/cases": "Сопровождение", "/shelter": "Приют",
 			"/timeline": "История"}
-		// The second round of pages is all from the cache: each client's
-		// tabs there were rendered for the other client first.
-		var paths []string
-		for tab := range tabs {
-			paths = append(paths, tab)
-		}
-		cached := pagesTwice(t, cl, ids, paths)
-		for _, id := range ids {
-			other := ids[0]
-			if other == id {
-				other = ids[1]
-			}
-			for tab, label := range tabs {
-				page := cached[id+tab]
-				nav := page[strings.Index(page, `<nav class="tabs"`):]
-				nav = nav[:strings.Index(nav, "</nav>")]
-				mustContain(t, nav, `<a href="/clients/`+id+tab+`" aria-current="page">`+label+`</a>`,
-					`<a href="/clients/`+id+`/timeline"`, `<a href="/clients/`+id+`/notes"`)
-				if strings.Count(nav, "aria-current") != 1 || strings.Contains(nav, "/clients/"+other) ||
-					strings.Contains(nav, "/clients/-1") {
-					t.Errorf("client %s, tab %q: tabs\n%s", id, tab, nav)
-				}
-				a.web.fragments = fragmentCache{}
-				if fresh := cl.get("/clients/" + id + tab).Body; fresh != page {
-					t.Fatalf("client %s, tab %q: the cached page differs from a fresh one:\n%s", id, tab, firstDiff(fresh, page))
+		forms := map[string][]string{"": {"reminders", "consent"}, "/notes": {"reminders"}, "/documents": {"consent"}}
+		for round := 0; round < 2; round++ {
+			for i, id := range ids {
+				for tab, label := range tabs {
+					res := cl.get("/clients/" + id + tab)
+					if res.Status != http.StatusOK {
+						t.Fatalf("%s%s: %d", id, tab, res.Status)
+					}
+					page := res.Body
+					nav := page[strings.Index(page, `<nav class="tabs"`):]
+					nav = nav[:strings.Index(nav, "</nav>")]
+					mustContain(t, nav, `<a href="/clients/`+id+tab+`" aria-current="page">`+label+`</a>`,
+						`<a href="/clients/`+id+`/timeline"`, `<a href="/clients/`+id+`/notes"`)
+					if strings.Count(nav, "aria-current") != 1 {
+						t.Errorf("client %s, tab %q: tabs\n%s", id, tab, nav)
+					}
+					for _, other := range ids {
+						if other != id && strings.Contains(page, "/clients/"+other+"/") {
+							t.Errorf("client %s, page %q: links to client %s", id, tab, other)
+						}
+					}
+					for _, f := range forms[tab] {
+						action := `action="/clients/` + id + `/` + f + `"`
+						at := strings.Index(page, action)
+						if at < 0 {
+							t.Fatalf("client %s, page %q: no form with %s", id, tab, action)
+						}
+						back := page[at:]
+						back = back[strings.Index(back, `name="back"`):]
+						if want := `name="back" value="/clients/` + id + tab + `">`; !strings.HasPrefix(back, want) {
+							t.Errorf("client %s, page %q: the %s form sends back to %.40s, want %s", id, tab, f, back, want)
+						}
+					}
+					if tab == "" || tab == "/documents" {
+						want, not := "Отметить согласие", "Записать согласие заново"
+						if i == 1 {
+							want, not = not, want
+						}
+						mustContain(t, page, "<summary>"+want+"</summary>")
+						if strings.Contains(page, "<summary>"+not+"</summary>") {
+							t.Errorf("client %s, page %q: the consent form says %q", id, tab, not)
+						}
+					}
 				}
 			}
 		}

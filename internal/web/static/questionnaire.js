@@ -1,8 +1,9 @@
-// Conditional questionnaire fields: a field wrapper with data-show-if names
-// the controlling input; it is shown when that input has the option
-// data-show-option (or, with data-show-not, is answered without it).
-// Without JavaScript every field stays visible and the server ignores the
-// answers of fields whose condition is not met.
+// Conditional fields of the questionnaire and of the client form (the date
+// of birth, its year or the approximate age, by "date of birth known?"): a
+// field wrapper with data-show-if names the controlling input; it is shown
+// when that input has the option data-show-option (or, with data-show-not,
+// is answered without it). Without JavaScript every field stays visible and
+// the server ignores the answers of fields whose condition is not met.
 (function () {
   "use strict";
   function chosen(form, name) {
@@ -34,7 +35,7 @@
     }
   }
   document.addEventListener("DOMContentLoaded", function () {
-    var forms = document.querySelectorAll("form.questionnaire");
+    var forms = document.querySelectorAll("form.questionnaire, form.show-if");
     for (var i = 0; i < forms.length; i++) {
       (function (form) {
         update(form);
