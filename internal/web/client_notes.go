@@ -453,7 +453,7 @@ func (s *Server) reminderRead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	back := r.PostForm.Get("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+	if safeNext(back) != back {
 		back = "/reminders"
 	}
 	return s.redirect(w, r, back, "reminders.marked_read")

@@ -204,6 +204,12 @@ func TestReminderCounters(t *testing.T) {
 			t.Fatalf("anna's reminders: %v %d", err, len(list))
 		}
 		forAll := list[0] // due 09.04, for everyone
+		// The way back after marking read stays on this site.
+		for _, back := range []string{"/\t/evil.example/x", "//evil.example", "/%09/evil.example", "https://evil.example/"} {
+			if r := ca.post("/reminders/"+idString(forAll.ID)+"/read", url.Values{"back": {back}}); r.Location != "/reminders" {
+				t.Fatalf("mark read with back=%q: location %q", back, r.Location)
+			}
+		}
 		if r := ca.post("/reminders/"+idString(forAll.ID)+"/read", url.Values{"back": {"/reminders"}}); r.Status != http.StatusSeeOther || r.Location != "/reminders" {
 			t.Fatalf("mark read: %d %q", r.Status, r.Location)
 		}
