@@ -181,12 +181,18 @@ func (s *Server) formInvalid(w http.ResponseWriter, r *http.Request, clientID in
 	if opora.ErrorCode(err) != opora.EINVALID {
 		return err
 	}
-	c, cerr := s.store.Client(r.Context(), clientID)
+	// The page shown again is a view of the client like any other.
+	section := "notes"
+	page, _, _ := strings.Cut(backTo(r, clientID, ""), "#")
+	if page == "/clients/"+idString(clientID) {
+		section = "profile"
+	}
+	c, cerr := s.store.ViewClient(r.Context(), clientID, section)
 	if cerr != nil {
 		return cerr
 	}
 	f := newForm(r.PostForm, err)
-	if page, _, _ := strings.Cut(backTo(r, clientID, ""), "#"); page == "/clients/"+idString(clientID) {
+	if section == "profile" {
 		return s.renderProfile(w, r, http.StatusUnprocessableEntity, c, f)
 	}
 	return s.renderNotesPage(w, r, http.StatusUnprocessableEntity, c, f)

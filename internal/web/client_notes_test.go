@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,9 +257,14 @@ func TestReminderErrorStaysOnItsPage(t *testing.T) {
 		for _, page := range []struct{ back, tab string }{{loc, "Карточка"}, {loc + "/notes", "Заметки и ограничения"}} {
 			sent := url.Values{"due_on": {""}, "reminder_body": {"Позвонить сестре"}, "recipients": {idString(anna.ID)},
 				"back": {page.back}}
+			id, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/clients/"), 10, 64)
+			views := auditCount(t, a.st, "client", id)
 			res := admin.post(loc+"/reminders", sent)
 			if res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("%s: no date: %d", page.back, res.Status)
+			}
+			if auditCount(t, a.st, "client", id) != views+1 {
+				t.Errorf("%s: the page shown again wrote no audit row of the client", page.back)
 			}
 			mustContain(t, res.Body, `aria-current="page">`+page.tab+`</a>`,
 				`<details open>
