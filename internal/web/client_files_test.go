@@ -181,6 +181,50 @@ func TestPhotoUploadAndAccess(t *testing.T) {
 	})
 }
 
+// webPBomb is the decompression bomb of the issue, 46 bytes: a VP8X header
+// declaring a 1×1 canvas around a lossless bitstream whose own header says
+// 11,000×11,000, with Huffman codes of one symbol so that every pixel costs
+// no bits (decoded, 484 MB of pixels).
+func webPBomb() []byte {
+	const w, h = 11000, 11000
+	vp8x := []byte("VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00") // 1×1 canvas
+	bits := uint32(w-1) | uint32(h-1)<<14
+	vp8l := []byte{'V', 'P', '8', 'L', 8, 0, 0, 0, 0x2f, byte(bits), byte(bits >> 8), byte(bits >> 16), byte(bits >> 24), 0x88, 0x88, 0x08}
+	body := append(append([]byte("WEBP"), vp8x...), vp8l...)
+	return append(append([]byte("RIFF"), byte(len(body)), 0, 0, 0), body...)
+}
+
+// The bomb is refused on the photo page with a message in Russian, and
+// nothing is stored: no photo on the client, no file in the data folder.
+func TestPhotoUploadRefusesDecompressionBomb(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		c := a.login(t, "admin", testPassword)
+		loc := newTestClient(t, c, fx)
+		res := c.postMultipart(loc+"/photo", nil, upload{"photo_file", "cat.webp", webPBomb()})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bomb: %d", res.Status)
+		}
+		mustContain(t, res.Body, "Изображение слишком большое по размеру в пикселях")
+		cl, err := a.st.Client(fx.Ctx(), clientIDOf(t, loc))
+		if err != nil || cl.PhotoID != 0 || cl.ThumbID != 0 {
+			t.Fatalf("client after the bomb: %v %+v", err, cl)
+		}
+		if res := c.get(loc + "/photo"); res.Status != http.StatusNotFound {
+			t.Fatalf("photo after the bomb: %d", res.Status)
+		}
+		var stored []string
+		_ = filepath.WalkDir(filepath.Join(a.web.cfg.DataDir, "files"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				stored = append(stored, p)
+			}
+			return nil
+		})
+		if len(stored) != 0 {
+			t.Fatalf("files stored after the bomb: %v", stored)
+		}
+	})
+}
+
 func TestDocumentsFilesAndConsent(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		c := a.login(t, "admin", testPassword)
