@@ -29,9 +29,11 @@ const (
 	maxPixels = 50_000_000
 	// maxDecodeBytes bounds what the decoder of one photo allocates, as
 	// estimated from its headers (inspect): 1.5 bytes a pixel for a usual
-	// JPEG, 4 for an RGBA PNG, 7.5 for a progressive JPEG. 64 MiB takes a
-	// 44-megapixel camera JPEG, a 16-megapixel PNG screenshot.
-	maxDecodeBytes = 64 << 20
+	// JPEG, 4 for an RGBA PNG, 7.5 for a progressive JPEG. 40 MiB takes a
+	// 27-megapixel camera JPEG, a 10-megapixel RGBA PNG.
+	maxDecodeBytes = 40 << 20
+	// gcAfter: decodes above this size collect their garbage at once.
+	gcAfter = 8 << 20
 )
 
 // decodeSlots caps the photos decoded at once at one a core: with each
@@ -95,6 +97,12 @@ func ProcessPhoto(ctx context.Context, src io.ReadSeeker) (*Photo, error) {
 	// copy of the original is ever made.
 	big := imaging.Fit(img, PhotoMaxSide, PhotoMaxSide, imaging.Lanczos)
 	img = nil
+	if info.cost > gcAfter {
+		// Collect the decoded picture now: left to itself, the collector
+		// sets its next goal at twice what was live at its last cycle,
+		// which is often while this and another decode were in memory.
+		runtime.GC()
+	}
 	big = orient(big, info.orientation)
 	b := big.Bounds()
 	flat := imaging.Overlay(imaging.New(b.Dx(), b.Dy(), color.White), big, image.Pt(0, 0), 1.0)
