@@ -191,4 +191,3 @@ func procStatus(t *testing.T, key string) int64 {
 	t.Fatalf("%s not in /proc/self/status", key)
 	return 0
 }
-
