@@ -40,6 +40,10 @@ func TestPhotoUploadMemory(t *testing.T) {
 		{"JPEG 6400×4352", writePhoto(t, dir, "big.jpg", func(w io.Writer) error {
 			return jpeg.Encode(w, gradientYCbCr(6400, 4352), &jpeg.Options{Quality: 85})
 		})},
+		// A usual phone photo: 4:2:0 JPEG, 4000×3000 (12 megapixels).
+		{"JPEG 4000×3000", writePhoto(t, dir, "phone.jpg", func(w io.Writer) error {
+			return jpeg.Encode(w, gradientYCbCr(4000, 3000), &jpeg.Options{Quality: 85})
+		})},
 		// RGBA PNG, 3200×3200 (10.2 megapixels): 39.1 MiB of NRGBA pixels.
 		{"PNG RGBA 3200×3200", writePhoto(t, dir, "big.png", func(w io.Writer) error {
 			return png.Encode(w, gradientNRGBA(3200, 3200))
