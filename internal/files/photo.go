@@ -90,8 +90,8 @@ func ProcessPhoto(ctx context.Context, src io.ReadSeeker) (*Photo, error) {
 	if err != nil {
 		return nil, ErrNotImage
 	}
-	if b := img.Bounds(); b.Dx() != info.width || b.Dy() != info.height {
-		return nil, ErrNotImage // the headers lied to us somewhere
+	if !img.Bounds().In(image.Rect(0, 0, info.width, info.height)) {
+		return nil, ErrNotImage // larger than its headers said (a GIF's first frame may be smaller)
 	}
 	// Shrink first, then turn and flatten the small picture: no full-size
 	// copy of the original is ever made.

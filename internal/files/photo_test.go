@@ -214,11 +214,18 @@ func TestPhotoDecodesEveryFormat(t *testing.T) {
 	if err := gif.EncodeAll(&g, &gif.GIF{Image: []*image.Paletted{pal, pal}, Delay: []int{10, 10}}); err != nil {
 		t.Fatal(err)
 	}
+	// A GIF whose first frame covers only part of its screen.
+	var part bytes.Buffer
+	small := image.NewPaletted(image.Rect(20, 10, 120, 60), []color.Color{color.Black, color.White})
+	if err := gif.EncodeAll(&part, &gif.GIF{Image: []*image.Paletted{small}, Delay: []int{0},
+		Config: image.Config{ColorModel: small.Palette, Width: 300, Height: 200}}); err != nil {
+		t.Fatal(err)
+	}
 	lossy, err := os.ReadFile("testdata/blue-purple-pink.lossy.webp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"jpeg": j.Bytes(), "png": p.Bytes(), "animated gif": g.Bytes(), "webp": lossy} {
+	for name, data := range map[string][]byte{"jpeg": j.Bytes(), "png": p.Bytes(), "animated gif": g.Bytes(), "gif frame inside its screen": part.Bytes(), "webp": lossy} {
 		ph, err := ProcessPhoto(t.Context(), bytes.NewReader(data))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
