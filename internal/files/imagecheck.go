@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"io"
 
 	"golang.org/x/image/riff"
@@ -73,17 +72,6 @@ func checkSize(w, h int) error {
 		return ErrTooLarge
 	}
 	return nil
-}
-
-// notImage turns a read error in the headers into ErrNotImage.
-func notImage(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrUnsupported) || errors.Is(err, ErrNotImage) {
-		return err
-	}
-	return ErrNotImage
 }
 
 // inspectJPEG walks the JPEG markers up to the start of scan: the frame
