@@ -58,6 +58,15 @@ func envDuration(name string, def time.Duration) time.Duration {
 func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
 	fs := flag.NewFlagSet("opora "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		cmd, _, _ := strings.Cut(name, " ")
+		for _, c := range commands {
+			if c.name == cmd {
+				fmt.Fprintf(fs.Output(), "opora %s: %s\n\nUsage: opora %s %s\n\nFlags:\n", cmd, c.help, name, strings.TrimPrefix(c.args, "create|set-password|disable|enable "))
+			}
+		}
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&c.DataDir, "data", env("DATA", "./opora-data"), "data folder: SQLite database and uploaded files (OPORA_DATA)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""),
 		"postgres://user:pass@host/db for PostgreSQL; empty for SQLite in the data folder (OPORA_DATABASE_URL)")

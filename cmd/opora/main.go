@@ -17,31 +17,81 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const usage = `Opora — case management for social work.
+// command is one line of the command list.
+type command struct {
+	name, args, help string
+}
 
-Usage:
-  opora serve    [flags]   run the web server (default :8080, data in ./opora-data)
-  opora migrate  [flags]   bring the database schema up to date
-  opora user     create|set-password|disable|enable [flags]
-  opora demo     [--clients N]   fill an EMPTY database with a demo organisation (try-out only)
-  opora backup   [flags] [FILE]   write a backup archive (database + uploaded files)
-  opora restore  [flags] FILE     restore a backup into an empty data folder / database
-  opora bench    [flags]   measure a running server on a generated database (see docs/PERFORMANCE.md)
-  opora version            print the version
+// commands is what "opora help" lists, in this order.
+var commands = []command{
+	{"serve", "[flags]", "run the web server (default :8080, data in ./opora-data)"},
+	{"migrate", "[flags]", "bring the database schema up to date"},
+	{"user", "create|set-password|disable|enable [flags]", "add an account or rescue one"},
+	{"demo", "[--clients N] [--seed S]", "fill an EMPTY database with a demo organisation (try-out only)"},
+	{"backup", "[flags] [FILE]", "write a backup archive (database + uploaded files)"},
+	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database"},
+	{"bench", "[flags]", "measure a running server on a generated database (see docs/PERFORMANCE.md)"},
+	{"version", "", "print the version"},
+	{"help", "[COMMAND]", "print this list, or a command's flags"},
+}
 
-Every flag has an OPORA_* environment variable fallback (--database-url ↔
-OPORA_DATABASE_URL). Run "opora COMMAND -h" for a command's flags.
-`
+// usage is the command list.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("Opora — case management for social work.\n\nUsage: opora COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.help)
+	}
+	b.WriteString(`
+Without a command, opora serves. Every flag has an OPORA_* environment
+variable fallback (--database-url ↔ OPORA_DATABASE_URL). Run
+"opora COMMAND --help" for a command's flags.
+`)
+	return b.String()
+}
+
+// errUnknownCommand: the first argument names no command (exit status 2).
+var errUnknownCommand = errors.New("unknown command")
+
+// exitCode is the process's exit status for what run returned: 0 for
+// success and for a help that was asked for, 2 for a command that does
+// not exist, 1 for anything else.
+func exitCode(err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUnknownCommand):
+		return 2
+	}
+	return 1
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// wantsHelp reports whether a command's arguments ask for its help
+// before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "opora:", oneLine(err.Error()))
-		}
-		os.Exit(1)
+	if code := exitCode(err); code != 0 {
+		fmt.Fprintln(os.Stderr, "opora:", oneLine(err.Error()))
+		os.Exit(code)
 	}
 }
 
@@ -50,8 +100,19 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
+	if len(args) > 0 && isHelp(args[0]) {
+		if len(args) == 1 {
+			fmt.Fprint(stdout, usage())
+			return nil
+		}
+		args = []string{args[1], "--help"} // opora help COMMAND
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	errOut := stderr
+	if wantsHelp(args) {
+		stderr = stdout // the flags asked for go to standard output
 	}
 	switch cmd {
 	case "serve":
@@ -71,11 +132,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "opora", version)
 		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+		fmt.Fprint(errOut, usage())
+		return fmt.Errorf("%w %q", errUnknownCommand, cmd)
 	}
 }

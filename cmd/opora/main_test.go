@@ -168,3 +168,51 @@ func TestBackupRestoreCommands(t *testing.T) {
 		t.Fatalf("restored organisation: %v %+v", err, org)
 	}
 }
+
+// What a person typing "opora --help" and friends sees, and the exit
+// status a script gets.
+func TestHelpListsCommandsAndExitCodes(t *testing.T) {
+	for _, c := range []struct {
+		args           []string
+		code           int
+		stdout, stderr []string // lines expected
+	}{
+		{[]string{"--help"}, 0, []string{"Commands:", "  serve ", "  backup ", "  restore ", "  version "}, nil},
+		{[]string{"-h"}, 0, []string{"Commands:", "  migrate "}, nil},
+		{[]string{"help"}, 0, []string{"Commands:", "  user "}, nil},
+		{[]string{"backup", "--help"}, 0, []string{"Usage: opora backup [flags] [FILE]", "-database-url"}, nil},
+		{[]string{"help", "restore"}, 0, []string{"Usage: opora restore [flags] FILE", "-data"}, nil},
+		{[]string{"serve", "-h"}, 0, []string{"Usage: opora serve", "-addr", "-max-upload-mb"}, nil},
+		{[]string{"user", "--help"}, 0, []string{"opora user set-password --login LOGIN"}, nil},
+		{[]string{"user", "create", "--help"}, 0, []string{"Usage: opora user create", "-login"}, nil},
+		{[]string{"frobnicate"}, 2, nil, []string{"Commands:", "  serve "}},
+		{[]string{"help", "frobnicate"}, 2, nil, []string{"Commands:"}},
+	} {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), c.args, strings.NewReader(""), &out, &errb)
+		if got := exitCode(err); got != c.code {
+			t.Errorf("opora %s: exit %d (%v), want %d", strings.Join(c.args, " "), got, err, c.code)
+		}
+		for _, want := range c.stdout {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("opora %s: standard output lacks %q:\n%s", strings.Join(c.args, " "), want, out.String())
+			}
+		}
+		for _, want := range c.stderr {
+			if !strings.Contains(errb.String(), want) {
+				t.Errorf("opora %s: standard error lacks %q:\n%s", strings.Join(c.args, " "), want, errb.String())
+			}
+		}
+		if c.code == 0 && errb.Len() > 0 {
+			t.Errorf("opora %s: help went to standard error: %s", strings.Join(c.args, " "), errb.String())
+		}
+	}
+	// The list has one line per command, and "--help" does not start a server.
+	var out bytes.Buffer
+	_ = run(context.Background(), []string{"--help"}, nil, &out, io.Discard)
+	for _, c := range commands {
+		if n := strings.Count(out.String(), "\n  "+c.name+" "); n != 1 {
+			t.Errorf("command %s listed %d times", c.name, n)
+		}
+	}
+}

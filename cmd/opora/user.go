@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,10 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return errors.New("user: say what to do: create, set-password, disable or enable")
 	}
 	sub, args := args[0], args[1:]
+	if isHelp(sub) {
+		fmt.Fprint(stdout, userUsage+"\nRun \"opora user ACTION --help\" for the flags.\n")
+		return flag.ErrHelp
+	}
 	var c config
 	fs := newFlags("user "+sub, stderr, &c)
 	login := fs.String("login", "", "the account's login")

@@ -25,6 +25,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -40,12 +41,15 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // "sqlite" database/sql driver
+
+	"github.com/opora-project/opora/internal/store"
 )
 
 // FormatVersion is the archive format written by Create and the only one
@@ -82,18 +86,27 @@ var (
 
 // Options says where the data lives.
 type Options struct {
-	DataDir     string // data folder (holds opora.db and files/)
-	DatabaseURL string // "" means SQLite in DataDir/opora.db; "postgres://..." means PostgreSQL
+	DataDir string // data folder (holds opora.db and files/)
+	// DatabaseURL is read as `opora serve` reads it (store.Options): ""
+	// for SQLite in DataDir/opora.db, "sqlite:PATH" for SQLite at PATH,
+	// "postgres://…" or "postgresql://…" for PostgreSQL, where a
+	// search_path parameter names the schema holding Opora's tables (its
+	// first entry) and only that schema is backed up and restored.
+	DatabaseURL string
 	Version     string // app version, written to the manifest
 }
 
 // Manifest describes a backup archive. It is stored as manifest.json.
 type Manifest struct {
-	Format    int            `json:"format"`
-	CreatedAt time.Time      `json:"created_at"`
-	Version   string         `json:"version"`
-	Database  string         `json:"database"` // "sqlite" or "postgres"
-	Files     []ManifestFile `json:"files"`
+	Format    int       `json:"format"`
+	CreatedAt time.Time `json:"created_at"`
+	Version   string    `json:"version"`
+	Database  string    `json:"database"` // "sqlite" or "postgres"
+	// Schema is the PostgreSQL schema the dump holds alone, from the
+	// search_path of the database URL; empty for a dump of the whole
+	// database (no search_path, or search_path=public).
+	Schema string         `json:"schema,omitempty"`
+	Files  []ManifestFile `json:"files"`
 }
 
 // ManifestFile is one archive entry (other than manifest.json itself).
@@ -125,14 +138,15 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 	if dest == "" {
 		return nil, errors.New("no destination file given")
 	}
-	kind, err := databaseKind(opt.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
 	dataDir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
 		return nil, err
 	}
+	db, err := databaseOf(opt.DatabaseURL, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	kind := db.kind
 	dest, err = filepath.Abs(dest)
 	if err != nil {
 		return nil, err
@@ -155,13 +169,13 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 	case DatabaseSQLite:
 		dbEntry = sqliteEntry
 		snapshot = filepath.Join(stage, dbFileName)
-		if err := snapshotSQLite(ctx, filepath.Join(dataDir, dbFileName), snapshot); err != nil {
+		if err := snapshotSQLite(ctx, db.sqlitePath, snapshot); err != nil {
 			return nil, err
 		}
 	case DatabasePostgres:
 		dbEntry = pgdumpEntry
 		snapshot = filepath.Join(stage, "opora.pgdump")
-		if err := pgDump(ctx, opt.DatabaseURL, snapshot); err != nil {
+		if err := pgDump(ctx, opt.DatabaseURL, db.schema, snapshot); err != nil {
 			return nil, err
 		}
 	}
@@ -190,6 +204,9 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 		Version:   opt.Version,
 		Database:  kind,
 		Files:     []ManifestFile{},
+	}
+	if kind == DatabasePostgres && db.schema != "public" {
+		m.Schema = db.schema
 	}
 
 	mf, err := addFile(ctx, tw, dbEntry, snapshot, 0o600)
@@ -431,10 +448,6 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 	if opt.DataDir == "" {
 		return nil, errors.New("no data folder given")
 	}
-	kind, err := databaseKind(opt.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
 	dataDir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
 		return nil, err
@@ -443,10 +456,30 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 	if real, err := filepath.EvalSymlinks(dataDir); err == nil {
 		dataDir = real
 	}
+	db, err := databaseOf(opt.DatabaseURL, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	kind := db.kind
+	// A SQLite database named by sqlite:PATH inside the data folder travels
+	// with it; one outside is placed at PATH after the folder.
+	dbRel, dbOutside := dbFileName, false
+	if kind == DatabaseSQLite {
+		if rel, err := filepath.Rel(dataDir, db.sqlitePath); err == nil && filepath.IsLocal(rel) {
+			dbRel = rel
+		} else {
+			dbOutside = true
+		}
+	}
 
 	// Read-only checks first.
 	if err := checkDataDirEmpty(dataDir); err != nil {
 		return nil, err
+	}
+	if dbOutside {
+		if err := checkNoFile(db.sqlitePath); err != nil {
+			return nil, err
+		}
 	}
 	m, err := verifyArchive(ctx, src)
 	if err != nil {
@@ -456,7 +489,13 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 		return nil, fmt.Errorf("the backup holds a %s database but the target is %s; restore it with the same database type", m.Database, kind)
 	}
 	if kind == DatabasePostgres {
-		if err := checkPostgresEmpty(ctx, opt.DatabaseURL); err != nil {
+		// The dump names its schema in every statement: it can only go back
+		// into a schema of the same name.
+		if from := cmp.Or(m.Schema, "public"); from != db.schema {
+			return nil, fmt.Errorf("the backup holds PostgreSQL schema %q but the database URL's search_path selects %q; "+
+				"restore it with search_path=%s", from, db.schema, from)
+		}
+		if err := checkPostgresEmpty(ctx, opt.DatabaseURL, db.schema); err != nil {
 			return nil, err
 		}
 	}
@@ -489,20 +528,39 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 		return nil, err
 	}
 
+	var placeDB func() error // puts a SQLite database outside the data folder at its path
 	switch kind {
 	case DatabaseSQLite:
 		if err := checkSQLite(ctx, filepath.Join(newData, dbFileName)); err != nil {
 			return nil, err
+		}
+		if dbOutside {
+			var cleanup func()
+			if placeDB, cleanup, err = stageOutside(filepath.Join(newData, dbFileName), db.sqlitePath); err != nil {
+				return nil, err
+			}
+			defer cleanup()
+			if err := os.Remove(filepath.Join(newData, dbFileName)); err != nil {
+				return nil, err
+			}
+		} else if dbRel != dbFileName {
+			to := filepath.Join(newData, dbRel)
+			if err := os.MkdirAll(filepath.Dir(to), 0o750); err != nil {
+				return nil, err
+			}
+			if err := os.Rename(filepath.Join(newData, dbFileName), to); err != nil {
+				return nil, err
+			}
 		}
 	case DatabasePostgres:
 		// Check again right before writing: time has passed.
 		if err := checkDataDirEmpty(dataDir); err != nil {
 			return nil, err
 		}
-		if err := checkPostgresEmpty(ctx, opt.DatabaseURL); err != nil {
+		if err := checkPostgresEmpty(ctx, opt.DatabaseURL, db.schema); err != nil {
 			return nil, err
 		}
-		if err := pgRestore(ctx, opt.DatabaseURL, dumpPath); err != nil {
+		if err := pgRestore(ctx, opt.DatabaseURL, db.schema, dumpPath, stage); err != nil {
 			return nil, err
 		}
 	}
@@ -518,6 +576,11 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 			return nil, fmt.Errorf("the database was restored but the files could not be moved into %s: %w", dataDir, err)
 		}
 		return nil, err
+	}
+	if placeDB != nil {
+		if err := placeDB(); err != nil {
+			return nil, fmt.Errorf("the files were restored into %s but the database could not be placed at %s: %w", dataDir, db.sqlitePath, err)
+		}
 	}
 	done = true
 	syncDir(parent)
@@ -1035,16 +1098,136 @@ func extractArchive(ctx context.Context, src string, m *Manifest, newData, dumpP
 // ---------------------------------------------------------------------------
 // PostgreSQL
 
-func databaseKind(databaseURL string) (string, error) {
+// database is where a database URL points, read the way `opora serve`
+// reads it (store.Options).
+type database struct {
+	kind       string // DatabaseSQLite or DatabasePostgres
+	sqlitePath string // the SQLite file, absolute
+	schema     string // PostgreSQL: the schema of Opora's tables, "public" by default
+}
+
+func databaseOf(databaseURL, dataDir string) (database, error) {
+	o := store.Options{DatabaseURL: databaseURL, DataDir: dataDir}
 	switch {
-	case databaseURL == "":
-		return DatabaseSQLite, nil
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return DatabasePostgres, nil
+	case o.IsPostgres():
+		schema, err := searchPathSchema(databaseURL)
+		if err != nil {
+			return database{}, err
+		}
+		return database{kind: DatabasePostgres, schema: schema}, nil
+	case databaseURL == "" || strings.HasPrefix(databaseURL, "sqlite:"):
+		p := o.SQLitePath()
+		if p == "" {
+			return database{}, errors.New("the database URL sqlite: names no file")
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return database{}, err
+		}
+		return database{kind: DatabaseSQLite, sqlitePath: abs}, nil
 	default:
 		// Do not echo the URL: it may hold a password.
-		return "", errors.New(`unsupported DatabaseURL: use "" for SQLite or a postgres:// URL`)
+		return database{}, errors.New(`unsupported database URL: use "" or sqlite:PATH for SQLite, or a postgres:// URL`)
 	}
+}
+
+// schemaName is a schema name we pass to pg_dump, pg_restore and SQL as is.
+var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// searchPathSchema returns the schema Opora's tables live in: the first
+// schema of the URL's search_path parameter (pgx sends it to the server as
+// a run-time parameter, so the tables are created there), "public" without
+// one. An unquoted name is folded to lower case, as the server does.
+func searchPathSchema(dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", errors.New("the database URL is not a valid postgres:// URL")
+	}
+	for part := range strings.SplitSeq(u.Query().Get("search_path"), ",") {
+		name := strings.TrimSpace(part)
+		if name == "" || name == `"$user"` || name == "$user" {
+			continue
+		}
+		if unq, ok := strings.CutPrefix(name, `"`); ok {
+			name = strings.TrimSuffix(unq, `"`)
+		} else {
+			name = strings.ToLower(name)
+		}
+		if !schemaName.MatchString(name) {
+			return "", fmt.Errorf("backup supports a search_path schema of lower-case letters, digits and _ only, not %q", name)
+		}
+		return name, nil
+	}
+	return "public", nil
+}
+
+// checkNoFile refuses to restore over an existing database file.
+func checkNoFile(p string) error {
+	for _, f := range []string{p, p + "-wal", p + "-shm"} {
+		if _, err := os.Lstat(f); err == nil {
+			return fmt.Errorf("the database file %s already exists; restore only into a new location: %w", f, ErrNotEmpty)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// stageOutside copies the restored SQLite database src next to dst, on
+// dst's file system, so that place only has to rename it; cleanup removes
+// what is left when place was not called or failed.
+func stageOutside(src, dst string) (place func() error, cleanup func(), err error) {
+	created, err := mkdirAllTracked(filepath.Dir(dst))
+	if err != nil {
+		return nil, nil, fmt.Errorf("create the database's folder: %w", err)
+	}
+	placed := false
+	var tmpName string
+	cleanup = func() {
+		if placed {
+			return
+		}
+		if tmpName != "" {
+			os.Remove(tmpName)
+		}
+		removeCreated(created)
+	}
+	fail := func(err error) (func() error, func(), error) {
+		cleanup()
+		return nil, nil, err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fail(err)
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".opora-restore-*.db")
+	if err != nil {
+		return fail(fmt.Errorf("stage the database next to %s: %w", dst, err))
+	}
+	tmpName = tmp.Name()
+	_, err = io.Copy(tmp, in)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(fmt.Errorf("stage the database next to %s: %w", dst, err))
+	}
+	place = func() error {
+		if err := checkNoFile(dst); err != nil {
+			return err
+		}
+		if err := os.Rename(tmpName, dst); err != nil {
+			return err
+		}
+		placed = true
+		syncDir(filepath.Dir(dst))
+		return nil
+	}
+	return place, cleanup, nil
 }
 
 // libpqParams are the URL query parameters pg_dump/pg_restore (libpq 15)
@@ -1111,7 +1294,11 @@ func lookPath(tool string) (string, error) {
 	return p, nil
 }
 
-func pgDump(ctx context.Context, dsn, out string) error {
+// pgDump dumps the database, or only schema when it is not public
+// (pg_dump sets its own empty search_path, so the URL's is no help: the
+// schema is chosen with --schema), together with the extensions the schema's
+// tables may use (pg_trgm lives in public and is restored IF NOT EXISTS).
+func pgDump(ctx context.Context, dsn, schema, out string) error {
 	bin, err := lookPath("pg_dump")
 	if err != nil {
 		return err
@@ -1120,12 +1307,20 @@ func pgDump(ctx context.Context, dsn, out string) error {
 	if err != nil {
 		return err
 	}
-	return runPG(ctx, bin, env,
-		"--format=custom", "--no-owner", "--no-privileges",
-		"--dbname="+conn, "--file="+out)
+	args := []string{"--format=custom", "--no-owner", "--no-privileges"}
+	if schema != "public" {
+		args = append(args, "--schema="+schema, "--extension=*")
+	}
+	return runPG(ctx, bin, env, append(args, "--dbname="+conn, "--file="+out)...)
 }
 
-func pgRestore(ctx context.Context, dsn, dump string) error {
+// pgRestore restores the dump. A dump of one schema creates that schema;
+// the schema may already exist (empty, made by the administrator with the
+// right owner), so it is created here if missing and its CREATE SCHEMA
+// left out of the restore, as are comments on extensions (only their
+// owner may set them, and they exist already when another schema of the
+// database uses them).
+func pgRestore(ctx context.Context, dsn, schema, dump, scratch string) error {
 	bin, err := lookPath("pg_restore")
 	if err != nil {
 		return err
@@ -1135,9 +1330,59 @@ func pgRestore(ctx context.Context, dsn, dump string) error {
 		return err
 	}
 	// --single-transaction: all or nothing, the database stays empty on error.
-	return runPG(ctx, bin, env,
-		"--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
-		"--dbname="+conn, dump)
+	args := []string{"--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error"}
+	if schema != "public" {
+		list, err := restoreList(ctx, bin, env, dump, schema)
+		if err != nil {
+			return err
+		}
+		listPath := filepath.Join(scratch, "restore.list")
+		if err := os.WriteFile(listPath, list, 0o600); err != nil {
+			return err
+		}
+		if err := createSchema(ctx, dsn, schema); err != nil {
+			return err
+		}
+		args = append(args, "--use-list="+listPath)
+	}
+	return runPG(ctx, bin, env, append(args, "--dbname="+conn, dump)...)
+}
+
+// restoreList is the dump's table of contents without the schema's own
+// CREATE SCHEMA and without comments on extensions.
+func restoreList(ctx context.Context, bin string, env []string, dump, schema string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin, "--list", dump)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedBuffer{buf: &stderr, max: 8 << 10}
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("pg_restore --list failed: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var list bytes.Buffer
+	for line := range strings.SplitSeq(string(out), "\n") {
+		// "7; 2615 538630 SCHEMA - opora postgres", "3395; 0 0 COMMENT - EXTENSION pg_trgm "
+		f := strings.Fields(line)
+		if len(f) >= 6 && f[3] == "SCHEMA" && f[4] == "-" && f[5] == schema ||
+			len(f) >= 6 && f[3] == "COMMENT" && f[4] == "-" && f[5] == "EXTENSION" {
+			continue
+		}
+		list.WriteString(line + "\n")
+	}
+	return list.Bytes(), nil
+}
+
+func createSchema(ctx context.Context, dsn, schema string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer db.Close()
+	// schema matched schemaName: safe to write into the statement.
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		return fmt.Errorf("create schema %s: %w", schema, err)
+	}
+	return nil
 }
 
 func runPG(ctx context.Context, bin string, env []string, args ...string) error {
@@ -1175,8 +1420,8 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 // checkPostgresEmpty refuses a target database that already has tables,
-// views or sequences in the public schema.
-func checkPostgresEmpty(ctx context.Context, dsn string) error {
+// views or sequences in the schema the restore writes to.
+func checkPostgresEmpty(ctx context.Context, dsn, schema string) error {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
@@ -1187,12 +1432,12 @@ func checkPostgresEmpty(ctx context.Context, dsn string) error {
 		SELECT count(*)
 		FROM pg_catalog.pg_class c
 		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')`).Scan(&n)
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')`, schema).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("inspect target PostgreSQL database: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("target PostgreSQL database already has %d tables/views/sequences in the public schema; restore only into a new, empty database: %w", n, ErrNotEmpty)
+		return fmt.Errorf("target PostgreSQL database already has %d tables/views/sequences in schema %s; restore only into a new, empty database or schema: %w", n, schema, ErrNotEmpty)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,6 +246,52 @@ func TestRoundTripSQLite(t *testing.T) {
 	if _, err := backup.Verify(context.Background(), archive); err != nil {
 		t.Errorf("Verify of a good archive: %v", err)
 	}
+}
+
+// A SQLite database named by sqlite:PATH, as `opora serve` accepts it, is
+// backed up from PATH and restored to the PATH of the target's URL, inside
+// or outside the data folder, or into the data folder without a URL.
+func TestRoundTripSQLiteURL(t *testing.T) {
+	t.Parallel()
+	srcDB := filepath.Join(t.TempDir(), "db", "opora-main.db")
+	src := newSource(t, "sqlite:"+srcDB)
+	if _, err := os.Stat(filepath.Join(src.dir, "opora.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the source database should live outside the data folder: %v", err)
+	}
+	archive := src.create(t)
+
+	// To another path outside the target folder.
+	target := filepath.Join(t.TempDir(), "data")
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "elsewhere", "restored.db")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: target, DatabaseURL: dbURL}, archive); err != nil {
+		t.Fatalf("Restore to %s: %v", dbURL, err)
+	}
+	if _, err := os.Stat(filepath.Join(target, "opora.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the database was also put into the data folder: %v", err)
+	}
+	checkSame(t, src, storetest.OpenOptions(t, store.Options{DataDir: target, DatabaseURL: dbURL}), target)
+
+	// The same database path again: refused, and the new folder is not made.
+	again := filepath.Join(t.TempDir(), "data")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: again, DatabaseURL: dbURL}, archive); !errors.Is(err, backup.ErrNotEmpty) {
+		t.Errorf("Restore over an existing database file: err = %v, want ErrNotEmpty", err)
+	}
+	if _, err := os.Lstat(again); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused restore created the data folder: %v", err)
+	}
+
+	// To a path inside the data folder, and to the plain data folder.
+	inside := filepath.Join(t.TempDir(), "data")
+	insideURL := "sqlite:" + filepath.Join(inside, "db", "opora.sqlite")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: inside, DatabaseURL: insideURL}, archive); err != nil {
+		t.Fatalf("Restore to %s: %v", insideURL, err)
+	}
+	checkSame(t, src, storetest.OpenOptions(t, store.Options{DataDir: inside, DatabaseURL: insideURL}), inside)
+	plain := filepath.Join(t.TempDir(), "data")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: plain}, archive); err != nil {
+		t.Fatalf("Restore into a plain data folder: %v", err)
+	}
+	checkSame(t, src, storetest.OpenOptions(t, store.Options{DataDir: plain}), plain)
 }
 
 // TestOnlineBackup backs up while the store keeps writing: the snapshot must
@@ -780,4 +827,99 @@ func TestRestoreBrokenPostgresDumpLeavesDatabaseEmpty(t *testing.T) {
 	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: target, DatabaseURL: dst}, good); err != nil {
 		t.Fatalf("Restore of the good archive after a failed one: %v", err)
 	}
+}
+
+// withSearchPath returns dsn with its search_path parameter set.
+func withSearchPath(t *testing.T, dsn, searchPath string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", searchPath)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// pgExec runs statements on the database at dsn.
+func pgExec(t *testing.T, dsn string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// pgSchemaExists reports whether the database at dsn has the schema.
+func pgSchemaExists(t *testing.T, dsn, schema string) bool {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM pg_namespace WHERE nspname = $1`, schema).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+// Opora in schema "opora" of a database that holds other things too
+// (search_path=opora,public, as several instances share one database): the
+// backup holds that schema alone, and goes back only into a schema of the
+// same name that holds nothing yet.
+func TestRoundTripPostgresSearchPath(t *testing.T) {
+	storetest.SkipUnlessPostgres(t)
+	pgTools(t)
+	srcDB := storetest.PostgresDatabase(t)
+	pgExec(t, srcDB, `CREATE SCHEMA opora`, `CREATE SCHEMA other`,
+		`CREATE TABLE other.secrets (note text)`, `INSERT INTO other.secrets VALUES ('not Opora''s')`)
+	src := newSource(t, withSearchPath(t, srcDB, "opora,public"))
+	archive := src.create(t)
+	m, err := backup.Verify(context.Background(), archive)
+	if err != nil || m.Schema != "opora" {
+		t.Fatalf("manifest schema %q, %v; want opora", m.Schema, err)
+	}
+
+	// Back into the source database: the schema is not empty.
+	target := filepath.Join(t.TempDir(), "data")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: target, DatabaseURL: src.options(t).DatabaseURL}, archive); !errors.Is(err, backup.ErrNotEmpty) {
+		t.Errorf("Restore into the source schema: err = %v, want ErrNotEmpty", err)
+	}
+	// Into another schema name: refused, naming the one to use.
+	dst := storetest.PostgresDatabase(t)
+	_, err = backup.Restore(context.Background(), backup.Options{DataDir: target, DatabaseURL: withSearchPath(t, dst, "elsewhere")}, archive)
+	if err == nil || !strings.Contains(err.Error(), "search_path=opora") {
+		t.Errorf("Restore into schema elsewhere: err = %v, want a refusal naming search_path=opora", err)
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused restore created the data folder: %v", err)
+	}
+
+	// Into a new database without the schema, and into one where an
+	// administrator made the (empty) schema beforehand.
+	dstURL := withSearchPath(t, dst, "opora,public")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: target, DatabaseURL: dstURL}, archive); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	checkSame(t, src, storetest.OpenOptions(t, store.Options{DataDir: target, DatabaseURL: dstURL, MaxReaders: 4}), target)
+	if pgSchemaExists(t, dst, "other") {
+		t.Error("the backup carried the database's other schema along")
+	}
+	dst2 := storetest.PostgresDatabase(t)
+	pgExec(t, dst2, `CREATE SCHEMA opora`)
+	target2 := filepath.Join(t.TempDir(), "data")
+	dst2URL := withSearchPath(t, dst2, "opora,public")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: target2, DatabaseURL: dst2URL}, archive); err != nil {
+		t.Fatalf("Restore into an existing empty schema: %v", err)
+	}
+	checkSame(t, src, storetest.OpenOptions(t, store.Options{DataDir: target2, DatabaseURL: dst2URL, MaxReaders: 4}), target2)
 }

@@ -38,6 +38,11 @@ var (
 	ErrEmpty = errors.New("files: empty file")
 	// ErrTooLarge: the image has too many pixels to process safely.
 	ErrTooLarge = errors.New("files: image too large")
+	// ErrUnsupported: an image whose size cannot be checked before
+	// decoding it (an animated or lossless WebP, odd headers).
+	ErrUnsupported = errors.New("files: image kind not accepted")
+	// ErrBusy: too many photos are being processed at this moment.
+	ErrBusy = errors.New("files: too many photos being processed")
 	// ErrNoStorage: the server was started without a data folder.
 	ErrNoStorage = errors.New("files: no data folder configured")
 )

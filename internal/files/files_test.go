@@ -57,7 +57,7 @@ func TestProcessPhotoRotatesAndStripsExif(t *testing.T) {
 	if !bytes.Contains(data, []byte("Exif")) {
 		t.Fatal("test image has no Exif segment")
 	}
-	p, err := ProcessPhoto(data)
+	p, err := ProcessPhoto(t.Context(), bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestProcessPhotoShrinksBigPNG(t *testing.T) {
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	p, err := ProcessPhoto(buf.Bytes())
+	p, err := ProcessPhoto(t.Context(), bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestProcessPhotoShrinksBigPNG(t *testing.T) {
 
 func TestRefusesDisguisedFiles(t *testing.T) {
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00"), bytes.Repeat([]byte{0}, 100)...)
-	if _, err := ProcessPhoto(exe); !errors.Is(err, ErrDenied) {
+	if _, err := ProcessPhoto(t.Context(), bytes.NewReader(exe)); !errors.Is(err, ErrDenied) {
 		t.Fatalf("exe as photo: %v", err)
 	}
 	if _, err := CheckUpload(exe); !errors.Is(err, ErrDenied) {
@@ -114,11 +114,11 @@ func TestRefusesDisguisedFiles(t *testing.T) {
 	if _, err := CheckUpload([]byte("#!/bin/sh\nrm -rf /\n")); !errors.Is(err, ErrDenied) {
 		t.Fatalf("script as scan: %v", err)
 	}
-	if _, err := ProcessPhoto([]byte("%PDF-1.4 hello")); !errors.Is(err, ErrNotImage) {
+	if _, err := ProcessPhoto(t.Context(), bytes.NewReader([]byte("%PDF-1.4 hello"))); !errors.Is(err, ErrNotImage) {
 		t.Fatalf("pdf as photo: %v", err)
 	}
 	// A JPEG header with garbage after it is not a photo either.
-	if _, err := ProcessPhoto([]byte("\xff\xd8\xff\xe0garbage")); !errors.Is(err, ErrNotImage) {
+	if _, err := ProcessPhoto(t.Context(), bytes.NewReader([]byte("\xff\xd8\xff\xe0garbage"))); !errors.Is(err, ErrNotImage) {
 		t.Fatalf("broken jpeg: %v", err)
 	}
 	if got, err := CheckUpload([]byte("%PDF-1.4 hello")); err != nil || got != "application/pdf" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -114,6 +115,10 @@ func (s *Server) uploadError(field string, err error) error {
 		key = "photo.error.not_image"
 	case errors.Is(err, files.ErrTooLarge):
 		key = "photo.error.too_many_pixels"
+	case errors.Is(err, files.ErrUnsupported):
+		key = "photo.error.unsupported"
+	case errors.Is(err, files.ErrBusy):
+		key = "photo.error.busy"
 	case errors.Is(err, files.ErrEmpty):
 		key = "files.error.empty"
 	case errors.Is(err, errNoUpload):
@@ -151,6 +156,26 @@ func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) error {
 // readUpload returns the bytes and the cleaned name of the first non-empty
 // file among fields; errNoUpload when there is none.
 func (s *Server) readUpload(r *http.Request, fields ...string) ([]byte, string, error) {
+	f, name, err := s.openUpload(r, fields...)
+	if err != nil {
+		return nil, "", err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUploadBytes+1))
+	f.Close()
+	if err != nil {
+		return nil, "", fmt.Errorf("web: read upload: %w", err)
+	}
+	if int64(len(data)) > s.cfg.MaxUploadBytes {
+		return nil, "", errUploadTooBig
+	}
+	return data, name, nil
+}
+
+// openUpload opens the first non-empty file among fields where the
+// multipart parser left it (a temporary file above 1 MB), with its
+// cleaned name; errNoUpload when there is none, errUploadTooBig above the
+// limit. The caller closes it.
+func (s *Server) openUpload(r *http.Request, fields ...string) (multipart.File, string, error) {
 	if r.MultipartForm == nil {
 		return nil, "", errNoUpload
 	}
@@ -166,15 +191,7 @@ func (s *Server) readUpload(r *http.Request, fields ...string) ([]byte, string, 
 			if err != nil {
 				return nil, "", fmt.Errorf("web: open upload: %w", err)
 			}
-			data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxUploadBytes+1))
-			f.Close()
-			if err != nil {
-				return nil, "", fmt.Errorf("web: read upload: %w", err)
-			}
-			if int64(len(data)) > s.cfg.MaxUploadBytes {
-				return nil, "", errUploadTooBig
-			}
-			return data, files.SafeName(h.Filename), nil
+			return f, files.SafeName(h.Filename), nil
 		}
 	}
 	return nil, "", errNoUpload
@@ -291,15 +308,25 @@ func (s *Server) photoUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	data, _, err := s.readUpload(r, "photo", "photo_file")
+	// The photo is decoded from where the upload lies (a temporary file
+	// for all but the smallest), never read whole into memory first:
+	// uploads waiting for a decode slot hold no pixels and no bytes.
+	f, _, err := s.openUpload(r, "photo", "photo_file")
 	if err != nil {
 		if errors.Is(err, errNoUpload) || errors.Is(err, errUploadTooBig) {
 			return refuse(err)
 		}
 		return err
 	}
-	p, err := files.ProcessPhoto(data)
-	if err != nil {
+	p, err := files.ProcessPhoto(ctx, f)
+	f.Close()
+	switch {
+	case errors.Is(err, files.ErrBusy):
+		w.Header().Set("Retry-After", "30")
+		return s.renderPhotoFormStatus(w, r, c, http.StatusServiceUnavailable, s.uploadError("photo", err))
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err() // the browser went away while waiting
+	case err != nil:
 		return refuse(err)
 	}
 	photo, err := s.storeBytes(r, p.JPEG, "photo.jpg", "image/jpeg")
@@ -320,6 +347,11 @@ func (s *Server) photoUpload(w http.ResponseWriter, r *http.Request) error {
 
 // renderPhotoForm shows the photo form again with the reason the upload was refused.
 func (s *Server) renderPhotoForm(w http.ResponseWriter, r *http.Request, c *opora.Client, err error) error {
+	return s.renderPhotoFormStatus(w, r, c, http.StatusUnprocessableEntity, err)
+}
+
+// renderPhotoFormStatus is renderPhotoForm with another status (503 when busy).
+func (s *Server) renderPhotoFormStatus(w http.ResponseWriter, r *http.Request, c *opora.Client, status int, err error) error {
 	cv, cerr := s.clientData(r, c)
 	if cerr != nil {
 		return cerr
@@ -332,7 +364,7 @@ func (s *Server) renderPhotoForm(w http.ResponseWriter, r *http.Request, c *opor
 		v.Form.Error, v.Form.Args = oe.Message, oe.Args
 	}
 	v.Data = &documentsPageData{clientView: cv, MaxMB: s.cfg.MaxUploadBytes >> 20}
-	return s.render(w, r, http.StatusUnprocessableEntity, "files_photo", v)
+	return s.render(w, r, status, "files_photo", v)
 }
 
 // documentsPageData is .Data of the documents tab and the document form.

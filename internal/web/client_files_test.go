@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"image"
 	"image/color"
@@ -11,10 +12,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -177,6 +181,112 @@ func TestPhotoUploadAndAccess(t *testing.T) {
 		}
 		if res := oc.postMultipart(loc+"/photo", nil, upload{"photo", "x.jpg", data}); res.Status != http.StatusNotFound {
 			t.Fatalf("other organisation uploads: %d", res.Status)
+		}
+	})
+}
+
+// webPBomb is the decompression bomb of the issue, 46 bytes: a VP8X header
+// declaring a 1×1 canvas around a lossless bitstream whose own header says
+// 11,000×11,000, with Huffman codes of one symbol so that every pixel costs
+// no bits (decoded, 484 MB of pixels).
+func webPBomb() []byte {
+	const w, h = 11000, 11000
+	vp8x := []byte("VP8X\x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00") // 1×1 canvas
+	bits := uint32(w-1) | uint32(h-1)<<14
+	vp8l := []byte{'V', 'P', '8', 'L', 8, 0, 0, 0, 0x2f, byte(bits), byte(bits >> 8), byte(bits >> 16), byte(bits >> 24), 0x88, 0x88, 0x08}
+	body := append(append([]byte("WEBP"), vp8x...), vp8l...)
+	return append(append([]byte("RIFF"), byte(len(body)), 0, 0, 0), body...)
+}
+
+// The bomb is refused on the photo page with a message in Russian, and
+// nothing is stored: no photo on the client, no file in the data folder.
+func TestPhotoUploadRefusesDecompressionBomb(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		c := a.login(t, "admin", testPassword)
+		loc := newTestClient(t, c, fx)
+		res := c.postMultipart(loc+"/photo", nil, upload{"photo_file", "cat.webp", webPBomb()})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bomb: %d", res.Status)
+		}
+		mustContain(t, res.Body, "Изображение слишком большое по размеру в пикселях")
+		cl, err := a.st.Client(fx.Ctx(), clientIDOf(t, loc))
+		if err != nil || cl.PhotoID != 0 || cl.ThumbID != 0 {
+			t.Fatalf("client after the bomb: %v %+v", err, cl)
+		}
+		if res := c.get(loc + "/photo"); res.Status != http.StatusNotFound {
+			t.Fatalf("photo after the bomb: %d", res.Status)
+		}
+		var stored []string
+		_ = filepath.WalkDir(filepath.Join(a.web.cfg.DataDir, "files"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				stored = append(stored, p)
+			}
+			return nil
+		})
+		if len(stored) != 0 {
+			t.Fatalf("files stored after the bomb: %v", stored)
+		}
+	})
+}
+
+// stallingPhoto is a photo whose reader stops at the start of the decode
+// (after the headers were read and the stream rewound a second time) until
+// released, so that the decode holds its slot.
+type stallingPhoto struct {
+	*bytes.Reader
+	seeks    int
+	decoding chan struct{} // closed when the decode starts reading
+	release  chan struct{}
+}
+
+func (p *stallingPhoto) Seek(off int64, whence int) (int64, error) {
+	p.seeks++
+	return p.Reader.Seek(off, whence)
+}
+
+func (p *stallingPhoto) Read(b []byte) (int, error) {
+	if p.seeks == 2 && p.decoding != nil {
+		close(p.decoding)
+		p.decoding = nil
+		<-p.release
+	}
+	return p.Reader.Read(b)
+}
+
+// With every decode slot taken, an upload waits, is then told the server
+// is busy (503, in Russian) and nothing is stored.
+func TestPhotoUploadWhenDecodesAreBusy(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		c := a.login(t, "admin", testPassword)
+		loc := newTestClient(t, c, fx)
+		data := exifPhoto(t, 60, 30)
+		release := make(chan struct{})
+		var held sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			p := &stallingPhoto{Reader: bytes.NewReader(data), decoding: make(chan struct{}), release: release}
+			started, done := p.decoding, make(chan error, 1)
+			held.Go(func() { _, err := files.ProcessPhoto(context.Background(), p); done <- err })
+			select {
+			case <-started:
+			case err := <-done:
+				t.Fatalf("could not take a decode slot: %v", err)
+			}
+		}
+		defer func(d time.Duration) { files.DecodeWait = d }(files.DecodeWait)
+		files.DecodeWait = 50 * time.Millisecond
+		res := c.postMultipart(loc+"/photo", nil, upload{"photo", "IMG_0002.jpg", data})
+		close(release)
+		held.Wait()
+		if res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("busy upload: %d %v", res.Status, res.Header)
+		}
+		mustContain(t, res.Body, "Сервер сейчас обрабатывает другие фотографии")
+		if cl, err := a.st.Client(fx.Ctx(), clientIDOf(t, loc)); err != nil || cl.PhotoID != 0 {
+			t.Fatalf("client after a busy upload: %v %+v", err, cl)
+		}
+		// Once the slots are free, the same upload goes through.
+		if res := c.postMultipart(loc+"/photo", nil, upload{"photo", "IMG_0002.jpg", data}); res.Status != http.StatusSeeOther {
+			t.Fatalf("upload after the others: %d", res.Status)
 		}
 	})
 }
