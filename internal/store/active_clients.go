@@ -133,7 +133,9 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	}
 	var spans map[int]bool
 	del := `DELETE FROM active_client_months WHERE client_id = $1`
-	sel := `SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL`
+	// A deleted client has no rows: its services come back when it is restored.
+	sel := `SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL
+		AND EXISTS (SELECT 1 FROM clients WHERE id = $1 AND deleted_at IS NULL)`
 	delArgs, selArgs := []any{clientID}, []any{clientID}
 	if len(years) > 0 {
 		spans = map[int]bool{}
@@ -349,7 +351,8 @@ func (s *Store) fillActive(ctx context.Context) error {
 				am := newActiveMasks(map[int]bool{span: true})
 				if err := am.addRows(tx.QueryContext(ctx, `SELECT organisation_id, branch_id, client_id, rendered_on
 					FROM services WHERE organisation_id = $1 AND rendered_on >= $2 AND rendered_on < $3
-					AND deleted_at IS NULL`, org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC),
+					AND deleted_at IS NULL AND client_id NOT IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL)`,
+					org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC),
 					time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
 					return err
 				}

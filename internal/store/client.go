@@ -573,6 +573,10 @@ func (s *Store) DeleteClient(ctx context.Context, id int64, reason string) error
 				version = version + 1 WHERE id = $4`, now, nullID(a.UserID), reason, id); err != nil {
 				return fmt.Errorf("store: delete client: %w", err)
 			}
+			// The reports count no service of a deleted client.
+			if err := countClientDerived(ctx, tx, s.dialect, id, -1); err != nil {
+				return err
+			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "client", EntityID: id,
 				Changes: []opora.Change{{Field: "delete_reason", New: reason}}}); err != nil {
 				return err
@@ -600,6 +604,9 @@ func (s *Store) RestoreClient(ctx context.Context, id int64) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE clients SET deleted_at = NULL, deleted_by = NULL, delete_reason = '',
 				version = version + 1 WHERE id = $1`, id); err != nil {
 				return fmt.Errorf("store: restore client: %w", err)
+			}
+			if err := countClientDerived(ctx, tx, s.dialect, id, 1); err != nil {
+				return err
 			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionRestore, Entity: "client", EntityID: id}); err != nil {
 				return err

@@ -41,9 +41,15 @@ type subjectSQL struct {
 	// needs the client (no client attribute filtered or grouped on, and an
 	// organisation-wide scope, or a scope function on the row's columns).
 	// A merge moves these rows to the surviving client, so none belongs to
-	// a merged-away one.
+	// a merged-away one; bareWhere leaves out deleted clients' rows.
 	bare, bareWhere, org string
 }
+
+// deletedClients lists the organisation's ($1) deleted clients, whose rows
+// no report counts (as new clients leave out a deleted client), for the bare
+// subjects that do not join the client. Few clients are deleted; the
+// clients_deleted index (migration 00030) holds just them.
+const deletedClients = "SELECT d.id FROM clients d WHERE d.organisation_id = $1 AND d.deleted_at IS NOT NULL"
 
 var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	opora.SubjectClients: {
@@ -57,9 +63,9 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	},
 	opora.SubjectServices: {
 		from:      "services s JOIN clients c ON c.id = s.client_id",
-		where:     "s.deleted_at IS NULL AND c.merged_into IS NULL",
+		where:     "s.deleted_at IS NULL AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "services s",
-		bareWhere: "s.deleted_at IS NULL",
+		bareWhere: "s.deleted_at IS NULL AND s.client_id NOT IN (" + deletedClients + ")",
 		org:       "s.organisation_id",
 		date:      "s.rendered_on",
 		client:    "s.client_id",
@@ -85,9 +91,9 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	},
 	opora.SubjectCases: {
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
-		where:     "k.subject_type = 'client' AND c.merged_into IS NULL",
+		where:     "k.subject_type = 'client' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "cases k",
-		bareWhere: "k.subject_type = 'client'",
+		bareWhere: "k.subject_type = 'client' AND k.client_id NOT IN (" + deletedClients + ")",
 		org:       "k.organisation_id",
 		date:      "k.opened_on",
 		client:    "k.client_id",
@@ -98,9 +104,9 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	},
 	opora.SubjectClosed: {
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
-		where:     "k.subject_type = 'client' AND k.status = 'closed' AND c.merged_into IS NULL",
+		where:     "k.subject_type = 'client' AND k.status = 'closed' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "cases k",
-		bareWhere: "k.subject_type = 'client' AND k.status = 'closed'",
+		bareWhere: "k.subject_type = 'client' AND k.status = 'closed' AND k.client_id NOT IN (" + deletedClients + ")",
 		org:       "k.organisation_id",
 		date:      "k.closed_on",
 		client:    "k.client_id",
@@ -111,9 +117,9 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	},
 	opora.SubjectTasks: {
 		from:      "case_tasks t JOIN clients c ON c.id = t.client_id",
-		where:     "t.status = 'done' AND c.merged_into IS NULL",
+		where:     "t.status = 'done' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "case_tasks t",
-		bareWhere: "t.status = 'done' AND t.client_id IS NOT NULL",
+		bareWhere: "t.status = 'done' AND t.client_id IS NOT NULL AND t.client_id NOT IN (" + deletedClients + ")",
 		org:       "t.organisation_id",
 		date:      "t.done_on",
 		client:    "t.client_id",
@@ -253,8 +259,14 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		for i := range p.keys {
 			order = append(order, strconv.Itoa(i+1))
 		}
+		having := ""
+		if def.sum != "" {
+			// A table of counts keeps a row whose count fell to zero (a
+			// service deleted or moved): the rows it sums would not exist.
+			having = " HAVING SUM(" + def.sum + ") <> 0"
+		}
 		c.sql = "SELECT " + strings.Join(p.keys, ", ") + ", " + p.measure + base + " GROUP BY " + strings.Join(order, ", ") +
-			" ORDER BY " + strings.Join(order, ", ")
+			having + " ORDER BY " + strings.Join(order, ", ")
 	}
 	// The total ignores the field joins, so multiple choices are not double-counted.
 	totalMeasure := p.measure

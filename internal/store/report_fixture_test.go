@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"maps"
+	"reflect"
 	"testing"
 	"time"
 
@@ -284,6 +286,165 @@ func TestVisitsAndShelterLeaversReports(t *testing.T) {
 		}
 		if got["left|done"] != 1 || got["left|open"] != 1 || got["evicted|none"] != 1 {
 			t.Fatalf("leavers %v", got)
+		}
+	})
+}
+
+// plainCtx acts as the fixture's administrator with report.run narrowed to
+// the fixture's branch, which holds every row of the fixture: the same
+// numbers, but no table of counts may answer (they are organisation-wide),
+// so reports take the plain SQL over the source rows.
+func (f *reportFixture) plainCtx(t *testing.T) context.Context {
+	t.Helper()
+	a := *opora.ActorFrom(f.fx.Ctx())
+	a.Perms = maps.Clone(a.Perms)
+	a.Perms[opora.PermReportRun] = opora.ScopeBranch
+	a.BranchIDs = []int64{f.fx.Branch.ID}
+	return opora.WithActor(context.Background(), &a)
+}
+
+// bothPaths runs a report as the administrator (whatever path the store
+// picks, tables of counts included) and on the plain SQL, fails unless the
+// two give the same rows and total, and returns them.
+func (f *reportFixture) bothPaths(t *testing.T, s *store.Store, q opora.ReportQuery) (map[string]float64, float64) {
+	t.Helper()
+	got, err := s.RunReport(f.fx.Ctx(), &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := s.RunReport(f.plainCtx(t), &q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Rows, plain.Rows) || got.Total != plain.Total {
+		t.Fatalf("%+v: chosen path %v total %v, plain SQL %v total %v", q, got.Rows, got.Total, plain.Rows, plain.Total)
+	}
+	return runReport(t, f.fx.Ctx(), s, q)
+}
+
+// TestReportsLeaveOutDeletedClients deletes B (a woman with type0 and a
+// fare of 150,50 on 15.02) and restores her: every services report, on
+// every path, loses and regains her services, and no group of zero is left.
+func TestReportsLeaveOutDeletedClients(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		id := func(ty *opora.ServiceType) string { return idStr(ty.ID) }
+		q1 := func(m opora.Measure, from time.Time, g ...opora.Dimension) opora.ReportQuery {
+			return opora.ReportQuery{Subject: opora.SubjectServices, From: from, To: day(2026, 3, 31), GroupBy: g, Measure: m}
+		}
+		jan := day(2026, 1, 1)
+		check := func(withB bool) {
+			t.Helper()
+			n := map[bool]float64{true: 1, false: 0}[withB]
+			byType, total := f.bothPaths(t, s, q1(opora.MeasureCount, jan, opora.DimServiceType))
+			want := map[string]float64{id(f.types[0]): 2 + n, id(f.types[1]): 2}
+			if withB {
+				want[id(f.fare)] = 1
+			}
+			if !reflect.DeepEqual(byType, want) || total != 4+2*n {
+				t.Fatalf("services by type (B %v): %v total %v", withB, byType, total)
+			}
+			byWorker, total := f.bothPaths(t, s, q1(opora.MeasureCount, jan, opora.DimWorker))
+			if byWorker[idStr(f.fx.Admin.ID)] != 4+2*n || total != 4+2*n {
+				t.Fatalf("services by worker (B %v): %v", withB, byWorker)
+			}
+			if _, total = f.bothPaths(t, s, q1(opora.MeasureSumAmount, jan)); total != 15050*n {
+				t.Fatalf("amount (B %v): %v", withB, total)
+			}
+			// Clients who received services: the months table (one
+			// window), the ranges (two windows; by gender) and the plain
+			// SQL without the client join (by type).
+			if _, total = f.bothPaths(t, s, q1(opora.MeasureDistinctClients, jan)); total != 2+n {
+				t.Fatalf("clients (B %v): %v", withB, total)
+			}
+			if _, total = f.bothPaths(t, s, q1(opora.MeasureDistinctClients, day(2024, 12, 1))); total != 2+n {
+				t.Fatalf("clients since 2024 (B %v): %v", withB, total)
+			}
+			byGender, total := f.bothPaths(t, s, q1(opora.MeasureDistinctClients, jan, opora.DimGender))
+			want = map[string]float64{"male": 2}
+			if withB {
+				want["female"] = 1
+			}
+			if !reflect.DeepEqual(byGender, want) || total != 2+n {
+				t.Fatalf("clients by gender (B %v): %v total %v", withB, byGender, total)
+			}
+			clientsByType, total := f.bothPaths(t, s, q1(opora.MeasureDistinctClients, jan, opora.DimServiceType))
+			if clientsByType[id(f.types[0])] != 1+n || clientsByType[id(f.types[1])] != 2 || total != 2+n {
+				t.Fatalf("clients by type (B %v): %v total %v", withB, clientsByType, total)
+			}
+			women := q1(opora.MeasureCount, jan)
+			women.Gender = opora.GenderFemale
+			if _, total = f.bothPaths(t, s, women); total != 2*n {
+				t.Fatalf("women's services (B %v): %v", withB, total)
+			}
+			// New clients leave her out as well.
+			if _, total = f.bothPaths(t, s, opora.ReportQuery{Subject: opora.SubjectClients, From: jan, To: day(2026, 3, 31),
+				Measure: opora.MeasureCount}); total != 2+n {
+				t.Fatalf("new clients (B %v): %v", withB, total)
+			}
+			// Her open case too.
+			if _, total = f.bothPaths(t, s, opora.ReportQuery{Subject: opora.SubjectCases, From: jan, To: day(2026, 3, 31),
+				Measure: opora.MeasureCount}); total != 1+n {
+				t.Fatalf("cases (B %v): %v", withB, total)
+			}
+		}
+		check(true)
+		if err := s.DeleteClient(ctx, f.b.ID, "дубль"); err != nil {
+			t.Fatal(err)
+		}
+		check(false)
+		if err := s.RestoreClient(ctx, f.b.ID); err != nil {
+			t.Fatal(err)
+		}
+		check(true)
+	})
+}
+
+// TestReportsShowNoGroupOfZero deletes C's only service (20.03, type1) and
+// moves B's fare from February to March: the tables of counts keep rows of
+// zero for February's fare and C's day, and no report may show them.
+func TestReportsShowNoGroupOfZero(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		s.Now = func() time.Time { return time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC) }
+		t.Cleanup(func() { s.Now = time.Now })
+		list, _, err := s.ClientServices(ctx, f.cc.ID, 0, 100)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("C's services: %v %v", list, err)
+		}
+		if err := s.DeleteService(ctx, list[0].ID, "ошибка"); err != nil {
+			t.Fatal(err)
+		}
+		if list, _, err = s.ClientServices(ctx, f.b.ID, 0, 100); err != nil {
+			t.Fatal(err)
+		}
+		for _, sv := range list {
+			if sv.TypeID == f.fare.ID {
+				sv.RenderedOn = day(2026, 3, 2)
+				if err := s.UpdateService(ctx, sv); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),
+			GroupBy: []opora.Dimension{opora.DimMonth, opora.DimServiceType}, Measure: opora.MeasureCount}
+		rows, total := f.bothPaths(t, s, q)
+		want := map[string]float64{"2026-01|" + idStr(f.types[0].ID): 1, "2026-01|" + idStr(f.types[1].ID): 1,
+			"2026-02|" + idStr(f.types[0].ID): 2, "2026-03|" + idStr(f.fare.ID): 1}
+		if !reflect.DeepEqual(rows, want) || total != 5 {
+			t.Fatalf("by month and type: %v total %v", rows, total)
+		}
+		q.GroupBy = []opora.Dimension{opora.DimServiceType}
+		q.From, q.To = day(2026, 2, 1), day(2026, 2, 28)
+		if rows, _ = f.bothPaths(t, s, q); !reflect.DeepEqual(rows, map[string]float64{idStr(f.types[0].ID): 2}) {
+			t.Fatalf("February by type: %v", rows)
+		}
+		q.GroupBy, q.Measure = []opora.Dimension{opora.DimWorker}, opora.MeasureSumAmount
+		q.From, q.To = day(2026, 2, 10), day(2026, 2, 20)
+		if rows, _ = f.bothPaths(t, s, q); len(rows) != 1 || rows[idStr(f.fx.Admin.ID)] != 0 {
+			t.Fatalf("amount by worker 10–20.02: %v", rows)
 		}
 	})
 }

@@ -331,6 +331,14 @@ func init() {
 	// A merge moves the services to the survivor; their branch stays where
 	// they were rendered.
 	mergeSteps = append(mergeSteps, func(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error {
+		// A deleted client's services were not counted; on the survivor they are.
+		if live, err := liveClient(ctx, tx, from); err != nil {
+			return err
+		} else if !live {
+			if err := countClientServices(ctx, tx, from, 1); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE services SET client_id = $1 WHERE client_id = $2`, to, from); err != nil {
 			return fmt.Errorf("store: merge services: %w", err)
 		}

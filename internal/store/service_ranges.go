@@ -111,7 +111,8 @@ func refreshRanges(ctx context.Context, q queryer, dialect Dialect, clientID int
 		return err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT organisation_id, branch_id, rendered_on FROM services
-		WHERE client_id = $1 AND deleted_at IS NULL`, clientID)
+		WHERE client_id = $1 AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM clients WHERE id = $1 AND deleted_at IS NULL)`,
+		clientID)
 	if err != nil {
 		return fmt.Errorf("store: service ranges: %w", err)
 	}
@@ -184,7 +185,7 @@ func (s *Store) fillRanges(ctx context.Context) error {
 		for lo := int64(0); lo <= last; lo += step {
 			attrs := map[int64]rangeAttrs{}
 			rows, err := tx.QueryContext(ctx, `SELECT id, gender, birth_year, homeless_status FROM clients
-				WHERE id >= $1 AND id < $2`, lo, lo+step)
+				WHERE id >= $1 AND id < $2 AND deleted_at IS NULL`, lo, lo+step)
 			if err != nil {
 				return fmt.Errorf("store: fill service ranges: %w", err)
 			}
@@ -215,7 +216,9 @@ func (s *Store) fillRanges(ctx context.Context) error {
 					rows.Close()
 					return fmt.Errorf("store: fill service ranges: %w", err)
 				}
-				sr.add(org, client, branch, dateOf(day), attrs[client])
+				if at, ok := attrs[client]; ok { // a deleted client has no ranges
+					sr.add(org, client, branch, dateOf(day), at)
+				}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
