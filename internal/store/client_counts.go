@@ -350,9 +350,9 @@ func tallyClients(ctx context.Context, tx *sql.Tx) (*clientCounts, error) {
 }
 
 // countedClients answers a count of new clients from the client counts
-// when it can: organisation-wide, grouped by period buckets, branch, gender,
-// housing status and age band, filtered by period, branch, gender, housing
-// status and age (client_counts: the months the period covers whole come
+// when it can: organisation-wide, grouped by period buckets, branch, gender
+// and housing status, filtered by period, branch, gender and housing
+// status (client_counts: the months the period covers whole come
 // from the counts, the days it cuts at either end from clients); or grouped
 // by one choice field of the main questionnaire (with period buckets and
 // branch), filtered by period and branch (client_answer_counts and
@@ -366,12 +366,15 @@ func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.Rep
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil, nil
 	}
+	if usesAge(q) {
+		return nil, nil
+	}
 	var field int64
-	attrs := q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0
+	attrs := q.Gender != "" || q.HomelessStatus != ""
 	for _, d := range q.GroupBy {
 		switch d {
 		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch:
-		case opora.DimGender, opora.DimHomeless, opora.DimAgeBand:
+		case opora.DimGender, opora.DimHomeless:
 			attrs = true
 		default:
 			fid, ok := d.FieldID()

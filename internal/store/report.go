@@ -36,6 +36,11 @@ type subjectSQL struct {
 	// personOnly marks subjects whose "c" has no client-only columns
 	// (housing status).
 	personOnly bool
+	// birthDate marks subjects whose "c" has the birth date: the age on the
+	// reference day counts whether the birthday has come. Without it only
+	// the birth year is known (check-in persons), and the age is the
+	// difference of years, as the client record shows for a birth year.
+	birthDate bool
 	// bare is from without the client join, with bareWhere and org (the
 	// row's organisation column) instead: used when nothing of the query
 	// needs the client (no client attribute filtered or grouped on, and an
@@ -53,6 +58,7 @@ const deletedClients = "SELECT d.id FROM clients d WHERE d.organisation_id = $1 
 
 var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	opora.SubjectClients: {
+		birthDate: true,
 		from:      "clients c",
 		where:     "c.deleted_at IS NULL AND c.merged_into IS NULL",
 		date:      "c.created_at",
@@ -62,6 +68,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		worker:    "c.responsible_id",
 	},
 	opora.SubjectServices: {
+		birthDate: true,
 		from:      "services s JOIN clients c ON c.id = s.client_id",
 		where:     "s.deleted_at IS NULL AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "services s",
@@ -90,6 +97,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		bareWhere: "1 = 1",
 	},
 	opora.SubjectCases: {
+		birthDate: true,
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
 		where:     "k.subject_type = 'client' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "cases k",
@@ -103,6 +111,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 			opora.DimOutcome: "k.outcome"},
 	},
 	opora.SubjectClosed: {
+		birthDate: true,
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
 		where:     "k.subject_type = 'client' AND k.status = 'closed' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "cases k",
@@ -116,6 +125,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 			opora.DimOutcome: "k.outcome"},
 	},
 	opora.SubjectTasks: {
+		birthDate: true,
 		from:      "case_tasks t JOIN clients c ON c.id = t.client_id",
 		where:     "t.status = 'done' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "case_tasks t",
@@ -185,6 +195,14 @@ func filtersClient(q *opora.ReportQuery) bool {
 		len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != ""
 }
 
+// usesAge reports whether a query needs the clients' ages. The age on the
+// period's last day needs the birth date where it is known, which the
+// tables of counts (client_counts, client_service_ranges) do not keep: they
+// keep the birth year only, so such queries run on the clients.
+func usesAge(q *opora.ReportQuery) bool {
+	return q.AgeMin > 0 || q.AgeMax > 0 || q.Measure == opora.MeasureAvgAge || slices.Contains(q.GroupBy, opora.DimAgeBand)
+}
+
 // reportSubject returns the SQL of a subject, or false while the tables it
 // needs do not exist in this version.
 func reportSubject(subj opora.ReportSubject) (subjectSQL, bool) {
@@ -252,6 +270,10 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	base := p.base()
 	c := &compiledReport{args: p.args, columns: q.GroupBy}
+	if q.Measure == opora.MeasureAvgAge {
+		avgAgePerClient(c, p, def)
+		return c, nil
+	}
 	if len(p.keys) == 0 {
 		c.sql = "SELECT " + p.measure + base
 	} else {
@@ -277,6 +299,27 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	return c, nil
 }
 
+// avgAgePerClient compiles the average age of the clients of each group:
+// one row per client and group (a client with ten services counts once),
+// each client's age on the period's last day.
+func avgAgePerClient(c *compiledReport, p *reportParts, def subjectSQL) {
+	var sel, keys []string
+	for i, k := range p.keys {
+		keys = append(keys, fmt.Sprintf("k%d", i))
+		sel = append(sel, k+" AS "+keys[i])
+	}
+	inner := "SELECT DISTINCT " + strings.Join(append(sel, def.client+" AS cl", p.age+" AS a"), ", ") + p.base()
+	if len(keys) == 0 {
+		c.sql = "SELECT AVG(a) FROM (" + inner + ") x"
+		return
+	}
+	list := strings.Join(keys, ", ")
+	c.sql = "SELECT " + list + ", AVG(a) FROM (" + inner + ") x GROUP BY " + list + " ORDER BY " + list
+	// The total: every client of the period once, without the field joins.
+	c.total = "SELECT AVG(a) FROM (SELECT DISTINCT " + def.client + " AS cl, " + p.age + " AS a FROM " + p.from +
+		" WHERE " + strings.Join(p.where, " AND ") + ") x"
+}
+
 // partsOptions are what a report's SQL is compiled with besides the query:
 // the parameters already taken (numbering goes on after them) and the
 // period, from and to inclusive dates, or with stamps a range [from, to) of
@@ -299,6 +342,9 @@ type reportParts struct {
 	// text and the NULL → '' of keys.
 	groups  []string
 	measure string
+	// age is each row's client's age on the period's last day (NULL when
+	// unknown), for the average age.
+	age     string
 	from    string
 	joins   []string
 	where   []string
@@ -346,8 +392,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 	default:
 		where = append(where, def.date+" >= "+arg(nullDate(o.from)), def.date+" <= "+arg(nullDate(o.to)))
 	}
-	refYear := q.To.Year()
-	age := fmt.Sprintf("(%d - c.birth_year)", refYear)
+	age := ageOn(s.dialect, def, q.To)
 	if len(q.BranchIDs) > 0 {
 		in, a2 := inList(args, q.BranchIDs)
 		args = a2
@@ -507,10 +552,16 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			return nil, v.Err()
 		}
 	case opora.MeasureAvgAge:
-		measure = "AVG(CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END)"
+		// Per client: compileReport averages one row per client and group.
+		measure = "AVG(a)"
+	}
+	ageCase := "CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END"
+	reads := measure
+	if q.Measure == opora.MeasureAvgAge {
+		reads = ageCase
 	}
 	from := def.from
-	if def.bare != "" && !usesClient(where[2:], keys, joins, measure) {
+	if def.bare != "" && !usesClient(where[2:], keys, joins, reads) {
 		if def.scope != nil {
 			if !usesClient(where[:2], nil, nil, "") {
 				// The subject's own scope reads the row alone.
@@ -521,7 +572,19 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
 		}
 	}
-	return &reportParts{keys: keys, groups: groups, measure: measure, from: from, joins: joins, where: where, args: args}, nil
+	return &reportParts{keys: keys, groups: groups, measure: measure, from: from, joins: joins, where: where, args: args,
+		age: ageCase}, nil
+}
+
+// ageOn is the SQL of the age of client c on day ref: the difference of
+// years, less one when the birth date is known and its month and day come
+// after ref's (born 20.12.1996: 29 on 04.12.2026), as opora.Client.Age.
+func ageOn(d Dialect, def subjectSQL, ref time.Time) string {
+	if !def.birthDate {
+		return fmt.Sprintf("(%d - c.birth_year)", ref.Year())
+	}
+	return fmt.Sprintf("(%d - c.birth_year - CASE WHEN %s > '%s' THEN 1 ELSE 0 END)", ref.Year(),
+		d.monthDay("c.birth_date"), ref.Format("0102"))
 }
 
 // clientColumn finds a column of the client alias c in SQL text.
@@ -977,7 +1040,7 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 // Sociodemographics summarises the clients created in the period.
 type Sociodemographics struct {
 	Total, Men, Women, GenderUnknown int
-	AvgAge                           float64 // over clients with a known birth year
+	AvgAge                           float64 // on the period's last day, over clients with a known birth year
 	AvgYearsHomeless                 float64 // over homeless clients with a known date
 	WithProfession, NoProfession     int
 	Fields                           []FieldCounts
@@ -1018,17 +1081,18 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 		where += " AND c.responsible_id IN (" + in + ")"
 	}
 	out := &Sociodemographics{}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.gender, c.birth_year, c.homeless_status, c.homeless_since FROM clients c WHERE `+where, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT c.gender, c.birth_year, c.birth_precision, c.birth_date, c.homeless_status,
+		c.homeless_since FROM clients c WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: sociodemographics: %w", err)
 	}
 	var ageSum, ageN, homelessSum float64
 	var homelessN int
 	for rows.Next() {
-		var gender, status string
+		var gender, status, precision string
 		var year sql.NullInt64
-		var since sql.NullTime
-		if err := rows.Scan(&gender, &year, &status, &since); err != nil {
+		var birth, since sql.NullTime
+		if err := rows.Scan(&gender, &year, &precision, &birth, &status, &since); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: sociodemographics: %w", err)
 		}
@@ -1041,8 +1105,13 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 		default:
 			out.GenderUnknown++
 		}
-		if year.Valid {
-			ageSum += float64(q.To.Year() - int(year.Int64))
+		// The age on the period's last day.
+		born := opora.Client{BirthYear: int(year.Int64), BirthPrecision: opora.BirthPrecision(precision), BirthDate: dateOf(birth)}
+		if born.BirthPrecision != opora.BirthExact || !birth.Valid {
+			born.BirthPrecision = opora.BirthYear // the year alone, as the report's SQL
+		}
+		if age, ok := born.Age(q.To); ok {
+			ageSum += float64(age)
 			ageN++
 		}
 		if opora.HomelessStatus(status) == opora.Homeless && since.Valid {

@@ -448,3 +448,79 @@ func TestReportsShowNoGroupOfZero(t *testing.T) {
 		}
 	})
 }
+
+// TestReportsAgeOnThePeriodsLastDay adds D, born 20.12.1996, registered
+// 10.03.2026 with three services that day. On 04.12.2026 D is 29, not 30;
+// on 20.12.2026, 30. A (born 1970) is 56, B (1990) 36, C's age is unknown.
+func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		s.Now = func() time.Time { return time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC) }
+		t.Cleanup(func() { s.Now = time.Now })
+		d := &opora.Client{Surname: "Дельта", Gender: opora.GenderMale, BirthPrecision: opora.BirthExact,
+			BirthDate: day(1996, 12, 20), BranchID: f.fx.Branch.ID}
+		if err := s.CreateClient(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordServices(ctx, d.ID, day(2026, 3, 10), []*opora.Service{{TypeID: f.types[0].ID, Quantity: 1},
+			{TypeID: f.types[1].ID, Quantity: 1}, {TypeID: f.fare.ID, Quantity: 1, Amount: 5000, HasAmount: true}}); err != nil {
+			t.Fatal(err)
+		}
+		s.Now = time.Now
+		dec4, dec20 := day(2026, 12, 4), day(2026, 12, 20)
+		newClients := opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 1, 1), To: dec4,
+			GroupBy: []opora.Dimension{opora.DimAgeBand}, Measure: opora.MeasureCount}
+		bands, _ := f.bothPaths(t, s, newClients)
+		if want := map[string]float64{"18-29": 1, "30-39": 1, "50-59": 1, "": 1}; !reflect.DeepEqual(bands, want) {
+			t.Fatalf("new clients by age band on 04.12: %v", bands)
+		}
+		// Grouped by month, gender and age band, as the dashboard asks.
+		newClients.GroupBy = []opora.Dimension{opora.DimMonth, opora.DimGender, opora.DimAgeBand}
+		if rows, _ := f.bothPaths(t, s, newClients); rows["2026-03|male|18-29"] != 1 || rows["2026-03|male|30-39"] != 0 {
+			t.Fatalf("new clients by month, gender and band: %v", rows)
+		}
+		newClients.To = dec20
+		newClients.GroupBy = []opora.Dimension{opora.DimAgeBand}
+		if bands, _ = f.bothPaths(t, s, newClients); bands["30-39"] != 2 || bands["18-29"] != 0 {
+			t.Fatalf("new clients by age band on 20.12: %v", bands)
+		}
+		newClients.To, newClients.GroupBy, newClients.AgeMax = dec4, nil, 29
+		if _, total := f.bothPaths(t, s, newClients); total != 1 {
+			t.Fatalf("new clients up to 29: %v", total)
+		}
+		newClients.AgeMin, newClients.AgeMax = 30, 0
+		if _, total := f.bothPaths(t, s, newClients); total != 2 {
+			t.Fatalf("new clients from 30: %v", total)
+		}
+		newClients.AgeMin, newClients.Measure = 0, opora.MeasureAvgAge
+		if _, total := f.bothPaths(t, s, newClients); total != (56.0+36+29)/3 {
+			t.Fatalf("new clients' average age: %v", total)
+		}
+		// Clients who received services, by age band (the ranges answered
+		// this from the birth year).
+		services := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: dec4,
+			GroupBy: []opora.Dimension{opora.DimAgeBand}, Measure: opora.MeasureDistinctClients}
+		if bands, _ = f.bothPaths(t, s, services); bands["18-29"] != 1 || bands["30-39"] != 1 {
+			t.Fatalf("clients with services by age band: %v", bands)
+		}
+		// The average age of the clients who received services: each client
+		// once (A has three services, D three, B two), not per service.
+		services.GroupBy, services.Measure = nil, opora.MeasureAvgAge
+		if _, total := f.bothPaths(t, s, services); total != (56.0+36+29)/3 {
+			t.Fatalf("average age of clients with services: %v", total)
+		}
+		services.GroupBy = []opora.Dimension{opora.DimServiceType}
+		byType, total := f.bothPaths(t, s, services)
+		if byType[idStr(f.types[0].ID)] != (56.0+36+29)/3 || byType[idStr(f.fare.ID)] != (36.0+29)/2 || total != (56.0+36+29)/3 {
+			t.Fatalf("average age by type: %v total %v", byType, total)
+		}
+		sd, err := s.SociodemographicSummary(ctx, &opora.ReportQuery{From: day(2026, 1, 1), To: dec4}, "profession")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sd.AvgAge != (56.0+36+29)/3 {
+			t.Fatalf("sociodemographic average age: %v", sd.AvgAge)
+		}
+	})
+}

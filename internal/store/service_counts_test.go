@@ -443,10 +443,14 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !strings.Contains(c.Query, "client_service_ranges") && (len(q.GroupBy) > 0 || q.Gender != "") {
-					t.Errorf("%s: not read from the ranges: %s", name, c.Query)
+				// The age on the period's last day needs the birth date,
+				// which the ranges do not keep: such queries read clients.
+				age := q.AgeMin > 0 || slices.Contains(q.GroupBy, opora.DimAgeBand)
+				ranges := strings.Contains(c.Query, "client_service_ranges")
+				if ranges == age && (len(q.GroupBy) > 0 || q.Gender != "" || age) {
+					t.Errorf("%s: read from the ranges %v, age %v: %s", name, ranges, age, c.Query)
 				}
-				if split := len(c.Parts) > 0; split != (s.Dialect() == store.SQLite && len(q.GroupBy) > 0) {
+				if split := len(c.Parts) > 0; split != (s.Dialect() == store.SQLite && len(q.GroupBy) > 0 && !age) {
 					t.Errorf("%s: split in %d parts on %s", name, len(c.Parts), s.Dialect())
 				}
 				got, err := s.RunReport(fx.Ctx(), &q)

@@ -271,13 +271,16 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 		len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
 		return nil, nil
 	}
+	if usesAge(q) {
+		return nil, nil
+	}
 	from, to := opora.Day(q.From), opora.Day(q.To)
-	byBranch, attrs := false, q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0
+	byBranch, attrs := false, q.Gender != "" || q.HomelessStatus != ""
 	for _, d := range q.GroupBy {
 		switch d {
 		case opora.DimBranch:
 			byBranch = true
-		case opora.DimGender, opora.DimHomeless, opora.DimAgeBand:
+		case opora.DimGender, opora.DimHomeless:
 			attrs = true
 		default:
 			return nil, nil
