@@ -344,11 +344,11 @@ type reportParts struct {
 	measure string
 	// age is each row's client's age on the period's last day (NULL when
 	// unknown), for the average age.
-	age     string
-	from    string
-	joins   []string
-	where   []string
-	args    []any
+	age   string
+	from  string
+	joins []string
+	where []string
+	args  []any
 }
 
 // base is the FROM … WHERE … of the parts.
