@@ -168,9 +168,6 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 			}
 		}
 		c.OrganisationID, c.CreatedBy, c.UpdatedBy, c.CreatedAt, c.UpdatedAt, c.Version = a.OrganisationID, a.UserID, a.UserID, now, now, 1
-		if c.HomelessStatus != "" && c.HomelessSince.IsZero() {
-			c.HomelessSince = now
-		}
 		id, err := insertID(ctx, tx, `INSERT INTO clients (organisation_id, branch_id, surname, first_name, patronymic,
 			birth_date, birth_year, birth_precision, birth_place, gender, homeless_status, homeless_since,
 			responsible_id, search_key, version, created_by, created_at, updated_by, updated_at)
@@ -183,6 +180,9 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 		}
 		c.ID = id
 		if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
+			return err
+		}
+		if err := s.homelessSinceToAnswer(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := s.countNewClient(ctx, tx, id); err != nil {
@@ -344,9 +344,6 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 					return err
 				}
 			}
-			if c.HomelessStatus != old.HomelessStatus && c.HomelessSince.Equal(old.HomelessSince) {
-				c.HomelessSince = now
-			}
 			changes := clientChanges(old, c)
 			if len(changes) == 0 {
 				return nil
@@ -367,6 +364,11 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 			c.Version++
 			if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
 				return err
+			}
+			if !c.HomelessSince.Equal(old.HomelessSince) {
+				if err := s.homelessSinceToAnswer(ctx, tx, c); err != nil {
+					return err
+				}
 			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: c.ID,
 				Changes: changes}); err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"math"
 	"maps"
 	"reflect"
 	"testing"
@@ -521,6 +522,70 @@ func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
 		}
 		if sd.AvgAge != (56.0+36+29)/3 {
 			t.Fatalf("sociodemographic average age: %v", sd.AvgAge)
+		}
+	})
+}
+
+// TestHomelessSinceUnknownStaysUnknown: E, homeless, registered 10.01.2026
+// with no date since when, is not counted as homeless for 0 years; once the
+// questionnaire says 05.2023 the client record says so too, and the
+// average counts E from May 2023. A changed on the record shows in the
+// questionnaire.
+func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		s.Now = func() time.Time { return time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC) }
+		t.Cleanup(func() { s.Now = time.Now })
+		e := &opora.Client{Surname: "Эпсилон", Gender: opora.GenderFemale, HomelessStatus: opora.Homeless, BranchID: f.fx.Branch.ID}
+		if err := s.CreateClient(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		s.Now = time.Now
+		got, err := s.Client(ctx, e.ID)
+		if err != nil || !got.HomelessSince.IsZero() {
+			t.Fatalf("homeless since, not given: %v %v", got.HomelessSince, err)
+		}
+		// On 31.03.2026 A has been homeless since 01.03.2024: 2 years; E is unknown.
+		q := &opora.ReportQuery{From: day(2026, 1, 1), To: day(2026, 3, 31)}
+		sd, err := s.SociodemographicSummary(ctx, q, "profession")
+		if err != nil || sd.AvgYearsHomeless != 2 {
+			t.Fatalf("years homeless with E unknown: %v %v", sd.AvgYearsHomeless, err)
+		}
+		qa, err := s.Questionnaire(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		since := mustField(t, qa, "homeless_since")
+		if err := s.SaveQuestionnaire(ctx, e.ID, map[int64][]string{since.ID: {"05.2023"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = s.Client(ctx, e.ID); err != nil || !got.HomelessSince.Equal(day(2023, 5, 1)) {
+			t.Fatalf("homeless since after the questionnaire: %v %v", got.HomelessSince, err)
+		}
+		// E: 01.05.2023 → 31.03.2026 is 34 months.
+		if sd, err = s.SociodemographicSummary(ctx, q, "profession"); err != nil || math.Abs(sd.AvgYearsHomeless-(2+34.0/12)/2) > 1e-9 {
+			t.Fatalf("years homeless with E since 05.2023: %v %v", sd.AvgYearsHomeless, err)
+		}
+		// The record's date goes to the questionnaire.
+		got.HomelessSince = day(2022, 11, 15)
+		if err := s.UpdateClient(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		if qa, err = s.Questionnaire(ctx, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		ans := qa.Answers[mustField(t, qa, "homeless_since").ID]
+		if ans == nil || !ans.Date.Equal(day(2022, 11, 1)) {
+			t.Fatalf("questionnaire after the record: %+v", ans)
+		}
+		// A status change alone invents no date.
+		got.HomelessStatus, got.HomelessSince = opora.Housed, time.Time{}
+		if err := s.UpdateClient(ctx, got); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = s.Client(ctx, e.ID); err != nil || !got.HomelessSince.IsZero() {
+			t.Fatalf("homeless since after housing: %v %v", got.HomelessSince, err)
 		}
 	})
 }
