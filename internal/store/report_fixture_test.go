@@ -2,8 +2,8 @@ package store_test
 
 import (
 	"context"
-	"math"
 	"maps"
+	"math"
 	"reflect"
 	"testing"
 	"time"
