@@ -225,16 +225,3 @@ func (r *SavedReport) Validate() error {
 	}
 	return v.Err()
 }
-
-// MonthsBetween counts whole calendar months from a to b: 15 Nov 2025 →
-// 14 Feb 2026 is 2, → 15 Feb 2026 is 3. Negative spans give 0.
-func MonthsBetween(a, b time.Time) int {
-	m := (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
-	if b.Day() < a.Day() {
-		m--
-	}
-	if m < 0 {
-		return 0
-	}
-	return m
-}

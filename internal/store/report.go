@@ -986,8 +986,9 @@ type DurationBand struct {
 }
 
 // OngoingSupport counts client cases open on q.To (opened on or before it,
-// not closed by then) by duration in calendar months: under 3, 3 to 6,
-// over 6. Branch and worker (curator) filters apply. Needs report.run.
+// not closed by then) by duration in calendar months, as the case page's
+// traffic light (opora.PlanLight): under 3, 3 to exactly 6, over 6. Branch
+// and worker (curator) filters apply. Needs report.run.
 func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]DurationBand, int, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
@@ -1023,11 +1024,11 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 		if err := rows.Scan(&opened); err != nil {
 			return nil, 0, fmt.Errorf("store: ongoing support: %w", err)
 		}
-		m := opora.MonthsBetween(dateOf(opened), q.To)
-		switch {
-		case m < 3:
+		// The bands are the case page's traffic light on q.To.
+		switch opora.PlanLight(dateOf(opened), q.To) {
+		case opora.LightGreen:
 			bands[0].Count++
-		case m <= 6:
+		case opora.LightYellow:
 			bands[1].Count++
 		default:
 			bands[2].Count++
@@ -1115,7 +1116,8 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 			ageN++
 		}
 		if opora.HomelessStatus(status) == opora.Homeless && since.Valid {
-			homelessSum += float64(opora.MonthsBetween(dateOf(since), q.To)) / 12
+			m, _ := opora.PlanMonths(dateOf(since), q.To)
+			homelessSum += float64(m) / 12
 			homelessN++
 		}
 	}

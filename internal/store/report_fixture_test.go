@@ -589,3 +589,35 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 		}
 	})
 }
+
+// TestOngoingSupportAgreesWithTheCasePage: C's case opened 30.11.2025 has
+// run 3 whole months on 28.02.2026 (a month from the 30th ends on the last
+// day of February), as the case page's traffic light says; the report
+// counted 2.
+func TestOngoingSupportAgreesWithTheCasePage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		caseTypes, err := s.CaseDictionary(ctx, "case_type", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kc := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.cc.ID, ClientID: f.cc.ID, TypeID: caseTypes[0].ID,
+			CuratorID: f.fx.Admin.ID, OpenedOn: day(2025, 11, 30)}
+		if err := s.CreateCase(ctx, kc, 0); err != nil {
+			t.Fatal(err)
+		}
+		feb28 := day(2026, 2, 28)
+		if m := kc.Months(feb28); m != 3 || kc.Light(feb28) != opora.LightYellow {
+			t.Fatalf("case page on 28.02: %d months, %s", m, kc.Light(feb28))
+		}
+		bands, n, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: feb28})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A (opened 10.01) and B (15.02) under 3 months, C 3 to 6.
+		if n != 3 || bands[0].Count != 2 || bands[1].Count != 1 || bands[2].Count != 0 {
+			t.Fatalf("ongoing support on 28.02: %v of %d", bands, n)
+		}
+	})
+}
