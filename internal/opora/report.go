@@ -67,11 +67,12 @@ const (
 	MeasureCount           Measure = "count"
 	MeasureDistinctClients Measure = "distinct_clients"
 	MeasureSumAmount       Measure = "sum_amount"
+	MeasureSumQuantity     Measure = "sum_quantity" // services: the quantities (a food parcel ×5 counts 5)
 	MeasureAvgAge          Measure = "avg_age"
 )
 
 // Measures lists the measures in display order.
-var Measures = []Measure{MeasureCount, MeasureDistinctClients, MeasureSumAmount, MeasureAvgAge}
+var Measures = []Measure{MeasureCount, MeasureSumQuantity, MeasureDistinctClients, MeasureSumAmount, MeasureAvgAge}
 
 // AgeBands are the age groups reports use: [from, to] inclusive; -1 = open.
 var AgeBands = [][2]int{{0, 17}, {18, 29}, {30, 39}, {40, 49}, {50, 59}, {60, -1}}

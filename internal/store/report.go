@@ -27,6 +27,7 @@ type subjectSQL struct {
 	branch    string
 	worker    string
 	amount    string // "" when the subject has no amount
+	quantity  string // "" when the subject has no quantity
 	sum       string // the column a count sums, for tables of counts
 	option    string // the option column a choice-field dimension reads, for tables of counts
 	dims      map[opora.Dimension]string
@@ -79,6 +80,7 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		branch:    "s.branch_id",
 		worker:    "s.worker_id",
 		amount:    "s.amount_kopecks",
+		quantity:  "s.quantity",
 		dims:      map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
 	},
 	opora.SubjectVisits: {
@@ -551,6 +553,18 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			v.Add("measure", "error.sum_with_choice_group")
 			return nil, v.Err()
 		}
+	case opora.MeasureSumQuantity:
+		if def.quantity == "" {
+			var v opora.Validation
+			v.Add("measure", "error.measure_not_for_subject")
+			return nil, v.Err()
+		}
+		measure = "COALESCE(SUM(" + def.quantity + "), 0)"
+		if len(joins) > 0 {
+			var v opora.Validation
+			v.Add("measure", "error.sum_with_choice_group")
+			return nil, v.Err()
+		}
 	case opora.MeasureAvgAge:
 		// Per client: compileReport averages one row per client and group.
 		measure = "AVG(a)"
@@ -795,7 +809,7 @@ func (c *compiledReport) statements(m opora.Measure) *ReportSQL {
 // count or a sum, grouped by single-valued dimensions only (a multiple-choice
 // answer puts one client in several groups).
 func additive(m opora.Measure, dims []opora.Dimension) bool {
-	if m != opora.MeasureCount && m != opora.MeasureSumAmount {
+	if m != opora.MeasureCount && m != opora.MeasureSumAmount && m != opora.MeasureSumQuantity {
 		return false
 	}
 	for _, d := range dims {

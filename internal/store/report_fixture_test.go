@@ -621,3 +621,40 @@ func TestOngoingSupportAgreesWithTheCasePage(t *testing.T) {
 		}
 	})
 }
+
+// TestReportsSumQuantities: a service with a quantity (photos ×5 for A on
+// 20.03) counts once as a service and five times as units.
+func TestReportsSumQuantities(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		types, err := s.ServiceTypes(ctx, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var photos *opora.ServiceType
+		for _, ty := range types {
+			if ty.HasQuantity && !ty.HasAmount && !ty.CommentRequired && photos == nil {
+				photos = ty
+			}
+		}
+		s.Now = func() time.Time { return time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC) }
+		t.Cleanup(func() { s.Now = time.Now })
+		if err := s.RecordServices(ctx, f.a.ID, day(2026, 3, 20), []*opora.Service{{TypeID: photos.ID, Quantity: 5}}); err != nil {
+			t.Fatal(err)
+		}
+		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),
+			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
+		if rows, total := f.bothPaths(t, s, q); rows[idStr(photos.ID)] != 1 || total != 7 {
+			t.Fatalf("services by type: %v total %v", rows, total)
+		}
+		q.Measure = opora.MeasureSumQuantity
+		if rows, total := f.bothPaths(t, s, q); rows[idStr(photos.ID)] != 5 || rows[idStr(f.types[0].ID)] != 3 || total != 11 {
+			t.Fatalf("units by type: %v total %v", rows, total)
+		}
+		q.Subject, q.GroupBy = opora.SubjectClients, nil
+		if _, err := s.RunReport(ctx, &q); err == nil {
+			t.Fatal("units of new clients: no error")
+		}
+	})
+}
