@@ -697,8 +697,67 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 		}
 		res.Total = total.Float64
 	}
-	res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows)
-	return res, err
+	if res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows); err != nil {
+		return nil, err
+	}
+	if res.Ranks, err = s.reportRanks(ctx, c.columns); err != nil {
+		return nil, err
+	}
+	// Every path returns the rows in one order: the catalogs' where the
+	// column has one, not the text of the ids (1, 13, 16, 4).
+	slices.SortStableFunc(res.Rows, func(x, y opora.ReportRow) int {
+		for i := range x.Keys {
+			if c := res.CompareKeys(i, x.Keys[i], y.Keys[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return res, nil
+}
+
+// reportRanks gives the catalog order of the columns that have one:
+// service types, case and task types, a choice field's options.
+func (s *Store) reportRanks(ctx context.Context, cols []opora.Dimension) ([]map[string]int, error) {
+	a := opora.ActorFrom(ctx)
+	out := make([]map[string]int, len(cols))
+	for i, d := range cols {
+		var query string
+		args := []any{a.OrganisationID}
+		switch d {
+		case opora.DimServiceType:
+			query = `SELECT id FROM service_types WHERE organisation_id = $1 ORDER BY position, id`
+		case opora.DimCaseType, opora.DimTaskType:
+			query = `SELECT id FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2 ORDER BY position, id`
+			args = append(args, string(d))
+		default:
+			fid, ok := d.FieldID()
+			if !ok {
+				continue
+			}
+			query = `SELECT o.id FROM field_options o JOIN form_fields f ON f.id = o.field_id
+				WHERE f.organisation_id = $1 AND f.id = $2 ORDER BY o.position, o.id`
+			args = append(args, fid)
+		}
+		rows, err := s.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: report order: %w", err)
+		}
+		out[i] = map[string]int{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: report order: %w", err)
+			}
+			out[i][strconv.FormatInt(id, 10)] = len(out[i])
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: report order: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // reportRows reads a report query's rows: n keys and a value each.

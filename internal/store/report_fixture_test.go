@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -655,6 +656,72 @@ func TestReportsSumQuantities(t *testing.T) {
 		q.Subject, q.GroupBy = opora.SubjectClients, nil
 		if _, err := s.RunReport(ctx, &q); err == nil {
 			t.Fatal("units of new clients: no error")
+		}
+	})
+}
+
+// TestReportRowsInCatalogOrder: services by type come in the catalog's
+// order on every path, not in the text order of the ids ("1", "16", "2"),
+// and follow the catalog when a type moves; the dashboard's marginal too.
+func TestReportRowsInCatalogOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := buildReportFixture(t, s)
+		ctx := f.fx.Ctx()
+		types, err := s.ServiceTypes(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		catalog := func() []string {
+			types, err := s.ServiceTypes(ctx, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, ty := range types {
+				if ty.ID == f.types[0].ID || ty.ID == f.types[1].ID || ty.ID == f.fare.ID {
+					out = append(out, idStr(ty.ID))
+				}
+			}
+			return out
+		}
+		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),
+			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
+		order := func(ctx context.Context, q opora.ReportQuery, col int) []string {
+			res, err := s.RunReport(ctx, &q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if col > 0 {
+				res = res.Marginal(col)
+			}
+			var out []string
+			for _, r := range res.Rows {
+				out = append(out, r.Keys[0])
+			}
+			return out
+		}
+		// The second type moves up within its group, above the first.
+		for range types {
+			if err := s.MoveServiceType(ctx, f.types[1].ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := catalog()
+		if want[0] != idStr(f.types[1].ID) || f.types[0].ID > f.types[1].ID || f.fare.ID < 10 {
+			t.Fatalf("catalog after the move: %v (fare %d)", want, f.fare.ID)
+		}
+		for _, m := range []opora.Measure{opora.MeasureCount, opora.MeasureDistinctClients} {
+			q.Measure = m
+			if got := order(ctx, q, 0); !slices.Equal(got, want) {
+				t.Fatalf("%s by type: %v, catalog %v", m, got, want)
+			}
+			if got := order(f.plainCtx(t), q, 0); !slices.Equal(got, want) {
+				t.Fatalf("%s by type on the plain SQL: %v, catalog %v", m, got, want)
+			}
+		}
+		q.Measure, q.GroupBy = opora.MeasureCount, []opora.Dimension{opora.DimMonth, opora.DimServiceType}
+		if got := order(ctx, q, 1); !slices.Equal(got, want) {
+			t.Fatalf("marginal by type: %v, catalog %v", got, want)
 		}
 	})
 }
