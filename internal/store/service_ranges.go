@@ -176,60 +176,64 @@ func (s *Store) fillRanges(ctx context.Context) error {
 	if filled || !services {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM clients`).Scan(&last); err != nil {
+	return s.tx(ctx, func(tx *sql.Tx) error { return buildRanges(ctx, tx, s.dialect) })
+}
+
+// buildRanges fills an empty client_service_ranges from the services of
+// live clients, 50,000 clients at a time.
+func buildRanges(ctx context.Context, tx *sql.Tx, dialect Dialect) error {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM clients`).Scan(&last); err != nil {
+		return fmt.Errorf("store: fill service ranges: %w", err)
+	}
+	const step = 50000
+	for lo := int64(0); lo <= last; lo += step {
+		attrs := map[int64]rangeAttrs{}
+		rows, err := tx.QueryContext(ctx, `SELECT id, gender, birth_year, homeless_status FROM clients
+			WHERE id >= $1 AND id < $2 AND deleted_at IS NULL`, lo, lo+step)
+		if err != nil {
 			return fmt.Errorf("store: fill service ranges: %w", err)
 		}
-		const step = 50000
-		for lo := int64(0); lo <= last; lo += step {
-			attrs := map[int64]rangeAttrs{}
-			rows, err := tx.QueryContext(ctx, `SELECT id, gender, birth_year, homeless_status FROM clients
-				WHERE id >= $1 AND id < $2 AND deleted_at IS NULL`, lo, lo+step)
-			if err != nil {
+		for rows.Next() {
+			var id int64
+			var gender, homeless sql.NullString
+			var year sql.NullInt64
+			if err := rows.Scan(&id, &gender, &year, &homeless); err != nil {
+				rows.Close()
 				return fmt.Errorf("store: fill service ranges: %w", err)
 			}
-			for rows.Next() {
-				var id int64
-				var gender, homeless sql.NullString
-				var year sql.NullInt64
-				if err := rows.Scan(&id, &gender, &year, &homeless); err != nil {
-					rows.Close()
-					return fmt.Errorf("store: fill service ranges: %w", err)
-				}
-				attrs[id] = rangeAttrs{gender.String, year.Int64, homeless.String}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			attrs[id] = rangeAttrs{gender.String, year.Int64, homeless.String}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT client_id, organisation_id, branch_id, rendered_on FROM services
+			WHERE client_id >= $1 AND client_id < $2 AND deleted_at IS NULL`, lo, lo+step)
+		if err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		sr := newServiceRanges()
+		for rows.Next() {
+			var client, org, branch int64
+			var day sql.NullTime
+			if err := rows.Scan(&client, &org, &branch, &day); err != nil {
+				rows.Close()
 				return fmt.Errorf("store: fill service ranges: %w", err)
 			}
-			rows, err = tx.QueryContext(ctx, `SELECT client_id, organisation_id, branch_id, rendered_on FROM services
-				WHERE client_id >= $1 AND client_id < $2 AND deleted_at IS NULL`, lo, lo+step)
-			if err != nil {
-				return fmt.Errorf("store: fill service ranges: %w", err)
-			}
-			sr := newServiceRanges()
-			for rows.Next() {
-				var client, org, branch int64
-				var day sql.NullTime
-				if err := rows.Scan(&client, &org, &branch, &day); err != nil {
-					rows.Close()
-					return fmt.Errorf("store: fill service ranges: %w", err)
-				}
-				if at, ok := attrs[client]; ok { // a deleted client has no ranges
-					sr.add(org, client, branch, dateOf(day), at)
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("store: fill service ranges: %w", err)
-			}
-			if err := sr.insert(ctx, tx, s.dialect); err != nil {
-				return err
+			if at, ok := attrs[client]; ok { // a deleted client has no ranges
+				sr.add(org, client, branch, dateOf(day), at)
 			}
 		}
-		return nil
-	})
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		if err := sr.insert(ctx, tx, dialect); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rangesSubject reads client_service_ranges as clients (alias c, with the
