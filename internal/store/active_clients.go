@@ -231,10 +231,7 @@ func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil
 	}
-	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || filtersClient(q) {
-		return nil
-	}
-	if len(q.GroupBy) > 1 || len(q.GroupBy) == 1 && q.GroupBy[0] != opora.DimBranch {
+	if !activeClientsFeatures.supports(q) || len(q.GroupBy) > 1 {
 		return nil
 	}
 	from, to := opora.Day(q.From), opora.Day(q.To)

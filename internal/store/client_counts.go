@@ -359,14 +359,10 @@ func tallyClients(ctx context.Context, tx *sql.Tx) (*clientCounts, error) {
 // client_day_counts, by day). It returns nil when the query needs anything
 // else (it then runs on clients alone).
 func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
-	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || len(q.WorkerIDs) > 0 || len(q.Fields) > 0 ||
-		len(q.ServiceTypeIDs) > 0 || len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || !clientCountsFeatures.supports(q) {
 		return nil, nil
 	}
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
-		return nil, nil
-	}
-	if usesAge(q) {
 		return nil, nil
 	}
 	var field int64

@@ -170,39 +170,12 @@ func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return false
 	}
-	if filtersClient(q) {
-		return false
-	}
-	for _, d := range q.GroupBy {
-		switch d {
-		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch, opora.DimWorker, opora.DimServiceType:
-		default:
-			return false
-		}
-	}
-	return true
+	return serviceCountsFeatures.supports(q)
 }
 
 // byWorker reports whether a query filters or groups by worker.
 func byWorker(q *opora.ReportQuery) bool {
 	return len(q.WorkerIDs) > 0 || slices.Contains(q.GroupBy, opora.DimWorker)
-}
-
-// filtersClient reports whether a query filters on anything beyond the
-// period, branches, workers and service types: the client, its answers or
-// its cases. Tables derived from services (service_counts,
-// active_client_months) cannot answer such a query.
-func filtersClient(q *opora.ReportQuery) bool {
-	return q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 ||
-		len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != ""
-}
-
-// usesAge reports whether a query needs the clients' ages. The age on the
-// period's last day needs the birth date where it is known, which the
-// tables of counts (client_counts, client_service_ranges) do not keep: they
-// keep the birth year only, so such queries run on the clients.
-func usesAge(q *opora.ReportQuery) bool {
-	return q.AgeMin > 0 || q.AgeMax > 0 || q.Measure == opora.MeasureAvgAge || slices.Contains(q.GroupBy, opora.DimAgeBand)
 }
 
 // reportSubject returns the SQL of a subject, or false while the tables it

@@ -271,11 +271,7 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil, nil
 	}
-	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || len(q.Fields) > 0 || len(q.CaseTypeIDs) > 0 ||
-		len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
-		return nil, nil
-	}
-	if usesAge(q) {
+	if !rangesFeatures.supports(q) {
 		return nil, nil
 	}
 	from, to := opora.Day(q.From), opora.Day(q.To)
@@ -286,8 +282,6 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 			byBranch = true
 		case opora.DimGender, opora.DimHomeless:
 			attrs = true
-		default:
-			return nil, nil
 		}
 	}
 	if !attrs && !total && len(activeSpans(from, to)) == 1 {
