@@ -1046,7 +1046,7 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 	}
 	args = append(args, nullDate(q.To))
 	n := len(args)
-	where := cond + fmt.Sprintf(` AND k.subject_type = 'client' AND c.merged_into IS NULL AND k.opened_on <= $%d
+	where := cond + fmt.Sprintf(` AND k.subject_type = 'client' AND c.deleted_at IS NULL AND c.merged_into IS NULL AND k.opened_on <= $%d
 		AND (k.closed_on IS NULL OR k.closed_on > $%d)`, n, n)
 	if len(q.BranchIDs) > 0 {
 		var in string
@@ -1269,7 +1269,8 @@ func (s *Store) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]Lea
 		return nil, 0, err
 	}
 	args = append(args, nullDate(q.From), nullDate(q.To))
-	where := cond + fmt.Sprintf(` AND st.status IN ('left', 'evicted') AND st.check_out >= $%d AND st.check_out <= $%d`,
+	where := cond + fmt.Sprintf(` AND c.deleted_at IS NULL AND st.status IN ('left', 'evicted') AND st.check_out >= $%d
+		AND st.check_out <= $%d`,
 		len(args)-1, len(args))
 	if len(q.BranchIDs) > 0 {
 		var in string

@@ -390,6 +390,10 @@ func TestReportsLeaveOutDeletedClients(t *testing.T) {
 				Measure: opora.MeasureCount}); total != 1+n {
 				t.Fatalf("cases (B %v): %v", withB, total)
 			}
+			// Ongoing support on 31.03: her open case (A's closed on 01.03).
+			if _, got, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: day(2026, 3, 31)}); err != nil || got != int(n) {
+				t.Fatalf("ongoing support (B %v): %v %v", withB, got, err)
+			}
 		}
 		check(true)
 		if err := s.DeleteClient(ctx, f.b.ID, "дубль"); err != nil {
