@@ -123,7 +123,8 @@ const (
 	// client_service_ranges: compileRanges.
 	rangesFeatures = featBranches | featGender | featHomeless | groupBranch | groupGender | groupHomeless
 	// client_counts, client_day_counts, client_answer_counts: countedClients.
-	clientCountsFeatures = featBranches | featGender | featHomeless | groupPeriod | groupBranch | groupGender | groupHomeless | groupField
+	clientCountsFeatures = featBranches | featGender | featHomeless | groupPeriod | groupBranch | groupGender | groupHomeless |
+		groupAgeBand | groupField
 	// visit_counts: countedVisits.
 	visitCountsFeatures = featBranches | featWorkers | groupPeriod | groupBranch | groupWorker | groupPoint | groupItem
 )
