@@ -6,6 +6,12 @@
 -- of the clients deleted before. Reports that read services without the
 -- client look the deleted ones up through clients_deleted.
 CREATE INDEX clients_deleted ON clients(organisation_id, id) WHERE deleted_at IS NOT NULL;
+-- New clients by age band come from client_counts, which keep the birth
+-- year; the clients whose birthday, known to the day, comes after the
+-- period's last day are put right from clients (countedClients): the
+-- cohorts at a band's first year, in the period, from this index alone.
+CREATE INDEX clients_birthdays ON clients(organisation_id, birth_year, created_at, birth_date, branch_id, gender,
+    homeless_status, deleted_at, merged_into) WHERE birth_date IS NOT NULL;
 DELETE FROM active_client_months WHERE client_id IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL);
 DELETE FROM client_service_ranges WHERE client_id IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL);
 UPDATE service_counts SET services = service_counts.services - d.n, amount_kopecks = service_counts.amount_kopecks - d.amount
@@ -26,4 +32,5 @@ DELETE FROM service_counts WHERE services = 0;
 DELETE FROM service_type_counts WHERE services = 0;
 
 -- +goose Down
+DROP INDEX clients_birthdays;
 DROP INDEX clients_deleted;
