@@ -42,6 +42,10 @@ type subjectSQL struct {
 	// the birth year is known (check-in persons), and the age is the
 	// difference of years, as the client record shows for a birth year.
 	birthDate bool
+	// birthMD, when set, is the birth date's month and day as the number
+	// MMDD (0: not known to the day), for tables that keep it instead of
+	// the date (client_service_ranges).
+	birthMD string
 	// bare is from without the client join, with bareWhere and org (the
 	// row's organisation column) instead: used when nothing of the query
 	// needs the client (no client attribute filtered or grouped on, and an
@@ -567,6 +571,10 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 // years, less one when the birth date is known and its month and day come
 // after ref's (born 20.12.1996: 29 on 04.12.2026), as opora.Client.Age.
 func ageOn(d Dialect, def subjectSQL, ref time.Time) string {
+	if def.birthMD != "" {
+		return fmt.Sprintf("(%d - c.birth_year - CASE WHEN %s > %s THEN 1 ELSE 0 END)", ref.Year(), def.birthMD,
+			strings.TrimLeft(ref.Format("0102"), "0"))
+	}
 	if !def.birthDate {
 		return fmt.Sprintf("(%d - c.birth_year)", ref.Year())
 	}

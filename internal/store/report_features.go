@@ -121,7 +121,7 @@ const (
 	// active_client_months: activeClients (at most one grouping).
 	activeClientsFeatures = featBranches | groupBranch
 	// client_service_ranges: compileRanges.
-	rangesFeatures = featBranches | featGender | featHomeless | groupBranch | groupGender | groupHomeless
+	rangesFeatures = featBranches | featGender | featHomeless | featAge | groupBranch | groupGender | groupHomeless | groupAgeBand
 	// client_counts, client_day_counts, client_answer_counts: countedClients.
 	clientCountsFeatures = featBranches | featGender | featHomeless | groupPeriod | groupBranch | groupGender | groupHomeless |
 		groupAgeBand | groupField

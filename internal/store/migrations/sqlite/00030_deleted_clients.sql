@@ -28,9 +28,17 @@ FROM (SELECT s.organisation_id, s.rendered_on, s.branch_id, s.type_id, COUNT(*) 
     GROUP BY s.organisation_id, s.rendered_on, s.branch_id, s.type_id) d
 WHERE service_type_counts.organisation_id = d.organisation_id AND service_type_counts.day = d.rendered_on
     AND service_type_counts.branch_id = d.branch_id AND service_type_counts.type_id = d.type_id;
+-- The ranges keep the birth date's month and day (MMDD, 0 when the date
+-- is not known to the day), so that ages on a period's last day count
+-- whether the birthday has come.
+ALTER TABLE client_service_ranges ADD COLUMN birth_md INTEGER NOT NULL DEFAULT 0;
+UPDATE client_service_ranges SET birth_md = (SELECT CAST(substr(c.birth_date, 6, 2) || substr(c.birth_date, 9, 2) AS INTEGER) FROM clients c
+    WHERE c.id = client_service_ranges.client_id)
+WHERE client_id IN (SELECT id FROM clients WHERE birth_date IS NOT NULL);
 DELETE FROM service_counts WHERE services = 0;
 DELETE FROM service_type_counts WHERE services = 0;
 
 -- +goose Down
+ALTER TABLE client_service_ranges DROP COLUMN birth_md;
 DROP INDEX clients_birthdays;
 DROP INDEX clients_deleted;
