@@ -254,8 +254,8 @@ var rangesSubject = subjectSQL{
 	from: `(SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, NULLIF(birth_year, 0) AS birth_year,
 		homeless_status, birth_md FROM client_service_ranges) c`,
 	birthMD: "c.birth_md",
-	branch: "c.branch_id",
-	client: "c.client_id",
+	branch:  "c.branch_id",
+	client:  "c.client_id",
 	scope: func(a *opora.Actor, args []any) (string, []any, error) {
 		args = append(args, a.OrganisationID)
 		return fmt.Sprintf("c.organisation_id = $%d", len(args)), args, nil
