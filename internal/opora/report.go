@@ -1,6 +1,7 @@
 package opora
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strconv"
@@ -67,11 +68,12 @@ const (
 	MeasureCount           Measure = "count"
 	MeasureDistinctClients Measure = "distinct_clients"
 	MeasureSumAmount       Measure = "sum_amount"
+	MeasureSumQuantity     Measure = "sum_quantity" // services: the quantities (a food parcel ×5 counts 5)
 	MeasureAvgAge          Measure = "avg_age"
 )
 
 // Measures lists the measures in display order.
-var Measures = []Measure{MeasureCount, MeasureDistinctClients, MeasureSumAmount, MeasureAvgAge}
+var Measures = []Measure{MeasureCount, MeasureSumQuantity, MeasureDistinctClients, MeasureSumAmount, MeasureAvgAge}
 
 // AgeBands are the age groups reports use: [from, to] inclusive; -1 = open.
 var AgeBands = [][2]int{{0, 17}, {18, 29}, {30, 39}, {40, 49}, {50, 59}, {60, -1}}
@@ -165,18 +167,55 @@ type ReportResult struct {
 	// Labels maps, per column, raw keys to display labels where the store
 	// knows them (branch, worker and type names, option labels).
 	Labels []map[string]string
-	Total  float64 // the measure over all rows (distinct where the measure is distinct)
+	// Ranks gives, per column, the place of a key in its catalog's order
+	// (service, case and task types, choice options) where the store knows
+	// it; the rows come in that order.
+	Ranks []map[string]int
+	Total float64 // the measure over all rows (distinct where the measure is distinct)
+}
+
+// CompareKeys orders two keys of column col: by the catalog's order where
+// the column has one, numbers (ids) by value, the rest as text; "" (not
+// recorded) first.
+func (r *ReportResult) CompareKeys(col int, a, b string) int {
+	if a == b {
+		return 0
+	}
+	if a == "" || b == "" {
+		return strings.Compare(a, b)
+	}
+	if col < len(r.Ranks) && r.Ranks[col] != nil {
+		x, okA := r.Ranks[col][a]
+		y, okB := r.Ranks[col][b]
+		switch {
+		case okA && okB:
+			return x - y
+		case okA:
+			return -1
+		case okB:
+			return 1
+		}
+	}
+	x, errA := strconv.ParseInt(a, 10, 64)
+	y, errB := strconv.ParseInt(b, 10, 64)
+	if errA == nil && errB == nil {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
 }
 
 // Marginal sums a result of an additive measure (a count or a sum, grouped
 // by single-valued dimensions) over every grouping but column col: services
 // by month × type gives services by month and services by type without
-// counting them again. Rows come in key order, numbers by value.
+// counting them again. Rows come in key order (CompareKeys).
 func (r *ReportResult) Marginal(col int) *ReportResult {
 	out := &ReportResult{Query: r.Query, Columns: []Dimension{r.Columns[col]}, Total: r.Total}
 	out.Query.GroupBy = out.Columns
 	if col < len(r.Labels) {
 		out.Labels = []map[string]string{r.Labels[col]}
+	}
+	if col < len(r.Ranks) {
+		out.Ranks = []map[string]int{r.Ranks[col]}
 	}
 	at := map[string]int{}
 	for _, row := range r.Rows {
@@ -190,13 +229,7 @@ func (r *ReportResult) Marginal(col int) *ReportResult {
 		out.Rows[i].Value += row.Value
 	}
 	sort.SliceStable(out.Rows, func(i, j int) bool {
-		a, b := out.Rows[i].Keys[0], out.Rows[j].Keys[0]
-		x, errA := strconv.ParseInt(a, 10, 64)
-		y, errB := strconv.ParseInt(b, 10, 64)
-		if errA == nil && errB == nil {
-			return x < y
-		}
-		return a < b
+		return out.CompareKeys(0, out.Rows[i].Keys[0], out.Rows[j].Keys[0]) < 0
 	})
 	return out
 }
@@ -224,17 +257,4 @@ func (r *SavedReport) Validate() error {
 		v.Add("query", "error.too_long")
 	}
 	return v.Err()
-}
-
-// MonthsBetween counts whole calendar months from a to b: 15 Nov 2025 →
-// 14 Feb 2026 is 2, → 15 Feb 2026 is 3. Negative spans give 0.
-func MonthsBetween(a, b time.Time) int {
-	m := (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
-	if b.Day() < a.Day() {
-		m--
-	}
-	if m < 0 {
-		return 0
-	}
-	return m
 }

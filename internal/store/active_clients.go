@@ -133,7 +133,9 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	}
 	var spans map[int]bool
 	del := `DELETE FROM active_client_months WHERE client_id = $1`
-	sel := `SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL`
+	// A deleted client has no rows: its services come back when it is restored.
+	sel := `SELECT organisation_id, branch_id, client_id, rendered_on FROM services WHERE client_id = $1 AND deleted_at IS NULL
+		AND EXISTS (SELECT 1 FROM clients WHERE id = $1 AND deleted_at IS NULL)`
 	delArgs, selArgs := []any{clientID}, []any{clientID}
 	if len(years) > 0 {
 		spans = map[int]bool{}
@@ -229,10 +231,7 @@ func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil
 	}
-	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || filtersClient(q) {
-		return nil
-	}
-	if len(q.GroupBy) > 1 || len(q.GroupBy) == 1 && q.GroupBy[0] != opora.DimBranch {
+	if !activeClientsFeatures.supports(q) || len(q.GroupBy) > 1 {
 		return nil
 	}
 	from, to := opora.Day(q.From), opora.Day(q.To)
@@ -312,8 +311,14 @@ func (s *Store) fillActive(ctx context.Context) error {
 	if filled || !services {
 		return nil
 	}
+	return s.tx(ctx, func(tx *sql.Tx) error { return buildActive(ctx, tx, s.dialect) })
+}
+
+// buildActive fills an empty active_client_months from the services of live
+// clients, organisation by organisation and window by window.
+func buildActive(ctx context.Context, tx *sql.Tx, dialect Dialect) error {
 	var orgs []int64
-	rows, err := s.w.QueryContext(ctx, `SELECT id FROM organisations ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM organisations ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("store: fill active clients: %w", err)
 	}
@@ -329,35 +334,34 @@ func (s *Store) fillActive(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: fill active clients: %w", err)
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, org := range orgs {
-			// The first and last days (MIN and MAX lose the column's type on SQLite).
-			var first, last sql.NullTime
-			err := tx.QueryRowContext(ctx, `SELECT rendered_on FROM services WHERE organisation_id = $1
-				ORDER BY rendered_on LIMIT 1`, org).Scan(&first)
-			if err == nil {
-				err = tx.QueryRowContext(ctx, `SELECT rendered_on FROM services WHERE organisation_id = $1
-					ORDER BY rendered_on DESC LIMIT 1`, org).Scan(&last)
+	for _, org := range orgs {
+		// The first and last days (MIN and MAX lose the column's type on SQLite).
+		var first, last sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT rendered_on FROM services WHERE organisation_id = $1
+			ORDER BY rendered_on LIMIT 1`, org).Scan(&first)
+		if err == nil {
+			err = tx.QueryRowContext(ctx, `SELECT rendered_on FROM services WHERE organisation_id = $1
+				ORDER BY rendered_on DESC LIMIT 1`, org).Scan(&last)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: fill active clients: %w", err)
+		}
+		for span := dateOf(first).Year() - 1; span <= dateOf(last).Year(); span++ {
+			am := newActiveMasks(map[int]bool{span: true})
+			if err := am.addRows(tx.QueryContext(ctx, `SELECT organisation_id, branch_id, client_id, rendered_on
+				FROM services WHERE organisation_id = $1 AND rendered_on >= $2 AND rendered_on < $3
+				AND deleted_at IS NULL AND client_id NOT IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL)`,
+				org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC),
+				time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
+				return err
 			}
-			if errors.Is(err, sql.ErrNoRows) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("store: fill active clients: %w", err)
-			}
-			for span := dateOf(first).Year() - 1; span <= dateOf(last).Year(); span++ {
-				am := newActiveMasks(map[int]bool{span: true})
-				if err := am.addRows(tx.QueryContext(ctx, `SELECT organisation_id, branch_id, client_id, rendered_on
-					FROM services WHERE organisation_id = $1 AND rendered_on >= $2 AND rendered_on < $3
-					AND deleted_at IS NULL`, org, time.Date(span, 1, 1, 0, 0, 0, 0, time.UTC),
-					time.Date(span+2, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
-					return err
-				}
-				if err := insertActive(ctx, tx, s.dialect, am.rows()); err != nil {
-					return err
-				}
+			if err := insertActive(ctx, tx, dialect, am.rows()); err != nil {
+				return err
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }

@@ -378,6 +378,8 @@ var deferredIndexes = []struct {
 		"amount_kopecks, deleted_at)", ""},
 	{"answers_field_client", "answers(field_id, filling_id, client_id, option_id)", ""},
 	{"clients_report", "clients(organisation_id, created_at, branch_id, gender, birth_year, deleted_at, merged_into, id)", ""},
+	{"clients_birthdays", "clients(organisation_id, birth_year, created_at, birth_date, branch_id, gender, homeless_status, " +
+		"deleted_at, merged_into) WHERE birth_date IS NOT NULL", ""},
 }
 
 // DeferIndexes drops the deferred indexes before a bulk load.

@@ -94,7 +94,7 @@ var recountSQL = []string{
 	`DELETE FROM service_counts`,
 	`INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id, services, amount_kopecks)
 		SELECT organisation_id, rendered_on, branch_id, type_id, worker_id, COUNT(*), COALESCE(SUM(amount_kopecks), 0)
-		FROM services WHERE deleted_at IS NULL
+		FROM services WHERE deleted_at IS NULL AND client_id NOT IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL)
 		GROUP BY organisation_id, rendered_on, branch_id, type_id, worker_id`,
 	`DELETE FROM service_type_counts`,
 	`INSERT INTO service_type_counts (organisation_id, day, branch_id, type_id, services, amount_kopecks)

@@ -168,9 +168,6 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 			}
 		}
 		c.OrganisationID, c.CreatedBy, c.UpdatedBy, c.CreatedAt, c.UpdatedAt, c.Version = a.OrganisationID, a.UserID, a.UserID, now, now, 1
-		if c.HomelessStatus != "" && c.HomelessSince.IsZero() {
-			c.HomelessSince = now
-		}
 		id, err := insertID(ctx, tx, `INSERT INTO clients (organisation_id, branch_id, surname, first_name, patronymic,
 			birth_date, birth_year, birth_precision, birth_place, gender, homeless_status, homeless_since,
 			responsible_id, search_key, version, created_by, created_at, updated_by, updated_at)
@@ -183,6 +180,9 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 		}
 		c.ID = id
 		if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
+			return err
+		}
+		if err := s.homelessSinceToAnswer(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := s.countNewClient(ctx, tx, id); err != nil {
@@ -344,9 +344,6 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 					return err
 				}
 			}
-			if c.HomelessStatus != old.HomelessStatus && c.HomelessSince.Equal(old.HomelessSince) {
-				c.HomelessSince = now
-			}
 			changes := clientChanges(old, c)
 			if len(changes) == 0 {
 				return nil
@@ -367,6 +364,11 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 			c.Version++
 			if err := addNameWords(ctx, tx, searchKey(c)); err != nil {
 				return err
+			}
+			if !c.HomelessSince.Equal(old.HomelessSince) {
+				if err := s.homelessSinceToAnswer(ctx, tx, c); err != nil {
+					return err
+				}
 			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "client", EntityID: c.ID,
 				Changes: changes}); err != nil {
@@ -573,6 +575,10 @@ func (s *Store) DeleteClient(ctx context.Context, id int64, reason string) error
 				version = version + 1 WHERE id = $4`, now, nullID(a.UserID), reason, id); err != nil {
 				return fmt.Errorf("store: delete client: %w", err)
 			}
+			// The reports count no service of a deleted client.
+			if err := countClientDerived(ctx, tx, s.dialect, id, -1); err != nil {
+				return err
+			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "client", EntityID: id,
 				Changes: []opora.Change{{Field: "delete_reason", New: reason}}}); err != nil {
 				return err
@@ -600,6 +606,9 @@ func (s *Store) RestoreClient(ctx context.Context, id int64) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE clients SET deleted_at = NULL, deleted_by = NULL, delete_reason = '',
 				version = version + 1 WHERE id = $1`, id); err != nil {
 				return fmt.Errorf("store: restore client: %w", err)
+			}
+			if err := countClientDerived(ctx, tx, s.dialect, id, 1); err != nil {
+				return err
 			}
 			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionRestore, Entity: "client", EntityID: id}); err != nil {
 				return err

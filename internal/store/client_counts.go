@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -351,23 +352,23 @@ func tallyClients(ctx context.Context, tx *sql.Tx) (*clientCounts, error) {
 
 // countedClients answers a count of new clients from the client counts
 // when it can: organisation-wide, grouped by period buckets, branch, gender,
-// housing status and age band, filtered by period, branch, gender, housing
-// status and age (client_counts: the months the period covers whole come
+// housing status and age band (with the birthdays after the period's last
+// day put right from clients), filtered by period, branch, gender and
+// housing status (client_counts: the months the period covers whole come
 // from the counts, the days it cuts at either end from clients); or grouped
 // by one choice field of the main questionnaire (with period buckets and
 // branch), filtered by period and branch (client_answer_counts and
 // client_day_counts, by day). It returns nil when the query needs anything
 // else (it then runs on clients alone).
 func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
-	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || len(q.WorkerIDs) > 0 || len(q.Fields) > 0 ||
-		len(q.ServiceTypeIDs) > 0 || len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || !clientCountsFeatures.supports(q) {
 		return nil, nil
 	}
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil, nil
 	}
 	var field int64
-	attrs := q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0
+	attrs := q.Gender != "" || q.HomelessStatus != ""
 	for _, d := range q.GroupBy {
 		switch d {
 		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch:
@@ -438,6 +439,35 @@ func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.Rep
 			return nil, err
 		}
 		parts, args = append(parts, p), p.args
+	}
+	if slices.Contains(q.GroupBy, opora.DimAgeBand) {
+		// The counts keep the birth year: their bands are the difference of
+		// years. A client whose birthday (known to the day) comes after the
+		// period's last day is a year younger, which moves them to the band
+		// below only from a band's first year: those clients of the counted
+		// months are taken out of the band of their birth year and put into
+		// the band of their age.
+		var years []string
+		for _, b := range opora.AgeBands {
+			years = append(years, strconv.Itoa(q.To.Year()-b[0]))
+		}
+		cohort := func(arg func(any) string) []string {
+			return []string{"c.created_at >= " + arg(local(first)), "c.created_at < " + arg(local(end)),
+				"c.birth_date IS NOT NULL", s.dialect.monthDay("c.birth_date") + " > '" + q.To.Format("0102") + "'",
+				"c.birth_year IN (" + strings.Join(years, ", ") + ")"}
+		}
+		byYear := raw
+		byYear.birthDate = false
+		for _, def := range []subjectSQL{byYear, raw} {
+			p, err := s.reportParts(ctx, a, q, def, partsOptions{args: args, period: cohort})
+			if err != nil {
+				return nil, err
+			}
+			if !def.birthDate {
+				p.measure = "-" + p.measure
+			}
+			parts, args = append(parts, p), p.args
+		}
 	}
 	c := &compiledReport{args: args, columns: q.GroupBy}
 	var arms, keys []string

@@ -29,7 +29,7 @@ func TestClientCreateReadUpdate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.FullName() != "Иванов Пётр Сергеевич" || !got.BirthDate.Equal(c.BirthDate) || got.BirthYear != 1975 ||
-			got.HomelessSince.IsZero() || got.Version != 1 {
+			!got.HomelessSince.IsZero() || got.Version != 1 { // since when homeless: not given, so unknown
 			t.Fatalf("read back %+v", got)
 		}
 		views, _, err := s.AuditEntries(ctx, opora.AuditFilter{Entity: "client", EntityID: c.ID, Action: opora.ActionView, Limit: 10})

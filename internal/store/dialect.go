@@ -25,6 +25,16 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// monthDay returns an SQL expression of a date's month and day as text
+// "MMDD" (NULL for NULL), which orders as the days of a year.
+func (d Dialect) monthDay(expr string) string {
+	if d == Postgres {
+		return "to_char(" + expr + ", 'MMDD')"
+	}
+	// Dates are stored as text beginning "YYYY-MM-DD" (_time_format=sqlite).
+	return "(substr(" + expr + ", 6, 2) || substr(" + expr + ", 9, 2))"
+}
+
 // bucket returns an SQL expression grouping a date or timestamp expression
 // by month ("2026-01"), quarter ("2026-Q1") or year ("2026"). shift moves a
 // UTC timestamp into local time first (minutes); dates use 0.

@@ -368,6 +368,13 @@ func (s *Store) SaveQuestionnaireFiles(ctx context.Context, clientID int64, raw 
 			if err != nil {
 				return err
 			}
+			for _, x := range f.Fields() {
+				if x.Key == homelessSinceKey && x.Type == opora.FieldMonth && ch.changed(x) {
+					if err := homelessSinceFromAnswer(ctx, tx, c); err != nil {
+						return err
+					}
+				}
+			}
 			return s.recordAnswerChanges(ctx, tx, c, ch, opora.EventQuestionnaire, "questionnaire", "form", f.ID, "")
 		})
 	})
@@ -378,6 +385,16 @@ type answerChanges struct {
 	audit     []opora.Change
 	ordinary  []string                       // labels of changed ordinary fields
 	sensitive map[opora.Sensitivity][]string // labels of changed sensitive fields per category
+}
+
+// changed reports whether the save changed the field's answer.
+func (ch *answerChanges) changed(x *opora.FormField) bool {
+	for _, c := range ch.audit {
+		if c.Field == x.Label {
+			return true
+		}
+	}
+	return false
 }
 
 // answerPlan is a validated save: the stored and the new answers and the

@@ -27,6 +27,7 @@ type subjectSQL struct {
 	branch    string
 	worker    string
 	amount    string // "" when the subject has no amount
+	quantity  string // "" when the subject has no quantity
 	sum       string // the column a count sums, for tables of counts
 	option    string // the option column a choice-field dimension reads, for tables of counts
 	dims      map[opora.Dimension]string
@@ -36,17 +37,33 @@ type subjectSQL struct {
 	// personOnly marks subjects whose "c" has no client-only columns
 	// (housing status).
 	personOnly bool
+	// birthDate marks subjects whose "c" has the birth date: the age on the
+	// reference day counts whether the birthday has come. Without it only
+	// the birth year is known (check-in persons), and the age is the
+	// difference of years, as the client record shows for a birth year.
+	birthDate bool
+	// birthMD, when set, is the birth date's month and day as the number
+	// MMDD (0: not known to the day), for tables that keep it instead of
+	// the date (client_service_ranges).
+	birthMD string
 	// bare is from without the client join, with bareWhere and org (the
 	// row's organisation column) instead: used when nothing of the query
 	// needs the client (no client attribute filtered or grouped on, and an
 	// organisation-wide scope, or a scope function on the row's columns).
 	// A merge moves these rows to the surviving client, so none belongs to
-	// a merged-away one.
+	// a merged-away one; bareWhere leaves out deleted clients' rows.
 	bare, bareWhere, org string
 }
 
+// deletedClients lists the organisation's ($1) deleted clients, whose rows
+// no report counts (as new clients leave out a deleted client), for the bare
+// subjects that do not join the client. Few clients are deleted; the
+// clients_deleted index (migration 00030) holds just them.
+const deletedClients = "SELECT d.id FROM clients d WHERE d.organisation_id = $1 AND d.deleted_at IS NOT NULL"
+
 var reportSubjects = map[opora.ReportSubject]subjectSQL{
 	opora.SubjectClients: {
+		birthDate: true,
 		from:      "clients c",
 		where:     "c.deleted_at IS NULL AND c.merged_into IS NULL",
 		date:      "c.created_at",
@@ -56,16 +73,18 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		worker:    "c.responsible_id",
 	},
 	opora.SubjectServices: {
+		birthDate: true,
 		from:      "services s JOIN clients c ON c.id = s.client_id",
-		where:     "s.deleted_at IS NULL AND c.merged_into IS NULL",
+		where:     "s.deleted_at IS NULL AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "services s",
-		bareWhere: "s.deleted_at IS NULL",
+		bareWhere: "s.deleted_at IS NULL AND s.client_id NOT IN (" + deletedClients + ")",
 		org:       "s.organisation_id",
 		date:      "s.rendered_on",
 		client:    "s.client_id",
 		branch:    "s.branch_id",
 		worker:    "s.worker_id",
 		amount:    "s.amount_kopecks",
+		quantity:  "s.quantity",
 		dims:      map[opora.Dimension]string{opora.DimServiceType: "s.type_id"},
 	},
 	opora.SubjectVisits: {
@@ -84,10 +103,11 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 		bareWhere: "1 = 1",
 	},
 	opora.SubjectCases: {
+		birthDate: true,
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
-		where:     "k.subject_type = 'client' AND c.merged_into IS NULL",
+		where:     "k.subject_type = 'client' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "cases k",
-		bareWhere: "k.subject_type = 'client'",
+		bareWhere: "k.subject_type = 'client' AND k.client_id NOT IN (" + deletedClients + ")",
 		org:       "k.organisation_id",
 		date:      "k.opened_on",
 		client:    "k.client_id",
@@ -97,10 +117,11 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 			opora.DimOutcome: "k.outcome"},
 	},
 	opora.SubjectClosed: {
+		birthDate: true,
 		from:      "cases k JOIN clients c ON c.id = k.client_id",
-		where:     "k.subject_type = 'client' AND k.status = 'closed' AND c.merged_into IS NULL",
+		where:     "k.subject_type = 'client' AND k.status = 'closed' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "cases k",
-		bareWhere: "k.subject_type = 'client' AND k.status = 'closed'",
+		bareWhere: "k.subject_type = 'client' AND k.status = 'closed' AND k.client_id NOT IN (" + deletedClients + ")",
 		org:       "k.organisation_id",
 		date:      "k.closed_on",
 		client:    "k.client_id",
@@ -110,10 +131,11 @@ var reportSubjects = map[opora.ReportSubject]subjectSQL{
 			opora.DimOutcome: "k.outcome"},
 	},
 	opora.SubjectTasks: {
+		birthDate: true,
 		from:      "case_tasks t JOIN clients c ON c.id = t.client_id",
-		where:     "t.status = 'done' AND c.merged_into IS NULL",
+		where:     "t.status = 'done' AND c.deleted_at IS NULL AND c.merged_into IS NULL",
 		bare:      "case_tasks t",
-		bareWhere: "t.status = 'done' AND t.client_id IS NOT NULL",
+		bareWhere: "t.status = 'done' AND t.client_id IS NOT NULL AND t.client_id NOT IN (" + deletedClients + ")",
 		org:       "t.organisation_id",
 		date:      "t.done_on",
 		client:    "t.client_id",
@@ -152,31 +174,12 @@ func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return false
 	}
-	if filtersClient(q) {
-		return false
-	}
-	for _, d := range q.GroupBy {
-		switch d {
-		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch, opora.DimWorker, opora.DimServiceType:
-		default:
-			return false
-		}
-	}
-	return true
+	return serviceCountsFeatures.supports(q)
 }
 
 // byWorker reports whether a query filters or groups by worker.
 func byWorker(q *opora.ReportQuery) bool {
 	return len(q.WorkerIDs) > 0 || slices.Contains(q.GroupBy, opora.DimWorker)
-}
-
-// filtersClient reports whether a query filters on anything beyond the
-// period, branches, workers and service types: the client, its answers or
-// its cases. Tables derived from services (service_counts,
-// active_client_months) cannot answer such a query.
-func filtersClient(q *opora.ReportQuery) bool {
-	return q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0 || len(q.Fields) > 0 ||
-		len(q.CaseTypeIDs) > 0 || len(q.TaskTypeIDs) > 0 || q.CaseStatus != ""
 }
 
 // reportSubject returns the SQL of a subject, or false while the tables it
@@ -246,6 +249,10 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	base := p.base()
 	c := &compiledReport{args: p.args, columns: q.GroupBy}
+	if q.Measure == opora.MeasureAvgAge {
+		avgAgePerClient(c, p, def)
+		return c, nil
+	}
 	if len(p.keys) == 0 {
 		c.sql = "SELECT " + p.measure + base
 	} else {
@@ -253,8 +260,14 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 		for i := range p.keys {
 			order = append(order, strconv.Itoa(i+1))
 		}
+		having := ""
+		if def.sum != "" {
+			// A table of counts keeps a row whose count fell to zero (a
+			// service deleted or moved): the rows it sums would not exist.
+			having = " HAVING SUM(" + def.sum + ") <> 0"
+		}
 		c.sql = "SELECT " + strings.Join(p.keys, ", ") + ", " + p.measure + base + " GROUP BY " + strings.Join(order, ", ") +
-			" ORDER BY " + strings.Join(order, ", ")
+			having + " ORDER BY " + strings.Join(order, ", ")
 	}
 	// The total ignores the field joins, so multiple choices are not double-counted.
 	totalMeasure := p.measure
@@ -263,6 +276,27 @@ func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compi
 	}
 	c.total = "SELECT " + totalMeasure + " FROM " + p.from + " WHERE " + strings.Join(p.where, " AND ")
 	return c, nil
+}
+
+// avgAgePerClient compiles the average age of the clients of each group:
+// one row per client and group (a client with ten services counts once),
+// each client's age on the period's last day.
+func avgAgePerClient(c *compiledReport, p *reportParts, def subjectSQL) {
+	var sel, keys []string
+	for i, k := range p.keys {
+		keys = append(keys, fmt.Sprintf("k%d", i))
+		sel = append(sel, k+" AS "+keys[i])
+	}
+	inner := "SELECT DISTINCT " + strings.Join(append(sel, def.client+" AS cl", p.age+" AS a"), ", ") + p.base()
+	if len(keys) == 0 {
+		c.sql = "SELECT AVG(a) FROM (" + inner + ") x"
+		return
+	}
+	list := strings.Join(keys, ", ")
+	c.sql = "SELECT " + list + ", AVG(a) FROM (" + inner + ") x GROUP BY " + list + " ORDER BY " + list
+	// The total: every client of the period once, without the field joins.
+	c.total = "SELECT AVG(a) FROM (SELECT DISTINCT " + def.client + " AS cl, " + p.age + " AS a FROM " + p.from +
+		" WHERE " + strings.Join(p.where, " AND ") + ") x"
 }
 
 // partsOptions are what a report's SQL is compiled with besides the query:
@@ -287,10 +321,13 @@ type reportParts struct {
 	// text and the NULL → '' of keys.
 	groups  []string
 	measure string
-	from    string
-	joins   []string
-	where   []string
-	args    []any
+	// age is each row's client's age on the period's last day (NULL when
+	// unknown), for the average age.
+	age   string
+	from  string
+	joins []string
+	where []string
+	args  []any
 }
 
 // base is the FROM … WHERE … of the parts.
@@ -334,8 +371,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 	default:
 		where = append(where, def.date+" >= "+arg(nullDate(o.from)), def.date+" <= "+arg(nullDate(o.to)))
 	}
-	refYear := q.To.Year()
-	age := fmt.Sprintf("(%d - c.birth_year)", refYear)
+	age := ageOn(s.dialect, def, q.To)
 	if len(q.BranchIDs) > 0 {
 		in, a2 := inList(args, q.BranchIDs)
 		args = a2
@@ -494,11 +530,29 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			v.Add("measure", "error.sum_with_choice_group")
 			return nil, v.Err()
 		}
+	case opora.MeasureSumQuantity:
+		if def.quantity == "" {
+			var v opora.Validation
+			v.Add("measure", "error.measure_not_for_subject")
+			return nil, v.Err()
+		}
+		measure = "COALESCE(SUM(" + def.quantity + "), 0)"
+		if len(joins) > 0 {
+			var v opora.Validation
+			v.Add("measure", "error.sum_with_choice_group")
+			return nil, v.Err()
+		}
 	case opora.MeasureAvgAge:
-		measure = "AVG(CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END)"
+		// Per client: compileReport averages one row per client and group.
+		measure = "AVG(a)"
+	}
+	ageCase := "CASE WHEN c.birth_year IS NOT NULL THEN " + age + " END"
+	reads := measure
+	if q.Measure == opora.MeasureAvgAge {
+		reads = ageCase
 	}
 	from := def.from
-	if def.bare != "" && !usesClient(where[2:], keys, joins, measure) {
+	if def.bare != "" && !usesClient(where[2:], keys, joins, reads) {
 		if def.scope != nil {
 			if !usesClient(where[:2], nil, nil, "") {
 				// The subject's own scope reads the row alone.
@@ -509,7 +563,23 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
 		}
 	}
-	return &reportParts{keys: keys, groups: groups, measure: measure, from: from, joins: joins, where: where, args: args}, nil
+	return &reportParts{keys: keys, groups: groups, measure: measure, from: from, joins: joins, where: where, args: args,
+		age: ageCase}, nil
+}
+
+// ageOn is the SQL of the age of client c on day ref: the difference of
+// years, less one when the birth date is known and its month and day come
+// after ref's (born 20.12.1996: 29 on 04.12.2026), as opora.Client.Age.
+func ageOn(d Dialect, def subjectSQL, ref time.Time) string {
+	if def.birthMD != "" {
+		return fmt.Sprintf("(%d - c.birth_year - CASE WHEN %s > %s THEN 1 ELSE 0 END)", ref.Year(), def.birthMD,
+			strings.TrimLeft(ref.Format("0102"), "0"))
+	}
+	if !def.birthDate {
+		return fmt.Sprintf("(%d - c.birth_year)", ref.Year())
+	}
+	return fmt.Sprintf("(%d - c.birth_year - CASE WHEN %s > '%s' THEN 1 ELSE 0 END)", ref.Year(),
+		d.monthDay("c.birth_date"), ref.Format("0102"))
 }
 
 // clientColumn finds a column of the client alias c in SQL text.
@@ -608,8 +678,67 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 		}
 		res.Total = total.Float64
 	}
-	res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows)
-	return res, err
+	if res.Labels, err = s.reportLabels(ctx, c.columns, res.Rows); err != nil {
+		return nil, err
+	}
+	if res.Ranks, err = s.reportRanks(ctx, c.columns); err != nil {
+		return nil, err
+	}
+	// Every path returns the rows in one order: the catalogs' where the
+	// column has one, not the text of the ids (1, 13, 16, 4).
+	slices.SortStableFunc(res.Rows, func(x, y opora.ReportRow) int {
+		for i := range x.Keys {
+			if c := res.CompareKeys(i, x.Keys[i], y.Keys[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return res, nil
+}
+
+// reportRanks gives the catalog order of the columns that have one:
+// service types, case and task types, a choice field's options.
+func (s *Store) reportRanks(ctx context.Context, cols []opora.Dimension) ([]map[string]int, error) {
+	a := opora.ActorFrom(ctx)
+	out := make([]map[string]int, len(cols))
+	for i, d := range cols {
+		var query string
+		args := []any{a.OrganisationID}
+		switch d {
+		case opora.DimServiceType:
+			query = `SELECT id FROM service_types WHERE organisation_id = $1 ORDER BY position, id`
+		case opora.DimCaseType, opora.DimTaskType:
+			query = `SELECT id FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2 ORDER BY position, id`
+			args = append(args, string(d))
+		default:
+			fid, ok := d.FieldID()
+			if !ok {
+				continue
+			}
+			query = `SELECT o.id FROM field_options o JOIN form_fields f ON f.id = o.field_id
+				WHERE f.organisation_id = $1 AND f.id = $2 ORDER BY o.position, o.id`
+			args = append(args, fid)
+		}
+		rows, err := s.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: report order: %w", err)
+		}
+		out[i] = map[string]int{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: report order: %w", err)
+			}
+			out[i][strconv.FormatInt(id, 10)] = len(out[i])
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: report order: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // reportRows reads a report query's rows: n keys and a value each.
@@ -720,7 +849,7 @@ func (c *compiledReport) statements(m opora.Measure) *ReportSQL {
 // count or a sum, grouped by single-valued dimensions only (a multiple-choice
 // answer puts one client in several groups).
 func additive(m opora.Measure, dims []opora.Dimension) bool {
-	if m != opora.MeasureCount && m != opora.MeasureSumAmount {
+	if m != opora.MeasureCount && m != opora.MeasureSumAmount && m != opora.MeasureSumQuantity {
 		return false
 	}
 	for _, d := range dims {
@@ -911,8 +1040,9 @@ type DurationBand struct {
 }
 
 // OngoingSupport counts client cases open on q.To (opened on or before it,
-// not closed by then) by duration in calendar months: under 3, 3 to 6,
-// over 6. Branch and worker (curator) filters apply. Needs report.run.
+// not closed by then) by duration in calendar months, as the case page's
+// traffic light (opora.PlanLight): under 3, 3 to exactly 6, over 6. Branch
+// and worker (curator) filters apply. Needs report.run.
 func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]DurationBand, int, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
@@ -924,7 +1054,7 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 	}
 	args = append(args, nullDate(q.To))
 	n := len(args)
-	where := cond + fmt.Sprintf(` AND k.subject_type = 'client' AND c.merged_into IS NULL AND k.opened_on <= $%d
+	where := cond + fmt.Sprintf(` AND k.subject_type = 'client' AND c.deleted_at IS NULL AND c.merged_into IS NULL AND k.opened_on <= $%d
 		AND (k.closed_on IS NULL OR k.closed_on > $%d)`, n, n)
 	if len(q.BranchIDs) > 0 {
 		var in string
@@ -948,11 +1078,11 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 		if err := rows.Scan(&opened); err != nil {
 			return nil, 0, fmt.Errorf("store: ongoing support: %w", err)
 		}
-		m := opora.MonthsBetween(dateOf(opened), q.To)
-		switch {
-		case m < 3:
+		// The bands are the case page's traffic light on q.To.
+		switch opora.PlanLight(dateOf(opened), q.To) {
+		case opora.LightGreen:
 			bands[0].Count++
-		case m <= 6:
+		case opora.LightYellow:
 			bands[1].Count++
 		default:
 			bands[2].Count++
@@ -965,7 +1095,7 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 // Sociodemographics summarises the clients created in the period.
 type Sociodemographics struct {
 	Total, Men, Women, GenderUnknown int
-	AvgAge                           float64 // over clients with a known birth year
+	AvgAge                           float64 // on the period's last day, over clients with a known birth year
 	AvgYearsHomeless                 float64 // over homeless clients with a known date
 	WithProfession, NoProfession     int
 	Fields                           []FieldCounts
@@ -1006,17 +1136,18 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 		where += " AND c.responsible_id IN (" + in + ")"
 	}
 	out := &Sociodemographics{}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.gender, c.birth_year, c.homeless_status, c.homeless_since FROM clients c WHERE `+where, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT c.gender, c.birth_year, c.birth_precision, c.birth_date, c.homeless_status,
+		c.homeless_since FROM clients c WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: sociodemographics: %w", err)
 	}
 	var ageSum, ageN, homelessSum float64
 	var homelessN int
 	for rows.Next() {
-		var gender, status string
+		var gender, status, precision string
 		var year sql.NullInt64
-		var since sql.NullTime
-		if err := rows.Scan(&gender, &year, &status, &since); err != nil {
+		var birth, since sql.NullTime
+		if err := rows.Scan(&gender, &year, &precision, &birth, &status, &since); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: sociodemographics: %w", err)
 		}
@@ -1029,12 +1160,18 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 		default:
 			out.GenderUnknown++
 		}
-		if year.Valid {
-			ageSum += float64(q.To.Year() - int(year.Int64))
+		// The age on the period's last day.
+		born := opora.Client{BirthYear: int(year.Int64), BirthPrecision: opora.BirthPrecision(precision), BirthDate: dateOf(birth)}
+		if born.BirthPrecision != opora.BirthExact || !birth.Valid {
+			born.BirthPrecision = opora.BirthYear // the year alone, as the report's SQL
+		}
+		if age, ok := born.Age(q.To); ok {
+			ageSum += float64(age)
 			ageN++
 		}
 		if opora.HomelessStatus(status) == opora.Homeless && since.Valid {
-			homelessSum += float64(opora.MonthsBetween(dateOf(since), q.To)) / 12
+			m, _ := opora.PlanMonths(dateOf(since), q.To)
+			homelessSum += float64(m) / 12
 			homelessN++
 		}
 	}
@@ -1140,7 +1277,8 @@ func (s *Store) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]Lea
 		return nil, 0, err
 	}
 	args = append(args, nullDate(q.From), nullDate(q.To))
-	where := cond + fmt.Sprintf(` AND st.status IN ('left', 'evicted') AND st.check_out >= $%d AND st.check_out <= $%d`,
+	where := cond + fmt.Sprintf(` AND c.deleted_at IS NULL AND st.status IN ('left', 'evicted') AND st.check_out >= $%d
+		AND st.check_out <= $%d`,
 		len(args)-1, len(args))
 	if len(q.BranchIDs) > 0 {
 		var in string

@@ -331,6 +331,14 @@ func init() {
 	// A merge moves the services to the survivor; their branch stays where
 	// they were rendered.
 	mergeSteps = append(mergeSteps, func(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error {
+		// A deleted client's services were not counted; on the survivor they are.
+		if live, err := liveClient(ctx, tx, from); err != nil {
+			return err
+		} else if !live {
+			if err := countClientServices(ctx, tx, from, 1); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE services SET client_id = $1 WHERE client_id = $2`, to, from); err != nil {
 			return fmt.Errorf("store: merge services: %w", err)
 		}
@@ -601,10 +609,12 @@ func (s *Store) changeableService(ctx context.Context, tx *sql.Tx, id int64) (*o
 
 var errServiceConflict = &opora.Error{Code: opora.ECONFLICT, Message: "services.error.conflict"}
 
-// UpdateService changes a record's date, quantity, amount and comment (the
-// type stays). sv.Version must be the version the edit was based on. A new
-// date must be within the back-dating window. Field errors are keyed
-// "rendered_on", "quantity", "amount", "comment".
+// UpdateService changes a record's type, date, quantity, amount and
+// comment (TypeID 0 keeps the type). sv.Version must be the version the
+// edit was based on. A new date must be within the back-dating window; a new
+// type must be active. Field errors are keyed "type_id", "rendered_on",
+// "quantity", "amount", "comment". The counts move from the old type to the
+// new in the same transaction.
 func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		old, window, err := s.changeableService(ctx, tx, sv.ID)
@@ -614,11 +624,21 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 		if sv.Version != old.Version {
 			return errServiceConflict
 		}
-		t, err := s.serviceType(ctx, tx, old.OrganisationID, old.TypeID)
+		var v opora.Validation
+		if sv.TypeID == 0 {
+			sv.TypeID = old.TypeID
+		}
+		t, err := s.serviceType(ctx, tx, old.OrganisationID, sv.TypeID)
+		if opora.ErrorCode(err) == opora.ENOTFOUND {
+			v.Add("type_id", "error.invalid_choice")
+			return v.Err()
+		}
 		if err != nil {
 			return err
 		}
-		var v opora.Validation
+		if t.ID != old.TypeID && !t.Active {
+			v.Add("type_id", "services.error.inactive")
+		}
 		sv.RenderedOn = opora.Day(sv.RenderedOn)
 		if sv.RenderedOn.IsZero() || !sv.RenderedOn.Equal(old.RenderedOn) {
 			opora.CheckServiceDate(&v, "rendered_on", sv.RenderedOn, opora.ServiceToday(s.Now()), window)
@@ -628,6 +648,7 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 			return err
 		}
 		var ch []opora.Change
+		ch = opora.Diff(ch, "type", old.TypeName, t.Name)
 		ch = opora.Diff(ch, "rendered_on", dateString(old.RenderedOn), dateString(sv.RenderedOn))
 		ch = opora.Diff(ch, "quantity", strconv.Itoa(old.Quantity), strconv.Itoa(sv.Quantity))
 		ch = opora.Diff(ch, "amount", old.AmountText(), sv.AmountText())
@@ -635,17 +656,16 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 			ch = append(ch, opora.Change{Field: "comment", Sensitive: true})
 		}
 		// Copy what the caller does not set, for the summary and the caller.
-		sv.OrganisationID, sv.BranchID, sv.ClientID, sv.TypeID, sv.WorkerID = old.OrganisationID, old.BranchID, old.ClientID,
-			old.TypeID, old.WorkerID
-		sv.TypeName, sv.Group, sv.ClientName, sv.WorkerName, sv.CreatedAt = old.TypeName, old.Group, old.ClientName,
+		sv.OrganisationID, sv.BranchID, sv.ClientID, sv.WorkerID = old.OrganisationID, old.BranchID, old.ClientID, old.WorkerID
+		sv.TypeName, sv.Group, sv.ClientName, sv.WorkerName, sv.CreatedAt = t.Name, t.Group, old.ClientName,
 			old.WorkerName, old.CreatedAt
 		if len(ch) == 0 {
 			return nil
 		}
 		now := s.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE services SET rendered_on = $1, quantity = $2, amount_kopecks = $3,
-			comment = $4, updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7`,
-			nullDate(sv.RenderedOn), sv.Quantity, nullAmount(sv), sv.Comment, now, sv.ID, sv.Version)
+			comment = $4, updated_at = $5, version = version + 1, type_id = $8 WHERE id = $6 AND version = $7`,
+			nullDate(sv.RenderedOn), sv.Quantity, nullAmount(sv), sv.Comment, now, sv.ID, sv.Version, sv.TypeID)
 		if err != nil {
 			return fmt.Errorf("store: update service: %w", err)
 		}

@@ -26,8 +26,15 @@ const (
 	amount_kopecks = service_type_counts.amount_kopecks + excluded.amount_kopecks`
 )
 
-// countService adds (sign 1) or takes away (sign -1) one service.
+// countService adds (sign 1) or takes away (sign -1) one service. The
+// tables count only the services of live clients: a deleted client's
+// services are taken out when the client is deleted and come back when it is
+// restored (countClientServices), so a service of a deleted client moves
+// nothing.
 func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) error {
+	if live, err := liveClient(ctx, q, sv.ClientID); err != nil || !live {
+		return err
+	}
 	var amount int64
 	if sv.HasAmount {
 		amount = sv.Amount
@@ -44,6 +51,48 @@ func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) e
 		return fmt.Errorf("store: service counts: %w", err)
 	}
 	return nil
+}
+
+// liveClient reports whether a client is counted by the reports: not
+// deleted (a merged-away client has no services left).
+func liveClient(ctx context.Context, q queryer, clientID int64) (bool, error) {
+	var deleted bool
+	if err := q.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM clients WHERE id = $1`, clientID).Scan(&deleted); err != nil {
+		return false, fmt.Errorf("store: service counts: %w", err)
+	}
+	return !deleted, nil
+}
+
+// countClientServices adds (sign 1) or takes away (sign -1) all the live
+// services of one client: when the client is restored or deleted, or its
+// services move from a deleted client to a live one by a merge.
+func countClientServices(ctx context.Context, q queryer, clientID int64, sign int) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id,
+		services, amount_kopecks)
+		SELECT organisation_id, rendered_on, branch_id, type_id, worker_id, $2 * COUNT(*), $2 * COALESCE(SUM(amount_kopecks), 0)
+		FROM services WHERE client_id = $1 AND deleted_at IS NULL
+		GROUP BY organisation_id, rendered_on, branch_id, type_id, worker_id`+serviceCountUpsert, clientID, sign)
+	if err == nil {
+		_, err = q.ExecContext(ctx, `INSERT INTO service_type_counts (organisation_id, day, branch_id, type_id,
+			services, amount_kopecks)
+			SELECT organisation_id, rendered_on, branch_id, type_id, $2 * COUNT(*), $2 * COALESCE(SUM(amount_kopecks), 0)
+			FROM services WHERE client_id = $1 AND deleted_at IS NULL
+			GROUP BY organisation_id, rendered_on, branch_id, type_id`+serviceTypeCountUpsert, clientID, sign)
+	}
+	if err != nil {
+		return fmt.Errorf("store: service counts: %w", err)
+	}
+	return nil
+}
+
+// countClientDerived takes a client's services out of every table
+// derived from services when the client is deleted (sign -1), and puts them
+// back when it is restored (sign 1); the client's row is already written.
+func countClientDerived(ctx context.Context, q queryer, dialect Dialect, clientID int64, sign int) error {
+	if err := countClientServices(ctx, q, clientID, sign); err != nil {
+		return err
+	}
+	return refreshActive(ctx, q, dialect, clientID)
 }
 
 // serviceCountKey is one row of service_counts.

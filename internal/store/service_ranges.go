@@ -28,6 +28,16 @@ type rangeAttrs struct {
 	gender    string
 	birthYear int64
 	homeless  string
+	birthMD   int64 // the birth date's month and day as MMDD when known to the day, else 0
+}
+
+// birthMD is a birth date's month and day as the number MMDD, 0 when the
+// date is not known.
+func birthMD(d time.Time) int64 {
+	if d.IsZero() {
+		return 0
+	}
+	return int64(d.Month())*100 + int64(d.Day())
 }
 
 // serviceRange is one row of client_service_ranges.
@@ -63,7 +73,7 @@ func (sr *serviceRanges) add(org, client, branch int64, day time.Time, attrs ran
 }
 
 var rangeColumns = []string{"organisation_id", "branch_id", "client_id", "first_day", "last_day", "gender", "birth_year",
-	"homeless_status"}
+	"homeless_status", "birth_md"}
 
 // table is the ranges as a bulk table, by client and branch.
 func (sr *serviceRanges) table() bulkTable {
@@ -77,7 +87,7 @@ func (sr *serviceRanges) table() bulkTable {
 	})
 	for _, r := range rows {
 		t.rows = append(t.rows, []any{r.org, r.branch, r.client, nullDate(r.first), nullDate(r.last), r.attrs.gender,
-			r.attrs.birthYear, r.attrs.homeless})
+			r.attrs.birthYear, r.attrs.homeless, r.attrs.birthMD})
 	}
 	return t
 }
@@ -92,12 +102,13 @@ func clientAttrs(ctx context.Context, q queryer, clientID int64) (rangeAttrs, er
 	var at rangeAttrs
 	var gender, homeless sql.NullString
 	var year sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT gender, birth_year, homeless_status FROM clients WHERE id = $1`, clientID).
-		Scan(&gender, &year, &homeless)
+	var birth sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT gender, birth_year, homeless_status, birth_date FROM clients WHERE id = $1`, clientID).
+		Scan(&gender, &year, &homeless, &birth)
 	if err != nil && err != sql.ErrNoRows {
 		return at, fmt.Errorf("store: service ranges: %w", err)
 	}
-	return rangeAttrs{gender.String, year.Int64, homeless.String}, nil
+	return rangeAttrs{gender.String, year.Int64, homeless.String, birthMD(dateOf(birth))}, nil
 }
 
 // refreshRanges rewrites a client's rows from its services. refreshActive
@@ -111,7 +122,8 @@ func refreshRanges(ctx context.Context, q queryer, dialect Dialect, clientID int
 		return err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT organisation_id, branch_id, rendered_on FROM services
-		WHERE client_id = $1 AND deleted_at IS NULL`, clientID)
+		WHERE client_id = $1 AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM clients WHERE id = $1 AND deleted_at IS NULL)`,
+		clientID)
 	if err != nil {
 		return fmt.Errorf("store: service ranges: %w", err)
 	}
@@ -139,9 +151,9 @@ func copyRangeAttrs(ctx context.Context, q queryer, clientID int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := q.ExecContext(ctx, `UPDATE client_service_ranges SET gender = $1, birth_year = $2, homeless_status = $3
-		WHERE client_id = $4 AND (gender <> $1 OR birth_year <> $2 OR homeless_status <> $3)`,
-		at.gender, at.birthYear, at.homeless, clientID); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE client_service_ranges SET gender = $1, birth_year = $2, homeless_status = $3,
+		birth_md = $5 WHERE client_id = $4 AND (gender <> $1 OR birth_year <> $2 OR homeless_status <> $3 OR birth_md <> $5)`,
+		at.gender, at.birthYear, at.homeless, clientID, at.birthMD); err != nil {
 		return fmt.Errorf("store: service ranges: %w", err)
 	}
 	return nil
@@ -152,7 +164,7 @@ func copyRangeAttrs(ctx context.Context, q queryer, clientID int64) error {
 func bulkRanges(clients []*opora.Client, services []*opora.Service) bulkTable {
 	attrs := map[int64]rangeAttrs{}
 	for _, c := range clients {
-		attrs[c.ID] = rangeAttrs{string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus)}
+		attrs[c.ID] = rangeAttrs{string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus), birthMD(c.BirthDate)}
 	}
 	sr := newServiceRanges()
 	for _, sv := range services {
@@ -175,67 +187,75 @@ func (s *Store) fillRanges(ctx context.Context) error {
 	if filled || !services {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM clients`).Scan(&last); err != nil {
+	return s.tx(ctx, func(tx *sql.Tx) error { return buildRanges(ctx, tx, s.dialect) })
+}
+
+// buildRanges fills an empty client_service_ranges from the services of
+// live clients, 50,000 clients at a time.
+func buildRanges(ctx context.Context, tx *sql.Tx, dialect Dialect) error {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM clients`).Scan(&last); err != nil {
+		return fmt.Errorf("store: fill service ranges: %w", err)
+	}
+	const step = 50000
+	for lo := int64(0); lo <= last; lo += step {
+		attrs := map[int64]rangeAttrs{}
+		rows, err := tx.QueryContext(ctx, `SELECT id, gender, birth_year, homeless_status, birth_date FROM clients
+			WHERE id >= $1 AND id < $2 AND deleted_at IS NULL`, lo, lo+step)
+		if err != nil {
 			return fmt.Errorf("store: fill service ranges: %w", err)
 		}
-		const step = 50000
-		for lo := int64(0); lo <= last; lo += step {
-			attrs := map[int64]rangeAttrs{}
-			rows, err := tx.QueryContext(ctx, `SELECT id, gender, birth_year, homeless_status FROM clients
-				WHERE id >= $1 AND id < $2`, lo, lo+step)
-			if err != nil {
+		for rows.Next() {
+			var id int64
+			var gender, homeless sql.NullString
+			var year sql.NullInt64
+			var birth sql.NullTime
+			if err := rows.Scan(&id, &gender, &year, &homeless, &birth); err != nil {
+				rows.Close()
 				return fmt.Errorf("store: fill service ranges: %w", err)
 			}
-			for rows.Next() {
-				var id int64
-				var gender, homeless sql.NullString
-				var year sql.NullInt64
-				if err := rows.Scan(&id, &gender, &year, &homeless); err != nil {
-					rows.Close()
-					return fmt.Errorf("store: fill service ranges: %w", err)
-				}
-				attrs[id] = rangeAttrs{gender.String, year.Int64, homeless.String}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			attrs[id] = rangeAttrs{gender.String, year.Int64, homeless.String, birthMD(dateOf(birth))}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT client_id, organisation_id, branch_id, rendered_on FROM services
+			WHERE client_id >= $1 AND client_id < $2 AND deleted_at IS NULL`, lo, lo+step)
+		if err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		sr := newServiceRanges()
+		for rows.Next() {
+			var client, org, branch int64
+			var day sql.NullTime
+			if err := rows.Scan(&client, &org, &branch, &day); err != nil {
+				rows.Close()
 				return fmt.Errorf("store: fill service ranges: %w", err)
 			}
-			rows, err = tx.QueryContext(ctx, `SELECT client_id, organisation_id, branch_id, rendered_on FROM services
-				WHERE client_id >= $1 AND client_id < $2 AND deleted_at IS NULL`, lo, lo+step)
-			if err != nil {
-				return fmt.Errorf("store: fill service ranges: %w", err)
-			}
-			sr := newServiceRanges()
-			for rows.Next() {
-				var client, org, branch int64
-				var day sql.NullTime
-				if err := rows.Scan(&client, &org, &branch, &day); err != nil {
-					rows.Close()
-					return fmt.Errorf("store: fill service ranges: %w", err)
-				}
-				sr.add(org, client, branch, dateOf(day), attrs[client])
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("store: fill service ranges: %w", err)
-			}
-			if err := sr.insert(ctx, tx, s.dialect); err != nil {
-				return err
+			if at, ok := attrs[client]; ok { // a deleted client has no ranges
+				sr.add(org, client, branch, dateOf(day), at)
 			}
 		}
-		return nil
-	})
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: fill service ranges: %w", err)
+		}
+		if err := sr.insert(ctx, tx, dialect); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rangesSubject reads client_service_ranges as clients (alias c, with the
 // clients' column names; birth year 0 reads as unknown) for rangeClients.
 var rangesSubject = subjectSQL{
 	from: `(SELECT organisation_id, branch_id, client_id, first_day, last_day, gender, NULLIF(birth_year, 0) AS birth_year,
-		homeless_status FROM client_service_ranges) c`,
-	branch: "c.branch_id",
-	client: "c.client_id",
+		homeless_status, birth_md FROM client_service_ranges) c`,
+	birthMD: "c.birth_md",
+	branch:  "c.branch_id",
+	client:  "c.client_id",
 	scope: func(a *opora.Actor, args []any) (string, []any, error) {
 		args = append(args, a.OrganisationID)
 		return fmt.Sprintf("c.organisation_id = $%d", len(args)), args, nil
@@ -264,8 +284,7 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
 		return nil, nil
 	}
-	if len(q.WorkerIDs) > 0 || len(q.ServiceTypeIDs) > 0 || len(q.Fields) > 0 || len(q.CaseTypeIDs) > 0 ||
-		len(q.TaskTypeIDs) > 0 || q.CaseStatus != "" {
+	if !rangesFeatures.supports(q) {
 		return nil, nil
 	}
 	from, to := opora.Day(q.From), opora.Day(q.To)
@@ -276,8 +295,6 @@ func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Repo
 			byBranch = true
 		case opora.DimGender, opora.DimHomeless, opora.DimAgeBand:
 			attrs = true
-		default:
-			return nil, nil
 		}
 	}
 	if !attrs && !total && len(activeSpans(from, to)) == 1 {

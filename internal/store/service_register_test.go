@@ -279,6 +279,7 @@ func TestServiceRegister(t *testing.T) {
 
 		// A service left on a merged-away client (as a merge never leaves
 		// one) is not listed.
+		storetest.Tampered(s)
 		if _, err := storetest.RawDB(t, s).Exec(`UPDATE services SET client_id = $1 WHERE client_id = $2 AND rendered_on = $3`,
 			f.ezhov.ID, f.beta.ID, day(2026, 2, 4)); err != nil {
 			t.Fatal(err)

@@ -100,15 +100,5 @@ var visitCountsSubject = subjectSQL{
 // worker, point and item (any scope: the visits' scope reads the same
 // columns).
 func countedVisits(q *opora.ReportQuery) bool {
-	if q.Subject != opora.SubjectVisits || q.Measure != opora.MeasureCount || filtersClient(q) || len(q.ServiceTypeIDs) > 0 {
-		return false
-	}
-	for _, d := range q.GroupBy {
-		switch d {
-		case opora.DimMonth, opora.DimQuarter, opora.DimYear, opora.DimBranch, opora.DimWorker, opora.DimPoint, opora.DimItem:
-		default:
-			return false
-		}
-	}
-	return true
+	return q.Subject == opora.SubjectVisits && q.Measure == opora.MeasureCount && visitCountsFeatures.supports(q)
 }

@@ -321,7 +321,8 @@ func (s *Server) fillChangeable(r *http.Request, list []*opora.Service, out map[
 // serviceEditData is the edit page of one record.
 type serviceEditData struct {
 	Service *opora.Service
-	Type    *opora.ServiceType
+	Type    *opora.ServiceType // the record's type, or the one the form sent back
+	Types   []option           // the active types and the record's own
 	Today   string
 	MinDate string
 }
@@ -332,6 +333,7 @@ func serviceValues(sv *opora.Service) url.Values {
 	v.Set("quantity", strconv.Itoa(sv.Quantity))
 	v.Set("amount", sv.AmountText())
 	v.Set("comment", sv.Comment)
+	v.Set("type_id", idString(sv.TypeID))
 	v.Set("version", strconv.Itoa(sv.Version))
 	return v
 }
@@ -367,9 +369,18 @@ func (s *Server) renderServiceEdit(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	d := &serviceEditData{Service: sv, Type: &opora.ServiceType{ID: sv.TypeID, Name: sv.TypeName}}
+	// The fields follow the type the form sent back, so a new type's amount
+	// or quantity shows next to its error.
+	typeID := sv.TypeID
+	if id, err := strconv.ParseInt(f.Values.Get("type_id"), 10, 64); err == nil && id > 0 {
+		typeID = id
+	}
 	for _, t := range types {
-		if t.ID == sv.TypeID {
+		if t.ID == typeID {
 			d.Type = t
+		}
+		if t.Active || t.ID == sv.TypeID {
+			d.Types = append(d.Types, option{Value: idString(t.ID), Label: t.Name})
 		}
 	}
 	window, err := s.store.BackdateDays(ctx)
@@ -403,6 +414,7 @@ func (s *Server) serviceUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	sv := &opora.Service{ID: cur.ID, Quantity: 1, Comment: f.Get("comment")}
+	sv.TypeID, _ = strconv.ParseInt(f.Get("type_id"), 10, 64)
 	sv.Version, _ = strconv.Atoi(f.Get("version"))
 	sv.RenderedOn, _ = opora.ParseDate(f.Get("rendered_on"))
 	var v opora.Validation

@@ -174,6 +174,52 @@ func TestServicesEditAndMineHTTP(t *testing.T) {
 	})
 }
 
+// TestServiceTypeChangeHTTP changes a recorded food parcel into a fare: the
+// form asks for the fare's amount next to the field, then saves, and the
+// report counts a fare and no parcel.
+func TestServiceTypeChangeHTTP(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		c, ty := servicesFixture(t, a, fx)
+		cl := a.login(t, "worker", testPassword)
+		food, fare := ty["Продуктовый набор"], ty["Оплата проезда"]
+		rec := url.Values{"service_type": {food}, "quantity_" + food: {"2"}, "rendered_on": {"2026-03-04"}}
+		if res := cl.post("/clients/"+idString(c.ID)+"/services", rec); res.Status != http.StatusSeeOther {
+			t.Fatalf("record: %d %s", res.Status, res.Body)
+		}
+		list, _, err := a.st.ClientServices(fx.Ctx(), c.ID, 0, 10)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("services: %v %v", list, err)
+		}
+		id := idString(list[0].ID)
+		res := cl.get("/services/" + id + "/edit")
+		mustContain(t, res.Body, `name="type_id"`, `<option value="`+food+`" selected>Продуктовый набор</option>`)
+		res = cl.post("/services/"+id, url.Values{"type_id": {fare}, "rendered_on": {"2026-03-04"}, "version": {"1"}})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("fare without an amount: %d", res.Status)
+		}
+		mustContain(t, res.Body, `<option value="`+fare+`" selected>Оплата проезда</option>`, `name="amount"`)
+		res = cl.post("/services/"+id, url.Values{"type_id": {fare}, "rendered_on": {"2026-03-04"}, "amount": {"80"},
+			"version": {"1"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("type change: %d %s", res.Status, res.Body)
+		}
+		got, err := a.st.Service(fx.Ctx(), list[0].ID)
+		if err != nil || idString(got.TypeID) != fare || got.Amount != 8000 || got.Quantity != 1 {
+			t.Fatalf("after the change: %+v %v", got, err)
+		}
+		q := &opora.ReportQuery{Subject: opora.SubjectServices, From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			To: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC), GroupBy: []opora.Dimension{opora.DimServiceType},
+			Measure: opora.MeasureCount}
+		r, err := a.st.RunReport(fx.Ctx(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Rows) != 1 || r.Rows[0].Keys[0] != fare || r.Rows[0].Value != 1 {
+			t.Fatalf("services by type: %v", r.Rows)
+		}
+	})
+}
+
 func TestServiceCatalogHTTP(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		c, ty := servicesFixture(t, a, fx)

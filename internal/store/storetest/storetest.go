@@ -15,9 +15,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,13 +63,49 @@ func SkipUnlessPostgres(t testing.TB) string {
 
 // Each runs fn once per database engine, as the subtests "sqlite" and
 // "postgres", each with a fresh, migrated store. The postgres subtest is
-// skipped when OPORA_TEST_POSTGRES is unset.
+// skipped when OPORA_TEST_POSTGRES is unset. After fn, every table derived
+// from source rows (count tables, active months, service ranges) is
+// rebuilt from its sources and compared (CheckDerived): a write path that
+// forgets one fails the test that uses it.
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	for _, d := range Dialects() {
 		t.Run(string(d), func(t *testing.T) {
-			fn(t, Open(t, d))
+			s := Open(t, d)
+			fn(t, s)
+			CheckDerived(t, s)
 		})
+	}
+}
+
+// tampered holds the stores whose source rows a test wrote past the store
+// (RawDB), which the derived tables cannot follow.
+var tampered sync.Map // *store.Store → bool
+
+// Tampered says a test wrote source rows of derived tables (services,
+// visits, clients, answers) through RawDB, as no write path of the store
+// does: CheckDerived leaves the store alone.
+func Tampered(s *store.Store) { tampered.Store(s, true) }
+
+// CheckDerived fails the test when a derived table differs from its
+// recount from the source rows (store.DerivedDrift). A test that failed
+// already, closed its store or wrote source rows through RawDB (Tampered)
+// is not checked.
+func CheckDerived(t testing.TB, s *store.Store) {
+	t.Helper()
+	if _, ok := tampered.Load(s); ok || t.Failed() {
+		return
+	}
+	drift, err := s.DerivedDrift(context.Background())
+	if err != nil {
+		if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "closed") {
+			return
+		}
+		t.Errorf("storetest: derived tables: %v", err)
+		return
+	}
+	for _, d := range drift {
+		t.Errorf("storetest: a derived table differs from its sources: %s", d)
 	}
 }
 
