@@ -27,10 +27,12 @@ type CheckinRow struct {
 	Profile   bool          `json:"p,omitempty"` // has a full client record
 	Thumb     string        `json:"t,omitempty"`
 	Flags     []CheckinFlag `json:"r,omitempty"`
-	Ticked    []int64       `json:"x,omitempty"` // items already recorded at this shift (0 = came)
-	UID       string        `json:"u,omitempty"` // the id a phone made when it added the person
+	Ticked    []int64       `json:"x,omitempty"`  // items already recorded at this shift (0 = came)
+	TickIDs   []string      `json:"xi,omitempty"` // the ticks of those items, for undo
+	UID       string        `json:"u,omitempty"`  // the id a phone made when it added the person
 	clientID  int64
 	personID  int64
+	key       string // NameKey of the name, for ranking search matches
 }
 
 // CheckinFlag is an active rule violation or restriction shown at the door.
@@ -61,8 +63,7 @@ func (s *Store) CheckinPeople(ctx context.Context, shiftID int64) ([]*CheckinRow
 		return nil, err
 	}
 	a := opora.ActorFrom(ctx)
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
-		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, '')
+	rows, err := s.r.QueryContext(ctx, `SELECT `+checkinRowColumns+`
 		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
 		WHERE p.organisation_id = $1 AND p.merged_into IS NULL AND p.id IN
 		(SELECT v.person_id FROM checkin_visits v WHERE v.point_id = $2 AND v.visited_on >= $3 AND v.organisation_id = $1)
@@ -78,13 +79,19 @@ func (s *Store) CheckinPeople(ctx context.Context, shiftID int64) ([]*CheckinRow
 	return out, s.decorateRows(ctx, sh, out)
 }
 
+// checkinRowColumns are what scanCheckinRows reads, from check-in persons p
+// left-joined to their live clients c.
+const checkinRowColumns = `p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
+	COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, ''),
+	COALESCE(c.search_key, p.search_key)`
+
 func scanCheckinRows(rows *sql.Rows) ([]*CheckinRow, error) {
 	defer rows.Close()
 	var out []*CheckinRow
 	for rows.Next() {
 		r := &CheckinRow{}
 		var year sql.NullInt64
-		if err := rows.Scan(&r.personID, &r.clientID, &r.Surname, &r.FirstName, &year, &r.Gender, &r.UID); err != nil {
+		if err := rows.Scan(&r.personID, &r.clientID, &r.Surname, &r.FirstName, &year, &r.Gender, &r.UID, &r.key); err != nil {
 			return nil, fmt.Errorf("store: checkin people: %w", err)
 		}
 		r.BirthYear = int(year.Int64)
@@ -116,18 +123,20 @@ func (s *Store) decorateRows(ctx context.Context, sh *opora.CheckinShift, out []
 			clientIDs = append(clientIDs, r.clientID)
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT person_id, item_id FROM checkin_visits WHERE shift_id = $1 ORDER BY item_id`, sh.ID)
+	rows, err := s.r.QueryContext(ctx, `SELECT person_id, item_id, tick_id FROM checkin_visits WHERE shift_id = $1 ORDER BY item_id`, sh.ID)
 	if err != nil {
 		return fmt.Errorf("store: checkin ticked: %w", err)
 	}
 	for rows.Next() {
 		var pid, item int64
-		if err := rows.Scan(&pid, &item); err != nil {
+		var tick string
+		if err := rows.Scan(&pid, &item, &tick); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: checkin ticked: %w", err)
 		}
 		if r := byPerson[pid]; r != nil {
 			r.Ticked = append(r.Ticked, item)
+			r.TickIDs = append(r.TickIDs, tick)
 		}
 	}
 	rows.Close()
@@ -181,51 +190,130 @@ func (s *Store) decorateRows(ctx context.Context, sh *opora.CheckinShift, out []
 	return nil
 }
 
-// SearchCheckinPeople finds people by the first letters of the surname (or
-// first name) for the shift's page when online: check-in persons of the
-// organisation, and clients of the actor's check-in scope who have no
-// check-in row yet. At most 30 rows.
+// SearchCheckinPeople finds people for the shift's page when online, with
+// the main search's matcher (search.go): the name as typed, in either
+// alphabet, with typing errors, best match first. It looks among the
+// organisation's check-in persons and the clients of the actor's check-in
+// scope who have no check-in row yet. At most 30 rows.
 func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string) ([]*CheckinRow, error) {
 	sh, err := s.CheckinShift(ctx, shiftID)
 	if err != nil {
 		return nil, err
 	}
-	key := NameKey(q)
-	if key == "" {
+	words := strings.Fields(NameKey(q))
+	if len(words) == 0 {
 		return nil, nil
 	}
 	a := opora.ActorFrom(ctx)
-	prefix, inner := key+"%", "% "+key+"%"
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
-		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, '')
-		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
-		WHERE p.organisation_id = $1 AND p.merged_into IS NULL AND (p.search_key LIKE $2 OR p.search_key LIKE $3)
-		ORDER BY 3, 4, p.id LIMIT 20`, a.OrganisationID, prefix, inner)
-	if err != nil {
-		return nil, fmt.Errorf("store: checkin search: %w", err)
-	}
-	out, err := scanCheckinRows(rows)
+	persons, err := s.checkinPersonCandidates(ctx, a.OrganisationID, words, nil)
 	if err != nil {
 		return nil, err
 	}
-	cond, args, err := checkinScope(a, "c", []any{prefix, inner})
+	persons = rankCheckinRows(persons, words)
+	if len(persons) < checkinSearchPersons && hasLongWord(words) {
+		// Typos: the dictionary words each typed word may stand for.
+		variants, _, err := s.typedVariants(ctx, words)
+		if err != nil {
+			return nil, err
+		}
+		fuzzy, err := s.checkinPersonCandidates(ctx, a.OrganisationID, words, variants.alts)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[int64]bool{}
+		for _, r := range persons {
+			seen[r.personID] = true
+		}
+		for _, r := range fuzzy {
+			if !seen[r.personID] {
+				persons = append(persons, r)
+			}
+		}
+		persons = rankCheckinRows(persons, words)
+	}
+	persons = persons[:min(len(persons), checkinSearchPersons)]
+	cond, args, err := checkinScope(a, "c", nil)
 	if err != nil {
 		return nil, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT 0, c.id, c.surname, c.first_name, COALESCE(c.birth_year, 0), c.gender, ''
-		FROM clients c WHERE `+cond+` AND c.deleted_at IS NULL AND c.merged_into IS NULL
-		AND (c.search_key LIKE $1 OR c.search_key LIKE $2)
-		AND NOT EXISTS (SELECT 1 FROM checkin_persons p WHERE p.client_id = c.id AND p.merged_into IS NULL)
-		ORDER BY c.surname, c.first_name, c.id LIMIT 10`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: checkin search: %w", err)
-	}
-	clients, err := scanCheckinRows(rows)
+	where := cond + ` AND c.deleted_at IS NULL AND c.merged_into IS NULL
+		AND NOT EXISTS (SELECT 1 FROM checkin_persons p WHERE p.client_id = c.id AND p.merged_into IS NULL)`
+	clients, _, err := s.searchNames(ctx, where, args, words, checkinSearchClients)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, clients...)
+	out := persons
+	for _, c := range clients[:min(len(clients), checkinSearchClients)] {
+		out = append(out, &CheckinRow{Key: "c" + idStr(c.ID), Surname: c.Surname, FirstName: c.FirstName, BirthYear: c.BirthYear,
+			Gender: string(c.Gender), Profile: true, clientID: c.ID, key: NameKey(c.FullName())})
+	}
+	out = rankCheckinRows(out, words)
 	return out, s.decorateRows(ctx, sh, out)
+}
+
+// The check-in search answers at most this many people and clients.
+const (
+	checkinSearchPersons = 20
+	checkinSearchClients = 10
+)
+
+// rankCheckinRows keeps the rows whose name matches every typed word, best
+// first (rankKeys).
+func rankCheckinRows(rows []*CheckinRow, words []string) []*CheckinRow {
+	keys := make([]string, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		keys[i], ids[i] = r.key, r.personID
+	}
+	order := rankKeys(keys, ids, words)
+	out := make([]*CheckinRow, len(order))
+	for i, j := range order {
+		out[i] = rows[j]
+	}
+	return out
+}
+
+// checkinPersonCandidates selects the organisation's live check-in persons
+// whose name (the client's, when linked) holds every typed word: words of
+// three letters or more as substrings, or, given their alternatives
+// (typedVariants), as any of them as a whole word ("w*": as a word's
+// beginning); shorter words as a word's beginning.
+func (s *Store) checkinPersonCandidates(ctx context.Context, orgID int64, words []string, alternatives [][]string) ([]*CheckinRow, error) {
+	const key = "(' ' || COALESCE(c.search_key, p.search_key) || ' ')"
+	args := []any{orgID}
+	where := ""
+	like := func(pattern string) string {
+		args = append(args, pattern)
+		return fmt.Sprintf("%s LIKE $%d", key, len(args))
+	}
+	long := 0
+	for _, w := range words {
+		switch {
+		case len(w) < 3:
+			where += " AND " + like("% "+w+"%")
+		case alternatives == nil:
+			where += " AND " + like("%"+w+"%")
+		case long < len(alternatives):
+			var ors []string
+			for _, alt := range alternatives[long] {
+				if pre, ok := strings.CutSuffix(alt, "*"); ok {
+					ors = append(ors, like("% "+pre+"%"))
+				} else {
+					ors = append(ors, like("% "+alt+" %"))
+				}
+			}
+			where += " AND (" + strings.Join(ors, " OR ") + ")"
+			long++
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+checkinRowColumns+`
+		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
+		WHERE p.organisation_id = $1 AND p.merged_into IS NULL`+where+`
+		ORDER BY 3, 4, p.id LIMIT `+strconv.Itoa(exactCandidates), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: checkin search: %w", err)
+	}
+	return scanCheckinRows(rows)
 }
 
 // CheckinCounters counts a shift's people and items given.
@@ -450,7 +538,14 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 			sh.OrganisationID, sh.BranchID, sh.PointID, sh.ID, p.personID, nullID(p.client), p.item, sh.Date,
 			strings.ToLower(t.ID), dev, nullID(a.UserID), now).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			results[p.idx] = opora.TickResult{ID: t.ID, Status: opora.TickDuplicate}
+			// The tick the shift holds for this person and item, so that
+			// the phone can take it back.
+			var held string
+			if err := tx.QueryRowContext(ctx, `SELECT tick_id FROM checkin_visits WHERE shift_id = $1 AND person_id = $2
+				AND item_id = $3`, sh.ID, p.personID, p.item).Scan(&held); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, nil, fmt.Errorf("store: record tick: %w", err)
+			}
+			results[p.idx] = opora.TickResult{ID: t.ID, Status: opora.TickDuplicate, Tick: held}
 			continue
 		}
 		if err != nil {
@@ -481,6 +576,73 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 		return nil, nil, err
 	}
 	return results, counts, nil
+}
+
+// UndoTicks takes back ticks made by mistake at an open shift: each undo
+// removes the visit of the tick it names, its count in visit_counts and its
+// line on the client's timeline, and answers accepted; an undo whose tick
+// the shift does not hold (sent again, or never recorded) answers
+// duplicate and removes nothing. Needs checkin.use on the shift.
+func (s *Store) UndoTicks(ctx context.Context, shiftID int64, undos []opora.Untick) ([]opora.TickResult, *CheckinCounts, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermCheckin); err != nil {
+		return nil, nil, err
+	}
+	var results []opora.TickResult
+	var counts *CheckinCounts
+	err := s.retryTx(ctx, func(tx *sql.Tx) error {
+		sh, err := s.checkinShift(ctx, tx, shiftID)
+		if err != nil {
+			return err
+		}
+		results = make([]opora.TickResult, len(undos))
+		// In tick order, so concurrent undos take their locks in one order.
+		order := make([]int, len(undos))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(x, y int) bool { return undos[order[x]].Tick < undos[order[y]].Tick })
+		removed := 0
+		for _, i := range order {
+			u := undos[i]
+			switch {
+			case !opora.ValidTickID(u.ID) || !opora.ValidTickID(u.Tick):
+				results[i] = opora.TickResult{ID: u.ID, Status: opora.TickRefused, Message: RefusedBadTick}
+				continue
+			case !sh.Open():
+				results[i] = opora.TickResult{ID: u.ID, Status: opora.TickRefused, Message: RefusedClosed}
+				continue
+			}
+			var id, item, by int64
+			err := tx.QueryRowContext(ctx, `DELETE FROM checkin_visits WHERE shift_id = $1 AND tick_id = $2
+				RETURNING id, item_id, COALESCE(created_by, 0)`, sh.ID, strings.ToLower(u.Tick)).Scan(&id, &item, &by)
+			if errors.Is(err, sql.ErrNoRows) {
+				results[i] = opora.TickResult{ID: u.ID, Status: opora.TickDuplicate}
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("store: undo tick: %w", err)
+			}
+			if err := addVisitCount(ctx, tx, sh.OrganisationID, sh.Date, sh.PointID, item, sh.BranchID, by, -1); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM client_events WHERE entity = 'checkin_visit' AND entity_id = $1`,
+				id); err != nil {
+				return fmt.Errorf("store: undo tick: %w", err)
+			}
+			removed++
+			results[i] = opora.TickResult{ID: u.ID, Status: opora.TickAccepted}
+		}
+		if removed > 0 {
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "checkin_shift",
+				EntityID: sh.ID, Section: "ticks", Changes: []opora.Change{{Field: "visits", Old: strconv.Itoa(removed)}}}); err != nil {
+				return err
+			}
+		}
+		counts, err = s.checkinCounters(ctx, tx, sh.ID)
+		return err
+	})
+	return results, counts, err
 }
 
 // visitSummary is the timeline line of a visit: the point, and the item
@@ -587,6 +749,10 @@ func (s *Store) ensureNewPerson(ctx context.Context, tx *sql.Tx, sh *opora.Check
 		return id, false, err
 	}
 	if n > 0 {
+		// The typo search looks the person's words up in the dictionary.
+		if err := addNameWords(ctx, tx, NameKey(p.FullName())); err != nil {
+			return 0, false, err
+		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "checkin_person", EntityID: id,
 			Section: "shift " + idStr(sh.ID)}); err != nil {
 			return 0, false, err
