@@ -8,6 +8,8 @@ import (
 
 // adminRoutes registers the administration screens.
 func (s *Server) adminRoutes(mux *http.ServeMux) {
+	// The list of the screens below the user may use (admin_home.go).
+	mux.Handle("GET /admin", s.authed(s.adminHome))
 	// Staff, roles and branches (admin_users.go, admin_roles.go, admin_branches.go).
 	mux.Handle("GET /admin/users", s.require(opora.PermAdminUsers, s.adminUsers))
 	mux.Handle("GET /admin/users/new", s.require(opora.PermAdminUsers, s.adminUserNew))
