@@ -44,4 +44,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkEdit))
 	mux.Handle("POST /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkUpdate))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
+	// Case and task types (admin_case_types.go).
+	mux.Handle("GET /admin/case-types", s.require(opora.PermDictionaryManage, s.adminCaseTypes))
+	mux.Handle("POST /admin/case-types/new", s.require(opora.PermDictionaryManage, s.adminCaseTypeCreate))
+	mux.Handle("GET /admin/case-types/{id}", s.require(opora.PermDictionaryManage, s.adminCaseTypeEdit))
+	mux.Handle("POST /admin/case-types/{id}", s.require(opora.PermDictionaryManage, s.adminCaseTypeUpdate))
 }

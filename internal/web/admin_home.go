@@ -26,6 +26,7 @@ var adminSections = []adminSection{
 	{"/admin/organisation", "nav.organisation", "admin.hint.organisation", "organisation", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/forms", "forms.nav", "admin.hint.forms", "forms", []opora.Permission{opora.PermDictionaryManage}},
 	{"/admin/services", "services.nav_catalog", "admin.hint.services", "servicetypes", []opora.Permission{opora.PermDictionaryManage}},
+	{"/admin/case-types", "casetypes.title", "admin.hint.casetypes", "casetypes", []opora.Permission{opora.PermDictionaryManage}},
 	{"/admin/plan-templates", "nav.plantemplates", "admin.hint.plantemplates", "plantemplates", []opora.Permission{opora.PermDictionaryManage}},
 	{"/checkin/points", "checkin.points", "admin.hint.points", "", []opora.Permission{opora.PermAdminOrg, opora.PermDictionaryManage}},
 	{"/admin/network", "nav.network", "admin.hint.network", "network", []opora.Permission{opora.PermAdminNetwork}},

@@ -40,7 +40,7 @@ func shootWidths(t *testing.T, ctx context.Context, name string) {
 // TestBrowserSearchOnPhone: on a 360 px phone the search's filters fold
 // away behind one line, the first result shows on the first screen and
 // nothing runs off the side; on a desktop the filters stand open. The
-// home page and the administration page are shot too.
+// home page, the administration page and the case types are shot too.
 func TestBrowserSearchOnPhone(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		ctx := browser(t)
@@ -71,6 +71,10 @@ func TestBrowserSearchOnPhone(t *testing.T) {
 			t.Fatalf("administration: %v", err)
 		}
 		shootWidths(t, ctx, "admin")
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/case-types"), chromedp.WaitVisible(`#task_type`)); err != nil {
+			t.Fatalf("case types: %v", err)
+		}
+		shootWidths(t, ctx, "casetypes")
 		err = chromedp.Do(ctx,
 			chromedp.EmulateViewport(360, 780),
 			chromedp.Navigate(base+"/clients/search?q="+url.QueryEscape("иванов")),
