@@ -459,3 +459,32 @@ func TestCheckinUndoTick(t *testing.T) {
 		}
 	})
 }
+
+// Check-in persons added before their words went into the name-word
+// dictionary are found with typos after Migrate.
+func TestMigrateAddsCheckinPersonWords(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		duty, sh, _, _ := checkinSetup(t, s, fx)
+		key, np := newPerson(t, "Сидоров")
+		if _, _, err := s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: key, New: np}}); err != nil {
+			t.Fatal(err)
+		}
+		db := storetest.RawDB(t, s)
+		for _, q := range []string{`DELETE FROM name_word_grams`, `DELETE FROM name_words`, `UPDATE search_state SET key_version = 2`} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rows, err := s.SearchCheckinPeople(duty, sh.ID, "сидар"); err != nil || len(rows) != 0 {
+			t.Fatalf("typo search without the dictionary: %v %d rows", err, len(rows))
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := s.SearchCheckinPeople(duty, sh.ID, "сидар"); err != nil || len(rows) != 1 || rows[0].Surname != "Сидоров" {
+			t.Fatalf("after Migrate: %v %+v", err, rows)
+		}
+	})
+}
