@@ -310,5 +310,35 @@ func TestBrowserCheckinTypoAndUndo(t *testing.T) {
 		}
 		find("сидров", "Сидоров Иван")
 		find("sidorov", "Сидоров Иван")
+		// Still offline: tea given, then "came" taken back, which takes
+		// back everything he got. Only the undo of the tick the server
+		// holds waits in the queue; the tea never leaves the phone.
+		err = chromedp.Do(ctx,
+			chromedp.Click(`#res li:first-child button[aria-label="Чай — Сидоров Иван"]`),
+			chromedp.WaitVisible(`#res li:first-child button[aria-label="Чай — Сидоров Иван"].on`),
+			chromedp.Click(`#res li:first-child button[aria-label="Пришёл — Сидоров Иван"]`),
+			chromedp.Poll[chromedp.Void](`document.querySelectorAll('#res li:first-child button.on').length === 0 &&
+				document.querySelector('#net').textContent.includes('не отправлено: 1')`,
+				chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if err != nil {
+			net, _ := chromedp.Run(ctx, chromedp.Text(`#net`))
+			t.Fatalf("take back offline: %v (indicator %q)", err, net)
+		}
+		if err := setOffline(ctx, false); err != nil {
+			t.Fatalf("go online: %v", err)
+		}
+		err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('всё отправлено')`,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			t.Fatalf("the undo is not sent when back online: %v", err)
+		}
+		if vs, err := st.ShiftVisits(dutyCtx, sh.ID); err != nil || len(vs) != 0 {
+			t.Fatalf("server after taking back offline: %v %d visits, want 0", err, len(vs))
+		}
+		people, _ := chromedp.Run(ctx, chromedp.Text(`#counts [data-c="people"]`))
+		if strings.TrimSpace(people) != "0" {
+			t.Fatalf("people counter after taking everything back: %q", people)
+		}
 	})
 }

@@ -206,7 +206,7 @@
     sending = true;
     try {
       // Ticks before undos: an undo names a tick that must be there first.
-      const queue = (await all('queue')).sort((a, b) => !a.undo - !b.undo);
+      const queue = (await all('queue')).sort((a, b) => !!a.undo - !!b.undo);
       const byShift = new Map();
       for (const e of queue) {
         if (!byShift.has(e.shift)) byShift.set(e.shift, []);
