@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -205,33 +206,41 @@ func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string
 		return nil, nil
 	}
 	a := opora.ActorFrom(ctx)
-	persons, err := s.checkinPersonCandidates(ctx, a.OrganisationID, words, nil)
+	// Check-in persons have no name index of their own: their keys are
+	// matched here, as the clients' index matches theirs.
+	ids, keys, err := s.checkinPersonKeys(ctx, a.OrganisationID)
 	if err != nil {
 		return nil, err
 	}
-	persons = rankCheckinRows(persons, words)
-	if len(persons) < checkinSearchPersons && hasLongWord(words) {
+	found := matchKeys(keys, words, nil)
+	if len(found) < checkinSearchPersons && hasLongWord(words) {
 		// Typos: the dictionary words each typed word may stand for.
 		variants, _, err := s.typedVariants(ctx, words)
 		if err != nil {
 			return nil, err
 		}
-		fuzzy, err := s.checkinPersonCandidates(ctx, a.OrganisationID, words, variants.alts)
-		if err != nil {
-			return nil, err
-		}
-		seen := map[int64]bool{}
-		for _, r := range persons {
-			seen[r.personID] = true
-		}
-		for _, r := range fuzzy {
-			if !seen[r.personID] {
-				persons = append(persons, r)
-			}
-		}
-		persons = rankCheckinRows(persons, words)
+		found = append(found, matchKeys(keys, words, variants.alts)...)
 	}
-	persons = persons[:min(len(persons), checkinSearchPersons)]
+	seen := map[int]bool{}
+	var subKeys []string
+	var subIDs []int64
+	for _, i := range found {
+		if !seen[i] {
+			seen[i] = true
+			subKeys, subIDs = append(subKeys, keys[i]), append(subIDs, ids[i])
+		}
+	}
+	var best []int64
+	for _, i := range rankKeys(subKeys, subIDs, words) {
+		if len(best) == checkinSearchPersons {
+			break
+		}
+		best = append(best, subIDs[i])
+	}
+	out, err := s.checkinRowsOf(ctx, a.OrganisationID, best)
+	if err != nil {
+		return nil, err
+	}
 	cond, args, err := checkinScope(a, "c", nil)
 	if err != nil {
 		return nil, err
@@ -242,7 +251,6 @@ func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string
 	if err != nil {
 		return nil, err
 	}
-	out := persons
 	for _, c := range clients[:min(len(clients), checkinSearchClients)] {
 		out = append(out, &CheckinRow{Key: "c" + idStr(c.ID), Surname: c.Surname, FirstName: c.FirstName, BirthYear: c.BirthYear,
 			Gender: string(c.Gender), Profile: true, clientID: c.ID, key: NameKey(c.FullName())})
@@ -264,6 +272,9 @@ func rankCheckinRows(rows []*CheckinRow, words []string) []*CheckinRow {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		keys[i], ids[i] = r.key, r.personID
+		if ids[i] == 0 {
+			ids[i] = -r.clientID
+		}
 	}
 	order := rankKeys(keys, ids, words)
 	out := make([]*CheckinRow, len(order))
@@ -273,47 +284,106 @@ func rankCheckinRows(rows []*CheckinRow, words []string) []*CheckinRow {
 	return out
 }
 
-// checkinPersonCandidates selects the organisation's live check-in persons
-// whose name (the client's, when linked) holds every typed word: words of
-// three letters or more as substrings, or, given their alternatives
-// (typedVariants), as any of them as a whole word ("w*": as a word's
-// beginning); shorter words as a word's beginning.
-func (s *Store) checkinPersonCandidates(ctx context.Context, orgID int64, words []string, alternatives [][]string) ([]*CheckinRow, error) {
-	const key = "(' ' || COALESCE(c.search_key, p.search_key) || ' ')"
-	args := []any{orgID}
-	where := ""
-	like := func(pattern string) string {
-		args = append(args, pattern)
-		return fmt.Sprintf("%s LIKE $%d", key, len(args))
+// checkinPersonKeys returns the ids and name keys (the client's, when
+// linked) of the organisation's live check-in persons.
+func (s *Store) checkinPersonKeys(ctx context.Context, orgID int64) ([]int64, []string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.search_key, p.search_key)
+		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
+		WHERE p.organisation_id = $1 AND p.merged_into IS NULL`, orgID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: checkin search: %w", err)
 	}
-	long := 0
-	for _, w := range words {
-		switch {
-		case len(w) < 3:
-			where += " AND " + like("% "+w+"%")
-		case alternatives == nil:
-			where += " AND " + like("%"+w+"%")
-		case long < len(alternatives):
-			var ors []string
-			for _, alt := range alternatives[long] {
-				if pre, ok := strings.CutSuffix(alt, "*"); ok {
-					ors = append(ors, like("% "+pre+"%"))
-				} else {
-					ors = append(ors, like("% "+alt+" %"))
-				}
+	defer rows.Close()
+	var ids []int64
+	var keys []string
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, nil, fmt.Errorf("store: checkin search: %w", err)
+		}
+		ids, keys = append(ids, id), append(keys, key)
+	}
+	return ids, keys, rows.Err()
+}
+
+// matchKeys returns the positions of the name keys that hold every typed
+// word, as the client search's index stages do (nameCandidates): a word of
+// three letters or more as a substring, or, given its alternatives
+// (typedVariants), as any of them as a whole word ("w*": as a word's
+// beginning); a shorter word as a word's beginning.
+func matchKeys(keys []string, words []string, alternatives [][]string) []int {
+	type alt struct {
+		whole map[string]bool
+		pre   []string
+	}
+	alts := make([]alt, len(alternatives))
+	for i, list := range alternatives {
+		alts[i].whole = map[string]bool{}
+		for _, w := range list {
+			if p, ok := strings.CutSuffix(w, "*"); ok {
+				alts[i].pre = append(alts[i].pre, p)
+			} else {
+				alts[i].whole[w] = true
 			}
-			where += " AND (" + strings.Join(ors, " OR ") + ")"
-			long++
 		}
 	}
+	var out []int
+	for i, key := range keys {
+		fields := strings.Fields(key)
+		ok, long := true, 0
+		for _, w := range words {
+			switch {
+			case len(w) < 3:
+				ok = slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, w) })
+			case alternatives == nil:
+				ok = strings.Contains(key, w)
+			case long < len(alts):
+				a := alts[long]
+				ok = slices.ContainsFunc(fields, func(f string) bool {
+					return a.whole[f] || slices.ContainsFunc(a.pre, func(p string) bool { return strings.HasPrefix(f, p) })
+				})
+				long++
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// checkinRowsOf reads the check-in rows of persons of the organisation, in
+// the order of ids.
+func (s *Store) checkinRowsOf(ctx context.Context, orgID int64, ids []int64) ([]*CheckinRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, args := inList([]any{orgID}, ids)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+checkinRowColumns+`
 		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
-		WHERE p.organisation_id = $1 AND p.merged_into IS NULL`+where+`
-		ORDER BY 3, 4, p.id LIMIT `+strconv.Itoa(exactCandidates), args...)
+		WHERE p.organisation_id = $1 AND p.id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: checkin search: %w", err)
 	}
-	return scanCheckinRows(rows)
+	got, err := scanCheckinRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*CheckinRow{}
+	for _, r := range got {
+		byID[r.personID] = r
+	}
+	out := make([]*CheckinRow, 0, len(ids))
+	for _, id := range ids {
+		if r := byID[id]; r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // CheckinCounters counts a shift's people and items given.
