@@ -226,11 +226,22 @@ const (
 	TickRefused   TickStatus = "refused"
 )
 
-// TickResult answers one tick. Message is a catalog key for refusals.
+// TickResult answers one tick or undo. Message is a catalog key for
+// refusals. Tick is, for a tick answered as a duplicate, the id of the tick
+// the shift holds for that person and item (what an undo must name).
 type TickResult struct {
 	ID      string
 	Status  TickStatus
 	Message string
+	Tick    string
+}
+
+// Untick takes back a tick made by mistake at an open shift. ID is a UUID
+// made on the phone; Tick names the tick taken back, so sending the undo
+// again (or after the person was ticked anew) removes nothing else.
+type Untick struct {
+	ID   string `json:"id"`
+	Tick string `json:"tick"`
 }
 
 // CheckinVisit is one recorded visit or item given, counted later as a

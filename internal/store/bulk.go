@@ -195,6 +195,9 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		for i, c := range b.Clients {
 			keys[i] = searchKey(c)
 		}
+		for _, p := range b.Persons {
+			keys = append(keys, NameKey(p.Surname+" "+p.FirstName))
+		}
 		fresh, err := newNameWords(ctx, q.queryStrings, keyWords(keys...))
 		if err != nil {
 			return nil, err

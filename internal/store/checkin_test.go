@@ -343,3 +343,148 @@ func TestCheckinPeopleShowRestrictions(t *testing.T) {
 		}
 	})
 }
+
+// The duty worker finds people with typos and in Latin letters, as the main
+// search does: check-in persons added at the door and clients alike.
+func TestCheckinSearchTypos(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		duty, sh, _, _ := checkinSetup(t, s, fx)
+		key, np := newPerson(t, "Сидоров")
+		if _, _, err := s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: key, New: np}}); err != nil {
+			t.Fatal(err)
+		}
+		people, err := s.CheckinPeople(duty, sh.ID)
+		if err != nil || len(people) != 1 {
+			t.Fatalf("people %v %+v", err, people)
+		}
+		client := &opora.Client{Surname: "Кузнецова", FirstName: "Мария", BranchID: fx.Branch.ID}
+		if err := s.CreateClient(fx.Ctx(), client); err != nil {
+			t.Fatal(err)
+		}
+		other := storetest.AddOrg(t, s, fx.Ctx(), "Другая")
+		if err := s.CreateClient(other.Ctx(), &opora.Client{Surname: "Сидоров", FirstName: "Пётр", BranchID: other.Branch.ID}); err != nil {
+			t.Fatal(err)
+		}
+		names := func(rows []*store.CheckinRow) []string {
+			var out []string
+			for _, r := range rows {
+				out = append(out, r.Key+" "+r.Surname+" "+r.FirstName)
+			}
+			return out
+		}
+		for _, c := range []struct{ q, want string }{
+			{"сидар", people[0].Key}, {"sidorov", people[0].Key}, {"Сидров Иван", people[0].Key}, {"СИДОРОВ", people[0].Key},
+			{"кузнецва", fmt.Sprintf("c%d", client.ID)}, {"kuznetsova mar", fmt.Sprintf("c%d", client.ID)},
+		} {
+			rows, err := s.SearchCheckinPeople(duty, sh.ID, c.q)
+			if err != nil || len(rows) != 1 || rows[0].Key != c.want {
+				t.Errorf("search %q: %v %v", c.q, err, names(rows))
+			}
+		}
+		rows, err := s.SearchCheckinPeople(duty, sh.ID, "петров")
+		if err != nil || len(rows) != 0 {
+			t.Errorf("search петров: %v %v", err, names(rows))
+		}
+	})
+}
+
+// A tick made by mistake is taken back from the phone: the visit and its
+// count go, a replayed undo removes nothing more, and a fresh tick after
+// it stays.
+func TestCheckinUndoTick(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		duty, sh, food, tea := checkinSetup(t, s, fx)
+		key, np := newPerson(t, "Сидоров")
+		other, op := newPerson(t, "Петров")
+		came, gotFood, gotTea := uuid(t), uuid(t), uuid(t)
+		if _, _, err := s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: came, Person: key, New: np}, {ID: gotFood, Person: key, Item: food},
+			{ID: uuid(t), Person: other, New: op}, {ID: gotTea, Person: other, Item: tea}}); err != nil {
+			t.Fatal(err)
+		}
+		undo := []opora.Untick{{ID: uuid(t), Tick: gotFood}}
+		res, counts, err := s.UndoTicks(duty, sh.ID, undo)
+		if err != nil || len(res) != 1 || res[0].Status != opora.TickAccepted {
+			t.Fatalf("undo: %v %+v", err, res)
+		}
+		if counts.Items[food] != 0 || counts.Items[opora.ItemCame] != 2 || counts.People != 2 {
+			t.Fatalf("counts after undo %+v", counts)
+		}
+		if n := visitCount(t, s, duty, sh.ID); n != 3 {
+			t.Fatalf("visits after undo: %d", n)
+		}
+		checkVisitCounts(t, s, fx)
+		// Sent again: nothing more goes.
+		res, _, err = s.UndoTicks(duty, sh.ID, undo)
+		if err != nil || res[0].Status != opora.TickDuplicate {
+			t.Fatalf("replayed undo: %v %+v", err, res)
+		}
+		// Food given after all, then the old undo replayed: the new tick stays.
+		again := uuid(t)
+		if res, _, err := s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: again, Person: key, Item: food}}); err != nil ||
+			res[0].Status != opora.TickAccepted {
+			t.Fatalf("tick again: %v %+v", err, res)
+		}
+		if _, counts, err = s.UndoTicks(duty, sh.ID, undo); err != nil || counts.Items[food] != 1 {
+			t.Fatalf("old undo after a new tick: %v %+v", err, counts)
+		}
+		// A duplicate tick answers with the tick the shift holds.
+		if res, _, err := s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: key, Item: food}}); err != nil ||
+			res[0].Status != opora.TickDuplicate || res[0].Tick != again {
+			t.Fatalf("duplicate tick: %v %+v", err, res)
+		}
+		people, err := s.CheckinPeople(duty, sh.ID)
+		if err != nil || len(people) != 2 || len(people[1].TickIDs) != 2 || people[1].TickIDs[1] != again {
+			t.Fatalf("people %v %+v", err, people)
+		}
+		checkVisitCounts(t, s, fx)
+		// Another organisation cannot reach the shift.
+		otherOrg := storetest.AddOrg(t, s, fx.Ctx(), "Другая")
+		if _, _, err := s.UndoTicks(otherOrg.Ctx(), sh.ID, []opora.Untick{{ID: uuid(t), Tick: came}}); opora.ErrorCode(err) != opora.ENOTFOUND {
+			t.Fatalf("other organisation: %v", err)
+		}
+		// A closed shift keeps its visits.
+		if err := s.SetCheckinShiftStatus(duty, sh.ID, opora.ShiftClosed); err != nil {
+			t.Fatal(err)
+		}
+		res, _, err = s.UndoTicks(duty, sh.ID, []opora.Untick{{ID: uuid(t), Tick: came}})
+		if err != nil || res[0].Status != opora.TickRefused {
+			t.Fatalf("undo at a closed shift: %v %+v", err, res)
+		}
+		if n := visitCount(t, s, duty, sh.ID); n != 4 {
+			t.Fatalf("visits at the closed shift: %d", n)
+		}
+	})
+}
+
+// Check-in persons added before their words went into the name-word
+// dictionary are found with typos after Migrate.
+func TestMigrateAddsCheckinPersonWords(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		duty, sh, _, _ := checkinSetup(t, s, fx)
+		key, np := newPerson(t, "Сидоров")
+		if _, _, err := s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: key, New: np}}); err != nil {
+			t.Fatal(err)
+		}
+		db := storetest.RawDB(t, s)
+		for _, q := range []string{`DELETE FROM name_word_grams`, `DELETE FROM name_words`, `UPDATE search_state SET key_version = 2`} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rows, err := s.SearchCheckinPeople(duty, sh.ID, "сидар"); err != nil || len(rows) != 0 {
+			t.Fatalf("typo search without the dictionary: %v %d rows", err, len(rows))
+		}
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := s.SearchCheckinPeople(duty, sh.ID, "сидар"); err != nil || len(rows) != 1 || rows[0].Surname != "Сидоров" {
+			t.Fatalf("after Migrate: %v %+v", err, rows)
+		}
+	})
+}

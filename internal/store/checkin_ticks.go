@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,10 +28,12 @@ type CheckinRow struct {
 	Profile   bool          `json:"p,omitempty"` // has a full client record
 	Thumb     string        `json:"t,omitempty"`
 	Flags     []CheckinFlag `json:"r,omitempty"`
-	Ticked    []int64       `json:"x,omitempty"` // items already recorded at this shift (0 = came)
-	UID       string        `json:"u,omitempty"` // the id a phone made when it added the person
+	Ticked    []int64       `json:"x,omitempty"`  // items already recorded at this shift (0 = came)
+	TickIDs   []string      `json:"xi,omitempty"` // the ticks of those items, for undo
+	UID       string        `json:"u,omitempty"`  // the id a phone made when it added the person
 	clientID  int64
 	personID  int64
+	key       string // NameKey of the name, for ranking search matches
 }
 
 // CheckinFlag is an active rule violation or restriction shown at the door.
@@ -61,8 +64,7 @@ func (s *Store) CheckinPeople(ctx context.Context, shiftID int64) ([]*CheckinRow
 		return nil, err
 	}
 	a := opora.ActorFrom(ctx)
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
-		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, '')
+	rows, err := s.r.QueryContext(ctx, `SELECT `+checkinRowColumns+`
 		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
 		WHERE p.organisation_id = $1 AND p.merged_into IS NULL AND p.id IN
 		(SELECT v.person_id FROM checkin_visits v WHERE v.point_id = $2 AND v.visited_on >= $3 AND v.organisation_id = $1)
@@ -81,13 +83,19 @@ func (s *Store) CheckinPeople(ctx context.Context, shiftID int64) ([]*CheckinRow
 	return out, s.logView(ctx, "checkin_shift", sh.ID, "people")
 }
 
+// checkinRowColumns are what scanCheckinRows reads, from check-in persons p
+// left-joined to their live clients c.
+const checkinRowColumns = `p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
+	COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, ''),
+	COALESCE(c.search_key, p.search_key)`
+
 func scanCheckinRows(rows *sql.Rows) ([]*CheckinRow, error) {
 	defer rows.Close()
 	var out []*CheckinRow
 	for rows.Next() {
 		r := &CheckinRow{}
 		var year sql.NullInt64
-		if err := rows.Scan(&r.personID, &r.clientID, &r.Surname, &r.FirstName, &year, &r.Gender, &r.UID); err != nil {
+		if err := rows.Scan(&r.personID, &r.clientID, &r.Surname, &r.FirstName, &year, &r.Gender, &r.UID, &r.key); err != nil {
 			return nil, fmt.Errorf("store: checkin people: %w", err)
 		}
 		r.BirthYear = int(year.Int64)
@@ -119,18 +127,20 @@ func (s *Store) decorateRows(ctx context.Context, sh *opora.CheckinShift, out []
 			clientIDs = append(clientIDs, r.clientID)
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT person_id, item_id FROM checkin_visits WHERE shift_id = $1 ORDER BY item_id`, sh.ID)
+	rows, err := s.r.QueryContext(ctx, `SELECT person_id, item_id, tick_id FROM checkin_visits WHERE shift_id = $1 ORDER BY item_id`, sh.ID)
 	if err != nil {
 		return fmt.Errorf("store: checkin ticked: %w", err)
 	}
 	for rows.Next() {
 		var pid, item int64
-		if err := rows.Scan(&pid, &item); err != nil {
+		var tick string
+		if err := rows.Scan(&pid, &item, &tick); err != nil {
 			rows.Close()
 			return fmt.Errorf("store: checkin ticked: %w", err)
 		}
 		if r := byPerson[pid]; r != nil {
 			r.Ticked = append(r.Ticked, item)
+			r.TickIDs = append(r.TickIDs, tick)
 		}
 	}
 	rows.Close()
@@ -184,54 +194,202 @@ func (s *Store) decorateRows(ctx context.Context, sh *opora.CheckinShift, out []
 	return nil
 }
 
-// SearchCheckinPeople finds people by the first letters of the surname (or
-// first name) for the shift's page when online: check-in persons of the
-// organisation, and clients of the actor's check-in scope who have no
-// check-in row yet. At most 30 rows.
+// SearchCheckinPeople finds people for the shift's page when online, with
+// the main search's matcher (search.go): the name as typed, in either
+// alphabet, with typing errors, best match first. It looks among the
+// organisation's check-in persons and the clients of the actor's check-in
+// scope who have no check-in row yet. At most 30 rows.
 func (s *Store) SearchCheckinPeople(ctx context.Context, shiftID int64, q string) ([]*CheckinRow, error) {
 	sh, err := s.CheckinShift(ctx, shiftID)
 	if err != nil {
 		return nil, err
 	}
-	key := NameKey(q)
-	if key == "" {
+	words := strings.Fields(NameKey(q))
+	if len(words) == 0 {
 		return nil, nil
 	}
 	a := opora.ActorFrom(ctx)
-	prefix, inner := key+"%", "% "+key+"%"
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.id, 0), COALESCE(c.surname, p.surname), COALESCE(c.first_name, p.first_name),
-		COALESCE(c.birth_year, p.birth_year, 0), COALESCE(c.gender, p.gender), COALESCE(p.uid, '')
-		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
-		WHERE p.organisation_id = $1 AND p.merged_into IS NULL AND (p.search_key LIKE $2 OR p.search_key LIKE $3)
-		ORDER BY 3, 4, p.id LIMIT 20`, a.OrganisationID, prefix, inner)
-	if err != nil {
-		return nil, fmt.Errorf("store: checkin search: %w", err)
-	}
-	out, err := scanCheckinRows(rows)
+	// Check-in persons have no name index of their own: their keys are
+	// matched here, as the clients' index matches theirs.
+	ids, keys, err := s.checkinPersonKeys(ctx, a.OrganisationID)
 	if err != nil {
 		return nil, err
 	}
-	cond, args, err := checkinScope(a, "c", []any{prefix, inner})
+	found := matchKeys(keys, words, nil)
+	if len(found) < checkinSearchPersons && hasLongWord(words) {
+		// Typos: the dictionary words each typed word may stand for.
+		variants, _, err := s.typedVariants(ctx, words)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, matchKeys(keys, words, variants.alts)...)
+	}
+	seen := map[int]bool{}
+	var subKeys []string
+	var subIDs []int64
+	for _, i := range found {
+		if !seen[i] {
+			seen[i] = true
+			subKeys, subIDs = append(subKeys, keys[i]), append(subIDs, ids[i])
+		}
+	}
+	var best []int64
+	for _, i := range rankKeys(subKeys, subIDs, words) {
+		if len(best) == checkinSearchPersons {
+			break
+		}
+		best = append(best, subIDs[i])
+	}
+	out, err := s.checkinRowsOf(ctx, a.OrganisationID, best)
 	if err != nil {
 		return nil, err
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT 0, c.id, c.surname, c.first_name, COALESCE(c.birth_year, 0), c.gender, ''
-		FROM clients c WHERE `+cond+` AND c.deleted_at IS NULL AND c.merged_into IS NULL
-		AND (c.search_key LIKE $1 OR c.search_key LIKE $2)
-		AND NOT EXISTS (SELECT 1 FROM checkin_persons p WHERE p.client_id = c.id AND p.merged_into IS NULL)
-		ORDER BY c.surname, c.first_name, c.id LIMIT 10`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: checkin search: %w", err)
-	}
-	clients, err := scanCheckinRows(rows)
+	cond, args, err := checkinScope(a, "c", nil)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, clients...)
+	where := cond + ` AND c.deleted_at IS NULL AND c.merged_into IS NULL
+		AND NOT EXISTS (SELECT 1 FROM checkin_persons p WHERE p.client_id = c.id AND p.merged_into IS NULL)`
+	clients, _, err := s.searchNames(ctx, where, args, words, checkinSearchClients)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range clients[:min(len(clients), checkinSearchClients)] {
+		out = append(out, &CheckinRow{Key: "c" + idStr(c.ID), Surname: c.Surname, FirstName: c.FirstName, BirthYear: c.BirthYear,
+			Gender: string(c.Gender), Profile: true, clientID: c.ID, key: NameKey(c.FullName())})
+	}
+	out = rankCheckinRows(out, words)
 	if err := s.decorateRows(ctx, sh, out); err != nil {
 		return nil, err
 	}
 	return out, s.logView(ctx, "checkin_shift", sh.ID, "search")
+}
+
+// The check-in search answers at most this many people and clients.
+const (
+	checkinSearchPersons = 20
+	checkinSearchClients = 10
+)
+
+// rankCheckinRows keeps the rows whose name matches every typed word, best
+// first (rankKeys).
+func rankCheckinRows(rows []*CheckinRow, words []string) []*CheckinRow {
+	keys := make([]string, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		keys[i], ids[i] = r.key, r.personID
+		if ids[i] == 0 {
+			ids[i] = -r.clientID
+		}
+	}
+	order := rankKeys(keys, ids, words)
+	out := make([]*CheckinRow, len(order))
+	for i, j := range order {
+		out[i] = rows[j]
+	}
+	return out
+}
+
+// checkinPersonKeys returns the ids and name keys (the client's, when
+// linked) of the organisation's live check-in persons.
+func (s *Store) checkinPersonKeys(ctx context.Context, orgID int64) ([]int64, []string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(c.search_key, p.search_key)
+		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
+		WHERE p.organisation_id = $1 AND p.merged_into IS NULL`, orgID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: checkin search: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	var keys []string
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, nil, fmt.Errorf("store: checkin search: %w", err)
+		}
+		ids, keys = append(ids, id), append(keys, key)
+	}
+	return ids, keys, rows.Err()
+}
+
+// matchKeys returns the positions of the name keys that hold every typed
+// word, as the client search's index stages do (nameCandidates): a word of
+// three letters or more as a substring, or, given its alternatives
+// (typedVariants), as any of them as a whole word ("w*": as a word's
+// beginning); a shorter word as a word's beginning.
+func matchKeys(keys []string, words []string, alternatives [][]string) []int {
+	type alt struct {
+		whole map[string]bool
+		pre   []string
+	}
+	alts := make([]alt, len(alternatives))
+	for i, list := range alternatives {
+		alts[i].whole = map[string]bool{}
+		for _, w := range list {
+			if p, ok := strings.CutSuffix(w, "*"); ok {
+				alts[i].pre = append(alts[i].pre, p)
+			} else {
+				alts[i].whole[w] = true
+			}
+		}
+	}
+	var out []int
+	for i, key := range keys {
+		fields := strings.Fields(key)
+		ok, long := true, 0
+		for _, w := range words {
+			switch {
+			case len(w) < 3:
+				ok = slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, w) })
+			case alternatives == nil:
+				ok = strings.Contains(key, w)
+			case long < len(alts):
+				a := alts[long]
+				ok = slices.ContainsFunc(fields, func(f string) bool {
+					return a.whole[f] || slices.ContainsFunc(a.pre, func(p string) bool { return strings.HasPrefix(f, p) })
+				})
+				long++
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// checkinRowsOf reads the check-in rows of persons of the organisation, in
+// the order of ids.
+func (s *Store) checkinRowsOf(ctx context.Context, orgID int64, ids []int64) ([]*CheckinRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, args := inList([]any{orgID}, ids)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+checkinRowColumns+`
+		FROM checkin_persons p LEFT JOIN clients c ON c.id = p.client_id AND c.deleted_at IS NULL
+		WHERE p.organisation_id = $1 AND p.id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: checkin search: %w", err)
+	}
+	got, err := scanCheckinRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*CheckinRow{}
+	for _, r := range got {
+		byID[r.personID] = r
+	}
+	out := make([]*CheckinRow, 0, len(ids))
+	for _, id := range ids {
+		if r := byID[id]; r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // CheckinCounters counts a shift's people and items given.
@@ -456,7 +614,14 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 			sh.OrganisationID, sh.BranchID, sh.PointID, sh.ID, p.personID, nullID(p.client), p.item, sh.Date,
 			strings.ToLower(t.ID), dev, nullID(a.UserID), now).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			results[p.idx] = opora.TickResult{ID: t.ID, Status: opora.TickDuplicate}
+			// The tick the shift holds for this person and item, so that
+			// the phone can take it back.
+			var held string
+			if err := tx.QueryRowContext(ctx, `SELECT tick_id FROM checkin_visits WHERE shift_id = $1 AND person_id = $2
+				AND item_id = $3`, sh.ID, p.personID, p.item).Scan(&held); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, nil, fmt.Errorf("store: record tick: %w", err)
+			}
+			results[p.idx] = opora.TickResult{ID: t.ID, Status: opora.TickDuplicate, Tick: held}
 			continue
 		}
 		if err != nil {
@@ -487,6 +652,73 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 		return nil, nil, err
 	}
 	return results, counts, nil
+}
+
+// UndoTicks takes back ticks made by mistake at an open shift: each undo
+// removes the visit of the tick it names, its count in visit_counts and its
+// line on the client's timeline, and answers accepted; an undo whose tick
+// the shift does not hold (sent again, or never recorded) answers
+// duplicate and removes nothing. Needs checkin.use on the shift.
+func (s *Store) UndoTicks(ctx context.Context, shiftID int64, undos []opora.Untick) ([]opora.TickResult, *CheckinCounts, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermCheckin); err != nil {
+		return nil, nil, err
+	}
+	var results []opora.TickResult
+	var counts *CheckinCounts
+	err := s.retryTx(ctx, func(tx *sql.Tx) error {
+		sh, err := s.checkinShift(ctx, tx, shiftID)
+		if err != nil {
+			return err
+		}
+		results = make([]opora.TickResult, len(undos))
+		// In tick order, so concurrent undos take their locks in one order.
+		order := make([]int, len(undos))
+		for i := range order {
+			order[i] = i
+		}
+		sort.Slice(order, func(x, y int) bool { return undos[order[x]].Tick < undos[order[y]].Tick })
+		removed := 0
+		for _, i := range order {
+			u := undos[i]
+			switch {
+			case !opora.ValidTickID(u.ID) || !opora.ValidTickID(u.Tick):
+				results[i] = opora.TickResult{ID: u.ID, Status: opora.TickRefused, Message: RefusedBadTick}
+				continue
+			case !sh.Open():
+				results[i] = opora.TickResult{ID: u.ID, Status: opora.TickRefused, Message: RefusedClosed}
+				continue
+			}
+			var id, item, by int64
+			err := tx.QueryRowContext(ctx, `DELETE FROM checkin_visits WHERE shift_id = $1 AND tick_id = $2
+				RETURNING id, item_id, COALESCE(created_by, 0)`, sh.ID, strings.ToLower(u.Tick)).Scan(&id, &item, &by)
+			if errors.Is(err, sql.ErrNoRows) {
+				results[i] = opora.TickResult{ID: u.ID, Status: opora.TickDuplicate}
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("store: undo tick: %w", err)
+			}
+			if err := addVisitCount(ctx, tx, sh.OrganisationID, sh.Date, sh.PointID, item, sh.BranchID, by, -1); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM client_events WHERE entity = 'checkin_visit' AND entity_id = $1`,
+				id); err != nil {
+				return fmt.Errorf("store: undo tick: %w", err)
+			}
+			removed++
+			results[i] = opora.TickResult{ID: u.ID, Status: opora.TickAccepted}
+		}
+		if removed > 0 {
+			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "checkin_shift",
+				EntityID: sh.ID, Section: "ticks", Changes: []opora.Change{{Field: "visits", Old: strconv.Itoa(removed)}}}); err != nil {
+				return err
+			}
+		}
+		counts, err = s.checkinCounters(ctx, tx, sh.ID)
+		return err
+	})
+	return results, counts, err
 }
 
 // visitSummary is the timeline line of a visit: the point, and the item
@@ -593,6 +825,10 @@ func (s *Store) ensureNewPerson(ctx context.Context, tx *sql.Tx, sh *opora.Check
 		return id, false, err
 	}
 	if n > 0 {
+		// The typo search looks the person's words up in the dictionary.
+		if err := addNameWords(ctx, tx, NameKey(p.FullName())); err != nil {
+			return 0, false, err
+		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "checkin_person", EntityID: id,
 			Section: "shift " + idStr(sh.ID)}); err != nil {
 			return 0, false, err

@@ -405,3 +405,22 @@ func init() {
 		return s.seedCases(ctx, q, orgID)
 	})
 }
+
+// CaseDictionaryItem returns one item of the case dictionaries
+// (opora.DictCaseType, opora.DictTaskType) of the actor's organisation, for
+// its administration screen; an item of another dictionary or organisation
+// is not found. Needs dictionary.manage.
+func (s *Store) CaseDictionaryItem(ctx context.Context, id int64) (*opora.DictionaryItem, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermDictionaryManage); err != nil {
+		return nil, err
+	}
+	d := &opora.DictionaryItem{}
+	err := s.r.QueryRowContext(ctx, `SELECT id, organisation_id, dictionary, key, label, position, disabled FROM dictionary_items
+		WHERE id = $1 AND organisation_id = $2 AND dictionary IN ($3, $4)`, id, a.OrganisationID, opora.DictCaseType, opora.DictTaskType).
+		Scan(&d.ID, &d.OrganisationID, &d.Dictionary, &d.Key, &d.Label, &d.Position, &d.Disabled)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return d, nil
+}

@@ -26,8 +26,14 @@ import (
 
 // nameKeyVersion is the version of NameKey's folding rules and of the
 // name-word dictionary. Raise it when NameKey changes: Migrate then re-keys
-// every client and refills the dictionary. (2: the dictionary was added.)
-const nameKeyVersion = 2
+// every check-in person and, from clientKeysVersion on, every client, and
+// refills the dictionary. (2: the dictionary was added; 3: the check-in
+// persons' words went into it.)
+const nameKeyVersion = 3
+
+// clientKeysVersion is the last nameKeyVersion that changed the clients'
+// keys or words; a database below it re-keys its clients.
+const clientKeysVersion = 2
 
 const (
 	// exactCandidates caps the candidates of the exact-substring stage.
@@ -591,17 +597,33 @@ func wordScore(q string, keys []string) int {
 // rankClients keeps the clients whose name matches every word and orders
 // them best first, then by name.
 func rankClients(cs []*opora.Client, words []string) []*opora.Client {
+	keys := make([]string, len(cs))
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		keys[i], ids[i] = NameKey(c.FullName()), c.ID
+	}
+	order := rankKeys(keys, ids, words)
+	res := make([]*opora.Client, len(order))
+	for i, j := range order {
+		res[i] = cs[j]
+	}
+	return res
+}
+
+// rankKeys returns the positions of the search keys that match every typed
+// word, best first, then by key and id.
+func rankKeys(keys []string, ids []int64, words []string) []int {
 	type scored struct {
-		c     *opora.Client
+		i     int
 		key   string
 		score int
 	}
 	var out []scored
-	for _, c := range cs {
-		keys := strings.Fields(NameKey(c.FullName()))
+	for i, k := range keys {
+		fields := strings.Fields(k)
 		total := 0
 		for _, w := range words {
-			sc := wordScore(w, keys)
+			sc := wordScore(w, fields)
 			if sc < 0 {
 				total = -1
 				break
@@ -609,7 +631,7 @@ func rankClients(cs []*opora.Client, words []string) []*opora.Client {
 			total += sc
 		}
 		if total >= 0 {
-			out = append(out, scored{c, strings.Join(keys, " "), total})
+			out = append(out, scored{i, strings.Join(fields, " "), total})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -619,11 +641,11 @@ func rankClients(cs []*opora.Client, words []string) []*opora.Client {
 		if out[i].key != out[j].key {
 			return out[i].key < out[j].key
 		}
-		return out[i].c.ID < out[j].c.ID
+		return ids[out[i].i] < ids[out[j].i]
 	})
-	res := make([]*opora.Client, len(out))
+	res := make([]int, len(out))
 	for i, o := range out {
-		res[i] = o.c
+		res[i] = o.i
 	}
 	return res
 }
@@ -759,6 +781,76 @@ func (s *Store) rekeyClients(ctx context.Context) error {
 	if v >= nameKeyVersion {
 		return nil
 	}
+	if v < clientKeysVersion {
+		if err := s.rekeyClientRows(ctx); err != nil {
+			return err
+		}
+	}
+	if err := s.rekeyCheckinPersons(ctx); err != nil {
+		return err
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE search_state SET key_version = $1 WHERE id = 1`, nameKeyVersion); err != nil {
+		return fmt.Errorf("store: search key version: %w", err)
+	}
+	return nil
+}
+
+// rekeyCheckinPersons recomputes the check-in persons' search keys and adds
+// their words to the dictionary, a thousand at a time.
+func (s *Store) rekeyCheckinPersons(ctx context.Context) error {
+	var last int64
+	for {
+		var ids []int64
+		var keys, old []string
+		rows, err := s.w.QueryContext(ctx, `SELECT id, surname, first_name, search_key FROM checkin_persons
+			WHERE id > $1 ORDER BY id LIMIT 1000`, last)
+		if err != nil {
+			return fmt.Errorf("store: rekey checkin persons: %w", err)
+		}
+		for rows.Next() {
+			var p opora.CheckinPerson
+			var key string
+			if err := rows.Scan(&p.ID, &p.Surname, &p.FirstName, &key); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: rekey checkin persons: %w", err)
+			}
+			last = p.ID
+			ids = append(ids, p.ID)
+			keys = append(keys, NameKey(p.FullName()))
+			old = append(old, key)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: rekey checkin persons: %w", err)
+		}
+		if len(ids) > 0 {
+			err := s.tx(ctx, func(tx *sql.Tx) error {
+				if err := addNameWords(ctx, tx, keys...); err != nil {
+					return err
+				}
+				for i, id := range ids {
+					if keys[i] == old[i] {
+						continue
+					}
+					if _, err := tx.ExecContext(ctx, `UPDATE checkin_persons SET search_key = $1 WHERE id = $2`, keys[i], id); err != nil {
+						return fmt.Errorf("store: rekey checkin persons: %w", err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if len(ids) < 1000 {
+			return nil
+		}
+	}
+}
+
+// rekeyClientRows recomputes every client's search key and adds the keys'
+// words to the dictionary, a thousand at a time.
+func (s *Store) rekeyClientRows(ctx context.Context) error {
 	var last int64
 	for {
 		type row struct {
@@ -809,11 +901,7 @@ func (s *Store) rekeyClients(ctx context.Context) error {
 			}
 		}
 		if n < 1000 {
-			break
+			return nil
 		}
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE search_state SET key_version = $1 WHERE id = 1`, nameKeyVersion); err != nil {
-		return fmt.Errorf("store: search key version: %w", err)
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -90,5 +91,64 @@ func addBenchClient(b *testing.B, s *store.Store, ctx context.Context, branchID 
 	c := newClient(branchID)
 	if err := s.CreateClient(ctx, c); err != nil {
 		b.Fatal(fmt.Errorf("bench client: %w", err))
+	}
+}
+
+// BenchmarkCheckinSearch measures the duty page's online search over
+// OPORA_BENCH_CLIENTS (default 20000) clients and as many check-in
+// persons, the name-word dictionary filled by Migrate. Run with
+//
+//	go test ./internal/store -run '^$' -bench BenchmarkCheckinSearch -benchtime 20x
+func BenchmarkCheckinSearch(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("OPORA_BENCH_CLIENTS")); err == nil && v > 0 {
+		n = v
+	}
+	for _, d := range storetest.Dialects() {
+		b.Run(string(d), func(b *testing.B) {
+			s := storetest.Open(b, d)
+			fx := storetest.SetupOrg(b, s, "Ночлежка")
+			seedSearchClients(b, s, fx.Org.ID, fx.Branch.ID, n)
+			db := storetest.RawDB(b, s)
+			if _, err := db.Exec(`INSERT INTO checkin_persons (organisation_id, branch_id, surname, first_name, search_key, created_at)
+				SELECT organisation_id, branch_id, surname || 'а', first_name, search_key || 'a', created_at FROM clients`); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.Exec(`UPDATE search_state SET key_version = 0`); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Migrate(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointWarming, Name: "Обогрев"}
+			if err := s.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда"}); err != nil {
+				b.Fatal(err)
+			}
+			sh := &opora.CheckinShift{PointID: p.ID, Date: s.Today(), Starts: "20:00", Ends: "08:00"}
+			if err := s.OpenCheckinShift(fx.Ctx(), sh); err != nil {
+				b.Fatal(err)
+			}
+			// The main search with the same dictionary, for comparison.
+			b.Run("clients/Ивонов", func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if _, err := s.SearchClients(fx.Ctx(), store.SearchFilter{Query: "Ивонов"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			for _, q := range []string{"Ивонов", "ivanov", "Кузнецовскй", "иван"} {
+				b.Run(q, func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						rows, err := s.SearchCheckinPeople(fx.Ctx(), sh.ID, q)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if i == 0 && len(rows) == 0 {
+							b.Fatalf("%q found nobody", q)
+						}
+					}
+				})
+			}
+		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 // visit_counts (migration 00023) holds the number of check-in visits per
 // organisation, day, point, item, branch and the worker who ticked (0 when
 // not known). Every write of visits moves it in the same transaction: a
-// tick adds one (countVisit), the removal of a merged person's duplicate
+// tick adds one (countVisit), an undone tick takes it away (UndoTicks), the removal of a merged person's duplicate
 // visits takes them away (deleteDuplicateVisits), a bulk load adds its own
 // (addVisitCounts, writeVisitCounts). report.go reads it for counts of
 // visits that need nothing of the person (countedVisits).
@@ -25,8 +25,13 @@ var visitCountColumns = []string{"organisation_id", "day", "point_id", "item_id"
 
 // countVisit adds one visit.
 func countVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
+	return addVisitCount(ctx, q, org, day, point, item, branch, createdBy, 1)
+}
+
+// addVisitCount adds n visits (-1 for an undone tick).
+func addVisitCount(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy, n int64) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by,
-		visits) VALUES ($1, $2, $3, $4, $5, $6, 1)`+visitCountUpsert, org, nullDate(day), point, item, branch, createdBy)
+		visits) VALUES ($1, $2, $3, $4, $5, $6, $7)`+visitCountUpsert, org, nullDate(day), point, item, branch, createdBy, n)
 	if err != nil {
 		return fmt.Errorf("store: visit counts: %w", err)
 	}

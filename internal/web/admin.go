@@ -6,6 +6,8 @@ import (
 
 // adminRoutes registers the administration screens.
 func (s *Server) adminRoutes(mux *router) {
+	// The list of the screens below the user may use (admin_home.go).
+	mux.Handle("GET /admin", s.authed(s.adminHome))
 	// Staff, roles and branches (admin_users.go, admin_roles.go, admin_branches.go).
 	mux.Handle("GET /admin/users", s.require(opora.PermAdminUsers, s.adminUsers))
 	mux.Handle("GET /admin/users/new", s.require(opora.PermAdminUsers, s.adminUserNew))
@@ -40,4 +42,9 @@ func (s *Server) adminRoutes(mux *router) {
 	mux.Handle("GET /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkEdit))
 	mux.Handle("POST /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkUpdate))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
+	// Case and task types (admin_case_types.go).
+	mux.Handle("GET /admin/case-types", s.require(opora.PermDictionaryManage, s.adminCaseTypes))
+	mux.Handle("POST /admin/case-types/new", s.require(opora.PermDictionaryManage, s.adminCaseTypeCreate))
+	mux.Handle("GET /admin/case-types/{id}", s.require(opora.PermDictionaryManage, s.adminCaseTypeEdit))
+	mux.Handle("POST /admin/case-types/{id}", s.require(opora.PermDictionaryManage, s.adminCaseTypeUpdate))
 }

@@ -42,7 +42,7 @@ const (
 // the audit row.
 var getRoutes = map[string]routeAudit{
 	"/":                  {why: "answers 404 for everything not routed"},
-	"GET /{$}":           {why: "home: the user's own counts and links"},
+	"GET /{$}":           {why: "home: the user's own work lists (" + nameList + ")"},
 	"GET /healthz":       {why: noPerson},
 	"GET /static/":       {why: noPerson},
 	"GET /favicon.ico":   {why: noPerson},
@@ -122,6 +122,9 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/roles":                       {why: adminPage},
 	"GET /admin/roles/new":                   {why: adminPage},
 	"GET /admin/roles/{id}":                  {why: adminPage},
+	"GET /admin":                             {why: adminPage},
+	"GET /admin/case-types":                  {why: adminPage},
+	"GET /admin/case-types/{id}":             {why: adminPage},
 	"GET /admin/services":                    {why: adminPage},
 	"GET /admin/services/new":                {why: adminPage},
 	"GET /admin/services/{id}":               {why: adminPage},

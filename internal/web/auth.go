@@ -271,41 +271,6 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, safeNext(r.PostForm.Get("back")), "")
 }
 
-func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := opora.ActorFrom(ctx)
-	org, err := s.store.Organisation(ctx, a.OrganisationID)
-	if err != nil {
-		return err
-	}
-	branches, err := s.store.Branches(ctx)
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, b := range branches {
-		for _, id := range a.BranchIDs {
-			if b.ID == id {
-				names = append(names, b.Name)
-			}
-		}
-	}
-	// Everybody may see their own roles; the full list needs admin rights.
-	roles, err := s.store.OwnRoles(ctx)
-	if err != nil {
-		return err
-	}
-	l := s.loc(r)
-	var roleNames []string
-	for _, ro := range roles {
-		roleNames = append(roleNames, roleName(l.T, ro))
-	}
-	v := s.newView(r, "nav.home")
-	v.Nav = "home"
-	v.Data = map[string]any{"Organisation": org, "Branches": names, "Roles": roleNames}
-	return s.render(w, r, http.StatusOK, "home", v)
-}
-
 // roleName shows a built-in role in the reader's language unless renamed.
 func roleName(t func(string, ...any) string, ro *opora.Role) string {
 	if ro.Name != "" {

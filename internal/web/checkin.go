@@ -89,7 +89,7 @@ var checkinMessages = map[string]string{
 	"online": "checkin.online", "login": "checkin.error.login", "failed": "checkin.error.send", "nobody": "checkin.nobody",
 	"born": "checkin.born", "violation": "checkin.flag.violation", "restriction": "checkin.flag.restriction",
 	"until": "checkin.flag.until", "profile": "checkin.profile", "refused": "checkin.refused", "surname": "error.required",
-	"added": "checkin.added", "type": "checkin.type_more",
+	"added": "checkin.added", "type": "checkin.type_more", "undo": "checkin.undo_confirm", "undone": "checkin.undone",
 }
 
 func (s *Server) checkinShiftOf(r *http.Request) (*opora.CheckinShift, error) {
@@ -253,7 +253,8 @@ type checkinTickBatch struct {
 		Age       int    `json:"age"`
 		Gender    string `json:"gender"`
 	} `json:"persons"`
-	Ticks []opora.Tick `json:"ticks"`
+	Ticks []opora.Tick   `json:"ticks"`
+	Undos []opora.Untick `json:"undos"` // ticks taken back, after this batch's ticks
 }
 
 // checkinMaxTicks caps one batch; the phone sends larger queues in parts.
@@ -266,7 +267,7 @@ func (s *Server) checkinTicks(w http.ResponseWriter, r *http.Request) error {
 	}
 	var b checkinTickBatch
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err := dec.Decode(&b); err != nil || len(b.Ticks) > checkinMaxTicks {
+	if err := dec.Decode(&b); err != nil || len(b.Ticks)+len(b.Undos) > checkinMaxTicks {
 		return &opora.Error{Code: opora.EINVALID, Message: "checkin.error.batch"}
 	}
 	people := map[string]*opora.CheckinPerson{}
@@ -289,15 +290,23 @@ func (s *Server) checkinTicks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if len(b.Undos) > 0 {
+		undone, c, err := s.store.UndoTicks(r.Context(), sh.ID, b.Undos)
+		if err != nil {
+			return err
+		}
+		results, counts = append(results, undone...), c
+	}
 	l := s.loc(r)
 	type result struct {
 		ID      string `json:"id"`
 		Status  string `json:"status"`
 		Message string `json:"message,omitempty"`
+		Tick    string `json:"tick,omitempty"`
 	}
 	out := make([]result, len(results))
 	for i, res := range results {
-		out[i] = result{ID: res.ID, Status: string(res.Status)}
+		out[i] = result{ID: res.ID, Status: string(res.Status), Tick: res.Tick}
 		if res.Message != "" {
 			out[i].Message = l.T(res.Message)
 		}

@@ -70,10 +70,13 @@ func (s *Server) checkinBranchOptions(r *http.Request) ([]option, map[int64]stri
 
 // checkinHome lists the shifts of the last days and opens a new one.
 func (s *Server) checkinHome(w http.ResponseWriter, r *http.Request) error {
-	return s.renderCheckinHome(w, r, http.StatusOK, nil)
+	return s.renderCheckinHome(w, r, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderCheckinHome(w http.ResponseWriter, r *http.Request, status int, f *form) error {
+// renderCheckinHome shows the shifts and the "open a shift" form; same
+// lists the open shifts of the point and day the user is about to open
+// again, to be warned of.
+func (s *Server) renderCheckinHome(w http.ResponseWriter, r *http.Request, status int, f *form, same []*opora.CheckinShift) error {
 	ctx := r.Context()
 	today := s.store.Today()
 	shifts, err := s.store.CheckinShifts(ctx, today.AddDate(0, 0, -14), today.AddDate(0, 0, 1), 100)
@@ -98,7 +101,7 @@ func (s *Server) renderCheckinHome(w http.ResponseWriter, r *http.Request, statu
 	v := s.newView(r, "checkin.title")
 	v.Nav = "checkin"
 	v.Form = f
-	v.Data = map[string]any{"Shifts": shifts, "Points": opts, "Today": today}
+	v.Data = map[string]any{"Shifts": shifts, "Points": opts, "Today": today, "Same": same}
 	return s.render(w, r, status, "checkin_home", v)
 }
 
@@ -116,16 +119,42 @@ func (s *Server) checkinOpenShift(w http.ResponseWriter, r *http.Request) error 
 		v.Add("date", "error.date")
 	}
 	err := v.Err()
+	if err == nil && f.Get("again") != "1" {
+		// A second open shift at the same point and day is most likely a
+		// colleague's: offer it, and open another only when confirmed.
+		same, err := s.sameOpenShifts(r, sh)
+		if err != nil {
+			return err
+		}
+		if len(same) > 0 {
+			return s.renderCheckinHome(w, r, http.StatusConflict, newForm(f, nil), same)
+		}
+	}
 	if err == nil {
 		err = s.store.OpenCheckinShift(r.Context(), sh)
 	}
 	if err != nil {
 		if st := formStatus(err); st != 0 {
-			return s.renderCheckinHome(w, r, st, newForm(f, err))
+			return s.renderCheckinHome(w, r, st, newForm(f, err), nil)
 		}
 		return err
 	}
 	return s.redirect(w, r, "/checkin/"+idString(sh.ID), "")
+}
+
+// sameOpenShifts returns the open shifts the user reaches at sh's point and day.
+func (s *Server) sameOpenShifts(r *http.Request, sh *opora.CheckinShift) ([]*opora.CheckinShift, error) {
+	shifts, err := s.store.CheckinShifts(r.Context(), sh.Date, sh.Date, 100)
+	if err != nil {
+		return nil, err
+	}
+	var out []*opora.CheckinShift
+	for _, x := range shifts {
+		if x.PointID == sh.PointID && x.Open() {
+			out = append(out, x)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) checkinPoints(w http.ResponseWriter, r *http.Request) error {

@@ -197,3 +197,148 @@ func TestBrowserCheckinOffline(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserCheckinTypoAndUndo: at the bus the duty worker types a
+// surname with a typo and finds the regular, online (the server's matcher)
+// and offline (the page's own); each button names the person for a screen
+// reader; food ticked by mistake is taken back, and the server loses it.
+func TestBrowserCheckinTypoAndUndo(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		st := a.st
+		p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус, Обводный"}
+		if err := st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда", "Чай"}); err != nil {
+			t.Fatal(err)
+		}
+		u, dutyCtx := fx.AddUser(t, "duty", "duty")
+		setPassword(t, st, u.ID, fx.Org.ID)
+		if err := st.SetOwnLocale(dutyCtx, "ru"); err != nil {
+			t.Fatal(err)
+		}
+		// Сидоров came last week; Кузнецова has a client record but never came.
+		last := &opora.CheckinShift{PointID: p.ID, Date: st.Today().AddDate(0, 0, -7), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, last); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.RecordTicks(dutyCtx, last.ID, []opora.Tick{{ID: tickID(t), Person: "u" + tickID(t),
+			New: &opora.CheckinPerson{Surname: "Сидоров", FirstName: "Иван"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateClient(fx.Ctx(), &opora.Client{Surname: "Кузнецова", FirstName: "Мария", BranchID: fx.Branch.ID}); err != nil {
+			t.Fatal(err)
+		}
+		sh := &opora.CheckinShift{PointID: p.ID, Date: st.Today(), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, sh); err != nil {
+			t.Fatal(err)
+		}
+		base := a.srv.URL
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, "duty"),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+			chromedp.Navigate(base+"/checkin/"+idString(sh.ID)),
+			chromedp.WaitVisible(`#q`),
+			chromedp.Poll[chromedp.Void](`caches.open('opora-checkin-`+checkinVersion()+`').then(c => c.match('/checkin/`+idString(sh.ID)+`/people.json')).then(m => !!m)`,
+				chromedp.WithPollingInterval(100*time.Millisecond)),
+		)
+		if err != nil {
+			t.Fatalf("open the shift: %v", err)
+		}
+		find := func(q, want string) {
+			t.Helper()
+			err := chromedp.Do(ctx, clear(`#q`), chromedp.SendKeys(`#q`, q),
+				chromedp.Poll[chromedp.Void](`(document.querySelector('#res li:first-child b') || {}).textContent === '`+want+`'`,
+					chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+			if err != nil {
+				got, _ := chromedp.Run(ctx, chromedp.Text(`#res`))
+				t.Fatalf("typed %q, want %s first: %v (list %q)", q, want, err, got)
+			}
+		}
+		find("кузнецва", "Кузнецова Мария") // a client found only by the server, with a typo
+		find("сидар", "Сидоров Иван")
+		shootWidths(t, ctx, "checkin-duty-search")
+		err = chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+			chromedp.Click(`#res li:first-child button[aria-label="Еда — Сидоров Иван"]`),
+			chromedp.WaitVisible(`#res li:first-child button[aria-label="Пришёл — Сидоров Иван"].on`),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('всё отправлено')`,
+				chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if err != nil {
+			t.Fatalf("tick came and food: %v", err)
+		}
+		if vs, _ := st.ShiftVisits(dutyCtx, sh.ID); len(vs) != 2 {
+			t.Fatalf("server holds %d visits after ticking, want 2", len(vs))
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Click(`#res li:first-child button[aria-label="Еда — Сидоров Иван"]`),
+			chromedp.WaitVisible(`#ok`),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#res li:first-child button[aria-label="Еда — Сидоров Иван"]').getAttribute('aria-pressed') === 'false'`,
+				chromedp.WithPollingInterval(100*time.Millisecond)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('всё отправлено')`,
+				chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if err != nil {
+			t.Fatalf("take food back: %v", err)
+		}
+		okText, _ := chromedp.Run(ctx, chromedp.Text(`#ok`))
+		if !strings.Contains(okText, "Еда") || !strings.Contains(okText, "Сидоров Иван") {
+			t.Fatalf("success message %q", okText)
+		}
+		if alertShown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector('#alert').hidden`)); alertShown {
+			t.Fatalf("the red alert is shown after a success")
+		}
+		shootWidths(t, ctx, "checkin-duty-undo")
+		vs, err := st.ShiftVisits(dutyCtx, sh.ID)
+		if err != nil || len(vs) != 1 || vs[0].ItemID != opora.ItemCame {
+			t.Fatalf("server after the undo: %v %+v", err, vs)
+		}
+		pt, err := st.CheckinPoint(fx.Ctx(), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		food, _ := chromedp.Run(ctx, chromedp.Text(`#counts [data-c="`+idString(pt.Items[0].ID)+`"]`))
+		if strings.TrimSpace(food) != "0" {
+			t.Fatalf("food counter after the undo: %q", food)
+		}
+		// Offline the page's own matcher finds the regular with a typo and in Latin.
+		if err := setOffline(ctx, true); err != nil {
+			t.Fatalf("go offline: %v", err)
+		}
+		find("сидров", "Сидоров Иван")
+		find("sidorov", "Сидоров Иван")
+		// Still offline: tea given, then "came" taken back, which takes
+		// back everything he got. Only the undo of the tick the server
+		// holds waits in the queue; the tea never leaves the phone.
+		err = chromedp.Do(ctx,
+			chromedp.Click(`#res li:first-child button[aria-label="Чай — Сидоров Иван"]`),
+			chromedp.WaitVisible(`#res li:first-child button[aria-label="Чай — Сидоров Иван"].on`),
+			chromedp.Click(`#res li:first-child button[aria-label="Пришёл — Сидоров Иван"]`),
+			chromedp.Poll[chromedp.Void](`document.querySelectorAll('#res li:first-child button.on').length === 0 &&
+				document.querySelector('#net').textContent.includes('не отправлено: 1')`,
+				chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if err != nil {
+			net, _ := chromedp.Run(ctx, chromedp.Text(`#net`))
+			t.Fatalf("take back offline: %v (indicator %q)", err, net)
+		}
+		if err := setOffline(ctx, false); err != nil {
+			t.Fatalf("go online: %v", err)
+		}
+		err = chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelector('#net').textContent.includes('всё отправлено')`,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			t.Fatalf("the undo is not sent when back online: %v", err)
+		}
+		if vs, err := st.ShiftVisits(dutyCtx, sh.ID); err != nil || len(vs) != 0 {
+			t.Fatalf("server after taking back offline: %v %d visits, want 0", err, len(vs))
+		}
+		people, _ := chromedp.Run(ctx, chromedp.Text(`#counts [data-c="people"]`))
+		if strings.TrimSpace(people) != "0" {
+			t.Fatalf("people counter after taking everything back: %q", people)
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -311,4 +312,57 @@ func BenchmarkCheckinTick(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A second shift at the same point and day is offered the first one
+// before it is opened; a tick made by mistake is taken back; the point form
+// says what its checkbox means; the duty page has a heading.
+func TestCheckinSameShiftAndUndo(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		admin, duty, shift := checkinPointAndShift(t, a, fx)
+		pts, err := a.st.CheckinPoints(fx.Ctx(), false)
+		if err != nil || len(pts) != 1 {
+			t.Fatal(err)
+		}
+		again := url.Values{"point_id": {idString(pts[0].ID)}, "date": {"15.01.2026"}, "starts": {"21:00"}, "ends": {"02:00"}}
+		res := duty.post("/checkin/shifts", again)
+		if res.Status != http.StatusConflict {
+			t.Fatalf("second shift: %d %s", res.Status, res.Body)
+		}
+		mustContain(t, res.Body, "уже открыта смена", `href="`+shift+`"`, "Всё равно открыть ещё одну смену",
+			`name="again" value="1"`, `value="21:00"`)
+		if shifts, _ := a.st.CheckinShifts(fx.Ctx(), time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), 10); len(shifts) != 1 {
+			t.Fatalf("a second shift opened without asking: %d", len(shifts))
+		}
+		again.Set("again", "1")
+		if res := duty.post("/checkin/shifts", again); res.Status != http.StatusSeeOther || res.Location == shift {
+			t.Fatalf("confirmed second shift: %d %s", res.Status, res.Location)
+		}
+		mustContain(t, duty.get(shift).Body, "<h1>Обогрев на Боровой</h1>")
+		edit := admin.get("/checkin/points/" + idString(pts[0].ID) + "/edit")
+		mustContain(t, edit.Body, "Пункт больше не работает")
+		if strings.Contains(edit.Body, "Филиал закрыт") {
+			t.Errorf("the point form speaks of a branch")
+		}
+		// Came and food, then food taken back; the undo sent again removes nothing more.
+		uid, came, food := tickID(t), tickID(t), tickID(t)
+		item := idString(pts[0].Items[0].ID)
+		ans := decodeTicks(t, duty.postJSON(shift+"/ticks", map[string]any{
+			"persons": []map[string]any{{"uid": uid, "surname": "Сидоров", "first_name": "Иван"}},
+			"ticks":   []map[string]any{{"id": came, "person": "u" + uid, "item": 0}, {"id": food, "person": "u" + uid, "item": pts[0].Items[0].ID}}}))
+		if ans.Counts.Items[item] != 1 {
+			t.Fatalf("ticks: %+v", ans)
+		}
+		undo := map[string]any{"undos": []map[string]any{{"id": tickID(t), "tick": food}}}
+		ans = decodeTicks(t, duty.postJSON(shift+"/ticks", undo))
+		if len(ans.Results) != 1 || ans.Results[0].Status != "accepted" || ans.Counts.Items[item] != 0 || ans.Counts.People != 1 {
+			t.Fatalf("undo: %+v", ans)
+		}
+		ans = decodeTicks(t, duty.postJSON(shift+"/ticks", undo))
+		if ans.Results[0].Status != "duplicate" || ans.Counts.Items["0"] != 1 {
+			t.Fatalf("undo again: %+v", ans)
+		}
+		list := admin.get("/checkin/shifts/" + shiftPath.FindStringSubmatch(shift)[1] + "/list")
+		mustContain(t, list.Body, "Сидоров Иван", "Людей: <b>1</b>", "Еда: <b>0</b>")
+	})
 }

@@ -131,13 +131,25 @@ func (s *Server) clientSearch(w http.ResponseWriter, r *http.Request) error {
 	v.Nav = "clients"
 	v.Form = newForm(q, nil)
 	data := map[string]any{"Searched": searched, "Rows": rows, "Fields": filterFields,
-		"Branches": branches, "Gender": gender, "Homeless": homeless, "Query": f.Query}
+		"Branches": branches, "Gender": gender, "Homeless": homeless, "Query": f.Query, "FilterCount": filterCount(f)}
 	if res != nil {
 		data["Total"], data["More"] = res.Total, res.More
 		data["Pager"] = newPager(r, page, searchPerPage, res.Total)
 	}
 	v.Data = data
 	return s.render(w, r, http.StatusOK, "search_results", v)
+}
+
+// filterCount counts the filters in force besides the search box, for the
+// folded filters' summary.
+func filterCount(f store.SearchFilter) int {
+	n := len(f.Options)
+	for _, set := range []bool{f.BranchID != 0, f.Gender != "", f.HomelessStatus != "", f.AgeMin > 0, f.AgeMax > 0} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // searchFieldView is a questionnaire filter on the search form.

@@ -98,18 +98,24 @@ func TestMenuFollowsPermissionsAndSection(t *testing.T) {
 			a.web.fragments = fragmentCache{}
 			return c.get(path).Body
 		}
-		for _, p := range []string{"/", "/clients", "/reports", "/admin/users"} {
+		for _, p := range []string{"/", "/clients", "/reports", "/admin/users", "/admin"} {
 			want := fresh(admin, p)
 			if got := admin.get(p).Body; got != want {
 				t.Errorf("admin %s: the cached menu differs from a fresh one:\n%s", p, firstDiff(want, got))
 			}
 		}
-		mustContain(t, admin.get("/clients").Body, `<a href="/clients" aria-current="page">`, `href="/admin/users"`, `href="/reports"`)
+		// One entry for the administration, marked on its screens.
+		mustContain(t, admin.get("/clients").Body, `<a href="/clients" aria-current="page">`, `<a href="/admin" >`, `href="/reports"`)
+		mustContain(t, admin.get("/admin/users").Body, `<a href="/admin" aria-current="page">`)
+		mustContain(t, admin.get("/admin").Body, `<a href="/admin" aria-current="page">`, `href="/admin/users"`, `href="/checkin/points"`)
 		mustContain(t, admin.get("/reports").Body, `<a href="/reports" aria-current="page">`, `<a href="/clients" >`)
 		page := worker.get("/clients").Body
 		mustContain(t, page, `<a href="/clients" aria-current="page">`)
-		if strings.Contains(page, `href="/admin/users"`) {
-			t.Error("a specialist's menu links to the users' administration")
+		if strings.Contains(page, `href="/admin`) {
+			t.Error("a specialist's menu links to the administration")
+		}
+		if res := worker.get("/admin"); res.Status != http.StatusForbidden {
+			t.Errorf("a specialist opens the administration: %d", res.Status)
 		}
 		if page != fresh(worker, "/clients") {
 			t.Error("the worker's cached menu differs from a fresh one")

@@ -13,6 +13,8 @@
   const people = new Map();   // key → row {k,s,f,y,g,p,t,r,x,u}
   const done = new Map();     // key → Set of item ids ticked at this shift
   const srv = new Set();      // "key|item" the server has confirmed
+  const tid = new Map();      // "key|item" → the tick the shift holds (for undo)
+  const hits = new Map();     // query → keys the server found, best first
   let counts = {people: 0, items: {}};
   let pending = [];           // queued ticks of this shift
   let db = null, sending = false, offline = !navigator.onLine;
@@ -21,7 +23,33 @@
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID() :
     '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, c =>
       (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16)));
-  const norm = s => (s || '').toLowerCase().replace(/ё/g, 'е').trim();
+  // fold spells a name in Latin letters as the server's NameKey roughly
+  // does, so that the offline list matches either alphabet.
+  const TR = {ё: 'e', ж: 'zh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sch', ю: 'iu', я: 'ia', ь: '', ъ: ''};
+  [...'абвгдезийклмнопрстуфхыэ'].forEach((c, i) => { TR[c] = 'abvgdeziiklmnoprstufhie'[i]; });
+  const fold = s => [...(s || '').toLowerCase()].map(c => TR[c] ?? c).join('').replace(/[yj]/g, 'i')
+    .replace(/[^a-z0-9]+/g, ' ').trim();
+  const dist = (a, b) => {
+    let p = [...Array(b.length + 1).keys()];
+    for (let i = 1; i <= a.length; i++) {
+      const c = [i];
+      for (let j = 1; j <= b.length; j++) c[j] = Math.min(p[j] + 1, c[j - 1] + 1, p[j - 1] + (a[i - 1] !== b[j - 1]));
+      p = c;
+    }
+    return p[b.length];
+  };
+  // score rates a person against the typed words: 0 per exact word, 1 per
+  // word beginning, 2 per beginning with one typing error; -1 no match.
+  const score = (p, qs) => {
+    const ws = fold(p.s + ' ' + (p.f || '')).split(' ');
+    let t = 0;
+    for (const q of qs) {
+      const b = Math.min(...ws.map(w => w === q ? 0 : w.startsWith(q) ? 1 : q.length > 3 && [0, 1, -1].some(d => dist(q, w.slice(0, q.length + d)) < 2) ? 2 : 9));
+      if (b > 2) return -1;
+      t += b;
+    }
+    return t;
+  };
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -55,6 +83,7 @@
     if (on) done.get(k).add(i); else done.get(k).delete(i);
   };
   const nameOf = k => { const p = people.get(k); return p ? (p.s + ' ' + (p.f || '')).trim() : k; };
+  const itemName = i => (cfg.items.find(it => it.id === i) || {}).name || '';
 
   function showNet() {
     const n = $('#net');
@@ -66,8 +95,8 @@
     const items = Object.assign({}, counts.items);
     const newPeople = new Set();
     for (const e of pending) {
-      items[e.item] = (items[e.item] || 0) + 1;
-      if (![...srv].some(x => x.startsWith(e.person + '|'))) newPeople.add(e.person);
+      items[e.item] = (items[e.item] || 0) + (e.undo ? -1 : 1);
+      if (!e.undo && ![...srv].some(x => x.startsWith(e.person + '|'))) newPeople.add(e.person);
     }
     document.querySelectorAll('#counts [data-c]').forEach(d => {
       const c = d.dataset.c;
@@ -80,6 +109,8 @@
     a.hidden = !alerts.length;
   }
   function alertMsg(m) { alerts.push(m); showAlerts(); }
+  // okMsg says that something went well, in green, until the next one.
+  function okMsg(m) { const o = $('#ok'); o.textContent = m; o.hidden = false; }
 
   function row(p) {
     const li = el('li');
@@ -102,23 +133,28 @@
       b.type = 'button';
       b.dataset.k = p.k;
       b.dataset.i = it.id;
+      b.setAttribute('aria-label', it.name + ' — ' + nameOf(p.k));
       b.setAttribute('aria-pressed', isDone(p.k, it.id) ? 'true' : 'false');
-      b.disabled = !cfg.open || isDone(p.k, it.id);
+      b.disabled = !cfg.open;
       btns.append(b);
     }
     li.append(btns);
     return li;
   }
+  // render lists what the server found for the query (typos and all), then
+  // what the offline list matches besides.
   function render() {
-    const q = norm($('#q').value);
+    const raw = $('#q').value.trim(), qs = fold(raw).split(' ').filter(Boolean);
     const res = $('#res');
-    if (!q) { res.replaceChildren(el('li', 'hint', T.type)); return; }
-    const found = [];
+    if (!qs.length) { res.replaceChildren(el('li', 'hint', T.type)); return; }
+    const found = (hits.get(raw) || []).map(k => people.get(k)).filter(Boolean);
+    const local = [];
     for (const p of people.values()) {
-      const s = norm(p.s), f = norm(p.f);
-      if (s.startsWith(q) || f.startsWith(q) || (s + ' ' + f).startsWith(q)) found.push(p);
+      const sc = found.includes(p) ? -1 : score(p, qs);
+      if (sc >= 0) local.push([sc, fold(p.s + ' ' + (p.f || '')), p]);
     }
-    found.sort((a, b) => norm(a.s).localeCompare(norm(b.s)) || norm(a.f).localeCompare(norm(b.f)));
+    local.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
+    found.push(...local.map(x => x[2]));
     res.replaceChildren(...(found.length ? found.slice(0, 30).map(row) : [el('li', 'hint', T.nobody)]));
   }
 
@@ -130,9 +166,35 @@
       const e = {id: uuid(), shift: SHIFT, person: k, item: i, at: new Date().toISOString()};
       if (k[0] === 'u' && p && p.n) e.n = p.n;
       mark(k, i, true);
+      tid.set(k + '|' + i, e.id);
       pending.push(e);
       await put('queue', e);
     }
+    render(); showNet(); showCounts();
+    flush();
+  }
+
+  // untick takes back a tick made by mistake (with "came", everything the
+  // person got at this shift). A tick still waiting here leaves the queue;
+  // one the server may hold is taken back by an undo with an id of its own.
+  async function untick(k, item) {
+    if (!cfg.open || !isDone(k, item)) return;
+    const items = item === 0 ? cfg.items.map(it => it.id).filter(i => isDone(k, i)) : [item];
+    for (const i of items) {
+      const t = tid.get(k + '|' + i);
+      mark(k, i, false);
+      const q = pending.find(e => e.id === t);
+      if (q && !sending) {
+        pending = pending.filter(e => e !== q);
+        await del('queue', [q.id]);
+      } else if (t) {
+        const e = {id: uuid(), shift: SHIFT, person: k, item: i, undo: t};
+        pending.push(e);
+        await put('queue', e);
+      }
+      srv.delete(k + '|' + i);
+    }
+    okMsg(T.undone.replace('{item}', itemName(item)).replace('{name}', nameOf(k)));
     render(); showNet(); showCounts();
     flush();
   }
@@ -143,7 +205,8 @@
     if (sending || !db) return;
     sending = true;
     try {
-      const queue = await all('queue');
+      // Ticks before undos: an undo names a tick that must be there first.
+      const queue = (await all('queue')).sort((a, b) => !!a.undo - !!b.undo);
       const byShift = new Map();
       for (const e of queue) {
         if (!byShift.has(e.shift)) byShift.set(e.shift, []);
@@ -157,7 +220,8 @@
           try {
             res = await fetch('/checkin/' + shift + '/ticks', {method: 'POST', credentials: 'same-origin',
               headers: {'Content-Type': 'application/json', 'Accept': 'application/json'},
-              body: JSON.stringify({persons, ticks: part.map(e => ({id: e.id, person: e.person, item: e.item, at: e.at}))})});
+              body: JSON.stringify({persons, ticks: part.filter(e => !e.undo).map(e => ({id: e.id, person: e.person, item: e.item, at: e.at})),
+                undos: part.filter(e => e.undo).map(e => ({id: e.id, tick: e.undo}))})});
           } catch (err) {
             offline = true;
             return;
@@ -169,7 +233,7 @@
             if (res.status === 400 || res.status === 404) {
               await del('queue', part.map(e => e.id));
               pending = pending.filter(e => !part.some(x => x.id === e.id));
-              part.forEach(e => { if (e.shift === SHIFT) mark(e.person, e.item, false); });
+              part.forEach(e => { if (e.shift === SHIFT && !e.undo) mark(e.person, e.item, false); });
               alertMsg(T.refused + ': ' + msg);
             } else {
               alertMsg(res.status === 401 ? T.login : msg);
@@ -183,11 +247,16 @@
             const e = byID.get(r.id);
             if (!e) continue;
             gone.push(e.id);
+            if (e.shift !== SHIFT) continue;
+            const ki = e.person + '|' + e.item;
             if (r.status === 'refused') {
-              if (e.shift === SHIFT) mark(e.person, e.item, false);
+              if (!e.undo) mark(e.person, e.item, false);
               alertMsg(nameOf(e.person) + ': ' + r.message);
-            } else if (e.shift === SHIFT) {
-              srv.add(e.person + '|' + e.item);
+            } else if (e.undo) {
+              srv.delete(ki);
+            } else if (isDone(e.person, e.item)) {
+              srv.add(ki);
+              if (r.tick) tid.set(ki, r.tick);
             }
           }
           await del('queue', gone);
@@ -212,9 +281,8 @@
         const res = await fetch('/checkin/' + SHIFT + '/search.json?q=' + encodeURIComponent(q), {credentials: 'same-origin'});
         if (!res.ok) return;
         const data = await res.json();
-        for (const p of data.people || []) {
-          if (!people.has(p.k)) { people.set(p.k, p); (p.x || []).forEach(i => { mark(p.k, i, true); srv.add(p.k + '|' + i); }); }
-        }
+        for (const p of data.people || []) if (!people.has(p.k)) { people.set(p.k, p); known(p); }
+        hits.set(q, (data.people || []).map(p => p.k));
         if ($('#q').value.trim() === q) render();
       } catch (err) { /* offline: the local list is all there is */ }
     }, 250);
@@ -239,7 +307,12 @@
     $('#add-open').hidden = false;
     $('#q').value = surname;
     await tick(p.k, 0);
-    alertMsg(T.added.replace('{name}', surname));
+    okMsg(T.added.replace('{name}', surname));
+  }
+
+  // known takes in what the server holds for a person at this shift.
+  function known(p) {
+    (p.x || []).forEach((i, n) => { mark(p.k, i, true); srv.add(p.k + '|' + i); if (p.xi) tid.set(p.k + '|' + i, p.xi[n]); });
   }
 
   async function load() {
@@ -268,10 +341,7 @@
     }
     if (data) {
       counts = data.counts || counts;
-      for (const p of data.people || []) {
-        people.set(p.k, p);
-        for (const i of p.x || []) { mark(p.k, i, true); srv.add(p.k + '|' + i); }
-      }
+      for (const p of data.people || []) { people.set(p.k, p); known(p); }
     }
     if (db) {
       const known = new Set([...people.values()].map(p => p.u).filter(Boolean));
@@ -283,7 +353,8 @@
         if (known.has(uid) && !used.has(p.k)) { del('people', [p.k]); continue; }
         if (p.shift === SHIFT && !known.has(uid)) people.set(p.k, p);
       }
-      for (const e of pending) mark(e.person, e.item, true);
+      for (const e of pending) if (!e.undo) { mark(e.person, e.item, true); tid.set(e.person + '|' + e.item, e.id); }
+      for (const e of pending) if (e.undo && tid.get(e.person + '|' + e.item) === e.undo) mark(e.person, e.item, false);
     }
     render(); showNet(); showCounts();
     flush();
@@ -292,7 +363,10 @@
   $('#q').addEventListener('input', onSearch);
   $('#res').addEventListener('click', ev => {
     const b = ev.target.closest('button[data-k]');
-    if (b) tick(b.dataset.k, Number(b.dataset.i));
+    if (!b) return;
+    const k = b.dataset.k, i = Number(b.dataset.i);
+    if (!isDone(k, i)) tick(k, i);
+    else if (confirm(T.undo.replace('{item}', itemName(i)).replace('{name}', nameOf(k)))) untick(k, i);
   });
   $('#add-open').addEventListener('click', () => {
     $('#add').hidden = false;
@@ -304,6 +378,7 @@
   $('#add-cancel').addEventListener('click', () => { $('#add').hidden = true; $('#add-open').hidden = false; });
   $('#add').addEventListener('submit', addPerson);
   $('#alert').addEventListener('click', () => { alerts.length = 0; showAlerts(); });
+  $('#ok').addEventListener('click', () => { $('#ok').hidden = true; });
   window.addEventListener('online', () => { offline = false; showNet(); flush(); });
   window.addEventListener('offline', () => { offline = true; showNet(); });
   setInterval(() => { if (pending.length) flush(); }, 15000);

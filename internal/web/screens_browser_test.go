@@ -1,0 +1,109 @@
+package web
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// shootWidths saves full-page screenshots of the current page at a phone's
+// and a desktop's width into $OPORA_SCREENSHOTS/<name>-<width>.png, for a
+// person to look at; without that variable it does nothing. The window is
+// left at the phone's width.
+func shootWidths(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("OPORA_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	for _, w := range []int64{1280, 360} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 780)); err != nil {
+			t.Fatalf("viewport %d: %v", w, err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s at %d: %v", name, w, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+map[int64]string{360: "360", 1280: "1280"}[w]+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBrowserSearchOnPhone: on a 360 px phone the search's filters fold
+// away behind one line, the first result shows on the first screen and
+// nothing runs off the side; on a desktop the filters stand open. The
+// home page, the administration page and the case types are shot too.
+func TestBrowserSearchOnPhone(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		for _, n := range []string{"Иванов", "Иванова", "Иваненко", "Иванищев", "Иванцов", "Иванников"} {
+			c := &opora.Client{Surname: n, FirstName: "Константин", Patronymic: "Александрович", BranchID: fx.Branch.ID,
+				BirthYear: 1971, BirthPrecision: opora.BirthYear}
+			if err := a.st.CreateClient(fx.Ctx(), c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.st.SetOwnLocale(fx.Ctx(), "ru"); err != nil {
+			t.Fatal(err)
+		}
+		base := a.srv.URL
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, "admin"),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+		)
+		if err != nil {
+			t.Fatalf("login: %v", err)
+		}
+		shootWidths(t, ctx, "home")
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin"), chromedp.WaitVisible(`.admin-sections`)); err != nil {
+			t.Fatalf("administration: %v", err)
+		}
+		shootWidths(t, ctx, "admin")
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/case-types"), chromedp.WaitVisible(`#task_type`)); err != nil {
+			t.Fatalf("case types: %v", err)
+		}
+		shootWidths(t, ctx, "casetypes")
+		err = chromedp.Do(ctx,
+			chromedp.EmulateViewport(360, 780),
+			chromedp.Navigate(base+"/clients/search?q="+url.QueryEscape("иванов")),
+			chromedp.WaitVisible(`table.search-results`),
+		)
+		if err != nil {
+			t.Fatalf("search: %v", err)
+		}
+		layout, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[
+			document.querySelector('table.search-results tbody tr').getBoundingClientRect().top,
+			document.documentElement.scrollWidth,
+			+document.querySelector('#f-gender').checkVisibility(),
+			document.querySelector('table.search-results tbody tr a').getBoundingClientRect().right]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if layout[0] > 780 || layout[1] > 360 || layout[2] != 0 || layout[3] > 360 {
+			t.Errorf("at 360 px: first result at %v px, page %v px wide, gender filter visible %v, name ends at %v px",
+				layout[0], layout[1], layout[2], layout[3])
+		}
+		shootWidths(t, ctx, "search")
+		// The filters open with one tap on the phone, and stand open on a desktop.
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(360, 780), chromedp.Click(`.more-filters > summary`), chromedp.WaitVisible(`#f-gender`))
+		if err != nil {
+			t.Fatalf("open the filters on a phone: %v", err)
+		}
+		err = chromedp.Do(ctx, chromedp.EmulateViewport(1280, 780), chromedp.Reload(), chromedp.WaitVisible(`#f-gender`))
+		if err != nil {
+			t.Fatalf("filters on a desktop: %v", err)
+		}
+	})
+}
