@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,77 @@ func TestBrowserLogoutForgetsCheckin(t *testing.T) {
 		)
 		if err != nil {
 			t.Fatalf("forget.js: the check-in data stayed: %v", err)
+		}
+	})
+}
+
+// A logout on a phone whose check-in queue still holds unsent ticks asks
+// first (the logout wipes them); a volunteer who says no stays logged in
+// with the ticks kept, one who says yes is logged out.
+func TestBrowserLogoutAsksAboutUnsentTicks(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		st := a.st
+		p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус"}
+		if err := st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда"}); err != nil {
+			t.Fatal(err)
+		}
+		u, dutyCtx := fx.AddUser(t, "duty", "duty")
+		setPassword(t, st, u.ID, fx.Org.ID)
+		sh := &opora.CheckinShift{PointID: p.ID, Date: st.Today(), Starts: "21:00", Ends: "01:00"}
+		if err := st.OpenCheckinShift(dutyCtx, sh); err != nil {
+			t.Fatal(err)
+		}
+		base := a.srv.URL
+		poll := func(js string) chromedp.Action[chromedp.Void] {
+			return chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(100*time.Millisecond))
+		}
+		queued := `new Promise(ok => { const r = indexedDB.open('opora-checkin'); r.onsuccess = () => {
+			const tx = r.result.transaction('queue', 'readwrite');
+			tx.objectStore('queue').put({id: 'unsent-1', shift: ` + idString(sh.ID) + `, person: 'u1', item: 0});
+			tx.oncomplete = () => { r.result.close(); ok(true); }; }; })`
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, "duty"),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+			chromedp.Navigate(base+"/checkin/"+idString(sh.ID)),
+			chromedp.WaitVisible(`#q`),
+			poll(`indexedDB.databases().then(d => d.some(x => x.name === 'opora-checkin'))`),
+			poll(queued),
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(`form[action="/logout"] button`),
+			chromedp.Evaluate[chromedp.Void](`window.confirm = m => { window.asked = m; return false; }`),
+			chromedp.Click(`form[action="/logout"] button`),
+			poll(`typeof window.asked === 'string'`),
+		)
+		if err != nil {
+			t.Fatalf("logout with an unsent tick was not asked about: %v", err)
+		}
+		asked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.asked`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		still, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('.userbox') !== null`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The browser asks for English here; the count is written in.
+		if !strings.HasPrefix(asked, "1 check-in ticks") || strings.Contains(asked, "{n}") {
+			t.Errorf("the question: %q", asked)
+		}
+		if !still {
+			t.Fatal("said no, and was logged out all the same")
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
+			chromedp.Click(`form[action="/logout"] button`),
+			chromedp.WaitVisible(`#f-login`),
+		)
+		if err != nil {
+			t.Fatalf("said yes, and was not logged out: %v", err)
 		}
 	})
 }
