@@ -7,8 +7,6 @@ import (
 	"fmt"
 )
 
-func init() { mergeSteps = append(mergeSteps, mergeCheckinClients) }
-
 // mergeCheckinClients moves the check-in rows of a merged-away client to
 // the survivor. When both had a check-in person, the merged-away one is
 // merged into the survivor's (a visit both had at one shift counts once);

@@ -24,10 +24,15 @@ var mergeTables = []string{
 }
 
 // mergeSteps move rows that need more than a plain UPDATE (unique
-// constraints, one-per-client rows). Features append theirs from init().
-// Each runs in the merge's transaction after the plain moves; from is the
-// merged-away client, to the survivor.
-var mergeSteps []func(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error
+// constraints, one-per-client rows, derived tables), in this order. Each
+// runs in the merge's transaction after the plain moves; from is the
+// merged-away client, to the survivor. A step may refuse the merge.
+var mergeSteps = []func(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error{
+	mergeCases,          // case_merge.go: cases and their tasks; refuses two open cases
+	mergeCheckinClients, // checkin_merge.go: check-in persons and visits
+	mergeServices,       // service.go: services and the tables derived from them
+	mergeShelter,        // shelter_merge.go: stays and medical checks; refuses two living in the shelter
+}
 
 // MergeClients merges client fromID into client intoID (the survivor) in one
 // transaction: every row of fromID moves to intoID; of the main

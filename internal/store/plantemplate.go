@@ -400,12 +400,6 @@ func (s *Store) seedCases(ctx context.Context, q queryer, orgID int64) error {
 	return nil
 }
 
-func init() {
-	orgSeeders = append(orgSeeders, func(s *Store, ctx context.Context, q queryer, orgID int64) error {
-		return s.seedCases(ctx, q, orgID)
-	})
-}
-
 // CaseDictionaryItem returns one item of the case dictionaries
 // (opora.DictCaseType, opora.DictTaskType) of the actor's organisation, for
 // its administration screen; an item of another dictionary or organisation

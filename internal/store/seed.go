@@ -121,12 +121,6 @@ var defaultDocumentTypes = [][2]string{
 	{"from_words", "Со слов"},
 }
 
-func init() {
-	orgSeeders = append(orgSeeders, func(s *Store, ctx context.Context, q queryer, orgID int64) error {
-		return s.seedOrganisation(ctx, q, orgID)
-	})
-}
-
 // seedOrganisation gives an organisation the default questionnaire, the
 // follow-up form and the document types. It is idempotent: forms are seeded
 // only when the organisation has no main questionnaire, document types only

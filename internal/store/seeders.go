@@ -7,9 +7,14 @@ import (
 )
 
 // orgSeeders fill an organisation's default data (dictionaries, templates,
-// catalogs). Features append theirs from init(). Each must be idempotent:
-// it does nothing when the organisation already has rows of its kind.
-var orgSeeders []func(s *Store, ctx context.Context, q queryer, orgID int64) error
+// catalogs), in this order. A feature with defaults of its own adds its
+// seeder here. Each must be idempotent: it does nothing when the
+// organisation already has rows of its kind.
+var orgSeeders = []func(s *Store, ctx context.Context, q queryer, orgID int64) error{
+	(*Store).seedCases,        // plantemplate.go: case and task types, plan templates
+	(*Store).seedOrganisation, // seed.go: the questionnaire, the follow-up form, document types
+	(*Store).seedServices,     // service.go: the service catalog
+}
 
 // runOrgSeeders runs every seeder for one organisation in the caller's transaction.
 func (s *Store) runOrgSeeders(ctx context.Context, q queryer, orgID int64) error {

@@ -324,29 +324,24 @@ func (s *Store) seedServices(ctx context.Context, q queryer, orgID int64) error 
 	return nil
 }
 
-func init() {
-	orgSeeders = append(orgSeeders, func(s *Store, ctx context.Context, q queryer, orgID int64) error {
-		return s.seedServices(ctx, q, orgID)
-	})
-	// A merge moves the services to the survivor; their branch stays where
-	// they were rendered.
-	mergeSteps = append(mergeSteps, func(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error {
-		// A deleted client's services were not counted; on the survivor they are.
-		if live, err := liveClient(ctx, tx, from); err != nil {
-			return err
-		} else if !live {
-			if err := countClientServices(ctx, tx, from, 1); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE services SET client_id = $1 WHERE client_id = $2`, to, from); err != nil {
-			return fmt.Errorf("store: merge services: %w", err)
-		}
-		if err := refreshActive(ctx, tx, s.dialect, from); err != nil {
+// mergeServices moves the services to the survivor of a merge (mergeSteps);
+// their branch stays where they were rendered.
+func mergeServices(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error {
+	// A deleted client's services were not counted; on the survivor they are.
+	if live, err := liveClient(ctx, tx, from); err != nil {
+		return err
+	} else if !live {
+		if err := countClientServices(ctx, tx, from, 1); err != nil {
 			return err
 		}
-		return refreshActive(ctx, tx, s.dialect, to)
-	})
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE services SET client_id = $1 WHERE client_id = $2`, to, from); err != nil {
+		return fmt.Errorf("store: merge services: %w", err)
+	}
+	if err := refreshActive(ctx, tx, s.dialect, from); err != nil {
+		return err
+	}
+	return refreshActive(ctx, tx, s.dialect, to)
 }
 
 // BackdateDays returns the actor's organisation's back-dating window for services.

@@ -12,26 +12,6 @@ import (
 // their sections, fields and options — add, rename, reorder, disable —
 // without a programmer. Answers point to ids, so nothing here touches them.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		p := opora.PermDictionaryManage
-		mux.Handle("GET /admin/forms", s.require(p, s.formsAdminList))
-		mux.Handle("POST /admin/forms", s.require(p, s.formsAdminCreate))
-		mux.Handle("GET /admin/forms/{id}", s.require(p, s.formsAdminForm))
-		mux.Handle("POST /admin/forms/{id}", s.require(p, s.formsAdminUpdate))
-		mux.Handle("POST /admin/forms/{id}/sections", s.require(p, s.formsAdminAddSection))
-		mux.Handle("POST /admin/form-sections/{id}", s.require(p, s.formsAdminUpdateSection))
-		mux.Handle("POST /admin/form-sections/{id}/move", s.require(p, s.formsAdminMoveSection))
-		mux.Handle("POST /admin/form-sections/{id}/fields", s.require(p, s.formsAdminAddField))
-		mux.Handle("GET /admin/form-fields/{id}", s.require(p, s.formsAdminField))
-		mux.Handle("POST /admin/form-fields/{id}", s.require(p, s.formsAdminUpdateField))
-		mux.Handle("POST /admin/form-fields/{id}/move", s.require(p, s.formsAdminMoveField))
-		mux.Handle("POST /admin/form-fields/{id}/options", s.require(p, s.formsAdminAddOption))
-		mux.Handle("POST /admin/field-options/{id}", s.require(p, s.formsAdminUpdateOption))
-		mux.Handle("POST /admin/field-options/{id}/move", s.require(p, s.formsAdminMoveOption))
-	})
-}
-
 func checked(f url.Values, name string) bool { return f.Get(name) == "1" }
 
 func (s *Server) formsAdminList(w http.ResponseWriter, r *http.Request) error {

@@ -12,16 +12,6 @@ import (
 // Plan templates administration (dictionary.manage): a template is a name
 // and rows of task type, description and due offset in days.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /admin/plan-templates", s.require(opora.PermDictionaryManage, s.planTemplateList))
-		mux.Handle("GET /admin/plan-templates/new", s.require(opora.PermDictionaryManage, s.planTemplateNew))
-		mux.Handle("POST /admin/plan-templates/new", s.require(opora.PermDictionaryManage, s.planTemplateCreate))
-		mux.Handle("GET /admin/plan-templates/{id}", s.require(opora.PermDictionaryManage, s.planTemplateEdit))
-		mux.Handle("POST /admin/plan-templates/{id}", s.require(opora.PermDictionaryManage, s.planTemplateUpdate))
-	})
-}
-
 // extraTemplateRows is how many empty task rows the form offers.
 const extraTemplateRows = 3
 

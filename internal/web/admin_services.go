@@ -10,18 +10,6 @@ import (
 // The service catalog for administrators (dictionary.manage): the types by
 // group, add, edit, move up and down within a group, activate and deactivate.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /admin/services", s.require(opora.PermDictionaryManage, s.adminServices))
-		mux.Handle("GET /admin/services/new", s.require(opora.PermDictionaryManage, s.adminServiceNew))
-		mux.Handle("POST /admin/services/new", s.require(opora.PermDictionaryManage, s.adminServiceCreate))
-		mux.Handle("GET /admin/services/{id}", s.require(opora.PermDictionaryManage, s.adminServiceEdit))
-		mux.Handle("POST /admin/services/{id}", s.require(opora.PermDictionaryManage, s.adminServiceUpdate))
-		mux.Handle("POST /admin/services/{id}/move", s.require(opora.PermDictionaryManage, s.adminServiceMove))
-		mux.Handle("POST /admin/services/{id}/active", s.require(opora.PermDictionaryManage, s.adminServiceActive))
-	})
-}
-
 func (s *Server) adminServices(w http.ResponseWriter, r *http.Request) error {
 	types, err := s.store.ServiceTypes(r.Context(), false)
 	if err != nil {

@@ -13,29 +13,17 @@ import (
 // Cases (support programmes) of a client: the profile panel, the client's
 // "Cases" tab, the case page with its plan, closing, and the printable plan.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
-		mux.Handle("POST /clients/{id}/cases", s.require(opora.PermClientWrite, s.caseCreate))
-		mux.Handle("GET /cases/{id}", s.require(opora.PermClientRead, s.casePage))
-		mux.Handle("GET /cases/{id}/print", s.require(opora.PermClientRead, s.casePrint))
-		mux.Handle("POST /cases/{id}/tasks", s.require(opora.PermClientWrite, s.caseAddTask))
-		mux.Handle("POST /cases/{id}/template", s.require(opora.PermClientWrite, s.caseApplyTemplate))
-		mux.Handle("POST /cases/{id}/participants", s.require(opora.PermClientWrite, s.caseAddParticipant))
-		mux.Handle("POST /cases/{id}/participants/{pid}/delete", s.require(opora.PermClientWrite, s.caseRemoveParticipant))
-		mux.Handle("POST /cases/{id}/close", s.require(opora.PermClientWrite, s.caseClose))
-	})
-	registerPanel("case", func(s *Server, r *http.Request, c *opora.Client) (any, error) {
-		cases, err := s.store.ClientCases(r.Context(), c.ID)
-		if err != nil {
-			return nil, err
-		}
-		p := casePanel{Count: len(cases), Today: opora.Day(s.store.Now())}
-		if len(cases) > 0 && cases[0].Open() {
-			p.Open = cases[0]
-		}
-		return p, nil
-	})
+// loadCasePanel is the profile's case panel (profilePanels).
+func loadCasePanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
+	cases, err := s.store.ClientCases(r.Context(), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := casePanel{Count: len(cases), Today: opora.Day(s.store.Now())}
+	if len(cases) > 0 && cases[0].Open() {
+		p.Open = cases[0]
+	}
+	return p, nil
 }
 
 // casePanel is the profile panel: the open case with its progress and light.

@@ -23,21 +23,6 @@ import (
 // queue in IndexedDB and go to POST /checkin/{shiftID}/ticks as a batch.
 // Office screens (points, shifts, persons, exports) are in checkin_admin.go.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) { s.checkinRoutes(mux) })
-}
-
-func (s *Server) checkinRoutes(mux *router) {
-	mux.HandleFunc("GET /checkin/sw.js", s.checkinServiceWorker)
-	mux.Handle("GET /checkin", s.require(opora.PermCheckin, s.checkinHome))
-	mux.Handle("POST /checkin/shifts", s.require(opora.PermCheckin, s.checkinOpenShift))
-	mux.Handle("GET /checkin/{shiftID}", s.require(opora.PermCheckin, s.checkinDuty))
-	mux.Handle("GET /checkin/{shiftID}/people.json", s.checkinJSON(s.checkinPeople))
-	mux.Handle("GET /checkin/{shiftID}/search.json", s.checkinJSON(s.checkinSearch))
-	mux.Handle("POST /checkin/{shiftID}/ticks", s.checkinJSON(s.checkinTicks))
-	s.checkinAdminRoutes(mux)
-}
-
 // checkinAssets are the files of the duty worker's page.
 var checkinAssets = []string{"static/checkin.css", "static/checkin.js", "static/checkin-sw.js"}
 

@@ -16,25 +16,6 @@ import (
 // dictionary.manage), a shift's list with close/reopen and CSV/XLSX export,
 // and check-in persons for social workers to link to client records.
 
-func (s *Server) checkinAdminRoutes(mux *router) {
-	mux.Handle("GET /checkin/points", s.require(opora.PermCheckin, s.checkinPoints))
-	mux.Handle("GET /checkin/points/new", s.authed(s.checkinPointNew))
-	mux.Handle("POST /checkin/points/new", s.authed(s.checkinPointCreate))
-	mux.Handle("GET /checkin/points/{id}/edit", s.authed(s.checkinPointEdit))
-	mux.Handle("POST /checkin/points/{id}/edit", s.authed(s.checkinPointUpdate))
-	mux.Handle("POST /checkin/points/{id}/items", s.authed(s.checkinItemCreate))
-	mux.Handle("POST /checkin/items/{id}/edit", s.authed(s.checkinItemUpdate))
-	mux.Handle("GET /checkin/shifts/{id}/list", s.require(opora.PermCheckin, s.checkinShiftView))
-	mux.Handle("POST /checkin/shifts/{id}/close", s.require(opora.PermCheckin, s.checkinShiftClose))
-	mux.Handle("POST /checkin/shifts/{id}/reopen", s.authed(s.checkinShiftReopen))
-	mux.Handle("GET /checkin/shifts/{id}/export", s.require(opora.PermReportExport, s.checkinShiftExport))
-	mux.Handle("GET /checkin/persons", s.require(opora.PermClientRead, s.checkinPersons))
-	mux.Handle("GET /checkin/persons/{id}/view", s.require(opora.PermClientRead, s.checkinPerson))
-	mux.Handle("POST /checkin/persons/{id}/link", s.require(opora.PermClientWrite, s.checkinPersonLink))
-	mux.Handle("POST /checkin/persons/{id}/client", s.require(opora.PermClientWrite, s.checkinPersonClient))
-	mux.Handle("POST /checkin/persons/{id}/merge", s.require(opora.PermClientWrite, s.checkinPersonMerge))
-}
-
 func (s *Server) requireCheckinManage(r *http.Request) error {
 	a := opora.ActorFrom(r.Context())
 	if a.Can(opora.PermAdminOrg) || a.Can(opora.PermDictionaryManage) {

@@ -13,39 +13,28 @@ import (
 	"github.com/opora-project/opora/internal/store"
 )
 
-// clientRoutes registers the client record's core screens. Features of the
-// record (questionnaire, files, notes, search) register theirs in their own
-// files through clientFeatureRoutes.
-func (s *Server) clientRoutes(mux *router) {
-	mux.Handle("GET /clients", s.require(opora.PermClientRead, s.clientsHome))
-	mux.Handle("GET /clients/new", s.require(opora.PermClientWrite, s.clientNew))
-	mux.Handle("POST /clients", s.require(opora.PermClientWrite, s.clientCreate))
-	mux.Handle("GET /clients/{id}", s.require(opora.PermClientRead, s.clientProfile))
-	mux.Handle("GET /clients/{id}/edit", s.require(opora.PermClientWrite, s.clientEdit))
-	mux.Handle("POST /clients/{id}", s.require(opora.PermClientWrite, s.clientUpdate))
-	mux.Handle("POST /clients/{id}/delete", s.require(opora.PermClientDelete, s.clientDelete))
-	mux.Handle("POST /clients/{id}/restore", s.require(opora.PermClientDelete, s.clientRestore))
-	mux.Handle("GET /clients/{id}/timeline", s.require(opora.PermClientRead, s.clientTimeline))
-	for _, register := range clientFeatureRoutes {
-		register(s, mux)
-	}
-}
-
-// clientFeatureRoutes lets feature files add routes from init().
-var clientFeatureRoutes []func(s *Server, mux *router)
-
-// profilePanel loads the data of one panel of the client profile. Feature
-// files register panels in init(); the profile page renders the template
-// "panel_<name>" with .Data.Panels.<name> holding what Load returned.
+// profilePanel loads the data of one panel of the client profile: the
+// profile page renders the template "panel_<name>" with
+// .Data.Panels.<name> holding what Load returned.
 type profilePanel struct {
 	Name string
 	Load func(s *Server, r *http.Request, c *opora.Client) (any, error)
 }
 
-var profilePanels []profilePanel
-
-func registerPanel(name string, load func(s *Server, r *http.Request, c *opora.Client) (any, error)) {
-	profilePanels = append(profilePanels, profilePanel{Name: name, Load: load})
+// profilePanels are the client profile's panels, loaded in this order
+// ("flags" first, by clientData, for every tab of the record). A feature
+// with a block on the profile adds its loader here and its template
+// "panel_<name>" in its own file.
+var profilePanels = []profilePanel{
+	{"case", loadCasePanel},                   // cases.go
+	{"documents", loadDocumentsPanel},         // client_files.go
+	{"consent", loadConsentPanel},             // client_files.go
+	{"flags", loadFlagsPanel},                 // client_notes.go
+	{"notes", loadNotesPanel},                 // client_notes.go
+	{"reminders", loadRemindersPanel},         // client_notes.go
+	{"questionnaire", loadQuestionnairePanel}, // questionnaire.go
+	{"services", loadServicesPanel},           // services.go
+	{"shelter", loadShelterPanel},             // shelter.go
 }
 
 // clientView is what client pages get as .Data.
@@ -235,12 +224,15 @@ func (s *Server) eventValue(loc *i18n.Localizer, entity, field, v string) string
 	return v
 }
 
-// timelineKinds are the kinds a timeline can be filtered by.
+// timelineKinds are the kinds a timeline can be filtered by, in the
+// filter's order; a feature that writes events of a new kind adds it here.
 var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
 	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
 	opora.EventConsent, opora.EventMerge, opora.EventDelete, opora.EventRestore,
 	opora.EventCase, opora.EventTask,
-	opora.EventVisit}
+	opora.EventVisit,
+	opora.EventService,
+	opora.EventStay, opora.EventMedical}
 
 func (s *Server) clientTimeline(w http.ResponseWriter, r *http.Request) error {
 	c, ok, err := s.loadClient(w, r, "timeline")

@@ -20,23 +20,7 @@ import (
 // here, after the store has checked access.
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /clients/{id}/photo", s.require(opora.PermClientRead, s.photoServe(false)))
-		mux.Handle("GET /clients/{id}/photo/thumb", s.require(opora.PermClientRead, s.photoServe(true)))
-		mux.Handle("POST /clients/{id}/photo", s.require(opora.PermClientWrite, s.photoUpload))
-		mux.Handle("GET /clients/{id}/documents", s.require(opora.PermClientRead, s.documentsPage))
-		mux.Handle("POST /clients/{id}/documents", s.require(opora.PermClientWrite, s.documentCreate))
-		mux.Handle("GET /clients/{id}/documents/{did}/edit", s.require(opora.PermClientWrite, s.documentEdit))
-		mux.Handle("POST /clients/{id}/documents/{did}", s.require(opora.PermClientWrite, s.documentUpdate))
-		mux.Handle("POST /clients/{id}/documents/{did}/delete", s.require(opora.PermClientWrite, s.documentDelete))
-		mux.Handle("POST /clients/{id}/files", s.require(opora.PermClientWrite, s.fileUpload))
-		mux.Handle("GET /clients/{id}/files/{fid}", s.require(opora.PermClientRead, s.fileDownload))
-		mux.Handle("POST /clients/{id}/files/{fid}/delete", s.require(opora.PermClientWrite, s.fileDelete))
-		mux.Handle("POST /clients/{id}/consent", s.require(opora.PermClientWrite, s.consentRecord))
-	})
 	funcs["fileSize"] = fileSize
-	registerPanel("documents", loadDocumentsPanel)
-	registerPanel("consent", loadConsentPanel)
 }
 
 // documentsPanel is .Data.Panels.documents.

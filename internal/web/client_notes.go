@@ -12,25 +12,6 @@ import (
 
 // Notes, rule violations / restrictions and reminders of a client.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /clients/{id}/notes", s.require(opora.PermClientRead, s.notesPage))
-		mux.Handle("POST /clients/{id}/notes", s.require(opora.PermClientWrite, s.noteCreate))
-		mux.Handle("GET /clients/{id}/notes/{nid}/edit", s.require(opora.PermClientWrite, s.noteEdit))
-		mux.Handle("POST /clients/{id}/notes/{nid}", s.require(opora.PermClientWrite, s.noteUpdate))
-		mux.Handle("POST /clients/{id}/notes/{nid}/delete", s.require(opora.PermClientWrite, s.noteDelete))
-		mux.Handle("POST /clients/{id}/restrictions", s.require(opora.PermClientWrite, s.restrictionCreate))
-		mux.Handle("POST /clients/{id}/restrictions/{rid}/lift", s.require(opora.PermClientWrite, s.restrictionLift))
-		mux.Handle("POST /clients/{id}/reminders", s.require(opora.PermClientWrite, s.reminderCreate))
-		mux.Handle("POST /clients/{id}/reminders/{rid}/delete", s.require(opora.PermClientWrite, s.reminderDelete))
-		mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
-		mux.Handle("POST /reminders/{rid}/read", s.require(opora.PermClientRead, s.reminderRead))
-	})
-	registerPanel("flags", loadFlagsPanel)
-	registerPanel("notes", loadNotesPanel)
-	registerPanel("reminders", loadRemindersPanel)
-}
-
 // profileNotes is how many ordinary notes the profile's notes panel shows
 // (the important ones are on top of the page).
 const profileNotes = 5

@@ -14,14 +14,6 @@ import (
 // and merging duplicates. A search is not a view of any profile: nothing is
 // audit-logged per result, and the request log never carries the query.
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /clients/search", s.require(opora.PermClientRead, s.clientSearch))
-		mux.Handle("GET /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeForm))
-		mux.Handle("POST /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeSubmit))
-	})
-}
-
 const searchPerPage = 25
 
 // searchRow is one found client with what the list shows beside the name.

@@ -20,45 +20,37 @@ import (
 
 func init() {
 	funcs["yesNoValues"] = func() []string { return opora.YesNoValues }
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /clients/{id}/questionnaire", s.require(opora.PermClientRead, s.questionnaireView))
-		mux.Handle("GET /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireEdit))
-		mux.Handle("POST /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireSave))
-		mux.Handle("GET /clients/{id}/forms", s.require(opora.PermClientRead, s.formsClient))
-		mux.Handle("GET /clients/{id}/forms/{form}/new", s.require(opora.PermClientWrite, s.fillingNew))
-		mux.Handle("POST /clients/{id}/forms/{form}/new", s.require(opora.PermClientWrite, s.fillingCreate))
-		mux.Handle("GET /clients/{id}/fillings/{fid}", s.require(opora.PermClientRead, s.fillingView))
-		mux.Handle("GET /clients/{id}/fillings/{fid}/edit", s.require(opora.PermClientWrite, s.fillingEdit))
-		mux.Handle("POST /clients/{id}/fillings/{fid}/edit", s.require(opora.PermClientWrite, s.fillingSave))
-	})
-	registerPanel("questionnaire", func(s *Server, r *http.Request, c *opora.Client) (any, error) {
-		ctx := r.Context()
-		qa, err := s.store.Questionnaire(ctx, c.ID)
-		if err != nil {
-			return nil, err
+}
+
+// loadQuestionnairePanel is the profile's key answers and questionnaire
+// panel (profilePanels).
+func loadQuestionnairePanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
+	ctx := r.Context()
+	qa, err := s.store.Questionnaire(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	l := s.loc(r)
+	p := &questionnairePanel{HiddenNote: hiddenSections(l, qa.Hidden)}
+	for _, x := range qa.Form.Fields() {
+		if x.Disabled {
+			continue
 		}
-		l := s.loc(r)
-		p := &questionnairePanel{HiddenNote: hiddenSections(l, qa.Hidden)}
-		for _, x := range qa.Form.Fields() {
-			if x.Disabled {
-				continue
-			}
-			p.Total++
-			if ans := qa.Answer(x.ID); !ans.Empty() {
-				p.Filled++
-				if x.KeyAnswer {
-					p.KeyAnswers = append(p.KeyAnswers, keyAnswer{Label: x.Label, Value: answerDisplay(l.T, x, ans)})
-				}
+		p.Total++
+		if ans := qa.Answer(x.ID); !ans.Empty() {
+			p.Filled++
+			if x.KeyAnswer {
+				p.KeyAnswers = append(p.KeyAnswers, keyAnswer{Label: x.Label, Value: answerDisplay(l.T, x, ans)})
 			}
 		}
-		if p.Fillings, err = s.store.ClientFillings(ctx, c.ID); err != nil {
-			return nil, err
-		}
-		if len(p.Fillings) > 3 {
-			p.More, p.Fillings = len(p.Fillings)-3, p.Fillings[:3]
-		}
-		return p, nil
-	})
+	}
+	if p.Fillings, err = s.store.ClientFillings(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if len(p.Fillings) > 3 {
+		p.More, p.Fillings = len(p.Fillings)-3, p.Fillings[:3]
+	}
+	return p, nil
 }
 
 // questionnairePanel is what the profile's key answers and questionnaire panels show.

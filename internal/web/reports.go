@@ -14,21 +14,6 @@ import (
 	"github.com/opora-project/opora/internal/store"
 )
 
-func (s *Server) reportRoutes(mux *router) {
-	mux.Handle("GET /reports", s.require(opora.PermReportRun, s.reportsHome))
-	mux.Handle("GET /reports/builder", s.require(opora.PermReportRun, s.reportBuilder))
-	mux.Handle("GET /reports/builder/export", s.require(opora.PermReportExport, s.reportExport))
-	mux.Handle("GET /reports/register", s.require(opora.PermReportRun, s.serviceRegister))
-	mux.Handle("GET /reports/register/export", s.require(opora.PermReportExport, s.serviceRegisterExport))
-	mux.Handle("POST /reports/saved", s.require(opora.PermReportRun, s.reportSave))
-	mux.Handle("GET /reports/saved/{id}", s.require(opora.PermReportRun, s.reportSaved))
-	mux.Handle("POST /reports/saved/{id}/delete", s.require(opora.PermReportRun, s.reportSavedDelete))
-	mux.Handle("GET /reports/standard/{key}", s.require(opora.PermReportRun, s.reportStandard))
-	mux.Handle("GET /reports/standard/{key}/export", s.require(opora.PermReportExport, s.reportStandardExport))
-	mux.Handle("GET /dashboard", s.require(opora.PermReportRun, s.dashboard))
-	mux.Handle("GET /dashboard/export", s.require(opora.PermReportExport, s.dashboardExport))
-}
-
 // reportForm reads the builder's parameters. Unknown names are ignored;
 // bad values come back as field errors.
 // chosenIDs reads the ids chosen in a multiple select (formIDs ignores bad ones); anything that is not

@@ -18,19 +18,12 @@ import (
 // editing and deleting a record, and "My services".
 
 func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("POST /clients/{id}/services", s.require(opora.PermClientWrite, s.servicesRecord))
-		mux.Handle("GET /clients/{id}/services", s.require(opora.PermClientRead, s.servicesClient))
-		mux.Handle("GET /services/mine", s.require(opora.PermClientRead, s.servicesMine))
-		mux.Handle("GET /services/{id}/edit", s.require(opora.PermClientWrite, s.serviceEdit))
-		mux.Handle("POST /services/{id}", s.require(opora.PermClientWrite, s.serviceUpdate))
-		mux.Handle("POST /services/{id}/delete", s.require(opora.PermClientWrite, s.serviceDelete))
-	})
-	registerPanel("services", func(s *Server, r *http.Request, c *opora.Client) (any, error) {
-		return s.servicesPanel(r, c, nil)
-	})
-	timelineKinds = append(timelineKinds, opora.EventService)
 	funcs["rubles"] = opora.FormatRubles
+}
+
+// loadServicesPanel is the profile's services panel (profilePanels).
+func loadServicesPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
+	return s.servicesPanel(r, c, nil)
 }
 
 // serviceGroup is one group of the catalog with its types, in order.

@@ -15,26 +15,6 @@ import (
 // Shelter: the occupancy page, room administration, and the client's shelter
 // tab (stays, check-in and check-out, medical checks).
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, (*Server).shelterRoutes)
-	registerPanel("shelter", loadShelterPanel)
-	timelineKinds = append(timelineKinds, opora.EventStay, opora.EventMedical)
-}
-
-func (s *Server) shelterRoutes(mux *router) {
-	mux.Handle("GET /shelter", s.require(opora.PermClientRead, s.shelterIndex))
-	mux.Handle("GET /shelter/rooms", s.authed(s.shelterRooms))
-	mux.Handle("POST /shelter/rooms", s.authed(s.shelterRoomCreate))
-	mux.Handle("GET /shelter/rooms/{id}", s.authed(s.shelterRoomEdit))
-	mux.Handle("POST /shelter/rooms/{id}", s.authed(s.shelterRoomUpdate))
-	mux.Handle("POST /shelter/rooms/{id}/archive", s.authed(s.shelterRoomArchive))
-	mux.Handle("GET /clients/{id}/shelter", s.require(opora.PermClientRead, s.shelterClient))
-	mux.Handle("POST /clients/{id}/shelter/checkin", s.require(opora.PermClientWrite, s.shelterCheckIn))
-	mux.Handle("POST /clients/{id}/shelter/stays/{stay}/checkout", s.require(opora.PermClientWrite, s.shelterCheckOut))
-	mux.Handle("POST /clients/{id}/shelter/medical", s.require(opora.PermClientWrite, s.shelterMedicalAdd))
-	mux.Handle("POST /clients/{id}/shelter/medical/{check}/delete", s.require(opora.PermClientWrite, s.shelterMedicalDelete))
-}
-
 func canEditRooms(a *opora.Actor) bool {
 	return a.Can(opora.PermAdminOrg) || a.Can(opora.PermDictionaryManage)
 }

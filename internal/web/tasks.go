@@ -12,16 +12,6 @@ import (
 
 // Plan tasks: the My tasks board, the task page (edit, status, comments).
 
-func init() {
-	clientFeatureRoutes = append(clientFeatureRoutes, func(s *Server, mux *router) {
-		mux.Handle("GET /tasks", s.require(opora.PermClientRead, s.taskBoard))
-		mux.Handle("GET /tasks/{id}", s.require(opora.PermClientRead, s.taskPage))
-		mux.Handle("POST /tasks/{id}", s.require(opora.PermClientWrite, s.taskUpdate))
-		mux.Handle("POST /tasks/{id}/status", s.require(opora.PermClientWrite, s.taskStatus))
-		mux.Handle("POST /tasks/{id}/comments", s.require(opora.PermClientWrite, s.taskComment))
-	})
-}
-
 // taskGroup is one section of the board.
 type taskGroup struct {
 	Key   string // overdue, week, later

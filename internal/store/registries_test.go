@@ -1,0 +1,70 @@
+package store_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestNoInitFillsARegistry keeps the store's lists where a reader finds
+// them, each in its own file in the order it runs: the organisation
+// seeders (orgSeeders, seeders.go) and the merge's tables and steps
+// (mergeTables, mergeSteps, merge.go). An init() may only give an atomic
+// setting its first value (x.Store(v)).
+func TestNoInitFillsARegistry(t *testing.T) {
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || fn.Name.Name != "init" {
+				continue
+			}
+			for _, st := range fn.Body.List {
+				if atomicStore(st) {
+					continue
+				}
+				var b strings.Builder
+				_ = printer.Fprint(&b, fset, st)
+				t.Errorf("%s: init() does %q: seeders go in orgSeeders (seeders.go), merge steps in mergeSteps (merge.go); init() may only set an atomic's first value",
+					fset.Position(st.Pos()), strings.SplitN(b.String(), "\n", 2)[0])
+			}
+		}
+	}
+}
+
+// atomicStore reports whether st is x.Store(v) with x a plain name and v
+// no function literal.
+func atomicStore(st ast.Stmt) bool {
+	es, ok := st.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Store" {
+		return false
+	}
+	if _, ok := sel.X.(*ast.Ident); !ok {
+		return false
+	}
+	_, lit := call.Args[0].(*ast.FuncLit)
+	return !lit
+}

@@ -1,0 +1,262 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// router is the ServeMux every route is registered on. It also remembers
+// each pattern, so a test can list every route the server has
+// (TestClientDataRoutesAudited).
+type router struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *router) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+// routes is the server's route table: every route there is, in one place.
+// A handler is wrapped by page (anyone), authed (logged in; the handler
+// checks what it needs) or require (a permission); the store checks the
+// permission again. A new GET route also needs its line in getRoutes
+// (audit_routes_test.go).
+func (s *Server) routes(mux *router) {
+	// Health, static files (auth.go, middleware.go).
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	})
+
+	// Public: the setup link, login and logout, the interface language (auth.go).
+	mux.Handle("GET /setup/{token}", s.page(s.setupForm))
+	mux.Handle("POST /setup/{token}", s.page(s.setupSubmit))
+	mux.Handle("GET /login", s.page(s.loginForm))
+	mux.Handle("POST /login", s.page(s.loginSubmit))
+	mux.Handle("POST /logout", s.page(s.logout))
+	mux.Handle("POST /lang", s.page(s.setLanguage))
+
+	// Account: the home page per role (home.go), one's own account (auth.go).
+	mux.Handle("GET /{$}", s.authed(s.home))
+	mux.Handle("GET /account", s.authed(s.account))
+	mux.Handle("POST /account/password", s.authed(s.changePassword))
+
+	// Clients: the list, the record, its history (client.go).
+	mux.Handle("GET /clients", s.require(opora.PermClientRead, s.clientsHome))
+	mux.Handle("GET /clients/new", s.require(opora.PermClientWrite, s.clientNew))
+	mux.Handle("POST /clients", s.require(opora.PermClientWrite, s.clientCreate))
+	mux.Handle("GET /clients/{id}", s.require(opora.PermClientRead, s.clientProfile))
+	mux.Handle("GET /clients/{id}/edit", s.require(opora.PermClientWrite, s.clientEdit))
+	mux.Handle("POST /clients/{id}", s.require(opora.PermClientWrite, s.clientUpdate))
+	mux.Handle("POST /clients/{id}/delete", s.require(opora.PermClientDelete, s.clientDelete))
+	mux.Handle("POST /clients/{id}/restore", s.require(opora.PermClientDelete, s.clientRestore))
+	mux.Handle("GET /clients/{id}/timeline", s.require(opora.PermClientRead, s.clientTimeline))
+	// Search and merging two records (client_search.go).
+	mux.Handle("GET /clients/search", s.require(opora.PermClientRead, s.clientSearch))
+	mux.Handle("GET /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeForm))
+	mux.Handle("POST /clients/{id}/merge", s.require(opora.PermClientDelete, s.mergeSubmit))
+	// The main questionnaire and the other forms' fillings (questionnaire.go).
+	mux.Handle("GET /clients/{id}/questionnaire", s.require(opora.PermClientRead, s.questionnaireView))
+	mux.Handle("GET /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireEdit))
+	mux.Handle("POST /clients/{id}/questionnaire/edit", s.require(opora.PermClientWrite, s.questionnaireSave))
+	mux.Handle("GET /clients/{id}/forms", s.require(opora.PermClientRead, s.formsClient))
+	mux.Handle("GET /clients/{id}/forms/{form}/new", s.require(opora.PermClientWrite, s.fillingNew))
+	mux.Handle("POST /clients/{id}/forms/{form}/new", s.require(opora.PermClientWrite, s.fillingCreate))
+	mux.Handle("GET /clients/{id}/fillings/{fid}", s.require(opora.PermClientRead, s.fillingView))
+	mux.Handle("GET /clients/{id}/fillings/{fid}/edit", s.require(opora.PermClientWrite, s.fillingEdit))
+	mux.Handle("POST /clients/{id}/fillings/{fid}/edit", s.require(opora.PermClientWrite, s.fillingSave))
+	// Photo, identity documents, files, consent (client_files.go).
+	mux.Handle("GET /clients/{id}/photo", s.require(opora.PermClientRead, s.photoServe(false)))
+	mux.Handle("GET /clients/{id}/photo/thumb", s.require(opora.PermClientRead, s.photoServe(true)))
+	mux.Handle("POST /clients/{id}/photo", s.require(opora.PermClientWrite, s.photoUpload))
+	mux.Handle("GET /clients/{id}/documents", s.require(opora.PermClientRead, s.documentsPage))
+	mux.Handle("POST /clients/{id}/documents", s.require(opora.PermClientWrite, s.documentCreate))
+	mux.Handle("GET /clients/{id}/documents/{did}/edit", s.require(opora.PermClientWrite, s.documentEdit))
+	mux.Handle("POST /clients/{id}/documents/{did}", s.require(opora.PermClientWrite, s.documentUpdate))
+	mux.Handle("POST /clients/{id}/documents/{did}/delete", s.require(opora.PermClientWrite, s.documentDelete))
+	mux.Handle("POST /clients/{id}/files", s.require(opora.PermClientWrite, s.fileUpload))
+	mux.Handle("GET /clients/{id}/files/{fid}", s.require(opora.PermClientRead, s.fileDownload))
+	mux.Handle("POST /clients/{id}/files/{fid}/delete", s.require(opora.PermClientWrite, s.fileDelete))
+	mux.Handle("POST /clients/{id}/consent", s.require(opora.PermClientWrite, s.consentRecord))
+	// Notes, restrictions, reminders, and one's own reminders (client_notes.go).
+	mux.Handle("GET /clients/{id}/notes", s.require(opora.PermClientRead, s.notesPage))
+	mux.Handle("POST /clients/{id}/notes", s.require(opora.PermClientWrite, s.noteCreate))
+	mux.Handle("GET /clients/{id}/notes/{nid}/edit", s.require(opora.PermClientWrite, s.noteEdit))
+	mux.Handle("POST /clients/{id}/notes/{nid}", s.require(opora.PermClientWrite, s.noteUpdate))
+	mux.Handle("POST /clients/{id}/notes/{nid}/delete", s.require(opora.PermClientWrite, s.noteDelete))
+	mux.Handle("POST /clients/{id}/restrictions", s.require(opora.PermClientWrite, s.restrictionCreate))
+	mux.Handle("POST /clients/{id}/restrictions/{rid}/lift", s.require(opora.PermClientWrite, s.restrictionLift))
+	mux.Handle("POST /clients/{id}/reminders", s.require(opora.PermClientWrite, s.reminderCreate))
+	mux.Handle("POST /clients/{id}/reminders/{rid}/delete", s.require(opora.PermClientWrite, s.reminderDelete))
+	mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
+	mux.Handle("POST /reminders/{rid}/read", s.require(opora.PermClientRead, s.reminderRead))
+
+	// Services: a client's, one's own, editing one (services.go).
+	mux.Handle("POST /clients/{id}/services", s.require(opora.PermClientWrite, s.servicesRecord))
+	mux.Handle("GET /clients/{id}/services", s.require(opora.PermClientRead, s.servicesClient))
+	mux.Handle("GET /services/mine", s.require(opora.PermClientRead, s.servicesMine))
+	mux.Handle("GET /services/{id}/edit", s.require(opora.PermClientWrite, s.serviceEdit))
+	mux.Handle("POST /services/{id}", s.require(opora.PermClientWrite, s.serviceUpdate))
+	mux.Handle("POST /services/{id}/delete", s.require(opora.PermClientWrite, s.serviceDelete))
+
+	// Cases: a client's cases, a case, its plan (cases.go).
+	mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
+	mux.Handle("POST /clients/{id}/cases", s.require(opora.PermClientWrite, s.caseCreate))
+	mux.Handle("GET /cases/{id}", s.require(opora.PermClientRead, s.casePage))
+	mux.Handle("GET /cases/{id}/print", s.require(opora.PermClientRead, s.casePrint))
+	mux.Handle("POST /cases/{id}/tasks", s.require(opora.PermClientWrite, s.caseAddTask))
+	mux.Handle("POST /cases/{id}/template", s.require(opora.PermClientWrite, s.caseApplyTemplate))
+	mux.Handle("POST /cases/{id}/participants", s.require(opora.PermClientWrite, s.caseAddParticipant))
+	mux.Handle("POST /cases/{id}/participants/{pid}/delete", s.require(opora.PermClientWrite, s.caseRemoveParticipant))
+	mux.Handle("POST /cases/{id}/close", s.require(opora.PermClientWrite, s.caseClose))
+	// Tasks: the board, a task (tasks.go).
+	mux.Handle("GET /tasks", s.require(opora.PermClientRead, s.taskBoard))
+	mux.Handle("GET /tasks/{id}", s.require(opora.PermClientRead, s.taskPage))
+	mux.Handle("POST /tasks/{id}", s.require(opora.PermClientWrite, s.taskUpdate))
+	mux.Handle("POST /tasks/{id}/status", s.require(opora.PermClientWrite, s.taskStatus))
+	mux.Handle("POST /tasks/{id}/comments", s.require(opora.PermClientWrite, s.taskComment))
+
+	// Shelter: occupancy, rooms (authed: editing rooms takes admin.org or
+	// dictionary.manage, canEditRooms), a client's stays and medical
+	// checks (shelter.go).
+	mux.Handle("GET /shelter", s.require(opora.PermClientRead, s.shelterIndex))
+	mux.Handle("GET /shelter/rooms", s.authed(s.shelterRooms))
+	mux.Handle("POST /shelter/rooms", s.authed(s.shelterRoomCreate))
+	mux.Handle("GET /shelter/rooms/{id}", s.authed(s.shelterRoomEdit))
+	mux.Handle("POST /shelter/rooms/{id}", s.authed(s.shelterRoomUpdate))
+	mux.Handle("POST /shelter/rooms/{id}/archive", s.authed(s.shelterRoomArchive))
+	mux.Handle("GET /clients/{id}/shelter", s.require(opora.PermClientRead, s.shelterClient))
+	mux.Handle("POST /clients/{id}/shelter/checkin", s.require(opora.PermClientWrite, s.shelterCheckIn))
+	mux.Handle("POST /clients/{id}/shelter/stays/{stay}/checkout", s.require(opora.PermClientWrite, s.shelterCheckOut))
+	mux.Handle("POST /clients/{id}/shelter/medical", s.require(opora.PermClientWrite, s.shelterMedicalAdd))
+	mux.Handle("POST /clients/{id}/shelter/medical/{check}/delete", s.require(opora.PermClientWrite, s.shelterMedicalDelete))
+
+	// Check-in: the duty worker's page, its service worker, and the JSON the
+	// page calls (checkinJSON requires checkin and answers errors as JSON)
+	// (checkin.go).
+	mux.HandleFunc("GET /checkin/sw.js", s.checkinServiceWorker)
+	mux.Handle("GET /checkin", s.require(opora.PermCheckin, s.checkinHome))
+	mux.Handle("POST /checkin/shifts", s.require(opora.PermCheckin, s.checkinOpenShift))
+	mux.Handle("GET /checkin/{shiftID}", s.require(opora.PermCheckin, s.checkinDuty))
+	mux.Handle("GET /checkin/{shiftID}/people.json", s.checkinJSON(s.checkinPeople))
+	mux.Handle("GET /checkin/{shiftID}/search.json", s.checkinJSON(s.checkinSearch))
+	mux.Handle("POST /checkin/{shiftID}/ticks", s.checkinJSON(s.checkinTicks))
+	// Check-in office screens: points and items (authed: the handlers
+	// require admin.org or dictionary.manage, requireCheckinManage), shifts,
+	// persons (checkin_admin.go).
+	mux.Handle("GET /checkin/points", s.require(opora.PermCheckin, s.checkinPoints))
+	mux.Handle("GET /checkin/points/new", s.authed(s.checkinPointNew))
+	mux.Handle("POST /checkin/points/new", s.authed(s.checkinPointCreate))
+	mux.Handle("GET /checkin/points/{id}/edit", s.authed(s.checkinPointEdit))
+	mux.Handle("POST /checkin/points/{id}/edit", s.authed(s.checkinPointUpdate))
+	mux.Handle("POST /checkin/points/{id}/items", s.authed(s.checkinItemCreate))
+	mux.Handle("POST /checkin/items/{id}/edit", s.authed(s.checkinItemUpdate))
+	mux.Handle("GET /checkin/shifts/{id}/list", s.require(opora.PermCheckin, s.checkinShiftView))
+	mux.Handle("POST /checkin/shifts/{id}/close", s.require(opora.PermCheckin, s.checkinShiftClose))
+	mux.Handle("POST /checkin/shifts/{id}/reopen", s.authed(s.checkinShiftReopen))
+	mux.Handle("GET /checkin/shifts/{id}/export", s.require(opora.PermReportExport, s.checkinShiftExport))
+	mux.Handle("GET /checkin/persons", s.require(opora.PermClientRead, s.checkinPersons))
+	mux.Handle("GET /checkin/persons/{id}/view", s.require(opora.PermClientRead, s.checkinPerson))
+	mux.Handle("POST /checkin/persons/{id}/link", s.require(opora.PermClientWrite, s.checkinPersonLink))
+	mux.Handle("POST /checkin/persons/{id}/client", s.require(opora.PermClientWrite, s.checkinPersonClient))
+	mux.Handle("POST /checkin/persons/{id}/merge", s.require(opora.PermClientWrite, s.checkinPersonMerge))
+
+	// Reports: the builder and saved reports (reports.go), the services
+	// register (service_register.go), standard reports (report_standard.go),
+	// the dashboard (dashboard.go).
+	mux.Handle("GET /reports", s.require(opora.PermReportRun, s.reportsHome))
+	mux.Handle("GET /reports/builder", s.require(opora.PermReportRun, s.reportBuilder))
+	mux.Handle("GET /reports/builder/export", s.require(opora.PermReportExport, s.reportExport))
+	mux.Handle("GET /reports/register", s.require(opora.PermReportRun, s.serviceRegister))
+	mux.Handle("GET /reports/register/export", s.require(opora.PermReportExport, s.serviceRegisterExport))
+	mux.Handle("POST /reports/saved", s.require(opora.PermReportRun, s.reportSave))
+	mux.Handle("GET /reports/saved/{id}", s.require(opora.PermReportRun, s.reportSaved))
+	mux.Handle("POST /reports/saved/{id}/delete", s.require(opora.PermReportRun, s.reportSavedDelete))
+	mux.Handle("GET /reports/standard/{key}", s.require(opora.PermReportRun, s.reportStandard))
+	mux.Handle("GET /reports/standard/{key}/export", s.require(opora.PermReportExport, s.reportStandardExport))
+	mux.Handle("GET /dashboard", s.require(opora.PermReportRun, s.dashboard))
+	mux.Handle("GET /dashboard/export", s.require(opora.PermReportExport, s.dashboardExport))
+
+	// Administration. The list of the screens below the user may use
+	// (admin_home.go; a new screen also gets a line in adminSections).
+	mux.Handle("GET /admin", s.authed(s.adminHome))
+	// Staff, roles and branches (admin_users.go, admin_roles.go, admin_branches.go).
+	mux.Handle("GET /admin/users", s.require(opora.PermAdminUsers, s.adminUsers))
+	mux.Handle("GET /admin/users/new", s.require(opora.PermAdminUsers, s.adminUserNew))
+	mux.Handle("POST /admin/users", s.require(opora.PermAdminUsers, s.adminUserCreate))
+	mux.Handle("GET /admin/users/{id}", s.require(opora.PermAdminUsers, s.adminUserEdit))
+	mux.Handle("POST /admin/users/{id}", s.require(opora.PermAdminUsers, s.adminUserUpdate))
+	mux.Handle("POST /admin/users/{id}/disable", s.require(opora.PermAdminUsers, s.adminUserDisable))
+	mux.Handle("POST /admin/users/{id}/enable", s.require(opora.PermAdminUsers, s.adminUserEnable))
+	mux.Handle("POST /admin/users/{id}/password", s.require(opora.PermAdminUsers, s.adminUserPassword))
+	mux.Handle("GET /admin/roles", s.require(opora.PermAdminRoles, s.adminRoles))
+	mux.Handle("GET /admin/roles/new", s.require(opora.PermAdminRoles, s.adminRoleNew))
+	mux.Handle("POST /admin/roles/new", s.require(opora.PermAdminRoles, s.adminRoleCreate))
+	mux.Handle("GET /admin/roles/{id}", s.require(opora.PermAdminRoles, s.adminRoleEdit))
+	mux.Handle("POST /admin/roles/{id}", s.require(opora.PermAdminRoles, s.adminRoleUpdate))
+	mux.Handle("GET /admin/branches", s.require(opora.PermAdminOrg, s.adminBranches))
+	mux.Handle("GET /admin/branches/new", s.require(opora.PermAdminOrg, s.adminBranchNew))
+	mux.Handle("POST /admin/branches/new", s.require(opora.PermAdminOrg, s.adminBranchCreate))
+	mux.Handle("GET /admin/branches/{id}", s.require(opora.PermAdminOrg, s.adminBranchEdit))
+	mux.Handle("POST /admin/branches/{id}", s.require(opora.PermAdminOrg, s.adminBranchUpdate))
+	// Organisation settings, territories, the network and the audit log
+	// (admin_org.go, admin_network.go, admin_audit.go).
+	mux.Handle("GET /admin/organisation", s.require(opora.PermAdminOrg, s.orgForm))
+	mux.Handle("POST /admin/organisation", s.require(opora.PermAdminOrg, s.orgSubmit))
+	mux.Handle("GET /admin/territories", s.require(opora.PermAdminNetwork, s.territoryList))
+	mux.Handle("GET /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryNew))
+	mux.Handle("POST /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryCreate))
+	mux.Handle("GET /admin/territories/{id}", s.require(opora.PermAdminNetwork, s.territoryEdit))
+	mux.Handle("POST /admin/territories/{id}", s.require(opora.PermAdminNetwork, s.territoryUpdate))
+	mux.Handle("GET /admin/network", s.require(opora.PermAdminNetwork, s.networkList))
+	mux.Handle("GET /admin/network/new", s.require(opora.PermAdminNetwork, s.networkNew))
+	mux.Handle("POST /admin/network/new", s.require(opora.PermAdminNetwork, s.networkCreate))
+	mux.Handle("GET /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkEdit))
+	mux.Handle("POST /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkUpdate))
+	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
+	// Dictionaries: questionnaires and forms (admin_forms.go), service types
+	// (admin_services.go), case and task types (admin_case_types.go), plan
+	// templates (admin_plan_templates.go).
+	mux.Handle("GET /admin/forms", s.require(opora.PermDictionaryManage, s.formsAdminList))
+	mux.Handle("POST /admin/forms", s.require(opora.PermDictionaryManage, s.formsAdminCreate))
+	mux.Handle("GET /admin/forms/{id}", s.require(opora.PermDictionaryManage, s.formsAdminForm))
+	mux.Handle("POST /admin/forms/{id}", s.require(opora.PermDictionaryManage, s.formsAdminUpdate))
+	mux.Handle("POST /admin/forms/{id}/sections", s.require(opora.PermDictionaryManage, s.formsAdminAddSection))
+	mux.Handle("POST /admin/form-sections/{id}", s.require(opora.PermDictionaryManage, s.formsAdminUpdateSection))
+	mux.Handle("POST /admin/form-sections/{id}/move", s.require(opora.PermDictionaryManage, s.formsAdminMoveSection))
+	mux.Handle("POST /admin/form-sections/{id}/fields", s.require(opora.PermDictionaryManage, s.formsAdminAddField))
+	mux.Handle("GET /admin/form-fields/{id}", s.require(opora.PermDictionaryManage, s.formsAdminField))
+	mux.Handle("POST /admin/form-fields/{id}", s.require(opora.PermDictionaryManage, s.formsAdminUpdateField))
+	mux.Handle("POST /admin/form-fields/{id}/move", s.require(opora.PermDictionaryManage, s.formsAdminMoveField))
+	mux.Handle("POST /admin/form-fields/{id}/options", s.require(opora.PermDictionaryManage, s.formsAdminAddOption))
+	mux.Handle("POST /admin/field-options/{id}", s.require(opora.PermDictionaryManage, s.formsAdminUpdateOption))
+	mux.Handle("POST /admin/field-options/{id}/move", s.require(opora.PermDictionaryManage, s.formsAdminMoveOption))
+	mux.Handle("GET /admin/services", s.require(opora.PermDictionaryManage, s.adminServices))
+	mux.Handle("GET /admin/services/new", s.require(opora.PermDictionaryManage, s.adminServiceNew))
+	mux.Handle("POST /admin/services/new", s.require(opora.PermDictionaryManage, s.adminServiceCreate))
+	mux.Handle("GET /admin/services/{id}", s.require(opora.PermDictionaryManage, s.adminServiceEdit))
+	mux.Handle("POST /admin/services/{id}", s.require(opora.PermDictionaryManage, s.adminServiceUpdate))
+	mux.Handle("POST /admin/services/{id}/move", s.require(opora.PermDictionaryManage, s.adminServiceMove))
+	mux.Handle("POST /admin/services/{id}/active", s.require(opora.PermDictionaryManage, s.adminServiceActive))
+	mux.Handle("GET /admin/case-types", s.require(opora.PermDictionaryManage, s.adminCaseTypes))
+	mux.Handle("POST /admin/case-types/new", s.require(opora.PermDictionaryManage, s.adminCaseTypeCreate))
+	mux.Handle("GET /admin/case-types/{id}", s.require(opora.PermDictionaryManage, s.adminCaseTypeEdit))
+	mux.Handle("POST /admin/case-types/{id}", s.require(opora.PermDictionaryManage, s.adminCaseTypeUpdate))
+	mux.Handle("GET /admin/plan-templates", s.require(opora.PermDictionaryManage, s.planTemplateList))
+	mux.Handle("GET /admin/plan-templates/new", s.require(opora.PermDictionaryManage, s.planTemplateNew))
+	mux.Handle("POST /admin/plan-templates/new", s.require(opora.PermDictionaryManage, s.planTemplateCreate))
+	mux.Handle("GET /admin/plan-templates/{id}", s.require(opora.PermDictionaryManage, s.planTemplateEdit))
+	mux.Handle("POST /admin/plan-templates/{id}", s.require(opora.PermDictionaryManage, s.planTemplateUpdate))
+
+	// Anything else is not found.
+	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))
+}
