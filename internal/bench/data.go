@@ -77,14 +77,15 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 	if smoke {
 		sample = 200
 	}
-	cond, args, err := clientScope(a, opora.PermClientWrite, nil)
-	if err != nil {
-		return nil, err
+	// The scenarios pick any client of the organisation: the login must
+	// reach them all.
+	if scope, _ := a.ScopeOf(opora.PermClientWrite); scope != opora.ScopeOrganisation {
+		return nil, fmt.Errorf("bench: login %q does not reach every client of the organisation (use the administrator)", login)
 	}
 	rows, err := sampleRows(ctx, db, rnd, "clients", orgID, sample, func(ids []int64) (*sql.Rows, error) {
-		in, all := inList(append([]any(nil), args...), ids)
-		return db.QueryContext(ctx, `SELECT c.id, c.surname, c.first_name FROM clients c WHERE `+cond+
-			` AND c.deleted_at IS NULL AND c.merged_into IS NULL AND c.id IN (`+in+`)`, all...)
+		in, all := inList([]any{orgID}, ids)
+		return db.QueryContext(ctx, `SELECT c.id, c.surname, c.first_name FROM clients c WHERE c.organisation_id = $1
+			AND c.deleted_at IS NULL AND c.merged_into IS NULL AND c.id IN (`+in+`)`, all...)
 	}, func(r *sql.Rows) error {
 		var c clientRef
 		if err := r.Scan(&c.id, &c.surname, &c.first); err != nil {

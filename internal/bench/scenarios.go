@@ -192,13 +192,12 @@ func scenarios(d *data) []scenario {
 	exportValues := d.export.values()
 	exportValues.Set("format", "xlsx")
 	exportPath := "/reports/register/export?" + exportValues.Encode()
-	shift := func() string { return "/checkin/" + strconv.FormatInt(d.shiftID, 10) + "/ticks" }
 
 	return []scenario{
 		{name: ScenarioSearch,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
 				q, name := d.searchQuery(rnd)
-				res, body, err := s.do(ctx, s.get(ctx, "/clients/search?"+url.Values{"q": {q}}.Encode()))
+				res, body, err := s.do(ctx, s.get(ctx, searchPath(q)))
 				if err := ok(res, body, err); err != nil {
 					return err
 				}
@@ -212,8 +211,7 @@ func scenarios(d *data) []scenario {
 				return nil
 			},
 			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
-				q, _ := d.searchQuery(rnd)
-				return f.search(ctx, q)
+				return f.replay(ctx, &f.searches[rnd.IntN(len(f.searches))])
 			},
 		},
 		{name: ScenarioProfile,
@@ -242,34 +240,22 @@ func scenarios(d *data) []scenario {
 		},
 		{name: ScenarioTick,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
-				type tick struct {
-					ID     string `json:"id"`
-					Person string `json:"person"`
-					Item   int64  `json:"item"`
-					At     string `json:"at"`
-				}
-				b, _ := json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: newUUID(rnd), Person: d.person(rnd),
-					Item: d.items[rnd.IntN(len(d.items))], At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
-				res, body, err := s.do(ctx, s.json(ctx, shift(), b))
+				b, _ := tickBody(d, rnd)
+				res, body, err := s.do(ctx, s.json(ctx, tickPath(d), b))
 				if err := ok(res, body, err); err != nil {
 					return err
 				}
-				var out struct {
-					Results []struct {
-						Status  string `json:"status"`
-						Message string `json:"message"`
-					} `json:"results"`
+				st, err := tickStatus(body)
+				if err != nil {
+					return &statusError{status: res.StatusCode, body: err.Error()}
 				}
-				if err := json.Unmarshal(body, &out); err != nil || len(out.Results) != 1 {
-					return &statusError{status: res.StatusCode, body: "unreadable answer: " + snippet(body)}
-				}
-				if st := out.Results[0].Status; st != string(opora.TickAccepted) && st != string(opora.TickDuplicate) {
-					return &statusError{status: res.StatusCode, body: "tick " + st + ": " + out.Results[0].Message}
+				if st != string(opora.TickAccepted) && st != string(opora.TickDuplicate) {
+					return &statusError{status: res.StatusCode, body: "tick " + st}
 				}
 				return nil
 			},
 			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
-				return f.tick(ctx, d.shiftID, d.person(rnd), d.items[rnd.IntN(len(d.items))], newUUID(rnd))
+				return f.replay(ctx, &f.ticks[rnd.IntN(len(f.ticks))])
 			},
 		},
 		{name: ScenarioDashboard,
@@ -306,6 +292,44 @@ func scenarios(d *data) []scenario {
 			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.register(ctx, d.export) },
 		},
 	}
+}
+
+// searchPath is the search scenario's request for a query.
+func searchPath(q string) string { return "/clients/search?" + url.Values{"q": {q}}.Encode() }
+
+// tickPath is where the check-in page sends ticks of the bench's shift.
+func tickPath(d *data) string { return "/checkin/" + strconv.FormatInt(d.shiftID, 10) + "/ticks" }
+
+// tickBody is one tick as the check-in page sends it: a fresh UUID, a
+// random check-in person or client, a random item.
+func tickBody(d *data, rnd *rand.Rand) (body []byte, tickID string) {
+	type tick struct {
+		ID     string `json:"id"`
+		Person string `json:"person"`
+		Item   int64  `json:"item"`
+		At     string `json:"at"`
+	}
+	tickID = newUUID(rnd)
+	body, _ = json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: tickID, Person: d.person(rnd),
+		Item: d.items[rnd.IntN(len(d.items))], At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
+	return body, tickID
+}
+
+// tickStatus reads the status of the one tick (or undo) of an answer.
+func tickStatus(body []byte) (string, error) {
+	var out struct {
+		Results []struct {
+			Status  string `json:"status"`
+			Message string `json:"message"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || len(out.Results) != 1 {
+		return "", fmt.Errorf("unreadable answer: %s", snippet(body))
+	}
+	if m := out.Results[0].Message; m != "" {
+		return out.Results[0].Status + ": " + m, nil
+	}
+	return out.Results[0].Status, nil
 }
 
 // isWorkbook reports whether a file is a zip archive holding a worksheet,
