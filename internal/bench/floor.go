@@ -36,6 +36,8 @@ type floorDB struct {
 	// (replay_floor.go), stmts the replayed reads' prepared statements.
 	searches, pages, records, ticks []tracedRequest
 	stmts                           replayStmts
+	// replayed, when set (by tests), gets each statement a replay sends.
+	replayed func(replayedStmt)
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer.

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
-	"encoding/json"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -37,7 +37,10 @@ import (
 // tracedRequest is one request's statements, in order.
 type tracedRequest struct {
 	clientID int64
-	stmts    []tracedStmt
+	// method, path, contentType and body are the request as served.
+	method, path, contentType string
+	body                      []byte
+	stmts                     []tracedStmt
 	// rollback says to roll the replayed write transactions back instead
 	// of committing them.
 	rollback bool
@@ -112,7 +115,7 @@ func (p *inProcess) trace(ctx context.Context, method, path string, form url.Val
 // traceAnswer serves a request with a body and returns the statements the
 // store ran for it and the answer's body.
 func (p *inProcess) traceAnswer(ctx context.Context, method, path, contentType string, body []byte, want int) (*tracedRequest, []byte, error) {
-	r := &tracedRequest{}
+	r := &tracedRequest{method: method, path: path, contentType: contentType, body: body}
 	var mu sync.Mutex // a report's parts run at once
 	tctx := store.WithTrace(ctx, &store.Trace{
 		Statement: func(s store.TracedStatement) {
@@ -156,8 +159,11 @@ func traceSearches(ctx context.Context, p *inProcess, d *data, rnd *rand.Rand, n
 }
 
 // traceTicks records n ticks at the bench's shift, as the scenario sends
-// them, each one the shift accepted; then takes each back (untraced), so
-// that the replays, rolled back, insert the very visit the tick made.
+// them, each one the shift accepted, and takes each back (untraced), so
+// that the replays, rolled back, insert the very visit the tick made. Each
+// person and item is ticked and taken back once before the recorded tick,
+// as a server that has served a while serves it (the client's check-in
+// row made on their first visit).
 func traceTicks(ctx context.Context, p *inProcess, d *data, rnd *rand.Rand, n int) ([]tracedRequest, error) {
 	path := tickPath(d)
 	var out []tracedRequest
@@ -165,27 +171,55 @@ func traceTicks(ctx context.Context, p *inProcess, d *data, rnd *rand.Rand, n in
 		if tries >= 20*n {
 			return nil, fmt.Errorf("bench: tracing ticks: the shift accepted %d of %d ticks", len(out), tries)
 		}
-		body, tickID := tickBody(d, rnd)
-		r, answer, err := p.traceAnswer(ctx, http.MethodPost, path, "application/json", body, http.StatusOK)
-		if err != nil {
-			return nil, err
-		}
-		status, err := tickStatus(answer)
+		person, item := d.tickTarget(rnd)
+		first := newUUID(rnd)
+		status, err := p.tick(ctx, path, tickBody(first, person, item))
 		if err != nil {
 			return nil, err
 		}
 		if status != string(opora.TickAccepted) {
 			continue // this person had this item today: another
 		}
-		undo, _ := json.Marshal(map[string]any{"undos": []opora.Untick{{ID: newUUID(rnd), Tick: tickID}}})
-		rec := p.send(ctx, http.MethodPost, path, "application/json", undo)
-		if status, err := tickStatus(rec.Body.Bytes()); err != nil || status != string(opora.TickAccepted) {
-			return nil, fmt.Errorf("bench: taking a traced tick back: status %d, %q %v", rec.Code, status, err)
+		if err := p.untick(ctx, path, first, rnd); err != nil {
+			return nil, err
+		}
+		id := newUUID(rnd)
+		r, answer, err := p.traceAnswer(ctx, http.MethodPost, path, "application/json", tickBody(id, person, item), http.StatusOK)
+		if err != nil {
+			return nil, err
+		}
+		if status, err := tickStatus(answer); err != nil || status != string(opora.TickAccepted) {
+			return nil, fmt.Errorf("bench: tracing a tick: %q %v", status, err)
+		}
+		if err := p.untick(ctx, path, id, rnd); err != nil {
+			return nil, err
 		}
 		r.rollback = true
 		out = append(out, *r)
 	}
 	return out, nil
+}
+
+// tick sends a tick batch and returns its one result's status.
+func (p *inProcess) tick(ctx context.Context, path string, body []byte) (string, error) {
+	rec := p.send(ctx, http.MethodPost, path, "application/json", body)
+	if rec.Code != http.StatusOK {
+		return "", fmt.Errorf("bench: tick: status %d", rec.Code)
+	}
+	return tickStatus(rec.Body.Bytes())
+}
+
+// untick takes a tick back, as the check-in page's undo does.
+func (p *inProcess) untick(ctx context.Context, path, tickID string, rnd *rand.Rand) error {
+	undo, _ := json.Marshal(map[string]any{"undos": []opora.Untick{{ID: newUUID(rnd), Tick: tickID}}})
+	status, err := p.tick(ctx, path, undo)
+	if err == nil && status != string(opora.TickAccepted) {
+		err = fmt.Errorf("status %q", status)
+	}
+	if err != nil {
+		return fmt.Errorf("bench: taking a traced tick back: %w", err)
+	}
+	return nil
 }
 
 // traceProfiles records the profile page of up to n of the sample clients.
@@ -292,6 +326,9 @@ func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
 		if tx != nil {
 			q = tx
 		}
+		if f.replayed != nil {
+			f.replayed(replayedStmt{SQL: s.SQL, Args: len(args), Exec: s.Exec, InTx: tx != nil})
+		}
 		var err error
 		switch {
 		case s.Exec:
@@ -316,6 +353,15 @@ func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
 		return err
 	}
 	return nil
+}
+
+// replayedStmt is what a replay sent, for tests: the statement, its
+// number of arguments, whether it ran for no rows and inside a
+// transaction.
+type replayedStmt struct {
+	SQL        string
+	Args       int
+	Exec, InTx bool
 }
 
 // end commits a replayed transaction, or rolls it back.

@@ -240,8 +240,8 @@ func scenarios(d *data) []scenario {
 		},
 		{name: ScenarioTick,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
-				b, _ := tickBody(d, rnd)
-				res, body, err := s.do(ctx, s.json(ctx, tickPath(d), b))
+				person, item := d.tickTarget(rnd)
+				res, body, err := s.do(ctx, s.json(ctx, tickPath(d), tickBody(newUUID(rnd), person, item)))
 				if err := ok(res, body, err); err != nil {
 					return err
 				}
@@ -300,19 +300,22 @@ func searchPath(q string) string { return "/clients/search?" + url.Values{"q": {
 // tickPath is where the check-in page sends ticks of the bench's shift.
 func tickPath(d *data) string { return "/checkin/" + strconv.FormatInt(d.shiftID, 10) + "/ticks" }
 
-// tickBody is one tick as the check-in page sends it: a fresh UUID, a
-// random check-in person or client, a random item.
-func tickBody(d *data, rnd *rand.Rand) (body []byte, tickID string) {
+// tickTarget is a random check-in person or client and a random item.
+func (d *data) tickTarget(rnd *rand.Rand) (person string, item int64) {
+	return d.person(rnd), d.items[rnd.IntN(len(d.items))]
+}
+
+// tickBody is one tick as the check-in page sends it.
+func tickBody(id, person string, item int64) []byte {
 	type tick struct {
 		ID     string `json:"id"`
 		Person string `json:"person"`
 		Item   int64  `json:"item"`
 		At     string `json:"at"`
 	}
-	tickID = newUUID(rnd)
-	body, _ = json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: tickID, Person: d.person(rnd),
-		Item: d.items[rnd.IntN(len(d.items))], At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
-	return body, tickID
+	body, _ := json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: id, Person: person, Item: item,
+		At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
+	return body
 }
 
 // tickStatus reads the status of the one tick (or undo) of an answer.
