@@ -187,36 +187,41 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 	}
 
-	fl := &floorDB{db: raw, st: st, dialect: st.Dialect(), actor: d.actor, d: d}
-	var p *inProcess
-	if chosen[ScenarioSearch] || chosen[ScenarioProfile] || chosen[ScenarioService] || chosen[ScenarioTick] {
-		fmt.Fprintf(o.Progress, "bench: tracing the requests the search, profile and record floors replay…\n")
-		if p, err = newInProcess(ctx, st, o); err != nil {
+	fl := &floorDB{db: raw, dialect: st.Dialect(), gets: map[string]*tracedRequest{}}
+	fmt.Fprintf(o.Progress, "bench: tracing the requests the floors replay…\n")
+	p, err := newInProcess(ctx, st, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range scenarios(d) {
+		if chosen[sc.name] && sc.get != "" {
+			if fl.gets[sc.name], err = traceGet(ctx, p, sc.get); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The profile floor replays the pages of every sampled client, so
+	// that it reads as many different clients' rows as the scenario
+	// does (with only a tenth of them its rows stayed in SQLite's page
+	// cache and read faster than the server's). Recording a service
+	// leaves rows behind: a hundred will do.
+	pages, records, searches := len(d.clients), 100, 100
+	if o.Smoke {
+		pages, records, searches = 5, 2, 3
+	}
+	if chosen[ScenarioSearch] {
+		if fl.searches, err = traceSearches(ctx, p, d, rnd, searches); err != nil {
 			return nil, err
 		}
-		// The profile floor replays the pages of every sampled client, so
-		// that it reads as many different clients' rows as the scenario
-		// does (with only a tenth of them its rows stayed in SQLite's page
-		// cache and read faster than the server's). Recording a service
-		// leaves rows behind: a hundred will do.
-		pages, records, searches := len(d.clients), 100, 100
-		if o.Smoke {
-			pages, records, searches = 5, 2, 3
+	}
+	if chosen[ScenarioProfile] {
+		if fl.pages, err = traceProfiles(ctx, p, d, pages); err != nil {
+			return nil, err
 		}
-		if chosen[ScenarioSearch] {
-			if fl.searches, err = traceSearches(ctx, p, d, rnd, searches); err != nil {
-				return nil, err
-			}
-		}
-		if chosen[ScenarioProfile] {
-			if fl.pages, err = traceProfiles(ctx, p, d, pages); err != nil {
-				return nil, err
-			}
-		}
-		if chosen[ScenarioService] {
-			if fl.records, err = traceRecords(ctx, p, d, records); err != nil {
-				return nil, err
-			}
+	}
+	if chosen[ScenarioService] {
+		if fl.records, err = traceRecords(ctx, p, d, records); err != nil {
+			return nil, err
 		}
 	}
 	for _, sc := range scenarios(d) {

@@ -33,8 +33,6 @@ type data struct {
 	items   []int64 // opora.ItemCame and the point's enabled items
 	persons []int64 // check-in persons
 	shiftID int64   // opened by the bench for today
-	// homelessField is the questionnaire field the dashboard charts, 0 if none.
-	homelessField int64
 	// export is the services register the XLSX scenario exports.
 	export registerSpec
 
@@ -149,15 +147,6 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 	for _, it := range d.point.Items {
 		if !it.Disabled {
 			d.items = append(d.items, it.ID)
-		}
-	}
-	opts, err := st.ReportOptions(actx)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range opts.Fields {
-		if f.Key == "homeless_reason" {
-			d.homelessField = f.ID
 		}
 	}
 	if d.export, err = pickRegister(ctx, db, orgID, d.today); err != nil {

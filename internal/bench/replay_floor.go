@@ -139,17 +139,22 @@ func (p *inProcess) traceAnswer(ctx context.Context, method, path, contentType s
 	return r, rec.Body.Bytes(), nil
 }
 
+// traceGet records a GET, served twice and recorded the second time
+// (caches warm).
+func traceGet(ctx context.Context, p *inProcess, path string) (*tracedRequest, error) {
+	if rec := p.do(ctx, http.MethodGet, path, nil); rec.Code != http.StatusOK {
+		return nil, fmt.Errorf("bench: tracing %s: status %d", path, rec.Code)
+	}
+	return p.trace(ctx, http.MethodGet, path, nil, http.StatusOK)
+}
+
 // traceSearches records n searches with a typo, as the scenario sends
 // them. Each is served twice and the second recorded (caches warm).
 func traceSearches(ctx context.Context, p *inProcess, d *data, rnd *rand.Rand, n int) ([]tracedRequest, error) {
 	var out []tracedRequest
 	for range n {
 		q, _ := d.searchQuery(rnd)
-		path := searchPath(q)
-		if rec := p.do(ctx, http.MethodGet, path, nil); rec.Code != http.StatusOK {
-			return nil, fmt.Errorf("bench: tracing the search %q: status %d", q, rec.Code)
-		}
-		r, err := p.trace(ctx, http.MethodGet, path, nil, http.StatusOK)
+		r, err := traceGet(ctx, p, searchPath(q))
 		if err != nil {
 			return nil, err
 		}

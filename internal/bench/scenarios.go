@@ -25,8 +25,12 @@ type scenario struct {
 	// request sends one request with the session and returns an error when
 	// the answer is not a success.
 	request func(ctx context.Context, s *session, rnd *rand.Rand) error
-	// floor runs the scenario's main queries once, straight on the database.
+	// floor runs the scenario's statements once, straight on the database.
 	floor func(ctx context.Context, f *floorDB, rnd *rand.Rand) error
+	// get is the scenario's one request when it is always the same GET (the
+	// dashboard, the reports, the export); its floor replays that request
+	// as traced (f.gets).
+	get string
 }
 
 // Scenario names, in the order the report lists them.
@@ -155,43 +159,32 @@ func (r reportSpec) values() url.Values {
 	return v
 }
 
-// dashboardReports copies the reports web.dashboard runs for a period.
-func (d *data) dashboardReports(from, to time.Time) []reportSpec {
-	r := func(s opora.ReportSubject, m opora.Measure, dims ...opora.Dimension) reportSpec {
-		return reportSpec{subject: s, measure: m, dims: dims, from: from, to: to}
-	}
-	out := []reportSpec{
-		r(opora.SubjectClients, opora.MeasureCount, opora.DimMonth, opora.DimGender, opora.DimAgeBand),
-		r(opora.SubjectServices, opora.MeasureDistinctClients),
-		r(opora.SubjectServices, opora.MeasureCount, opora.DimMonth, opora.DimServiceType),
-		r(opora.SubjectCases, opora.MeasureCount),
-		r(opora.SubjectClosed, opora.MeasureCount, opora.DimOutcome),
-	}
-	if d.homelessField != 0 {
-		out = append(out, r(opora.SubjectClients, opora.MeasureCount, opora.FieldDimension(d.homelessField)))
-	}
-	return out
-}
-
 // scenarios builds the bench's scenarios over the discovered data.
 func scenarios(d *data) []scenario {
 	today := d.today
 	yearAgo, fiveYears := today.AddDate(-1, 0, 1), today.AddDate(-5, 0, 1)
+	// get is a scenario of one fixed GET, answered with a success, whose
+	// floor replays it as traced.
+	get := func(name, path string, check func(res *http.Response, body []byte) error) scenario {
+		return scenario{name: name, get: path,
+			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
+				res, body, err := s.do(ctx, s.get(ctx, path))
+				if err := ok(res, body, err); err != nil || check == nil {
+					return err
+				}
+				return check(res, body)
+			},
+			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.replay(ctx, f.gets[name]) },
+		}
+	}
 	report := func(name string, spec reportSpec) scenario {
 		v := spec.values()
 		v.Set("run", "1")
-		path := "/reports/builder?" + v.Encode()
-		return scenario{name: name,
-			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
-				return ok(s.do(ctx, s.get(ctx, path)))
-			},
-			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.report(ctx, spec) },
-		}
+		return get(name, "/reports/builder?"+v.Encode(), nil)
 	}
 	dash := url.Values{"from": {yearAgo.Format("2006-01-02")}, "to": {today.Format("2006-01-02")}}
 	exportValues := d.export.values()
 	exportValues.Set("format", "xlsx")
-	exportPath := "/reports/register/export?" + exportValues.Encode()
 
 	return []scenario{
 		{name: ScenarioSearch,
@@ -258,39 +251,20 @@ func scenarios(d *data) []scenario {
 				return f.replay(ctx, &f.ticks[rnd.IntN(len(f.ticks))])
 			},
 		},
-		{name: ScenarioDashboard,
-			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
-				return ok(s.do(ctx, s.get(ctx, "/dashboard?"+dash.Encode())))
-			},
-			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error {
-				for _, r := range d.dashboardReports(yearAgo, today) {
-					if err := f.report(ctx, r); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-		},
+		get(ScenarioDashboard, "/dashboard?"+dash.Encode(), nil),
 		report(ScenarioReportMonth, reportSpec{subject: opora.SubjectServices, measure: opora.MeasureCount,
 			dims: []opora.Dimension{opora.DimMonth, opora.DimServiceType}, from: yearAgo, to: today}),
 		report(ScenarioReportBranch, reportSpec{subject: opora.SubjectServices, measure: opora.MeasureDistinctClients,
 			dims: []opora.Dimension{opora.DimBranch, opora.DimGender}, from: fiveYears, to: today}),
 		report(ScenarioReportVisits, reportSpec{subject: opora.SubjectVisits, measure: opora.MeasureCount,
 			dims: []opora.Dimension{opora.DimPoint, opora.DimMonth}, from: fiveYears, to: today}),
-		{name: ScenarioExport,
-			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
-				res, body, err := s.do(ctx, s.get(ctx, exportPath))
-				if err := ok(res, body, err); err != nil {
-					return err
-				}
-				if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !isWorkbook(body) {
-					return &statusError{status: res.StatusCode, body: "not an XLSX file: " + ct}
-				}
-				d.keepExport(body)
-				return nil
-			},
-			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.register(ctx, d.export) },
-		},
+		get(ScenarioExport, "/reports/register/export?"+exportValues.Encode(), func(res *http.Response, body []byte) error {
+			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !isWorkbook(body) {
+				return &statusError{status: res.StatusCode, body: "not an XLSX file: " + ct}
+			}
+			d.keepExport(body)
+			return nil
+		}),
 	}
 }
 

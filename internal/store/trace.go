@@ -7,7 +7,7 @@ import (
 
 // Trace receives the statements the store runs under a context. The bench
 // uses it to replay a request's own statements straight on the database as
-// that request's raw-SQL floor (the profile page, recording a service).
+// that request's raw-SQL floor (every scenario of cmd/opora-bench).
 // Traced are the readers (readPool), the writer's statements outside
 // transactions (writer) and the statements of transactions that wrap their
 // transaction with traced: RecordServices, RecordTicks.
