@@ -1,5 +1,6 @@
 // Command opora runs the Opora case-management server and its maintenance
-// commands: serve, migrate, user, demo, backup, restore, bench, version.
+// commands: serve, migrate, user, demo, backup, restore, version. The
+// benchmark is a command of its own (cmd/opora-bench), not linked in here.
 package main
 
 import (
@@ -30,7 +31,6 @@ var commands = []command{
 	{"demo", "[--clients N] [--seed S]", "fill an EMPTY database with a demo organisation (try-out only)"},
 	{"backup", "[flags] [FILE]", "write a backup archive (database + uploaded files)"},
 	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database"},
-	{"bench", "[flags]", "measure a running server on a generated database (see docs/PERFORMANCE.md)"},
 	{"version", "", "print the version"},
 	{"help", "[COMMAND]", "print this list, or a command's flags"},
 }
@@ -49,6 +49,10 @@ variable fallback (--database-url ↔ OPORA_DATABASE_URL). Run
 `)
 	return b.String()
 }
+
+// errBenchMoved answers "opora bench": the benchmark is its own command,
+// so that the server binary carries neither it nor its spreadsheet reader.
+var errBenchMoved = errors.New("the benchmark is its own command now: go run ./cmd/opora-bench --help (see docs/PERFORMANCE.md)")
 
 // errUnknownCommand: the first argument names no command (exit status 2).
 var errUnknownCommand = errors.New("unknown command")
@@ -128,7 +132,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "restore":
 		return cmdRestore(ctx, args, stdout, stderr)
 	case "bench":
-		return cmdBench(ctx, args, stdout, stderr)
+		return errBenchMoved
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "opora", version)
 		return nil

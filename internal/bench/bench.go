@@ -1,4 +1,4 @@
-// Package bench is `opora bench`: a benchmark suite run against a running
+// Package bench is the benchmark suite of cmd/opora-bench: run against a running
 // Opora server over a database filled by the scale generator (`opora demo
 // --clients N`). Every scenario goes through HTTP with logged-in sessions,
 // exactly as a browser or the check-in page sends it, at several
@@ -8,8 +8,9 @@
 //
 // The bench writes: it records services for random clients (dated today, by
 // the login user), opens a check-in shift for today at a generated point,
-// ticks random people there and closes the shift at the end. Floor writes
-// are always rolled back.
+// ticks random people there and closes the shift at the end. The floor of
+// recording a service commits its services; the tick floor's writes are
+// rolled back.
 package bench
 
 import (
@@ -186,31 +187,41 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 	}
 
-	fl := &floorDB{db: raw, st: st, dialect: st.Dialect(), actor: d.actor, d: d}
-	if chosen[ScenarioProfile] || chosen[ScenarioService] {
-		fmt.Fprintf(o.Progress, "bench: tracing the requests the profile and record floors replay…\n")
-		p, err := newInProcess(ctx, st, o)
-		if err != nil {
+	fl := &floorDB{db: raw, dialect: st.Dialect(), gets: map[string]*tracedRequest{}}
+	fmt.Fprintf(o.Progress, "bench: tracing the requests the floors replay…\n")
+	p, err := newInProcess(ctx, st, o)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range scenarios(d) {
+		if chosen[sc.name] && sc.get != "" {
+			if fl.gets[sc.name], err = traceGet(ctx, p, sc.get); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The profile floor replays the pages of every sampled client, so
+	// that it reads as many different clients' rows as the scenario
+	// does (with only a tenth of them its rows stayed in SQLite's page
+	// cache and read faster than the server's). Recording a service
+	// leaves rows behind: a hundred will do.
+	pages, records, searches := len(d.clients), 100, 100
+	if o.Smoke {
+		pages, records, searches = 5, 2, 3
+	}
+	if chosen[ScenarioSearch] {
+		if fl.searches, err = traceSearches(ctx, p, d, rnd, searches); err != nil {
 			return nil, err
 		}
-		// The profile floor replays the pages of every sampled client, so
-		// that it reads as many different clients' rows as the scenario
-		// does (with only a tenth of them its rows stayed in SQLite's page
-		// cache and read faster than the server's). Recording a service
-		// leaves rows behind: a hundred will do.
-		pages, records := len(d.clients), 100
-		if o.Smoke {
-			pages, records = 5, 2
+	}
+	if chosen[ScenarioProfile] {
+		if fl.pages, err = traceProfiles(ctx, p, d, pages); err != nil {
+			return nil, err
 		}
-		if chosen[ScenarioProfile] {
-			if fl.pages, err = traceProfiles(ctx, p, d, pages); err != nil {
-				return nil, err
-			}
-		}
-		if chosen[ScenarioService] {
-			if fl.records, err = traceRecords(ctx, p, d, records); err != nil {
-				return nil, err
-			}
+	}
+	if chosen[ScenarioService] {
+		if fl.records, err = traceRecords(ctx, p, d, records); err != nil {
+			return nil, err
 		}
 	}
 	for _, sc := range scenarios(d) {
@@ -225,6 +236,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			rep.Results = append(rep.Results, res)
 			fmt.Fprintf(o.Progress, "bench: %-50s c=%-3d %6d requests, %d errors, p95 %s\n", sc.name, level,
 				res.Requests, res.Errors, fmtDur(res.P95))
+		}
+		if sc.name == ScenarioTick {
+			// Traced after the scenario's own ticks, so that none of them
+			// takes the traced tick's person and item meanwhile.
+			n := 20
+			if o.Smoke {
+				n = 2
+			}
+			if fl.ticks, err = traceTicks(ctx, p, d, rnd, n); err != nil {
+				return nil, err
+			}
 		}
 		f := runFloor(ctx, sc, fl, o, rnd.Uint64())
 		if f.Err == "" && fl.dialect == store.Postgres && (sc.name == ScenarioProfile || sc.name == ScenarioService) {

@@ -33,8 +33,6 @@ type data struct {
 	items   []int64 // opora.ItemCame and the point's enabled items
 	persons []int64 // check-in persons
 	shiftID int64   // opened by the bench for today
-	// homelessField is the questionnaire field the dashboard charts, 0 if none.
-	homelessField int64
 	// export is the services register the XLSX scenario exports.
 	export registerSpec
 
@@ -77,14 +75,15 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 	if smoke {
 		sample = 200
 	}
-	cond, args, err := clientScope(a, opora.PermClientWrite, nil)
-	if err != nil {
-		return nil, err
+	// The scenarios pick any client of the organisation: the login must
+	// reach them all.
+	if scope, _ := a.ScopeOf(opora.PermClientWrite); scope != opora.ScopeOrganisation {
+		return nil, fmt.Errorf("bench: login %q does not reach every client of the organisation (use the administrator)", login)
 	}
 	rows, err := sampleRows(ctx, db, rnd, "clients", orgID, sample, func(ids []int64) (*sql.Rows, error) {
-		in, all := inList(append([]any(nil), args...), ids)
-		return db.QueryContext(ctx, `SELECT c.id, c.surname, c.first_name FROM clients c WHERE `+cond+
-			` AND c.deleted_at IS NULL AND c.merged_into IS NULL AND c.id IN (`+in+`)`, all...)
+		in, all := inList([]any{orgID}, ids)
+		return db.QueryContext(ctx, `SELECT c.id, c.surname, c.first_name FROM clients c WHERE c.organisation_id = $1
+			AND c.deleted_at IS NULL AND c.merged_into IS NULL AND c.id IN (`+in+`)`, all...)
 	}, func(r *sql.Rows) error {
 		var c clientRef
 		if err := r.Scan(&c.id, &c.surname, &c.first); err != nil {
@@ -148,15 +147,6 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 	for _, it := range d.point.Items {
 		if !it.Disabled {
 			d.items = append(d.items, it.ID)
-		}
-	}
-	opts, err := st.ReportOptions(actx)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range opts.Fields {
-		if f.Key == "homeless_reason" {
-			d.homelessField = f.ID
 		}
 	}
 	if d.export, err = pickRegister(ctx, db, orgID, d.today); err != nil {

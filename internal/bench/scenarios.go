@@ -25,8 +25,12 @@ type scenario struct {
 	// request sends one request with the session and returns an error when
 	// the answer is not a success.
 	request func(ctx context.Context, s *session, rnd *rand.Rand) error
-	// floor runs the scenario's main queries once, straight on the database.
+	// floor runs the scenario's statements once, straight on the database.
 	floor func(ctx context.Context, f *floorDB, rnd *rand.Rand) error
+	// get is the scenario's one request when it is always the same GET (the
+	// dashboard, the reports, the export); its floor replays that request
+	// as traced (f.gets).
+	get string
 }
 
 // Scenario names, in the order the report lists them.
@@ -155,50 +159,38 @@ func (r reportSpec) values() url.Values {
 	return v
 }
 
-// dashboardReports copies the reports web.dashboard runs for a period.
-func (d *data) dashboardReports(from, to time.Time) []reportSpec {
-	r := func(s opora.ReportSubject, m opora.Measure, dims ...opora.Dimension) reportSpec {
-		return reportSpec{subject: s, measure: m, dims: dims, from: from, to: to}
-	}
-	out := []reportSpec{
-		r(opora.SubjectClients, opora.MeasureCount, opora.DimMonth, opora.DimGender, opora.DimAgeBand),
-		r(opora.SubjectServices, opora.MeasureDistinctClients),
-		r(opora.SubjectServices, opora.MeasureCount, opora.DimMonth, opora.DimServiceType),
-		r(opora.SubjectCases, opora.MeasureCount),
-		r(opora.SubjectClosed, opora.MeasureCount, opora.DimOutcome),
-	}
-	if d.homelessField != 0 {
-		out = append(out, r(opora.SubjectClients, opora.MeasureCount, opora.FieldDimension(d.homelessField)))
-	}
-	return out
-}
-
 // scenarios builds the bench's scenarios over the discovered data.
 func scenarios(d *data) []scenario {
 	today := d.today
 	yearAgo, fiveYears := today.AddDate(-1, 0, 1), today.AddDate(-5, 0, 1)
+	// get is a scenario of one fixed GET, answered with a success, whose
+	// floor replays it as traced.
+	get := func(name, path string, check func(res *http.Response, body []byte) error) scenario {
+		return scenario{name: name, get: path,
+			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
+				res, body, err := s.do(ctx, s.get(ctx, path))
+				if err := ok(res, body, err); err != nil || check == nil {
+					return err
+				}
+				return check(res, body)
+			},
+			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.replay(ctx, f.gets[name]) },
+		}
+	}
 	report := func(name string, spec reportSpec) scenario {
 		v := spec.values()
 		v.Set("run", "1")
-		path := "/reports/builder?" + v.Encode()
-		return scenario{name: name,
-			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
-				return ok(s.do(ctx, s.get(ctx, path)))
-			},
-			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.report(ctx, spec) },
-		}
+		return get(name, "/reports/builder?"+v.Encode(), nil)
 	}
 	dash := url.Values{"from": {yearAgo.Format("2006-01-02")}, "to": {today.Format("2006-01-02")}}
 	exportValues := d.export.values()
 	exportValues.Set("format", "xlsx")
-	exportPath := "/reports/register/export?" + exportValues.Encode()
-	shift := func() string { return "/checkin/" + strconv.FormatInt(d.shiftID, 10) + "/ticks" }
 
 	return []scenario{
 		{name: ScenarioSearch,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
 				q, name := d.searchQuery(rnd)
-				res, body, err := s.do(ctx, s.get(ctx, "/clients/search?"+url.Values{"q": {q}}.Encode()))
+				res, body, err := s.do(ctx, s.get(ctx, searchPath(q)))
 				if err := ok(res, body, err); err != nil {
 					return err
 				}
@@ -212,8 +204,7 @@ func scenarios(d *data) []scenario {
 				return nil
 			},
 			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
-				q, _ := d.searchQuery(rnd)
-				return f.search(ctx, q)
+				return f.replay(ctx, &f.searches[rnd.IntN(len(f.searches))])
 			},
 		},
 		{name: ScenarioProfile,
@@ -242,70 +233,80 @@ func scenarios(d *data) []scenario {
 		},
 		{name: ScenarioTick,
 			request: func(ctx context.Context, s *session, rnd *rand.Rand) error {
-				type tick struct {
-					ID     string `json:"id"`
-					Person string `json:"person"`
-					Item   int64  `json:"item"`
-					At     string `json:"at"`
-				}
-				b, _ := json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: newUUID(rnd), Person: d.person(rnd),
-					Item: d.items[rnd.IntN(len(d.items))], At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
-				res, body, err := s.do(ctx, s.json(ctx, shift(), b))
+				person, item := d.tickTarget(rnd)
+				res, body, err := s.do(ctx, s.json(ctx, tickPath(d), tickBody(newUUID(rnd), person, item)))
 				if err := ok(res, body, err); err != nil {
 					return err
 				}
-				var out struct {
-					Results []struct {
-						Status  string `json:"status"`
-						Message string `json:"message"`
-					} `json:"results"`
+				st, err := tickStatus(body)
+				if err != nil {
+					return &statusError{status: res.StatusCode, body: err.Error()}
 				}
-				if err := json.Unmarshal(body, &out); err != nil || len(out.Results) != 1 {
-					return &statusError{status: res.StatusCode, body: "unreadable answer: " + snippet(body)}
-				}
-				if st := out.Results[0].Status; st != string(opora.TickAccepted) && st != string(opora.TickDuplicate) {
-					return &statusError{status: res.StatusCode, body: "tick " + st + ": " + out.Results[0].Message}
+				if st != string(opora.TickAccepted) && st != string(opora.TickDuplicate) {
+					return &statusError{status: res.StatusCode, body: "tick " + st}
 				}
 				return nil
 			},
 			floor: func(ctx context.Context, f *floorDB, rnd *rand.Rand) error {
-				return f.tick(ctx, d.shiftID, d.person(rnd), d.items[rnd.IntN(len(d.items))], newUUID(rnd))
+				return f.replay(ctx, &f.ticks[rnd.IntN(len(f.ticks))])
 			},
 		},
-		{name: ScenarioDashboard,
-			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
-				return ok(s.do(ctx, s.get(ctx, "/dashboard?"+dash.Encode())))
-			},
-			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error {
-				for _, r := range d.dashboardReports(yearAgo, today) {
-					if err := f.report(ctx, r); err != nil {
-						return err
-					}
-				}
-				return nil
-			},
-		},
+		get(ScenarioDashboard, "/dashboard?"+dash.Encode(), nil),
 		report(ScenarioReportMonth, reportSpec{subject: opora.SubjectServices, measure: opora.MeasureCount,
 			dims: []opora.Dimension{opora.DimMonth, opora.DimServiceType}, from: yearAgo, to: today}),
 		report(ScenarioReportBranch, reportSpec{subject: opora.SubjectServices, measure: opora.MeasureDistinctClients,
 			dims: []opora.Dimension{opora.DimBranch, opora.DimGender}, from: fiveYears, to: today}),
 		report(ScenarioReportVisits, reportSpec{subject: opora.SubjectVisits, measure: opora.MeasureCount,
 			dims: []opora.Dimension{opora.DimPoint, opora.DimMonth}, from: fiveYears, to: today}),
-		{name: ScenarioExport,
-			request: func(ctx context.Context, s *session, _ *rand.Rand) error {
-				res, body, err := s.do(ctx, s.get(ctx, exportPath))
-				if err := ok(res, body, err); err != nil {
-					return err
-				}
-				if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !isWorkbook(body) {
-					return &statusError{status: res.StatusCode, body: "not an XLSX file: " + ct}
-				}
-				d.keepExport(body)
-				return nil
-			},
-			floor: func(ctx context.Context, f *floorDB, _ *rand.Rand) error { return f.register(ctx, d.export) },
-		},
+		get(ScenarioExport, "/reports/register/export?"+exportValues.Encode(), func(res *http.Response, body []byte) error {
+			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !isWorkbook(body) {
+				return &statusError{status: res.StatusCode, body: "not an XLSX file: " + ct}
+			}
+			d.keepExport(body)
+			return nil
+		}),
 	}
+}
+
+// searchPath is the search scenario's request for a query.
+func searchPath(q string) string { return "/clients/search?" + url.Values{"q": {q}}.Encode() }
+
+// tickPath is where the check-in page sends ticks of the bench's shift.
+func tickPath(d *data) string { return "/checkin/" + strconv.FormatInt(d.shiftID, 10) + "/ticks" }
+
+// tickTarget is a random check-in person or client and a random item.
+func (d *data) tickTarget(rnd *rand.Rand) (person string, item int64) {
+	return d.person(rnd), d.items[rnd.IntN(len(d.items))]
+}
+
+// tickBody is one tick as the check-in page sends it.
+func tickBody(id, person string, item int64) []byte {
+	type tick struct {
+		ID     string `json:"id"`
+		Person string `json:"person"`
+		Item   int64  `json:"item"`
+		At     string `json:"at"`
+	}
+	body, _ := json.Marshal(map[string]any{"persons": []any{}, "ticks": []tick{{ID: id, Person: person, Item: item,
+		At: time.Now().UTC().Format("2006-01-02T15:04:05.000Z")}}})
+	return body
+}
+
+// tickStatus reads the status of the one tick (or undo) of an answer.
+func tickStatus(body []byte) (string, error) {
+	var out struct {
+		Results []struct {
+			Status  string `json:"status"`
+			Message string `json:"message"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || len(out.Results) != 1 {
+		return "", fmt.Errorf("unreadable answer: %s", snippet(body))
+	}
+	if m := out.Results[0].Message; m != "" {
+		return out.Results[0].Status + ": " + m, nil
+	}
+	return out.Results[0].Status, nil
 }
 
 // isWorkbook reports whether a file is a zip archive holding a worksheet,

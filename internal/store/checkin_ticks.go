@@ -478,7 +478,8 @@ type pendingVisit struct {
 	item             int64
 }
 
-func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, ticks []opora.Tick) ([]opora.TickResult, *CheckinCounts, error) {
+func (s *Store) recordTicks(ctx context.Context, sqlTx *sql.Tx, shiftID int64, ticks []opora.Tick) ([]opora.TickResult, *CheckinCounts, error) {
+	tx := traced(ctx, sqlTx) // the bench's floor replays this transaction
 	a := opora.ActorFrom(ctx)
 	sh, err := s.checkinShift(ctx, tx, shiftID)
 	if err != nil {
@@ -627,6 +628,7 @@ func (s *Store) recordTicks(ctx context.Context, tx *sql.Tx, shiftID int64, tick
 		if err != nil {
 			return nil, nil, fmt.Errorf("store: record tick: %w", err)
 		}
+		traceReturned(ctx, id)
 		if err := countVisit(ctx, tx, sh.OrganisationID, sh.Date, sh.PointID, p.item, sh.BranchID, a.UserID); err != nil {
 			return nil, nil, err
 		}
@@ -787,7 +789,7 @@ func (s *Store) survivingClient(ctx context.Context, q queryer, id int64) (int64
 
 // ensureNewPerson finds the person a phone made with uid, or creates them
 // from p. made says whether a row was inserted now.
-func (s *Store) ensureNewPerson(ctx context.Context, tx *sql.Tx, sh *opora.CheckinShift, uid string, p *opora.CheckinPerson) (int64, bool, error) {
+func (s *Store) ensureNewPerson(ctx context.Context, tx queryer, sh *opora.CheckinShift, uid string, p *opora.CheckinPerson) (int64, bool, error) {
 	a := opora.ActorFrom(ctx)
 	if !opora.ValidTickID(uid) {
 		return 0, false, nil
@@ -839,7 +841,7 @@ func (s *Store) ensureNewPerson(ctx context.Context, tx *sql.Tx, sh *opora.Check
 
 // ensureClientPerson returns the live check-in row of a client of the
 // organisation (following client merges), creating it on first visit.
-func (s *Store) ensureClientPerson(ctx context.Context, tx *sql.Tx, sh *opora.CheckinShift, clientID int64) (int64, error) {
+func (s *Store) ensureClientPerson(ctx context.Context, tx queryer, sh *opora.CheckinShift, clientID int64) (int64, error) {
 	a := opora.ActorFrom(ctx)
 	cid, err := s.survivingClient(ctx, tx, clientID)
 	if err != nil || cid == 0 {

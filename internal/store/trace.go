@@ -7,10 +7,10 @@ import (
 
 // Trace receives the statements the store runs under a context. The bench
 // uses it to replay a request's own statements straight on the database as
-// that request's raw-SQL floor (the profile page, recording a service).
+// that request's raw-SQL floor (every scenario of cmd/opora-bench).
 // Traced are the readers (readPool), the writer's statements outside
 // transactions (writer) and the statements of transactions that wrap their
-// transaction with traced: RecordServices.
+// transaction with traced: RecordServices, RecordTicks.
 type Trace struct {
 	// Statement gets each statement as sent to the driver. It must not keep
 	// or change the arguments' slice: copy it.

@@ -1,0 +1,170 @@
+// Command opora-bench measures a running Opora server on a database the
+// scale generator filled (`opora demo --clients N`): every scenario over
+// HTTP at several concurrency levels, each beside its raw-SQL floor. It is
+// a command of its own so that the server binary (cmd/opora) carries
+// neither the benchmark nor its spreadsheet reader; see docs/PERFORMANCE.md.
+//
+//	go run ./cmd/opora-bench --data /srv/bench --url http://127.0.0.1:8080 --out bench.md
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/opora-project/opora/internal/bench"
+	"github.com/opora-project/opora/internal/demo"
+	"github.com/opora-project/opora/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "opora-bench:", strings.Join(strings.Fields(err.Error()), " "))
+		os.Exit(1)
+	}
+}
+
+// run runs the benchmark suite against a running server whose database
+// the scale generator filled.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("opora-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--help" || a == "-help" {
+			fs.SetOutput(stdout) // the flags asked for go to standard output
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "opora-bench: measure a running Opora server on a database the scale generator filled\n"+
+			"(see docs/PERFORMANCE.md)\n\nUsage: go run ./cmd/opora-bench [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var o store.Options
+	fs.StringVar(&o.DataDir, "data", env("DATA", "./opora-data"), "the server's data folder, for SQLite (OPORA_DATA)")
+	fs.StringVar(&o.DatabaseURL, "database-url", env("DATABASE_URL", ""),
+		"the server's database: empty for SQLite in --data, sqlite:PATH, or postgres://… (OPORA_DATABASE_URL)")
+	fs.StringVar(&o.DatabaseURL, "database", env("DATABASE_URL", ""), "same as --database-url")
+	url := fs.String("url", env("BENCH_URL", "http://127.0.0.1:8080"), "address of the RUNNING server to measure (OPORA_BENCH_URL)")
+	login := fs.String("login", env("BENCH_LOGIN", "admin"), "login of the sessions (OPORA_BENCH_LOGIN)")
+	password := fs.String("password", env("BENCH_PASSWORD", demo.Password), "their password (OPORA_BENCH_PASSWORD, or OPORA_BENCH_PASSWORD_FILE)")
+	levels := fs.String("concurrency", env("BENCH_CONCURRENCY", "1,10,50"), "concurrency levels, comma-separated (OPORA_BENCH_CONCURRENCY)")
+	duration := fs.Duration("duration", envDuration("BENCH_DURATION", 20*time.Second),
+		"how long each scenario runs at each level; also the time budget of each raw-SQL floor (OPORA_BENCH_DURATION)")
+	pid := fs.Int("server-pid", envInt("BENCH_SERVER_PID", 0),
+		"the server's process id, for its memory; default: the process running \"opora … serve\" (OPORA_BENCH_SERVER_PID)")
+	smoke := fs.Bool("smoke", envBool("BENCH_SMOKE"), "short run for CI: a few requests per scenario at concurrency 1 and 2 (OPORA_BENCH_SMOKE)")
+	only := fs.String("scenarios", env("BENCH_SCENARIOS", ""), "run only these scenarios, comma-separated: "+
+		strings.Join(bench.ScenarioKeys(), ", ")+" (OPORA_BENCH_SCENARIOS; default all)")
+	out := fs.String("out", env("BENCH_OUT", ""), "also write the report as Markdown to this file (OPORA_BENCH_OUT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	conc, err := parseLevels(*levels)
+	if err != nil {
+		return err
+	}
+	rep, err := bench.Run(ctx, bench.Options{URL: *url, Store: o, Login: *login, Password: *password,
+		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Scenarios: scenarioList(*only), Progress: stderr})
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		if err := rep.WriteMarkdown(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	if n := rep.Errors(); n > 0 {
+		return fmt.Errorf("bench: %d requests failed (see the errors above)", n)
+	}
+	for _, f := range rep.Floors {
+		if f.Err != "" {
+			return fmt.Errorf("bench: the raw-SQL floor of %q failed (see above): its statements no longer run on the database", f.Scenario)
+		}
+	}
+	return nil
+}
+
+// env returns the OPORA_* variable, or the trimmed contents of the file
+// named by OPORA_*_FILE, or a default (as the server's flags do).
+func env(name, def string) string {
+	if v, ok := os.LookupEnv("OPORA_" + name); ok {
+		return v
+	}
+	if f, ok := os.LookupEnv("OPORA_" + name + "_FILE"); ok {
+		if b, err := os.ReadFile(f); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(env(name, "false"))
+	return b
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(name, "")); err == nil {
+		return d
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(env(name, "")); err == nil {
+		return n
+	}
+	return def
+}
+
+// parseLevels reads "1,10,50".
+func parseLevels(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 || n > 1000 {
+			return nil, fmt.Errorf("--concurrency: %q is not a list of numbers from 1 to 1000", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// scenarioList splits --scenarios; empty means all.
+func scenarioList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
