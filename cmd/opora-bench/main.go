@@ -22,6 +22,7 @@ import (
 
 	"github.com/opora-project/opora/internal/bench"
 	"github.com/opora-project/opora/internal/demo"
+	"github.com/opora-project/opora/internal/envconf"
 	"github.com/opora-project/opora/internal/store"
 )
 
@@ -112,31 +113,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// env returns the OPORA_* variable, or the trimmed contents of the file
-// named by OPORA_*_FILE, or a default (as the server's flags do).
-func env(name, def string) string {
-	if v, ok := os.LookupEnv("OPORA_" + name); ok {
-		return v
-	}
-	if f, ok := os.LookupEnv("OPORA_" + name + "_FILE"); ok {
-		if b, err := os.ReadFile(f); err == nil {
-			return strings.TrimSpace(string(b))
-		}
-	}
-	return def
-}
-
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(env(name, "false"))
-	return b
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(env(name, "")); err == nil {
-		return d
-	}
-	return def
-}
+// The OPORA_* fallbacks of the flags (internal/envconf).
+var (
+	env         = envconf.String
+	envBool     = envconf.Bool
+	envDuration = envconf.Duration
+)
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(env(name, "")); err == nil {

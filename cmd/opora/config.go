@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/opora-project/opora/internal/envconf"
 	"github.com/opora-project/opora/internal/store"
 )
 
@@ -28,31 +27,12 @@ type config struct {
 	LogFormat       string
 }
 
-// env returns the OPORA_* variable, or the trimmed contents of the file
-// named by OPORA_*_FILE (for secrets such as the database URL), or a default.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv("OPORA_" + name); ok {
-		return v
-	}
-	if f, ok := os.LookupEnv("OPORA_" + name + "_FILE"); ok {
-		if b, err := os.ReadFile(f); err == nil {
-			return strings.TrimSpace(string(b))
-		}
-	}
-	return def
-}
-
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(env(name, "false"))
-	return b
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(env(name, "")); err == nil {
-		return d
-	}
-	return def
-}
+// The OPORA_* fallbacks of the flags (internal/envconf).
+var (
+	env         = envconf.String
+	envBool     = envconf.Bool
+	envDuration = envconf.Duration
+)
 
 // newFlags declares the flags every command shares: where the data is.
 func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
