@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +21,7 @@ func TestBrowserLogoutForgetsCheckin(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		ctx := browser(t)
 		st := a.st
-		p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус"}
-		if err := st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда"}); err != nil {
-			t.Fatal(err)
-		}
-		u, dutyCtx := fx.AddUser(t, "duty", "duty")
-		setPassword(t, st, u.ID, fx.Org.ID)
+		p, dutyCtx := dutyPoint(t, a, fx)
 		last := &opora.CheckinShift{PointID: p.ID, Date: st.Today().AddDate(0, 0, -7), Starts: "21:00", Ends: "01:00"}
 		if err := st.OpenCheckinShift(dutyCtx, last); err != nil {
 			t.Fatal(err)
@@ -46,12 +42,7 @@ func TestBrowserLogoutForgetsCheckin(t *testing.T) {
 		forgotten := `Promise.all([caches.keys(), indexedDB.databases(), navigator.serviceWorker.getRegistrations()]).then(([k, d, r]) =>
 			!k.some(x => x.startsWith('opora-checkin-')) && !d.some(x => x.name === 'opora-checkin') && r.length === 0)`
 		openShift := []chromedp.Action[chromedp.Void]{
-			chromedp.Navigate(base + "/login"),
-			chromedp.WaitVisible(`#f-login`),
-			chromedp.SendKeys(`#f-login`, "duty"),
-			chromedp.SendKeys(`#f-password`, testPassword),
-			chromedp.Submit(`#f-login`),
-			chromedp.WaitVisible(`.userbox`),
+			loginAs(base, "duty"),
 			chromedp.Navigate(base + "/checkin/" + idString(sh.ID)),
 			chromedp.WaitVisible(`#q`),
 			poll(`navigator.serviceWorker.controller !== null`),
@@ -101,12 +92,7 @@ func TestBrowserLogoutAsksAboutUnsentTicks(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		ctx := browser(t)
 		st := a.st
-		p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус"}
-		if err := st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда"}); err != nil {
-			t.Fatal(err)
-		}
-		u, dutyCtx := fx.AddUser(t, "duty", "duty")
-		setPassword(t, st, u.ID, fx.Org.ID)
+		p, dutyCtx := dutyPoint(t, a, fx)
 		sh := &opora.CheckinShift{PointID: p.ID, Date: st.Today(), Starts: "21:00", Ends: "01:00"}
 		if err := st.OpenCheckinShift(dutyCtx, sh); err != nil {
 			t.Fatal(err)
@@ -120,12 +106,7 @@ func TestBrowserLogoutAsksAboutUnsentTicks(t *testing.T) {
 			tx.objectStore('queue').put({id: 'unsent-1', shift: ` + idString(sh.ID) + `, person: 'u1', item: 0});
 			tx.oncomplete = () => { r.result.close(); ok(true); }; }; })`
 		err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/login"),
-			chromedp.WaitVisible(`#f-login`),
-			chromedp.SendKeys(`#f-login`, "duty"),
-			chromedp.SendKeys(`#f-password`, testPassword),
-			chromedp.Submit(`#f-login`),
-			chromedp.WaitVisible(`.userbox`),
+			loginAs(base, "duty"),
 			chromedp.Navigate(base+"/checkin/"+idString(sh.ID)),
 			chromedp.WaitVisible(`#q`),
 			poll(`indexedDB.databases().then(d => d.some(x => x.name === 'opora-checkin'))`),
@@ -163,4 +144,31 @@ func TestBrowserLogoutAsksAboutUnsentTicks(t *testing.T) {
 			t.Fatalf("said yes, and was not logged out: %v", err)
 		}
 	})
+}
+
+// dutyPoint makes a night-bus point with one item and a duty worker
+// "duty" who can log in with testPassword.
+func dutyPoint(t *testing.T, a *app, fx *storetest.Fixture) (*opora.CheckinPoint, context.Context) {
+	t.Helper()
+	p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointNightBus, Name: "Ночной автобус"}
+	if err := a.st.SaveCheckinPoint(fx.Ctx(), p, []string{"Еда"}); err != nil {
+		t.Fatal(err)
+	}
+	u, dutyCtx := fx.AddUser(t, "duty", "duty")
+	setPassword(t, a.st, u.ID, fx.Org.ID)
+	return p, dutyCtx
+}
+
+// loginAs logs a user in through the login page.
+func loginAs(base, login string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		return chromedp.Void{}, chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, login),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+		)
+	}
 }
