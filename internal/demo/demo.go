@@ -386,7 +386,7 @@ func (g *gen) client(i int) error {
 				items = append(items, sv)
 			}
 		}
-		if err := g.st.RecordServices(ctx, c.ID, g.day(d), items); err != nil {
+		if err := g.st.RecordServices(ctx, c.ID, opora.DateOf(g.day(d)), items); err != nil {
 			return err
 		}
 	}

@@ -323,7 +323,7 @@ func (g *scale) client(b *batchState, index int) *opora.Client {
 	created := first.Add(time.Duration(9*60+b.pick(9*60)) * time.Minute)
 	male := b.pick(100) < 78
 	c := &opora.Client{ID: int64(len(b.Clients) + 1), BranchID: g.branches[0].ID, Gender: opora.GenderFemale,
-		HomelessStatus: opora.Homeless, HomelessSince: first, CreatedBy: g.creator, CreatedAt: created}
+		HomelessStatus: opora.Homeless, HomelessSince: opora.DateOf(first), CreatedBy: g.creator, CreatedAt: created}
 	if len(g.branches) > 1 && b.pick(10) < 3 {
 		c.BranchID = g.branches[1+b.pick(len(g.branches)-1)].ID
 	}
@@ -405,7 +405,7 @@ func (g *scale) services(b *batchState, c *opora.Client, first time.Time, daysBa
 				worker = g.workers[b.pick(len(g.workers))].ID
 			}
 			sv := &opora.Service{ID: int64(len(b.Services) + 1), BranchID: c.BranchID, ClientID: c.ID, TypeID: t.ID,
-				RenderedOn: on, Quantity: 1, WorkerID: worker, CreatedAt: on.Add(time.Duration(10*60+b.pick(8*60)) * time.Minute),
+				RenderedOn: opora.DateOf(on), Quantity: 1, WorkerID: worker, CreatedAt: on.Add(time.Duration(10*60+b.pick(8*60)) * time.Minute),
 				TypeName: t.Name}
 			if t.HasQuantity {
 				sv.Quantity = 1 + b.pick(3)

@@ -254,8 +254,8 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, c := range b.Clients {
 		c.ID, c.OrganisationID, c.Version = c.ID+o.client, org, 1
 		t.rows = append(t.rows, []any{c.ID, org, c.BranchID, c.Surname, c.FirstName, c.Patronymic,
-			nullDate(c.BirthDate), nullInt(c.BirthYear), string(c.BirthPrecision), c.BirthPlace, string(c.Gender),
-			string(c.HomelessStatus), nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c), 1,
+			c.BirthDate, nullInt(c.BirthYear), string(c.BirthPrecision), c.BirthPlace, string(c.Gender),
+			string(c.HomelessStatus), c.HomelessSince, nullID(c.ResponsibleID), searchKey(c), 1,
 			nullID(c.CreatedBy), c.CreatedAt, nullID(c.CreatedBy), c.CreatedAt})
 	}
 	ts = append(ts, t)
@@ -288,7 +288,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		"quantity", "amount_kopecks", "comment", "worker_id", "created_at", "updated_at", "version"}}
 	for _, sv := range b.Services {
 		sv.ID, sv.ClientID, sv.OrganisationID = sv.ID+o.service, sv.ClientID+o.client, org
-		t.rows = append(t.rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, nullDate(sv.RenderedOn), sv.Quantity,
+		t.rows = append(t.rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, sv.RenderedOn, sv.Quantity,
 			nullAmount(sv), sv.Comment, sv.WorkerID, sv.CreatedAt, sv.CreatedAt, 1})
 	}
 	ts = append(ts, t)
@@ -296,7 +296,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	// active_client_months are whole.
 	am := newActiveMasks(nil)
 	for _, sv := range b.Services {
-		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn})
+		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn.Time()})
 	}
 	ts = append(ts, activeTable(am.rows()), bulkRanges(b.Clients, b.Services))
 	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",

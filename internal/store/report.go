@@ -1161,7 +1161,7 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 			out.GenderUnknown++
 		}
 		// The age on the period's last day.
-		born := opora.Client{BirthYear: int(year.Int64), BirthPrecision: opora.BirthPrecision(precision), BirthDate: dateOf(birth)}
+		born := opora.Client{BirthYear: int(year.Int64), BirthPrecision: opora.BirthPrecision(precision), BirthDate: opora.DateOf(dateOf(birth))}
 		if born.BirthPrecision != opora.BirthExact || !birth.Valid {
 			born.BirthPrecision = opora.BirthYear // the year alone, as the report's SQL
 		}

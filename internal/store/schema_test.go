@@ -250,7 +250,7 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		// A service (and with it the active months and service ranges).
 		types, err := s.ServiceTypes(ctx, true)
 		must(err)
-		must(s.RecordServices(ctx, b.ID, s.Today(), []*opora.Service{{TypeID: types[0].ID, Quantity: 1}}))
+		must(s.RecordServices(ctx, b.ID, opora.DateOf(s.Today()), []*opora.Service{{TypeID: types[0].ID, Quantity: 1}}))
 		// A case with a task.
 		caseTypes, err := s.CaseDictionary(ctx, opora.DictCaseType, false)
 		must(err)

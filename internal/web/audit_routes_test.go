@@ -244,7 +244,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 		t.Fatal(err)
 	}
 	sv := &opora.Service{TypeID: stypes[0].ID, Quantity: 1}
-	if err := a.st.RecordServices(ctx, c.ID, a.st.Today(), []*opora.Service{sv}); err != nil {
+	if err := a.st.RecordServices(ctx, c.ID, opora.DateOf(a.st.Today()), []*opora.Service{sv}); err != nil {
 		t.Fatal(err)
 	}
 	caseTypes, err := a.st.CaseDictionary(ctx, opora.DictCaseType, false)

@@ -150,7 +150,7 @@ func parseDateField(f url.Values, name string, v *opora.Validation) time.Time {
 	if !ok {
 		v.Add(name, "error.date")
 	}
-	return d
+	return d.Time()
 }
 
 // casesTabData is the client's "Cases" tab.

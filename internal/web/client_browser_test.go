@@ -37,7 +37,7 @@ func TestBrowserImportantNoteOnTopOnAPhone(t *testing.T) {
 		if err != nil || len(types) == 0 {
 			t.Fatalf("service types: %v", err)
 		}
-		if err := st.RecordServices(fctx, c.ID, opora.ServiceToday(st.Now()),
+		if err := st.RecordServices(fctx, c.ID, opora.DateOf(opora.ServiceToday(st.Now()).Time()),
 			[]*opora.Service{{TypeID: types[0].ID, Quantity: 1}, {TypeID: types[1].ID, Quantity: 1}}); err != nil {
 			t.Fatal(err)
 		}

@@ -324,7 +324,7 @@ func parseDay(f url.Values, name string, v *opora.Validation) time.Time {
 	if !ok {
 		v.Add(name, "error.date")
 	}
-	return d
+	return d.Time()
 }
 
 func (s *Server) restrictionCreate(w http.ResponseWriter, r *http.Request) error {
