@@ -107,9 +107,10 @@ func (c *Client) Normalize() {
 	}
 }
 
-// Validate checks a client before saving; today is the current date.
+// Validate checks a client before saving at moment now; the current date
+// is now's day in the server's zone.
 func (c *Client) Validate(now time.Time) error {
-	today := DateOf(now)
+	today := Today(now, time.Local)
 	var v Validation
 	checkText(&v, "surname", c.Surname, true, 100)
 	checkText(&v, "first_name", c.FirstName, false, 100)

@@ -118,7 +118,7 @@ func (s *Store) caseCounts(ctx context.Context, cases []*opora.Case) error {
 		byID[k.ID] = k
 		ids = append(ids, k.ID)
 	}
-	in, args := inList([]any{opora.Day(s.Now())}, ids)
+	in, args := inList([]any{s.Today()}, ids)
 	rows, err := s.r.QueryContext(ctx, `SELECT case_id, COUNT(*),
 		SUM(CASE WHEN status IN ('done', 'cancelled') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('planned', 'in_progress') AND due_on < $1 THEN 1 ELSE 0 END)
@@ -169,7 +169,7 @@ func (s *Store) CreateCase(ctx context.Context, k *opora.Case, templateID int64)
 	}
 	now := s.Now()
 	k.SubjectType, k.SubjectID, k.Status = opora.SubjectClient, k.ClientID, opora.CaseOpen
-	if err := k.Validate(now); err != nil {
+	if err := k.Validate(s.Today()); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -242,7 +242,7 @@ func (s *Store) UpdateCase(ctx context.Context, k *opora.Case) error {
 			return &opora.Error{Code: opora.EINVALID, Message: "cases.error.closed"}
 		}
 		k.SubjectType, k.SubjectID, k.ClientID = old.SubjectType, old.SubjectID, old.ClientID
-		if err := k.Validate(s.Now()); err != nil {
+		if err := k.Validate(s.Today()); err != nil {
 			return err
 		}
 		// The first task's start (not MIN(start_on): SQLite gives an
@@ -323,9 +323,9 @@ func (s *Store) CloseCase(ctx context.Context, id int64, cl *opora.CaseClosing) 
 		}
 		now := s.Now()
 		if cl.ClosedOn.IsZero() {
-			cl.ClosedOn = opora.Day(now)
+			cl.ClosedOn = opora.Day(now.Local())
 		}
-		if err := cl.Validate(k.OpenedOn, now); err != nil {
+		if err := cl.Validate(k.OpenedOn, now.Local()); err != nil {
 			return err
 		}
 		open, err := s.caseTasks(ctx, tx, k.ID, true)

@@ -25,8 +25,10 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				ctx := fx.Ctx()
 				now := s.Now
 				defer func() { s.Now = now }()
-				// Late evening here: in UTC it is another day on either side.
-				s.Now = func() time.Time { return time.Date(2026, 3, 10, 23, 30, 0, 0, loc) }
+				// Late evening here: in UTC it is another day on either side
+				// (the clock reports the instant in UTC, as a moment read back
+				// from the database is).
+				s.Now = func() time.Time { return time.Date(2026, 3, 10, 23, 30, 0, 0, loc).UTC() }
 				if got := s.Today(); !got.Equal(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)) {
 					t.Fatalf("today %v", got)
 				}
@@ -61,6 +63,36 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if err != nil || len(svcs) != 1 || svcs[0].RenderedOn != day {
 					t.Fatalf("services read back: %v %+v", err, svcs)
 				}
+				// A task started and a case closed "today" get the day it is here.
+				caseTypes, err := s.CaseDictionary(ctx, opora.DictCaseType, false)
+				if err != nil || len(caseTypes) == 0 {
+					t.Fatalf("case types: %v", err)
+				}
+				taskTypes, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
+				if err != nil || len(taskTypes) == 0 {
+					t.Fatalf("task types: %v", err)
+				}
+				k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID,
+					OpenedOn: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+				if err := s.CreateCase(ctx, k, 0); err != nil {
+					t.Fatal(err)
+				}
+				task := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, Status: opora.TaskDone}
+				if err := s.AddTask(ctx, task); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.CloseCase(ctx, k.ID, &opora.CaseClosing{Outcome: opora.OutcomePartlyNoShow, Comment: "—"}); err != nil {
+					t.Fatal(err)
+				}
+				tasks, err := s.CaseTasks(ctx, k.ID)
+				ten := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+				if err != nil || len(tasks) != 1 || !tasks[0].StartOn.Equal(ten) || !tasks[0].DoneOn.Equal(ten) {
+					t.Errorf("task days: %v %+v", err, tasks)
+				}
+				if got, err := s.Case(ctx, k.ID); err != nil || !got.ClosedOn.Equal(ten) {
+					t.Errorf("case closed on %v, %v", got.ClosedOn, err)
+				}
+
 				// The columns hold what they held before: midnight UTC of the day.
 				db := storetest.RawDB(t, s)
 				var n int

@@ -151,11 +151,11 @@ func (s *Store) AddTask(ctx context.Context, t *opora.Task) error {
 	}
 	now := s.Now()
 	if t.StartOn.IsZero() {
-		t.StartOn = opora.Day(now)
+		t.StartOn = opora.Day(now.Local())
 	}
 	t.Normalize()
 	if t.Status == opora.TaskDone && t.DoneOn.IsZero() {
-		t.DoneOn = opora.Day(now)
+		t.DoneOn = opora.Day(now.Local())
 	}
 	if err := t.Validate(); err != nil {
 		return err
@@ -254,7 +254,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *opora.Task) error {
 	now := s.Now()
 	t.Normalize()
 	if t.Status == opora.TaskDone && t.DoneOn.IsZero() {
-		t.DoneOn = opora.Day(now)
+		t.DoneOn = opora.Day(now.Local())
 	}
 	if t.Status != opora.TaskDone {
 		t.DoneOn = time.Time{}
@@ -355,7 +355,7 @@ func (s *Store) SetTaskStatus(ctx context.Context, id int64, status opora.TaskSt
 		if old.Status == status {
 			return nil
 		}
-		return s.setTaskStatus(ctx, tx, old, status, reason, opora.Day(s.Now()))
+		return s.setTaskStatus(ctx, tx, old, status, reason, s.Today())
 	})
 }
 
@@ -367,7 +367,7 @@ func (s *Store) setTaskStatus(ctx context.Context, tx *sql.Tx, old *opora.Task, 
 	t.Status, t.FailReason, t.DoneOn = status, strings.TrimSpace(reason), time.Time{}
 	if status == opora.TaskDone {
 		if today.IsZero() {
-			today = opora.Day(s.Now())
+			today = s.Today()
 		}
 		t.DoneOn = today
 	}
