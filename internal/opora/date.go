@@ -132,3 +132,7 @@ func (d *Date) scanText(s string) error {
 	}
 	return fmt.Errorf("opora: cannot read %q as a date", s)
 }
+
+// AddDate adds years, months and days as time.Time's AddDate does
+// (31 January + 1 month is 3 March; AddMonths clamps instead).
+func (d Date) AddDate(years, months, days int) Date { return Date{d.t.AddDate(years, months, days)} }

@@ -305,7 +305,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, k := range b.Cases {
 		k.ID, k.ClientID, k.SubjectID, k.OrganisationID = k.ID+o.kase, k.ClientID+o.client, k.SubjectID+o.client, org
 		t.rows = append(t.rows, []any{k.ID, org, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID,
-			nullDate(k.OpenedOn), nullDate(k.ClosedOn), string(k.Status), string(k.Outcome), k.OutcomeComment, 1,
+			k.OpenedOn, k.ClosedOn, string(k.Status), string(k.Outcome), k.OutcomeComment, 1,
 			nullID(k.CreatedBy), k.CreatedAt, nullID(k.CreatedBy), k.UpdatedAt})
 	}
 	ts = append(ts, t)
@@ -315,7 +315,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, k := range b.Tasks {
 		k.ID, k.CaseID, k.ClientID, k.OrganisationID = k.ID+o.task, k.CaseID+o.kase, k.ClientID+o.client, org
 		t.rows = append(t.rows, []any{k.ID, org, k.CaseID, k.ClientID, k.TypeID, k.Description, nullID(k.ResponsibleID),
-			nullDate(k.StartOn), nullDate(k.DueOn), nullDate(k.DoneOn), string(k.Status), k.Position, 1,
+			k.StartOn, k.DueOn, k.DoneOn, string(k.Status), k.Position, 1,
 			nullID(k.ResponsibleID), k.CreatedAt, nullID(k.ResponsibleID), k.UpdatedAt})
 	}
 	ts = append(ts, t)

@@ -73,7 +73,7 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 					t.Fatalf("task types: %v", err)
 				}
 				k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID,
-					OpenedOn: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+					OpenedOn: opora.DateOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))}
 				if err := s.CreateCase(ctx, k, 0); err != nil {
 					t.Fatal(err)
 				}
@@ -86,10 +86,10 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				}
 				tasks, err := s.CaseTasks(ctx, k.ID)
 				ten := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-				if err != nil || len(tasks) != 1 || !tasks[0].StartOn.Equal(ten) || !tasks[0].DoneOn.Equal(ten) {
+				if err != nil || len(tasks) != 1 || !tasks[0].StartOn.Equal(opora.DateOf(ten)) || !tasks[0].DoneOn.Equal(opora.DateOf(ten)) {
 					t.Errorf("task days: %v %+v", err, tasks)
 				}
-				if got, err := s.Case(ctx, k.ID); err != nil || !got.ClosedOn.Equal(ten) {
+				if got, err := s.Case(ctx, k.ID); err != nil || !got.ClosedOn.Equal(opora.DateOf(ten)) {
 					t.Errorf("case closed on %v, %v", got.ClosedOn, err)
 				}
 

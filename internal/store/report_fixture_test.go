@@ -84,11 +84,11 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 	}
 	at(day(2026, 1, 10))
 	ka := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.a.ID, ClientID: f.a.ID, TypeID: caseTypes[0].ID,
-		CuratorID: f.fx.Admin.ID, OpenedOn: day(2026, 1, 10)}
+		CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2026, 1, 10))}
 	if err := s.CreateCase(ctx, ka, 0); err != nil {
 		t.Fatal(err)
 	}
-	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: day(2026, 1, 10), DueOn: day(2026, 2, 10)}
+	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: opora.DateOf(day(2026, 1, 10)), DueOn: opora.DateOf(day(2026, 2, 10))}
 	if err := s.AddTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 		t.Fatal(err)
 	}
 	at(day(2026, 3, 1))
-	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: day(2026, 3, 1)}); err != nil {
+	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: opora.DateOf(day(2026, 3, 1))}); err != nil {
 		t.Fatal(err)
 	}
 	at(day(2026, 2, 15))
 	kb := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.b.ID, ClientID: f.b.ID, TypeID: caseTypes[0].ID,
-		CuratorID: f.fx.Admin.ID, OpenedOn: day(2026, 2, 15)}
+		CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2026, 2, 15))}
 	if err := s.CreateCase(ctx, kb, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -608,7 +608,7 @@ func TestOngoingSupportAgreesWithTheCasePage(t *testing.T) {
 			t.Fatal(err)
 		}
 		kc := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.cc.ID, ClientID: f.cc.ID, TypeID: caseTypes[0].ID,
-			CuratorID: f.fx.Admin.ID, OpenedOn: day(2025, 11, 30)}
+			CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2025, 11, 30))}
 		if err := s.CreateCase(ctx, kc, 0); err != nil {
 			t.Fatal(err)
 		}

@@ -256,10 +256,10 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		must(err)
 		taskTypes, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
 		must(err)
-		k := &opora.Case{ClientID: b.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: s.Today()}
+		k := &opora.Case{ClientID: b.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(s.Today())}
 		must(s.CreateCase(ctx, k, 0))
 		must(s.AddTask(ctx, &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, ResponsibleID: fx.Admin.ID,
-			DueOn: s.Today().AddDate(0, 0, 7)}))
+			DueOn: opora.DateOf(s.Today().AddDate(0, 0, 7))}))
 		// A shelter stay and a medical check.
 		room := shelterRoom(t, s, fx, "Комната", 2)
 		must(s.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: room.ID, CheckIn: s.Today()}))

@@ -45,7 +45,7 @@ func TestTimelineSpeaksRussian(t *testing.T) {
 			t.Fatal(err)
 		}
 		k := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: c.ID, ClientID: c.ID, TypeID: caseType,
-			CuratorID: fx.Admin.ID, OpenedOn: casesNow.AddDate(0, 0, -10)}
+			CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(casesNow.AddDate(0, 0, -10))}
 		if err := a.st.CreateCase(ctx, k, tpl); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestTimelineSpeaksRussian(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := a.st.CloseCase(ctx, k.ID, &opora.CaseClosing{Outcome: opora.OutcomePartlyRefused, Comment: "Уехал к сестре",
-			ClosedOn: casesNow.Truncate(24 * time.Hour), OpenTasks: opora.OpenTasksCancel}); err != nil {
+			ClosedOn: opora.DateOf(casesNow.Truncate(24 * time.Hour)), OpenTasks: opora.OpenTasksCancel}); err != nil {
 			t.Fatal(err)
 		}
 		cl := a.login(t, "admin", testPassword)

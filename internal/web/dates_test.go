@@ -85,6 +85,31 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 					res = c.get(fmt.Sprintf("/services/%d/edit", svcs[0].ID))
 					mustContain(t, res.Body, `value="2026-03-10"`)
 
+					// A case opened on 01.03.2026 with a task due on 20.03.2026.
+					caseTypes, err := a.st.CaseDictionary(ctx, opora.DictCaseType, false)
+					if err != nil || len(caseTypes) == 0 {
+						t.Fatalf("case types: %v", err)
+					}
+					taskTypes, err := a.st.CaseDictionary(ctx, opora.DictTaskType, false)
+					if err != nil || len(taskTypes) == 0 {
+						t.Fatalf("task types: %v", err)
+					}
+					k := &opora.Case{ClientID: cl.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: opora.NewDate(2026, time.March, 1)}
+					if err := a.st.CreateCase(ctx, k, 0); err != nil {
+						t.Fatal(err)
+					}
+					if err := a.st.AddTask(ctx, &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, DueOn: opora.NewDate(2026, time.March, 20)}); err != nil {
+						t.Fatal(err)
+					}
+					res = c.get(fmt.Sprintf("/cases/%d", k.ID))
+					if res.Status != http.StatusOK {
+						t.Fatalf("case: %d", res.Status)
+					}
+					mustContain(t, res.Body, "01.03.2026", "20.03.2026", "10.03.2026")
+					if strings.Contains(res.Body, "28.02.2026") || strings.Contains(res.Body, "19.03.2026") {
+						t.Error("the case page shifts its dates")
+					}
+
 					q := url.Values{"format": {"csv"}, "from": {"2026-03-10"}, "to": {"2026-03-10"}}
 					res = c.get("/reports/register/export?" + q.Encode())
 					if res.Status != http.StatusOK {
