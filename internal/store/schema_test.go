@@ -241,8 +241,8 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		// Notes, restrictions, reminders, documents, a photo.
 		must(s.CreateNote(ctx, &opora.Note{ClientID: b.ID, Body: "Записка"}))
 		must(s.CreateRestriction(ctx, &opora.Restriction{ClientID: b.ID, Kind: opora.RestrictionBan, Description: "Без приюта",
-			StartsOn: s.Today()}))
-		must(s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: s.Today(), Body: "Позвонить", ForAll: true}))
+			StartsOn: opora.DateOf(s.Today())}))
+		must(s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: opora.DateOf(s.Today()), Body: "Позвонить", ForAll: true}))
 		passport := &opora.DictionaryItem{Dictionary: opora.DictDocumentType, Label: "Паспорт"}
 		must(s.SaveDictionaryItem(ctx, passport))
 		must(s.CreateIdentityDocument(ctx, &opora.IdentityDocument{ClientID: b.ID, TypeID: passport.ID, Number: "123456"}))

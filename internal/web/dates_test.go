@@ -110,6 +110,28 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 						t.Error("the case page shifts its dates")
 					}
 
+					// A restriction from 05.03.2026 to 10.03.2026 is in force today;
+					// a reminder due on 10.03.2026 is due.
+					if err := a.st.CreateRestriction(ctx, &opora.Restriction{ClientID: cl.ID, Kind: opora.RestrictionBan,
+						Description: "запрет", StartsOn: opora.NewDate(2026, time.March, 5), EndsOn: opora.NewDate(2026, time.March, 10)}); err != nil {
+						t.Fatal(err)
+					}
+					if err := a.st.CreateReminder(ctx, &opora.Reminder{ClientID: cl.ID, DueOn: opora.NewDate(2026, time.March, 10),
+						Body: "позвонить", ForAll: true}); err != nil {
+						t.Fatal(err)
+					}
+					res = c.get("/clients/" + id + "/notes")
+					if res.Status != http.StatusOK {
+						t.Fatalf("notes: %d %s", res.Status, res.Body)
+					}
+					mustContain(t, res.Body, "05.03.2026", "10.03.2026", "позвонить", "tag-warn", "tag-danger")
+					if strings.Contains(res.Body, "04.03.2026") || strings.Contains(res.Body, "09.03.2026") {
+						t.Error("the notes page shifts its dates")
+					}
+					if res = c.get("/reminders"); res.Status != http.StatusOK || !strings.Contains(res.Body, "10.03.2026") {
+						t.Errorf("reminders: %d", res.Status)
+					}
+
 					q := url.Values{"format": {"csv"}, "from": {"2026-03-10"}, "to": {"2026-03-10"}}
 					res = c.get("/reports/register/export?" + q.Encode())
 					if res.Status != http.StatusOK {

@@ -29,8 +29,8 @@ func TestHomeShowsNextSteps(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range []*opora.Reminder{
-			{ClientID: c.ID, DueOn: day("2026-04-09"), Body: "Позвонить в МФЦ", RecipientIDs: []int64{anna.ID}},
-			{ClientID: c.ID, DueOn: day("2026-04-20"), Body: "Потом", RecipientIDs: []int64{anna.ID}},
+			{ClientID: c.ID, DueOn: opora.DateOf(day("2026-04-09")), Body: "Позвонить в МФЦ", RecipientIDs: []int64{anna.ID}},
+			{ClientID: c.ID, DueOn: opora.DateOf(day("2026-04-20")), Body: "Потом", RecipientIDs: []int64{anna.ID}},
 		} {
 			if err := st.CreateReminder(ctx, m); err != nil {
 				t.Fatal(err)
