@@ -69,7 +69,7 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 		}
 	}
 	actx := actorContext(ctx, a)
-	d := &data{orgID: orgID, actor: a, today: opora.ServiceToday(time.Now())}
+	d := &data{orgID: orgID, actor: a, today: opora.ServiceToday(time.Now()).Time()}
 
 	sample := 2000
 	if smoke {

@@ -386,7 +386,7 @@ func (g *gen) client(i int) error {
 				items = append(items, sv)
 			}
 		}
-		if err := g.st.RecordServices(ctx, c.ID, g.day(d), items); err != nil {
+		if err := g.st.RecordServices(ctx, c.ID, opora.DateOf(g.day(d)), items); err != nil {
 			return err
 		}
 	}
@@ -398,13 +398,13 @@ func (g *gen) client(i int) error {
 		}
 		g.at(opened.Add(10 * time.Hour))
 		k := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: c.ID, ClientID: c.ID, TypeID: g.caseType,
-			CuratorID: c.ResponsibleID, OpenedOn: g.day(opened)}
+			CuratorID: c.ResponsibleID, OpenedOn: opora.DateOf(g.day(opened))}
 		if err := g.st.CreateCase(ctx, k, 0); err != nil {
 			return err
 		}
 		for j := 0; j < 3+g.pick(4); j++ {
 			t := &opora.Task{CaseID: k.ID, TypeID: g.taskType[g.pick(len(g.taskType))], ResponsibleID: c.ResponsibleID,
-				StartOn: g.day(opened), DueOn: g.day(opened.AddDate(0, 1+g.pick(6), 0))}
+				StartOn: opora.DateOf(g.day(opened)), DueOn: opora.DateOf(g.day(opened.AddDate(0, 1+g.pick(6), 0)))}
 			if err := g.st.AddTask(ctx, t); err != nil {
 				return err
 			}

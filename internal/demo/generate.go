@@ -323,7 +323,7 @@ func (g *scale) client(b *batchState, index int) *opora.Client {
 	created := first.Add(time.Duration(9*60+b.pick(9*60)) * time.Minute)
 	male := b.pick(100) < 78
 	c := &opora.Client{ID: int64(len(b.Clients) + 1), BranchID: g.branches[0].ID, Gender: opora.GenderFemale,
-		HomelessStatus: opora.Homeless, HomelessSince: first, CreatedBy: g.creator, CreatedAt: created}
+		HomelessStatus: opora.Homeless, HomelessSince: opora.DateOf(first), CreatedBy: g.creator, CreatedAt: created}
 	if len(g.branches) > 1 && b.pick(10) < 3 {
 		c.BranchID = g.branches[1+b.pick(len(g.branches)-1)].ID
 	}
@@ -405,7 +405,7 @@ func (g *scale) services(b *batchState, c *opora.Client, first time.Time, daysBa
 				worker = g.workers[b.pick(len(g.workers))].ID
 			}
 			sv := &opora.Service{ID: int64(len(b.Services) + 1), BranchID: c.BranchID, ClientID: c.ID, TypeID: t.ID,
-				RenderedOn: on, Quantity: 1, WorkerID: worker, CreatedAt: on.Add(time.Duration(10*60+b.pick(8*60)) * time.Minute),
+				RenderedOn: opora.DateOf(on), Quantity: 1, WorkerID: worker, CreatedAt: on.Add(time.Duration(10*60+b.pick(8*60)) * time.Minute),
 				TypeName: t.Name}
 			if t.HasQuantity {
 				sv.Quantity = 1 + b.pick(3)
@@ -436,11 +436,11 @@ func (g *scale) kase(b *batchState, c *opora.Client, first time.Time) {
 	}
 	ct := g.caseTypes[b.pick(len(g.caseTypes))]
 	k := &opora.Case{ID: int64(len(b.Cases) + 1), SubjectType: opora.SubjectClient, SubjectID: c.ID, ClientID: c.ID,
-		TypeID: ct.ID, TypeLabel: ct.Label, CuratorID: c.ResponsibleID, OpenedOn: opened, Status: opora.CaseOpen,
+		TypeID: ct.ID, TypeLabel: ct.Label, CuratorID: c.ResponsibleID, OpenedOn: opora.DateOf(opened), Status: opora.CaseOpen,
 		CreatedBy: c.ResponsibleID, CreatedAt: opened.Add(11 * time.Hour)}
 	k.UpdatedAt = k.CreatedAt
 	if closed := opened.AddDate(0, 3+b.pick(16), 0); closed.Before(g.anchor) && b.pick(4) > 0 {
-		k.Status, k.ClosedOn, k.Outcome = opora.CaseClosed, closed, opora.CaseOutcomes[b.pick(len(opora.CaseOutcomes))]
+		k.Status, k.ClosedOn, k.Outcome = opora.CaseClosed, opora.DateOf(closed), opora.CaseOutcomes[b.pick(len(opora.CaseOutcomes))]
 		k.UpdatedAt = closed.Add(16 * time.Hour)
 	}
 	b.Cases = append(b.Cases, k)
@@ -448,7 +448,7 @@ func (g *scale) kase(b *batchState, c *opora.Client, first time.Time) {
 		EntityID: k.ID, Summary: k.TypeLabel + " — " + k.OpenedOn.Format("02.01.2006")})
 	end := g.anchor
 	if k.Status == opora.CaseClosed {
-		end = k.ClosedOn
+		end = k.ClosedOn.Time()
 		b.event(&opora.ClientEvent{ClientID: c.ID, At: k.UpdatedAt, UserID: k.CuratorID, Kind: opora.EventCase, Entity: "case",
 			EntityID: k.ID, Summary: k.TypeLabel + " — closed " + k.ClosedOn.Format("02.01.2006") + " (" + string(k.Outcome) + ")"})
 	}
@@ -456,11 +456,11 @@ func (g *scale) kase(b *batchState, c *opora.Client, first time.Time) {
 	for j := 0; j < tasks; j++ {
 		tt := g.taskTypes[b.pick(len(g.taskTypes))]
 		t := &opora.Task{ID: int64(len(b.Tasks) + 1), CaseID: k.ID, ClientID: c.ID, TypeID: tt.ID, TypeLabel: tt.Label,
-			ResponsibleID: c.ResponsibleID, StartOn: opened.AddDate(0, 0, 7*j), Status: opora.TaskPlanned, Position: j + 1,
+			ResponsibleID: c.ResponsibleID, StartOn: opora.DateOf(opened.AddDate(0, 0, 7*j)), Status: opora.TaskPlanned, Position: j + 1,
 			CreatedAt: k.CreatedAt}
 		t.DueOn = t.StartOn.AddDate(0, 1+b.pick(6), 0)
 		t.UpdatedAt = t.CreatedAt
-		span := int(end.Sub(t.StartOn).Hours()/24) - 1
+		span := int(end.Sub(t.StartOn.Time()).Hours()/24) - 1
 		switch r := b.pick(20); {
 		case span < 1:
 		case k.Status == opora.CaseClosed && r < 3:
@@ -473,7 +473,7 @@ func (g *scale) kase(b *batchState, c *opora.Client, first time.Time) {
 			t.Status = opora.TaskInProgress
 		}
 		if !t.DoneOn.IsZero() {
-			t.UpdatedAt = t.DoneOn.Add(15 * time.Hour)
+			t.UpdatedAt = t.DoneOn.Time().Add(15 * time.Hour)
 			b.event(&opora.ClientEvent{ClientID: c.ID, At: t.UpdatedAt, UserID: c.ResponsibleID, Kind: opora.EventTask,
 				Entity: "task", EntityID: t.ID, Summary: t.Title() + ": planned → done"})
 		}

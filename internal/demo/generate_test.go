@@ -504,7 +504,7 @@ func TestFailedBatchLeavesTheCountsTrue(t *testing.T) {
 		services := count(t, db, `SELECT COUNT(*) FROM services`)
 		b := g.batch(2000, BatchClients)
 		b.Counts = counts
-		b.Services[len(b.Services)-1].RenderedOn = time.Time{} // a service without a day: refused by the database
+		b.Services[len(b.Services)-1].RenderedOn = opora.DateOf(time.Time{}) // a service without a day: refused by the database
 		if err := st.BulkLoad(actx, b); err == nil {
 			t.Fatal("a batch with a service without a day was written")
 		}

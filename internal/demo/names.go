@@ -114,7 +114,7 @@ func birth(r *rand.Rand, c *opora.Client, first time.Time, fromYear, years int) 
 	switch k := r.IntN(10); {
 	case k < 7:
 		c.BirthPrecision = opora.BirthExact
-		c.BirthDate = time.Date(fromYear+r.IntN(years), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+		c.BirthDate = opora.NewDate(fromYear+r.IntN(years), time.Month(1+r.IntN(12)), 1+r.IntN(28))
 	case k < 9:
 		c.BirthPrecision, c.BirthYear = opora.BirthYear, fromYear+r.IntN(years)
 	default:

@@ -68,8 +68,8 @@ type Case struct {
 	TypeLabel      string
 	CuratorID      int64
 	CuratorName    string
-	OpenedOn       time.Time
-	ClosedOn       time.Time
+	OpenedOn       Date
+	ClosedOn       Date
 	Status         CaseStatus
 	Outcome        CaseOutcome
 	OutcomeComment string
@@ -90,7 +90,7 @@ func (c *Case) Open() bool { return c.Status == CaseOpen }
 
 // Light returns the plan duration's traffic light on day today.
 func (c *Case) Light(today time.Time) Light {
-	end := today
+	end := DateOf(today)
 	if !c.ClosedOn.IsZero() {
 		end = c.ClosedOn
 	}
@@ -99,7 +99,7 @@ func (c *Case) Light(today time.Time) Light {
 
 // Months returns how many whole months the plan has run by day today.
 func (c *Case) Months(today time.Time) int {
-	end := today
+	end := DateOf(today)
 	if !c.ClosedOn.IsZero() {
 		end = c.ClosedOn
 	}
@@ -132,7 +132,7 @@ func (c *Case) Validate(today time.Time) error {
 	}
 	if c.OpenedOn.IsZero() {
 		v.Add("opened_on", "error.date")
-	} else if c.OpenedOn.After(today) {
+	} else if c.OpenedOn.After(DateOf(today)) {
 		v.Add("opened_on", "error.date_future")
 	}
 	return v.Err()
@@ -159,7 +159,7 @@ const (
 
 // PlanLight colours the time from opened to end: green under 3 whole
 // calendar months, yellow from 3 months up to exactly 6, red beyond 6.
-func PlanLight(opened, end time.Time) Light {
+func PlanLight(opened, end Date) Light {
 	m, extra := PlanMonths(opened, end)
 	switch {
 	case m < 3:
@@ -173,16 +173,15 @@ func PlanLight(opened, end time.Time) Light {
 // PlanMonths counts whole calendar months from a to b (b after a): the
 // largest n with AddMonths(a, n) <= b. extra reports days left over. A
 // month from the 31st ends on the last day of a shorter month.
-func PlanMonths(a, b time.Time) (n int, extra bool) {
-	a, b = Day(a), Day(b)
+func PlanMonths(a, b Date) (n int, extra bool) {
 	if !b.After(a) {
 		return 0, false
 	}
 	n = (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
-	for n > 0 && AddMonths(a, n).After(b) {
+	for n > 0 && a.AddMonths(n).After(b) {
 		n--
 	}
-	return n, AddMonths(a, n).Before(b)
+	return n, a.AddMonths(n).Before(b)
 }
 
 // AddMonths adds n calendar months to day t, clamping the day to the end of
@@ -236,9 +235,9 @@ type Task struct {
 	ResponsibleID  int64 // a worker, or
 	ResponsibleOrg int64 // an organisation of the network
 	Responsible    string
-	StartOn        time.Time
-	DueOn          time.Time
-	DoneOn         time.Time
+	StartOn        Date
+	DueOn          Date
+	DoneOn         Date
 	Status         TaskStatus
 	FailReason     string
 	Position       int
@@ -267,7 +266,7 @@ func (t *Task) Title() string {
 
 // Overdue reports whether an open task is past its due date on day today.
 func (t *Task) Overdue(today time.Time) bool {
-	return t.Status.Open() && !t.DueOn.IsZero() && t.DueOn.Before(Day(today))
+	return t.Status.Open() && !t.DueOn.IsZero() && t.DueOn.Before(DateOf(today))
 }
 
 // Normalize trims the task's text.
@@ -374,13 +373,13 @@ const (
 type CaseClosing struct {
 	Outcome    CaseOutcome
 	Comment    string
-	ClosedOn   time.Time
+	ClosedOn   Date
 	OpenTasks  string // "" (refused while tasks are open), OpenTasksCancel or OpenTasksFail
 	FailReason string // for OpenTasksFail
 }
 
 // Validate checks a closing of a case opened on opened; today is the current date.
-func (c *CaseClosing) Validate(opened, today time.Time) error {
+func (c *CaseClosing) Validate(opened Date, today time.Time) error {
 	var v Validation
 	c.Comment, c.FailReason = strings.TrimSpace(c.Comment), strings.TrimSpace(c.FailReason)
 	switch {
@@ -395,9 +394,9 @@ func (c *CaseClosing) Validate(opened, today time.Time) error {
 	switch {
 	case c.ClosedOn.IsZero():
 		v.Add("closed_on", "error.date")
-	case c.ClosedOn.After(Day(today)):
+	case c.ClosedOn.After(DateOf(today)):
 		v.Add("closed_on", "error.date_future")
-	case c.ClosedOn.Before(Day(opened)):
+	case c.ClosedOn.Before(opened):
 		v.Add("closed_on", "cases.error.closed_before_opened")
 	}
 	switch c.OpenTasks {

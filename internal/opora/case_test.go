@@ -31,15 +31,15 @@ func TestPlanLightAcrossYears(t *testing.T) {
 		{"2024-08-31", "2025-02-28", 6, LightYellow}, // exactly six months: still yellow
 		{"2026-02-01", "2025-12-01", 0, LightGreen},  // an end before the start counts as nothing
 	} {
-		m, _ := PlanMonths(day(c.from), day(c.to))
+		m, _ := PlanMonths(DateOf(day(c.from)), DateOf(day(c.to)))
 		if m != c.months {
 			t.Errorf("%s → %s: %d months, want %d", c.from, c.to, m, c.months)
 		}
-		if l := PlanLight(day(c.from), day(c.to)); l != c.light {
+		if l := PlanLight(DateOf(day(c.from)), DateOf(day(c.to))); l != c.light {
 			t.Errorf("%s → %s: light %s, want %s", c.from, c.to, l, c.light)
 		}
 	}
-	k := &Case{OpenedOn: day("2025-01-10"), ClosedOn: day("2025-03-01")}
+	k := &Case{OpenedOn: DateOf(day("2025-01-10")), ClosedOn: DateOf(day("2025-03-01"))}
 	if l := k.Light(day("2026-06-01")); l != LightGreen {
 		t.Errorf("a closed case is measured to its closing day: %s", l)
 	}
@@ -47,10 +47,10 @@ func TestPlanLightAcrossYears(t *testing.T) {
 
 func TestTaskValidation(t *testing.T) {
 	base := func() *Task {
-		return &Task{TypeID: 1, StartOn: day("2026-03-10"), DueOn: day("2026-04-10"), Status: TaskPlanned}
+		return &Task{TypeID: 1, StartOn: DateOf(day("2026-03-10")), DueOn: DateOf(day("2026-04-10")), Status: TaskPlanned}
 	}
 	tk := base()
-	tk.DueOn = day("2026-03-09")
+	tk.DueOn = DateOf(day("2026-03-09"))
 	if f := FieldErrors(tk.Validate()); f["due_on"] != "tasks.error.due_before_start" {
 		t.Errorf("due before start: %v", f)
 	}
@@ -83,19 +83,19 @@ func TestCaseClosingValidation(t *testing.T) {
 		cl    CaseClosing
 		field string
 	}{
-		{CaseClosing{ClosedOn: today}, "outcome"},
-		{CaseClosing{Outcome: "whatever", ClosedOn: today}, "outcome"},
-		{CaseClosing{Outcome: OutcomePartlyOther, ClosedOn: today}, "outcome_comment"},
-		{CaseClosing{Outcome: OutcomeDone, ClosedOn: day("2026-01-09")}, "closed_on"},
-		{CaseClosing{Outcome: OutcomeDone, ClosedOn: today, OpenTasks: OpenTasksFail}, "fail_reason"},
-		{CaseClosing{Outcome: OutcomeDone, ClosedOn: today, OpenTasks: "drop"}, "open_tasks"},
+		{CaseClosing{ClosedOn: DateOf(today)}, "outcome"},
+		{CaseClosing{Outcome: "whatever", ClosedOn: DateOf(today)}, "outcome"},
+		{CaseClosing{Outcome: OutcomePartlyOther, ClosedOn: DateOf(today)}, "outcome_comment"},
+		{CaseClosing{Outcome: OutcomeDone, ClosedOn: DateOf(day("2026-01-09"))}, "closed_on"},
+		{CaseClosing{Outcome: OutcomeDone, ClosedOn: DateOf(today), OpenTasks: OpenTasksFail}, "fail_reason"},
+		{CaseClosing{Outcome: OutcomeDone, ClosedOn: DateOf(today), OpenTasks: "drop"}, "open_tasks"},
 	} {
-		if f := FieldErrors(c.cl.Validate(opened, today)); f[c.field] == "" {
+		if f := FieldErrors(c.cl.Validate(DateOf(opened), today)); f[c.field] == "" {
 			t.Errorf("%+v: no error for %s: %v", c.cl, c.field, f)
 		}
 	}
-	ok := CaseClosing{Outcome: OutcomeNotDoneNoShow, ClosedOn: today}
-	if err := ok.Validate(opened, today); err != nil {
+	ok := CaseClosing{Outcome: OutcomeNotDoneNoShow, ClosedOn: DateOf(today)}
+	if err := ok.Validate(DateOf(opened), today); err != nil {
 		t.Errorf("valid closing: %v", err)
 	}
 }

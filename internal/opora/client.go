@@ -47,17 +47,17 @@ type Client struct {
 	Surname        string
 	FirstName      string
 	Patronymic     string
-	BirthDate      time.Time // zero unless BirthPrecision is BirthExact
-	BirthYear      int       // 0 when unknown
+	BirthDate      Date // zero unless BirthPrecision is BirthExact
+	BirthYear      int  // 0 when unknown
 	BirthPrecision BirthPrecision
 	BirthPlace     string
 	Gender         Gender
 	HomelessStatus HomelessStatus
-	HomelessSince  time.Time // when the homeless status last changed (or since when homeless)
+	HomelessSince  Date // when the homeless status last changed (or since when homeless)
 	PhotoID        int64
 	ThumbID        int64
 	ResponsibleID  int64 // the worker who leads the client; "my clients"
-	ConsentDate    time.Time
+	ConsentDate    Date
 	ConsentBy      int64
 	ConsentFileID  int64
 	Version        int // optimistic lock: an update must carry the version it was based on
@@ -103,12 +103,14 @@ func (c *Client) Normalize() {
 		c.BirthYear = c.BirthDate.Year()
 	}
 	if c.BirthPrecision != BirthExact {
-		c.BirthDate = time.Time{}
+		c.BirthDate = Date{}
 	}
 }
 
-// Validate checks a client before saving; today is the current date.
-func (c *Client) Validate(today time.Time) error {
+// Validate checks a client before saving at moment now; the current date
+// is now's day in the server's zone.
+func (c *Client) Validate(now time.Time) error {
+	today := Today(now, time.Local)
 	var v Validation
 	checkText(&v, "surname", c.Surname, true, 100)
 	checkText(&v, "first_name", c.FirstName, false, 100)
@@ -148,18 +150,6 @@ func (c *Client) Validate(today time.Time) error {
 		v.Add("homeless_since", "error.date_future")
 	}
 	return v.Err()
-}
-
-// ParseDate reads a date typed as 01.02.1975, 1.2.1975 or 1975-02-01.
-// ok is false for anything else, including impossible days like 31.02.
-func ParseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{"02.01.2006", "2.1.2006", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // Sensitivity is the category of a piece of client data; each category

@@ -99,8 +99,8 @@ type Restriction struct {
 	ClientID       int64
 	Kind           RestrictionKind
 	Description    string
-	StartsOn       time.Time // a date (midnight UTC)
-	EndsOn         time.Time // the last day it applies; zero when open-ended
+	StartsOn       Date
+	EndsOn         Date // the last day it applies; zero when open-ended
 	CreatedBy      int64
 	CreatedByName  string
 	CreatedAt      time.Time
@@ -112,8 +112,8 @@ type Restriction struct {
 // Lifted reports whether the restriction was lifted early.
 func (r *Restriction) Lifted() bool { return !r.LiftedAt.IsZero() }
 
-// ActiveOn reports whether the restriction applies on day (a date at midnight UTC).
-func (r *Restriction) ActiveOn(day time.Time) bool {
+// ActiveOn reports whether the restriction applies on day.
+func (r *Restriction) ActiveOn(day Date) bool {
 	return !r.Lifted() && !r.StartsOn.After(day) && (r.EndsOn.IsZero() || !r.EndsOn.Before(day))
 }
 
@@ -155,7 +155,7 @@ type Reminder struct {
 	OrganisationID int64
 	ClientID       int64
 	ClientName     string // filled in lists across clients
-	DueOn          time.Time
+	DueOn          Date
 	Body           string
 	ForAll         bool
 	RecipientIDs   []int64
@@ -168,8 +168,8 @@ type Reminder struct {
 	Read           bool // the acting user marked it read
 }
 
-// DueBy reports whether the reminder is due by day (a date at midnight UTC).
-func (m *Reminder) DueBy(day time.Time) bool { return !m.DueOn.After(day) }
+// DueBy reports whether the reminder is due by day.
+func (m *Reminder) DueBy(day Date) bool { return !m.DueOn.After(day) }
 
 // Normalize trims the text and drops duplicate recipients.
 func (m *Reminder) Normalize() {

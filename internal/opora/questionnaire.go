@@ -293,7 +293,7 @@ func (f *FormField) ParseAnswer(raw []string, prev *Answer) (*Answer, string) {
 			if !ok {
 				return nil, "error.date"
 			}
-			a.Date = d
+			a.Date = d.Time()
 		}
 	case FieldMonth:
 		if first != "" {

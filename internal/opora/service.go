@@ -52,9 +52,9 @@ type Service struct {
 	BranchID       int64
 	ClientID       int64
 	TypeID         int64
-	RenderedOn     time.Time // a calendar date
-	Quantity       int       // 1 unless the type has a quantity
-	Amount         int64     // kopecks; meaningful only when HasAmount
+	RenderedOn     Date  // a calendar date
+	Quantity       int   // 1 unless the type has a quantity
+	Amount         int64 // kopecks; meaningful only when HasAmount
 	HasAmount      bool
 	Comment        string
 	WorkerID       int64
@@ -102,17 +102,17 @@ func ServiceField(field string, typeID int64) string {
 }
 
 // ServiceToday is the local calendar day services are dated by.
-func ServiceToday(now time.Time) time.Time { return Day(now.In(time.Local)) }
+func ServiceToday(now time.Time) Date { return Today(now, time.Local) }
 
 // CheckServiceDate validates a service date against today and the
 // organisation's back-dating window (in days), adding the error to field.
-func CheckServiceDate(v *Validation, field string, d, today time.Time, windowDays int) {
+func CheckServiceDate(v *Validation, field string, d, today Date, windowDays int) {
 	switch {
 	case d.IsZero():
 		v.Add(field, "error.date")
 	case d.After(today):
 		v.Add(field, "error.date_future")
-	case d.Before(today.AddDate(0, 0, -windowDays)):
+	case d.Before(today.AddDays(-windowDays)):
 		v.Add(field, "services.error.too_old")
 	}
 }
@@ -224,7 +224,7 @@ func FormatRubles(kopecks int64) string {
 // record: anyone's with client.delete; their own with client.write while
 // it is no older (by creation day) than the back-dating window. The store
 // also requires the client to be within the actor's scope.
-func CanChangeService(a *Actor, s *Service, today time.Time, windowDays int) bool {
+func CanChangeService(a *Actor, s *Service, today Date, windowDays int) bool {
 	if a == nil || s.Deleted() {
 		return false
 	}
@@ -232,5 +232,5 @@ func CanChangeService(a *Actor, s *Service, today time.Time, windowDays int) boo
 		return true
 	}
 	return a.Can(PermClientWrite) && s.WorkerID == a.UserID &&
-		!ServiceToday(s.CreatedAt).AddDate(0, 0, windowDays).Before(today)
+		!ServiceToday(s.CreatedAt).AddDays(windowDays).Before(today)
 }

@@ -254,8 +254,8 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, c := range b.Clients {
 		c.ID, c.OrganisationID, c.Version = c.ID+o.client, org, 1
 		t.rows = append(t.rows, []any{c.ID, org, c.BranchID, c.Surname, c.FirstName, c.Patronymic,
-			nullDate(c.BirthDate), nullInt(c.BirthYear), string(c.BirthPrecision), c.BirthPlace, string(c.Gender),
-			string(c.HomelessStatus), nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c), 1,
+			c.BirthDate, nullInt(c.BirthYear), string(c.BirthPrecision), c.BirthPlace, string(c.Gender),
+			string(c.HomelessStatus), c.HomelessSince, nullID(c.ResponsibleID), searchKey(c), 1,
 			nullID(c.CreatedBy), c.CreatedAt, nullID(c.CreatedBy), c.CreatedAt})
 	}
 	ts = append(ts, t)
@@ -288,7 +288,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		"quantity", "amount_kopecks", "comment", "worker_id", "created_at", "updated_at", "version"}}
 	for _, sv := range b.Services {
 		sv.ID, sv.ClientID, sv.OrganisationID = sv.ID+o.service, sv.ClientID+o.client, org
-		t.rows = append(t.rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, nullDate(sv.RenderedOn), sv.Quantity,
+		t.rows = append(t.rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, sv.RenderedOn, sv.Quantity,
 			nullAmount(sv), sv.Comment, sv.WorkerID, sv.CreatedAt, sv.CreatedAt, 1})
 	}
 	ts = append(ts, t)
@@ -296,7 +296,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	// active_client_months are whole.
 	am := newActiveMasks(nil)
 	for _, sv := range b.Services {
-		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn})
+		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn.Time()})
 	}
 	ts = append(ts, activeTable(am.rows()), bulkRanges(b.Clients, b.Services))
 	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
@@ -305,7 +305,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, k := range b.Cases {
 		k.ID, k.ClientID, k.SubjectID, k.OrganisationID = k.ID+o.kase, k.ClientID+o.client, k.SubjectID+o.client, org
 		t.rows = append(t.rows, []any{k.ID, org, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID,
-			nullDate(k.OpenedOn), nullDate(k.ClosedOn), string(k.Status), string(k.Outcome), k.OutcomeComment, 1,
+			k.OpenedOn, k.ClosedOn, string(k.Status), string(k.Outcome), k.OutcomeComment, 1,
 			nullID(k.CreatedBy), k.CreatedAt, nullID(k.CreatedBy), k.UpdatedAt})
 	}
 	ts = append(ts, t)
@@ -315,7 +315,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, k := range b.Tasks {
 		k.ID, k.CaseID, k.ClientID, k.OrganisationID = k.ID+o.task, k.CaseID+o.kase, k.ClientID+o.client, org
 		t.rows = append(t.rows, []any{k.ID, org, k.CaseID, k.ClientID, k.TypeID, k.Description, nullID(k.ResponsibleID),
-			nullDate(k.StartOn), nullDate(k.DueOn), nullDate(k.DoneOn), string(k.Status), k.Position, 1,
+			k.StartOn, k.DueOn, k.DoneOn, string(k.Status), k.Position, 1,
 			nullID(k.ResponsibleID), k.CreatedAt, nullID(k.ResponsibleID), k.UpdatedAt})
 	}
 	ts = append(ts, t)

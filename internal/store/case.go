@@ -33,7 +33,7 @@ func scanCase(row interface{ Scan(...any) error }) (*opora.Case, error) {
 		&k.CreatedBy, &created, &updated, &sur, &first, &patr); err != nil {
 		return nil, err
 	}
-	k.OpenedOn, k.ClosedOn = dateOf(opened), dateOf(closed)
+	k.OpenedOn, k.ClosedOn = opora.DateOf(dateOf(opened)), opora.DateOf(dateOf(closed))
 	k.CreatedAt, k.UpdatedAt = timeOf(created), timeOf(updated)
 	k.ClientName = strings.Join(strings.Fields(sur+" "+first+" "+patr), " ")
 	return k, nil
@@ -118,7 +118,7 @@ func (s *Store) caseCounts(ctx context.Context, cases []*opora.Case) error {
 		byID[k.ID] = k
 		ids = append(ids, k.ID)
 	}
-	in, args := inList([]any{opora.Day(s.Now())}, ids)
+	in, args := inList([]any{s.Today()}, ids)
 	rows, err := s.r.QueryContext(ctx, `SELECT case_id, COUNT(*),
 		SUM(CASE WHEN status IN ('done', 'cancelled') THEN 1 ELSE 0 END),
 		SUM(CASE WHEN status IN ('planned', 'in_progress') AND due_on < $1 THEN 1 ELSE 0 END)
@@ -169,7 +169,7 @@ func (s *Store) CreateCase(ctx context.Context, k *opora.Case, templateID int64)
 	}
 	now := s.Now()
 	k.SubjectType, k.SubjectID, k.Status = opora.SubjectClient, k.ClientID, opora.CaseOpen
-	if err := k.Validate(now); err != nil {
+	if err := k.Validate(s.Today()); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -199,7 +199,7 @@ func (s *Store) CreateCase(ctx context.Context, k *opora.Case, templateID int64)
 		id, err := insertID(ctx, tx, `INSERT INTO cases (organisation_id, subject_type, subject_id, client_id, type_id,
 			curator_id, opened_on, status, version, created_by, created_at, updated_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', 1, $8, $9, $8, $9)`,
-			k.OrganisationID, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID, nullDate(k.OpenedOn),
+			k.OrganisationID, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID, k.OpenedOn,
 			nullID(a.UserID), now)
 		if err != nil {
 			if isUniqueViolation(err) {
@@ -242,7 +242,7 @@ func (s *Store) UpdateCase(ctx context.Context, k *opora.Case) error {
 			return &opora.Error{Code: opora.EINVALID, Message: "cases.error.closed"}
 		}
 		k.SubjectType, k.SubjectID, k.ClientID = old.SubjectType, old.SubjectID, old.ClientID
-		if err := k.Validate(s.Now()); err != nil {
+		if err := k.Validate(s.Today()); err != nil {
 			return err
 		}
 		// The first task's start (not MIN(start_on): SQLite gives an
@@ -252,7 +252,7 @@ func (s *Store) UpdateCase(ctx context.Context, k *opora.Case) error {
 			ORDER BY start_on LIMIT 1`, k.ID).Scan(&first); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("store: update case: %w", err)
 		}
-		if first.Valid && dateOf(first).Before(k.OpenedOn) {
+		if first.Valid && dateOf(first).Before(k.OpenedOn.Time()) {
 			var v opora.Validation
 			v.Add("opened_on", "cases.error.opened_after_tasks")
 			return v.Err()
@@ -274,7 +274,7 @@ func (s *Store) UpdateCase(ctx context.Context, k *opora.Case) error {
 		}
 		now := s.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET type_id = $1, curator_id = $2, opened_on = $3, version = version + 1,
-			updated_by = $4, updated_at = $5 WHERE id = $6`, k.TypeID, k.CuratorID, nullDate(k.OpenedOn), nullID(a.UserID), now, k.ID); err != nil {
+			updated_by = $4, updated_at = $5 WHERE id = $6`, k.TypeID, k.CuratorID, k.OpenedOn, nullID(a.UserID), now, k.ID); err != nil {
 			return fmt.Errorf("store: update case: %w", err)
 		}
 		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "case", EntityID: k.ID, Changes: ch}); err != nil {
@@ -323,9 +323,9 @@ func (s *Store) CloseCase(ctx context.Context, id int64, cl *opora.CaseClosing) 
 		}
 		now := s.Now()
 		if cl.ClosedOn.IsZero() {
-			cl.ClosedOn = opora.Day(now)
+			cl.ClosedOn = opora.Today(now, time.Local)
 		}
-		if err := cl.Validate(k.OpenedOn, now); err != nil {
+		if err := cl.Validate(k.OpenedOn, now.Local()); err != nil {
 			return err
 		}
 		open, err := s.caseTasks(ctx, tx, k.ID, true)
@@ -346,7 +346,7 @@ func (s *Store) CloseCase(ctx context.Context, id int64, cl *opora.CaseClosing) 
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'closed', closed_on = $1, outcome = $2, outcome_comment = $3,
 			version = version + 1, updated_by = $4, updated_at = $5 WHERE id = $6`,
-			nullDate(cl.ClosedOn), string(cl.Outcome), cl.Comment, nullID(a.UserID), now, id); err != nil {
+			cl.ClosedOn, string(cl.Outcome), cl.Comment, nullID(a.UserID), now, id); err != nil {
 			return fmt.Errorf("store: close case: %w", err)
 		}
 		ch := []opora.Change{{Field: "status", Old: string(opora.CaseOpen), New: string(opora.CaseClosed)},

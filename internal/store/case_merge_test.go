@@ -19,7 +19,7 @@ func TestMergeMovesCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		open := func(c *opora.Client) *opora.Case {
-			k := &opora.Case{ClientID: c.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-03-01")}
+			k := &opora.Case{ClientID: c.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-03-01"))}
 			if err := s.CreateCase(ctx, k, tpl); err != nil {
 				t.Fatal(err)
 			}

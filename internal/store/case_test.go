@@ -58,7 +58,7 @@ func TestCaseFromTemplate(t *testing.T) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		client, caseType, tpl := caseSetup(t, s, fx)
 		ctx := fx.Ctx()
-		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-03-01")}
+		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-03-01"))}
 		if err := s.CreateCase(ctx, k, tpl); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestCaseFromTemplate(t *testing.T) {
 		}
 		for i, w := range want {
 			tk := tasks[i]
-			if tk.Description != w.desc || !tk.DueOn.Equal(date(w.due)) || !tk.StartOn.Equal(date("2026-03-10")) {
+			if tk.Description != w.desc || !tk.DueOn.Equal(opora.DateOf(date(w.due))) || !tk.StartOn.Equal(opora.DateOf(date("2026-03-10"))) {
 				t.Errorf("task %d: %q start %s due %s, want %q due %s", i, tk.Description, tk.StartOn, tk.DueOn, w.desc, w.due)
 			}
 			if tk.ResponsibleID != fx.Admin.ID || tk.Status != opora.TaskPlanned || tk.TypeLabel == "" {
@@ -91,7 +91,7 @@ func TestCaseFromTemplate(t *testing.T) {
 			t.Errorf("after a second apply: %d tasks", len(tasks))
 		}
 		// A second open case for the same client is refused.
-		err = s.CreateCase(ctx, &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-03-02")}, 0)
+		err = s.CreateCase(ctx, &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-03-02"))}, 0)
 		if opora.ErrorMessage(err) != "cases.error.already_open" {
 			t.Errorf("second open case: %v", err)
 		}
@@ -116,30 +116,30 @@ func TestCaseTaskChangesAndOverdue(t *testing.T) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		client, caseType, _ := caseSetup(t, s, fx)
 		ctx := fx.Ctx()
-		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-01-05")}
+		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-01-05"))}
 		if err := s.CreateCase(ctx, k, 0); err != nil {
 			t.Fatal(err)
 		}
 		taskTypes, _ := s.CaseDictionary(ctx, opora.DictTaskType, false)
 		// Bad input: due before start; start before the case opened; unknown type.
-		bad := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, StartOn: date("2026-03-01"), DueOn: date("2026-02-01")}
+		bad := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, StartOn: opora.DateOf(date("2026-03-01")), DueOn: opora.DateOf(date("2026-02-01"))}
 		if f := opora.FieldErrors(s.AddTask(ctx, bad)); f["due_on"] != "tasks.error.due_before_start" {
 			t.Errorf("due before start: %v", f)
 		}
-		bad = &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, StartOn: date("2026-01-01")}
+		bad = &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, StartOn: opora.DateOf(date("2026-01-01"))}
 		if f := opora.FieldErrors(s.AddTask(ctx, bad)); f["start_on"] == "" {
 			t.Errorf("start before the case: %v", f)
 		}
-		bad = &opora.Task{CaseID: k.ID, TypeID: 999999, StartOn: date("2026-02-01")}
+		bad = &opora.Task{CaseID: k.ID, TypeID: 999999, StartOn: opora.DateOf(date("2026-02-01"))}
 		if f := opora.FieldErrors(s.AddTask(ctx, bad)); f["type_id"] == "" {
 			t.Errorf("unknown type: %v", f)
 		}
-		late := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, Description: "Справка", StartOn: date("2026-02-01"),
-			DueOn: date("2026-03-09"), ResponsibleID: fx.Admin.ID}
+		late := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, Description: "Справка", StartOn: opora.DateOf(date("2026-02-01")),
+			DueOn: opora.DateOf(date("2026-03-09")), ResponsibleID: fx.Admin.ID}
 		if err := s.AddTask(ctx, late); err != nil {
 			t.Fatal(err)
 		}
-		onTime := &opora.Task{CaseID: k.ID, TypeID: taskTypes[1].ID, StartOn: date("2026-02-01"), DueOn: date("2026-03-10")}
+		onTime := &opora.Task{CaseID: k.ID, TypeID: taskTypes[1].ID, StartOn: opora.DateOf(date("2026-02-01")), DueOn: opora.DateOf(date("2026-03-10"))}
 		if err := s.AddTask(ctx, onTime); err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestCaseTaskChangesAndOverdue(t *testing.T) {
 			t.Fatal(err)
 		}
 		tk, err := s.Task(ctx, late.ID)
-		if err != nil || tk.Status != opora.TaskDone || !tk.DoneOn.Equal(date("2026-03-10")) || tk.Overdue(caseNow) {
+		if err != nil || tk.Status != opora.TaskDone || !tk.DoneOn.Equal(opora.DateOf(date("2026-03-10"))) || tk.Overdue(caseNow) {
 			t.Fatalf("done task: %v %+v", err, tk)
 		}
 		if f := opora.FieldErrors(s.SetTaskStatus(ctx, onTime.ID, opora.TaskFailed, "")); f["fail_reason"] == "" {
@@ -189,7 +189,7 @@ func TestCloseCaseWithOpenTasks(t *testing.T) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		client, caseType, tpl := caseSetup(t, s, fx)
 		ctx := fx.Ctx()
-		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-03-01")}
+		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-03-01"))}
 		if err := s.CreateCase(ctx, k, tpl); err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +217,7 @@ func TestCloseCaseWithOpenTasks(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := s.Case(ctx, k.ID)
-		if got.Open() || got.Outcome != opora.OutcomePartlyNoShow || !got.ClosedOn.Equal(date("2026-03-10")) {
+		if got.Open() || got.Outcome != opora.OutcomePartlyNoShow || !got.ClosedOn.Equal(opora.DateOf(date("2026-03-10"))) {
 			t.Errorf("closed case: %+v", got)
 		}
 		tasks, _ = s.CaseTasks(ctx, k.ID)
@@ -239,7 +239,7 @@ func TestCloseCaseWithOpenTasks(t *testing.T) {
 			t.Errorf("status on a closed case: %v", err)
 		}
 		// A new case may be opened now; closing it with "fail" marks tasks failed.
-		k2 := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-03-10")}
+		k2 := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-03-10"))}
 		if err := s.CreateCase(ctx, k2, tpl); err != nil {
 			t.Fatal(err)
 		}
@@ -264,13 +264,13 @@ func TestCaseAccessAndOrganisationQueue(t *testing.T) {
 		ctx := fx.Ctx()
 		other := storetest.AddOrg(t, s, ctx, "Центр занятости")
 		worker, wctx := other.AddUser(t, "employment", "specialist")
-		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: date("2026-03-01")}
+		k := &opora.Case{ClientID: client.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(date("2026-03-01"))}
 		if err := s.CreateCase(ctx, k, 0); err != nil {
 			t.Fatal(err)
 		}
 		taskTypes, _ := s.CaseDictionary(ctx, opora.DictTaskType, false)
 		queued := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, Description: "Подобрать вакансию",
-			ResponsibleOrg: other.Org.ID, DueOn: date("2026-03-20")}
+			ResponsibleOrg: other.Org.ID, DueOn: opora.DateOf(date("2026-03-20"))}
 		if err := s.AddTask(ctx, queued); err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +301,7 @@ func TestCaseAccessAndOrganisationQueue(t *testing.T) {
 		}
 		// It may not edit the task itself.
 		tk, _ := s.Task(wctx, queued.ID)
-		tk.DueOn = date("2026-12-01")
+		tk.DueOn = opora.DateOf(date("2026-12-01"))
 		if err := s.UpdateTask(wctx, tk); !errors.Is(err, opora.ErrForbidden) {
 			t.Errorf("responsible organisation edits the task: %v", err)
 		}

@@ -315,7 +315,7 @@ func TestCheckinPeopleShowRestrictions(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionBan, Description: "Не пускать до 1 февраля",
-			StartsOn: date("2026-01-10"), EndsOn: date("2026-02-01")}
+			StartsOn: opora.DateOf(date("2026-01-10")), EndsOn: opora.DateOf(date("2026-02-01"))}
 		if err := s.CreateRestriction(fx.Ctx(), r); err != nil {
 			t.Fatal(err)
 		}

@@ -19,16 +19,15 @@ const clientColumns = `c.id, c.organisation_id, c.branch_id, c.surname, c.first_
 
 func scanClient(row interface{ Scan(...any) error }, extra ...any) (*opora.Client, error) {
 	c := &opora.Client{}
-	var birth, since, consent, created, updated, deleted sql.NullTime
+	var created, updated, deleted sql.NullTime
 	var year, photo, thumb, resp, consentBy, consentFile, createdBy, updatedBy, deletedBy, merged sql.NullInt64
 	dest := append([]any{&c.ID, &c.OrganisationID, &c.BranchID, &c.Surname, &c.FirstName, &c.Patronymic,
-		&birth, &year, &c.BirthPrecision, &c.BirthPlace, &c.Gender, &c.HomelessStatus, &since,
-		&photo, &thumb, &resp, &consent, &consentBy, &consentFile, &c.Version,
+		&c.BirthDate, &year, &c.BirthPrecision, &c.BirthPlace, &c.Gender, &c.HomelessStatus, &c.HomelessSince,
+		&photo, &thumb, &resp, &c.ConsentDate, &consentBy, &consentFile, &c.Version,
 		&createdBy, &created, &updatedBy, &updated, &deleted, &deletedBy, &c.DeleteReason, &merged}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	c.BirthDate, c.HomelessSince, c.ConsentDate = dateOf(birth), dateOf(since), dateOf(consent)
 	c.CreatedAt, c.UpdatedAt, c.DeletedAt = timeOf(created), timeOf(updated), timeOf(deleted)
 	c.BirthYear = int(year.Int64)
 	c.PhotoID, c.ThumbID, c.ResponsibleID = photo.Int64, thumb.Int64, resp.Int64
@@ -173,8 +172,8 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 			responsible_id, search_key, version, created_by, created_at, updated_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $15, $16)`,
 			c.OrganisationID, c.BranchID, c.Surname, c.FirstName, c.Patronymic,
-			nullDate(c.BirthDate), nullInt(c.BirthYear), c.BirthPrecision, c.BirthPlace, c.Gender, c.HomelessStatus,
-			nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c), nullID(a.UserID), now)
+			c.BirthDate, nullInt(c.BirthYear), c.BirthPrecision, c.BirthPlace, c.Gender, c.HomelessStatus,
+			c.HomelessSince, nullID(c.ResponsibleID), searchKey(c), nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: create client: %w", err)
 		}
@@ -352,8 +351,8 @@ func (s *Store) UpdateClient(ctx context.Context, c *opora.Client) error {
 				birth_date = $5, birth_year = $6, birth_precision = $7, birth_place = $8, gender = $9, homeless_status = $10,
 				homeless_since = $11, responsible_id = $12, search_key = $13, version = version + 1, updated_by = $14, updated_at = $15
 				WHERE id = $16 AND version = $17`,
-				c.BranchID, c.Surname, c.FirstName, c.Patronymic, nullDate(c.BirthDate), nullInt(c.BirthYear), c.BirthPrecision,
-				c.BirthPlace, c.Gender, c.HomelessStatus, nullDate(c.HomelessSince), nullID(c.ResponsibleID), searchKey(c),
+				c.BranchID, c.Surname, c.FirstName, c.Patronymic, c.BirthDate, nullInt(c.BirthYear), c.BirthPrecision,
+				c.BirthPlace, c.Gender, c.HomelessStatus, c.HomelessSince, nullID(c.ResponsibleID), searchKey(c),
 				nullID(a.UserID), now, c.ID, c.Version)
 			if err != nil {
 				return fmt.Errorf("store: update client: %w", err)
@@ -415,7 +414,11 @@ func clientChanges(old, c *opora.Client) []opora.Change {
 	return ch
 }
 
-func dateString(t time.Time) string {
+// dateString is a day (an opora.Date or a time.Time at midnight UTC) in ISO form, "" for none.
+func dateString(t interface {
+	IsZero() bool
+	Format(string) string
+}) string {
 	if t.IsZero() {
 		return ""
 	}

@@ -199,9 +199,9 @@ func TestClientCountsFollowEveryWrite(t *testing.T) {
 			// period's end, at a band's first year: 29 and 49 in 2026.
 			switch i {
 			case 1:
-				c.BirthPrecision, c.BirthDate = opora.BirthExact, day(1996, 12, 20)
+				c.BirthPrecision, c.BirthDate = opora.BirthExact, opora.DateOf(day(1996, 12, 20))
 			case 7:
-				c.BirthPrecision, c.BirthDate = opora.BirthExact, day(1976, 6, 15)
+				c.BirthPrecision, c.BirthDate = opora.BirthExact, opora.DateOf(day(1976, 6, 15))
 			}
 			if err := s.CreateClient(ctx, c); err != nil {
 				t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 
 func newClient(branchID int64) *opora.Client {
 	return &opora.Client{BranchID: branchID, Surname: "Иванов", FirstName: "Пётр", Patronymic: "Сергеевич",
-		BirthPrecision: opora.BirthExact, BirthDate: time.Date(1975, 2, 1, 0, 0, 0, 0, time.UTC),
+		BirthPrecision: opora.BirthExact, BirthDate: opora.DateOf(time.Date(1975, 2, 1, 0, 0, 0, 0, time.UTC)),
 		Gender: opora.GenderMale, HomelessStatus: opora.Homeless, BirthPlace: "Вологда"}
 }
 
@@ -64,7 +64,7 @@ func TestClientValidation(t *testing.T) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		c := newClient(fx.Branch.ID)
 		c.Surname = ""
-		c.BirthDate = time.Now().AddDate(1, 0, 0)
+		c.BirthDate = opora.DateOf(time.Now().AddDate(1, 0, 0))
 		err := s.CreateClient(fx.Ctx(), c)
 		fe := opora.FieldErrors(err)
 		if fe["surname"] != "error.required" || fe["birth_date"] != "error.date_future" {

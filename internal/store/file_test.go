@@ -72,7 +72,7 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.Client(ctx, c.ID)
-		if !got.ConsentDate.Equal(today) || got.ConsentBy != fx.Admin.ID || got.ConsentFileID != scan.ID {
+		if !got.ConsentDate.Equal(opora.DateOf(today)) || got.ConsentBy != fx.Admin.ID || got.ConsentFileID != scan.ID {
 			t.Fatalf("consent %+v", got)
 		}
 		files, err := s.ClientFiles(ctx, c.ID)

@@ -113,7 +113,7 @@ func (s *Store) MergeClients(ctx context.Context, intoID, fromID int64) error {
 			}
 			if into.ConsentDate.IsZero() && !from.ConsentDate.IsZero() {
 				if _, err := tx.ExecContext(ctx, `UPDATE clients SET consent_date = $1, consent_by = $2, consent_file_id = $3 WHERE id = $4`,
-					nullDate(from.ConsentDate), nullID(from.ConsentBy), nullID(from.ConsentFileID), intoID); err != nil {
+					from.ConsentDate, nullID(from.ConsentBy), nullID(from.ConsentFileID), intoID); err != nil {
 					return fmt.Errorf("store: merge consent: %w", err)
 				}
 				changes = append(changes, opora.Change{Field: "consent_date", New: dateString(from.ConsentDate)})

@@ -91,16 +91,16 @@ func TestRestrictionsActive(t *testing.T) {
 		}
 		day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
 		s.Now = func() time.Time { return day(2, 10).Add(12 * time.Hour) }
-		bad := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionBan, Description: "x", StartsOn: day(2, 10), EndsOn: day(2, 1)}
+		bad := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionBan, Description: "x", StartsOn: opora.DateOf(day(2, 10)), EndsOn: opora.DateOf(day(2, 1))}
 		if err := s.CreateRestriction(ctx, bad); opora.FieldErrors(err)["ends_on"] == "" {
 			t.Fatalf("ends before start: %v", err)
 		}
 		r := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionBan, Description: "Без ночлега до 1 марта",
-			StartsOn: day(2, 10), EndsOn: day(3, 1)}
+			StartsOn: opora.DateOf(day(2, 10)), EndsOn: opora.DateOf(day(3, 1))}
 		if err := s.CreateRestriction(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		v := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionViolation, Description: "Драка", StartsOn: day(2, 10)}
+		v := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionViolation, Description: "Драка", StartsOn: opora.DateOf(day(2, 10))}
 		if err := s.CreateRestriction(ctx, v); err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +178,7 @@ func TestRemindersPerWorker(t *testing.T) {
 			return k
 		}
 		// Nobody chosen: the reminder is for its author alone.
-		self := &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "Себе"}
+		self := &opora.Reminder{ClientID: c.ID, DueOn: opora.DateOf(day(10)), Body: "Себе"}
 		if err := s.CreateReminder(annaCtx, self); err != nil {
 			t.Fatalf("no recipients: %v", err)
 		}
@@ -192,18 +192,18 @@ func TestRemindersPerWorker(t *testing.T) {
 		if err := s.DeleteReminder(ctx, self.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "x", RecipientIDs: []int64{far.ID}}); opora.FieldErrors(err)["recipients"] != "reminders.error.recipient_cannot_see" {
+		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: c.ID, DueOn: opora.DateOf(day(10)), Body: "x", RecipientIDs: []int64{far.ID}}); opora.FieldErrors(err)["recipients"] != "reminders.error.recipient_cannot_see" {
 			t.Fatalf("recipient out of scope: %v", err)
 		}
-		named := &opora.Reminder{ClientID: c.ID, DueOn: day(9), Body: "Позвонить в МФЦ", RecipientIDs: []int64{anna.ID}}
+		named := &opora.Reminder{ClientID: c.ID, DueOn: opora.DateOf(day(9)), Body: "Позвонить в МФЦ", RecipientIDs: []int64{anna.ID}}
 		if err := s.CreateReminder(ctx, named); err != nil {
 			t.Fatal(err)
 		}
-		all := &opora.Reminder{ClientID: c.ID, DueOn: day(10), Body: "Проверить документы", ForAll: true}
+		all := &opora.Reminder{ClientID: c.ID, DueOn: opora.DateOf(day(10)), Body: "Проверить документы", ForAll: true}
 		if err := s.CreateReminder(ctx, all); err != nil {
 			t.Fatal(err)
 		}
-		later := &opora.Reminder{ClientID: c.ID, DueOn: day(20), Body: "Потом", ForAll: true}
+		later := &opora.Reminder{ClientID: c.ID, DueOn: opora.DateOf(day(20)), Body: "Потом", ForAll: true}
 		if err := s.CreateReminder(ctx, later); err != nil {
 			t.Fatal(err)
 		}

@@ -243,11 +243,11 @@ func (s *Store) applyTemplate(ctx context.Context, tx *sql.Tx, k *opora.Case, te
 		v.Add("template_id", "error.invalid_choice")
 		return nil, v.Err()
 	}
-	today := opora.Day(s.Now())
+	today := s.Today()
 	var out []*opora.Task
 	for _, it := range ps[0].Items {
 		t := &opora.Task{CaseID: k.ID, TypeID: it.TypeID, Description: it.Description, ResponsibleID: k.CuratorID,
-			StartOn: today, DueOn: today.AddDate(0, 0, it.DueDays), Status: opora.TaskPlanned}
+			StartOn: opora.DateOf(today), DueOn: opora.DateOf(today.AddDate(0, 0, it.DueDays)), Status: opora.TaskPlanned}
 		if err := t.Validate(); err != nil {
 			return nil, err
 		}

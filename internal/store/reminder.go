@@ -21,7 +21,7 @@ func scanReminder(row interface{ Scan(...any) error }, extra ...any) (*opora.Rem
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	m.DueOn, m.CreatedBy, m.CreatedAt = dateOf(due), createdBy.Int64, m.CreatedAt.UTC()
+	m.DueOn, m.CreatedBy, m.CreatedAt = opora.DateOf(dateOf(due)), createdBy.Int64, m.CreatedAt.UTC()
 	return m, nil
 }
 
@@ -179,7 +179,6 @@ func (s *Store) CreateReminder(ctx context.Context, m *opora.Reminder) error {
 		// Nobody chosen: a note to self.
 		m.RecipientIDs = []int64{a.UserID}
 	}
-	m.DueOn = dayOrZero(m.DueOn)
 	if err := m.Validate(); err != nil {
 		return err
 	}
@@ -204,7 +203,7 @@ func (s *Store) CreateReminder(ctx context.Context, m *opora.Reminder) error {
 		m.OrganisationID, m.CreatedBy, m.CreatedByName, m.CreatedAt = c.OrganisationID, a.UserID, a.FullName, now
 		id, err := insertID(ctx, tx, `INSERT INTO reminders (organisation_id, client_id, due_on, body, for_all, created_by,
 			created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			m.OrganisationID, m.ClientID, nullDate(m.DueOn), m.Body, m.ForAll, nullID(a.UserID), now)
+			m.OrganisationID, m.ClientID, m.DueOn, m.Body, m.ForAll, nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: create reminder: %w", err)
 		}

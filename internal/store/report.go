@@ -1079,7 +1079,7 @@ func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]Dur
 			return nil, 0, fmt.Errorf("store: ongoing support: %w", err)
 		}
 		// The bands are the case page's traffic light on q.To.
-		switch opora.PlanLight(dateOf(opened), q.To) {
+		switch opora.PlanLight(opora.DateOf(dateOf(opened)), opora.DateOf(q.To)) {
 		case opora.LightGreen:
 			bands[0].Count++
 		case opora.LightYellow:
@@ -1161,7 +1161,7 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 			out.GenderUnknown++
 		}
 		// The age on the period's last day.
-		born := opora.Client{BirthYear: int(year.Int64), BirthPrecision: opora.BirthPrecision(precision), BirthDate: dateOf(birth)}
+		born := opora.Client{BirthYear: int(year.Int64), BirthPrecision: opora.BirthPrecision(precision), BirthDate: opora.DateOf(dateOf(birth))}
 		if born.BirthPrecision != opora.BirthExact || !birth.Valid {
 			born.BirthPrecision = opora.BirthYear // the year alone, as the report's SQL
 		}
@@ -1170,7 +1170,7 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 			ageN++
 		}
 		if opora.HomelessStatus(status) == opora.Homeless && since.Valid {
-			m, _ := opora.PlanMonths(dateOf(since), q.To)
+			m, _ := opora.PlanMonths(opora.DateOf(dateOf(since)), opora.DateOf(q.To))
 			homelessSum += float64(m) / 12
 			homelessN++
 		}

@@ -60,12 +60,12 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 		return c
 	}
 	f.a = mk(day(2026, 1, 10), &opora.Client{Surname: "Альфа", Gender: opora.GenderMale, BirthPrecision: opora.BirthYear,
-		BirthYear: 1970, HomelessStatus: opora.Homeless, HomelessSince: day(2024, 3, 1)})
+		BirthYear: 1970, HomelessStatus: opora.Homeless, HomelessSince: opora.DateOf(day(2024, 3, 1))})
 	f.b = mk(day(2026, 2, 15), &opora.Client{Surname: "Бета", Gender: opora.GenderFemale, BirthPrecision: opora.BirthYear, BirthYear: 1990})
 	f.cc = mk(day(2026, 3, 20), &opora.Client{Surname: "Гамма", Gender: opora.GenderMale})
 	record := func(d time.Time, c *opora.Client, items ...*opora.Service) {
 		at(d)
-		if err := s.RecordServices(ctx, c.ID, d, items); err != nil {
+		if err := s.RecordServices(ctx, c.ID, opora.DateOf(d), items); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,11 +84,11 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 	}
 	at(day(2026, 1, 10))
 	ka := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.a.ID, ClientID: f.a.ID, TypeID: caseTypes[0].ID,
-		CuratorID: f.fx.Admin.ID, OpenedOn: day(2026, 1, 10)}
+		CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2026, 1, 10))}
 	if err := s.CreateCase(ctx, ka, 0); err != nil {
 		t.Fatal(err)
 	}
-	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: day(2026, 1, 10), DueOn: day(2026, 2, 10)}
+	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: opora.DateOf(day(2026, 1, 10)), DueOn: opora.DateOf(day(2026, 2, 10))}
 	if err := s.AddTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 		t.Fatal(err)
 	}
 	at(day(2026, 3, 1))
-	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: day(2026, 3, 1)}); err != nil {
+	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: opora.DateOf(day(2026, 3, 1))}); err != nil {
 		t.Fatal(err)
 	}
 	at(day(2026, 2, 15))
 	kb := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.b.ID, ClientID: f.b.ID, TypeID: caseTypes[0].ID,
-		CuratorID: f.fx.Admin.ID, OpenedOn: day(2026, 2, 15)}
+		CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2026, 2, 15))}
 	if err := s.CreateCase(ctx, kb, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +428,7 @@ func TestReportsShowNoGroupOfZero(t *testing.T) {
 		}
 		for _, sv := range list {
 			if sv.TypeID == f.fare.ID {
-				sv.RenderedOn = day(2026, 3, 2)
+				sv.RenderedOn = opora.DateOf(day(2026, 3, 2))
 				if err := s.UpdateService(ctx, sv); err != nil {
 					t.Fatal(err)
 				}
@@ -465,11 +465,11 @@ func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
 		s.Now = func() time.Time { return time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC) }
 		t.Cleanup(func() { s.Now = time.Now })
 		d := &opora.Client{Surname: "Дельта", Gender: opora.GenderMale, BirthPrecision: opora.BirthExact,
-			BirthDate: day(1996, 12, 20), BranchID: f.fx.Branch.ID}
+			BirthDate: opora.DateOf(day(1996, 12, 20)), BranchID: f.fx.Branch.ID}
 		if err := s.CreateClient(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordServices(ctx, d.ID, day(2026, 3, 10), []*opora.Service{{TypeID: f.types[0].ID, Quantity: 1},
+		if err := s.RecordServices(ctx, d.ID, opora.DateOf(day(2026, 3, 10)), []*opora.Service{{TypeID: f.types[0].ID, Quantity: 1},
 			{TypeID: f.types[1].ID, Quantity: 1}, {TypeID: f.fare.ID, Quantity: 1, Amount: 5000, HasAmount: true}}); err != nil {
 			t.Fatal(err)
 		}
@@ -565,7 +565,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 		if err := s.SaveQuestionnaire(ctx, e.ID, map[int64][]string{since.ID: {"05.2023"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err = s.Client(ctx, e.ID); err != nil || !got.HomelessSince.Equal(day(2023, 5, 1)) {
+		if got, err = s.Client(ctx, e.ID); err != nil || !got.HomelessSince.Equal(opora.DateOf(day(2023, 5, 1))) {
 			t.Fatalf("homeless since after the questionnaire: %v %v", got.HomelessSince, err)
 		}
 		// E: 01.05.2023 → 31.03.2026 is 34 months.
@@ -573,7 +573,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 			t.Fatalf("years homeless with E since 05.2023: %v %v", sd.AvgYearsHomeless, err)
 		}
 		// The record's date goes to the questionnaire.
-		got.HomelessSince = day(2022, 11, 15)
+		got.HomelessSince = opora.DateOf(day(2022, 11, 15))
 		if err := s.UpdateClient(ctx, got); err != nil {
 			t.Fatal(err)
 		}
@@ -585,7 +585,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 			t.Fatalf("questionnaire after the record: %+v", ans)
 		}
 		// A status change alone invents no date.
-		got.HomelessStatus, got.HomelessSince = opora.Housed, time.Time{}
+		got.HomelessStatus, got.HomelessSince = opora.Housed, opora.DateOf(time.Time{})
 		if err := s.UpdateClient(ctx, got); err != nil {
 			t.Fatal(err)
 		}
@@ -608,7 +608,7 @@ func TestOngoingSupportAgreesWithTheCasePage(t *testing.T) {
 			t.Fatal(err)
 		}
 		kc := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.cc.ID, ClientID: f.cc.ID, TypeID: caseTypes[0].ID,
-			CuratorID: f.fx.Admin.ID, OpenedOn: day(2025, 11, 30)}
+			CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2025, 11, 30))}
 		if err := s.CreateCase(ctx, kc, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -645,7 +645,7 @@ func TestReportsSumQuantities(t *testing.T) {
 		}
 		s.Now = func() time.Time { return time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC) }
 		t.Cleanup(func() { s.Now = time.Now })
-		if err := s.RecordServices(ctx, f.a.ID, day(2026, 3, 20), []*opora.Service{{TypeID: photos.ID, Quantity: 5}}); err != nil {
+		if err := s.RecordServices(ctx, f.a.ID, opora.DateOf(day(2026, 3, 20)), []*opora.Service{{TypeID: photos.ID, Quantity: 5}}); err != nil {
 			t.Fatal(err)
 		}
 		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),

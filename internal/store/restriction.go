@@ -40,7 +40,7 @@ func scanRestriction(row interface{ Scan(...any) error }) (*opora.Restriction, e
 		&createdBy, &r.CreatedByName, &r.CreatedAt, &lifted, &liftedBy, &r.LiftedByName); err != nil {
 		return nil, err
 	}
-	r.StartsOn, r.EndsOn, r.LiftedAt = dateOf(starts), dateOf(ends), timeOf(lifted)
+	r.StartsOn, r.EndsOn, r.LiftedAt = opora.DateOf(dateOf(starts)), opora.DateOf(dateOf(ends)), timeOf(lifted)
 	r.CreatedBy, r.LiftedBy, r.CreatedAt = createdBy.Int64, liftedBy.Int64, r.CreatedAt.UTC()
 	return r, nil
 }
@@ -129,7 +129,6 @@ func (s *Store) CreateRestriction(ctx context.Context, r *opora.Restriction) err
 		return err
 	}
 	r.Normalize()
-	r.StartsOn, r.EndsOn = dayOrZero(r.StartsOn), dayOrZero(r.EndsOn)
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -142,7 +141,7 @@ func (s *Store) CreateRestriction(ctx context.Context, r *opora.Restriction) err
 		r.OrganisationID, r.CreatedBy, r.CreatedByName, r.CreatedAt = c.OrganisationID, a.UserID, a.FullName, now
 		id, err := insertID(ctx, tx, `INSERT INTO restrictions (organisation_id, client_id, kind, description, starts_on,
 			ends_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			r.OrganisationID, r.ClientID, string(r.Kind), r.Description, nullDate(r.StartsOn), nullDate(r.EndsOn),
+			r.OrganisationID, r.ClientID, string(r.Kind), r.Description, r.StartsOn, r.EndsOn,
 			nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: create restriction: %w", err)
@@ -157,13 +156,6 @@ func (s *Store) CreateRestriction(ctx context.Context, r *opora.Restriction) err
 		return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: c.OrganisationID, ClientID: c.ID,
 			Kind: opora.EventRestriction, Entity: "restriction", EntityID: id, Summary: r.Summary()})
 	})
-}
-
-func dayOrZero(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return calendarDay(t)
 }
 
 // LiftRestriction ends a restriction early, from now on. Lifting one that is

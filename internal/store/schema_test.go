@@ -241,8 +241,8 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		// Notes, restrictions, reminders, documents, a photo.
 		must(s.CreateNote(ctx, &opora.Note{ClientID: b.ID, Body: "Записка"}))
 		must(s.CreateRestriction(ctx, &opora.Restriction{ClientID: b.ID, Kind: opora.RestrictionBan, Description: "Без приюта",
-			StartsOn: s.Today()}))
-		must(s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: s.Today(), Body: "Позвонить", ForAll: true}))
+			StartsOn: opora.DateOf(s.Today())}))
+		must(s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: opora.DateOf(s.Today()), Body: "Позвонить", ForAll: true}))
 		passport := &opora.DictionaryItem{Dictionary: opora.DictDocumentType, Label: "Паспорт"}
 		must(s.SaveDictionaryItem(ctx, passport))
 		must(s.CreateIdentityDocument(ctx, &opora.IdentityDocument{ClientID: b.ID, TypeID: passport.ID, Number: "123456"}))
@@ -250,16 +250,16 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		// A service (and with it the active months and service ranges).
 		types, err := s.ServiceTypes(ctx, true)
 		must(err)
-		must(s.RecordServices(ctx, b.ID, s.Today(), []*opora.Service{{TypeID: types[0].ID, Quantity: 1}}))
+		must(s.RecordServices(ctx, b.ID, opora.DateOf(s.Today()), []*opora.Service{{TypeID: types[0].ID, Quantity: 1}}))
 		// A case with a task.
 		caseTypes, err := s.CaseDictionary(ctx, opora.DictCaseType, false)
 		must(err)
 		taskTypes, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
 		must(err)
-		k := &opora.Case{ClientID: b.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: s.Today()}
+		k := &opora.Case{ClientID: b.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(s.Today())}
 		must(s.CreateCase(ctx, k, 0))
 		must(s.AddTask(ctx, &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, ResponsibleID: fx.Admin.ID,
-			DueOn: s.Today().AddDate(0, 0, 7)}))
+			DueOn: opora.DateOf(s.Today().AddDate(0, 0, 7))}))
 		// A shelter stay and a medical check.
 		room := shelterRoom(t, s, fx, "Комната", 2)
 		must(s.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: room.ID, CheckIn: s.Today()}))

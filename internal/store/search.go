@@ -141,7 +141,7 @@ func parseQuery(q string, thisYear int) parsedQuery {
 			continue
 		}
 		if d, ok := opora.ParseDate(tok); ok {
-			p.dates = append(p.dates, d)
+			p.dates = append(p.dates, d.Time())
 			nextID = false
 			continue
 		}
@@ -711,7 +711,7 @@ func (s *Store) LikelyDuplicates(ctx context.Context, c *opora.Client) ([]*opora
 	year := c.BirthYear
 	if c.BirthPrecision == opora.BirthExact && !c.BirthDate.IsZero() {
 		year = c.BirthDate.Year()
-		args = append(args, nullDate(c.BirthDate))
+		args = append(args, c.BirthDate)
 		where += fmt.Sprintf(" AND (c.birth_date IS NULL OR c.birth_date = $%d)", len(args))
 	}
 	if year != 0 {

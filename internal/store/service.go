@@ -389,7 +389,7 @@ func scanService(row interface{ Scan(...any) error }) (*opora.Service, error) {
 		&sv.TypeName, &sv.Group, &sv.WorkerName, &sv.BranchName, &sur, &first, &patr); err != nil {
 		return nil, err
 	}
-	sv.RenderedOn = dateOf(rendered)
+	sv.RenderedOn = opora.DateOf(dateOf(rendered))
 	sv.CreatedAt, sv.UpdatedAt, sv.DeletedAt = timeOf(created), timeOf(updated), timeOf(deleted)
 	sv.Amount, sv.HasAmount = amount.Int64, amount.Valid
 	sv.ClientName = strings.Join(strings.Fields(sur+" "+first+" "+patr), " ")
@@ -431,7 +431,7 @@ func serviceAudit(sv *opora.Service) []opora.Change {
 // or within the organisation's back-dating window. Validation errors are
 // keyed "rendered_on", "service_type" and opora.ServiceField(…) per type.
 // Needs client.write on the client.
-func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn time.Time, items []*opora.Service) error {
+func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn opora.Date, items []*opora.Service) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
@@ -504,11 +504,11 @@ func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn t
 		branch := serviceBranch(a, c)
 		for _, it := range items {
 			it.OrganisationID, it.ClientID, it.BranchID, it.WorkerID = c.OrganisationID, c.ID, branch, a.UserID
-			it.RenderedOn, it.CreatedAt, it.UpdatedAt, it.Version, it.ClientName = opora.Day(renderedOn), now, now, 1, c.FullName()
+			it.RenderedOn, it.CreatedAt, it.UpdatedAt, it.Version, it.ClientName = renderedOn, now, now, 1, c.FullName()
 			id, err := insertID(ctx, tx, `INSERT INTO services (organisation_id, branch_id, client_id, type_id, rendered_on,
 				quantity, amount_kopecks, comment, worker_id, created_at, updated_at, version)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, 1)`,
-				it.OrganisationID, it.BranchID, it.ClientID, it.TypeID, nullDate(it.RenderedOn), it.Quantity, nullAmount(it),
+				it.OrganisationID, it.BranchID, it.ClientID, it.TypeID, it.RenderedOn, it.Quantity, nullAmount(it),
 				it.Comment, it.WorkerID, now)
 			if err != nil {
 				return fmt.Errorf("store: record service: %w", err)
@@ -634,7 +634,6 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 		if t.ID != old.TypeID && !t.Active {
 			v.Add("type_id", "services.error.inactive")
 		}
-		sv.RenderedOn = opora.Day(sv.RenderedOn)
 		if sv.RenderedOn.IsZero() || !sv.RenderedOn.Equal(old.RenderedOn) {
 			opora.CheckServiceDate(&v, "rendered_on", sv.RenderedOn, opora.ServiceToday(s.Now()), window)
 		}
@@ -660,7 +659,7 @@ func (s *Store) UpdateService(ctx context.Context, sv *opora.Service) error {
 		now := s.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE services SET rendered_on = $1, quantity = $2, amount_kopecks = $3,
 			comment = $4, updated_at = $5, version = version + 1, type_id = $8 WHERE id = $6 AND version = $7`,
-			nullDate(sv.RenderedOn), sv.Quantity, nullAmount(sv), sv.Comment, now, sv.ID, sv.Version, sv.TypeID)
+			sv.RenderedOn, sv.Quantity, nullAmount(sv), sv.Comment, now, sv.ID, sv.Version, sv.TypeID)
 		if err != nil {
 			return fmt.Errorf("store: update service: %w", err)
 		}
@@ -828,7 +827,7 @@ func scanServiceRow(row interface{ Scan(...any) error }) (*opora.Service, error)
 		&amount, &sv.Comment, &sv.WorkerID, &created, &updated, &deleted, &sv.DeletedBy, &sv.DeleteReason, &sv.Version); err != nil {
 		return nil, err
 	}
-	sv.RenderedOn = dateOf(rendered)
+	sv.RenderedOn = opora.DateOf(dateOf(rendered))
 	sv.CreatedAt, sv.UpdatedAt, sv.DeletedAt = timeOf(created), timeOf(updated), timeOf(deleted)
 	sv.Amount, sv.HasAmount = amount.Int64, amount.Valid
 	return sv, nil

@@ -41,11 +41,11 @@ func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) e
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id,
 		services, amount_kopecks) VALUES ($1, $2, $3, $4, $5, $6, $7)`+serviceCountUpsert,
-		sv.OrganisationID, nullDate(sv.RenderedOn), sv.BranchID, sv.TypeID, sv.WorkerID, sign, int64(sign)*amount)
+		sv.OrganisationID, sv.RenderedOn, sv.BranchID, sv.TypeID, sv.WorkerID, sign, int64(sign)*amount)
 	if err == nil {
 		_, err = q.ExecContext(ctx, `INSERT INTO service_type_counts (organisation_id, day, branch_id, type_id,
 			services, amount_kopecks) VALUES ($1, $2, $3, $4, $5, $6)`+serviceTypeCountUpsert,
-			sv.OrganisationID, nullDate(sv.RenderedOn), sv.BranchID, sv.TypeID, sign, int64(sign)*amount)
+			sv.OrganisationID, sv.RenderedOn, sv.BranchID, sv.TypeID, sign, int64(sign)*amount)
 	}
 	if err != nil {
 		return fmt.Errorf("store: service counts: %w", err)
@@ -107,7 +107,7 @@ type serviceSums struct{ n, amount int64 }
 // addServiceCounts adds services to per-key sums.
 func addServiceCounts(agg map[serviceCountKey]*serviceSums, svs []*opora.Service) {
 	for _, sv := range svs {
-		k := serviceCountKey{sv.OrganisationID, sv.BranchID, sv.TypeID, sv.WorkerID, opora.Day(sv.RenderedOn)}
+		k := serviceCountKey{sv.OrganisationID, sv.BranchID, sv.TypeID, sv.WorkerID, sv.RenderedOn.Time()}
 		a := agg[k]
 		if a == nil {
 			a = &serviceSums{}

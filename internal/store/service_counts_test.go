@@ -56,11 +56,11 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 		c, ty := serviceSetup(t, s, fx)
 		_, ctx := fx.AddUser(t, "worker", "specialist")
 		_, ctx2 := fx.AddUser(t, "colleague", "specialist")
-		today := opora.ServiceToday(serviceNow)
+		today := opora.ServiceToday(serviceNow).Time()
 		food, fare := ty["Продуктовый набор"].ID, ty["Оплата проезда"].ID
 		record := func(ctx context.Context, d int, items ...*opora.Service) {
 			t.Helper()
-			if err := s.RecordServices(ctx, c.ID, today.AddDate(0, 0, d), items); err != nil {
+			if err := s.RecordServices(ctx, c.ID, opora.DateOf(today.AddDate(0, 0, d)), items); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -73,7 +73,7 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 			t.Fatalf("%v %v", list, err)
 		}
 		sv := list[0]
-		if err := s.UpdateService(ctx, &opora.Service{ID: sv.ID, Version: sv.Version, RenderedOn: today.AddDate(0, 0, -1),
+		if err := s.UpdateService(ctx, &opora.Service{ID: sv.ID, Version: sv.Version, RenderedOn: opora.DateOf(today.AddDate(0, 0, -1)),
 			Amount: 7000, HasAmount: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -144,10 +144,10 @@ func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		today := opora.ServiceToday(now)
+		today := opora.ServiceToday(now).Time()
 		record := func(cl *opora.Client, d int, items ...*opora.Service) {
 			t.Helper()
-			if err := s.RecordServices(ctx, cl.ID, today.AddDate(0, 0, d), items); err != nil {
+			if err := s.RecordServices(ctx, cl.ID, opora.DateOf(today.AddDate(0, 0, d)), items); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -160,7 +160,7 @@ func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
 			t.Fatalf("%v %v", list, err)
 		}
 		// The third client's only service moves into the new year.
-		if err := s.UpdateService(ctx, &opora.Service{ID: list[0].ID, Version: list[0].Version, RenderedOn: today.AddDate(0, 0, -1),
+		if err := s.UpdateService(ctx, &opora.Service{ID: list[0].ID, Version: list[0].Version, RenderedOn: opora.DateOf(today.AddDate(0, 0, -1)),
 			Quantity: 2}); err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +262,7 @@ func TestActiveClientMonthsUnderConcurrentRecording(t *testing.T) {
 		c, ty := serviceSetup(t, s, fx)
 		now := time.Date(2026, 1, 3, 10, 0, 0, 0, time.UTC)
 		s.Now = func() time.Time { return now }
-		today := opora.ServiceToday(now)
+		today := opora.ServiceToday(now).Time()
 		food := ty["Продуктовый набор"].ID
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
@@ -270,7 +270,7 @@ func TestActiveClientMonthsUnderConcurrentRecording(t *testing.T) {
 			_, ctx := fx.AddUser(t, fmt.Sprintf("worker%d", i), "specialist")
 			wg.Go(func() {
 				// 3 January back to 27 December: both months, both years.
-				errs[i] = s.RecordServices(ctx, c.ID, today.AddDate(0, 0, -i%7), []*opora.Service{{TypeID: food, Quantity: 1}})
+				errs[i] = s.RecordServices(ctx, c.ID, opora.DateOf(today.AddDate(0, 0, -i%7)), []*opora.Service{{TypeID: food, Quantity: 1}})
 			})
 		}
 		wg.Wait()
@@ -329,7 +329,7 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 		record := func(c *opora.Client, branch int64, day time.Time) {
 			t.Helper()
 			at(day)
-			if err := s.RecordServices(in(branch), c.ID, day, []*opora.Service{{TypeID: food, Quantity: 1}}); err != nil {
+			if err := s.RecordServices(in(branch), c.ID, opora.DateOf(day), []*opora.Service{{TypeID: food, Quantity: 1}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -350,7 +350,7 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%v %v", list, err)
 		}
-		if err := s.UpdateService(fx.Ctx(), &opora.Service{ID: list[0].ID, Version: list[0].Version, RenderedOn: d(2021, 7, 4),
+		if err := s.UpdateService(fx.Ctx(), &opora.Service{ID: list[0].ID, Version: list[0].Version, RenderedOn: opora.DateOf(d(2021, 7, 4)),
 			Quantity: 1}); err != nil {
 			t.Fatal(err)
 		}

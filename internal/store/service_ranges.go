@@ -164,11 +164,11 @@ func copyRangeAttrs(ctx context.Context, q queryer, clientID int64) error {
 func bulkRanges(clients []*opora.Client, services []*opora.Service) bulkTable {
 	attrs := map[int64]rangeAttrs{}
 	for _, c := range clients {
-		attrs[c.ID] = rangeAttrs{string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus), birthMD(c.BirthDate)}
+		attrs[c.ID] = rangeAttrs{string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus), birthMD(c.BirthDate.Time())}
 	}
 	sr := newServiceRanges()
 	for _, sv := range services {
-		sr.add(sv.OrganisationID, sv.ClientID, sv.BranchID, opora.Day(sv.RenderedOn), attrs[sv.ClientID])
+		sr.add(sv.OrganisationID, sv.ClientID, sv.BranchID, sv.RenderedOn.Time(), attrs[sv.ClientID])
 	}
 	return sr.table()
 }

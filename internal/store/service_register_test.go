@@ -108,7 +108,7 @@ func buildRegisterFixture(t *testing.T, s *store.Store) *registerFixture {
 	record := func(ctx context.Context, d time.Time, c *opora.Client, items ...*opora.Service) {
 		t.Helper()
 		at(d)
-		if err := s.RecordServices(ctx, c.ID, d, items); err != nil {
+		if err := s.RecordServices(ctx, c.ID, opora.DateOf(d), items); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -133,7 +133,7 @@ func buildRegisterFixture(t *testing.T, s *store.Store) *registerFixture {
 		t.Fatal(err)
 	}
 	for _, sv := range svcs {
-		if sv.RenderedOn.Equal(day(2026, 2, 2)) {
+		if sv.RenderedOn.Equal(opora.DateOf(day(2026, 2, 2))) {
 			f.deleted = sv.ID
 		}
 	}

@@ -63,13 +63,13 @@ func TestRecordServices(t *testing.T) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		c, ty := serviceSetup(t, s, fx)
 		_, ctx := fx.AddUser(t, "worker", "specialist")
-		today := opora.ServiceToday(serviceNow)
+		today := opora.ServiceToday(serviceNow).Time()
 
 		// Several at once: food ×2, hygiene kit, fare 150,50.
 		items := []*opora.Service{{TypeID: ty["Продуктовый набор"].ID, Quantity: 2},
 			{TypeID: ty["Гигиенический набор"].ID, Quantity: 1},
 			{TypeID: ty["Оплата проезда"].ID, Amount: 15050, HasAmount: true}}
-		if err := s.RecordServices(ctx, c.ID, today, items); err != nil {
+		if err := s.RecordServices(ctx, c.ID, opora.DateOf(today), items); err != nil {
 			t.Fatal(err)
 		}
 		list, n, err := s.ClientServices(ctx, c.ID, 0, 10)
@@ -77,7 +77,7 @@ func TestRecordServices(t *testing.T) {
 			t.Fatalf("client services: %d %v", n, err)
 		}
 		for _, sv := range list {
-			if sv.BranchID != fx.Branch.ID || sv.WorkerID == 0 || !sv.RenderedOn.Equal(today) {
+			if sv.BranchID != fx.Branch.ID || sv.WorkerID == 0 || !sv.RenderedOn.Equal(opora.DateOf(today)) {
 				t.Errorf("service %+v", sv)
 			}
 			if sv.TypeName == "Оплата проезда" && (!sv.HasAmount || sv.Amount != 15050) {
@@ -101,26 +101,26 @@ func TestRecordServices(t *testing.T) {
 
 		// Bad batches save nothing at all.
 		before := countServices(t, s, ctx, c.ID)
-		err = s.RecordServices(ctx, c.ID, today.AddDate(0, 0, -8), []*opora.Service{{TypeID: ty["Консультация юриста"].ID}})
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today.AddDate(0, 0, -8)), []*opora.Service{{TypeID: ty["Консультация юриста"].ID}})
 		fieldErr(t, err, "rendered_on", "services.error.too_old")
-		err = s.RecordServices(ctx, c.ID, today.AddDate(0, 0, 1), []*opora.Service{{TypeID: ty["Консультация юриста"].ID}})
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today.AddDate(0, 0, 1)), []*opora.Service{{TypeID: ty["Консультация юриста"].ID}})
 		fieldErr(t, err, "rendered_on", "error.date_future")
 		fare := ty["Оплата проезда"].ID
-		err = s.RecordServices(ctx, c.ID, today, []*opora.Service{{TypeID: ty["Консультация юриста"].ID},
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today), []*opora.Service{{TypeID: ty["Консультация юриста"].ID},
 			{TypeID: fare, Amount: -100, HasAmount: true}})
 		fieldErr(t, err, "amount_"+itoa(fare), "services.error.amount_negative")
 		food := ty["Продуктовый набор"].ID
-		err = s.RecordServices(ctx, c.ID, today, []*opora.Service{{TypeID: food, Quantity: 0}})
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today), []*opora.Service{{TypeID: food, Quantity: 0}})
 		fieldErr(t, err, "quantity_"+itoa(food), "services.error.quantity")
 		ref := ty["Направление в медицинское учреждение"].ID
-		err = s.RecordServices(ctx, c.ID, today, []*opora.Service{{TypeID: ref, Comment: "  "}})
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today), []*opora.Service{{TypeID: ref, Comment: "  "}})
 		fieldErr(t, err, "comment_"+itoa(ref), "services.error.comment_required")
-		err = s.RecordServices(ctx, c.ID, today, nil)
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today), nil)
 		fieldErr(t, err, "service_type", "services.error.none")
 		if err := s.SetServiceTypeActive(fx.Ctx(), ty["Консультация юриста"].ID, false); err != nil {
 			t.Fatal(err)
 		}
-		err = s.RecordServices(ctx, c.ID, today, []*opora.Service{{TypeID: food, Quantity: 1},
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today), []*opora.Service{{TypeID: food, Quantity: 1},
 			{TypeID: ty["Консультация юриста"].ID}})
 		fieldErr(t, err, "service_type", "services.error.inactive")
 		// A type of another organisation.
@@ -129,7 +129,7 @@ func TestRecordServices(t *testing.T) {
 		if err != nil || len(otherTypes) == 0 {
 			t.Fatalf("other catalog: %v", err)
 		}
-		err = s.RecordServices(ctx, c.ID, today, []*opora.Service{{TypeID: otherTypes[0].ID}})
+		err = s.RecordServices(ctx, c.ID, opora.DateOf(today), []*opora.Service{{TypeID: otherTypes[0].ID}})
 		fieldErr(t, err, "service_type", "error.invalid_choice")
 		if after := countServices(t, s, ctx, c.ID); after != before {
 			t.Errorf("bad batches saved something: %d → %d", before, after)
@@ -138,7 +138,7 @@ func TestRecordServices(t *testing.T) {
 		if _, _, err := s.ClientServices(other.Ctx(), c.ID, 0, 10); !errors.Is(err, opora.ErrNotFound) {
 			t.Errorf("other org list: %v", err)
 		}
-		if err := s.RecordServices(other.Ctx(), c.ID, today, []*opora.Service{{TypeID: otherTypes[0].ID}}); !errors.Is(err, opora.ErrNotFound) {
+		if err := s.RecordServices(other.Ctx(), c.ID, opora.DateOf(today), []*opora.Service{{TypeID: otherTypes[0].ID}}); !errors.Is(err, opora.ErrNotFound) {
 			t.Errorf("other org record: %v", err)
 		}
 		// The window is the organisation's setting.
@@ -150,7 +150,7 @@ func TestRecordServices(t *testing.T) {
 		if err := s.UpdateOrganisation(fx.Ctx(), org); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordServices(ctx, c.ID, today.AddDate(0, 0, -30), []*opora.Service{{TypeID: food, Quantity: 1}}); err != nil {
+		if err := s.RecordServices(ctx, c.ID, opora.DateOf(today.AddDate(0, 0, -30)), []*opora.Service{{TypeID: food, Quantity: 1}}); err != nil {
 			t.Errorf("within a 30-day window: %v", err)
 		}
 	})
@@ -165,11 +165,11 @@ func TestServiceEditDeleteAndMine(t *testing.T) {
 		c, ty := serviceSetup(t, s, fx)
 		worker, ctx := fx.AddUser(t, "worker", "specialist")
 		_, ctx2 := fx.AddUser(t, "colleague", "specialist")
-		today := opora.ServiceToday(serviceNow)
+		today := opora.ServiceToday(serviceNow).Time()
 		food, fare := ty["Продуктовый набор"].ID, ty["Оплата проезда"].ID
 		record := func(ctx context.Context, d time.Time, items ...*opora.Service) {
 			t.Helper()
-			if err := s.RecordServices(ctx, c.ID, d, items); err != nil {
+			if err := s.RecordServices(ctx, c.ID, opora.DateOf(d), items); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -198,7 +198,7 @@ func TestServiceEditDeleteAndMine(t *testing.T) {
 		if ok, _ := s.CanChangeService(ctx2, sv); ok {
 			t.Error("a colleague may change my record")
 		}
-		upd := &opora.Service{ID: sv.ID, Version: sv.Version, RenderedOn: today.AddDate(0, 0, -1), Amount: 7000, HasAmount: true}
+		upd := &opora.Service{ID: sv.ID, Version: sv.Version, RenderedOn: opora.DateOf(today.AddDate(0, 0, -1)), Amount: 7000, HasAmount: true}
 		if err := s.UpdateService(ctx2, upd); !errors.Is(err, opora.ErrForbidden) {
 			t.Errorf("colleague edit: %v", err)
 		}
@@ -206,14 +206,14 @@ func TestServiceEditDeleteAndMine(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := s.Service(ctx, sv.ID)
-		if got.Amount != 7000 || !got.RenderedOn.Equal(today.AddDate(0, 0, -1)) || got.Version != 2 {
+		if got.Amount != 7000 || !got.RenderedOn.Equal(opora.DateOf(today.AddDate(0, 0, -1))) || got.Version != 2 {
 			t.Errorf("after edit: %+v", got)
 		}
-		stale := &opora.Service{ID: sv.ID, Version: 1, RenderedOn: today, Amount: 1, HasAmount: true}
+		stale := &opora.Service{ID: sv.ID, Version: 1, RenderedOn: opora.DateOf(today), Amount: 1, HasAmount: true}
 		if err := s.UpdateService(ctx, stale); opora.ErrorCode(err) != opora.ECONFLICT {
 			t.Errorf("stale edit: %v", err)
 		}
-		bad := &opora.Service{ID: sv.ID, Version: 2, RenderedOn: today, Amount: -5, HasAmount: true}
+		bad := &opora.Service{ID: sv.ID, Version: 2, RenderedOn: opora.DateOf(today), Amount: -5, HasAmount: true}
 		fieldErr(t, s.UpdateService(ctx, bad), "amount", "services.error.amount_negative")
 
 		// Delete needs a reason; the record leaves the lists.
@@ -252,7 +252,7 @@ func TestServiceCatalog(t *testing.T) {
 		c, ty := serviceSetup(t, s, fx)
 		ctx := fx.Ctx()
 		food := ty["Продуктовый набор"]
-		if err := s.RecordServices(ctx, c.ID, opora.ServiceToday(serviceNow), []*opora.Service{{TypeID: food.ID, Quantity: 1}}); err != nil {
+		if err := s.RecordServices(ctx, c.ID, opora.DateOf(opora.ServiceToday(serviceNow).Time()), []*opora.Service{{TypeID: food.ID, Quantity: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		// Rename: the recorded service follows the type by id.
@@ -309,7 +309,7 @@ func TestServiceCatalog(t *testing.T) {
 		if err := s.CreateClient(ctx, dup); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordServices(ctx, dup.ID, opora.ServiceToday(serviceNow), []*opora.Service{{TypeID: nt.ID, Quantity: 2}}); err != nil {
+		if err := s.RecordServices(ctx, dup.ID, opora.DateOf(opora.ServiceToday(serviceNow).Time()), []*opora.Service{{TypeID: nt.ID, Quantity: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.MergeClients(ctx, c.ID, dup.ID); err != nil {
@@ -339,10 +339,10 @@ func TestClientServicesPagesAndTotal(t *testing.T) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
 		c, ty := serviceSetup(t, s, fx)
 		w, ctx := fx.AddUser(t, "worker", "specialist")
-		today := opora.ServiceToday(serviceNow)
+		today := opora.ServiceToday(serviceNow).Time()
 		for d := 7; d >= 0; d-- { // eight days, the oldest first
 			item := []*opora.Service{{TypeID: ty["Продуктовый набор"].ID, Quantity: 8 - d}}
-			if err := s.RecordServices(ctx, c.ID, today.AddDate(0, 0, -d), item); err != nil {
+			if err := s.RecordServices(ctx, c.ID, opora.DateOf(today.AddDate(0, 0, -d)), item); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -37,7 +37,7 @@ func shelterDay(s string) time.Time {
 	if !ok {
 		panic(s)
 	}
-	return d
+	return d.Time()
 }
 
 func TestShelterConcurrentCheckIns(t *testing.T) {

@@ -35,7 +35,7 @@ func scanTask(row interface{ Scan(...any) error }, extra ...any) (*opora.Task, e
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	t.StartOn, t.DueOn, t.DoneOn = dateOf(start), dateOf(due), dateOf(done)
+	t.StartOn, t.DueOn, t.DoneOn = opora.DateOf(dateOf(start)), opora.DateOf(dateOf(due)), opora.DateOf(dateOf(done))
 	t.CreatedAt, t.UpdatedAt = timeOf(created), timeOf(updated)
 	t.ClientName = strings.Join(strings.Fields(sur+" "+first+" "+patr), " ")
 	t.CaseOpen = caseStatus == string(opora.CaseOpen)
@@ -151,11 +151,11 @@ func (s *Store) AddTask(ctx context.Context, t *opora.Task) error {
 	}
 	now := s.Now()
 	if t.StartOn.IsZero() {
-		t.StartOn = opora.Day(now)
+		t.StartOn = opora.Today(now, time.Local)
 	}
 	t.Normalize()
 	if t.Status == opora.TaskDone && t.DoneOn.IsZero() {
-		t.DoneOn = opora.Day(now)
+		t.DoneOn = opora.Today(now, time.Local)
 	}
 	if err := t.Validate(); err != nil {
 		return err
@@ -193,7 +193,7 @@ func (s *Store) insertTask(ctx context.Context, tx *sql.Tx, k *opora.Case, t *op
 	t.OrganisationID, t.CaseID, t.ClientID, t.Version, t.CreatedAt, t.UpdatedAt, t.CaseOpen = k.OrganisationID, k.ID, k.ClientID, 1, now, now, true
 	t.ClientName = k.ClientName
 	if t.Status != opora.TaskDone {
-		t.DoneOn = time.Time{}
+		t.DoneOn = opora.Date{}
 	}
 	if t.Status != opora.TaskFailed {
 		t.FailReason = ""
@@ -203,7 +203,7 @@ func (s *Store) insertTask(ctx context.Context, tx *sql.Tx, k *opora.Case, t *op
 		created_by, created_at, updated_by, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $14, $15)`,
 		t.OrganisationID, t.CaseID, t.ClientID, t.TypeID, t.Description, nullID(t.ResponsibleID), nullID(t.ResponsibleOrg),
-		nullDate(t.StartOn), nullDate(t.DueOn), nullDate(t.DoneOn), string(t.Status), t.FailReason, t.Position,
+		t.StartOn, t.DueOn, t.DoneOn, string(t.Status), t.FailReason, t.Position,
 		nullID(a.UserID), now)
 	if err != nil {
 		return fmt.Errorf("store: add task: %w", err)
@@ -220,7 +220,7 @@ func (s *Store) insertTask(ctx context.Context, tx *sql.Tx, k *opora.Case, t *op
 		Entity: "task", EntityID: t.ID, Summary: summary})
 }
 
-func dateRange(a, b time.Time) string {
+func dateRange(a, b opora.Date) string {
 	s := a.Format("02.01.2006") + " – "
 	if !b.IsZero() {
 		s += b.Format("02.01.2006")
@@ -254,10 +254,10 @@ func (s *Store) UpdateTask(ctx context.Context, t *opora.Task) error {
 	now := s.Now()
 	t.Normalize()
 	if t.Status == opora.TaskDone && t.DoneOn.IsZero() {
-		t.DoneOn = opora.Day(now)
+		t.DoneOn = opora.Today(now, time.Local)
 	}
 	if t.Status != opora.TaskDone {
-		t.DoneOn = time.Time{}
+		t.DoneOn = opora.Date{}
 	}
 	if t.Status != opora.TaskFailed {
 		t.FailReason = ""
@@ -302,8 +302,8 @@ func (s *Store) UpdateTask(ctx context.Context, t *opora.Task) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET type_id = $1, description = $2, responsible_id = $3,
 			responsible_org_id = $4, start_on = $5, due_on = $6, done_on = $7, status = $8, fail_reason = $9,
 			version = version + 1, updated_by = $10, updated_at = $11 WHERE id = $12`,
-			t.TypeID, t.Description, nullID(t.ResponsibleID), nullID(t.ResponsibleOrg), nullDate(t.StartOn), nullDate(t.DueOn),
-			nullDate(t.DoneOn), string(t.Status), t.FailReason, nullID(a.UserID), now, t.ID); err != nil {
+			t.TypeID, t.Description, nullID(t.ResponsibleID), nullID(t.ResponsibleOrg), t.StartOn, t.DueOn,
+			t.DoneOn, string(t.Status), t.FailReason, nullID(a.UserID), now, t.ID); err != nil {
 			return fmt.Errorf("store: update task: %w", err)
 		}
 		return s.taskChanged(ctx, tx, old, t, ch)
@@ -355,7 +355,7 @@ func (s *Store) SetTaskStatus(ctx context.Context, id int64, status opora.TaskSt
 		if old.Status == status {
 			return nil
 		}
-		return s.setTaskStatus(ctx, tx, old, status, reason, opora.Day(s.Now()))
+		return s.setTaskStatus(ctx, tx, old, status, reason, s.Today())
 	})
 }
 
@@ -364,12 +364,12 @@ func (s *Store) setTaskStatus(ctx context.Context, tx *sql.Tx, old *opora.Task, 
 	today time.Time) error {
 	a := opora.ActorFrom(ctx)
 	t := *old
-	t.Status, t.FailReason, t.DoneOn = status, strings.TrimSpace(reason), time.Time{}
+	t.Status, t.FailReason, t.DoneOn = status, strings.TrimSpace(reason), opora.Date{}
 	if status == opora.TaskDone {
 		if today.IsZero() {
-			today = opora.Day(s.Now())
+			today = s.Today()
 		}
-		t.DoneOn = today
+		t.DoneOn = opora.DateOf(today)
 	}
 	if status != opora.TaskFailed {
 		t.FailReason = ""
@@ -378,7 +378,7 @@ func (s *Store) setTaskStatus(ctx context.Context, tx *sql.Tx, old *opora.Task, 
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET status = $1, fail_reason = $2, done_on = $3, version = version + 1,
-		updated_by = $4, updated_at = $5 WHERE id = $6`, string(t.Status), t.FailReason, nullDate(t.DoneOn),
+		updated_by = $4, updated_at = $5 WHERE id = $6`, string(t.Status), t.FailReason, t.DoneOn,
 		nullID(a.UserID), s.Now(), t.ID); err != nil {
 		return fmt.Errorf("store: task status: %w", err)
 	}

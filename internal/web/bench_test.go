@@ -54,7 +54,7 @@ func benchProfilePage(b *testing.B, dialect store.Dialect) {
 		b.Fatal(err)
 	}
 	for i := 0; i < 5; i++ {
-		if err := st.RecordServices(ctx, c.ID, opora.ServiceToday(st.Now()).AddDate(0, 0, -i),
+		if err := st.RecordServices(ctx, c.ID, opora.DateOf(opora.ServiceToday(st.Now()).Time().AddDate(0, 0, -i)),
 			[]*opora.Service{{TypeID: types[0].ID, Quantity: 1}}); err != nil {
 			b.Fatal(err)
 		}

@@ -138,7 +138,7 @@ func parseDateField(f url.Values, name string, v *opora.Validation) time.Time {
 	if !ok {
 		v.Add(name, "error.date")
 	}
-	return d
+	return d.Time()
 }
 
 // casesTabData is the client's "Cases" tab.
@@ -197,7 +197,7 @@ func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	k := &opora.Case{ClientID: id}
 	k.TypeID, _ = strconv.ParseInt(f.Get("type_id"), 10, 64)
 	k.CuratorID, _ = strconv.ParseInt(f.Get("curator_id"), 10, 64)
-	k.OpenedOn = parseDateField(f, "opened_on", &v)
+	k.OpenedOn = opora.DateOf(parseDateField(f, "opened_on", &v))
 	tpl, _ := strconv.ParseInt(f.Get("template_id"), 10, 64)
 	err = v.Err()
 	if err == nil {
@@ -329,9 +329,9 @@ func parseTaskForm(f url.Values) (*opora.Task, *opora.Validation) {
 		FailReason: f.Get("fail_reason")}
 	t.TypeID, _ = strconv.ParseInt(f.Get("type_id"), 10, 64)
 	t.ResponsibleID, t.ResponsibleOrg = parseResponsible(f.Get("responsible"))
-	t.StartOn = parseDateField(f, "start_on", &v)
-	t.DueOn = parseDateField(f, "due_on", &v)
-	t.DoneOn = parseDateField(f, "done_on", &v)
+	t.StartOn = opora.DateOf(parseDateField(f, "start_on", &v))
+	t.DueOn = opora.DateOf(parseDateField(f, "due_on", &v))
+	t.DoneOn = opora.DateOf(parseDateField(f, "done_on", &v))
 	t.Version, _ = strconv.Atoi(f.Get("version"))
 	return t, &v
 }
@@ -394,7 +394,7 @@ func (s *Server) caseClose(w http.ResponseWriter, r *http.Request) error {
 	var v opora.Validation
 	cl := &opora.CaseClosing{Outcome: opora.CaseOutcome(f.Get("outcome")), Comment: f.Get("outcome_comment"),
 		OpenTasks: f.Get("open_tasks"), FailReason: f.Get("fail_reason")}
-	cl.ClosedOn = parseDateField(f, "closed_on", &v)
+	cl.ClosedOn = opora.DateOf(parseDateField(f, "closed_on", &v))
 	err = v.Err()
 	if err == nil {
 		err = s.store.CloseCase(r.Context(), id, cl)

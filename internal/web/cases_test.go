@@ -151,7 +151,7 @@ func TestTaskBoardAndOtherOrganisation(t *testing.T) {
 	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
 		c, caseType, _, taskType := caseFixture(t, a, fx)
 		ctx := fx.Ctx()
-		k := &opora.Case{ClientID: c.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: casesNow.AddDate(0, -1, 0)}
+		k := &opora.Case{ClientID: c.ID, TypeID: caseType, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(casesNow.AddDate(0, -1, 0))}
 		if err := a.st.CreateCase(ctx, k, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -159,9 +159,9 @@ func TestTaskBoardAndOtherOrganisation(t *testing.T) {
 		worker, _ := other.AddUser(t, "employment", "specialist")
 		setPassword(t, a.st, worker.ID, other.Org.ID)
 		mine := &opora.Task{CaseID: k.ID, TypeID: taskType, Description: "Позвонить в МФЦ", ResponsibleID: fx.Admin.ID,
-			StartOn: casesNow.AddDate(0, 0, -20), DueOn: casesNow.AddDate(0, 0, -1)}
+			StartOn: opora.DateOf(casesNow.AddDate(0, 0, -20)), DueOn: opora.DateOf(casesNow.AddDate(0, 0, -1))}
 		queued := &opora.Task{CaseID: k.ID, TypeID: taskType, Description: "Подобрать вакансию", ResponsibleOrg: other.Org.ID,
-			DueOn: casesNow.AddDate(0, 1, 0)}
+			DueOn: opora.DateOf(casesNow.AddDate(0, 1, 0))}
 		for _, tk := range []*opora.Task{mine, queued} {
 			if err := a.st.AddTask(ctx, tk); err != nil {
 				t.Fatal(err)

@@ -95,7 +95,7 @@ func (s *Server) checkinOpenShift(w http.ResponseWriter, r *http.Request) error 
 	sh.PointID, _ = strconv.ParseInt(f.Get("point_id"), 10, 64)
 	var v opora.Validation
 	if d, ok := opora.ParseDate(f.Get("date")); ok {
-		sh.Date = d
+		sh.Date = d.Time()
 	} else {
 		v.Add("date", "error.date")
 	}

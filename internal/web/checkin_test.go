@@ -97,7 +97,7 @@ func TestCheckinDutyPageAndTicks(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionViolation, Description: "Драка в автобусе",
-			StartsOn: a.st.Today().AddDate(0, 0, -1)}
+			StartsOn: opora.DateOf(a.st.Today().AddDate(0, 0, -1))}
 		if err := a.st.CreateRestriction(fx.Ctx(), r); err != nil {
 			t.Fatal(err)
 		}

@@ -347,7 +347,7 @@ func (s *Server) parseClient(r *http.Request, c *opora.Client) *opora.Validation
 	c.ResponsibleID, _ = strconv.ParseInt(f.Get("responsible_id"), 10, 64)
 	c.Version, _ = strconv.Atoi(f.Get("version"))
 	c.BirthPrecision = opora.BirthPrecision(f.Get("birth_precision"))
-	c.BirthDate, c.BirthYear = time.Time{}, 0
+	c.BirthDate, c.BirthYear = opora.Date{}, 0
 	switch c.BirthPrecision {
 	case opora.BirthExact:
 		if d, ok := opora.ParseDate(f.Get("birth_date")); ok {
@@ -369,7 +369,7 @@ func (s *Server) parseClient(r *http.Request, c *opora.Client) *opora.Validation
 			c.BirthYear = s.store.Now().Year() - age
 		}
 	}
-	c.HomelessSince = time.Time{}
+	c.HomelessSince = opora.Date{}
 	if hs := strings.TrimSpace(f.Get("homeless_since")); hs != "" {
 		if d, ok := opora.ParseDate(hs); ok {
 			c.HomelessSince = d

@@ -37,12 +37,12 @@ func TestBrowserImportantNoteOnTopOnAPhone(t *testing.T) {
 		if err != nil || len(types) == 0 {
 			t.Fatalf("service types: %v", err)
 		}
-		if err := st.RecordServices(fctx, c.ID, opora.ServiceToday(st.Now()),
+		if err := st.RecordServices(fctx, c.ID, opora.DateOf(opora.ServiceToday(st.Now()).Time()),
 			[]*opora.Service{{TypeID: types[0].ID, Quantity: 1}, {TypeID: types[1].ID, Quantity: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.CreateRestriction(fctx, &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionBan,
-			Description: "Драка во дворе", StartsOn: opora.Day(st.Now())}); err != nil {
+			Description: "Драка во дворе", StartsOn: opora.DateOf(opora.Day(st.Now()))}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.CreateNote(fctx, &opora.Note{ClientID: c.ID, Body: "Не давать наличные: просил на алкоголь.", Important: true}); err != nil {

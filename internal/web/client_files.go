@@ -474,7 +474,7 @@ func parseOptionalDate(v *opora.Validation, field, s string) (t time.Time) {
 	if !ok {
 		v.Add(field, "error.date")
 	}
-	return d
+	return d.Time()
 }
 
 func (s *Server) documentCreate(w http.ResponseWriter, r *http.Request) error {
@@ -695,7 +695,7 @@ func (s *Server) consentRecord(w http.ResponseWriter, r *http.Request) error {
 	cs := &opora.Consent{ClientID: id}
 	var v opora.Validation
 	if d, ok := opora.ParseDate(r.PostForm.Get("consent_date")); ok {
-		cs.Date = d
+		cs.Date = d.Time()
 	} else {
 		v.Add("consent_date", "error.date")
 	}

@@ -26,7 +26,7 @@ type notesPanel struct {
 type remindersPanel struct {
 	Reminders  []*opora.Reminder
 	Colleagues []option
-	Today      time.Time
+	Today      opora.Date
 }
 
 func loadFlagsPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
@@ -61,7 +61,7 @@ func loadRemindersPanel(s *Server, r *http.Request, c *opora.Client) (any, error
 	if err != nil {
 		return nil, err
 	}
-	p := &remindersPanel{Reminders: list, Today: s.store.Today()}
+	p := &remindersPanel{Reminders: list, Today: opora.DateOf(s.store.Today())}
 	if opora.ActorFrom(ctx).Can(opora.PermClientWrite) {
 		cs, err := s.store.Colleagues(ctx)
 		if err != nil {
@@ -84,7 +84,7 @@ type notesPageData struct {
 	*clientView
 	Notes        []*opora.Note
 	Restrictions []*opora.Restriction
-	Today        time.Time
+	Today        opora.Date
 	KindOptions  []option
 }
 
@@ -115,7 +115,7 @@ func (s *Server) renderNotesPage(w http.ResponseWriter, r *http.Request, status 
 		cv.Panels[p.name] = v
 	}
 	cv.Tab = "notes"
-	d := &notesPageData{clientView: cv, Today: s.store.Today()}
+	d := &notesPageData{clientView: cv, Today: opora.DateOf(s.store.Today())}
 	if d.Notes, err = s.store.ClientNotes(ctx, c.ID); err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func parseDay(f url.Values, name string, v *opora.Validation) time.Time {
 	if !ok {
 		v.Add(name, "error.date")
 	}
-	return d
+	return d.Time()
 }
 
 func (s *Server) restrictionCreate(w http.ResponseWriter, r *http.Request) error {
@@ -319,8 +319,8 @@ func (s *Server) restrictionCreate(w http.ResponseWriter, r *http.Request) error
 	f := r.PostForm
 	var v opora.Validation
 	rs := &opora.Restriction{ClientID: id, Kind: opora.RestrictionKind(f.Get("kind")), Description: f.Get("description")}
-	rs.StartsOn = parseDay(f, "starts_on", &v)
-	rs.EndsOn = parseDay(f, "ends_on", &v)
+	rs.StartsOn = opora.DateOf(parseDay(f, "starts_on", &v))
+	rs.EndsOn = opora.DateOf(parseDay(f, "ends_on", &v))
 	if err := v.Err(); err != nil {
 		return s.formInvalid(w, r, id, err)
 	}
@@ -371,7 +371,7 @@ func (s *Server) reminderCreate(w http.ResponseWriter, r *http.Request) error {
 	var v opora.Validation
 	m := &opora.Reminder{ClientID: id, Body: f.Get("reminder_body"), ForAll: f.Get("for_all") == "1",
 		RecipientIDs: formIDs(f["recipients"])}
-	m.DueOn = parseDay(f, "due_on", &v)
+	m.DueOn = opora.DateOf(parseDay(f, "due_on", &v))
 	if err := v.Err(); err != nil {
 		return s.formInvalid(w, r, id, err)
 	}
@@ -423,7 +423,7 @@ func (s *Server) myReminders(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, "reminders.my")
 	v.Nav = "reminders"
-	v.Data = map[string]any{"Reminders": list, "Today": s.store.Today()}
+	v.Data = map[string]any{"Reminders": list, "Today": opora.DateOf(s.store.Today())}
 	return s.render(w, r, http.StatusOK, "reminders_list", v)
 }
 

@@ -45,7 +45,7 @@ func TestTimelineSpeaksRussian(t *testing.T) {
 			t.Fatal(err)
 		}
 		k := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: c.ID, ClientID: c.ID, TypeID: caseType,
-			CuratorID: fx.Admin.ID, OpenedOn: casesNow.AddDate(0, 0, -10)}
+			CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(casesNow.AddDate(0, 0, -10))}
 		if err := a.st.CreateCase(ctx, k, tpl); err != nil {
 			t.Fatal(err)
 		}
@@ -76,12 +76,12 @@ func TestTimelineSpeaksRussian(t *testing.T) {
 		if err != nil || len(types) == 0 {
 			t.Fatalf("service types: %v", err)
 		}
-		if err := a.st.RecordServices(ctx, c.ID, opora.ServiceToday(a.st.Now()),
+		if err := a.st.RecordServices(ctx, c.ID, opora.DateOf(opora.ServiceToday(a.st.Now()).Time()),
 			[]*opora.Service{{TypeID: types[0].ID, Quantity: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := a.st.CloseCase(ctx, k.ID, &opora.CaseClosing{Outcome: opora.OutcomePartlyRefused, Comment: "Уехал к сестре",
-			ClosedOn: casesNow.Truncate(24 * time.Hour), OpenTasks: opora.OpenTasksCancel}); err != nil {
+			ClosedOn: opora.DateOf(casesNow.Truncate(24 * time.Hour)), OpenTasks: opora.OpenTasksCancel}); err != nil {
 			t.Fatal(err)
 		}
 		cl := a.login(t, "admin", testPassword)

@@ -29,8 +29,8 @@ func TestHomeShowsNextSteps(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range []*opora.Reminder{
-			{ClientID: c.ID, DueOn: day("2026-04-09"), Body: "Позвонить в МФЦ", RecipientIDs: []int64{anna.ID}},
-			{ClientID: c.ID, DueOn: day("2026-04-20"), Body: "Потом", RecipientIDs: []int64{anna.ID}},
+			{ClientID: c.ID, DueOn: opora.DateOf(day("2026-04-09")), Body: "Позвонить в МФЦ", RecipientIDs: []int64{anna.ID}},
+			{ClientID: c.ID, DueOn: opora.DateOf(day("2026-04-20")), Body: "Потом", RecipientIDs: []int64{anna.ID}},
 		} {
 			if err := st.CreateReminder(ctx, m); err != nil {
 				t.Fatal(err)
@@ -44,15 +44,15 @@ func TestHomeShowsNextSteps(t *testing.T) {
 		if err != nil || len(taskTypes) == 0 {
 			t.Fatal(err)
 		}
-		k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: anna.ID, OpenedOn: day("2026-03-01")}
+		k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: anna.ID, OpenedOn: opora.DateOf(day("2026-03-01"))}
 		if err := st.CreateCase(ctx, k, 0); err != nil {
 			t.Fatal(err)
 		}
 		for _, task := range []*opora.Task{
 			{CaseID: k.ID, TypeID: taskTypes[0].ID, Description: "Восстановить паспорт", ResponsibleID: anna.ID,
-				StartOn: day("2026-03-01"), DueOn: day("2026-04-01")},
+				StartOn: opora.DateOf(day("2026-03-01")), DueOn: opora.DateOf(day("2026-04-01"))},
 			{CaseID: k.ID, TypeID: taskTypes[0].ID, Description: "Записать к врачу", ResponsibleID: anna.ID,
-				StartOn: day("2026-03-01"), DueOn: day("2026-05-01")},
+				StartOn: opora.DateOf(day("2026-03-01")), DueOn: opora.DateOf(day("2026-05-01"))},
 		} {
 			if err := st.AddTask(ctx, task); err != nil {
 				t.Fatal(err)

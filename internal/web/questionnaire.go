@@ -476,7 +476,8 @@ func (s *Server) fillingCreate(w http.ResponseWriter, r *http.Request) error {
 	var fid int64
 	err = s.parseAnswersForm(w, r)
 	if err == nil {
-		filledOn, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
+		fd, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
+		filledOn := fd.Time()
 		raw := postedAnswers(r.PostForm)
 		var uploads map[int64]*opora.File
 		if uploads, err = s.answerUploads(r, blank, raw); err == nil {
@@ -563,7 +564,8 @@ func (s *Server) fillingSave(w http.ResponseWriter, r *http.Request) error {
 	err = s.parseAnswersForm(w, r)
 	if err == nil {
 		var filledOn time.Time
-		filledOn, _ = opora.ParseDate(r.PostForm.Get("filled_on"))
+		fd, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
+		filledOn = fd.Time()
 		raw := postedAnswers(r.PostForm)
 		var uploads map[int64]*opora.File
 		if uploads, err = s.answerUploads(r, cur, raw); err == nil {

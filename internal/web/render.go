@@ -39,21 +39,11 @@ func (p *pageTemplate) of(v *view) *template.Template {
 
 var funcs = template.FuncMap{
 	"datetime": formatDateTime,
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Local().Format("02.01.2006")
-	},
-	"isoDate": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.Local().Format("2006-01-02")
-	},
-	"add":  func(a, b int) int { return a + b },
-	"str":  func(v any) string { return fmt.Sprint(v) },
-	"join": strings.Join,
+	"date":     func(d any) (string, error) { return formatDay(d, "02.01.2006") },
+	"isoDate":  func(d any) (string, error) { return formatDay(d, "2006-01-02") },
+	"add":      func(a, b int) int { return a + b },
+	"str":      func(v any) string { return fmt.Sprint(v) },
+	"join":     strings.Join,
 	// dict builds a map for passing several values to a sub-template.
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -62,6 +52,30 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+}
+
+// formatDay prints a day: an opora.Date as the day it is, whatever the
+// server's zone; a moment (time.Time) as its day in the server's zone.
+// Stopgap until every calendar date is an opora.Date: a time.Time that is
+// exactly midnight UTC is taken for a date kept in the old way and printed
+// as that day too (a real moment is practically never exactly midnight UTC
+// to the nanosecond). "" for none.
+func formatDay(v any, layout string) (string, error) {
+	switch d := v.(type) {
+	case opora.Date:
+		return d.Format(layout), nil
+	case time.Time:
+		switch {
+		case d.IsZero():
+			return "", nil
+		case d.Location() == time.UTC && d.Equal(opora.DateOf(d).Time()):
+			return d.Format(layout), nil
+		}
+		return d.Local().Format(layout), nil
+	case nil:
+		return "", nil
+	}
+	return "", fmt.Errorf("web: a date of %T", v)
 }
 
 // formatDateTime is a moment as pages show it: dd.mm.yyyy hh:mm in the

@@ -28,7 +28,7 @@ func TestInlinedTranslationsRenderTheSamePages(t *testing.T) {
 		if err != nil || len(types) == 0 {
 			t.Fatalf("service types: %v %d", err, len(types))
 		}
-		if err := a.st.RecordServices(ctx, c.ID, opora.ServiceToday(a.st.Now()),
+		if err := a.st.RecordServices(ctx, c.ID, opora.DateOf(opora.ServiceToday(a.st.Now()).Time()),
 			[]*opora.Service{{TypeID: types[0].ID, Quantity: 2}}); err != nil {
 			t.Fatal(err)
 		}

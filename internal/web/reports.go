@@ -46,14 +46,14 @@ func parseReportQuery(vals url.Values, now time.Time) (*opora.ReportQuery, error
 	q.From, q.To = defaultPeriod(now)
 	if s := vals.Get("from"); s != "" {
 		if d, ok := opora.ParseDate(s); ok {
-			q.From = d
+			q.From = d.Time()
 		} else {
 			v.Add("from", "error.date")
 		}
 	}
 	if s := vals.Get("to"); s != "" {
 		if d, ok := opora.ParseDate(s); ok {
-			q.To = d
+			q.To = d.Time()
 		} else {
 			v.Add("to", "error.date")
 		}

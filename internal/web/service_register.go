@@ -43,7 +43,7 @@ func parseRegisterQuery(vals url.Values, now time.Time) (*opora.RegisterQuery, u
 		}
 	}
 	today := opora.ServiceToday(now)
-	q := &opora.RegisterQuery{From: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC), To: today}
+	q := &opora.RegisterQuery{From: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC), To: today.Time()}
 	date := func(name string, dst *time.Time) {
 		s := strings.TrimSpace(vals.Get(name))
 		if s == "" {
@@ -55,7 +55,7 @@ func parseRegisterQuery(vals url.Values, now time.Time) (*opora.RegisterQuery, u
 			v.Add(name, "error.date")
 			return
 		}
-		*dst = d
+		*dst = d.Time()
 	}
 	date("from", &q.From)
 	date("to", &q.To)

@@ -52,7 +52,7 @@ func registerServices(t *testing.T, a *app, fx *storetest.Fixture) (int64, int64
 	}
 	record := func(d time.Time, clientID int64, items ...*opora.Service) {
 		a.st.Now = func() time.Time { return d.Add(9 * time.Hour) }
-		if err := a.st.RecordServices(ctx, clientID, d, items); err != nil {
+		if err := a.st.RecordServices(ctx, clientID, opora.DateOf(d), items); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -138,7 +138,7 @@ func (s *Server) servicesPanel(r *http.Request, c *opora.Client, f *form) (*serv
 	}
 	today := opora.ServiceToday(s.store.Now())
 	p := &servicesPanelData{Groups: groupServiceTypes(types, f), Today: today.Format("2006-01-02"),
-		MinDate: today.AddDate(0, 0, -window).Format("2006-01-02"), Window: window, Form: f,
+		MinDate: today.AddDays(-window).Format("2006-01-02"), Window: window, Form: f,
 		CanRecord: opora.ActorFrom(ctx).Can(opora.PermClientWrite) && !c.Deleted() && c.MergedInto == 0}
 	if p.Recent, p.Total, err = s.store.ClientServices(ctx, c.ID, 0, 5); err != nil {
 		return nil, err
@@ -381,7 +381,7 @@ func (s *Server) renderServiceEdit(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	today := opora.ServiceToday(s.store.Now())
-	d.Today, d.MinDate = today.Format("2006-01-02"), today.AddDate(0, 0, -window).Format("2006-01-02")
+	d.Today, d.MinDate = today.Format("2006-01-02"), today.AddDays(-window).Format("2006-01-02")
 	v := s.newView(r, "services.edit")
 	v.Nav = "clients"
 	v.Form = f
@@ -473,7 +473,7 @@ func (s *Server) servicesMine(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	today := opora.ServiceToday(s.store.Now())
 	vals := url.Values{}
-	vals.Set("from", today.AddDate(0, 0, 1-today.Day()).Format("2006-01-02"))
+	vals.Set("from", today.AddDays(1-today.Day()).Format("2006-01-02"))
 	vals.Set("to", today.Format("2006-01-02"))
 	for _, k := range []string{"from", "to", "type"} {
 		if q.Has(k) {
@@ -484,14 +484,14 @@ func (s *Server) servicesMine(w http.ResponseWriter, r *http.Request) error {
 	var f store.ServiceFilter
 	if from := vals.Get("from"); from != "" {
 		if d, ok := opora.ParseDate(from); ok {
-			f.From = d
+			f.From = d.Time()
 		} else {
 			v.Add("from", "error.date")
 		}
 	}
 	if to := vals.Get("to"); to != "" {
 		if d, ok := opora.ParseDate(to); ok {
-			f.To = d
+			f.To = d.Time()
 		} else {
 			v.Add("to", "error.date")
 		}

@@ -48,7 +48,7 @@ func (s *Server) taskBoard(w http.ResponseWriter, r *http.Request) error {
 			groups[3].Tasks = append(groups[3].Tasks, t)
 		case t.Overdue(today):
 			groups[0].Tasks = append(groups[0].Tasks, t)
-		case !t.DueOn.IsZero() && !t.DueOn.After(weekEnd):
+		case !t.DueOn.IsZero() && !t.DueOn.After(opora.DateOf(weekEnd)):
 			groups[1].Tasks = append(groups[1].Tasks, t)
 		default:
 			groups[2].Tasks = append(groups[2].Tasks, t)
@@ -118,9 +118,9 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	vals.Set("type_id", idString(t.TypeID))
 	vals.Set("description", t.Description)
 	vals.Set("responsible", responsibleValue(t))
-	vals.Set("start_on", isoDate(t.StartOn))
-	vals.Set("due_on", isoDate(t.DueOn))
-	vals.Set("done_on", isoDate(t.DoneOn))
+	vals.Set("start_on", isoDate(t.StartOn.Time()))
+	vals.Set("due_on", isoDate(t.DueOn.Time()))
+	vals.Set("done_on", isoDate(t.DoneOn.Time()))
 	vals.Set("status", string(t.Status))
 	vals.Set("fail_reason", t.FailReason)
 	vals.Set("version", strconv.Itoa(t.Version))

@@ -1,0 +1,110 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// A date saved and read back is the same calendar day whatever the
+// server's zone, and it is stored as before (midnight UTC in the DATE
+// column), so the rows written before opora.Date still compare equal.
+// Not parallel: it sets the process's time zone.
+func TestDatesRoundTripInAnyZone(t *testing.T) {
+	for _, loc := range []*time.Location{time.FixedZone("UTC-5", -5*3600), time.FixedZone("UTC+14", 14*3600)} {
+		t.Run(loc.String(), func(t *testing.T) {
+			old := time.Local
+			time.Local = loc
+			defer func() { time.Local = old }()
+			storetest.Each(t, func(t *testing.T, s *store.Store) {
+				fx := storetest.SetupOrg(t, s, "Ночлежка")
+				ctx := fx.Ctx()
+				now := s.Now
+				defer func() { s.Now = now }()
+				// Late evening here: in UTC it is another day on either side
+				// (the clock reports the instant in UTC, as a moment read back
+				// from the database is).
+				s.Now = func() time.Time { return time.Date(2026, 3, 10, 23, 30, 0, 0, loc).UTC() }
+				if got := s.Today(); !got.Equal(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)) {
+					t.Fatalf("today %v", got)
+				}
+				birth, since, day := opora.NewDate(1990, time.March, 10), opora.NewDate(2026, time.February, 1), opora.NewDate(2026, time.March, 10)
+				c := &opora.Client{BranchID: fx.Branch.ID, Surname: "Датов", BirthPrecision: opora.BirthExact, BirthDate: birth,
+					HomelessStatus: opora.Homeless, HomelessSince: since}
+				if err := s.CreateClient(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+				var ty int64
+				types, err := s.ServiceTypes(ctx, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range types {
+					if !x.HasAmount && !x.HasQuantity && !x.CommentRequired {
+						ty = x.ID
+						break
+					}
+				}
+				if err := s.RecordServices(ctx, c.ID, day, []*opora.Service{{TypeID: ty, Quantity: 1}}); err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Client(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.BirthDate != birth || got.HomelessSince != since || got.BirthYear != 1990 {
+					t.Errorf("client read back: birth %v, since %v", got.BirthDate, got.HomelessSince)
+				}
+				svcs, _, err := s.ClientServices(ctx, c.ID, 0, 10)
+				if err != nil || len(svcs) != 1 || svcs[0].RenderedOn != day {
+					t.Fatalf("services read back: %v %+v", err, svcs)
+				}
+				// A task started and a case closed "today" get the day it is here.
+				caseTypes, err := s.CaseDictionary(ctx, opora.DictCaseType, false)
+				if err != nil || len(caseTypes) == 0 {
+					t.Fatalf("case types: %v", err)
+				}
+				taskTypes, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
+				if err != nil || len(taskTypes) == 0 {
+					t.Fatalf("task types: %v", err)
+				}
+				k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID,
+					OpenedOn: opora.DateOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))}
+				if err := s.CreateCase(ctx, k, 0); err != nil {
+					t.Fatal(err)
+				}
+				task := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, Status: opora.TaskDone}
+				if err := s.AddTask(ctx, task); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.CloseCase(ctx, k.ID, &opora.CaseClosing{Outcome: opora.OutcomePartlyNoShow, Comment: "—"}); err != nil {
+					t.Fatal(err)
+				}
+				tasks, err := s.CaseTasks(ctx, k.ID)
+				ten := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+				if err != nil || len(tasks) != 1 || !tasks[0].StartOn.Equal(opora.DateOf(ten)) || !tasks[0].DoneOn.Equal(opora.DateOf(ten)) {
+					t.Errorf("task days: %v %+v", err, tasks)
+				}
+				if got, err := s.Case(ctx, k.ID); err != nil || !got.ClosedOn.Equal(opora.DateOf(ten)) {
+					t.Errorf("case closed on %v, %v", got.ClosedOn, err)
+				}
+
+				// The columns hold what they held before: midnight UTC of the day.
+				db := storetest.RawDB(t, s)
+				var n int
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM clients WHERE id = $1 AND birth_date = $2
+					AND homeless_since = $3`, c.ID, birth.Time(), since.Time()).Scan(&n); err != nil || n != 1 {
+					t.Errorf("birth date as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM services WHERE client_id = $1
+					AND rendered_on = $2`, c.ID, time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)).Scan(&n); err != nil || n != 1 {
+					t.Errorf("service date as stored: %v %d", err, n)
+				}
+			})
+		})
+	}
+}
