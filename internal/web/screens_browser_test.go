@@ -14,12 +14,12 @@ import (
 )
 
 // shootWidths saves full-page screenshots of the current page at a phone's
-// and a desktop's width into $OPORA_SCREENSHOTS/<name>-<width>.png, for a
+// and a desktop's width into $OPORA_TEST_SCREENSHOTS/<name>-<width>.png, for a
 // person to look at; without that variable it does nothing. The window is
 // left at the phone's width.
 func shootWidths(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("OPORA_SCREENSHOTS")
+	dir := os.Getenv("OPORA_TEST_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
