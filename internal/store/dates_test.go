@@ -117,6 +117,25 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: day.AddDays(1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
 					t.Errorf("tomorrow's consent: %v", err)
 				}
+				// A follow-up filling dated today is accepted and read back as today.
+				forms, err := s.Forms(ctx)
+				if err != nil || len(forms) < 2 {
+					t.Fatalf("forms: %v", err)
+				}
+				blank, err := s.BlankFilling(ctx, c.ID, forms[1].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				period := mustField(t, blank, "follow_up_period")
+				if _, err := s.CreateFilling(ctx, c.ID, forms[1].ID, day, map[int64][]string{period.ID: ids(optionID(t, period, "3 месяца"))}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.CreateFilling(ctx, c.ID, forms[1].ID, day.AddDays(1), map[int64][]string{period.ID: ids(optionID(t, period, "3 месяца"))}); opora.FieldErrors(err)["filled_on"] != "error.date_future" {
+					t.Errorf("tomorrow's filling: %v", err)
+				}
+				if list, err := s.ClientFillings(ctx, c.ID); err != nil || len(list) != 1 || list[0].FilledOn != day {
+					t.Errorf("fillings read back: %v %+v", err, list)
+				}
 
 				// The columns hold what they held before: midnight UTC of the day.
 				db := storetest.RawDB(t, s)
