@@ -55,8 +55,8 @@ type IdentityDocument struct {
 	Series         string
 	Number         string
 	IssuedBy       string
-	IssuedOn       time.Time // zero when unknown
-	Address        string    // registration address written in the document
+	IssuedOn       Date   // zero when unknown
+	Address        string // registration address written in the document
 	Comment        string
 	CreatedBy      int64
 	CreatedByName  string
@@ -75,7 +75,7 @@ func (d *IdentityDocument) Normalize() {
 }
 
 // Validate checks a document before saving; today is the current date.
-func (d *IdentityDocument) Validate(today time.Time) error {
+func (d *IdentityDocument) Validate(today Date) error {
 	var v Validation
 	if d.TypeID == 0 {
 		v.Add("type_id", "error.required")
@@ -98,13 +98,13 @@ func (d *IdentityDocument) Validate(today time.Time) error {
 // Consent to personal-data processing as recorded on the profile.
 type Consent struct {
 	ClientID int64
-	Date     time.Time
+	Date     Date
 	By       int64 // the worker who took it
 	File     *File // optional scan, stored by the caller before recording
 }
 
 // Validate checks a consent; today is the current date.
-func (c *Consent) Validate(today time.Time) error {
+func (c *Consent) Validate(today Date) error {
 	var v Validation
 	if c.Date.IsZero() {
 		v.Add("consent_date", "error.date")

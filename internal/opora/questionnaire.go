@@ -391,7 +391,7 @@ type Filling struct {
 	ClientID      int64
 	FormID        int64
 	FormName      string
-	FilledOn      time.Time
+	FilledOn      Date
 	CreatedBy     int64
 	CreatedByName string
 	CreatedAt     time.Time

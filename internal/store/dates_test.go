@@ -93,6 +93,50 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 					t.Errorf("case closed on %v, %v", got.ClosedOn, err)
 				}
 
+				// An identity document's issue date and the consent date read
+				// back as the days they were given.
+				passport := &opora.DictionaryItem{Dictionary: opora.DictDocumentType, Label: "Паспорт РФ"}
+				if err := s.SaveDictionaryItem(ctx, passport); err != nil {
+					t.Fatal(err)
+				}
+				issued := opora.NewDate(2010, time.May, 4)
+				doc := &opora.IdentityDocument{ClientID: c.ID, TypeID: passport.ID, Number: "123456", IssuedOn: issued}
+				if err := s.CreateIdentityDocument(ctx, doc); err != nil {
+					t.Fatal(err)
+				}
+				if docs, err := s.IdentityDocuments(ctx, c.ID); err != nil || len(docs) != 1 || docs[0].IssuedOn != issued {
+					t.Errorf("document read back: %v %+v", err, docs)
+				}
+				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: day, By: fx.Admin.ID}); err != nil {
+					t.Fatal(err)
+				}
+				if got, err := s.Client(ctx, c.ID); err != nil || got.ConsentDate != day {
+					t.Errorf("consent read back: %v %v", err, got.ConsentDate)
+				}
+				// Today's consent is accepted and tomorrow's refused, by the day here.
+				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: day.AddDays(1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
+					t.Errorf("tomorrow's consent: %v", err)
+				}
+				// A follow-up filling dated today is accepted and read back as today.
+				forms, err := s.Forms(ctx)
+				if err != nil || len(forms) < 2 {
+					t.Fatalf("forms: %v", err)
+				}
+				blank, err := s.BlankFilling(ctx, c.ID, forms[1].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				period := mustField(t, blank, "follow_up_period")
+				if _, err := s.CreateFilling(ctx, c.ID, forms[1].ID, day, map[int64][]string{period.ID: ids(optionID(t, period, "3 месяца"))}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.CreateFilling(ctx, c.ID, forms[1].ID, day.AddDays(1), map[int64][]string{period.ID: ids(optionID(t, period, "3 месяца"))}); opora.FieldErrors(err)["filled_on"] != "error.date_future" {
+					t.Errorf("tomorrow's filling: %v", err)
+				}
+				if list, err := s.ClientFillings(ctx, c.ID); err != nil || len(list) != 1 || list[0].FilledOn != day {
+					t.Errorf("fillings read back: %v %+v", err, list)
+				}
+
 				// The columns hold what they held before: midnight UTC of the day.
 				db := storetest.RawDB(t, s)
 				var n int
@@ -103,6 +147,14 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM services WHERE client_id = $1
 					AND rendered_on = $2`, c.ID, time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)).Scan(&n); err != nil || n != 1 {
 					t.Errorf("service date as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM identity_documents WHERE client_id = $1
+					AND issued_on = $2`, c.ID, issued.Time()).Scan(&n); err != nil || n != 1 {
+					t.Errorf("issue date as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM clients WHERE id = $1
+					AND consent_date = $2`, c.ID, day.Time()).Scan(&n); err != nil || n != 1 {
+					t.Errorf("consent date as stored: %v %d", err, n)
 				}
 			})
 		})

@@ -21,14 +21,14 @@ const documentFrom = ` FROM identity_documents i JOIN clients c ON c.id = i.clie
 
 func scanDocument(row interface{ Scan(...any) error }) (*opora.IdentityDocument, error) {
 	d := &opora.IdentityDocument{}
-	var issued, deleted sql.NullTime
+	var deleted sql.NullTime
 	var createdBy, updatedBy sql.NullInt64
 	if err := row.Scan(&d.ID, &d.OrganisationID, &d.ClientID, &d.TypeID, &d.TypeLabel, &d.Series, &d.Number,
-		&d.IssuedBy, &issued, &d.Address, &d.Comment, &createdBy, &d.CreatedByName, &d.CreatedAt,
+		&d.IssuedBy, &d.IssuedOn, &d.Address, &d.Comment, &createdBy, &d.CreatedByName, &d.CreatedAt,
 		&updatedBy, &d.UpdatedAt, &deleted); err != nil {
 		return nil, err
 	}
-	d.IssuedOn, d.DeletedAt = dateOf(issued), timeOf(deleted)
+	d.DeletedAt = timeOf(deleted)
 	d.CreatedBy, d.UpdatedBy = createdBy.Int64, updatedBy.Int64
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	return d, nil
@@ -101,7 +101,7 @@ func (s *Store) CreateIdentityDocument(ctx context.Context, d *opora.IdentityDoc
 		return err
 	}
 	d.Normalize()
-	if err := d.Validate(s.Today()); err != nil {
+	if err := d.Validate(opora.DateOf(s.Today())); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -117,7 +117,7 @@ func (s *Store) CreateIdentityDocument(ctx context.Context, d *opora.IdentityDoc
 		id, err := insertID(ctx, tx, `INSERT INTO identity_documents (organisation_id, client_id, type_id, series, number,
 			issued_by, issued_on, address, comment, created_by, created_at, updated_by, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $11)`,
-			c.OrganisationID, c.ID, d.TypeID, d.Series, d.Number, d.IssuedBy, nullDate(d.IssuedOn), d.Address, d.Comment,
+			c.OrganisationID, c.ID, d.TypeID, d.Series, d.Number, d.IssuedBy, d.IssuedOn, d.Address, d.Comment,
 			nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: create document: %w", err)
@@ -140,7 +140,7 @@ func (s *Store) UpdateIdentityDocument(ctx context.Context, d *opora.IdentityDoc
 		return err
 	}
 	d.Normalize()
-	if err := d.Validate(s.Today()); err != nil {
+	if err := d.Validate(opora.DateOf(s.Today())); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -161,7 +161,7 @@ func (s *Store) UpdateIdentityDocument(ctx context.Context, d *opora.IdentityDoc
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE identity_documents SET type_id = $1, series = $2, number = $3, issued_by = $4,
 			issued_on = $5, address = $6, comment = $7, updated_by = $8, updated_at = $9 WHERE id = $10`,
-			d.TypeID, d.Series, d.Number, d.IssuedBy, nullDate(d.IssuedOn), d.Address, d.Comment, nullID(a.UserID), s.Now(),
+			d.TypeID, d.Series, d.Number, d.IssuedBy, d.IssuedOn, d.Address, d.Comment, nullID(a.UserID), s.Now(),
 			d.ID); err != nil {
 			return fmt.Errorf("store: update document: %w", err)
 		}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -28,11 +27,11 @@ func TestIdentityDocuments(t *testing.T) {
 		}
 		// Future issue dates and unknown types are refused per field.
 		d := &opora.IdentityDocument{ClientID: c.ID, TypeID: passport.ID, Series: "4510", Number: "123456",
-			IssuedOn: s.Today().AddDate(0, 0, 2)}
+			IssuedOn: opora.DateOf(s.Today()).AddDays(2)}
 		if err := s.CreateIdentityDocument(ctx, d); opora.FieldErrors(err)["issued_on"] != "error.date_future" {
 			t.Fatalf("future issue date: %v", err)
 		}
-		d.IssuedOn, d.TypeID = time.Date(2010, 5, 4, 0, 0, 0, 0, time.UTC), 999999
+		d.IssuedOn, d.TypeID = opora.NewDate(2010, 5, 4), 999999
 		if err := s.CreateIdentityDocument(ctx, d); opora.FieldErrors(err)["type_id"] != "error.invalid_choice" {
 			t.Fatalf("unknown type: %v", err)
 		}

@@ -272,7 +272,7 @@ func (s *Store) RecordConsent(ctx context.Context, cs *opora.Consent) error {
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
 	}
-	if err := cs.Validate(s.Today()); err != nil {
+	if err := cs.Validate(opora.DateOf(s.Today())); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -292,7 +292,7 @@ func (s *Store) RecordConsent(ctx context.Context, cs *opora.Consent) error {
 			fileID = cs.File.ID
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE clients SET consent_date = $1, consent_by = $2, consent_file_id = $3 WHERE id = $4`,
-			nullDate(cs.Date), cs.By, nullID(fileID), c.ID); err != nil {
+			cs.Date, cs.By, nullID(fileID), c.ID); err != nil {
 			return fmt.Errorf("store: record consent: %w", err)
 		}
 		var ch []opora.Change

@@ -63,8 +63,8 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 			t.Fatalf("download audit %v %+v", err, audit)
 		}
 		// Consent with a scan.
-		today := s.Today()
-		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today.AddDate(0, 0, 1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
+		today := opora.DateOf(s.Today())
+		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today.AddDays(1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
 			t.Fatalf("future consent: %v", err)
 		}
 		scan := testFile("1/2025/consent")
@@ -72,7 +72,7 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.Client(ctx, c.ID)
-		if !got.ConsentDate.Equal(opora.DateOf(today)) || got.ConsentBy != fx.Admin.ID || got.ConsentFileID != scan.ID {
+		if !got.ConsentDate.Equal(today) || got.ConsentBy != fx.Admin.ID || got.ConsentFileID != scan.ID {
 			t.Fatalf("consent %+v", got)
 		}
 		files, err := s.ClientFiles(ctx, c.ID)

@@ -653,13 +653,13 @@ const fillingColumns = `ff.id, ff.client_id, ff.form_id, fm.name, ff.filled_on, 
 
 func scanFilling(row interface{ Scan(...any) error }) (*opora.Filling, error) {
 	f := &opora.Filling{}
-	var filled, created, updated sql.NullTime
+	var created, updated sql.NullTime
 	var createdBy, updatedBy sql.NullInt64
-	if err := row.Scan(&f.ID, &f.ClientID, &f.FormID, &f.FormName, &filled, &createdBy, &f.CreatedByName, &created,
+	if err := row.Scan(&f.ID, &f.ClientID, &f.FormID, &f.FormName, &f.FilledOn, &createdBy, &f.CreatedByName, &created,
 		&updatedBy, &updated); err != nil {
 		return nil, err
 	}
-	f.FilledOn, f.CreatedAt, f.UpdatedAt = dateOf(filled), timeOf(created), timeOf(updated)
+	f.CreatedAt, f.UpdatedAt = timeOf(created), timeOf(updated)
 	f.CreatedBy, f.UpdatedBy = createdBy.Int64, updatedBy.Int64
 	return f, nil
 }
@@ -743,7 +743,10 @@ func (s *Store) filling(ctx context.Context, q queryer, c *opora.Client, id int6
 	return fl, nil
 }
 
-func checkFilledOn(d, today time.Time) error {
+// checkFilledOn checks a filling's date against the day it is at now in the
+// server's zone.
+func checkFilledOn(d opora.Date, now time.Time) error {
+	today := opora.Today(now, time.Local)
 	var v opora.Validation
 	if d.IsZero() {
 		v.Add("filled_on", "error.date")
@@ -756,13 +759,13 @@ func checkFilledOn(d, today time.Time) error {
 // CreateFilling saves a new dated filling of a repeatable form with its
 // answers (see SaveQuestionnaire for how values are read) and returns its
 // id. Needs client.write within scope.
-func (s *Store) CreateFilling(ctx context.Context, clientID, formID int64, filledOn time.Time, raw map[int64][]string) (int64, error) {
+func (s *Store) CreateFilling(ctx context.Context, clientID, formID int64, filledOn opora.Date, raw map[int64][]string) (int64, error) {
 	return s.CreateFillingFiles(ctx, clientID, formID, filledOn, raw, nil)
 }
 
 // CreateFillingFiles is CreateFilling with uploaded files as answers (see
 // SaveQuestionnaireFiles).
-func (s *Store) CreateFillingFiles(ctx context.Context, clientID, formID int64, filledOn time.Time, raw map[int64][]string,
+func (s *Store) CreateFillingFiles(ctx context.Context, clientID, formID int64, filledOn opora.Date, raw map[int64][]string,
 	uploads map[int64]*opora.File) (int64, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
@@ -792,7 +795,7 @@ func (s *Store) CreateFillingFiles(ctx context.Context, clientID, formID int64, 
 		}
 		id, err = insertID(ctx, tx, `INSERT INTO form_fillings (organisation_id, client_id, form_id, filled_on, created_by,
 			created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $5, $6)`,
-			c.OrganisationID, c.ID, f.ID, nullDate(filledOn), nullID(a.UserID), now)
+			c.OrganisationID, c.ID, f.ID, filledOn, nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: create filling: %w", err)
 		}
@@ -832,13 +835,13 @@ func mergeInvalid(a, b error) error {
 
 // UpdateFilling changes a filling's date and answers. Needs client.write
 // within scope.
-func (s *Store) UpdateFilling(ctx context.Context, clientID, fillingID int64, filledOn time.Time, raw map[int64][]string) error {
+func (s *Store) UpdateFilling(ctx context.Context, clientID, fillingID int64, filledOn opora.Date, raw map[int64][]string) error {
 	return s.UpdateFillingFiles(ctx, clientID, fillingID, filledOn, raw, nil)
 }
 
 // UpdateFillingFiles is UpdateFilling with uploaded files as answers (see
 // SaveQuestionnaireFiles).
-func (s *Store) UpdateFillingFiles(ctx context.Context, clientID, fillingID int64, filledOn time.Time, raw map[int64][]string,
+func (s *Store) UpdateFillingFiles(ctx context.Context, clientID, fillingID int64, filledOn opora.Date, raw map[int64][]string,
 	uploads map[int64]*opora.File) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
@@ -874,7 +877,7 @@ func (s *Store) UpdateFillingFiles(ctx context.Context, clientID, fillingID int6
 			return nil
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE form_fillings SET filled_on = $1, updated_by = $2, updated_at = $3 WHERE id = $4`,
-			nullDate(filledOn), nullID(a.UserID), now, fl.ID); err != nil {
+			filledOn, nullID(a.UserID), now, fl.ID); err != nil {
 			return fmt.Errorf("store: update filling: %w", err)
 		}
 		ch.audit = append([]opora.Change{{Field: "form", New: f.Name}}, ch.audit...)

@@ -351,12 +351,12 @@ func TestFormFillings(t *testing.T) {
 		}
 		period, housing := mustField(t, blank, "follow_up_period"), mustField(t, blank, "follow_up_housing")
 		// Period is required; the date must be real.
-		_, err = s.CreateFilling(ctx, c.ID, follow.ID, time.Time{}, nil)
+		_, err = s.CreateFilling(ctx, c.ID, follow.ID, opora.Date{}, nil)
 		if fe := opora.FieldErrors(err); fe["filled_on"] == "" || fe["f"+idStr(period.ID)] != "error.required" {
 			t.Fatalf("empty filling: %v", err)
 		}
-		d3 := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
-		d6 := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+		d3 := opora.NewDate(2024, time.April, 1)
+		d6 := opora.NewDate(2024, time.July, 1)
 		id3, err := s.CreateFilling(ctx, c.ID, follow.ID, d3, map[int64][]string{period.ID: ids(optionID(t, period, "3 месяца")),
 			housing.ID: ids(optionID(t, housing, "Съёмное жильё"))})
 		if err != nil {
@@ -370,7 +370,7 @@ func TestFormFillings(t *testing.T) {
 			t.Fatalf("fillings: %v %+v", err, list)
 		}
 		// Editing a filling changes its date and answers only.
-		d3b := time.Date(2024, 4, 2, 0, 0, 0, 0, time.UTC)
+		d3b := opora.NewDate(2024, time.April, 2)
 		if err := s.UpdateFilling(ctx, c.ID, id3, d3b, map[int64][]string{period.ID: ids(optionID(t, period, "3 месяца"))}); err != nil {
 			t.Fatal(err)
 		}

@@ -236,7 +236,7 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 				answers[f.ID] = []string{idStr(f.Options[0].ID)}
 			}
 		}
-		_, err = s.CreateFilling(ctx, b.ID, form.ID, s.Today(), answers)
+		_, err = s.CreateFilling(ctx, b.ID, form.ID, opora.DateOf(s.Today()), answers)
 		must(err)
 		// Notes, restrictions, reminders, documents, a photo.
 		must(s.CreateNote(ctx, &opora.Note{ClientID: b.ID, Body: "Записка"}))

@@ -235,7 +235,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 			answers[f.ID] = []string{idString(f.Options[0].ID)}
 		}
 	}
-	filling, err := a.st.CreateFilling(ctx, c.ID, form, a.st.Today(), answers)
+	filling, err := a.st.CreateFilling(ctx, c.ID, form, opora.DateOf(a.st.Today()), answers)
 	if err != nil {
 		t.Fatal(err)
 	}

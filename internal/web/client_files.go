@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/opora"
@@ -460,21 +459,21 @@ func (s *Server) parseDocument(r *http.Request, d *opora.IdentityDocument) error
 		return nil
 	}
 	d.Normalize()
-	for k, e := range opora.FieldErrors(d.Validate(s.store.Today())) {
+	for k, e := range opora.FieldErrors(d.Validate(opora.DateOf(s.store.Today()))) {
 		v.Add(k, e)
 	}
 	return v.Err()
 }
 
-func parseOptionalDate(v *opora.Validation, field, s string) (t time.Time) {
+func parseOptionalDate(v *opora.Validation, field, s string) opora.Date {
 	if strings.TrimSpace(s) == "" {
-		return t
+		return opora.Date{}
 	}
 	d, ok := opora.ParseDate(s)
 	if !ok {
 		v.Add(field, "error.date")
 	}
-	return d.Time()
+	return d
 }
 
 func (s *Server) documentCreate(w http.ResponseWriter, r *http.Request) error {
@@ -695,12 +694,12 @@ func (s *Server) consentRecord(w http.ResponseWriter, r *http.Request) error {
 	cs := &opora.Consent{ClientID: id}
 	var v opora.Validation
 	if d, ok := opora.ParseDate(r.PostForm.Get("consent_date")); ok {
-		cs.Date = d.Time()
+		cs.Date = d
 	} else {
 		v.Add("consent_date", "error.date")
 	}
 	cs.By, _ = strconv.ParseInt(r.PostForm.Get("consent_by"), 10, 64)
-	for k, e := range opora.FieldErrors(cs.Validate(s.store.Today())) {
+	for k, e := range opora.FieldErrors(cs.Validate(opora.DateOf(s.store.Today()))) {
 		v.Add(k, e)
 	}
 	if err := v.Err(); err != nil {

@@ -138,6 +138,40 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 						t.Fatalf("export: %d %s", res.Status, res.Body)
 					}
 					mustContain(t, res.Body, "10.03.2026;", "Датов Иван;1990;")
+
+					// An identity document issued on 04.05.2010 and consent given
+					// today, 10.03.2026, both entered through the forms.
+					passport := &opora.DictionaryItem{Dictionary: opora.DictDocumentType, Label: "Паспорт (тест дат)"}
+					if err := a.st.SaveDictionaryItem(ctx, passport); err != nil {
+						t.Fatal(err)
+					}
+					loc := "/clients/" + id
+					if res := c.post(loc+"/documents", url.Values{"type_id": {idString(passport.ID)}, "number": {"123456"},
+						"issued_on": {"04.05.2010"}}); res.Status != http.StatusSeeOther {
+						t.Fatalf("add document: %d %s", res.Status, res.Body)
+					}
+					docs, err := a.st.IdentityDocuments(ctx, cl.ID)
+					if err != nil || len(docs) != 1 || docs[0].IssuedOn != opora.NewDate(2010, time.May, 4) {
+						t.Fatalf("documents %v %+v", err, docs)
+					}
+					res = c.get(loc + "/documents")
+					mustContain(t, res.Body, `value="10.03.2026"`) // the consent form proposes today
+					if res = c.postMultipart(loc+"/consent", url.Values{"consent_date": {"10.03.2026"},
+						"consent_by": {idString(fx.Admin.ID)}}); res.Status != http.StatusSeeOther {
+						t.Fatalf("consent: %d %s", res.Status, res.Body)
+					}
+					if got, err := a.st.Client(ctx, cl.ID); err != nil || got.ConsentDate != opora.NewDate(2026, time.March, 10) {
+						t.Fatalf("consent date %v %v", err, got.ConsentDate)
+					}
+					res = c.get(loc + "/documents")
+					mustContain(t, res.Body, "04.05.2010", "10.03.2026")
+					for _, wrong := range []string{"03.05.2010", "05.05.2010", "09.03.2026", "11.03.2026"} {
+						if strings.Contains(res.Body, wrong) {
+							t.Errorf("the documents tab shifts a date: %s", wrong)
+						}
+					}
+					mustContain(t, c.get(loc).Body, "10.03.2026")
+					mustContain(t, c.get(fmt.Sprintf("%s/documents/%d/edit", loc, docs[0].ID)).Body, `value="04.05.2010"`)
 				})
 			})
 		})

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/i18n"
@@ -476,8 +475,7 @@ func (s *Server) fillingCreate(w http.ResponseWriter, r *http.Request) error {
 	var fid int64
 	err = s.parseAnswersForm(w, r)
 	if err == nil {
-		fd, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
-		filledOn := fd.Time()
+		filledOn, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
 		raw := postedAnswers(r.PostForm)
 		var uploads map[int64]*opora.File
 		if uploads, err = s.answerUploads(r, blank, raw); err == nil {
@@ -563,9 +561,7 @@ func (s *Server) fillingSave(w http.ResponseWriter, r *http.Request) error {
 	defer cleanupUpload(r)
 	err = s.parseAnswersForm(w, r)
 	if err == nil {
-		var filledOn time.Time
-		fd, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
-		filledOn = fd.Time()
+		filledOn, _ := opora.ParseDate(r.PostForm.Get("filled_on"))
 		raw := postedAnswers(r.PostForm)
 		var uploads map[int64]*opora.File
 		if uploads, err = s.answerUploads(r, cur, raw); err == nil {
