@@ -208,7 +208,7 @@ func (g *gen) shelter() error {
 			continue
 		}
 		g.at(in.Add(14 * time.Hour))
-		st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: in}
+		st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: opora.DateOf(in)}
 		if err := g.st.CheckIn(g.ctx, st); err != nil {
 			continue // the room is full on that day: the person stayed elsewhere
 		}
@@ -217,7 +217,7 @@ func (g *gen) shelter() error {
 			continue
 		}
 		g.at(out.Add(11 * time.Hour))
-		end := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: out, Status: opora.StayLeft}
+		end := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: opora.DateOf(out), Status: opora.StayLeft}
 		if g.pick(8) == 0 {
 			end.Status, end.Reason = opora.StayEvicted, "нарушение правил проживания"
 		}

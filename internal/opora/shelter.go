@@ -67,7 +67,7 @@ type Occupant struct {
 	StayID   int64
 	ClientID int64 // 0 when Hidden
 	Name     string
-	CheckIn  time.Time
+	CheckIn  Date
 	Hidden   bool
 	Medical  []*MedicalCheck // due soon or overdue; only for viewers with client.sensitive.health
 }
@@ -92,8 +92,8 @@ type Stay struct {
 	RoomID         int64
 	RoomName       string
 	BranchName     string
-	CheckIn        time.Time
-	CheckOut       time.Time // zero while living
+	CheckIn        Date
+	CheckOut       Date // zero while living
 	Status         StayStatus
 	Reason         string // why the client was evicted
 	Comment        string
@@ -110,13 +110,14 @@ func (s *Stay) Open() bool { return s.Status == StayLiving }
 func (s *Stay) Days(today time.Time) int {
 	end := s.CheckOut
 	if end.IsZero() {
-		end = today
+		end = DateOf(today)
 	}
-	return int(end.Sub(s.CheckIn).Hours()/24) + 1
+	return end.DaysSince(s.CheckIn) + 1
 }
 
 // ValidateCheckIn checks a new stay; today is the current date.
-func (s *Stay) ValidateCheckIn(today time.Time) error {
+func (s *Stay) ValidateCheckIn(now time.Time) error {
+	today := DateOf(now)
 	var v Validation
 	s.Comment = strings.TrimSpace(s.Comment)
 	if s.RoomID == 0 {
@@ -134,7 +135,8 @@ func (s *Stay) ValidateCheckIn(today time.Time) error {
 }
 
 // ValidateCheckOut checks how a stay ends; today is the current date.
-func (s *Stay) ValidateCheckOut(today time.Time) error {
+func (s *Stay) ValidateCheckOut(now time.Time) error {
+	today := DateOf(now)
 	var v Validation
 	s.Reason = strings.TrimSpace(s.Reason)
 	s.Comment = strings.TrimSpace(s.Comment)
@@ -170,17 +172,17 @@ var MedicalCheckText = map[MedicalCheckType]string{CheckFluorography: "Флюо�
 var FollowUpMonths = []int{3, 6, 12, 24}
 
 // FollowUpDates returns the follow-up due dates for a stay that ended on day left.
-func FollowUpDates(left time.Time) []time.Time {
-	out := make([]time.Time, len(FollowUpMonths))
+func FollowUpDates(left Date) []Date {
+	out := make([]Date, len(FollowUpMonths))
 	for i, n := range FollowUpMonths {
-		out[i] = addMonths(left, n)
+		out[i] = DateOf(addMonths(left.Time(), n))
 	}
 	return out
 }
 
 // FollowUpBody is the text of a follow-up reminder. Reminders are free text
 // shown as written, so it is in Russian, the organisations' working language.
-func FollowUpBody(months int, left time.Time) string {
+func FollowUpBody(months int, left Date) string {
 	return "Заполнить анкету катамнеза: " + strconv.Itoa(months) + " мес. после выезда из приюта (" + left.Format("02.01.2006") + ")"
 }
 
@@ -236,8 +238,8 @@ type MedicalCheck struct {
 	OrganisationID int64
 	ClientID       int64
 	Type           MedicalCheckType
-	DoneOn         time.Time
-	NextDue        time.Time
+	DoneOn         Date
+	NextDue        Date
 	Comment        string
 	CreatedBy      int64
 	CreatedByName  string
@@ -249,13 +251,14 @@ func (m *MedicalCheck) Normalize() {
 	m.Comment = strings.TrimSpace(m.Comment)
 	if m.NextDue.IsZero() && !m.DoneOn.IsZero() {
 		if n := MedicalValidityMonths[m.Type]; n > 0 {
-			m.NextDue = addMonths(m.DoneOn, n)
+			m.NextDue = DateOf(addMonths(m.DoneOn.Time(), n))
 		}
 	}
 }
 
 // Validate checks a medical check before saving; today is the current date.
-func (m *MedicalCheck) Validate(today time.Time) error {
+func (m *MedicalCheck) Validate(now time.Time) error {
+	today := DateOf(now)
 	var v Validation
 	if !m.Type.Valid() {
 		v.Add("type", "error.invalid_choice")
@@ -286,13 +289,14 @@ const (
 )
 
 // Due returns the check's state on day today.
-func (m *MedicalCheck) Due(today time.Time) DueState {
+func (m *MedicalCheck) Due(now time.Time) DueState {
+	today := DateOf(now)
 	switch {
 	case m.NextDue.IsZero():
 		return DueOK
 	case m.NextDue.Before(today):
 		return DueOverdue
-	case !m.NextDue.After(today.AddDate(0, 0, MedicalDueSoonDays)):
+	case !m.NextDue.After(today.AddDays(MedicalDueSoonDays)):
 		return DueSoon
 	}
 	return DueOK

@@ -136,6 +136,26 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if list, err := s.ClientFillings(ctx, c.ID); err != nil || len(list) != 1 || list[0].FilledOn != day {
 					t.Errorf("fillings read back: %v %+v", err, list)
 				}
+				// A shelter stay checked in today and a medical check done
+				// today keep their day, and the next due day follows from it.
+				room := &opora.Room{BranchID: fx.Branch.ID, Name: "Комната 1", Capacity: 2}
+				if err := s.SaveRoom(ctx, room); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.CheckIn(ctx, &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: day}); err != nil {
+					t.Fatal(err)
+				}
+				stays, err := s.ClientStays(ctx, c.ID)
+				if err != nil || len(stays) != 1 || stays[0].CheckIn != day || !stays[0].CheckOut.IsZero() {
+					t.Fatalf("stays read back: %v %+v", err, stays)
+				}
+				if err := s.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: c.ID, Type: opora.CheckTyphus, DoneOn: day}); err != nil {
+					t.Fatal(err)
+				}
+				checks, err := s.MedicalChecks(ctx, c.ID)
+				if err != nil || len(checks) != 1 || checks[0].DoneOn != day || checks[0].NextDue != opora.NewDate(2029, time.March, 10) {
+					t.Fatalf("medical checks read back: %v %+v", err, checks)
+				}
 
 				// The columns hold what they held before: midnight UTC of the day.
 				db := storetest.RawDB(t, s)
@@ -155,6 +175,14 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM clients WHERE id = $1
 					AND consent_date = $2`, c.ID, day.Time()).Scan(&n); err != nil || n != 1 {
 					t.Errorf("consent date as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM shelter_stays WHERE client_id = $1
+					AND check_in = $2`, c.ID, day.Time()).Scan(&n); err != nil || n != 1 {
+					t.Errorf("check-in day as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM shelter_medical_checks WHERE client_id = $1
+					AND done_on = $2 AND next_due = $3`, c.ID, day.Time(), time.Date(2029, 3, 10, 0, 0, 0, 0, time.UTC)).Scan(&n); err != nil || n != 1 {
+					t.Errorf("medical check days as stored: %v %d", err, n)
 				}
 			})
 		})

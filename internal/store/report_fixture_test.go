@@ -266,11 +266,11 @@ func TestVisitsAndShelterLeaversReports(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range []*opora.Client{f.a, f.b, f.cc} {
-			st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: today}
+			st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: opora.DateOf(today)}
 			if err := s.CheckIn(ctx, st); err != nil {
 				t.Fatal(err)
 			}
-			out := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: today, Status: opora.StayLeft}
+			out := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: opora.DateOf(today), Status: opora.StayLeft}
 			if c == f.cc {
 				out.Status, out.Reason = opora.StayEvicted, "драка"
 			}

@@ -262,8 +262,8 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 			DueOn: opora.DateOf(s.Today().AddDate(0, 0, 7))}))
 		// A shelter stay and a medical check.
 		room := shelterRoom(t, s, fx, "Комната", 2)
-		must(s.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: room.ID, CheckIn: s.Today()}))
-		must(s.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: b.ID, Type: opora.CheckTyphus, DoneOn: s.Today()}))
+		must(s.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: room.ID, CheckIn: opora.DateOf(s.Today())}))
+		must(s.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: b.ID, Type: opora.CheckTyphus, DoneOn: opora.DateOf(s.Today())}))
 		// A check-in visit (and with it the check-in person).
 		duty, sh, _, _ := checkinSetup(t, s, fx)
 		_, _, err = s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: "c" + idStr(b.ID)}})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -138,12 +137,10 @@ func (s *Store) occupants(ctx context.Context, q queryer, a *opora.Actor, roomID
 	for rows.Next() {
 		o := roomOccupant{Occupant: &opora.Occupant{}}
 		var c opora.Client
-		var checkIn sql.NullTime
 		var visible int
-		if err := rows.Scan(&o.StayID, &o.roomID, &o.ClientID, &checkIn, &c.Surname, &c.FirstName, &c.Patronymic, &visible); err != nil {
+		if err := rows.Scan(&o.StayID, &o.roomID, &o.ClientID, &o.CheckIn, &c.Surname, &c.FirstName, &c.Patronymic, &visible); err != nil {
 			return nil, fmt.Errorf("store: occupants: %w", err)
 		}
-		o.CheckIn = dateOf(checkIn)
 		if visible == 1 {
 			o.Name = c.FullName()
 		} else {
@@ -322,13 +319,12 @@ const stayFrom = ` FROM shelter_stays st JOIN shelter_rooms r ON r.id = st.room_
 
 func scanStay(row interface{ Scan(...any) error }) (*opora.Stay, error) {
 	st := &opora.Stay{}
-	var in, out sql.NullTime
 	var createdBy sql.NullInt64
-	if err := row.Scan(&st.ID, &st.OrganisationID, &st.ClientID, &st.RoomID, &st.RoomName, &st.BranchName, &in, &out,
+	if err := row.Scan(&st.ID, &st.OrganisationID, &st.ClientID, &st.RoomID, &st.RoomName, &st.BranchName, &st.CheckIn, &st.CheckOut,
 		&st.Status, &st.Reason, &st.Comment, &createdBy, &st.CreatedByName, &st.CreatedAt, &st.UpdatedAt); err != nil {
 		return nil, err
 	}
-	st.CheckIn, st.CheckOut, st.CreatedBy = dateOf(in), dateOf(out), createdBy.Int64
+	st.CreatedBy = createdBy.Int64
 	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
 	return st, nil
 }
@@ -401,10 +397,10 @@ func (s *Store) CheckIn(ctx context.Context, st *opora.Stay) error {
 		}
 		now := s.Now()
 		st.OrganisationID, st.Status, st.RoomName, st.BranchName = c.OrganisationID, opora.StayLiving, room.Name, room.BranchName
-		st.CreatedBy, st.CreatedAt, st.UpdatedAt, st.CheckOut, st.Reason = a.UserID, now, now, time.Time{}, ""
+		st.CreatedBy, st.CreatedAt, st.UpdatedAt, st.CheckOut, st.Reason = a.UserID, now, now, opora.Date{}, ""
 		id, err := insertID(ctx, tx, `INSERT INTO shelter_stays (organisation_id, client_id, room_id, check_in, status, comment,
 			created_by, created_at, updated_by, updated_at) VALUES ($1, $2, $3, $4, 'living', $5, $6, $7, $6, $7)`,
-			c.OrganisationID, c.ID, room.ID, nullDate(st.CheckIn), st.Comment, nullID(a.UserID), now)
+			c.OrganisationID, c.ID, room.ID, st.CheckIn, st.Comment, nullID(a.UserID), now)
 		if err != nil {
 			if isUniqueViolation(err) {
 				return alreadyLiving("")
@@ -479,7 +475,7 @@ func (s *Store) CheckOut(ctx context.Context, st *opora.Stay) error {
 		now := s.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE shelter_stays SET status = $1, check_out = $2, reason = $3, comment = $4,
 			updated_by = $5, updated_at = $6 WHERE id = $7 AND status = 'living'`,
-			string(st.Status), nullDate(st.CheckOut), st.Reason, comment, nullID(a.UserID), now, st.ID)
+			string(st.Status), st.CheckOut, st.Reason, comment, nullID(a.UserID), now, st.ID)
 		if err != nil {
 			return fmt.Errorf("store: check out: %w", err)
 		}
@@ -509,15 +505,14 @@ func (s *Store) CheckOut(ctx context.Context, st *opora.Stay) error {
 
 // followUpReminders writes the follow-up reminders (for everyone who works
 // with the client) for a stay that ended on day left, with a timeline line.
-func (s *Store) followUpReminders(ctx context.Context, tx *sql.Tx, orgID, clientID int64, left time.Time) error {
+func (s *Store) followUpReminders(ctx context.Context, tx *sql.Tx, orgID, clientID int64, day opora.Date) error {
 	a := opora.ActorFrom(ctx)
-	day := calendarDay(left)
 	now := s.Now()
 	var dates []string
 	for i, due := range opora.FollowUpDates(day) {
 		body := opora.FollowUpBody(opora.FollowUpMonths[i], day)
 		id, err := insertID(ctx, tx, `INSERT INTO reminders (organisation_id, client_id, due_on, body, for_all, created_by, created_at)
-			VALUES ($1, $2, $3, $4, TRUE, $5, $6)`, orgID, clientID, nullDate(due), body, nullID(a.UserID), now)
+			VALUES ($1, $2, $3, $4, TRUE, $5, $6)`, orgID, clientID, due, body, nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: follow-up reminder: %w", err)
 		}
@@ -536,13 +531,12 @@ const medicalColumns = `m.id, m.organisation_id, m.client_id, m.check_type, m.do
 
 func scanMedical(row interface{ Scan(...any) error }) (*opora.MedicalCheck, error) {
 	m := &opora.MedicalCheck{}
-	var done, due sql.NullTime
 	var createdBy sql.NullInt64
-	if err := row.Scan(&m.ID, &m.OrganisationID, &m.ClientID, &m.Type, &done, &due, &m.Comment, &createdBy,
+	if err := row.Scan(&m.ID, &m.OrganisationID, &m.ClientID, &m.Type, &m.DoneOn, &m.NextDue, &m.Comment, &createdBy,
 		&m.CreatedByName, &m.CreatedAt); err != nil {
 		return nil, err
 	}
-	m.DoneOn, m.NextDue, m.CreatedBy, m.CreatedAt = dateOf(done), dateOf(due), createdBy.Int64, m.CreatedAt.UTC()
+	m.CreatedBy, m.CreatedAt = createdBy.Int64, m.CreatedAt.UTC()
 	return m, nil
 }
 
@@ -658,7 +652,7 @@ func (s *Store) AddMedicalCheck(ctx context.Context, m *opora.MedicalCheck) erro
 		now := s.Now()
 		id, err := insertID(ctx, tx, `INSERT INTO shelter_medical_checks (organisation_id, client_id, check_type, done_on, next_due,
 			comment, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			c.OrganisationID, c.ID, string(m.Type), nullDate(m.DoneOn), nullDate(m.NextDue), m.Comment, nullID(a.UserID), now)
+			c.OrganisationID, c.ID, string(m.Type), m.DoneOn, m.NextDue, m.Comment, nullID(a.UserID), now)
 		if err != nil {
 			return fmt.Errorf("store: medical check: %w", err)
 		}

@@ -132,6 +132,37 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 						t.Errorf("reminders: %d", res.Status)
 					}
 
+					// Checked in to the shelter on 10.03.2026, with a typhus
+					// vaccination the same day (next due 10.03.2029).
+					room := &opora.Room{BranchID: fx.Branch.ID, Name: "Комната 1", Capacity: 2}
+					if err := a.st.SaveRoom(ctx, room); err != nil {
+						t.Fatal(err)
+					}
+					if res = c.post("/clients/"+id+"/shelter/checkin", url.Values{"room_id": {fmt.Sprint(room.ID)},
+						"check_in": {"10.03.2026"}}); res.Status != http.StatusSeeOther {
+						t.Fatalf("check in: %d %s", res.Status, res.Body)
+					}
+					if res = c.post("/clients/"+id+"/shelter/medical", url.Values{"med_type": {string(opora.CheckTyphus)},
+						"done_on": {"10.03.2026"}}); res.Status != http.StatusSeeOther {
+						t.Fatalf("medical check: %d %s", res.Status, res.Body)
+					}
+					res = c.get("/clients/" + id + "/shelter")
+					if res.Status != http.StatusOK {
+						t.Fatalf("shelter tab: %d", res.Status)
+					}
+					mustContain(t, res.Body, "10.03.2026", "10.03.2029")
+					if strings.Contains(res.Body, "09.03.2026") || strings.Contains(res.Body, "11.03.2026") || strings.Contains(res.Body, "09.03.2029") {
+						t.Error("the shelter tab shifts the check-in or medical days")
+					}
+					res = c.get("/shelter")
+					if res.Status != http.StatusOK {
+						t.Fatalf("shelter: %d", res.Status)
+					}
+					mustContain(t, res.Body, "10.03.2026")
+					if strings.Contains(res.Body, "09.03.2026") || strings.Contains(res.Body, "11.03.2026") {
+						t.Error("the shelter page shifts the check-in day")
+					}
+
 					q := url.Values{"format": {"csv"}, "from": {"2026-03-10"}, "to": {"2026-03-10"}}
 					res = c.get("/reports/register/export?" + q.Encode())
 					if res.Status != http.StatusOK {

@@ -362,7 +362,7 @@ func (s *Server) shelterCheckIn(w http.ResponseWriter, r *http.Request) error {
 	st.RoomID, _ = strconv.ParseInt(f.Get("room_id"), 10, 64)
 	var v opora.Validation
 	if d, ok := opora.ParseDate(f.Get("check_in")); ok {
-		st.CheckIn = d.Time()
+		st.CheckIn = d
 	} else {
 		v.Add("check_in", "error.date")
 	}
@@ -395,7 +395,7 @@ func (s *Server) shelterCheckOut(w http.ResponseWriter, r *http.Request) error {
 		Comment: f.Get("out_comment")}
 	var v opora.Validation
 	if d, ok := opora.ParseDate(f.Get("check_out")); ok {
-		st.CheckOut = d.Time()
+		st.CheckOut = d
 	} else {
 		v.Add("check_out", "error.date")
 	}
@@ -426,13 +426,13 @@ func (s *Server) shelterMedicalAdd(w http.ResponseWriter, r *http.Request) error
 	m := &opora.MedicalCheck{ClientID: c.ID, Type: opora.MedicalCheckType(f.Get("med_type")), Comment: f.Get("med_comment")}
 	var v opora.Validation
 	if d, ok := opora.ParseDate(f.Get("done_on")); ok {
-		m.DoneOn = d.Time()
+		m.DoneOn = d
 	} else {
 		v.Add("done_on", "error.date")
 	}
 	if due := strings.TrimSpace(f.Get("next_due")); due != "" {
 		if d, ok := opora.ParseDate(due); ok {
-			m.NextDue = d.Time()
+			m.NextDue = d
 		} else {
 			v.Add("next_due", "error.date")
 		}
