@@ -109,6 +109,9 @@ func TestBrowserLogoutAsksAboutUnsentTicks(t *testing.T) {
 			loginAs(base, "duty"),
 			chromedp.Navigate(base+"/checkin/"+idString(sh.ID)),
 			chromedp.WaitVisible(`#q`),
+			// The page may reload once its service worker takes over.
+			poll(`navigator.serviceWorker.controller !== null`),
+			chromedp.WaitVisible(`#q`),
 			poll(`indexedDB.databases().then(d => d.some(x => x.name === 'opora-checkin'))`),
 			poll(queued),
 			chromedp.Navigate(base+"/"),
