@@ -2,12 +2,9 @@ package store_test
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/opora-project/opora/internal/initguard"
 )
 
 // TestNoInitFillsARegistry keeps the store's lists where a reader finds
@@ -16,33 +13,13 @@ import (
 // (mergeTables, mergeSteps, merge.go). An init() may only give an atomic
 // setting its first value (x.Store(v)).
 func TestNoInitFillsARegistry(t *testing.T) {
-	names, err := filepath.Glob("*.go")
+	stmts, err := initguard.Statements(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fset := token.NewFileSet()
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || fn.Name.Name != "init" {
-				continue
-			}
-			for _, st := range fn.Body.List {
-				if atomicStore(st) {
-					continue
-				}
-				var b strings.Builder
-				_ = printer.Fprint(&b, fset, st)
-				t.Errorf("%s: init() does %q: seeders go in orgSeeders (seeders.go), merge steps in mergeSteps (merge.go); init() may only set an atomic's first value",
-					fset.Position(st.Pos()), strings.SplitN(b.String(), "\n", 2)[0])
-			}
+	for _, st := range stmts {
+		if !atomicStore(st.Node) {
+			t.Errorf("%s: init() does %q: seeders go in orgSeeders (seeders.go), merge steps in mergeSteps (merge.go); init() may only set an atomic's first value", st.Pos, st.Text)
 		}
 	}
 }

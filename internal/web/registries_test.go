@@ -2,12 +2,10 @@ package web
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/printer"
 	"go/token"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/opora-project/opora/internal/initguard"
 )
 
 // TestNoInitFillsARegistry keeps the server's lists where a reader finds
@@ -15,33 +13,13 @@ import (
 // kinds in client.go. A feature file's init() may only add template
 // functions to funcs.
 func TestNoInitFillsARegistry(t *testing.T) {
-	names, err := filepath.Glob("*.go")
+	stmts, err := initguard.Statements(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fset := token.NewFileSet()
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || fn.Name.Name != "init" {
-				continue
-			}
-			for _, st := range fn.Body.List {
-				if templateFunc(st) {
-					continue
-				}
-				var b strings.Builder
-				_ = printer.Fprint(&b, fset, st)
-				t.Errorf("%s: init() does %q: routes go in routes.go, panels in profilePanels and timeline kinds in timelineKinds (client.go); init() may only add template functions to funcs",
-					fset.Position(st.Pos()), strings.SplitN(b.String(), "\n", 2)[0])
-			}
+	for _, st := range stmts {
+		if !templateFunc(st.Node) {
+			t.Errorf("%s: init() does %q: routes go in routes.go, panels in profilePanels and timeline kinds in timelineKinds (client.go); init() may only add template functions to funcs", st.Pos, st.Text)
 		}
 	}
 }
