@@ -141,3 +141,26 @@ func (s *Store) familyList(ctx context.Context, where string, args []any) ([]*op
 	}
 	return out, nil
 }
+
+// FamilySchools lists the schools and kindergartens of the network, for
+// the child's school. Needs family.read.
+func (s *Store) FamilySchools(ctx context.Context) ([]OrgRef, error) {
+	if err := opora.ActorFrom(ctx).Require(opora.PermFamilyRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name FROM organisations WHERE type IN ($1, $2) ORDER BY name, id`,
+		opora.OrgSchool, opora.OrgKindergarten)
+	if err != nil {
+		return nil, fmt.Errorf("store: schools: %w", err)
+	}
+	defer rows.Close()
+	var out []OrgRef
+	for rows.Next() {
+		var o OrgRef
+		if err := rows.Scan(&o.ID, &o.Name); err != nil {
+			return nil, fmt.Errorf("store: schools: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
