@@ -27,6 +27,12 @@ const (
 	PermAdminNetwork     Permission = "admin.network"
 	PermAuditRead        Permission = "audit.read"
 	PermDictionaryManage Permission = "dictionary.manage"
+	// Families and signals (Flow B, family.go).
+	PermFamilyRead     Permission = "family.read"
+	PermFamilyWrite    Permission = "family.write"
+	PermFamilyAssign   Permission = "family.assign"   // assign a family's curator
+	PermSignalRegister Permission = "signal.register" // send a signal about a family
+	PermSignalTriage   Permission = "signal.triage"   // register, link and route signals (КДН)
 )
 
 // AllPermissions lists every permission in display order.
@@ -36,6 +42,7 @@ var AllPermissions = []Permission{
 	PermCheckin, PermReportRun, PermReportExport,
 	PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
 	PermAdminNetwork,
+	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -153,6 +160,10 @@ type Actor struct {
 	BranchIDs      []int64
 	Locale         string // the user's chosen interface language, "" to follow the browser
 	Perms          map[Permission]Scope
+	// FamilyGrants: the organisation holds an open grant to another
+	// organisation's family, so its client scope also reaches the members
+	// of such families (store/family_scope.go). Filled by the store.
+	FamilyGrants bool
 }
 
 // NewActor builds an actor from a user's roles.

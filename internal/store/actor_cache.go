@@ -19,6 +19,9 @@ type actorCache = versionedCache[cachedActor]
 type cachedActor struct {
 	user  *opora.User
 	roles []*opora.Role
+	// grants: the user's organisation holds an open family grant
+	// (subject_grants raise auth_version too).
+	grants bool
 }
 
 // Actor loads the acting user with their permissions, for a session. A
@@ -42,11 +45,16 @@ func (s *Store) Actor(ctx context.Context, userID int64) (*opora.Actor, error) {
 		if err != nil {
 			return nil, err
 		}
-		e = cachedActor{user: u, roles: roles}
+		grants, err := s.orgHasFamilyGrants(ctx, u.OrganisationID)
+		if err != nil {
+			return nil, err
+		}
+		e = cachedActor{user: u, roles: roles, grants: grants}
 		s.actorCache.put(userID, version, e)
 	}
 	// Each request gets its own actor: nothing it changes reaches the cache.
 	a := opora.NewActor(e.user, e.roles)
 	a.BranchIDs = slices.Clone(a.BranchIDs)
+	a.FamilyGrants = e.grants
 	return a, nil
 }

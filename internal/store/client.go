@@ -70,13 +70,15 @@ func clientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any,
 		cond += fmt.Sprintf(" AND (c.responsible_id = $%d OR c.created_by = $%d)", len(args), len(args))
 	case opora.ScopeBranch:
 		if len(a.BranchIDs) == 0 {
-			return "1 = 0", args, nil
+			cond = "1 = 0"
+			break
 		}
 		var in string
 		in, args = inList(args, a.BranchIDs)
 		cond += " AND c.branch_id IN (" + in + ")"
 	}
-	return cond, args, nil
+	// Members of families granted to the organisation (family_scope.go).
+	return orFamilyMembers(a, p, cond, args)
 }
 
 // searchKey is the normalised name used by search; see search.go.
@@ -157,7 +159,14 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 	if err := c.Validate(now); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.createClient(ctx, tx, a, c) })
+}
+
+// createClient saves a new client (normalised and validated) in the
+// caller's transaction; CreateClient and CreateFamily use it.
+func (s *Store) createClient(ctx context.Context, tx *sql.Tx, a *opora.Actor, c *opora.Client) error {
+	now := s.Now()
+	{
 		if err := s.checkClientBranch(ctx, tx, a, c.BranchID); err != nil {
 			return err
 		}
@@ -192,7 +201,7 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 		}
 		return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventProfile, Entity: "client", EntityID: id,
 			Summary: "created"})
-	})
+	}
 }
 
 func nullInt(n int) any {

@@ -32,6 +32,7 @@ var mergeSteps = []func(s *Store, ctx context.Context, tx *sql.Tx, from, to int6
 	mergeCheckinClients, // checkin_merge.go: check-in persons and visits
 	mergeServices,       // service.go: services and the tables derived from them
 	mergeShelter,        // shelter_merge.go: stays and medical checks; refuses two living in the shelter
+	mergeFamilyMembers,  // family_merge.go: family memberships
 }
 
 // MergeClients merges client fromID into client intoID (the survivor) in one

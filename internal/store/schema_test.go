@@ -269,6 +269,12 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		_, _, err = s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: "c" + idStr(b.ID)}})
 		must(err)
 
+		// A family membership (an actor of the NGO with family.write).
+		fa := *fx.Actor
+		fa.Perms = maps.Clone(fa.Perms)
+		fa.Perms[opora.PermFamilyWrite] = opora.ScopeOrganisation
+		must(s.CreateFamily(opora.WithActor(ctx, &fa), &opora.Family{Members: []*opora.FamilyMember{{ClientID: b.ID, Role: opora.RoleMother}}}))
+
 		db := storetest.RawDB(t, s)
 		rowsOf := func(table string, client int64) int {
 			t.Helper()

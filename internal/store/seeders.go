@@ -14,6 +14,7 @@ var orgSeeders = []func(s *Store, ctx context.Context, q queryer, orgID int64) e
 	(*Store).seedCases,        // plantemplate.go: case and task types, plan templates
 	(*Store).seedOrganisation, // seed.go: the questionnaire, the follow-up form, document types
 	(*Store).seedServices,     // service.go: the service catalog
+	(*Store).seedFamilies,     // family_seed.go: family roles and statuses (network agencies, not NGOs)
 }
 
 // runOrgSeeders runs every seeder for one organisation in the caller's transaction.

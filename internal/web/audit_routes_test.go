@@ -75,6 +75,9 @@ var getRoutes = map[string]routeAudit{
 	"GET /clients/{id}/merge":                {path: "/clients/{client}/merge?other={other}", want: []string{"client {client}", "client {other}"}},
 	"GET /services/{id}/edit":                {path: "/services/{service}/edit"},
 	"GET /services/mine":                     {why: nameList},
+	"GET /families":                          {why: nameList},
+	"GET /families/new":                      {why: nameList},
+	"GET /families/{id}":                     {path: "/families/{family}", want: []string{"family {family}"}},
 	"GET /cases/{id}":                        {path: "/cases/{case}"},
 	"GET /cases/{id}/print":                  {path: "/cases/{case}/print"},
 	"GET /tasks":                             {why: nameList},
@@ -264,6 +267,8 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 		t.Fatal(err)
 	}
 
+	family := auditFamily(t, a, fx, c.ID)
+
 	_, duty, shift := checkinPointAndShift(t, a, fx)
 	tick := map[string]any{"ticks": []map[string]any{{"id": tickID(t), "person": "c" + cid, "item": 0}}}
 	if res := duty.postJSON(shift+"/ticks", tick); res.Status != http.StatusOK {
@@ -276,7 +281,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	return strings.NewReplacer("{client}", cid, "{other}", idString(other.ID), "{note}", idString(n.ID),
 		"{document}", idString(d.ID), "{file}", idString(files[0].ID), "{form}", idString(form),
 		"{filling}", idString(filling), "{service}", idString(sv.ID), "{case}", idString(k.ID),
-		"{task}", idString(task.ID), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
+		"{task}", idString(task.ID), "{family}", idString(family), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
 		"{person}", idString(persons[0].ID), "{day}", a.st.Today().Format("2006-01-02"))
 }
 

@@ -108,6 +108,17 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /services/{id}", s.require(opora.PermClientWrite, s.serviceUpdate))
 	mux.Handle("POST /services/{id}/delete", s.require(opora.PermClientWrite, s.serviceDelete))
 
+	// Families: the list and search, a new family, the card (family.go).
+	mux.Handle("GET /families", s.require(opora.PermFamilyRead, s.familiesHome))
+	mux.Handle("GET /families/new", s.require(opora.PermFamilyWrite, s.familyNew))
+	mux.Handle("POST /families", s.require(opora.PermFamilyWrite, s.familyCreate))
+	mux.Handle("GET /families/{id}", s.require(opora.PermFamilyRead, s.familyCard))
+	mux.Handle("POST /families/{id}", s.require(opora.PermFamilyWrite, s.familyUpdate))
+	mux.Handle("POST /families/{id}/members", s.require(opora.PermFamilyWrite, s.familyAddMember))
+	mux.Handle("POST /families/{id}/members/{mid}/leave", s.require(opora.PermFamilyWrite, s.familyMemberLeaves))
+	mux.Handle("POST /families/{id}/curator", s.require(opora.PermFamilyAssign, s.familyAssignCurator))
+	mux.Handle("POST /families/{id}/grants", s.require(opora.PermFamilyWrite, s.familyGrant))
+
 	// Cases: a client's cases, a case, its plan (cases.go).
 	mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
 	mux.Handle("POST /clients/{id}/cases", s.require(opora.PermClientWrite, s.caseCreate))

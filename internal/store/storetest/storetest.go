@@ -395,3 +395,15 @@ func (f *Fixture) AddUser(t testing.TB, login string, roleKeys ...string) (*opor
 	}
 	return u, CtxOf(t, f.Store, u.ID)
 }
+
+// AddAgency adds an organisation of the regional network of the given
+// type (КДН, КЦСОН, school…), as AddOrg does; it gets the family roles.
+func AddAgency(t testing.TB, s *store.Store, networkAdminCtx context.Context, name string, typ opora.OrgType) *Fixture {
+	t.Helper()
+	n := newOrganisation(name, fmt.Sprintf("admin-%d", adminCount.Add(1)))
+	n.Organisation.Type = typ
+	if err := s.CreateOrganisation(networkAdminCtx, n); err != nil {
+		t.Fatalf("storetest: create organisation %q: %v", name, err)
+	}
+	return fixture(t, s, n)
+}
