@@ -18,6 +18,14 @@ const (
 	DictTaskType = "task_type"
 )
 
+// CaseDictionaries are the dictionaries administrators edit on the case
+// types screen: case types, task types and, for network agencies, family
+// statuses (family.go).
+var CaseDictionaries = []string{DictCaseType, DictTaskType, DictFamilyStatus}
+
+// IsCaseDictionary reports whether dict is one of CaseDictionaries.
+func IsCaseDictionary(dict string) bool { return slices.Contains(CaseDictionaries, dict) }
+
 // Subject types of a case. A case is about one client now; families come later.
 const (
 	SubjectClient = "client"

@@ -17,15 +17,15 @@ type DictItem struct {
 	Disabled bool
 }
 
-// CaseDictionary lists the items of the case dictionaries (opora.DictCaseType,
-// opora.DictTaskType) of the actor's organisation, in order; disabled ones
+// CaseDictionary lists the items of the case dictionaries
+// (opora.CaseDictionaries) of the actor's organisation, in order; disabled ones
 // only when all is true. Needs client.read or dictionary.manage.
 func (s *Store) CaseDictionary(ctx context.Context, dict string, all bool) ([]DictItem, error) {
 	a := opora.ActorFrom(ctx)
 	if !a.Can(opora.PermClientRead) && !a.Can(opora.PermDictionaryManage) {
 		return nil, opora.ErrForbidden
 	}
-	if dict != opora.DictCaseType && dict != opora.DictTaskType {
+	if !opora.IsCaseDictionary(dict) {
 		return nil, opora.ErrNotFound
 	}
 	q := `SELECT id, key, label, disabled FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2`
@@ -401,7 +401,7 @@ func (s *Store) seedCases(ctx context.Context, q queryer, orgID int64) error {
 }
 
 // CaseDictionaryItem returns one item of the case dictionaries
-// (opora.DictCaseType, opora.DictTaskType) of the actor's organisation, for
+// (opora.CaseDictionaries) of the actor's organisation, for
 // its administration screen; an item of another dictionary or organisation
 // is not found. Needs dictionary.manage.
 func (s *Store) CaseDictionaryItem(ctx context.Context, id int64) (*opora.DictionaryItem, error) {
@@ -411,7 +411,8 @@ func (s *Store) CaseDictionaryItem(ctx context.Context, id int64) (*opora.Dictio
 	}
 	d := &opora.DictionaryItem{}
 	err := s.r.QueryRowContext(ctx, `SELECT id, organisation_id, dictionary, key, label, position, disabled FROM dictionary_items
-		WHERE id = $1 AND organisation_id = $2 AND dictionary IN ($3, $4)`, id, a.OrganisationID, opora.DictCaseType, opora.DictTaskType).
+		WHERE id = $1 AND organisation_id = $2 AND dictionary IN ($3, $4, $5)`, id, a.OrganisationID, opora.DictCaseType, opora.DictTaskType,
+		opora.DictFamilyStatus).
 		Scan(&d.ID, &d.OrganisationID, &d.Dictionary, &d.Key, &d.Label, &d.Position, &d.Disabled)
 	if err != nil {
 		return nil, notFound(err)

@@ -17,6 +17,7 @@ import (
 var caseDictionaries = []struct{ Dict, Title string }{
 	{opora.DictCaseType, "casetypes.case_types"},
 	{opora.DictTaskType, "casetypes.task_types"},
+	{opora.DictFamilyStatus, "casetypes.family_statuses"}, // network agencies only (seeded for them)
 }
 
 // caseDictionaryList is one list of the screen, with its add form.
@@ -39,6 +40,9 @@ func (s *Server) renderCaseTypes(w http.ResponseWriter, r *http.Request, status 
 		if err != nil {
 			return err
 		}
+		if len(items) == 0 && d.Dict == opora.DictFamilyStatus {
+			continue // an NGO outside a network has no family statuses
+		}
 		l := caseDictionaryList{Dict: d.Dict, Title: d.Title, Items: items, Form: newForm(nil, nil)}
 		if d.Dict == failed {
 			l.Form = f
@@ -56,7 +60,7 @@ func (s *Server) adminCaseTypeCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	dict := r.PostForm.Get("dictionary")
-	if dict != opora.DictCaseType && dict != opora.DictTaskType {
+	if !opora.IsCaseDictionary(dict) {
 		return opora.ErrNotFound
 	}
 	d := &opora.DictionaryItem{Dictionary: dict, Label: r.PostForm.Get("label")}

@@ -101,3 +101,50 @@ func TestAdminCaseTypes(t *testing.T) {
 		}
 	})
 }
+
+// A network agency's administrator renames a family status on the same
+// screen, and the family card shows the new name; an NGO outside a network
+// has no family statuses to edit.
+func TestAdminFamilyStatuses(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		if strings.Contains(a.login(t, "admin", testPassword).get("/admin/case-types").Body, "Статусы семей") {
+			t.Errorf("an NGO is offered family statuses")
+		}
+		kdn := storetest.AddAgency(t, a.st, fx.Ctx(), "КДН Центрального района", opora.OrgKDN)
+		setPassword(t, a.st, kdn.Admin.ID, kdn.Org.ID)
+		admin := a.login(t, kdn.Admin.Login, testPassword)
+		mustContain(t, admin.get("/admin/case-types").Body, "Статусы семей", "Ранние трудности")
+		statuses, err := a.st.CaseDictionary(kdn.Ctx(), opora.DictFamilyStatus, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var early int64
+		for _, d := range statuses {
+			if d.Key == opora.DefaultFamilyStatus {
+				early = d.ID
+			}
+		}
+		if early == 0 {
+			t.Fatalf("no default status among %+v", statuses)
+		}
+		path := "/admin/case-types/" + idString(early)
+		if res := admin.post(path, url.Values{"label": {"Ранний кризис"}, "active": {"1"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("rename: %d %s", res.Status, res.Body)
+		}
+		f := &opora.Family{Address: "ул. Ленина, 1", Members: []*opora.FamilyMember{{Role: opora.RoleMother,
+			Client: &opora.Client{Surname: "Петрова", FirstName: "Анна", BranchID: kdn.Branch.ID}}}}
+		sec, secCtx := kdn.AddUser(t, "kdn-secretary", "kdn_secretary")
+		if err := a.st.CreateFamily(secCtx, f); err != nil {
+			t.Fatal(err)
+		}
+		setPassword(t, a.st, sec.ID, kdn.Org.ID)
+		card := a.login(t, sec.Login, testPassword).get("/families/" + idString(f.ID))
+		if card.Status != http.StatusOK {
+			t.Fatalf("card: %d", card.Status)
+		}
+		mustContain(t, card.Body, "Ранний кризис")
+		if res := a.login(t, "admin", testPassword).get(path); res.Status != http.StatusNotFound {
+			t.Errorf("the NGO's administrator opens the КДН's status: %d", res.Status)
+		}
+	})
+}
