@@ -12,73 +12,6 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-const clientColumns = `c.id, c.organisation_id, c.branch_id, c.surname, c.first_name, c.patronymic,
-	c.birth_date, c.birth_year, c.birth_precision, c.birth_place, c.gender, c.homeless_status, c.homeless_since,
-	c.photo_id, c.thumb_id, c.responsible_id, c.consent_date, c.consent_by, c.consent_file_id, c.version,
-	c.created_by, c.created_at, c.updated_by, c.updated_at, c.deleted_at, c.deleted_by, c.delete_reason, c.merged_into`
-
-func scanClient(row interface{ Scan(...any) error }, extra ...any) (*opora.Client, error) {
-	c := &opora.Client{}
-	var created, updated, deleted sql.NullTime
-	var year, photo, thumb, resp, consentBy, consentFile, createdBy, updatedBy, deletedBy, merged sql.NullInt64
-	dest := append([]any{&c.ID, &c.OrganisationID, &c.BranchID, &c.Surname, &c.FirstName, &c.Patronymic,
-		&c.BirthDate, &year, &c.BirthPrecision, &c.BirthPlace, &c.Gender, &c.HomelessStatus, &c.HomelessSince,
-		&photo, &thumb, &resp, &c.ConsentDate, &consentBy, &consentFile, &c.Version,
-		&createdBy, &created, &updatedBy, &updated, &deleted, &deletedBy, &c.DeleteReason, &merged}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return nil, err
-	}
-	c.CreatedAt, c.UpdatedAt, c.DeletedAt = timeOf(created), timeOf(updated), timeOf(deleted)
-	c.BirthYear = int(year.Int64)
-	c.PhotoID, c.ThumbID, c.ResponsibleID = photo.Int64, thumb.Int64, resp.Int64
-	c.ConsentBy, c.ConsentFileID = consentBy.Int64, consentFile.Int64
-	c.CreatedBy, c.UpdatedBy, c.DeletedBy, c.MergedInto = createdBy.Int64, updatedBy.Int64, deletedBy.Int64, merged.Int64
-	return c, nil
-}
-
-// dateOf reads a DATE column as midnight UTC.
-func dateOf(t sql.NullTime) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	y, m, d := t.Time.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// nullDate maps the zero time to NULL and anything else to its date at midnight UTC.
-func nullDate(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// clientScope returns the SQL condition (on alias c) that limits clients to
-// those the actor reaches with permission p: the organisation always, then
-// own (responsible or creator), branch (the actor's branches) or organisation.
-func clientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any, error) {
-	scope, ok := a.ScopeOf(p)
-	if !ok {
-		return "", nil, opora.ErrForbidden
-	}
-	args = append(args, a.OrganisationID)
-	cond := fmt.Sprintf("c.organisation_id = $%d", len(args))
-	switch scope {
-	case opora.ScopeOwn:
-		args = append(args, a.UserID)
-		cond += fmt.Sprintf(" AND (c.responsible_id = $%d OR c.created_by = $%d)", len(args), len(args))
-	case opora.ScopeBranch:
-		if len(a.BranchIDs) == 0 {
-			return "1 = 0", args, nil
-		}
-		var in string
-		in, args = inList(args, a.BranchIDs)
-		cond += " AND c.branch_id IN (" + in + ")"
-	}
-	return cond, args, nil
-}
-
 // searchKey is the normalised name used by search; see search.go.
 var searchKey = func(c *opora.Client) string { return NameKey(c.FullName()) }
 
@@ -193,13 +126,6 @@ func (s *Store) CreateClient(ctx context.Context, c *opora.Client) error {
 		return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventProfile, Entity: "client", EntityID: id,
 			Summary: "created"})
 	})
-}
-
-func nullInt(n int) any {
-	if n == 0 {
-		return nil
-	}
-	return n
 }
 
 // checkClientBranch makes sure a client may be placed in the branch.

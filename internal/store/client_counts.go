@@ -157,14 +157,6 @@ func nonZero[K comparable](m map[K]int64, compare func(a, b K) int) []K {
 	return keys
 }
 
-// txExec adapts a transaction to write.
-func txExec(q queryer) func(ctx context.Context, query string, args ...any) error {
-	return func(ctx context.Context, query string, args ...any) error {
-		_, err := q.ExecContext(ctx, query, args...)
-		return err
-	}
-}
-
 // readTally reads what the counts hold of one client now.
 func readTally(ctx context.Context, q queryer, clientID int64) (*clientTally, error) {
 	var org, branch int64
@@ -453,7 +445,7 @@ func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.Rep
 		}
 		cohort := func(arg func(any) string) []string {
 			return []string{"c.created_at >= " + arg(local(first)), "c.created_at < " + arg(local(end)),
-				"c.birth_date IS NOT NULL", s.dialect.monthDay("c.birth_date") + " > '" + q.To.Format("0102") + "'",
+				"c.birth_date IS NOT NULL", s.dialect.MonthDay("c.birth_date") + " > '" + q.To.Format("0102") + "'",
 				"c.birth_year IN (" + strings.Join(years, ", ") + ")"}
 		}
 		byYear := raw

@@ -455,7 +455,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 		var expr string
 		switch d {
 		case opora.DimMonth, opora.DimQuarter, opora.DimYear:
-			expr = s.dialect.bucket(string(d), def.date, shift)
+			expr = s.dialect.Bucket(string(d), def.date, shift)
 		case opora.DimBranch:
 			expr = def.branch
 		case opora.DimWorker:
@@ -579,7 +579,7 @@ func ageOn(d Dialect, def subjectSQL, ref time.Time) string {
 		return fmt.Sprintf("(%d - c.birth_year)", ref.Year())
 	}
 	return fmt.Sprintf("(%d - c.birth_year - CASE WHEN %s > '%s' THEN 1 ELSE 0 END)", ref.Year(),
-		d.monthDay("c.birth_date"), ref.Format("0102"))
+		d.MonthDay("c.birth_date"), ref.Format("0102"))
 }
 
 // clientColumn finds a column of the client alias c in SQL text.
@@ -1229,30 +1229,6 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 
 // Counts returns the number of clients who chose an option of the field.
 func (sd *Sociodemographics) Counts(f FieldCounts, optionID int64) int { return f.Counts[optionID] }
-
-// visitScope limits check-in visits to the actor's organisation and, with
-// branch scope, to their branches; with own scope, to visits they ticked.
-func visitScope(a *opora.Actor, args []any) (string, []any, error) {
-	scope, ok := a.ScopeOf(opora.PermReportRun)
-	if !ok {
-		return "", nil, opora.ErrForbidden
-	}
-	args = append(args, a.OrganisationID)
-	cond := fmt.Sprintf("v.organisation_id = $%d", len(args))
-	switch scope {
-	case opora.ScopeOwn:
-		args = append(args, a.UserID)
-		cond += fmt.Sprintf(" AND v.created_by = $%d", len(args))
-	case opora.ScopeBranch:
-		if len(a.BranchIDs) == 0 {
-			return "1 = 0", args, nil
-		}
-		var in string
-		in, args = inList(args, a.BranchIDs)
-		cond += " AND v.branch_id IN (" + in + ")"
-	}
-	return cond, args, nil
-}
 
 // LeaverCount is the number of shelter leavers with one way of leaving and
 // one plan result.

@@ -75,25 +75,6 @@ const (
 	registerCountFrom = ` FROM services s JOIN clients c ON c.id = s.client_id`
 )
 
-// registerScope is the condition (on alias c) limiting the register to the
-// clients the actor reaches: it needs report.run and client.read, and uses
-// the narrower of their scopes.
-func registerScope(a *opora.Actor, args []any) (string, []any, error) {
-	if err := a.Require(opora.PermReportRun); err != nil {
-		return "", nil, err
-	}
-	if err := a.Require(opora.PermClientRead); err != nil {
-		return "", nil, err
-	}
-	p := opora.PermClientRead
-	run, _ := a.ScopeOf(opora.PermReportRun)
-	read, _ := a.ScopeOf(opora.PermClientRead)
-	if run != read && read.Wider(run) == read {
-		p = opora.PermReportRun
-	}
-	return clientScope(a, p, args)
-}
-
 // compileRegister builds the WHERE clause shared by the rows and the count,
 // so both always select the same services.
 func compileRegister(a *opora.Actor, q *opora.RegisterQuery) (string, []any, error) {
