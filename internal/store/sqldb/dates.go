@@ -22,3 +22,10 @@ func NullDate(t time.Time) any {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// Today is the current date (midnight UTC) by the store's clock, as
+// store.Store.Today.
+func (db *DB) Today() time.Time {
+	y, m, d := db.Now().Local().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
