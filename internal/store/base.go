@@ -80,9 +80,3 @@ func canManageCheckin(a *opora.Actor) bool { return sqldb.CanManageCheckin(a) }
 func checkinScope(a *opora.Actor, alias string, args []any) (string, []any, error) {
 	return sqldb.CheckinScope(a, alias, args)
 }
-
-func visitScope(a *opora.Actor, args []any) (string, []any, error) { return sqldb.VisitScope(a, args) }
-
-func registerScope(a *opora.Actor, args []any) (string, []any, error) {
-	return sqldb.RegisterScope(a, args)
-}

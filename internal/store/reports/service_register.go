@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"context"
@@ -116,7 +116,7 @@ func compileRegister(a *opora.Actor, q *opora.RegisterQuery) (string, []any, err
 // CompileServiceRegister returns the SQL the register sends for the query
 // and the actor in ctx, as ServiceRegister and CountServiceRegister run it
 // (without a row limit). Needs report.run and client.read.
-func (s *Store) CompileServiceRegister(ctx context.Context, q *opora.RegisterQuery) (*RegisterSQL, error) {
+func (s *Planner) CompileServiceRegister(ctx context.Context, q *opora.RegisterQuery) (*RegisterSQL, error) {
 	where, args, err := compileRegister(opora.ActorFrom(ctx), q)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (s *Store) CompileServiceRegister(ctx context.Context, q *opora.RegisterQue
 
 // CountServiceRegister counts the rows of a register query and sums their
 // amounts. Needs report.run and client.read.
-func (s *Store) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery) (RegisterTotals, error) {
+func (s *Planner) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery) (RegisterTotals, error) {
 	var t RegisterTotals
 	st, err := s.CompileServiceRegister(ctx, q)
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Store) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery
 // to keep it); an error from each stops the query and is returned. The
 // result is the number of rows passed to each. Needs report.run and
 // client.read; the caller audit-logs what it shows or exports.
-func (s *Store) ServiceRegister(ctx context.Context, q *opora.RegisterQuery, limit int, each func(*RegisterRow) error) (int, error) {
+func (s *Planner) ServiceRegister(ctx context.Context, q *opora.RegisterQuery, limit int, each func(*RegisterRow) error) (int, error) {
 	st, err := s.CompileServiceRegister(ctx, q)
 	if err != nil {
 		return 0, err
