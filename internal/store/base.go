@@ -54,6 +54,7 @@ func isUniqueViolation(err error) bool                             { return sqld
 func notFound(err error) error                                     { return sqldb.NotFound(err) }
 func nullID(id int64) any                                          { return sqldb.NullID(id) }
 func nullInt(n int) any                                            { return sqldb.NullInt(n) }
+func nullAmount(sv *opora.Service) any                             { return sqldb.NullAmount(sv) }
 func timeOf(t sql.NullTime) time.Time                              { return sqldb.TimeOf(t) }
 func dateOf(t sql.NullTime) time.Time                              { return sqldb.DateOf(t) }
 func nullDate(t time.Time) any                                     { return sqldb.NullDate(t) }

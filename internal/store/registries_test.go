@@ -31,7 +31,7 @@ func TestNoInitFillsARegistry(t *testing.T) {
 
 // storePackages are the folders of package store and of the packages over
 // its base: a new one is added here.
-var storePackages = []string{".", "sqldb", "reports", "search"}
+var storePackages = []string{".", "sqldb", "reports", "search", "bulk"}
 
 // atomicStore reports whether st is x.Store(v) with x a plain name and v
 // no function literal.

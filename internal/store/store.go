@@ -19,6 +19,7 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/opora-project/opora/internal/store/bulk"
 	"github.com/opora-project/opora/internal/store/reports"
 	"github.com/opora-project/opora/internal/store/search"
 	"github.com/opora-project/opora/internal/store/sqldb"
@@ -35,6 +36,7 @@ type Store struct {
 	db      *sqldb.DB
 	search  *search.Search
 	reports *reports.Planner
+	bulk    *bulk.Loader
 	w       writer
 	r       *readPool
 	dialect Dialect
@@ -138,6 +140,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.db = &sqldb.DB{W: s.w, R: s.r, Dialect: s.dialect, Now: func() time.Time { return s.Now() }}
 	s.search = search.New(s.db)
 	s.reports = reports.New(s.db)
+	s.bulk = bulk.New(s.db)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.w.PingContext(ctx); err != nil {

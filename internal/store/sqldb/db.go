@@ -87,6 +87,14 @@ func NullInt(n int) any {
 	return n
 }
 
+// NullAmount is a service's amount, NULL when it has none.
+func NullAmount(sv *opora.Service) any {
+	if !sv.HasAmount {
+		return nil
+	}
+	return sv.Amount
+}
+
 // TimeOf reads a nullable moment as UTC (the zero time for NULL).
 func TimeOf(t sql.NullTime) time.Time {
 	if !t.Valid {

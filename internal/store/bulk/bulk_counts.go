@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 // collects their deltas in memory (BulkCounts) and FinishBulk writes them
 // once. From the load's first batch until that write the tables lack the
 // batches' rows; generator_runs.counts_stale says so, in the batches' own
-// transactions, and recountStale rebuilds the tables from their sources
+// transactions, and RecountStale rebuilds the tables from their sources
 // when a load stopped before FinishBulk (Migrate, and the next load, call
 // it first).
 
@@ -35,11 +35,11 @@ func newBulkCounts() *BulkCounts {
 // BulkCounts starts collecting a bulk load's count deltas. Count tables
 // that a stopped earlier load left stale are recounted first, so the deltas
 // complete true counts.
-func (s *Store) BulkCounts(ctx context.Context) (*BulkCounts, error) {
+func (s *Loader) BulkCounts(ctx context.Context) (*BulkCounts, error) {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return nil, err
 	}
-	if err := s.recountStale(ctx); err != nil {
+	if err := s.RecountStale(ctx); err != nil {
 		return nil, err
 	}
 	return newBulkCounts(), nil
@@ -74,7 +74,7 @@ func markCountsStale(ctx context.Context, q bulkQueryer) error {
 
 // writeBulkCounts writes a finished load's deltas and clears the flag, in
 // one transaction.
-func (s *Store) writeBulkCounts(ctx context.Context, c *BulkCounts) error {
+func (s *Loader) writeBulkCounts(ctx context.Context, c *BulkCounts) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := c.write(ctx, s.dialect, txExec(tx)); err != nil {
 			return err
@@ -86,10 +86,10 @@ func (s *Store) writeBulkCounts(ctx context.Context, c *BulkCounts) error {
 	})
 }
 
-// recountStale rebuilds the count tables from their sources, in one
+// RecountStale rebuilds the count tables from their sources, in one
 // transaction, when a bulk load stopped between its first batch and
 // FinishBulk; otherwise it does nothing.
-func (s *Store) recountStale(ctx context.Context) error {
+func (s *Loader) RecountStale(ctx context.Context) error {
 	var stale bool
 	err := s.w.QueryRowContext(ctx, `SELECT counts_stale FROM generator_runs WHERE id = 1`).Scan(&stale)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !stale {

@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/reports"
+	"github.com/opora-project/opora/internal/store/search"
 	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
@@ -38,7 +39,7 @@ func (r *GeneratorRun) Finished() bool { return !r.FinishedAt.IsZero() }
 
 // GeneratorRun returns the generator's progress, or nil when the database
 // was never filled by the generator.
-func (s *Store) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
+func (s *Loader) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
 	var r GeneratorRun
 	var seed int64
 	var finished sql.NullTime
@@ -56,7 +57,7 @@ func (s *Store) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
 
 // StartGeneratorRun records a new run, or a new target for an existing
 // one (a resumed or extended run keeps its seed and progress).
-func (s *Store) StartGeneratorRun(ctx context.Context, r *GeneratorRun) error {
+func (s *Loader) StartGeneratorRun(ctx context.Context, r *GeneratorRun) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func add(id, off int64) int64 {
 
 // BulkLoad writes a generated batch in one transaction; on any error
 // nothing of it stays. The actor must manage the organisation.
-func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
+func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermAdminOrg); err != nil {
 		return err
@@ -193,9 +194,9 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 			keys[i] = searchKey(c)
 		}
 		for _, p := range b.Persons {
-			keys = append(keys, NameKey(p.Surname+" "+p.FirstName))
+			keys = append(keys, search.NameKey(p.Surname+" "+p.FirstName))
 		}
-		fresh, err := newNameWords(ctx, q.queryStrings, keyWords(keys...))
+		fresh, err := search.NewNameWords(ctx, q.queryStrings, search.KeyWords(keys...))
 		if err != nil {
 			return nil, err
 		}
@@ -203,7 +204,7 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		grams := bulkTable{Name: "name_word_grams", Cols: []string{"gram", "word"}}
 		for _, w := range fresh {
 			words.Rows = append(words.Rows, []any{w})
-			for _, g := range nameGrams(w) {
+			for _, g := range search.NameGrams(w) {
 				grams.Rows = append(grams.Rows, []any{g, w})
 			}
 		}
@@ -329,7 +330,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, p := range b.Persons {
 		p.ID, p.ClientID, p.OrganisationID = p.ID+o.person, add(p.ClientID, o.client), org
 		t.Rows = append(t.Rows, []any{p.ID, org, p.BranchID, p.Surname, p.FirstName, nullInt(p.BirthYear), string(p.Gender),
-			NameKey(p.Surname + " " + p.FirstName), nullID(p.ClientID), nullID(p.CreatedBy), p.CreatedAt})
+			search.NameKey(p.Surname + " " + p.FirstName), nullID(p.ClientID), nullID(p.CreatedBy), p.CreatedAt})
 	}
 	ts = append(ts, t)
 	t = bulkTable{Name: "checkin_visits", Cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_id",
@@ -379,7 +380,7 @@ var deferredIndexes = []struct {
 }
 
 // DeferIndexes drops the deferred indexes before a bulk load.
-func (s *Store) DeferIndexes(ctx context.Context) error {
+func (s *Loader) DeferIndexes(ctx context.Context) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
@@ -395,7 +396,7 @@ func (s *Store) DeferIndexes(ctx context.Context) error {
 }
 
 // BulkIndexes builds the deferred indexes that do not exist.
-func (s *Store) BulkIndexes(ctx context.Context) error {
+func (s *Loader) BulkIndexes(ctx context.Context) error {
 	for _, ix := range deferredIndexes {
 		if ix.dialect != "" && ix.dialect != s.dialect {
 			continue
@@ -425,7 +426,7 @@ const (
 // that index-only scans work on the new rows at once instead of after
 // autovacuum). At a million clients this takes minutes; step, when not
 // nil, hears each step (BulkStep…) as it starts.
-func (s *Store) FinishBulk(ctx context.Context, counts *BulkCounts, step func(name string)) error {
+func (s *Loader) FinishBulk(ctx context.Context, counts *BulkCounts, step func(name string)) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
@@ -463,7 +464,7 @@ type bulkQueryer interface {
 // reserveIDs returns the offset to add to local IDs 1…n of table. On
 // SQLite the single writer holds the database, so the next IDs are free;
 // on PostgreSQL the identity sequence is moved past the block.
-func (s *Store) reserveIDs(ctx context.Context, q bulkQueryer, table string, n int) (int64, error) {
+func (s *Loader) reserveIDs(ctx context.Context, q bulkQueryer, table string, n int) (int64, error) {
 	if s.dialect == Postgres {
 		seq := "pg_get_serial_sequence('" + table + "', 'id')"
 		first, err := q.queryInt(ctx, "SELECT nextval("+seq+")")
@@ -498,7 +499,7 @@ func (q sqlBulk) queryInt(ctx context.Context, query string, args ...any) (int64
 }
 
 // bulkSQLite writes with multi-row INSERTs, prepared once per chunk size.
-func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
+func (s *Loader) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
 	counts, progress func(context.Context, bulkQueryer) error) error {
 	// Foreign keys are not checked row by row: a batch holds millions of
 	// references, all to rows the generator made or reserved itself, and
@@ -583,7 +584,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
 }
 
 func (q sqlBulk) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
-	return queryStrings(ctx, q.tx, query, args...)
+	return search.QueryStrings(ctx, q.tx, query, args...)
 }
 
 type pgBulk struct{ tx pgx.Tx }
@@ -608,7 +609,7 @@ func (q pgBulk) queryInt(ctx context.Context, query string, args ...any) (int64,
 }
 
 // bulkPostgres writes with COPY on one connection's transaction.
-func (s *Store) bulkPostgres(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
+func (s *Loader) bulkPostgres(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
 	counts, progress func(context.Context, bulkQueryer) error) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
