@@ -1,5 +1,13 @@
-// Package store is the only package that speaks SQL. One Store serves both
-// SQLite and PostgreSQL; dialect.go holds the few differences.
+// Package store is Opora's storage: one Store serves both SQLite and
+// PostgreSQL, with a file per entity (client.go, case.go, service.go, …).
+// It stands on a small base, package sqldb (the database handle,
+// transactions, the dialect's differences and, in sqldb/scope.go, every
+// access decision), and exposes as its own methods three packages over
+// that base: reports (the report planner, the derived tables behind it and
+// the services register), search (client search and NameKey) and bulk (the
+// scale generator's loader). base.go, reports_api.go, search_api.go and
+// bulk_api.go hold the store's names for them. No package outside
+// internal/store speaks SQL.
 package store
 
 import (
