@@ -61,5 +61,12 @@ func txExec(q sqldb.Queryer) func(context.Context, string, ...any) error {
 	return sqldb.TxExec(q)
 }
 
+// tableOf is a derived table's rows from package reports as a bulk table.
+func tableOf(t sqldb.Table) bulkTable { return bulkTable{name: t.Name, cols: t.Cols, rows: t.Rows} }
+
+func insertValues(d Dialect, table string, cols []string, n int) string {
+	return sqldb.InsertValues(d, table, cols, n)
+}
+
 // searchKey is the client's search key, as package store writes it.
 func searchKey(c *opora.Client) string { return search.NameKey(c.FullName()) }

@@ -15,7 +15,6 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/reports"
 	"github.com/opora-project/opora/internal/store/search"
-	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
 // This file is the scale generator's write path: rows go in by the
@@ -125,7 +124,11 @@ type BulkBatch struct {
 }
 
 // bulkTable is one table's rows ready to write.
-type bulkTable = sqldb.Table
+type bulkTable struct {
+	name string
+	cols []string
+	rows [][]any
+}
 
 // offsets are what BulkLoad adds to the local IDs of each table.
 type bulkOffsets struct {
@@ -200,12 +203,12 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		if err != nil {
 			return nil, err
 		}
-		words := bulkTable{Name: "name_words", Cols: []string{"word"}}
-		grams := bulkTable{Name: "name_word_grams", Cols: []string{"gram", "word"}}
+		words := bulkTable{name: "name_words", cols: []string{"word"}}
+		grams := bulkTable{name: "name_word_grams", cols: []string{"gram", "word"}}
 		for _, w := range fresh {
-			words.Rows = append(words.Rows, []any{w})
+			words.rows = append(words.rows, []any{w})
 			for _, g := range search.NameGrams(w) {
-				grams.Rows = append(grams.Rows, []any{g, w})
+				grams.rows = append(grams.rows, []any{g, w})
 			}
 		}
 		return append(tables, words, grams), nil
@@ -246,18 +249,18 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	org := b.OrganisationID
 	var ts []bulkTable
-	t := bulkTable{Name: "clients", Cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name", "patronymic",
+	t := bulkTable{name: "clients", cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name", "patronymic",
 		"birth_date", "birth_year", "birth_precision", "birth_place", "gender", "homeless_status", "homeless_since",
 		"responsible_id", "search_key", "version", "created_by", "created_at", "updated_by", "updated_at"}}
 	for _, c := range b.Clients {
 		c.ID, c.OrganisationID, c.Version = c.ID+o.client, org, 1
-		t.Rows = append(t.Rows, []any{c.ID, org, c.BranchID, c.Surname, c.FirstName, c.Patronymic,
+		t.rows = append(t.rows, []any{c.ID, org, c.BranchID, c.Surname, c.FirstName, c.Patronymic,
 			c.BirthDate, nullInt(c.BirthYear), string(c.BirthPrecision), c.BirthPlace, string(c.Gender),
 			string(c.HomelessStatus), c.HomelessSince, nullID(c.ResponsibleID), searchKey(c), 1,
 			nullID(c.CreatedBy), c.CreatedAt, nullID(c.CreatedBy), c.CreatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "answers", Cols: []string{"organisation_id", "client_id", "field_id", "option_id", "value_text",
+	t = bulkTable{name: "answers", cols: []string{"organisation_id", "client_id", "field_id", "option_id", "value_text",
 		"value_num", "value_date", "updated_by", "updated_at"}}
 	created := map[int64]*opora.Client{}
 	for _, c := range b.Clients {
@@ -270,50 +273,50 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		if an.HasNum {
 			num = an.Num
 		}
-		t.Rows = append(t.Rows, []any{org, an.ClientID, an.FieldID, nullID(an.OptionID), an.Text, num, nullDate(an.Date),
+		t.rows = append(t.rows, []any{org, an.ClientID, an.FieldID, nullID(an.OptionID), an.Text, num, nullDate(an.Date),
 			nullID(c.CreatedBy), c.CreatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "notes", Cols: []string{"id", "organisation_id", "client_id", "body", "important", "version",
+	t = bulkTable{name: "notes", cols: []string{"id", "organisation_id", "client_id", "body", "important", "version",
 		"created_by", "created_at", "updated_by", "updated_at"}}
 	for _, n := range b.Notes {
 		n.ID, n.ClientID, n.OrganisationID = n.ID+o.note, n.ClientID+o.client, org
-		t.Rows = append(t.Rows, []any{n.ID, org, n.ClientID, n.Body, n.Important, 1, nullID(n.CreatedBy), n.CreatedAt,
+		t.rows = append(t.rows, []any{n.ID, org, n.ClientID, n.Body, n.Important, 1, nullID(n.CreatedBy), n.CreatedAt,
 			nullID(n.CreatedBy), n.CreatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "services", Cols: []string{"id", "organisation_id", "branch_id", "client_id", "type_id", "rendered_on",
+	t = bulkTable{name: "services", cols: []string{"id", "organisation_id", "branch_id", "client_id", "type_id", "rendered_on",
 		"quantity", "amount_kopecks", "comment", "worker_id", "created_at", "updated_at", "version"}}
 	for _, sv := range b.Services {
 		sv.ID, sv.ClientID, sv.OrganisationID = sv.ID+o.service, sv.ClientID+o.client, org
-		t.Rows = append(t.Rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, sv.RenderedOn, sv.Quantity,
+		t.rows = append(t.rows, []any{sv.ID, org, sv.BranchID, sv.ClientID, sv.TypeID, sv.RenderedOn, sv.Quantity,
 			nullAmount(sv), sv.Comment, sv.WorkerID, sv.CreatedAt, sv.CreatedAt, 1})
 	}
 	ts = append(ts, t)
 	// Every service of a batch's clients is in the batch, so their rows of
 	// active_client_months are whole.
-	ts = append(ts, reports.BulkActive(org, b.Services), reports.BulkRanges(b.Clients, b.Services))
-	t = bulkTable{Name: "cases", Cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
+	ts = append(ts, tableOf(reports.BulkActive(org, b.Services)), tableOf(reports.BulkRanges(b.Clients, b.Services)))
+	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
 		"curator_id", "opened_on", "closed_on", "status", "outcome", "outcome_comment", "version", "created_by", "created_at",
 		"updated_by", "updated_at"}}
 	for _, k := range b.Cases {
 		k.ID, k.ClientID, k.SubjectID, k.OrganisationID = k.ID+o.kase, k.ClientID+o.client, k.SubjectID+o.client, org
-		t.Rows = append(t.Rows, []any{k.ID, org, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID,
+		t.rows = append(t.rows, []any{k.ID, org, k.SubjectType, k.SubjectID, k.ClientID, k.TypeID, k.CuratorID,
 			k.OpenedOn, k.ClosedOn, string(k.Status), string(k.Outcome), k.OutcomeComment, 1,
 			nullID(k.CreatedBy), k.CreatedAt, nullID(k.CreatedBy), k.UpdatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "case_tasks", Cols: []string{"id", "organisation_id", "case_id", "client_id", "type_id", "description",
+	t = bulkTable{name: "case_tasks", cols: []string{"id", "organisation_id", "case_id", "client_id", "type_id", "description",
 		"responsible_id", "start_on", "due_on", "done_on", "status", "position", "version", "created_by", "created_at",
 		"updated_by", "updated_at"}}
 	for _, k := range b.Tasks {
 		k.ID, k.CaseID, k.ClientID, k.OrganisationID = k.ID+o.task, k.CaseID+o.kase, k.ClientID+o.client, org
-		t.Rows = append(t.Rows, []any{k.ID, org, k.CaseID, k.ClientID, k.TypeID, k.Description, nullID(k.ResponsibleID),
+		t.rows = append(t.rows, []any{k.ID, org, k.CaseID, k.ClientID, k.TypeID, k.Description, nullID(k.ResponsibleID),
 			k.StartOn, k.DueOn, k.DoneOn, string(k.Status), k.Position, 1,
 			nullID(k.ResponsibleID), k.CreatedAt, nullID(k.ResponsibleID), k.UpdatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "checkin_shifts", Cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_date",
+	t = bulkTable{name: "checkin_shifts", cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_date",
 		"starts", "ends", "status", "opened_by", "opened_at", "closed_by", "closed_at"}}
 	for _, sh := range b.Shifts {
 		sh.ID, sh.OrganisationID = sh.ID+o.shift, org
@@ -321,31 +324,31 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		if !sh.ClosedAt.IsZero() {
 			closedAt = sh.ClosedAt
 		}
-		t.Rows = append(t.Rows, []any{sh.ID, org, sh.BranchID, sh.PointID, nullDate(sh.Date), sh.Starts, sh.Ends,
+		t.rows = append(t.rows, []any{sh.ID, org, sh.BranchID, sh.PointID, nullDate(sh.Date), sh.Starts, sh.Ends,
 			string(sh.Status), nullID(sh.OpenedBy), sh.OpenedAt, nullID(sh.ClosedBy), closedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "checkin_persons", Cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name",
+	t = bulkTable{name: "checkin_persons", cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name",
 		"birth_year", "gender", "search_key", "client_id", "created_by", "created_at"}}
 	for _, p := range b.Persons {
 		p.ID, p.ClientID, p.OrganisationID = p.ID+o.person, add(p.ClientID, o.client), org
-		t.Rows = append(t.Rows, []any{p.ID, org, p.BranchID, p.Surname, p.FirstName, nullInt(p.BirthYear), string(p.Gender),
+		t.rows = append(t.rows, []any{p.ID, org, p.BranchID, p.Surname, p.FirstName, nullInt(p.BirthYear), string(p.Gender),
 			search.NameKey(p.Surname + " " + p.FirstName), nullID(p.ClientID), nullID(p.CreatedBy), p.CreatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "checkin_visits", Cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_id",
+	t = bulkTable{name: "checkin_visits", cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_id",
 		"person_id", "client_id", "item_id", "visited_on", "tick_id", "created_by", "created_at"}}
 	for _, v := range b.Visits {
 		v.ID, v.PersonID, v.ClientID = v.ID+o.visit, v.PersonID+o.person, add(v.ClientID, o.client)
-		t.Rows = append(t.Rows, []any{v.ID, org, v.BranchID, v.PointID, v.ShiftID, v.PersonID, nullID(v.ClientID), v.ItemID,
+		t.rows = append(t.rows, []any{v.ID, org, v.BranchID, v.PointID, v.ShiftID, v.PersonID, nullID(v.ClientID), v.ItemID,
 			nullDate(v.VisitedOn), v.TickID, nullID(v.CreatedBy), v.CreatedAt})
 	}
 	ts = append(ts, t)
-	t = bulkTable{Name: "client_events", Cols: []string{"organisation_id", "client_id", "at", "user_id", "kind", "entity",
+	t = bulkTable{name: "client_events", cols: []string{"organisation_id", "client_id", "at", "user_id", "kind", "entity",
 		"entity_id", "sensitivity", "summary"}}
 	for _, e := range b.Events {
 		e.ClientID, e.EntityID, e.OrganisationID = e.ClientID+o.client, add(e.EntityID, o.entity(e.Entity)), org
-		t.Rows = append(t.Rows, []any{org, e.ClientID, e.At, nullID(e.UserID), e.Kind, e.Entity, nullID(e.EntityID),
+		t.rows = append(t.rows, []any{org, e.ClientID, e.At, nullID(e.UserID), e.Kind, e.Entity, nullID(e.EntityID),
 			string(e.Sensitivity), e.Summary})
 	}
 	ts = append(ts, t)
@@ -550,24 +553,24 @@ func (s *Loader) bulkSQLite(ctx context.Context, fill func(context.Context, bulk
 }
 
 func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
-	if len(t.Rows) == 0 {
+	if len(t.rows) == 0 {
 		return nil
 	}
-	per := min(200, 30000/len(t.Cols))
-	stmt := func(n int) string { return sqldb.InsertValues(SQLite, t.Name, t.Cols, n) }
+	per := min(200, 30000/len(t.cols))
+	stmt := func(n int) string { return insertValues(SQLite, t.name, t.cols, n) }
 	var full *sql.Stmt
-	if len(t.Rows) >= per {
+	if len(t.rows) >= per {
 		var err error
 		if full, err = tx.PrepareContext(ctx, stmt(per)); err != nil {
-			return fmt.Errorf("store: bulk %s: %w", t.Name, err)
+			return fmt.Errorf("store: bulk %s: %w", t.name, err)
 		}
 		defer full.Close()
 	}
-	args := make([]any, 0, per*len(t.Cols))
-	for i := 0; i < len(t.Rows); i += per {
-		n := min(per, len(t.Rows)-i)
+	args := make([]any, 0, per*len(t.cols))
+	for i := 0; i < len(t.rows); i += per {
+		n := min(per, len(t.rows)-i)
 		args = args[:0]
-		for _, r := range t.Rows[i : i+n] {
+		for _, r := range t.rows[i : i+n] {
 			args = append(args, r...)
 		}
 		var err error
@@ -577,7 +580,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
 			_, err = tx.ExecContext(ctx, stmt(n), args...)
 		}
 		if err != nil {
-			return fmt.Errorf("store: bulk %s: %w", t.Name, err)
+			return fmt.Errorf("store: bulk %s: %w", t.name, err)
 		}
 	}
 	return nil
@@ -641,11 +644,11 @@ func (s *Loader) bulkPostgres(ctx context.Context, fill func(context.Context, bu
 			return err
 		}
 		for _, t := range tables {
-			if len(t.Rows) == 0 {
+			if len(t.rows) == 0 {
 				continue
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Cols, pgx.CopyFromRows(t.Rows)); err != nil {
-				return fmt.Errorf("store: bulk %s: %w", t.Name, err)
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+				return fmt.Errorf("store: bulk %s: %w", t.name, err)
 			}
 		}
 		if err := counts(ctx, q); err != nil {
