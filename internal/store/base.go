@@ -36,29 +36,22 @@ type (
 	readPool = sqldb.ReadPool
 )
 
-func runTx(ctx context.Context, b interface {
-	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-}, fn func(tx *sql.Tx) error) error {
-	return sqldb.RunTx(ctx, b, fn)
-}
-
 func insertID(ctx context.Context, q queryer, query string, args ...any) (int64, error) {
 	return sqldb.InsertID(ctx, q, query, args...)
 }
 
 func inList[T any](args []any, vals []T) (string, []any) { return sqldb.InList(args, vals) }
 
-func traced(ctx context.Context, tx *sql.Tx) queryer               { return sqldb.Traced(ctx, tx) }
-func traceReturned(ctx context.Context, id int64)                  { sqldb.TraceReturned(ctx, id) }
-func isUniqueViolation(err error) bool                             { return sqldb.IsUniqueViolation(err) }
-func notFound(err error) error                                     { return sqldb.NotFound(err) }
-func nullID(id int64) any                                          { return sqldb.NullID(id) }
-func nullInt(n int) any                                            { return sqldb.NullInt(n) }
-func nullAmount(sv *opora.Service) any                             { return sqldb.NullAmount(sv) }
-func timeOf(t sql.NullTime) time.Time                              { return sqldb.TimeOf(t) }
-func dateOf(t sql.NullTime) time.Time                              { return sqldb.DateOf(t) }
-func nullDate(t time.Time) any                                     { return sqldb.NullDate(t) }
-func txExec(q queryer) func(context.Context, string, ...any) error { return sqldb.TxExec(q) }
+func traced(ctx context.Context, tx *sql.Tx) queryer { return sqldb.Traced(ctx, tx) }
+func traceReturned(ctx context.Context, id int64)    { sqldb.TraceReturned(ctx, id) }
+func isUniqueViolation(err error) bool               { return sqldb.IsUniqueViolation(err) }
+func notFound(err error) error                       { return sqldb.NotFound(err) }
+func nullID(id int64) any                            { return sqldb.NullID(id) }
+func nullInt(n int) any                              { return sqldb.NullInt(n) }
+func nullAmount(sv *opora.Service) any               { return sqldb.NullAmount(sv) }
+func timeOf(t sql.NullTime) time.Time                { return sqldb.TimeOf(t) }
+func dateOf(t sql.NullTime) time.Time                { return sqldb.DateOf(t) }
+func nullDate(t time.Time) any                       { return sqldb.NullDate(t) }
 
 // The client row.
 const clientColumns = sqldb.ClientColumns

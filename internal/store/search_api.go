@@ -56,14 +56,3 @@ func rankKeys(keys []string, ids []int64, words []string) []int {
 func addNameWords(ctx context.Context, q queryer, keys ...string) error {
 	return search.AddNameWords(ctx, q, keys...)
 }
-
-func nameGrams(w string) []string      { return search.NameGrams(w) }
-func keyWords(keys ...string) []string { return search.KeyWords(keys...) }
-func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
-	return search.QueryStrings(ctx, q, query, args...)
-}
-
-func newNameWords(ctx context.Context, query func(ctx context.Context, q string, args ...any) ([]string, error),
-	words []string) ([]string, error) {
-	return search.NewNameWords(ctx, query, words)
-}
