@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"go/ast"
+	"os"
 	"testing"
 
 	"github.com/opora-project/opora/internal/initguard"
@@ -16,6 +17,9 @@ import (
 func TestNoInitFillsARegistry(t *testing.T) {
 	var stmts []initguard.Stmt
 	for _, dir := range storePackages {
+		if _, err := os.Stat(dir); err != nil {
+			t.Fatalf("store package %q: %v", dir, err)
+		}
 		s, err := initguard.Statements(dir)
 		if err != nil {
 			t.Fatal(err)
