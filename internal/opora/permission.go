@@ -162,7 +162,7 @@ type Actor struct {
 	Perms          map[Permission]Scope
 	// FamilyGrants: the organisation holds an open grant to another
 	// organisation's family, so its client scope also reaches the members
-	// of such families (store/family_scope.go). Filled by the store.
+	// of such families (store/sqldb/scope.go). Filled by the store.
 	FamilyGrants bool
 }
 

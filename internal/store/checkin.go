@@ -13,40 +13,6 @@ import (
 // Quick check-in (issue 6): points of a branch with the items they give,
 // dated shifts. People, ticks and visits are in checkin_ticks.go.
 
-// canManageCheckin reports whether the actor sets up points and items.
-func canManageCheckin(a *opora.Actor) bool {
-	return a.Can(opora.PermAdminOrg) || a.Can(opora.PermDictionaryManage)
-}
-
-// checkinScope returns the SQL condition (on the given alias, a table with
-// organisation_id and branch_id) for the points, shifts and visits the actor
-// reaches: managers of points see the whole organisation; a duty worker
-// with checkin.use sees the organisation or their branches by the scope of
-// that permission.
-func checkinScope(a *opora.Actor, alias string, args []any) (string, []any, error) {
-	if a == nil {
-		return "", nil, opora.ErrForbidden
-	}
-	scope, ok := a.ScopeOf(opora.PermCheckin)
-	if canManageCheckin(a) {
-		scope, ok = opora.ScopeOrganisation, true
-	}
-	if !ok {
-		return "", nil, opora.ErrForbidden
-	}
-	args = append(args, a.OrganisationID)
-	cond := fmt.Sprintf("%s.organisation_id = $%d", alias, len(args))
-	if scope != opora.ScopeOrganisation {
-		if len(a.BranchIDs) == 0 {
-			return "1 = 0", args, nil
-		}
-		var in string
-		in, args = inList(args, a.BranchIDs)
-		cond += " AND " + alias + ".branch_id IN (" + in + ")"
-	}
-	return cond, args, nil
-}
-
 const pointColumns = `p.id, p.organisation_id, p.branch_id, p.kind, p.name, p.address, p.archived`
 
 func scanPoint(row interface{ Scan(...any) error }) (*opora.CheckinPoint, error) {

@@ -12,139 +12,8 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-const clientColumns = `c.id, c.organisation_id, c.branch_id, c.surname, c.first_name, c.patronymic,
-	c.birth_date, c.birth_year, c.birth_precision, c.birth_place, c.gender, c.homeless_status, c.homeless_since,
-	c.photo_id, c.thumb_id, c.responsible_id, c.consent_date, c.consent_by, c.consent_file_id, c.version,
-	c.created_by, c.created_at, c.updated_by, c.updated_at, c.deleted_at, c.deleted_by, c.delete_reason, c.merged_into`
-
-func scanClient(row interface{ Scan(...any) error }, extra ...any) (*opora.Client, error) {
-	c := &opora.Client{}
-	var created, updated, deleted sql.NullTime
-	var year, photo, thumb, resp, consentBy, consentFile, createdBy, updatedBy, deletedBy, merged sql.NullInt64
-	dest := append([]any{&c.ID, &c.OrganisationID, &c.BranchID, &c.Surname, &c.FirstName, &c.Patronymic,
-		&c.BirthDate, &year, &c.BirthPrecision, &c.BirthPlace, &c.Gender, &c.HomelessStatus, &c.HomelessSince,
-		&photo, &thumb, &resp, &c.ConsentDate, &consentBy, &consentFile, &c.Version,
-		&createdBy, &created, &updatedBy, &updated, &deleted, &deletedBy, &c.DeleteReason, &merged}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return nil, err
-	}
-	c.CreatedAt, c.UpdatedAt, c.DeletedAt = timeOf(created), timeOf(updated), timeOf(deleted)
-	c.BirthYear = int(year.Int64)
-	c.PhotoID, c.ThumbID, c.ResponsibleID = photo.Int64, thumb.Int64, resp.Int64
-	c.ConsentBy, c.ConsentFileID = consentBy.Int64, consentFile.Int64
-	c.CreatedBy, c.UpdatedBy, c.DeletedBy, c.MergedInto = createdBy.Int64, updatedBy.Int64, deletedBy.Int64, merged.Int64
-	return c, nil
-}
-
-// dateOf reads a DATE column as midnight UTC.
-func dateOf(t sql.NullTime) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	y, m, d := t.Time.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// nullDate maps the zero time to NULL and anything else to its date at midnight UTC.
-func nullDate(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// clientScope returns the SQL condition (on alias c) that limits clients to
-// those the actor reaches with permission p: the organisation always, then
-// own (responsible or creator), branch (the actor's branches) or organisation.
-func clientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any, error) {
-	scope, ok := a.ScopeOf(p)
-	if !ok {
-		return "", nil, opora.ErrForbidden
-	}
-	args = append(args, a.OrganisationID)
-	cond := fmt.Sprintf("c.organisation_id = $%d", len(args))
-	switch scope {
-	case opora.ScopeOwn:
-		args = append(args, a.UserID)
-		cond += fmt.Sprintf(" AND (c.responsible_id = $%d OR c.created_by = $%d)", len(args), len(args))
-	case opora.ScopeBranch:
-		if len(a.BranchIDs) == 0 {
-			cond = "1 = 0"
-			break
-		}
-		var in string
-		in, args = inList(args, a.BranchIDs)
-		cond += " AND c.branch_id IN (" + in + ")"
-	}
-	// Members of families granted to the organisation (family_scope.go).
-	return orFamilyMembers(a, p, cond, args)
-}
-
 // searchKey is the normalised name used by search; see search.go.
 var searchKey = func(c *opora.Client) string { return NameKey(c.FullName()) }
-
-// NameKey folds a name for matching: lower case, ё→е, Cyrillic transliterated
-// to Latin, and the usual spelling variants of Russian names in Latin folded
-// together (kh/h, ph/f, x/ks, w/v, yo/ye/e, y/j/i, doubled letters, a final -ff for
-// -в), so "Ёлкин", "елкин" and "Elkin", or "Иванов", "иванофф" and "Ivanov",
-// meet in one spelling. Every word keeps its order; search.go matches words.
-func NameKey(s string) string {
-	s = strings.ToLower(s)
-	var b strings.Builder
-	for _, r := range s {
-		if t, ok := translit[r]; ok {
-			b.WriteString(t)
-		} else if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else if r == ' ' || r == '-' || r == '\t' || r == ',' || r == '.' {
-			b.WriteByte(' ')
-		}
-	}
-	words := strings.Fields(b.String())
-	for i, w := range words {
-		words[i] = foldWord(w)
-	}
-	return strings.Join(words, " ")
-}
-
-// latinFolds turn Latin spelling variants into one; applied in order.
-var latinFolds = strings.NewReplacer("shch", "sch", "kh", "h", "ph", "f", "ck", "k", "tz", "ts", "x", "ks",
-	"w", "v", "q", "k", "yo", "e", "ye", "e", "y", "i", "j", "i")
-
-// foldWord folds one transliterated word: Latin variants, a final "ff" (as
-// in Ivanoff) read as "v", c before anything but h as k, and doubled letters
-// as one.
-func foldWord(w string) string {
-	w = latinFolds.Replace(w)
-	if strings.HasSuffix(w, "ff") && len(w) > 3 {
-		w = w[:len(w)-2] + "v"
-	}
-	var b strings.Builder
-	var prev byte
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c == 'c' && (i+1 >= len(w) || w[i+1] != 'h') {
-			c = 'k'
-		}
-		if c == prev && (c < '0' || c > '9') {
-			continue
-		}
-		b.WriteByte(c)
-		prev = c
-	}
-	return b.String()
-}
-
-// translit is a simple, lossy Cyrillic→Latin table tuned for matching, not
-// for display: similar sounds share a spelling.
-var translit = map[rune]string{
-	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e", 'ж': "zh", 'з': "z", 'и': "i",
-	'й': "i", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t",
-	'у': "u", 'ф': "f", 'х': "h", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "sch", 'ъ': "", 'ы': "i", 'ь': "",
-	'э': "e", 'ю': "iu", 'я': "ia", 'і': "i", 'ї': "i", 'є': "e", 'ґ': "g", 'ў': "u",
-	'é': "e", 'è': "e", 'ë': "e", 'ä': "a", 'ö': "o", 'ü': "u", 'ß': "ss",
-}
 
 // CreateClient saves a new client; the branch must be one of the
 // organisation's, and the actor needs client.write (and, with branch scope,
@@ -202,13 +71,6 @@ func (s *Store) createClient(ctx context.Context, tx *sql.Tx, a *opora.Actor, c 
 		return s.addEvent(ctx, tx, &opora.ClientEvent{ClientID: id, Kind: opora.EventProfile, Entity: "client", EntityID: id,
 			Summary: "created"})
 	}
-}
-
-func nullInt(n int) any {
-	if n == 0 {
-		return nil
-	}
-	return n
 }
 
 // checkClientBranch makes sure a client may be placed in the branch.

@@ -4,14 +4,12 @@ import (
 	"context"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/reports"
 )
 
 // SplitRangesFrom makes grouped ranges reports split from client number n
 // on (splitRanges) until the returned function puts the default back.
-func SplitRangesFrom(n int64) (restore func()) {
-	old := splitRangesFrom.Swap(n)
-	return func() { splitRangesFrom.Store(old) }
-}
+func SplitRangesFrom(n int64) (restore func()) { return reports.SplitRangesFrom(n) }
 
 // CacheLoads runs what each per-process cache loads (the actors, the main
 // questionnaire, the small dictionaries) and returns the statements run,

@@ -14,7 +14,7 @@ import (
 )
 
 // Families (Flow B): the family card, its members, curator and grants.
-// Access is decided by familyScope (family_scope.go): every query joins
+// Access is decided by familyScope (sqldb/scope.go): every query joins
 // families f and applies it, so a family the actor's organisation neither
 // holds nor was granted answers opora.ErrNotFound (and Family audit-logs
 // the attempt).

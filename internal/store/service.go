@@ -396,13 +396,6 @@ func scanService(row interface{ Scan(...any) error }) (*opora.Service, error) {
 	return sv, nil
 }
 
-func nullAmount(sv *opora.Service) any {
-	if !sv.HasAmount {
-		return nil
-	}
-	return sv.Amount
-}
-
 // serviceBranch is where a service is rendered: the client's branch when
 // the worker works there or has no branch, else the worker's first branch.
 func serviceBranch(a *opora.Actor, c *opora.Client) int64 {

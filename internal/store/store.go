@@ -1,5 +1,13 @@
-// Package store is the only package that speaks SQL. One Store serves both
-// SQLite and PostgreSQL; dialect.go holds the few differences.
+// Package store is Opora's storage: one Store serves both SQLite and
+// PostgreSQL, with a file per entity (client.go, case.go, service.go, …).
+// It stands on a small base, package sqldb (the database handle,
+// transactions, the dialect's differences and, in sqldb/scope.go, every
+// access decision), and exposes as its own methods three packages over
+// that base: reports (the report planner, the derived tables behind it and
+// the services register), search (client search and NameKey) and bulk (the
+// scale generator's loader). base.go, reports_api.go, search_api.go and
+// bulk_api.go hold the store's names for them. No package outside
+// internal/store speaks SQL.
 package store
 
 import (
@@ -19,7 +27,10 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/bulk"
+	"github.com/opora-project/opora/internal/store/reports"
+	"github.com/opora-project/opora/internal/store/search"
+	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
 //go:embed migrations
@@ -28,10 +39,17 @@ var migrations embed.FS
 // Store reads and writes Opora's data. On SQLite it keeps one writer
 // connection and a pool of readers; on PostgreSQL both are the same pool.
 type Store struct {
+	// db is the base the store's packages share (sqldb); w, r and dialect
+	// are its writer, readers and dialect, kept here for the entity files.
+	db      *sqldb.DB
+	search  *search.Search
+	reports *reports.Planner
+	bulk    *bulk.Loader
 	w       writer
 	r       *readPool
 	dialect Dialect
-	// Now returns the current time; tests may replace it.
+	// Now returns the current time; tests may replace it. The base's Now
+	// calls it, so every package reads the same clock.
 	Now func() time.Time
 	// formCache keeps the main questionnaire's definition (form_cache.go).
 	formCache formCache
@@ -90,7 +108,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 		db.SetConnMaxIdleTime(5 * time.Minute)
-		s.w, s.r, s.dialect = writer{db}, newReadPool(db, 0), Postgres
+		s.w, s.r, s.dialect = writer{DB: db}, sqldb.NewReadPool(db, 0), Postgres
 	} else {
 		if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {
 			return nil, fmt.Errorf("store: the database URL must be postgres://… or sqlite:PATH")
@@ -125,8 +143,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
-		s.w, s.r, s.dialect = writer{w}, newReadPool(r, readStatements), SQLite
+		s.w, s.r, s.dialect = writer{DB: w}, sqldb.NewReadPool(r, readStatements), SQLite
 	}
+	s.db = &sqldb.DB{W: s.w, R: s.r, Dialect: s.dialect, Now: func() time.Time { return s.Now() }}
+	s.search = search.New(s.db)
+	s.reports = reports.New(s.db)
+	s.bulk = bulk.New(s.db)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.w.PingContext(ctx); err != nil {
@@ -252,79 +274,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 
 // tx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return runTx(ctx, s.w, fn)
-}
-
-// runTx runs fn in a transaction of a pool or of one connection taken
-// from it, committing when fn succeeds.
-func runTx(ctx context.Context, b interface {
-	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-}, fn func(tx *sql.Tx) error) error {
-	tx, err := b.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
-}
-
-// queryer is what both *sql.DB and *sql.Tx offer.
-type queryer interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-}
-
-// insertID runs an INSERT … RETURNING id and returns the id.
-func insertID(ctx context.Context, q queryer, query string, args ...any) (int64, error) {
-	var id int64
-	if err := q.QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id); err != nil {
-		return 0, err
-	}
-	traceReturned(ctx, id)
-	return id, nil
-}
-
-// notFound turns sql.ErrNoRows into the domain's not-found error.
-func notFound(err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return opora.ErrNotFound
-	}
-	return err
-}
-
-// nullID maps 0 to NULL for optional references.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-func timeOf(t sql.NullTime) time.Time {
-	if !t.Valid {
-		return time.Time{}
-	}
-	return t.Time.UTC()
-}
-
-// inList returns "$n,$n+1,…" placeholders for len(vals) values, appending them to args.
-func inList[T any](args []any, vals []T) (string, []any) {
-	var b strings.Builder
-	for i, v := range vals {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		args = append(args, v)
-		fmt.Fprintf(&b, "$%d", len(args))
-	}
-	return b.String(), args
+	return s.db.Tx(ctx, fn)
 }
 
 // nextPosition returns the position after the last row of a list: the

@@ -42,23 +42,6 @@ func scanTask(row interface{ Scan(...any) error }, extra ...any) (*opora.Task, e
 	return t, nil
 }
 
-// taskAccess returns the SQL condition (on aliases t and c) for the tasks
-// the actor reaches with p, and the expression telling whether the client
-// itself is in scope.
-func taskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inScope string, _ []any, _ error) {
-	if err := a.Require(p); err != nil {
-		return "", "", nil, err
-	}
-	scope, args, err := clientScope(a, p, args)
-	if err != nil {
-		return "", "", nil, err
-	}
-	args = append(args, a.UserID, a.OrganisationID)
-	resp := fmt.Sprintf("(t.responsible_id = $%d OR t.responsible_org_id = $%d)", len(args)-1, len(args))
-	return "c.deleted_at IS NULL AND c.merged_into IS NULL AND ((" + scope + ") OR " + resp + ")",
-		"CASE WHEN " + scope + " THEN 1 ELSE 0 END", args, nil
-}
-
 // task loads one task the actor reaches with p.
 func (s *Store) task(ctx context.Context, q queryer, p opora.Permission, id int64) (*opora.Task, error) {
 	cond, inScope, args, err := taskAccess(opora.ActorFrom(ctx), p, []any{id})

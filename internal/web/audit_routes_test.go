@@ -33,7 +33,7 @@ const (
 	noPerson  = "shows no person's data"
 	adminPage = "administration: users, roles and dictionaries, no client data"
 	aggregate = "counts and sums only, no person"
-	nameList  = "a work list of names, like search results: not a view of a record (store/search.go)"
+	nameList  = "a work list of names, like search results: not a view of a record (store/search/search.go)"
 )
 
 // getRoutes classifies every GET route of the server. A route missing here

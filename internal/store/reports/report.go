@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
 // subjectSQL says how one report subject maps onto tables. Every piece is a
@@ -171,7 +172,7 @@ func countedServices(a *opora.Actor, q *opora.ReportQuery) bool {
 	if q.Subject != opora.SubjectServices || (q.Measure != opora.MeasureCount && q.Measure != opora.MeasureSumAmount) {
 		return false
 	}
-	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+	if !sqldb.OrgWide(a, opora.PermReportRun) {
 		return false
 	}
 	return serviceCountsFeatures.supports(q)
@@ -212,7 +213,7 @@ type compiledReport struct {
 // compileReport turns a validated query into SQL for the actor. It needs
 // report.run; sensitive questionnaire fields need their own permission to
 // be filters or dimensions.
-func (s *Store) compileReport(ctx context.Context, q *opora.ReportQuery) (*compiledReport, error) {
+func (s *Planner) compileReport(ctx context.Context, q *opora.ReportQuery) (*compiledReport, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
 		return nil, err
@@ -337,7 +338,7 @@ func (p *reportParts) base() string {
 
 // reportParts compiles a validated query for the actor over one subject's
 // tables.
-func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.ReportQuery, def subjectSQL, o partsOptions) (*reportParts, error) {
+func (s *Planner) reportParts(ctx context.Context, a *opora.Actor, q *opora.ReportQuery, def subjectSQL, o partsOptions) (*reportParts, error) {
 	scope := def.scope
 	if def.scope == nil {
 		scope = func(a *opora.Actor, args []any) (string, []any, error) {
@@ -455,7 +456,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 		var expr string
 		switch d {
 		case opora.DimMonth, opora.DimQuarter, opora.DimYear:
-			expr = s.dialect.bucket(string(d), def.date, shift)
+			expr = s.dialect.Bucket(string(d), def.date, shift)
 		case opora.DimBranch:
 			expr = def.branch
 		case opora.DimWorker:
@@ -558,7 +559,7 @@ func (s *Store) reportParts(ctx context.Context, a *opora.Actor, q *opora.Report
 				// The subject's own scope reads the row alone.
 				from, where[1] = def.bare, def.bareWhere
 			}
-		} else if sc, _ := a.ScopeOf(opora.PermReportRun); sc == opora.ScopeOrganisation && len(o.args) == 0 {
+		} else if sqldb.OrgWide(a, opora.PermReportRun) && len(o.args) == 0 {
 			// The client join only checked the organisation: the row says it.
 			from, where[0], where[1] = def.bare, def.org+" = $1", def.bareWhere
 		}
@@ -579,7 +580,7 @@ func ageOn(d Dialect, def subjectSQL, ref time.Time) string {
 		return fmt.Sprintf("(%d - c.birth_year)", ref.Year())
 	}
 	return fmt.Sprintf("(%d - c.birth_year - CASE WHEN %s > '%s' THEN 1 ELSE 0 END)", ref.Year(),
-		d.monthDay("c.birth_date"), ref.Format("0102"))
+		d.MonthDay("c.birth_date"), ref.Format("0102"))
 }
 
 // clientColumn finds a column of the client alias c in SQL text.
@@ -606,7 +607,7 @@ func subjectID(def subjectSQL) string {
 
 // reportField checks a questionnaire field may be used by the actor in a
 // report: the organisation's field, a choice type, a visible category.
-func (s *Store) reportField(ctx context.Context, a *opora.Actor, fieldID int64) (string, error) {
+func (s *Planner) reportField(ctx context.Context, a *opora.Actor, fieldID int64) (string, error) {
 	var typ, sens string
 	err := s.r.QueryRowContext(ctx, `SELECT f.type, f.sensitivity FROM form_fields f WHERE f.id = $1 AND f.organisation_id = $2`,
 		fieldID, a.OrganisationID).Scan(&typ, &sens)
@@ -639,7 +640,7 @@ const maxReportRows = 10000
 // RunReport computes a report: the groups with their values, the total and
 // display labels for ids. Analysts get aggregates only; no names of clients
 // ever appear in a result.
-func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.ReportResult, error) {
+func (s *Planner) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.ReportResult, error) {
 	c, err := s.compileReport(ctx, q)
 	if err != nil {
 		return nil, err
@@ -699,7 +700,7 @@ func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.Rep
 
 // reportRanks gives the catalog order of the columns that have one:
 // service types, case and task types, a choice field's options.
-func (s *Store) reportRanks(ctx context.Context, cols []opora.Dimension) ([]map[string]int, error) {
+func (s *Planner) reportRanks(ctx context.Context, cols []opora.Dimension) ([]map[string]int, error) {
 	a := opora.ActorFrom(ctx)
 	out := make([]map[string]int, len(cols))
 	for i, d := range cols {
@@ -742,7 +743,7 @@ func (s *Store) reportRanks(ctx context.Context, cols []opora.Dimension) ([]map[
 }
 
 // reportRows reads a report query's rows: n keys and a value each.
-func (s *Store) reportRows(ctx context.Context, query string, args []any, n int) ([]opora.ReportRow, error) {
+func (s *Planner) reportRows(ctx context.Context, query string, args []any, n int) ([]opora.ReportRow, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: report: %w", err)
@@ -776,7 +777,7 @@ func (s *Store) reportRows(ctx context.Context, query string, args []any, n int)
 // runReportParts runs a split report's parts at once, each on its own
 // connection, and adds up the values of equal keys, in the keys' order
 // (SQLite's, byte by byte, as the whole query's ORDER BY).
-func (s *Store) runReportParts(ctx context.Context, st *ReportSQL, n int) ([]opora.ReportRow, error) {
+func (s *Planner) runReportParts(ctx context.Context, st *ReportSQL, n int) ([]opora.ReportRow, error) {
 	parts := make([][]opora.ReportRow, len(st.Parts))
 	errs := make([]error, len(st.Parts))
 	var wg sync.WaitGroup
@@ -825,7 +826,7 @@ type ReportSQL struct {
 }
 
 // CompileReport compiles a query for the actor as RunReport would.
-func (s *Store) CompileReport(ctx context.Context, q *opora.ReportQuery) (*ReportSQL, error) {
+func (s *Planner) CompileReport(ctx context.Context, q *opora.ReportQuery) (*ReportSQL, error) {
 	c, err := s.compileReport(ctx, q)
 	if err != nil {
 		return nil, err
@@ -880,7 +881,7 @@ func countArgs(q string) int {
 }
 
 // reportLabels resolves ids in group keys to names.
-func (s *Store) reportLabels(ctx context.Context, cols []opora.Dimension, rows []opora.ReportRow) ([]map[string]string, error) {
+func (s *Planner) reportLabels(ctx context.Context, cols []opora.Dimension, rows []opora.ReportRow) ([]map[string]string, error) {
 	a := opora.ActorFrom(ctx)
 	out := make([]map[string]string, len(cols))
 	for i, d := range cols {
@@ -966,7 +967,7 @@ type ReportOptions struct {
 }
 
 // ReportOptions loads the builder's choices. Needs report.run.
-func (s *Store) ReportOptions(ctx context.Context) (*ReportOptions, error) {
+func (s *Planner) ReportOptions(ctx context.Context) (*ReportOptions, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
 		return nil, err
@@ -1043,7 +1044,7 @@ type DurationBand struct {
 // not closed by then) by duration in calendar months, as the case page's
 // traffic light (opora.PlanLight): under 3, 3 to exactly 6, over 6. Branch
 // and worker (curator) filters apply. Needs report.run.
-func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]DurationBand, int, error) {
+func (s *Planner) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]DurationBand, int, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
 		return nil, 0, err
@@ -1111,7 +1112,7 @@ type FieldCounts struct {
 // SociodemographicSummary computes the socio-demographic summary of new
 // clients for the period with branch and worker (responsible) filters.
 // profession names the text field whose answer means "has a profession".
-func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuery, professionKey string) (*Sociodemographics, error) {
+func (s *Planner) SociodemographicSummary(ctx context.Context, q *opora.ReportQuery, professionKey string) (*Sociodemographics, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
 		return nil, err
@@ -1230,30 +1231,6 @@ func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuer
 // Counts returns the number of clients who chose an option of the field.
 func (sd *Sociodemographics) Counts(f FieldCounts, optionID int64) int { return f.Counts[optionID] }
 
-// visitScope limits check-in visits to the actor's organisation and, with
-// branch scope, to their branches; with own scope, to visits they ticked.
-func visitScope(a *opora.Actor, args []any) (string, []any, error) {
-	scope, ok := a.ScopeOf(opora.PermReportRun)
-	if !ok {
-		return "", nil, opora.ErrForbidden
-	}
-	args = append(args, a.OrganisationID)
-	cond := fmt.Sprintf("v.organisation_id = $%d", len(args))
-	switch scope {
-	case opora.ScopeOwn:
-		args = append(args, a.UserID)
-		cond += fmt.Sprintf(" AND v.created_by = $%d", len(args))
-	case opora.ScopeBranch:
-		if len(a.BranchIDs) == 0 {
-			return "1 = 0", args, nil
-		}
-		var in string
-		in, args = inList(args, a.BranchIDs)
-		cond += " AND v.branch_id IN (" + in + ")"
-	}
-	return cond, args, nil
-}
-
 // LeaverCount is the number of shelter leavers with one way of leaving and
 // one plan result.
 type LeaverCount struct {
@@ -1267,7 +1244,7 @@ type LeaverCount struct {
 // their support plan: the outcome of their latest case opened before they
 // left, "open" when it goes on, "none" without a case. Branch filter applies
 // to the room's branch. Needs report.run.
-func (s *Store) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]LeaverCount, int, error) {
+func (s *Planner) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]LeaverCount, int, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
 		return nil, 0, err

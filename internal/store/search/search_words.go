@@ -1,4 +1,4 @@
-package store
+package search
 
 import (
 	"context"
@@ -16,9 +16,9 @@ import (
 // maxVariants caps the dictionary words one typed word may stand for.
 const maxVariants = 40
 
-// nameGrams returns the distinct trigrams of a NameKey word, padded with two
+// NameGrams returns the distinct trigrams of a NameKey word, padded with two
 // spaces before and one after, as pg_trgm does.
-func nameGrams(w string) []string {
+func NameGrams(w string) []string {
 	p := "  " + w + " "
 	seen := map[string]bool{}
 	var out []string
@@ -31,8 +31,8 @@ func nameGrams(w string) []string {
 	return out
 }
 
-// keyWords returns the distinct words of search keys.
-func keyWords(keys ...string) []string {
+// KeyWords returns the distinct words of search keys.
+func KeyWords(keys ...string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, k := range keys {
@@ -47,8 +47,8 @@ func keyWords(keys ...string) []string {
 	return out
 }
 
-// newNameWords returns the words the dictionary does not hold yet.
-func newNameWords(ctx context.Context, query func(ctx context.Context, q string, args ...any) ([]string, error),
+// NewNameWords returns the words the dictionary does not hold yet.
+func NewNameWords(ctx context.Context, query func(ctx context.Context, q string, args ...any) ([]string, error),
 	words []string) ([]string, error) {
 	have := map[string]bool{}
 	for i := 0; i < len(words); i += 500 {
@@ -70,12 +70,12 @@ func newNameWords(ctx context.Context, query func(ctx context.Context, q string,
 	return out, nil
 }
 
-// addNameWords adds the new words of search keys to the dictionary, in the
+// AddNameWords adds the new words of search keys to the dictionary, in the
 // caller's transaction.
-func addNameWords(ctx context.Context, q queryer, keys ...string) error {
-	fresh, err := newNameWords(ctx, func(ctx context.Context, query string, args ...any) ([]string, error) {
-		return queryStrings(ctx, q, query, args...)
-	}, keyWords(keys...))
+func AddNameWords(ctx context.Context, q queryer, keys ...string) error {
+	fresh, err := NewNameWords(ctx, func(ctx context.Context, query string, args ...any) ([]string, error) {
+		return QueryStrings(ctx, q, query, args...)
+	}, KeyWords(keys...))
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func addNameWords(ctx context.Context, q queryer, keys ...string) error {
 		if _, err := q.ExecContext(ctx, `INSERT INTO name_words (word) VALUES ($1) ON CONFLICT DO NOTHING`, w); err != nil {
 			return fmt.Errorf("store: name words: %w", err)
 		}
-		for _, g := range nameGrams(w) {
+		for _, g := range NameGrams(w) {
 			if _, err := q.ExecContext(ctx, `INSERT INTO name_word_grams (gram, word) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 				g, w); err != nil {
 				return fmt.Errorf("store: name words: %w", err)
@@ -93,7 +93,7 @@ func addNameWords(ctx context.Context, q queryer, keys ...string) error {
 	return nil
 }
 
-func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
+func QueryStrings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -116,15 +116,15 @@ func queryStrings(ctx context.Context, q queryer, query string, args ...any) ([]
 // trigrams, so a variant shares all but 3×typos of the typed word's. known
 // says the typed word is itself a name word of the dictionary.
 // near counts the variants one typing error away (they come first).
-func (s *Store) wordVariants(ctx context.Context, q string) (variants []string, near int, known bool, err error) {
+func (s *Search) wordVariants(ctx context.Context, q string) (variants []string, near int, known bool, err error) {
 	k := maxTypos(len(q))
 	if k == 0 {
 		return nil, 0, false, nil
 	}
-	grams := nameGrams(q)
+	grams := NameGrams(q)
 	in, args := inList(nil, grams)
 	args = append(args, max(1, len(grams)-3*k))
-	words, err := queryStrings(ctx, s.r, `SELECT word FROM name_word_grams WHERE gram IN (`+in+`)
+	words, err := QueryStrings(ctx, s.r, `SELECT word FROM name_word_grams WHERE gram IN (`+in+`)
 		GROUP BY word HAVING COUNT(*) >= $`+fmt.Sprint(len(args)), args...)
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("store: search: %w", err)

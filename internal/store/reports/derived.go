@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"context"
@@ -30,7 +30,7 @@ var errRollback = errors.New("store: rolled back")
 // the rebuilt ones (nil when all agree). The store tests run it after every
 // test (storetest.Each), so a write path that forgets a table fails its own
 // test.
-func (s *Store) DerivedDrift(ctx context.Context) ([]string, error) {
+func (s *Planner) DerivedDrift(ctx context.Context) ([]string, error) {
 	var drift []string
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var stale bool

@@ -1,4 +1,4 @@
-package store
+package sqldb
 
 import (
 	"container/list"
@@ -7,12 +7,12 @@ import (
 	"sync"
 )
 
-// readPool is the store's reading side. On SQLite it keeps the most used
+// ReadPool is the store's reading side. On SQLite it keeps the most used
 // statements prepared: the pure-Go SQLite otherwise parses and plans every
 // statement on every call, which was a quarter of a client page's CPU.
 // PostgreSQL's driver (pgx) keeps prepared statements per connection by
 // itself, so there the cache is off (size 0).
-type readPool struct {
+type ReadPool struct {
 	*sql.DB
 	size int
 
@@ -32,14 +32,14 @@ type cachedStmt struct {
 	evicted bool
 }
 
-func newReadPool(db *sql.DB, size int) *readPool {
-	return &readPool{DB: db, size: size, bySQL: map[string]*list.Element{}, lru: list.New()}
+func NewReadPool(db *sql.DB, size int) *ReadPool {
+	return &ReadPool{DB: db, size: size, bySQL: map[string]*list.Element{}, lru: list.New()}
 }
 
 // take returns the prepared statement of query, preparing it on first use,
 // or nil when the cache is off or preparing failed (the caller then runs
 // the query unprepared, which reports the error).
-func (p *readPool) take(ctx context.Context, query string) *cachedStmt {
+func (p *ReadPool) take(ctx context.Context, query string) *cachedStmt {
 	if p.size == 0 {
 		return nil
 	}
@@ -79,7 +79,7 @@ func (p *readPool) take(ctx context.Context, query string) *cachedStmt {
 }
 
 // release ends a caller's use of a taken statement.
-func (p *readPool) release(c *cachedStmt) {
+func (p *ReadPool) release(c *cachedStmt) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c.users--
@@ -88,7 +88,7 @@ func (p *readPool) release(c *cachedStmt) {
 	}
 }
 
-func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (p *ReadPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	trace(ctx, query, args, false, false)
 	c := p.take(ctx, query)
 	if c == nil {
@@ -98,7 +98,7 @@ func (p *readPool) QueryContext(ctx context.Context, query string, args ...any) 
 	return c.stmt.QueryContext(ctx, args...)
 }
 
-func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (p *ReadPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	trace(ctx, query, args, false, false)
 	c := p.take(ctx, query)
 	if c == nil {
@@ -109,7 +109,7 @@ func (p *readPool) QueryRowContext(ctx context.Context, query string, args ...an
 }
 
 // Close closes the cached statements and the pool.
-func (p *readPool) Close() error {
+func (p *ReadPool) Close() error {
 	p.mu.Lock()
 	for e := p.lru.Front(); e != nil; e = e.Next() {
 		e.Value.(*cachedStmt).stmt.Close()

@@ -1,4 +1,4 @@
-package store
+package sqldb
 
 import (
 	"context"
@@ -8,15 +8,15 @@ import (
 // Trace receives the statements the store runs under a context. The bench
 // uses it to replay a request's own statements straight on the database as
 // that request's raw-SQL floor (every scenario of cmd/opora-bench).
-// Traced are the readers (readPool), the writer's statements outside
-// transactions (writer) and the statements of transactions that wrap their
+// Traced are the readers (ReadPool), the writer's statements outside
+// transactions (Writer) and the statements of transactions that wrap their
 // transaction with traced: RecordServices, RecordTicks.
 type Trace struct {
 	// Statement gets each statement as sent to the driver. It must not keep
 	// or change the arguments' slice: copy it.
 	Statement func(TracedStatement)
 	// Returned gets the id an INSERT … RETURNING id just returned
-	// (insertID), so that a replay can put the id its own INSERT returned
+	// (InsertID), so that a replay can put the id its own INSERT returned
 	// into the later statements that use it.
 	Returned func(id int64)
 }
@@ -50,36 +50,36 @@ func trace(ctx context.Context, query string, args []any, exec, inTx bool) {
 	}
 }
 
-func traceReturned(ctx context.Context, id int64) {
+func TraceReturned(ctx context.Context, id int64) {
 	if t := traceOf(ctx); t != nil && t.Returned != nil {
 		t.Returned(id)
 	}
 }
 
-// writer is the store's writing side: the database handle, whose
+// Writer is the store's writing side: the database handle, whose
 // statements outside transactions are traced.
-type writer struct {
+type Writer struct {
 	*sql.DB
 }
 
-func (w writer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (w Writer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	trace(ctx, query, args, true, false)
 	return w.DB.ExecContext(ctx, query, args...)
 }
 
-func (w writer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (w Writer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	trace(ctx, query, args, false, false)
 	return w.DB.QueryContext(ctx, query, args...)
 }
 
-func (w writer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (w Writer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	trace(ctx, query, args, false, false)
 	return w.DB.QueryRowContext(ctx, query, args...)
 }
 
-// traced returns the transaction itself, or when ctx is traced, the
+// Traced returns the transaction itself, or when ctx is traced, the
 // transaction with its statements reported.
-func traced(ctx context.Context, tx *sql.Tx) queryer {
+func Traced(ctx context.Context, tx *sql.Tx) Queryer {
 	if traceOf(ctx) == nil {
 		return tx
 	}

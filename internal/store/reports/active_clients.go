@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
 // active_client_months (migration 00017) says in which months each client
@@ -97,21 +98,31 @@ func (am *activeMasks) rows() []activeRow {
 var activeColumns = []string{"organisation_id", "branch_id", "span", "client_id", "months"}
 
 // activeTable is rows as a bulk table.
-func activeTable(rows []activeRow) bulkTable {
-	t := bulkTable{name: "active_client_months", cols: activeColumns}
+func activeTable(rows []activeRow) sqldb.Table {
+	t := sqldb.Table{Name: "active_client_months", Cols: activeColumns}
 	for _, r := range rows {
-		t.rows = append(t.rows, []any{r.org, r.branch, r.span, r.client, r.months})
+		t.Rows = append(t.Rows, []any{r.org, r.branch, r.span, r.client, r.months})
 	}
 	return t
+}
+
+// BulkActive is the active client months of a bulk batch's services, as
+// a table for the bulk load to write.
+func BulkActive(org int64, services []*opora.Service) sqldb.Table {
+	am := newActiveMasks(nil)
+	for _, sv := range services {
+		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn.Time()})
+	}
+	return activeTable(am.rows())
 }
 
 // insertActive writes rows with multi-row INSERTs (plain ? placeholders on
 // SQLite, see insertRows).
 func insertActive(ctx context.Context, q queryer, dialect Dialect, rows []activeRow) error {
-	return insertChunks(ctx, dialect, txExec(q), "active_client_months", activeColumns, "", activeTable(rows).rows)
+	return insertChunks(ctx, dialect, txExec(q), "active_client_months", activeColumns, "", activeTable(rows).Rows)
 }
 
-// refreshActive rewrites a client's rows of active_client_months from the
+// RefreshActive rewrites a client's rows of active_client_months from the
 // client's services: for the windows that hold the given years, or all of
 // them when no year is given; and the client's client_service_ranges
 // (refreshRanges). Every service write calls it in its transaction after
@@ -125,7 +136,7 @@ func insertActive(ctx context.Context, q queryer, dialect Dialect, rows []active
 // client it writes nothing to the client's row, which would clear the page's
 // all-visible bit and cost the reports' index-only scans of clients until
 // the next vacuum. SQLite has one writer.
-func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int64, years ...int) error {
+func RefreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int64, years ...int) error {
 	if dialect == Postgres {
 		if _, err := q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, clientID); err != nil {
 			return fmt.Errorf("store: active clients: %w", err)
@@ -228,7 +239,7 @@ func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
 	if q.Subject != opora.SubjectServices || q.Measure != opora.MeasureDistinctClients {
 		return nil
 	}
-	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+	if !sqldb.OrgWide(a, opora.PermReportRun) {
 		return nil
 	}
 	if !activeClientsFeatures.supports(q) || len(q.GroupBy) > 1 {
@@ -298,11 +309,11 @@ func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
 	return c
 }
 
-// fillActive fills active_client_months for a database that had services
+// FillActive fills active_client_months for a database that had services
 // before the table existed (migration 00017), in one transaction; it does
 // nothing once the table has rows or when there are no services. Each
 // window is read from the services_report index alone.
-func (s *Store) fillActive(ctx context.Context) error {
+func (s *Planner) FillActive(ctx context.Context) error {
 	var filled, services bool
 	if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM active_client_months),
 		EXISTS (SELECT 1 FROM services WHERE deleted_at IS NULL)`).Scan(&filled, &services); err != nil {

@@ -1,4 +1,4 @@
-package store
+package search
 
 import (
 	"context"
@@ -81,7 +81,7 @@ type SearchOption struct {
 
 // SearchFields lists the choice and multiple-choice fields of the main
 // questionnaire the actor may see, with their options, for search filters.
-func (s *Store) SearchFields(ctx context.Context) ([]SearchField, error) {
+func (s *Search) SearchFields(ctx context.Context) ([]SearchField, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientRead); err != nil {
 		return nil, err
@@ -170,7 +170,7 @@ func (p parsedQuery) empty() bool {
 
 // searchWhere builds the SQL condition on clients c for everything but the
 // name words: scope, live records, filters, numbers and birth data.
-func (s *Store) searchWhere(ctx context.Context, a *opora.Actor, f *SearchFilter, p parsedQuery) (string, []any, error) {
+func (s *Search) searchWhere(ctx context.Context, a *opora.Actor, f *SearchFilter, p parsedQuery) (string, []any, error) {
 	cond, args, err := clientScope(a, opora.PermClientRead, nil)
 	if err != nil {
 		return "", nil, err
@@ -252,7 +252,7 @@ func (s *Store) searchWhere(ctx context.Context, a *opora.Actor, f *SearchFilter
 // checkFilterField refuses a filter on a field that is not a visible choice
 // field of the actor's main questionnaire. A field of a sensitivity the
 // actor may not see is forbidden, exactly like one that does not exist.
-func (s *Store) checkFilterField(ctx context.Context, a *opora.Actor, fieldID int64) error {
+func (s *Search) checkFilterField(ctx context.Context, a *opora.Actor, fieldID int64) error {
 	var sens, typ string
 	err := s.r.QueryRowContext(ctx, `SELECT f.sensitivity, f.type FROM form_fields f
 		JOIN form_sections sec ON sec.id = f.section_id JOIN forms fm ON fm.id = sec.form_id
@@ -272,7 +272,7 @@ func (s *Store) checkFilterField(ctx context.Context, a *opora.Actor, fieldID in
 // SearchClients finds clients within the actor's client.read scope, leaving
 // out deleted and merged-away records. It does not audit-log: a list of
 // search results is not a view of a profile. The query text is never logged.
-func (s *Store) SearchClients(ctx context.Context, f SearchFilter) (*SearchResult, error) {
+func (s *Search) SearchClients(ctx context.Context, f SearchFilter) (*SearchResult, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientRead); err != nil {
 		return nil, err
@@ -295,7 +295,7 @@ func (s *Store) SearchClients(ctx context.Context, f SearchFilter) (*SearchResul
 	if len(p.words) == 0 {
 		return s.searchPlain(ctx, where, args, f)
 	}
-	found, more, err := s.searchNames(ctx, where, args, p.words, f.Limit)
+	found, more, err := s.SearchNames(ctx, where, args, p.words, f.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (s *Store) SearchClients(ctx context.Context, f SearchFilter) (*SearchResul
 }
 
 // searchPlain lists clients by filters alone (no name words), by name.
-func (s *Store) searchPlain(ctx context.Context, where string, args []any, f SearchFilter) (*SearchResult, error) {
+func (s *Search) searchPlain(ctx context.Context, where string, args []any, f SearchFilter) (*SearchResult, error) {
 	res := &SearchResult{}
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM clients c WHERE `+where, args...).Scan(&res.Total); err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
@@ -339,16 +339,16 @@ func scanClients(rows *sql.Rows) ([]*opora.Client, error) {
 	return out, nil
 }
 
-// searchNames finds clients whose name matches every word, best first.
+// SearchNames finds clients whose name matches every word, best first.
 // more is true when a candidate cap was reached.
-func (s *Store) searchNames(ctx context.Context, where string, args []any, words []string, page int) ([]*opora.Client, bool, error) {
+func (s *Search) SearchNames(ctx context.Context, where string, args []any, words []string, page int) ([]*opora.Client, bool, error) {
 	exact, err := s.nameCandidates(ctx, where, args, words, nil)
 	if err != nil {
 		return nil, false, err
 	}
 	more := len(exact) >= exactCandidates
 	ranked := rankClients(exact, words)
-	if len(ranked) >= page || !hasLongWord(words) {
+	if len(ranked) >= page || !HasLongWord(words) {
 		return ranked, more, nil
 	}
 	// Typos: the dictionary words each typed word may stand for, first
@@ -409,7 +409,7 @@ func (v wordAlternatives) tier(near bool) [][]string {
 
 // typedVariants looks up the variants of the typed words; far says some
 // word has variants more than one error away.
-func (s *Store) typedVariants(ctx context.Context, words []string) (wordAlternatives, bool, error) {
+func (s *Search) typedVariants(ctx context.Context, words []string) (wordAlternatives, bool, error) {
 	var v wordAlternatives
 	far := false
 	for _, w := range words {
@@ -432,7 +432,7 @@ func (s *Store) typedVariants(ctx context.Context, words []string) (wordAlternat
 	return v, far, nil
 }
 
-func hasLongWord(words []string) bool {
+func HasLongWord(words []string) bool {
 	for _, w := range words {
 		if len(w) >= 3 {
 			return true
@@ -445,7 +445,7 @@ func hasLongWord(words []string) bool {
 // every word of three letters or more as an exact substring, or, given its
 // alternatives (typedVariants), through the word index as any of them.
 // Shorter words are checked as word prefixes.
-func (s *Store) nameCandidates(ctx context.Context, where string, args []any, words []string, alternatives [][]string) ([]*opora.Client, error) {
+func (s *Search) nameCandidates(ctx context.Context, where string, args []any, words []string, alternatives [][]string) ([]*opora.Client, error) {
 	args = append([]any(nil), args...)
 	fuzzy := alternatives != nil
 	long := alternatives // per typed word: itself and its variants
@@ -602,7 +602,7 @@ func rankClients(cs []*opora.Client, words []string) []*opora.Client {
 	for i, c := range cs {
 		keys[i], ids[i] = NameKey(c.FullName()), c.ID
 	}
-	order := rankKeys(keys, ids, words)
+	order := RankKeys(keys, ids, words)
 	res := make([]*opora.Client, len(order))
 	for i, j := range order {
 		res[i] = cs[j]
@@ -610,9 +610,9 @@ func rankClients(cs []*opora.Client, words []string) []*opora.Client {
 	return res
 }
 
-// rankKeys returns the positions of the search keys that match every typed
+// RankKeys returns the positions of the search keys that match every typed
 // word, best first, then by key and id.
-func rankKeys(keys []string, ids []int64, words []string) []int {
+func RankKeys(keys []string, ids []int64, words []string) []int {
 	type scored struct {
 		i     int
 		key   string
@@ -693,7 +693,7 @@ func editDistance(a, b string) int {
 // birth data (the same date or year when both are known; a year apart when
 // either is an approximate age; unknown matches anything). Closest first,
 // at most ten, within the actor's client.read scope.
-func (s *Store) LikelyDuplicates(ctx context.Context, c *opora.Client) ([]*opora.Client, error) {
+func (s *Search) LikelyDuplicates(ctx context.Context, c *opora.Client) ([]*opora.Client, error) {
 	a := opora.ActorFrom(ctx)
 	if !a.Can(opora.PermClientRead) {
 		return nil, nil
@@ -769,11 +769,11 @@ func (s *Store) LikelyDuplicates(ctx context.Context, c *opora.Client) ([]*opora
 	return out, nil
 }
 
-// rekeyClients recomputes every client's search_key and adds the keys'
+// RekeyClients recomputes every client's search_key and adds the keys'
 // words to the name-word dictionary when NameKey's rules changed since the
 // keys were stored (search_state.key_version). Migrate
 // calls it; it works in batches so a large database is not locked for long.
-func (s *Store) rekeyClients(ctx context.Context) error {
+func (s *Search) RekeyClients(ctx context.Context) error {
 	var v int
 	if err := s.w.QueryRowContext(ctx, `SELECT key_version FROM search_state WHERE id = 1`).Scan(&v); err != nil {
 		return fmt.Errorf("store: search key version: %w", err)
@@ -797,7 +797,7 @@ func (s *Store) rekeyClients(ctx context.Context) error {
 
 // rekeyCheckinPersons recomputes the check-in persons' search keys and adds
 // their words to the dictionary, a thousand at a time.
-func (s *Store) rekeyCheckinPersons(ctx context.Context) error {
+func (s *Search) rekeyCheckinPersons(ctx context.Context) error {
 	var last int64
 	for {
 		var ids []int64
@@ -825,7 +825,7 @@ func (s *Store) rekeyCheckinPersons(ctx context.Context) error {
 		}
 		if len(ids) > 0 {
 			err := s.tx(ctx, func(tx *sql.Tx) error {
-				if err := addNameWords(ctx, tx, keys...); err != nil {
+				if err := AddNameWords(ctx, tx, keys...); err != nil {
 					return err
 				}
 				for i, id := range ids {
@@ -850,7 +850,7 @@ func (s *Store) rekeyCheckinPersons(ctx context.Context) error {
 
 // rekeyClientRows recomputes every client's search key and adds the keys'
 // words to the dictionary, a thousand at a time.
-func (s *Store) rekeyClientRows(ctx context.Context) error {
+func (s *Search) rekeyClientRows(ctx context.Context) error {
 	var last int64
 	for {
 		type row struct {
@@ -886,7 +886,7 @@ func (s *Store) rekeyClientRows(ctx context.Context) error {
 		}
 		if len(batch) > 0 || len(keys) > 0 {
 			err := s.tx(ctx, func(tx *sql.Tx) error {
-				if err := addNameWords(ctx, tx, keys...); err != nil {
+				if err := AddNameWords(ctx, tx, keys...); err != nil {
 					return err
 				}
 				for _, r := range batch {

@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
 // client_counts, client_day_counts and client_answer_counts (migration
@@ -19,7 +20,7 @@ import (
 // reports of new clients group and filter by, per registration day and
 // branch, and per day, branch and choice of each choice field. They are moved by deltas: a write that may change what
 // a client counts as reads the client's tally before and after it, in its
-// transaction, and adds the difference (recountClients). report.go reads
+// transaction, and adds the difference (RecountClients). report.go reads
 // them in countedClients.
 
 // clientCountKey is one row of client_counts.
@@ -157,14 +158,6 @@ func nonZero[K comparable](m map[K]int64, compare func(a, b K) int) []K {
 	return keys
 }
 
-// txExec adapts a transaction to write.
-func txExec(q queryer) func(ctx context.Context, query string, args ...any) error {
-	return func(ctx context.Context, query string, args ...any) error {
-		_, err := q.ExecContext(ctx, query, args...)
-		return err
-	}
-}
-
 // readTally reads what the counts hold of one client now.
 func readTally(ctx context.Context, q queryer, clientID int64) (*clientTally, error) {
 	var org, branch int64
@@ -198,13 +191,13 @@ func readTally(ctx context.Context, q queryer, clientID int64) (*clientTally, er
 	return t, rows.Err()
 }
 
-// recountClients runs write, a change to the given clients inside tx, and
+// RecountClients runs write, a change to the given clients inside tx, and
 // moves the counts by the difference it made to their tallies; it also
 // copies the clients' attributes onto their client_service_ranges. On
-// PostgreSQL the clients' advisory locks (the same keys refreshActive
+// PostgreSQL the clients' advisory locks (the same keys RefreshActive
 // takes) are taken first, in id order, so a concurrent write of the same
 // client reads its "before" only after this one committed.
-func (s *Store) recountClients(ctx context.Context, tx *sql.Tx, ids []int64, write func() error) error {
+func (s *Planner) RecountClients(ctx context.Context, tx *sql.Tx, ids []int64, write func() error) error {
 	ids = append([]int64(nil), ids...)
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	if s.dialect == Postgres {
@@ -240,8 +233,8 @@ func (s *Store) recountClients(ctx context.Context, tx *sql.Tx, ids []int64, wri
 	return cc.write(ctx, s.dialect, txExec(tx))
 }
 
-// countNewClient counts a client created in tx.
-func (s *Store) countNewClient(ctx context.Context, tx *sql.Tx, id int64) error {
+// CountNewClient counts a client created in tx.
+func (s *Planner) CountNewClient(ctx context.Context, tx *sql.Tx, id int64) error {
 	t, err := readTally(ctx, tx, id)
 	if err != nil {
 		return err
@@ -252,7 +245,7 @@ func (s *Store) countNewClient(ctx context.Context, tx *sql.Tx, id int64) error 
 }
 
 // addNew counts a bulk batch's new clients and their answers.
-func (cc *clientCounts) addNew(clients []*opora.Client, answers []*BulkAnswer) {
+func (cc *clientCounts) addNew(clients []*opora.Client, answers [][3]int64) {
 	tallies := map[int64]*clientTally{}
 	for _, c := range clients {
 		if c.Deleted() || c.MergedInto != 0 {
@@ -262,26 +255,25 @@ func (cc *clientCounts) addNew(clients []*opora.Client, answers []*BulkAnswer) {
 			string(c.HomelessStatus))
 	}
 	seen := map[[3]int64]bool{}
-	for _, an := range answers {
-		t := tallies[an.ClientID]
-		k := [3]int64{an.ClientID, an.FieldID, an.OptionID}
-		if t == nil || an.OptionID == 0 || seen[k] {
+	for _, k := range answers {
+		t := tallies[k[0]]
+		if t == nil || k[2] == 0 || seen[k] {
 			continue
 		}
 		seen[k] = true
-		t.options = append(t.options, [2]int64{an.FieldID, an.OptionID})
+		t.options = append(t.options, [2]int64{k[1], k[2]})
 	}
 	for _, t := range tallies {
 		cc.add(t, 1)
 	}
 }
 
-// fillClientCounts fills client_counts, client_day_counts and
+// FillClientCounts fills client_counts, client_day_counts and
 // client_answer_counts for a
 // database that had clients before the tables existed (migration 00021),
 // in one transaction; it does nothing once they have rows or when there
 // are no clients.
-func (s *Store) fillClientCounts(ctx context.Context) error {
+func (s *Planner) FillClientCounts(ctx context.Context) error {
 	var filled, clients bool
 	if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM client_counts),
 		EXISTS (SELECT 1 FROM clients WHERE deleted_at IS NULL AND merged_into IS NULL)`).Scan(&filled, &clients); err != nil {
@@ -360,11 +352,11 @@ func tallyClients(ctx context.Context, tx *sql.Tx) (*clientCounts, error) {
 // branch), filtered by period and branch (client_answer_counts and
 // client_day_counts, by day). It returns nil when the query needs anything
 // else (it then runs on clients alone).
-func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
+func (s *Planner) countedClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
 	if q.Subject != opora.SubjectClients || q.Measure != opora.MeasureCount || !clientCountsFeatures.supports(q) {
 		return nil, nil
 	}
-	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+	if !sqldb.OrgWide(a, opora.PermReportRun) {
 		return nil, nil
 	}
 	var field int64
@@ -453,7 +445,7 @@ func (s *Store) countedClients(ctx context.Context, a *opora.Actor, q *opora.Rep
 		}
 		cohort := func(arg func(any) string) []string {
 			return []string{"c.created_at >= " + arg(local(first)), "c.created_at < " + arg(local(end)),
-				"c.birth_date IS NOT NULL", s.dialect.monthDay("c.birth_date") + " > '" + q.To.Format("0102") + "'",
+				"c.birth_date IS NOT NULL", s.dialect.MonthDay("c.birth_date") + " > '" + q.To.Format("0102") + "'",
 				"c.birth_year IN (" + strings.Join(years, ", ") + ")"}
 		}
 		byYear := raw

@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"cmp"
@@ -26,13 +26,13 @@ const (
 	amount_kopecks = service_type_counts.amount_kopecks + excluded.amount_kopecks`
 )
 
-// countService adds (sign 1) or takes away (sign -1) one service. The
+// CountService adds (sign 1) or takes away (sign -1) one service. The
 // tables count only the services of live clients: a deleted client's
 // services are taken out when the client is deleted and come back when it is
-// restored (countClientServices), so a service of a deleted client moves
+// restored (CountClientServices), so a service of a deleted client moves
 // nothing.
-func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) error {
-	if live, err := liveClient(ctx, q, sv.ClientID); err != nil || !live {
+func CountService(ctx context.Context, q queryer, sv *opora.Service, sign int) error {
+	if live, err := LiveClient(ctx, q, sv.ClientID); err != nil || !live {
 		return err
 	}
 	var amount int64
@@ -53,9 +53,9 @@ func countService(ctx context.Context, q queryer, sv *opora.Service, sign int) e
 	return nil
 }
 
-// liveClient reports whether a client is counted by the reports: not
+// LiveClient reports whether a client is counted by the reports: not
 // deleted (a merged-away client has no services left).
-func liveClient(ctx context.Context, q queryer, clientID int64) (bool, error) {
+func LiveClient(ctx context.Context, q queryer, clientID int64) (bool, error) {
 	var deleted bool
 	if err := q.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM clients WHERE id = $1`, clientID).Scan(&deleted); err != nil {
 		return false, fmt.Errorf("store: service counts: %w", err)
@@ -63,10 +63,10 @@ func liveClient(ctx context.Context, q queryer, clientID int64) (bool, error) {
 	return !deleted, nil
 }
 
-// countClientServices adds (sign 1) or takes away (sign -1) all the live
+// CountClientServices adds (sign 1) or takes away (sign -1) all the live
 // services of one client: when the client is restored or deleted, or its
 // services move from a deleted client to a live one by a merge.
-func countClientServices(ctx context.Context, q queryer, clientID int64, sign int) error {
+func CountClientServices(ctx context.Context, q queryer, clientID int64, sign int) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id,
 		services, amount_kopecks)
 		SELECT organisation_id, rendered_on, branch_id, type_id, worker_id, $2 * COUNT(*), $2 * COALESCE(SUM(amount_kopecks), 0)
@@ -85,14 +85,14 @@ func countClientServices(ctx context.Context, q queryer, clientID int64, sign in
 	return nil
 }
 
-// countClientDerived takes a client's services out of every table
+// CountClientDerived takes a client's services out of every table
 // derived from services when the client is deleted (sign -1), and puts them
 // back when it is restored (sign 1); the client's row is already written.
-func countClientDerived(ctx context.Context, q queryer, dialect Dialect, clientID int64, sign int) error {
-	if err := countClientServices(ctx, q, clientID, sign); err != nil {
+func CountClientDerived(ctx context.Context, q queryer, dialect Dialect, clientID int64, sign int) error {
+	if err := CountClientServices(ctx, q, clientID, sign); err != nil {
 		return err
 	}
-	return refreshActive(ctx, q, dialect, clientID)
+	return RefreshActive(ctx, q, dialect, clientID)
 }
 
 // serviceCountKey is one row of service_counts.

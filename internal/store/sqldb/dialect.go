@@ -1,4 +1,4 @@
-package store
+package sqldb
 
 import (
 	"errors"
@@ -16,8 +16,8 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// isUniqueViolation reports whether err is a unique-constraint failure on either engine.
-func isUniqueViolation(err error) bool {
+// IsUniqueViolation reports whether err is a unique-constraint failure on either engine.
+func IsUniqueViolation(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		return pg.Code == "23505"
@@ -25,9 +25,9 @@ func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-// monthDay returns an SQL expression of a date's month and day as text
+// MonthDay returns an SQL expression of a date's month and day as text
 // "MMDD" (NULL for NULL), which orders as the days of a year.
-func (d Dialect) monthDay(expr string) string {
+func (d Dialect) MonthDay(expr string) string {
 	if d == Postgres {
 		return "to_char(" + expr + ", 'MMDD')"
 	}
@@ -35,10 +35,10 @@ func (d Dialect) monthDay(expr string) string {
 	return "(substr(" + expr + ", 6, 2) || substr(" + expr + ", 9, 2))"
 }
 
-// bucket returns an SQL expression grouping a date or timestamp expression
+// Bucket returns an SQL expression grouping a date or timestamp expression
 // by month ("2026-01"), quarter ("2026-Q1") or year ("2026"). shift moves a
 // UTC timestamp into local time first (minutes); dates use 0.
-func (d Dialect) bucket(dim string, expr string, shiftMinutes int) string {
+func (d Dialect) Bucket(dim string, expr string, shiftMinutes int) string {
 	if d == Postgres {
 		if shiftMinutes != 0 {
 			expr = fmt.Sprintf("(%s + INTERVAL '%d minutes')", expr, shiftMinutes)

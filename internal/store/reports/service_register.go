@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"context"
@@ -75,25 +75,6 @@ const (
 	registerCountFrom = ` FROM services s JOIN clients c ON c.id = s.client_id`
 )
 
-// registerScope is the condition (on alias c) limiting the register to the
-// clients the actor reaches: it needs report.run and client.read, and uses
-// the narrower of their scopes.
-func registerScope(a *opora.Actor, args []any) (string, []any, error) {
-	if err := a.Require(opora.PermReportRun); err != nil {
-		return "", nil, err
-	}
-	if err := a.Require(opora.PermClientRead); err != nil {
-		return "", nil, err
-	}
-	p := opora.PermClientRead
-	run, _ := a.ScopeOf(opora.PermReportRun)
-	read, _ := a.ScopeOf(opora.PermClientRead)
-	if run != read && read.Wider(run) == read {
-		p = opora.PermReportRun
-	}
-	return clientScope(a, p, args)
-}
-
 // compileRegister builds the WHERE clause shared by the rows and the count,
 // so both always select the same services.
 func compileRegister(a *opora.Actor, q *opora.RegisterQuery) (string, []any, error) {
@@ -135,7 +116,7 @@ func compileRegister(a *opora.Actor, q *opora.RegisterQuery) (string, []any, err
 // CompileServiceRegister returns the SQL the register sends for the query
 // and the actor in ctx, as ServiceRegister and CountServiceRegister run it
 // (without a row limit). Needs report.run and client.read.
-func (s *Store) CompileServiceRegister(ctx context.Context, q *opora.RegisterQuery) (*RegisterSQL, error) {
+func (s *Planner) CompileServiceRegister(ctx context.Context, q *opora.RegisterQuery) (*RegisterSQL, error) {
 	where, args, err := compileRegister(opora.ActorFrom(ctx), q)
 	if err != nil {
 		return nil, err
@@ -150,7 +131,7 @@ func (s *Store) CompileServiceRegister(ctx context.Context, q *opora.RegisterQue
 
 // CountServiceRegister counts the rows of a register query and sums their
 // amounts. Needs report.run and client.read.
-func (s *Store) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery) (RegisterTotals, error) {
+func (s *Planner) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery) (RegisterTotals, error) {
 	var t RegisterTotals
 	st, err := s.CompileServiceRegister(ctx, q)
 	if err != nil {
@@ -168,7 +149,7 @@ func (s *Store) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery
 // to keep it); an error from each stops the query and is returned. The
 // result is the number of rows passed to each. Needs report.run and
 // client.read; the caller audit-logs what it shows or exports.
-func (s *Store) ServiceRegister(ctx context.Context, q *opora.RegisterQuery, limit int, each func(*RegisterRow) error) (int, error) {
+func (s *Planner) ServiceRegister(ctx context.Context, q *opora.RegisterQuery, limit int, each func(*RegisterRow) error) (int, error) {
 	st, err := s.CompileServiceRegister(ctx, q)
 	if err != nil {
 		return 0, err

@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/reports"
 )
 
 // The count tables (service_counts, service_type_counts, visit_counts,
@@ -17,31 +18,28 @@ import (
 // collects their deltas in memory (BulkCounts) and FinishBulk writes them
 // once. From the load's first batch until that write the tables lack the
 // batches' rows; generator_runs.counts_stale says so, in the batches' own
-// transactions, and recountStale rebuilds the tables from their sources
+// transactions, and RecountStale rebuilds the tables from their sources
 // when a load stopped before FinishBulk (Migrate, and the next load, call
 // it first).
 
 // BulkCounts holds a bulk load's deltas of the count tables until
 // FinishBulk writes them. Make one with Store.BulkCounts.
 type BulkCounts struct {
-	services map[serviceCountKey]*serviceSums
-	visits   map[visitCountKey]int64
-	clients  *clientCounts
+	deltas *reports.Deltas
 }
 
 func newBulkCounts() *BulkCounts {
-	return &BulkCounts{services: map[serviceCountKey]*serviceSums{}, visits: map[visitCountKey]int64{},
-		clients: newClientCounts()}
+	return &BulkCounts{deltas: reports.NewDeltas()}
 }
 
 // BulkCounts starts collecting a bulk load's count deltas. Count tables
 // that a stopped earlier load left stale are recounted first, so the deltas
 // complete true counts.
-func (s *Store) BulkCounts(ctx context.Context) (*BulkCounts, error) {
+func (s *Loader) BulkCounts(ctx context.Context) (*BulkCounts, error) {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return nil, err
 	}
-	if err := s.recountStale(ctx); err != nil {
+	if err := s.RecountStale(ctx); err != nil {
 		return nil, err
 	}
 	return newBulkCounts(), nil
@@ -49,20 +47,20 @@ func (s *Store) BulkCounts(ctx context.Context) (*BulkCounts, error) {
 
 // add counts a batch whose ids BulkLoad has moved onto the reserved ones.
 func (c *BulkCounts) add(b *BulkBatch) {
-	addServiceCounts(c.services, b.Services)
-	addVisitCounts(c.visits, b.OrganisationID, b.Visits)
-	c.clients.addNew(b.Clients, b.Answers)
+	c.deltas.AddServices(b.Services)
+	for _, v := range b.Visits {
+		c.deltas.AddVisit(b.OrganisationID, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy)
+	}
+	answers := make([][3]int64, len(b.Answers))
+	for i, an := range b.Answers {
+		answers[i] = [3]int64{an.ClientID, an.FieldID, an.OptionID}
+	}
+	c.deltas.AddNewClients(b.Clients, answers)
 }
 
 // write adds the deltas to the tables.
 func (c *BulkCounts) write(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error) error {
-	if err := writeServiceCounts(ctx, dialect, exec, c.services); err != nil {
-		return err
-	}
-	if err := writeVisitCounts(ctx, dialect, exec, c.visits); err != nil {
-		return err
-	}
-	return c.clients.write(ctx, dialect, exec)
+	return c.deltas.Write(ctx, dialect, exec)
 }
 
 // markCountsStale records, in a batch's transaction, that the count tables
@@ -76,7 +74,7 @@ func markCountsStale(ctx context.Context, q bulkQueryer) error {
 
 // writeBulkCounts writes a finished load's deltas and clears the flag, in
 // one transaction.
-func (s *Store) writeBulkCounts(ctx context.Context, c *BulkCounts) error {
+func (s *Loader) writeBulkCounts(ctx context.Context, c *BulkCounts) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := c.write(ctx, s.dialect, txExec(tx)); err != nil {
 			return err
@@ -88,31 +86,10 @@ func (s *Store) writeBulkCounts(ctx context.Context, c *BulkCounts) error {
 	})
 }
 
-// recountSQL rebuilds the service and visit count tables from services and
-// visits (the client tables are tallied in Go: tallyClients).
-var recountSQL = []string{
-	`DELETE FROM service_counts`,
-	`INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id, services, amount_kopecks)
-		SELECT organisation_id, rendered_on, branch_id, type_id, worker_id, COUNT(*), COALESCE(SUM(amount_kopecks), 0)
-		FROM services WHERE deleted_at IS NULL AND client_id NOT IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL)
-		GROUP BY organisation_id, rendered_on, branch_id, type_id, worker_id`,
-	`DELETE FROM service_type_counts`,
-	`INSERT INTO service_type_counts (organisation_id, day, branch_id, type_id, services, amount_kopecks)
-		SELECT organisation_id, day, branch_id, type_id, SUM(services), SUM(amount_kopecks)
-		FROM service_counts GROUP BY organisation_id, day, branch_id, type_id`,
-	`DELETE FROM visit_counts`,
-	`INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by, visits)
-		SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), COUNT(*)
-		FROM checkin_visits GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)`,
-	`DELETE FROM client_counts`,
-	`DELETE FROM client_day_counts`,
-	`DELETE FROM client_answer_counts`,
-}
-
-// recountStale rebuilds the count tables from their sources, in one
+// RecountStale rebuilds the count tables from their sources, in one
 // transaction, when a bulk load stopped between its first batch and
 // FinishBulk; otherwise it does nothing.
-func (s *Store) recountStale(ctx context.Context) error {
+func (s *Loader) RecountStale(ctx context.Context) error {
 	var stale bool
 	err := s.w.QueryRowContext(ctx, `SELECT counts_stale FROM generator_runs WHERE id = 1`).Scan(&stale)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !stale {
@@ -122,16 +99,7 @@ func (s *Store) recountStale(ctx context.Context) error {
 		return fmt.Errorf("store: recount: %w", err)
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		for _, q := range recountSQL {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("store: recount: %w", err)
-			}
-		}
-		cc, err := tallyClients(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if err := cc.write(ctx, s.dialect, txExec(tx)); err != nil {
+		if err := reports.RecountCounts(ctx, tx, s.dialect); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE generator_runs SET counts_stale = FALSE WHERE id = 1`); err != nil {

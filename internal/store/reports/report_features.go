@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"reflect"

@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"cmp"
@@ -13,8 +13,8 @@ import (
 // visit_counts (migration 00023) holds the number of check-in visits per
 // organisation, day, point, item, branch and the worker who ticked (0 when
 // not known). Every write of visits moves it in the same transaction: a
-// tick adds one (countVisit), an undone tick takes it away (UndoTicks), the removal of a merged person's duplicate
-// visits takes them away (deleteDuplicateVisits), a bulk load adds its own
+// tick adds one (CountVisit), an undone tick takes it away (UndoTicks), the removal of a merged person's duplicate
+// visits takes them away (DeleteDuplicateVisits), a bulk load adds its own
 // (addVisitCounts, writeVisitCounts). report.go reads it for counts of
 // visits that need nothing of the person (countedVisits).
 
@@ -23,13 +23,13 @@ const visitCountUpsert = ` ON CONFLICT (organisation_id, day, point_id, item_id,
 
 var visitCountColumns = []string{"organisation_id", "day", "point_id", "item_id", "branch_id", "created_by", "visits"}
 
-// countVisit adds one visit.
-func countVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
-	return addVisitCount(ctx, q, org, day, point, item, branch, createdBy, 1)
+// CountVisit adds one visit.
+func CountVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
+	return AddVisitCount(ctx, q, org, day, point, item, branch, createdBy, 1)
 }
 
-// addVisitCount adds n visits (-1 for an undone tick).
-func addVisitCount(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy, n int64) error {
+// AddVisitCount adds n visits (-1 for an undone tick).
+func AddVisitCount(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy, n int64) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by,
 		visits) VALUES ($1, $2, $3, $4, $5, $6, $7)`+visitCountUpsert, org, nullDate(day), point, item, branch, createdBy, n)
 	if err != nil {
@@ -38,11 +38,11 @@ func addVisitCount(ctx context.Context, q queryer, org int64, day time.Time, poi
 	return nil
 }
 
-// deleteDuplicateVisits removes the visits of person from that person into
+// DeleteDuplicateVisits removes the visits of person from that person into
 // also has (same shift and item), before from's visits move to into: a
 // visit both had at one shift counts once, the survivor's stays. The counts
 // lose them in the same transaction.
-func deleteDuplicateVisits(ctx context.Context, tx *sql.Tx, from, into int64) error {
+func DeleteDuplicateVisits(ctx context.Context, tx *sql.Tx, from, into int64) error {
 	const dup = ` FROM checkin_visits WHERE person_id = $1 AND EXISTS (SELECT 1 FROM checkin_visits o
 		WHERE o.person_id = $2 AND o.shift_id = checkin_visits.shift_id AND o.item_id = checkin_visits.item_id)`
 	if _, err := tx.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id,
@@ -62,13 +62,6 @@ type visitCountKey struct {
 	org                            int64
 	day                            time.Time
 	point, item, branch, createdBy int64
-}
-
-// addVisitCounts adds an organisation's visits to per-key counts.
-func addVisitCounts(agg map[visitCountKey]int64, org int64, visits []*BulkVisit) {
-	for _, v := range visits {
-		agg[visitCountKey{org, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy}]++
-	}
 }
 
 // writeVisitCounts adds per-key counts to visit_counts, in key order.

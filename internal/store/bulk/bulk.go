@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/reports"
+	"github.com/opora-project/opora/internal/store/search"
 )
 
 // This file is the scale generator's write path: rows go in by the
@@ -37,7 +38,7 @@ func (r *GeneratorRun) Finished() bool { return !r.FinishedAt.IsZero() }
 
 // GeneratorRun returns the generator's progress, or nil when the database
 // was never filled by the generator.
-func (s *Store) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
+func (s *Loader) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
 	var r GeneratorRun
 	var seed int64
 	var finished sql.NullTime
@@ -55,7 +56,7 @@ func (s *Store) GeneratorRun(ctx context.Context) (*GeneratorRun, error) {
 
 // StartGeneratorRun records a new run, or a new target for an existing
 // one (a resumed or extended run keeps its seed and progress).
-func (s *Store) StartGeneratorRun(ctx context.Context, r *GeneratorRun) error {
+func (s *Loader) StartGeneratorRun(ctx context.Context, r *GeneratorRun) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func add(id, off int64) int64 {
 
 // BulkLoad writes a generated batch in one transaction; on any error
 // nothing of it stays. The actor must manage the organisation.
-func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
+func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermAdminOrg); err != nil {
 		return err
@@ -196,9 +197,9 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 			keys[i] = searchKey(c)
 		}
 		for _, p := range b.Persons {
-			keys = append(keys, NameKey(p.Surname+" "+p.FirstName))
+			keys = append(keys, search.NameKey(p.Surname+" "+p.FirstName))
 		}
-		fresh, err := newNameWords(ctx, q.queryStrings, keyWords(keys...))
+		fresh, err := search.NewNameWords(ctx, q.queryStrings, search.KeyWords(keys...))
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +207,7 @@ func (s *Store) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		grams := bulkTable{name: "name_word_grams", cols: []string{"gram", "word"}}
 		for _, w := range fresh {
 			words.rows = append(words.rows, []any{w})
-			for _, g := range nameGrams(w) {
+			for _, g := range search.NameGrams(w) {
 				grams.rows = append(grams.rows, []any{g, w})
 			}
 		}
@@ -294,11 +295,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	ts = append(ts, t)
 	// Every service of a batch's clients is in the batch, so their rows of
 	// active_client_months are whole.
-	am := newActiveMasks(nil)
-	for _, sv := range b.Services {
-		am.add(activeService{org: org, client: sv.ClientID, branch: sv.BranchID, day: sv.RenderedOn.Time()})
-	}
-	ts = append(ts, activeTable(am.rows()), bulkRanges(b.Clients, b.Services))
+	ts = append(ts, tableOf(reports.BulkActive(org, b.Services)), tableOf(reports.BulkRanges(b.Clients, b.Services)))
 	t = bulkTable{name: "cases", cols: []string{"id", "organisation_id", "subject_type", "subject_id", "client_id", "type_id",
 		"curator_id", "opened_on", "closed_on", "status", "outcome", "outcome_comment", "version", "created_by", "created_at",
 		"updated_by", "updated_at"}}
@@ -336,7 +333,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, p := range b.Persons {
 		p.ID, p.ClientID, p.OrganisationID = p.ID+o.person, add(p.ClientID, o.client), org
 		t.rows = append(t.rows, []any{p.ID, org, p.BranchID, p.Surname, p.FirstName, nullInt(p.BirthYear), string(p.Gender),
-			NameKey(p.Surname + " " + p.FirstName), nullID(p.ClientID), nullID(p.CreatedBy), p.CreatedAt})
+			search.NameKey(p.Surname + " " + p.FirstName), nullID(p.ClientID), nullID(p.CreatedBy), p.CreatedAt})
 	}
 	ts = append(ts, t)
 	t = bulkTable{name: "checkin_visits", cols: []string{"id", "organisation_id", "branch_id", "point_id", "shift_id",
@@ -386,7 +383,7 @@ var deferredIndexes = []struct {
 }
 
 // DeferIndexes drops the deferred indexes before a bulk load.
-func (s *Store) DeferIndexes(ctx context.Context) error {
+func (s *Loader) DeferIndexes(ctx context.Context) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
@@ -402,7 +399,7 @@ func (s *Store) DeferIndexes(ctx context.Context) error {
 }
 
 // BulkIndexes builds the deferred indexes that do not exist.
-func (s *Store) BulkIndexes(ctx context.Context) error {
+func (s *Loader) BulkIndexes(ctx context.Context) error {
 	for _, ix := range deferredIndexes {
 		if ix.dialect != "" && ix.dialect != s.dialect {
 			continue
@@ -432,7 +429,7 @@ const (
 // that index-only scans work on the new rows at once instead of after
 // autovacuum). At a million clients this takes minutes; step, when not
 // nil, hears each step (BulkStep…) as it starts.
-func (s *Store) FinishBulk(ctx context.Context, counts *BulkCounts, step func(name string)) error {
+func (s *Loader) FinishBulk(ctx context.Context, counts *BulkCounts, step func(name string)) error {
 	if err := opora.ActorFrom(ctx).Require(opora.PermAdminOrg); err != nil {
 		return err
 	}
@@ -470,7 +467,7 @@ type bulkQueryer interface {
 // reserveIDs returns the offset to add to local IDs 1…n of table. On
 // SQLite the single writer holds the database, so the next IDs are free;
 // on PostgreSQL the identity sequence is moved past the block.
-func (s *Store) reserveIDs(ctx context.Context, q bulkQueryer, table string, n int) (int64, error) {
+func (s *Loader) reserveIDs(ctx context.Context, q bulkQueryer, table string, n int) (int64, error) {
 	if s.dialect == Postgres {
 		seq := "pg_get_serial_sequence('" + table + "', 'id')"
 		first, err := q.queryInt(ctx, "SELECT nextval("+seq+")")
@@ -505,7 +502,7 @@ func (q sqlBulk) queryInt(ctx context.Context, query string, args ...any) (int64
 }
 
 // bulkSQLite writes with multi-row INSERTs, prepared once per chunk size.
-func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
+func (s *Loader) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
 	counts, progress func(context.Context, bulkQueryer) error) error {
 	// Foreign keys are not checked row by row: a batch holds millions of
 	// references, all to rows the generator made or reserved itself, and
@@ -555,49 +552,6 @@ func (s *Store) bulkSQLite(ctx context.Context, fill func(context.Context, bulkQ
 	})
 }
 
-// insertChunks writes rows (each in cols order) with multi-row INSERTs of
-// up to 300 rows, each followed by upsert ("" for a plain INSERT).
-func insertChunks(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error,
-	table string, cols []string, upsert string, rows [][]any) error {
-	for i := 0; i < len(rows); i += 300 {
-		part := rows[i:min(i+300, len(rows))]
-		args := make([]any, 0, len(part)*len(cols))
-		for _, r := range part {
-			args = append(args, r...)
-		}
-		if err := exec(ctx, insertValues(dialect, table, cols, len(part))+upsert, args...); err != nil {
-			return fmt.Errorf("store: %s: %w", table, err)
-		}
-	}
-	return nil
-}
-
-// insertValues is "INSERT INTO table (cols) VALUES (…), (…)" for n rows.
-// SQLite gets plain ? placeholders: the driver looks named ones ($n) up one
-// by one, which costs more than the insert itself at bulk row counts.
-func insertValues(d Dialect, table string, cols []string, n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-	for r := 0; r < n; r++ {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			if d == Postgres {
-				b.WriteString("$" + strconv.Itoa(r*len(cols)+c+1))
-			} else {
-				b.WriteByte('?')
-			}
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
-}
-
 func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
 	if len(t.rows) == 0 {
 		return nil
@@ -633,7 +587,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, t bulkTable) error {
 }
 
 func (q sqlBulk) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
-	return queryStrings(ctx, q.tx, query, args...)
+	return search.QueryStrings(ctx, q.tx, query, args...)
 }
 
 type pgBulk struct{ tx pgx.Tx }
@@ -658,7 +612,7 @@ func (q pgBulk) queryInt(ctx context.Context, query string, args ...any) (int64,
 }
 
 // bulkPostgres writes with COPY on one connection's transaction.
-func (s *Store) bulkPostgres(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
+func (s *Loader) bulkPostgres(ctx context.Context, fill func(context.Context, bulkQueryer) ([]bulkTable, error),
 	counts, progress func(context.Context, bulkQueryer) error) error {
 	conn, err := s.w.Conn(ctx)
 	if err != nil {

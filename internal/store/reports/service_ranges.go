@@ -1,4 +1,4 @@
-package store
+package reports
 
 import (
 	"cmp"
@@ -12,15 +12,16 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
 // client_service_ranges (migration 00025) holds each client's first and
 // last day with services per branch (0: all branches) and the client's
-// gender, birth year and housing status; see the migration. refreshActive
+// gender, birth year and housing status; see the migration. RefreshActive
 // rewrites a client's rows from the services (refreshRanges) in the
-// transaction of every service write, recountClients copies the client's
+// transaction of every service write, RecountClients copies the client's
 // attributes after every client write, the bulk path writes a batch's rows,
-// and Migrate fills the table once (fillRanges). compileReport reads it
+// and Migrate fills the table once (FillRanges). compileReport reads it
 // through rangeClients.
 
 // rangeAttrs are the client attributes a range row carries.
@@ -76,8 +77,8 @@ var rangeColumns = []string{"organisation_id", "branch_id", "client_id", "first_
 	"homeless_status", "birth_md"}
 
 // table is the ranges as a bulk table, by client and branch.
-func (sr *serviceRanges) table() bulkTable {
-	t := bulkTable{name: "client_service_ranges", cols: rangeColumns}
+func (sr *serviceRanges) table() sqldb.Table {
+	t := sqldb.Table{Name: "client_service_ranges", Cols: rangeColumns}
 	rows := make([]*serviceRange, 0, len(sr.rows))
 	for _, r := range sr.rows {
 		rows = append(rows, r)
@@ -86,7 +87,7 @@ func (sr *serviceRanges) table() bulkTable {
 		return cmp.Or(cmp.Compare(a.client, b.client), cmp.Compare(a.branch, b.branch))
 	})
 	for _, r := range rows {
-		t.rows = append(t.rows, []any{r.org, r.branch, r.client, nullDate(r.first), nullDate(r.last), r.attrs.gender,
+		t.Rows = append(t.Rows, []any{r.org, r.branch, r.client, nullDate(r.first), nullDate(r.last), r.attrs.gender,
 			r.attrs.birthYear, r.attrs.homeless, r.attrs.birthMD})
 	}
 	return t
@@ -94,7 +95,7 @@ func (sr *serviceRanges) table() bulkTable {
 
 // insert writes the ranges with multi-row INSERTs.
 func (sr *serviceRanges) insert(ctx context.Context, q queryer, dialect Dialect) error {
-	return insertChunks(ctx, dialect, txExec(q), "client_service_ranges", rangeColumns, "", sr.table().rows)
+	return insertChunks(ctx, dialect, txExec(q), "client_service_ranges", rangeColumns, "", sr.table().Rows)
 }
 
 // clientAttrs reads a client's range attributes.
@@ -111,7 +112,7 @@ func clientAttrs(ctx context.Context, q queryer, clientID int64) (rangeAttrs, er
 	return rangeAttrs{gender.String, year.Int64, homeless.String, birthMD(dateOf(birth))}, nil
 }
 
-// refreshRanges rewrites a client's rows from its services. refreshActive
+// refreshRanges rewrites a client's rows from its services. RefreshActive
 // calls it, under the client's lock.
 func refreshRanges(ctx context.Context, q queryer, dialect Dialect, clientID int64) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM client_service_ranges WHERE client_id = $1`, clientID); err != nil {
@@ -159,9 +160,9 @@ func copyRangeAttrs(ctx context.Context, q queryer, clientID int64) error {
 	return nil
 }
 
-// bulkRanges are a bulk batch's ranges: every service of a batch's clients
+// BulkRanges are a bulk batch's ranges: every service of a batch's clients
 // is in the batch.
-func bulkRanges(clients []*opora.Client, services []*opora.Service) bulkTable {
+func BulkRanges(clients []*opora.Client, services []*opora.Service) sqldb.Table {
 	attrs := map[int64]rangeAttrs{}
 	for _, c := range clients {
 		attrs[c.ID] = rangeAttrs{string(c.Gender), int64(c.BirthYear), string(c.HomelessStatus), birthMD(c.BirthDate.Time())}
@@ -173,12 +174,12 @@ func bulkRanges(clients []*opora.Client, services []*opora.Service) bulkTable {
 	return sr.table()
 }
 
-// fillRanges fills client_service_ranges for a database that had services
+// FillRanges fills client_service_ranges for a database that had services
 // before the table existed (migration 00025), in one transaction; it does
 // nothing once the table has rows or when there are no services. Clients
 // are taken 50,000 ids at a time, their services read by client
 // (services_client_date), so memory stays bounded at a region's size.
-func (s *Store) fillRanges(ctx context.Context) error {
+func (s *Planner) FillRanges(ctx context.Context) error {
 	var filled, services bool
 	if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM client_service_ranges),
 		EXISTS (SELECT 1 FROM services WHERE deleted_at IS NULL)`).Scan(&filled, &services); err != nil {
@@ -271,17 +272,17 @@ var rangesSubject = subjectSQL{
 // client's services there. It leaves to activeClients what that answers
 // from one two-year window (no client attribute, a period of up to a year
 // or so), and returns nil for any other query.
-func (s *Store) rangeClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
+func (s *Planner) rangeClients(ctx context.Context, a *opora.Actor, q *opora.ReportQuery) (*compiledReport, error) {
 	return s.compileRanges(ctx, a, q, false)
 }
 
 // compileRanges is rangeClients; with total it also takes what activeClients
 // would (the total of a grouped report from the ranges).
-func (s *Store) compileRanges(ctx context.Context, a *opora.Actor, q *opora.ReportQuery, total bool) (*compiledReport, error) {
+func (s *Planner) compileRanges(ctx context.Context, a *opora.Actor, q *opora.ReportQuery, total bool) (*compiledReport, error) {
 	if q.Subject != opora.SubjectServices || q.Measure != opora.MeasureDistinctClients {
 		return nil, nil
 	}
-	if sc, _ := a.ScopeOf(opora.PermReportRun); sc != opora.ScopeOrganisation {
+	if !sqldb.OrgWide(a, opora.PermReportRun) {
 		return nil, nil
 	}
 	if !rangesFeatures.supports(q) {
@@ -379,6 +380,14 @@ var splitRangesFrom atomic.Int64
 
 func init() { splitRangesFrom.Store(100_000) }
 
+// SplitRangesFrom makes grouped ranges reports split from client number n
+// on (splitRanges) until the returned function puts the default back. For
+// tests (store's export_test.go).
+func SplitRangesFrom(n int64) (restore func()) {
+	old := splitRangesFrom.Swap(n)
+	return func() { splitRangesFrom.Store(old) }
+}
+
 // splitRanges splits a grouped ranges report on SQLite into one query per
 // core, each over its own span of client numbers, for RunReport to run at
 // once and add up. SQLite runs a query on one core, and grouping a million
@@ -386,7 +395,7 @@ func init() { splitRangesFrom.Store(100_000) }
 // see docs/PERFORMANCE.md). Every client's rows fall in one span, and a
 // group counts clients (COUNT(*) or COUNT(DISTINCT client)), so the spans'
 // counts add up to the whole. PostgreSQL plans parallel workers itself.
-func (s *Store) splitRanges(ctx context.Context, c *compiledReport, p *reportParts, grouped func(*reportParts) string) error {
+func (s *Planner) splitRanges(ctx context.Context, c *compiledReport, p *reportParts, grouped func(*reportParts) string) error {
 	if s.dialect != SQLite {
 		return nil
 	}

@@ -1,0 +1,86 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// Deltas collects a bulk load's changes to the six count tables (service,
+// service type, visit, client, client day and client answer counts) in
+// memory, for Write to add them once (store.BulkCounts holds one).
+type Deltas struct {
+	services map[serviceCountKey]*serviceSums
+	visits   map[visitCountKey]int64
+	clients  *clientCounts
+}
+
+// NewDeltas returns empty deltas.
+func NewDeltas() *Deltas {
+	return &Deltas{services: map[serviceCountKey]*serviceSums{}, visits: map[visitCountKey]int64{},
+		clients: newClientCounts()}
+}
+
+// AddServices counts new services.
+func (d *Deltas) AddServices(svs []*opora.Service) { addServiceCounts(d.services, svs) }
+
+// AddVisit counts one new check-in visit.
+func (d *Deltas) AddVisit(org int64, day time.Time, point, item, branch, createdBy int64) {
+	d.visits[visitCountKey{org, day, point, item, branch, createdBy}]++
+}
+
+// AddNewClients counts new clients and their main-questionnaire choices
+// (client, field, option).
+func (d *Deltas) AddNewClients(clients []*opora.Client, answers [][3]int64) {
+	d.clients.addNew(clients, answers)
+}
+
+// Write adds the deltas to the tables.
+func (d *Deltas) Write(ctx context.Context, dialect Dialect, exec func(ctx context.Context, q string, args ...any) error) error {
+	if err := writeServiceCounts(ctx, dialect, exec, d.services); err != nil {
+		return err
+	}
+	if err := writeVisitCounts(ctx, dialect, exec, d.visits); err != nil {
+		return err
+	}
+	return d.clients.write(ctx, dialect, exec)
+}
+
+// recountSQL rebuilds the service and visit count tables from services and
+// visits (the client tables are tallied in Go: tallyClients).
+var recountSQL = []string{
+	`DELETE FROM service_counts`,
+	`INSERT INTO service_counts (organisation_id, day, branch_id, type_id, worker_id, services, amount_kopecks)
+		SELECT organisation_id, rendered_on, branch_id, type_id, worker_id, COUNT(*), COALESCE(SUM(amount_kopecks), 0)
+		FROM services WHERE deleted_at IS NULL AND client_id NOT IN (SELECT id FROM clients WHERE deleted_at IS NOT NULL)
+		GROUP BY organisation_id, rendered_on, branch_id, type_id, worker_id`,
+	`DELETE FROM service_type_counts`,
+	`INSERT INTO service_type_counts (organisation_id, day, branch_id, type_id, services, amount_kopecks)
+		SELECT organisation_id, day, branch_id, type_id, SUM(services), SUM(amount_kopecks)
+		FROM service_counts GROUP BY organisation_id, day, branch_id, type_id`,
+	`DELETE FROM visit_counts`,
+	`INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by, visits)
+		SELECT organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0), COUNT(*)
+		FROM checkin_visits GROUP BY organisation_id, visited_on, point_id, item_id, branch_id, COALESCE(created_by, 0)`,
+	`DELETE FROM client_counts`,
+	`DELETE FROM client_day_counts`,
+	`DELETE FROM client_answer_counts`,
+}
+
+// RecountCounts rebuilds the six count tables from services, visits,
+// clients and answers in tx.
+func RecountCounts(ctx context.Context, tx *sql.Tx, dialect Dialect) error {
+	for _, q := range recountSQL {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: recount: %w", err)
+		}
+	}
+	cc, err := tallyClients(ctx, tx)
+	if err != nil {
+		return err
+	}
+	return cc.write(ctx, dialect, txExec(tx))
+}

@@ -1,0 +1,244 @@
+// Package sqldb is the small base every part of the store stands on: the
+// database handle (one writer, a pool of readers, the dialect and the clock:
+// DB), transactions (DB.Tx, RunTx), the helpers every query uses (Queryer,
+// InsertID, NotFound, InList, NullID, TimeOf, DateOf, NullDate), the SQL
+// differences between SQLite and PostgreSQL (dialect.go), the client row
+// (ClientColumns, ScanClient), statement tracing for the benchmark
+// (trace.go) and, in this file, access.
+//
+// # Access is decided here, and only here
+//
+// Every query about a person — a client, their services, tasks, check-in
+// visits, the reports counted over them, the services register, search —
+// takes its WHERE condition from the functions of this file: ClientScope,
+// TaskAccess, CheckinScope, VisitScope, RegisterScope, and OrgWide for the
+// report paths that answer only organisation-wide questions. Each reads the
+// actor (opora.Actor: organisation, branches, user, and the scope of each
+// permission) and returns SQL with $n parameters appended to args, or
+// opora.ErrForbidden. No other code compares an actor's organisation,
+// branches or user with a row's: a new list or report of personal data
+// calls one of these, or adds one here.
+//
+// # Families and grants
+//
+// A family card (Flow B) is held by one organisation (usually the КДН that
+// registered it); other organisations of the network reach it through an
+// open grant of that one subject (subject_grants: the КЦСОН it was sent to,
+// later an agency with a task). FamilyScope decides it: the organisation
+// holds the card or has an open grant, narrowed by the permission's scope
+// (own = the family's curator or the worker who created the card; branch
+// and organisation = every family the organisation reaches, a family has
+// no branch).
+//
+// The members' client records follow the grant: for the record permissions
+// client.read and client.write — never report.run, so an organisation's
+// reports and its services register count only its own clients —
+// ClientScope also reaches the clients who are members of a family granted
+// to the actor's organisation (with family.read, family.write for
+// client.write, in the same own/organisation scope). The clause is added
+// only when the organisation holds any grant (Actor.FamilyGrants, filled
+// when the actor is built), so the queries of an organisation outside a
+// network are unchanged.
+//
+// Package store and the packages beside it (reports, search, bulk) import
+// this one; it imports none of them.
+package sqldb
+
+import (
+	"fmt"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// ClientScope returns the SQL condition (on alias c) that limits clients to
+// those the actor reaches with permission p: the organisation always, then
+// own (responsible or creator), branch (the actor's branches) or
+// organisation; for client.read and client.write also the members of the
+// families granted to the actor's organisation (orFamilyMembers).
+func ClientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any, error) {
+	cond, args, err := ownClientScope(a, p, args)
+	if err != nil {
+		return "", nil, err
+	}
+	return orFamilyMembers(a, p, cond, args)
+}
+
+// ownClientScope is ClientScope without grants: the organisation's own
+// clients only.
+func ownClientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(p)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("c.organisation_id = $%d", len(args))
+	switch scope {
+	case opora.ScopeOwn:
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND (c.responsible_id = $%d OR c.created_by = $%d)", len(args), len(args))
+	case opora.ScopeBranch:
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = InList(args, a.BranchIDs)
+		cond += " AND c.branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// TaskAccess returns the SQL condition (on aliases t and c) for the tasks
+// the actor reaches with p, and the expression telling whether the client
+// itself is in scope.
+func TaskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inScope string, _ []any, _ error) {
+	if err := a.Require(p); err != nil {
+		return "", "", nil, err
+	}
+	scope, args, err := ClientScope(a, p, args)
+	if err != nil {
+		return "", "", nil, err
+	}
+	args = append(args, a.UserID, a.OrganisationID)
+	resp := fmt.Sprintf("(t.responsible_id = $%d OR t.responsible_org_id = $%d)", len(args)-1, len(args))
+	return "c.deleted_at IS NULL AND c.merged_into IS NULL AND ((" + scope + ") OR " + resp + ")",
+		"CASE WHEN " + scope + " THEN 1 ELSE 0 END", args, nil
+}
+
+// CanManageCheckin reports whether the actor manages check-in points (and
+// so reaches all of the organisation's points, shifts and visits).
+func CanManageCheckin(a *opora.Actor) bool {
+	return a.Can(opora.PermAdminOrg) || a.Can(opora.PermDictionaryManage)
+}
+
+// CheckinScope returns the SQL condition (on the given alias, a table with
+// organisation_id and branch_id) for the points, shifts and visits the actor
+// reaches: managers of points see the whole organisation; a duty worker
+// with checkin.use sees the organisation or their branches by the scope of
+// that permission.
+func CheckinScope(a *opora.Actor, alias string, args []any) (string, []any, error) {
+	if a == nil {
+		return "", nil, opora.ErrForbidden
+	}
+	scope, ok := a.ScopeOf(opora.PermCheckin)
+	if CanManageCheckin(a) {
+		scope, ok = opora.ScopeOrganisation, true
+	}
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("%s.organisation_id = $%d", alias, len(args))
+	if scope != opora.ScopeOrganisation {
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = InList(args, a.BranchIDs)
+		cond += " AND " + alias + ".branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// VisitScope limits check-in visits to the actor's organisation and, with
+// branch scope, to their branches; with own scope, to visits they ticked.
+func VisitScope(a *opora.Actor, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(opora.PermReportRun)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("v.organisation_id = $%d", len(args))
+	switch scope {
+	case opora.ScopeOwn:
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND v.created_by = $%d", len(args))
+	case opora.ScopeBranch:
+		if len(a.BranchIDs) == 0 {
+			return "1 = 0", args, nil
+		}
+		var in string
+		in, args = InList(args, a.BranchIDs)
+		cond += " AND v.branch_id IN (" + in + ")"
+	}
+	return cond, args, nil
+}
+
+// RegisterScope is the condition (on alias c) limiting the services
+// register to the clients the actor reaches: it needs report.run and
+// client.read, and uses the narrower of their scopes.
+func RegisterScope(a *opora.Actor, args []any) (string, []any, error) {
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return "", nil, err
+	}
+	if err := a.Require(opora.PermClientRead); err != nil {
+		return "", nil, err
+	}
+	p := opora.PermClientRead
+	run, _ := a.ScopeOf(opora.PermReportRun)
+	read, _ := a.ScopeOf(opora.PermClientRead)
+	if run != read && read.Wider(run) == read {
+		p = opora.PermReportRun
+	}
+	return ownClientScope(a, p, args)
+}
+
+// OrgWide reports whether the actor's scope of p is the whole organisation.
+// The report paths over derived tables (counts kept per organisation, not
+// per person) may answer only such actors; anyone narrower takes the plain
+// SQL with its scope condition.
+func OrgWide(a *opora.Actor, p opora.Permission) bool {
+	sc, _ := a.ScopeOf(p)
+	return sc == opora.ScopeOrganisation
+}
+
+// FamilyScope returns the SQL condition (on alias f, families) limiting
+// families to those the actor reaches with permission p: held by the
+// actor's organisation or granted to it, then narrowed by p's scope.
+func FamilyScope(a *opora.Actor, p opora.Permission, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(p)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	n := len(args)
+	cond := fmt.Sprintf(`(f.organisation_id = $%d OR EXISTS (SELECT 1 FROM subject_grants g WHERE g.subject_type = 'family'
+		AND g.subject_id = f.id AND g.organisation_id = $%d AND g.revoked_at IS NULL))`, n, n)
+	if scope == opora.ScopeOwn {
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND (f.curator_id = $%d OR f.created_by = $%d)", len(args), len(args))
+	}
+	return cond, args, nil
+}
+
+// familyPermFor is the family permission that carries a client permission
+// to the members of granted families; "" for any other permission.
+func familyPermFor(p opora.Permission) opora.Permission {
+	switch p {
+	case opora.PermClientRead:
+		return opora.PermFamilyRead
+	case opora.PermClientWrite:
+		return opora.PermFamilyWrite
+	}
+	return ""
+}
+
+// orFamilyMembers widens a client condition (on alias c) with the members
+// of the families granted to the actor's organisation, for client.read and
+// client.write only.
+func orFamilyMembers(a *opora.Actor, p opora.Permission, cond string, args []any) (string, []any, error) {
+	fp := familyPermFor(p)
+	if !a.FamilyGrants || fp == "" || !a.Can(fp) {
+		return cond, args, nil
+	}
+	fcond, args, err := FamilyScope(a, fp, args)
+	if err != nil {
+		return "", nil, err
+	}
+	n := len(args)
+	if scope, _ := a.ScopeOf(fp); scope == opora.ScopeOwn {
+		n-- // the organisation comes before the user
+	}
+	return fmt.Sprintf(`((%s) OR c.id IN (SELECT m.client_id FROM family_members m JOIN families f ON f.id = m.family_id
+		JOIN subject_grants g ON g.subject_type = 'family' AND g.subject_id = f.id AND g.organisation_id = $%d
+		AND g.revoked_at IS NULL WHERE %s))`, cond, n, fcond), args, nil
+}
