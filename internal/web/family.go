@@ -341,8 +341,8 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 			parts = append(parts, label+": "+old+" → "+nw)
 		case nw != "":
 			parts = append(parts, label+": "+nw)
-		default:
-			parts = append(parts, label)
+		case old != "":
+			parts = append(parts, label+": "+old+" → —")
 		}
 	}
 	return strings.Join(parts, "; ")

@@ -107,3 +107,74 @@ func TestBrowserSearchOnPhone(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserFamilyCardOnTablet: the КДН secretary's family card with two
+// children fits a 768 px tablet and a 360 px phone without running off the
+// side, and the members are on the first screen of the tablet.
+func TestBrowserFamilyCardOnTablet(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := browser(t)
+		kdn := storetest.AddAgency(t, a.st, fx.Ctx(), "КДН Ленинского района", opora.OrgKDN)
+		sec, secCtx := kdn.AddUser(t, "kdn-secretary", "kdn_secretary")
+		setPassword(t, a.st, sec.ID, kdn.Org.ID)
+		if err := a.st.SetOwnLocale(secCtx, "ru"); err != nil {
+			t.Fatal(err)
+		}
+		f := &opora.Family{Address: "ул. Титова, 12, кв. 40", Housing: "Двухкомнатная квартира, съёмная",
+			Income: "Пособие на детей, случайные заработки", Members: []*opora.FamilyMember{
+				{Role: opora.RoleMother, Client: &opora.Client{Surname: "Смирнова", FirstName: "Екатерина", Patronymic: "Игоревна",
+					BranchID: kdn.Branch.ID, BirthDate: opora.NewDate(1990, 4, 2), BirthPrecision: opora.BirthExact}},
+				{Role: opora.RoleChild, SchoolName: "Школа № 17", Client: &opora.Client{Surname: "Смирнов", FirstName: "Артём",
+					BranchID: kdn.Branch.ID, BirthDate: opora.NewDate(2014, 9, 1), BirthPrecision: opora.BirthExact}},
+				{Role: opora.RoleChild, SchoolName: "Детский сад № 5", Client: &opora.Client{Surname: "Смирнова", FirstName: "Вера",
+					BranchID: kdn.Branch.ID, BirthDate: opora.NewDate(2020, 2, 15), BirthPrecision: opora.BirthExact}}}}
+		if err := a.st.CreateFamily(secCtx, f); err != nil {
+			t.Fatal(err)
+		}
+		base := a.srv.URL
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			chromedp.SendKeys(`#f-login`, sec.Login),
+			chromedp.SendKeys(`#f-password`, testPassword),
+			chromedp.Submit(`#f-login`),
+			chromedp.WaitVisible(`.userbox`),
+			chromedp.EmulateViewport(768, 1024),
+			chromedp.Navigate(base+"/families/"+idString(f.ID)),
+			chromedp.WaitVisible(`#members`),
+		)
+		if err != nil {
+			t.Fatalf("the card: %v", err)
+		}
+		for _, w := range []int64{768, 360} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 1024)); err != nil {
+				t.Fatal(err)
+			}
+			layout, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[document.documentElement.scrollWidth,
+				document.querySelector('#members').getBoundingClientRect().top]`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if layout[0] > float64(w) {
+				t.Errorf("at %d px the card is %v px wide", w, layout[0])
+			}
+			if w == 768 && layout[1] > 1024 {
+				t.Errorf("on the tablet the members start at %v px, below the first screen", layout[1])
+			}
+		}
+		if dir := os.Getenv("OPORA_TEST_SCREENSHOTS"); dir != "" {
+			for _, w := range []int64{768, 360} {
+				if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 1024)); err != nil {
+					t.Fatal(err)
+				}
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, "family-card-"+idString(w)+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
