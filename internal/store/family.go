@@ -194,8 +194,15 @@ func (s *Store) CreateFamily(ctx context.Context, f *opora.Family) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.createFamily(ctx, tx, a, f) })
+}
+
+// createFamily saves a validated new family in the caller's transaction
+// (CreateFamily, and a signal's triage).
+func (s *Store) createFamily(ctx context.Context, tx *sql.Tx, a *opora.Actor, f *opora.Family) error {
+	today := opora.DateOf(s.Today())
 	now := s.Now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	{
 		if err := s.checkFamilyRefs(ctx, tx, a, f); err != nil {
 			return err
 		}
@@ -224,7 +231,7 @@ func (s *Store) CreateFamily(ctx context.Context, f *opora.Family) error {
 			}
 		}
 		return s.refreshFamilyKey(ctx, tx, f.ID)
-	})
+	}
 }
 
 // checkFamilyRefs checks the family's territory and status, filling the

@@ -197,6 +197,14 @@ func (s *Store) GrantFamily(ctx context.Context, familyID, orgID int64, reason s
 		if err != nil {
 			return err
 		}
+		return s.grantFamily(ctx, tx, a, f, orgID, reason)
+	})
+}
+
+// grantFamily opens a grant in the caller's transaction (GrantFamily, and
+// a signal's triage sending the family to the social-service centre).
+func (s *Store) grantFamily(ctx context.Context, tx *sql.Tx, a *opora.Actor, f *opora.Family, orgID int64, reason string) error {
+	{
 		if err := checkOrganisation(ctx, tx, orgID, "organisation_id"); err != nil {
 			return err
 		}
@@ -226,7 +234,7 @@ func (s *Store) GrantFamily(ctx context.Context, familyID, orgID int64, reason s
 			return fmt.Errorf("store: grant family: %w", err)
 		}
 		return s.addFamilyEvent(ctx, tx, f, opora.FamilyEventGrant, name, []opora.Change{{Field: "reason", New: reason}})
-	})
+	}
 }
 
 // RevokeGrant ends an organisation's access to the family. Needs

@@ -78,6 +78,12 @@ var getRoutes = map[string]routeAudit{
 	"GET /families":                          {why: nameList},
 	"GET /families/new":                      {why: nameList},
 	"GET /families/{id}":                     {path: "/families/{family}", want: []string{"family {family}"}},
+	"GET /signals":                           {why: nameList},
+	"GET /signals/overdue":                   {why: nameList},
+	"GET /signals/new":                       {why: noPerson},
+	"GET /signals/matches":                   {why: nameList},
+	"GET /signals/{id}":                      {path: "/signals/{signal}", want: []string{"signal {signal}"}},
+	"GET /admin/signal-deadlines":            {why: adminPage},
 	"GET /cases/{id}":                        {path: "/cases/{case}"},
 	"GET /cases/{id}/print":                  {path: "/cases/{case}/print"},
 	"GET /tasks":                             {why: nameList},
@@ -268,6 +274,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	}
 
 	family := auditFamily(t, a, fx, c.ID)
+	signal := auditSignal(t, a, fx)
 
 	_, duty, shift := checkinPointAndShift(t, a, fx)
 	tick := map[string]any{"ticks": []map[string]any{{"id": tickID(t), "person": "c" + cid, "item": 0}}}
@@ -281,7 +288,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	return strings.NewReplacer("{client}", cid, "{other}", idString(other.ID), "{note}", idString(n.ID),
 		"{document}", idString(d.ID), "{file}", idString(files[0].ID), "{form}", idString(form),
 		"{filling}", idString(filling), "{service}", idString(sv.ID), "{case}", idString(k.ID),
-		"{task}", idString(task.ID), "{family}", idString(family), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
+		"{task}", idString(task.ID), "{family}", idString(family), "{signal}", idString(signal), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
 		"{person}", idString(persons[0].ID), "{day}", a.st.Today().Format("2006-01-02"))
 }
 

@@ -90,6 +90,7 @@ type familiesData struct {
 	Searched bool
 	Found    []*opora.Family
 	Mine     []*opora.Family
+	Waiting  []*opora.Family // sent to the organisation, no curator yet
 	ByStatus []*opora.Family
 	Options  map[string][]option
 	Today    opora.Date
@@ -111,6 +112,11 @@ func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Mine, err = s.store.MyFamilies(ctx); err != nil {
 		return err
+	}
+	if opora.ActorFrom(ctx).Can(opora.PermFamilyAssign) {
+		if d.Waiting, err = s.store.FamiliesWithoutCurator(ctx); err != nil {
+			return err
+		}
 	}
 	terr, _ := strconv.ParseInt(q.Get("territory_id"), 10, 64)
 	status, _ := strconv.ParseInt(q.Get("status_id"), 10, 64)
@@ -240,6 +246,7 @@ type familyCardData struct {
 	Curators []*opora.FamilyCurator
 	Grants   []*opora.SubjectGrant
 	Timeline []familyEventLine
+	Signals  []*opora.Signal
 	Options  map[string][]option
 	Today    opora.Date
 	Failed   string // which form failed: edit, member, leave, curator, grant
@@ -275,6 +282,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	if d.Grants, err = s.store.FamilyGrants(ctx, id); err != nil {
+		return err
+	}
+	if d.Signals, err = s.store.FamilySignals(ctx, id); err != nil {
 		return err
 	}
 	events, err := s.store.FamilyTimeline(ctx, id)
@@ -324,6 +334,9 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 	}
 	for _, c := range e.Changes {
 		old, nw := c.Old, c.New
+		if c.Field == "urgency" {
+			old, nw = "", t("signal.urgency."+nw)
+		}
 		if c.Field == "role" {
 			if old != "" {
 				old = t("family.role." + old)

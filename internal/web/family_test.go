@@ -16,7 +16,7 @@ func auditFamily(t *testing.T, a *app, fx *storetest.Fixture, clientID int64) in
 	t.Helper()
 	ctx := fx.Ctx()
 	r := &opora.Role{Name: "Семьи", Scope: opora.ScopeOrganisation,
-		Permissions: []opora.Permission{opora.PermFamilyRead, opora.PermFamilyWrite, opora.PermFamilyAssign}}
+		Permissions: []opora.Permission{opora.PermFamilyRead, opora.PermFamilyWrite, opora.PermFamilyAssign, opora.PermSignalRegister}}
 	if err := a.st.SaveRole(ctx, r); err != nil {
 		t.Fatal(err)
 	}

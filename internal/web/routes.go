@@ -119,6 +119,18 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /families/{id}/curator", s.require(opora.PermFamilyAssign, s.familyAssignCurator))
 	mux.Handle("POST /families/{id}/grants", s.require(opora.PermFamilyWrite, s.familyGrant))
 
+	// Signals: the lists, registering with its match, a signal and its
+	// triage (signals.go).
+	mux.Handle("GET /signals", s.require(opora.PermSignalRegister, s.signalsHome))
+	mux.Handle("GET /signals/overdue", s.require(opora.PermSignalTriage, s.signalsOverdue))
+	mux.Handle("GET /signals/new", s.require(opora.PermSignalRegister, s.signalNew))
+	mux.Handle("GET /signals/matches", s.require(opora.PermSignalTriage, s.signalMatches))
+	mux.Handle("POST /signals", s.require(opora.PermSignalRegister, s.signalCreate))
+	mux.Handle("GET /signals/{id}", s.require(opora.PermSignalRegister, s.signalCard))
+	mux.Handle("POST /signals/{id}/accept", s.require(opora.PermSignalTriage, s.signalAccept))
+	mux.Handle("POST /signals/{id}/route", s.require(opora.PermSignalTriage, s.signalRoute))
+	mux.Handle("POST /signals/{id}/close", s.require(opora.PermSignalTriage, s.signalClose))
+
 	// Cases: a client's cases, a case, its plan (cases.go).
 	mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
 	mux.Handle("POST /clients/{id}/cases", s.require(opora.PermClientWrite, s.caseCreate))
@@ -232,6 +244,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/network/new", s.require(opora.PermAdminNetwork, s.networkNew))
 	mux.Handle("POST /admin/network/new", s.require(opora.PermAdminNetwork, s.networkCreate))
 	mux.Handle("GET /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkEdit))
+	mux.Handle("GET /admin/signal-deadlines", s.require(opora.PermAdminNetwork, s.signalDeadlines))
+	mux.Handle("POST /admin/signal-deadlines", s.require(opora.PermAdminNetwork, s.signalDeadlinesSave))
 	mux.Handle("POST /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkUpdate))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
 	// Dictionaries: questionnaires and forms (admin_forms.go), service types

@@ -407,3 +407,15 @@ func AddAgency(t testing.TB, s *store.Store, networkAdminCtx context.Context, na
 	}
 	return fixture(t, s, n)
 }
+
+// AddAgencyIn adds an agency of the network, as AddAgency does, in a
+// territory (its municipality).
+func AddAgencyIn(t testing.TB, s *store.Store, networkAdminCtx context.Context, name string, typ opora.OrgType, territoryID int64) *Fixture {
+	t.Helper()
+	n := newOrganisation(name, fmt.Sprintf("admin-%d", adminCount.Add(1)))
+	n.Organisation.Type, n.Organisation.TerritoryID = typ, territoryID
+	if err := s.CreateOrganisation(networkAdminCtx, n); err != nil {
+		t.Fatalf("storetest: create organisation %q: %v", name, err)
+	}
+	return fixture(t, s, n)
+}
