@@ -30,6 +30,7 @@ var adminSections = []adminSection{
 	{"/admin/plan-templates", "nav.plantemplates", "admin.hint.plantemplates", "plantemplates", []opora.Permission{opora.PermDictionaryManage}},
 	{"/checkin/points", "checkin.points", "admin.hint.points", "", []opora.Permission{opora.PermAdminOrg, opora.PermDictionaryManage}},
 	{"/admin/network", "nav.network", "admin.hint.network", "network", []opora.Permission{opora.PermAdminNetwork}},
+	{"/admin/signal-deadlines", "signal.deadlines", "admin.hint.signal_deadlines", "", []opora.Permission{opora.PermAdminNetwork}},
 	{"/admin/audit", "nav.audit", "admin.hint.audit", "audit", []opora.Permission{opora.PermAuditRead}},
 }
 

@@ -10,7 +10,9 @@ import (
 // The home page shows each user what to do next, by what their roles let
 // them do: their reminders due and tasks overdue and the clients they
 // opened lately (client.read), the open check-in shifts they can join
-// (checkin.use), the reports saved for them (report.run); then the
+// (checkin.use), the signals waiting in the КДН's inbox (signal.triage),
+// families without a curator (family.assign) and their own families
+// (family.read), the reports saved for them (report.run); then the
 // organisation and their roles.
 
 // homeListSize is how many lines each list of the home page shows.
@@ -26,6 +28,11 @@ type homePage struct {
 	Recent       []*opora.Client
 	Shifts       []*opora.CheckinShift // open, today or yesterday (a night's shift)
 	Reports      []*opora.SavedReport
+	// Flow B: the КДН's inbox (signal.triage), the families without a
+	// curator (family.assign), the curator's own families (family.read).
+	SignalsNew, SignalsOverdue int
+	Unassigned                 []*opora.Family
+	Families                   []*opora.Family
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -92,6 +99,21 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
+	if a.Can(opora.PermSignalTriage) {
+		if d.SignalsNew, d.SignalsOverdue, err = s.store.SignalInboxCounts(ctx); err != nil {
+			return err
+		}
+	}
+	if a.Can(opora.PermFamilyAssign) {
+		if d.Unassigned, err = s.store.FamiliesWithoutCurator(ctx); err != nil {
+			return err
+		}
+	}
+	if a.Can(opora.PermFamilyRead) {
+		if d.Families, err = s.store.MyFamilies(ctx); err != nil {
+			return err
+		}
+	}
 	if a.Can(opora.PermReportRun) {
 		if d.Reports, err = s.store.SavedReports(ctx); err != nil {
 			return err
@@ -99,6 +121,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Reminders, d.Tasks = firstLines(d.Reminders), firstLines(d.Tasks)
 	d.Shifts, d.Reports = firstLines(d.Shifts), firstLines(d.Reports)
+	d.Unassigned, d.Families = firstLines(d.Unassigned), firstLines(d.Families)
 	v := s.newView(r, "nav.home")
 	v.Nav = "home"
 	v.Data = d

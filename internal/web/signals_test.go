@@ -96,6 +96,9 @@ func TestSignalPages(t *testing.T) {
 		if res = sec.get("/signals"); !strings.Contains(res.Body, sig) {
 			t.Errorf("the КДН's inbox lacks the signal")
 		}
+		if res = sec.get("/"); !strings.Contains(res.Body, "Новых сигналов: 1") {
+			t.Errorf("the secretary's home page does not count the new signal")
+		}
 		if res = sec.get("/signals/matches?surname=" + url.QueryEscape("Сидоров")); res.Status != http.StatusOK || !strings.Contains(res.Body, sig) {
 			t.Errorf("match: %d", res.Status)
 		}
@@ -132,6 +135,9 @@ func TestSignalPages(t *testing.T) {
 		head := a.login(t, "head", testPassword)
 		if res = head.get("/families"); !strings.Contains(res.Body, "Новые семьи без куратора") || !strings.Contains(res.Body, fam) {
 			t.Errorf("the КЦСОН head's list lacks the family")
+		}
+		if res = head.get("/"); !strings.Contains(res.Body, "Семьи без куратора") || !strings.Contains(res.Body, fam+"#curator") {
+			t.Errorf("the КЦСОН head's home page lacks the family without a curator")
 		}
 		if res = tch.get(sig); !strings.Contains(res.Body, "Принят") || strings.Contains(res.Body, fam) {
 			t.Errorf("the school's view: %d", res.Status)

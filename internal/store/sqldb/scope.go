@@ -11,8 +11,9 @@
 // Every query about a person — a client, their services, tasks, check-in
 // visits, the reports counted over them, the services register, search —
 // takes its WHERE condition from the functions of this file: ClientScope,
-// TaskAccess, CheckinScope, VisitScope, RegisterScope, and OrgWide for the
-// report paths that answer only organisation-wide questions. Each reads the
+// TaskAccess, CheckinScope, VisitScope, RegisterScope, FamilyScope,
+// SignalScope, and OrgWide for the report paths that answer only
+// organisation-wide questions. Each reads the
 // actor (opora.Actor: organisation, branches, user, and the scope of each
 // permission) and returns SQL with $n parameters appended to args, or
 // opora.ErrForbidden. No other code compares an actor's organisation,
@@ -241,4 +242,64 @@ func orFamilyMembers(a *opora.Actor, p opora.Permission, cond string, args []any
 	return fmt.Sprintf(`((%s) OR c.id IN (SELECT m.client_id FROM family_members m JOIN families f ON f.id = m.family_id
 		JOIN subject_grants g ON g.subject_type = 'family' AND g.subject_id = f.id AND g.organisation_id = $%d
 		AND g.revoked_at IS NULL WHERE %s))`, cond, n, fcond), args, nil
+}
+
+// Signals (Flow B).
+//
+// A signal is reachable in two ways:
+//   - the inbox: the КДН the signal was routed to (signals.organisation_id)
+//     reads it whole and triages it, with signal.triage. The inbox is the
+//     organisation's, whatever the role's scope.
+//   - the reporter: the organisation that reported it (reporter_org_id)
+//     reads what it reported and what became of it, with signal.register;
+//     with the "own" scope only the signals the actor registered (or was
+//     named the reporter of). Such a read is Limited: the store blanks the
+//     family, the organisation it was routed to, the duplicate's number and
+//     who triaged it, so no page can show them.
+//
+// Anything else is opora.ErrNotFound, and Signal audit-logs the attempt.
+
+// SignalInbox returns the SQL condition (on alias sg) limiting signals to
+// the actor's organisation's inbox; ErrForbidden without signal.triage.
+func SignalInbox(a *opora.Actor, args []any) (string, []any, error) {
+	if !a.Can(opora.PermSignalTriage) {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	return fmt.Sprintf("sg.organisation_id = $%d", len(args)), args, nil
+}
+
+// SignalReported returns the SQL condition (on alias sg) limiting signals
+// to those the actor's organisation reported (own scope: the actor).
+func SignalReported(a *opora.Actor, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(opora.PermSignalRegister)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	cond := fmt.Sprintf("sg.reporter_org_id = $%d", len(args))
+	if scope == opora.ScopeOwn {
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND (sg.created_by = $%d OR sg.reporter_user_id = $%d)", len(args), len(args))
+	}
+	return cond, args, nil
+}
+
+// SignalScope returns the SQL condition (on alias sg) of every signal the
+// actor reaches: its inbox or its reports.
+func SignalScope(a *opora.Actor, args []any) (string, []any, error) {
+	var ors []string
+	if cond, next, err := SignalInbox(a, args); err == nil {
+		ors, args = append(ors, cond), next
+	}
+	if cond, next, err := SignalReported(a, args); err == nil {
+		ors, args = append(ors, cond), next
+	}
+	switch len(ors) {
+	case 0:
+		return "", nil, opora.ErrForbidden
+	case 1:
+		return ors[0], args, nil
+	}
+	return "((" + ors[0] + ") OR (" + ors[1] + "))", args, nil
 }
