@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -24,14 +23,14 @@ const visitCountUpsert = ` ON CONFLICT (organisation_id, day, point_id, item_id,
 var visitCountColumns = []string{"organisation_id", "day", "point_id", "item_id", "branch_id", "created_by", "visits"}
 
 // countVisit adds one visit.
-func countVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
+func countVisit(ctx context.Context, q queryer, org int64, day opora.Date, point, item, branch, createdBy int64) error {
 	return addVisitCount(ctx, q, org, day, point, item, branch, createdBy, 1)
 }
 
 // addVisitCount adds n visits (-1 for an undone tick).
-func addVisitCount(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy, n int64) error {
+func addVisitCount(ctx context.Context, q queryer, org int64, day opora.Date, point, item, branch, createdBy, n int64) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by,
-		visits) VALUES ($1, $2, $3, $4, $5, $6, $7)`+visitCountUpsert, org, nullDate(day), point, item, branch, createdBy, n)
+		visits) VALUES ($1, $2, $3, $4, $5, $6, $7)`+visitCountUpsert, org, day, point, item, branch, createdBy, n)
 	if err != nil {
 		return fmt.Errorf("store: visit counts: %w", err)
 	}
@@ -60,14 +59,14 @@ func deleteDuplicateVisits(ctx context.Context, tx *sql.Tx, from, into int64) er
 // visitCountKey is one row of visit_counts.
 type visitCountKey struct {
 	org                            int64
-	day                            time.Time
+	day                            opora.Date
 	point, item, branch, createdBy int64
 }
 
 // addVisitCounts adds an organisation's visits to per-key counts.
 func addVisitCounts(agg map[visitCountKey]int64, org int64, visits []*BulkVisit) {
 	for _, v := range visits {
-		agg[visitCountKey{org, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy}]++
+		agg[visitCountKey{org, v.VisitedOn, v.PointID, v.ItemID, v.BranchID, v.CreatedBy}]++
 	}
 }
 
@@ -80,7 +79,7 @@ func writeVisitCounts(ctx context.Context, dialect Dialect, exec func(ctx contex
 	})
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
-		rows = append(rows, []any{k.org, nullDate(k.day), k.point, k.item, k.branch, k.createdBy, agg[k]})
+		rows = append(rows, []any{k.org, k.day, k.point, k.item, k.branch, k.createdBy, agg[k]})
 	}
 	return insertChunks(ctx, dialect, exec, "visit_counts", visitCountColumns, visitCountUpsert, rows)
 }
