@@ -137,7 +137,7 @@ func TestEveryTracedFloorReplaysTheRequestsStatements(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sh := &opora.CheckinShift{PointID: d.point.ID, Date: d.today, Starts: "00:00", Ends: "23:59"}
+		sh := &opora.CheckinShift{PointID: d.point.ID, Date: opora.DateOf(d.today), Starts: "00:00", Ends: "23:59"}
 		if err := st.OpenCheckinShift(opora.WithActor(ctx, d.actor), sh); err != nil {
 			t.Fatal(err)
 		}

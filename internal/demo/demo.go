@@ -243,7 +243,7 @@ func (g *gen) checkin() error {
 	for d := 14; d >= 1; d-- {
 		day := g.day(g.now.AddDate(0, 0, -d))
 		g.at(day.Add(19 * time.Hour))
-		sh := &opora.CheckinShift{PointID: p.ID, Date: day, Starts: "20:00", Ends: "02:00"}
+		sh := &opora.CheckinShift{PointID: p.ID, Date: opora.DateOf(day), Starts: "20:00", Ends: "02:00"}
 		if err := g.st.OpenCheckinShift(g.ctx, sh); err != nil {
 			return err
 		}

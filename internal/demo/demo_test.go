@@ -40,7 +40,7 @@ func TestDemoFillsAnEmptyDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		actx := opora.WithActor(ctx, actor)
-		q := &opora.ReportQuery{Subject: opora.SubjectClients, From: now.AddDate(-3, 0, 0), To: now, Measure: opora.MeasureCount,
+		q := &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.DateOf(now.AddDate(-3, 0, 0)), To: opora.DateOf(now), Measure: opora.MeasureCount,
 			GroupBy: []opora.Dimension{opora.DimGender}}
 		res, err := st.RunReport(actx, q)
 		if err != nil {
@@ -55,11 +55,11 @@ func TestDemoFillsAnEmptyDatabase(t *testing.T) {
 		if res.Total != 40 || men < 20 || men == 40 {
 			t.Fatalf("clients %v, men %v", res.Total, men)
 		}
-		q = &opora.ReportQuery{Subject: opora.SubjectServices, From: now.AddDate(-3, 0, 0), To: now, Measure: opora.MeasureCount}
+		q = &opora.ReportQuery{Subject: opora.SubjectServices, From: opora.DateOf(now.AddDate(-3, 0, 0)), To: opora.DateOf(now), Measure: opora.MeasureCount}
 		if res, err = st.RunReport(actx, q); err != nil || res.Total < 40 {
 			t.Fatalf("services %v %v", res, err)
 		}
-		q = &opora.ReportQuery{Subject: opora.SubjectVisits, From: now.AddDate(0, 0, -30), To: now, Measure: opora.MeasureCount}
+		q = &opora.ReportQuery{Subject: opora.SubjectVisits, From: opora.DateOf(now.AddDate(0, 0, -30)), To: opora.DateOf(now), Measure: opora.MeasureCount}
 		if res, err = st.RunReport(actx, q); err != nil || res.Total < 14*15 {
 			t.Fatalf("check-in visits %v %v", res, err)
 		}

@@ -238,7 +238,7 @@ func (g *scale) ensureCheckin(ctx context.Context, st *store.Store) error {
 	first := g.anchor.AddDate(-years, 0, 0)
 	days := int(g.anchor.Sub(first).Hours() / 24)
 	list := func() ([]*opora.CheckinShift, error) {
-		return st.CheckinShifts(ctx, first, g.anchor.AddDate(0, 0, -1), days*len(g.points)+10)
+		return st.CheckinShifts(ctx, opora.DateOf(first), opora.DateOf(g.anchor.AddDate(0, 0, -1)), days*len(g.points)+10)
 	}
 	shifts, err := list()
 	if err != nil {
@@ -250,7 +250,7 @@ func (g *scale) ensureCheckin(ctx context.Context, st *store.Store) error {
 			for d := 0; d < days; d++ {
 				day := first.AddDate(0, 0, d)
 				b.Shifts = append(b.Shifts, &opora.CheckinShift{ID: int64(len(b.Shifts) + 1), BranchID: p.BranchID,
-					PointID: p.ID, Date: day, Starts: "20:00", Ends: "02:00", Status: opora.ShiftClosed,
+					PointID: p.ID, Date: opora.DateOf(day), Starts: "20:00", Ends: "02:00", Status: opora.ShiftClosed,
 					OpenedBy: g.creator, OpenedAt: day.Add(19 * time.Hour), ClosedBy: g.creator, ClosedAt: day.Add(26 * time.Hour)})
 			}
 		}
@@ -266,7 +266,7 @@ func (g *scale) ensureCheckin(ctx context.Context, st *store.Store) error {
 		g.shifts[p.ID] = make([]int64, days)
 	}
 	for _, sh := range shifts {
-		d := int(sh.Date.Sub(first).Hours() / 24)
+		d := sh.Date.DaysSince(opora.DateOf(first))
 		if ids := g.shifts[sh.PointID]; ids != nil && d >= 0 && d < days {
 			ids[d] = sh.ID
 		}
@@ -515,7 +515,7 @@ func (g *scale) visits(b *batchState, c *opora.Client, index int, first time.Tim
 		for _, item := range items {
 			tick++
 			vis := &store.BulkVisit{BranchID: pt.BranchID, CheckinVisit: opora.CheckinVisit{ID: int64(len(b.Visits) + 1),
-				ShiftID: ids[d], PointID: pt.ID, PersonID: p.ID, ClientID: c.ID, ItemID: item, VisitedOn: on,
+				ShiftID: ids[d], PointID: pt.ID, PersonID: p.ID, ClientID: c.ID, ItemID: item, VisitedOn: opora.DateOf(on),
 				TickID: fmt.Sprintf("00000000-%04x-4000-8000-%012x", tick, index), CreatedBy: g.creator,
 				CreatedAt: at}}
 			b.Visits = append(b.Visits, vis)
@@ -615,11 +615,10 @@ func (g *scale) answer(b *batchState, c *opora.Client, x *opora.FormField) *opor
 	case opora.FieldNumber:
 		a.Num, a.HasNum = float64(b.pick(20)), true
 	case opora.FieldDate:
-		a.Date = c.CreatedAt.AddDate(0, 0, -b.pick(3000))
-		a.Date = time.Date(a.Date.Year(), a.Date.Month(), a.Date.Day(), 0, 0, 0, 0, time.UTC)
+		a.Date = opora.DateOf(c.CreatedAt.AddDate(0, 0, -b.pick(3000)))
 	case opora.FieldMonth:
 		d := c.CreatedAt.AddDate(0, -b.pick(120), 0)
-		a.Date = time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+		a.Date = opora.NewDate(d.Year(), d.Month(), 1)
 	case opora.FieldText, opora.FieldLongText:
 		switch x.Key {
 		case "registration_place", "last_registration_place":

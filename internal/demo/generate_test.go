@@ -219,7 +219,7 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 		for _, p := range periods {
 			for _, bs := range [][]int64{nil, branches[:1], branches[:2]} {
 				q := &opora.ReportQuery{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients,
-					From: p[0], To: p[1], BranchIDs: bs}
+					From: opora.DateOf(p[0]), To: opora.DateOf(p[1]), BranchIDs: bs}
 				res, err := st.RunReport(actx, q)
 				if err != nil {
 					t.Fatal(err)
@@ -267,7 +267,7 @@ func TestGeneratorProducesThePromisedProportions(t *testing.T) {
 			t.Helper()
 			for _, p := range periods {
 				for _, dims := range groupings {
-					q := &opora.ReportQuery{Subject: subject, Measure: measure, From: p[0], To: p[1], GroupBy: dims}
+					q := &opora.ReportQuery{Subject: subject, Measure: measure, From: opora.DateOf(p[0]), To: opora.DateOf(p[1]), GroupBy: dims}
 					got, err := st.RunReport(actx, q)
 					if err != nil {
 						t.Fatal(err)

@@ -63,8 +63,12 @@ type AuditFilter struct {
 	Action         string
 	Entity         string
 	EntityID       int64
-	From, To       time.Time // To is exclusive; zero means open
-	Offset, Limit  int
+	// From and To are moments, not days: entries at From or later and
+	// before To (exclusive); zero means open. The audit screen turns its
+	// days into the server's local midnights: From the first day's, To the
+	// one after the last day.
+	From, To      time.Time
+	Offset, Limit int
 }
 
 // Diff appends a Change for each pair whose values differ.

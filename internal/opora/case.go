@@ -97,8 +97,8 @@ type Case struct {
 func (c *Case) Open() bool { return c.Status == CaseOpen }
 
 // Light returns the plan duration's traffic light on day today.
-func (c *Case) Light(today time.Time) Light {
-	end := DateOf(today)
+func (c *Case) Light(today Date) Light {
+	end := today
 	if !c.ClosedOn.IsZero() {
 		end = c.ClosedOn
 	}
@@ -106,8 +106,8 @@ func (c *Case) Light(today time.Time) Light {
 }
 
 // Months returns how many whole months the plan has run by day today.
-func (c *Case) Months(today time.Time) int {
-	end := DateOf(today)
+func (c *Case) Months(today Date) int {
+	end := today
 	if !c.ClosedOn.IsZero() {
 		end = c.ClosedOn
 	}
@@ -124,7 +124,7 @@ func (c *Case) Progress() int {
 }
 
 // Validate checks a new or edited case; today is the current date.
-func (c *Case) Validate(today time.Time) error {
+func (c *Case) Validate(today Date) error {
 	var v Validation
 	if c.SubjectType != SubjectClient && c.SubjectType != SubjectFamily {
 		v.Add("subject_type", "error.invalid_choice")
@@ -140,7 +140,7 @@ func (c *Case) Validate(today time.Time) error {
 	}
 	if c.OpenedOn.IsZero() {
 		v.Add("opened_on", "error.date")
-	} else if c.OpenedOn.After(DateOf(today)) {
+	} else if c.OpenedOn.After(today) {
 		v.Add("opened_on", "error.date_future")
 	}
 	return v.Err()
@@ -273,8 +273,8 @@ func (t *Task) Title() string {
 }
 
 // Overdue reports whether an open task is past its due date on day today.
-func (t *Task) Overdue(today time.Time) bool {
-	return t.Status.Open() && !t.DueOn.IsZero() && t.DueOn.Before(DateOf(today))
+func (t *Task) Overdue(today Date) bool {
+	return t.Status.Open() && !t.DueOn.IsZero() && t.DueOn.Before(today)
 }
 
 // Normalize trims the task's text.
@@ -387,7 +387,7 @@ type CaseClosing struct {
 }
 
 // Validate checks a closing of a case opened on opened; today is the current date.
-func (c *CaseClosing) Validate(opened Date, today time.Time) error {
+func (c *CaseClosing) Validate(opened, today Date) error {
 	var v Validation
 	c.Comment, c.FailReason = strings.TrimSpace(c.Comment), strings.TrimSpace(c.FailReason)
 	switch {
@@ -402,7 +402,7 @@ func (c *CaseClosing) Validate(opened Date, today time.Time) error {
 	switch {
 	case c.ClosedOn.IsZero():
 		v.Add("closed_on", "error.date")
-	case c.ClosedOn.After(DateOf(today)):
+	case c.ClosedOn.After(today):
 		v.Add("closed_on", "error.date_future")
 	case c.ClosedOn.Before(opened):
 		v.Add("closed_on", "cases.error.closed_before_opened")

@@ -40,7 +40,7 @@ func TestPlanLightAcrossYears(t *testing.T) {
 		}
 	}
 	k := &Case{OpenedOn: DateOf(day("2025-01-10")), ClosedOn: DateOf(day("2025-03-01"))}
-	if l := k.Light(day("2026-06-01")); l != LightGreen {
+	if l := k.Light(DateOf(day("2026-06-01"))); l != LightGreen {
 		t.Errorf("a closed case is measured to its closing day: %s", l)
 	}
 }
@@ -68,11 +68,11 @@ func TestTaskValidation(t *testing.T) {
 		t.Errorf("valid task: %v", err)
 	}
 	tk = base()
-	if !tk.Overdue(day("2026-04-11")) || tk.Overdue(day("2026-04-10")) {
+	if !tk.Overdue(DateOf(day("2026-04-11"))) || tk.Overdue(DateOf(day("2026-04-10"))) {
 		t.Error("overdue only after the due day")
 	}
 	tk.Status = TaskDone
-	if tk.Overdue(day("2026-05-01")) {
+	if tk.Overdue(DateOf(day("2026-05-01"))) {
 		t.Error("a done task is never overdue")
 	}
 }
@@ -90,12 +90,12 @@ func TestCaseClosingValidation(t *testing.T) {
 		{CaseClosing{Outcome: OutcomeDone, ClosedOn: DateOf(today), OpenTasks: OpenTasksFail}, "fail_reason"},
 		{CaseClosing{Outcome: OutcomeDone, ClosedOn: DateOf(today), OpenTasks: "drop"}, "open_tasks"},
 	} {
-		if f := FieldErrors(c.cl.Validate(DateOf(opened), today)); f[c.field] == "" {
+		if f := FieldErrors(c.cl.Validate(DateOf(opened), DateOf(today))); f[c.field] == "" {
 			t.Errorf("%+v: no error for %s: %v", c.cl, c.field, f)
 		}
 	}
 	ok := CaseClosing{Outcome: OutcomeNotDoneNoShow, ClosedOn: DateOf(today)}
-	if err := ok.Validate(DateOf(opened), today); err != nil {
+	if err := ok.Validate(DateOf(opened), DateOf(today)); err != nil {
 		t.Errorf("valid closing: %v", err)
 	}
 }

@@ -101,8 +101,8 @@ type CheckinShift struct {
 	PointID        int64
 	PointName      string
 	PointKind      PointKind
-	Date           time.Time // midnight UTC
-	Starts, Ends   string    // "HH:MM"; Ends before Starts means the shift runs past midnight
+	Date           Date
+	Starts, Ends   string // "HH:MM"; Ends before Starts means the shift runs past midnight
 	Status         ShiftStatus
 	OpenedBy       int64
 	OpenedAt       time.Time
@@ -169,7 +169,7 @@ func (p *CheckinPerson) Normalize() {
 }
 
 // Validate checks a person before saving; today is the current date.
-func (p *CheckinPerson) Validate(today time.Time) error {
+func (p *CheckinPerson) Validate(today Date) error {
 	var v Validation
 	checkText(&v, "surname", p.Surname, true, 100)
 	checkText(&v, "first_name", p.FirstName, false, 100)
@@ -255,7 +255,7 @@ type CheckinVisit struct {
 	ClientID   int64
 	ItemID     int64
 	ItemName   string
-	VisitedOn  time.Time
+	VisitedOn  Date
 	TickID     string
 	DeviceAt   string
 	CreatedBy  int64

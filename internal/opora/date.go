@@ -63,6 +63,9 @@ func (d Date) Year() int         { return d.t.Year() }
 func (d Date) Month() time.Month { return d.t.Month() }
 func (d Date) Day() int          { return d.t.Day() }
 
+// Weekday is the day of the week d falls on.
+func (d Date) Weekday() time.Weekday { return d.t.Weekday() }
+
 // Before, After, Equal and Compare order days.
 func (d Date) Before(e Date) bool   { return d.t.Before(e.t) }
 func (d Date) After(e Date) bool    { return d.t.After(e.t) }

@@ -191,7 +191,7 @@ type Answer struct {
 	Text      string  // text, long text, yes/no
 	Num       float64
 	HasNum    bool
-	Date      time.Time // date; month: the first day of the month
+	Date      Date // date; month: the first day of the month
 	FileID    int64
 	UpdatedBy int64
 	UpdatedAt time.Time
@@ -243,14 +243,15 @@ func (a *Answer) Values(t FieldType) []string {
 }
 
 // ParseMonth reads a month typed as 03.2021, 3.2021 or 2021-03.
-func ParseMonth(s string) (time.Time, bool) {
+// The month is its first day.
+func ParseMonth(s string) (Date, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"01.2006", "1.2006", "2006-01"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
+			return DateOf(t), true
 		}
 	}
-	return time.Time{}, false
+	return Date{}, false
 }
 
 // ParseAnswer reads the posted values of a field. prev is the stored answer
@@ -293,7 +294,7 @@ func (f *FormField) ParseAnswer(raw []string, prev *Answer) (*Answer, string) {
 			if !ok {
 				return nil, "error.date"
 			}
-			a.Date = d.Time()
+			a.Date = d
 		}
 	case FieldMonth:
 		if first != "" {

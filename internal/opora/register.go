@@ -1,7 +1,5 @@
 package opora
 
-import "time"
-
 // MaxRegisterDays is the longest period the services register covers, both
 // ends counted: a leap year.
 const MaxRegisterDays = 366
@@ -12,10 +10,10 @@ const MaxXLSXRows = 1048575
 
 // RegisterQuery selects the services register (Реестр услуг): the services
 // rendered in a period, one line each, with the client's name. From and To
-// are calendar dates at midnight UTC, both inclusive; the id lists are
-// optional filters (empty = all).
+// are calendar days, both inclusive; the id lists are optional filters
+// (empty = all).
 type RegisterQuery struct {
-	From, To       time.Time
+	From, To       Date
 	BranchIDs      []int64
 	WorkerIDs      []int64
 	ServiceTypeIDs []int64
@@ -23,7 +21,7 @@ type RegisterQuery struct {
 
 // Days is the number of calendar days the period covers, both ends counted.
 func (q *RegisterQuery) Days() int {
-	return int(Day(q.To).Sub(Day(q.From)).Hours()/24) + 1
+	return q.To.DaysSince(q.From) + 1
 }
 
 // Validate checks the period: both dates given, the end not before the

@@ -93,7 +93,7 @@ const MaxGroupings = 3
 // name or an id, never SQL text.
 type ReportQuery struct {
 	Subject        ReportSubject
-	From, To       time.Time // dates, both inclusive
+	From, To       Date // days, both inclusive
 	BranchIDs      []int64
 	WorkerIDs      []int64
 	Gender         Gender

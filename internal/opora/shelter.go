@@ -107,17 +107,16 @@ type Stay struct {
 func (s *Stay) Open() bool { return s.Status == StayLiving }
 
 // Days returns the stay's length in days up to check-out, or up to today for an open stay.
-func (s *Stay) Days(today time.Time) int {
+func (s *Stay) Days(today Date) int {
 	end := s.CheckOut
 	if end.IsZero() {
-		end = DateOf(today)
+		end = today
 	}
 	return end.DaysSince(s.CheckIn) + 1
 }
 
 // ValidateCheckIn checks a new stay; today is the current date.
-func (s *Stay) ValidateCheckIn(now time.Time) error {
-	today := DateOf(now)
+func (s *Stay) ValidateCheckIn(today Date) error {
 	var v Validation
 	s.Comment = strings.TrimSpace(s.Comment)
 	if s.RoomID == 0 {
@@ -135,8 +134,7 @@ func (s *Stay) ValidateCheckIn(now time.Time) error {
 }
 
 // ValidateCheckOut checks how a stay ends; today is the current date.
-func (s *Stay) ValidateCheckOut(now time.Time) error {
-	today := DateOf(now)
+func (s *Stay) ValidateCheckOut(today Date) error {
 	var v Validation
 	s.Reason = strings.TrimSpace(s.Reason)
 	s.Comment = strings.TrimSpace(s.Comment)
@@ -257,8 +255,7 @@ func (m *MedicalCheck) Normalize() {
 }
 
 // Validate checks a medical check before saving; today is the current date.
-func (m *MedicalCheck) Validate(now time.Time) error {
-	today := DateOf(now)
+func (m *MedicalCheck) Validate(today Date) error {
 	var v Validation
 	if !m.Type.Valid() {
 		v.Add("type", "error.invalid_choice")
@@ -289,8 +286,7 @@ const (
 )
 
 // Due returns the check's state on day today.
-func (m *MedicalCheck) Due(now time.Time) DueState {
-	today := DateOf(now)
+func (m *MedicalCheck) Due(today Date) DueState {
 	switch {
 	case m.NextDue.IsZero():
 		return DueOK

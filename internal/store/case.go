@@ -325,7 +325,7 @@ func (s *Store) CloseCase(ctx context.Context, id int64, cl *opora.CaseClosing) 
 		if cl.ClosedOn.IsZero() {
 			cl.ClosedOn = opora.Today(now, time.Local)
 		}
-		if err := cl.Validate(k.OpenedOn, now.Local()); err != nil {
+		if err := cl.Validate(k.OpenedOn, opora.Today(now, time.Local)); err != nil {
 			return err
 		}
 		open, err := s.caseTasks(ctx, tx, k.ID, true)
@@ -340,7 +340,7 @@ func (s *Store) CloseCase(ctx context.Context, id int64, cl *opora.CaseClosing) 
 			if cl.OpenTasks == opora.OpenTasksFail {
 				status, reason = opora.TaskFailed, cl.FailReason
 			}
-			if err := s.setTaskStatus(ctx, tx, t, status, reason, time.Time{}); err != nil {
+			if err := s.setTaskStatus(ctx, tx, t, status, reason, opora.Date{}); err != nil {
 				return err
 			}
 		}

@@ -150,14 +150,14 @@ func TestCaseTaskChangesAndOverdue(t *testing.T) {
 		if got.TasksOverdue != 1 || got.TasksTotal != 2 {
 			t.Errorf("overdue %d of %d, want 1 of 2", got.TasksOverdue, got.TasksTotal)
 		}
-		if got.Light(caseNow) != opora.LightGreen || got.Months(caseNow) != 2 {
-			t.Errorf("light %s, %d months", got.Light(caseNow), got.Months(caseNow))
+		if got.Light(opora.DateOf(caseNow)) != opora.LightGreen || got.Months(opora.DateOf(caseNow)) != 2 {
+			t.Errorf("light %s, %d months", got.Light(opora.DateOf(caseNow)), got.Months(opora.DateOf(caseNow)))
 		}
 		if err := s.SetTaskStatus(ctx, late.ID, opora.TaskDone, ""); err != nil {
 			t.Fatal(err)
 		}
 		tk, err := s.Task(ctx, late.ID)
-		if err != nil || tk.Status != opora.TaskDone || !tk.DoneOn.Equal(opora.DateOf(date("2026-03-10"))) || tk.Overdue(caseNow) {
+		if err != nil || tk.Status != opora.TaskDone || !tk.DoneOn.Equal(opora.DateOf(date("2026-03-10"))) || tk.Overdue(opora.DateOf(caseNow)) {
 			t.Fatalf("done task: %v %+v", err, tk)
 		}
 		if f := opora.FieldErrors(s.SetTaskStatus(ctx, onTime.ID, opora.TaskFailed, "")); f["fail_reason"] == "" {

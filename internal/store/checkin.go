@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -241,13 +240,13 @@ const shiftFrom = ` FROM checkin_shifts sh JOIN checkin_points p ON p.id = sh.po
 
 func scanShift(row interface{ Scan(...any) error }) (*opora.CheckinShift, error) {
 	sh := &opora.CheckinShift{}
-	var day, closedAt sql.NullTime
+	var closedAt sql.NullTime
 	var openedBy, closedBy sql.NullInt64
-	if err := row.Scan(&sh.ID, &sh.OrganisationID, &sh.BranchID, &sh.PointID, &sh.PointName, &sh.PointKind, &day,
+	if err := row.Scan(&sh.ID, &sh.OrganisationID, &sh.BranchID, &sh.PointID, &sh.PointName, &sh.PointKind, &sh.Date,
 		&sh.Starts, &sh.Ends, &sh.Status, &openedBy, &sh.OpenedAt, &closedBy, &closedAt); err != nil {
 		return nil, err
 	}
-	sh.Date, sh.ClosedAt, sh.OpenedAt = dateOf(day), timeOf(closedAt), sh.OpenedAt.UTC()
+	sh.ClosedAt, sh.OpenedAt = timeOf(closedAt), sh.OpenedAt.UTC()
 	sh.OpenedBy, sh.ClosedBy = openedBy.Int64, closedBy.Int64
 	return sh, nil
 }
@@ -271,7 +270,7 @@ func (s *Store) checkinShift(ctx context.Context, q queryer, id int64) (*opora.C
 
 // CheckinShifts lists the shifts the actor reaches dated from..to
 // (inclusive), newest first, at most limit.
-func (s *Store) CheckinShifts(ctx context.Context, from, to time.Time, limit int) ([]*opora.CheckinShift, error) {
+func (s *Store) CheckinShifts(ctx context.Context, from, to opora.Date, limit int) ([]*opora.CheckinShift, error) {
 	cond, args, err := checkinScope(opora.ActorFrom(ctx), "sh", nil)
 	if err != nil {
 		return nil, err
@@ -279,7 +278,7 @@ func (s *Store) CheckinShifts(ctx context.Context, from, to time.Time, limit int
 	if limit <= 0 {
 		limit = 100
 	}
-	args = append(args, calendarDay(from), calendarDay(to), limit)
+	args = append(args, from, to, limit)
 	n := len(args)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+shiftColumns+shiftFrom+` WHERE `+cond+
 		fmt.Sprintf(` AND sh.shift_date >= $%d AND sh.shift_date <= $%d ORDER BY sh.shift_date DESC, sh.starts DESC, sh.id DESC LIMIT $%d`,
@@ -326,7 +325,7 @@ func (s *Store) OpenCheckinShift(ctx context.Context, sh *opora.CheckinShift) er
 		}
 		now := s.Now()
 		sh.OrganisationID, sh.BranchID, sh.PointName, sh.PointKind = p.OrganisationID, p.BranchID, p.Name, p.Kind
-		sh.Status, sh.OpenedBy, sh.OpenedAt, sh.Date = opora.ShiftOpen, a.UserID, now, calendarDay(sh.Date)
+		sh.Status, sh.OpenedBy, sh.OpenedAt = opora.ShiftOpen, a.UserID, now
 		id, err := insertID(ctx, tx, `INSERT INTO checkin_shifts (organisation_id, branch_id, point_id, shift_date, starts, ends,
 			status, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			sh.OrganisationID, sh.BranchID, sh.PointID, sh.Date, sh.Starts, sh.Ends, string(sh.Status), nullID(a.UserID), now)

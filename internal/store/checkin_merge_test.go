@@ -67,8 +67,8 @@ func checkVisitCounts(t *testing.T, s *store.Store, fx *storetest.Fixture) {
 	if !slices.Equal(kept, fromVisits) || len(kept) == 0 {
 		t.Fatalf("visit_counts\n%v\nvisits\n%v", kept, fromVisits)
 	}
-	q := &opora.ReportQuery{Subject: opora.SubjectVisits, Measure: opora.MeasureCount, From: day(2025, 1, 1),
-		To: day(2027, 12, 31), GroupBy: []opora.Dimension{opora.DimPoint, opora.DimMonth, opora.DimWorker}}
+	q := &opora.ReportQuery{Subject: opora.SubjectVisits, Measure: opora.MeasureCount, From: opora.NewDate(2025, 1, 1),
+		To: opora.NewDate(2027, 12, 31), GroupBy: []opora.Dimension{opora.DimPoint, opora.DimMonth, opora.DimWorker}}
 	if c, err := s.CompileReport(fx.Ctx(), q); err != nil || !strings.Contains(c.Query, "visit_counts") {
 		t.Fatalf("visits report not read from the counts: %v %v", c, err)
 	}

@@ -34,7 +34,7 @@ func checkinSetup(t *testing.T, s *store.Store, fx *storetest.Fixture) (duty con
 		t.Fatalf("point: %v %+v", err, pt)
 	}
 	_, duty = fx.AddUser(t, "duty", "duty")
-	sh = &opora.CheckinShift{PointID: p.ID, Date: date("2026-01-15"), Starts: "21:00", Ends: "02:00"}
+	sh = &opora.CheckinShift{PointID: p.ID, Date: opora.DateOf(date("2026-01-15")), Starts: "21:00", Ends: "02:00"}
 	if err := s.OpenCheckinShift(duty, sh); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestCheckinClosedShiftAndScope(t *testing.T) {
 			t.Fatalf("other branch: %v", err)
 		}
 		// Shifts are listed by date.
-		list, err := s.CheckinShifts(duty, date("2026-01-01"), date("2026-01-31"), 10)
+		list, err := s.CheckinShifts(duty, opora.DateOf(date("2026-01-01")), opora.DateOf(date("2026-01-31")), 10)
 		if err != nil || len(list) != 1 || list[0].PointName != "Обогрев на Боровой" {
 			t.Fatalf("shifts %v %+v", err, list)
 		}

@@ -991,13 +991,12 @@ func (s *Store) checkinVisits(ctx context.Context, where string, args []any, ord
 	for rows.Next() {
 		v := &opora.CheckinVisit{}
 		var client, by, year sql.NullInt64
-		var day sql.NullTime
 		var surname, first string
-		if err := rows.Scan(&v.ID, &v.ShiftID, &v.PointID, &v.PersonID, &client, &v.ItemID, &v.ItemName, &day, &v.TickID,
+		if err := rows.Scan(&v.ID, &v.ShiftID, &v.PointID, &v.PersonID, &client, &v.ItemID, &v.ItemName, &v.VisitedOn, &v.TickID,
 			&v.DeviceAt, &by, &v.CreatedAt, &surname, &first, &year, &v.Gender, &v.PointName); err != nil {
 			return nil, fmt.Errorf("store: checkin visits: %w", err)
 		}
-		v.ClientID, v.CreatedBy, v.BirthYear, v.VisitedOn = client.Int64, by.Int64, int(year.Int64), dateOf(day)
+		v.ClientID, v.CreatedBy, v.BirthYear = client.Int64, by.Int64, int(year.Int64)
 		v.PersonName = strings.TrimSpace(surname + " " + first)
 		v.CreatedAt = v.CreatedAt.UTC()
 		out = append(out, v)

@@ -199,9 +199,9 @@ func TestClientCountsFollowEveryWrite(t *testing.T) {
 			// period's end, at a band's first year: 29 and 49 in 2026.
 			switch i {
 			case 1:
-				c.BirthPrecision, c.BirthDate = opora.BirthExact, opora.DateOf(day(1996, 12, 20))
+				c.BirthPrecision, c.BirthDate = opora.BirthExact, opora.NewDate(1996, 12, 20)
 			case 7:
-				c.BirthPrecision, c.BirthDate = opora.BirthExact, opora.DateOf(day(1976, 6, 15))
+				c.BirthPrecision, c.BirthDate = opora.BirthExact, opora.NewDate(1976, 6, 15)
 			}
 			if err := s.CreateClient(ctx, c); err != nil {
 				t.Fatal(err)
@@ -265,7 +265,7 @@ func TestClientCountsFollowEveryWrite(t *testing.T) {
 		for _, p := range periods {
 			for _, sh := range shapes {
 				q := sh
-				q.Subject, q.Measure, q.From, q.To = opora.SubjectClients, opora.MeasureCount, p[0], p[1]
+				q.Subject, q.Measure, q.From, q.To = opora.SubjectClients, opora.MeasureCount, opora.DateOf(p[0]), opora.DateOf(p[1])
 				name := fmt.Sprintf("%s…%s %v", p[0].Format("02.01"), p[1].Format("02.01"), q.GroupBy)
 				sqlText, err := s.CompileReport(ctx, &q)
 				if err != nil {
@@ -299,11 +299,11 @@ func TestClientCountsFollowEveryWrite(t *testing.T) {
 		// deleted and one merged away; in February–March three new clients
 		// remain (15.02, 05.03, 31.03; 01.02 deleted, 28.02 merged).
 		q := &opora.ReportQuery{Subject: opora.SubjectClients, Measure: opora.MeasureCount,
-			From: day(2026, 1, 1), To: day(2026, 4, 30)}
+			From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 4, 30)}
 		if res, err := s.RunReport(ctx, q); err != nil || res.Total != 6 {
 			t.Errorf("new clients January–April: %v %v", res, err)
 		}
-		q.From, q.To = day(2026, 2, 1), day(2026, 3, 31)
+		q.From, q.To = opora.NewDate(2026, 2, 1), opora.NewDate(2026, 3, 31)
 		q.GroupBy = []opora.Dimension{reasonDim}
 		res, err := s.RunReport(ctx, q)
 		if err != nil {

@@ -29,7 +29,7 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				// (the clock reports the instant in UTC, as a moment read back
 				// from the database is).
 				s.Now = func() time.Time { return time.Date(2026, 3, 10, 23, 30, 0, 0, loc).UTC() }
-				if got := s.Today(); !got.Equal(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)) {
+				if got := s.Today(); !got.Equal(opora.NewDate(2026, time.March, 10)) {
 					t.Fatalf("today %v", got)
 				}
 				birth, since, day := opora.NewDate(1990, time.March, 10), opora.NewDate(2026, time.February, 1), opora.NewDate(2026, time.March, 10)
@@ -157,11 +157,67 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 					t.Fatalf("medical checks read back: %v %+v", err, checks)
 				}
 
+				// The questionnaire's month answer follows the client's
+				// homeless_since and is the month's first day; a month typed
+				// into the questionnaire goes back to the client as that day.
+				qa, err := s.Questionnaire(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sinceField := mustField(t, qa, "homeless_since")
+				if a := qa.Answer(sinceField.ID); a == nil || a.Date != since {
+					t.Errorf("month answer from the client: %+v", a)
+				}
+				if err := s.SaveQuestionnaire(ctx, c.ID, map[int64][]string{sinceField.ID: {"03.2025"}}); err != nil {
+					t.Fatal(err)
+				}
+				march := opora.NewDate(2025, time.March, 1)
+				if qa, err = s.Questionnaire(ctx, c.ID); err != nil || qa.Answer(sinceField.ID).Date != march {
+					t.Errorf("month answer read back: %v", err)
+				}
+				if got, err := s.Client(ctx, c.ID); err != nil || got.HomelessSince != march {
+					t.Errorf("homeless since from the answer: %v %v", err, got.HomelessSince)
+				}
+
+				// A check-in shift of today: its day, its visits' day, the
+				// list of shifts of that day and the reports of that day.
+				p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointWarming, Name: "Пункт дат"}
+				if err := s.SaveCheckinPoint(ctx, p, nil); err != nil {
+					t.Fatal(err)
+				}
+				sh := &opora.CheckinShift{PointID: p.ID, Date: day, Starts: "20:00", Ends: "08:00"}
+				if err := s.OpenCheckinShift(ctx, sh); err != nil {
+					t.Fatal(err)
+				}
+				if res, _, err := s.RecordTicks(ctx, sh.ID, []opora.Tick{{ID: "11111111-1111-4111-8111-111111111111",
+					Person: "c" + idStr(c.ID)}}); err != nil || len(res) != 1 || res[0].Status != opora.TickAccepted {
+					t.Fatalf("tick: %v %+v", err, res)
+				}
+				if got, err := s.CheckinShift(ctx, sh.ID); err != nil || got.Date != day {
+					t.Errorf("shift read back: %v %+v", err, got)
+				}
+				if list, err := s.CheckinShifts(ctx, day, day, 10); err != nil || len(list) != 1 || list[0].Date != day {
+					t.Errorf("shifts of the day: %v %+v", err, list)
+				}
+				if visits, err := s.ShiftVisits(ctx, sh.ID); err != nil || len(visits) != 1 || visits[0].VisitedOn != day {
+					t.Errorf("visits read back: %v %+v", err, visits)
+				}
+				for _, subject := range []opora.ReportSubject{opora.SubjectVisits, opora.SubjectServices} {
+					q := opora.ReportQuery{Subject: subject, From: day, To: day, Measure: opora.MeasureCount}
+					if _, total := runReport(t, ctx, s, q); total != 1 {
+						t.Errorf("%s on the day: %v", subject, total)
+					}
+					q.From, q.To = day.AddDays(1), day.AddDays(1)
+					if _, total := runReport(t, ctx, s, q); total != 0 {
+						t.Errorf("%s on the next day: %v", subject, total)
+					}
+				}
+
 				// The columns hold what they held before: midnight UTC of the day.
 				db := storetest.RawDB(t, s)
 				var n int
 				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM clients WHERE id = $1 AND birth_date = $2
-					AND homeless_since = $3`, c.ID, birth.Time(), since.Time()).Scan(&n); err != nil || n != 1 {
+					AND homeless_since = $3`, c.ID, birth.Time(), march.Time()).Scan(&n); err != nil || n != 1 {
 					t.Errorf("birth date as stored: %v %d", err, n)
 				}
 				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM services WHERE client_id = $1
@@ -183,6 +239,14 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM shelter_medical_checks WHERE client_id = $1
 					AND done_on = $2 AND next_due = $3`, c.ID, day.Time(), time.Date(2029, 3, 10, 0, 0, 0, 0, time.UTC)).Scan(&n); err != nil || n != 1 {
 					t.Errorf("medical check days as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM checkin_shifts s JOIN checkin_visits v
+					ON v.shift_id = s.id WHERE s.id = $1 AND s.shift_date = $2 AND v.visited_on = $2`, sh.ID, day.Time()).Scan(&n); err != nil || n != 1 {
+					t.Errorf("shift and visit days as stored: %v %d", err, n)
+				}
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM answers WHERE client_id = $1
+					AND field_id = $2 AND value_date = $3`, c.ID, sinceField.ID, march.Time()).Scan(&n); err != nil || n != 1 {
+					t.Errorf("month answer as stored: %v %d", err, n)
 				}
 			})
 		})

@@ -101,7 +101,7 @@ func (s *Store) CreateIdentityDocument(ctx context.Context, d *opora.IdentityDoc
 		return err
 	}
 	d.Normalize()
-	if err := d.Validate(opora.DateOf(s.Today())); err != nil {
+	if err := d.Validate(s.Today()); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -140,7 +140,7 @@ func (s *Store) UpdateIdentityDocument(ctx context.Context, d *opora.IdentityDoc
 		return err
 	}
 	d.Normalize()
-	if err := d.Validate(opora.DateOf(s.Today())); err != nil {
+	if err := d.Validate(s.Today()); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {

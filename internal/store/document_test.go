@@ -27,7 +27,7 @@ func TestIdentityDocuments(t *testing.T) {
 		}
 		// Future issue dates and unknown types are refused per field.
 		d := &opora.IdentityDocument{ClientID: c.ID, TypeID: passport.ID, Series: "4510", Number: "123456",
-			IssuedOn: opora.DateOf(s.Today()).AddDays(2)}
+			IssuedOn: s.Today().AddDays(2)}
 		if err := s.CreateIdentityDocument(ctx, d); opora.FieldErrors(err)["issued_on"] != "error.date_future" {
 			t.Fatalf("future issue date: %v", err)
 		}

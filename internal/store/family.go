@@ -181,7 +181,7 @@ func (s *Store) CreateFamily(ctx context.Context, f *opora.Family) error {
 	if err := a.Require(opora.PermFamilyWrite); err != nil {
 		return err
 	}
-	today := opora.DateOf(s.Today())
+	today := s.Today()
 	f.Normalize()
 	var v opora.Validation
 	if err := f.Validate(today); err != nil {
@@ -200,7 +200,7 @@ func (s *Store) CreateFamily(ctx context.Context, f *opora.Family) error {
 // createFamily saves a validated new family in the caller's transaction
 // (CreateFamily, and a signal's triage).
 func (s *Store) createFamily(ctx context.Context, tx *sql.Tx, a *opora.Actor, f *opora.Family) error {
-	today := opora.DateOf(s.Today())
+	today := s.Today()
 	now := s.Now()
 	{
 		if err := s.checkFamilyRefs(ctx, tx, a, f); err != nil {

@@ -21,7 +21,7 @@ func (s *Store) AssignCurator(ctx context.Context, familyID, curatorID int64) er
 	if err := a.Require(opora.PermFamilyAssign); err != nil {
 		return err
 	}
-	today := opora.DateOf(s.Today())
+	today := s.Today()
 	now := s.Now()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		f, err := s.loadFamily(ctx, tx, opora.PermFamilyAssign, familyID)

@@ -19,7 +19,7 @@ func (s *Store) UpdateFamily(ctx context.Context, f *opora.Family) error {
 	if err := a.Require(opora.PermFamilyWrite); err != nil {
 		return err
 	}
-	today := opora.DateOf(s.Today())
+	today := s.Today()
 	f.Normalize()
 	if err := f.Validate(today); err != nil {
 		return err

@@ -232,7 +232,7 @@ func TestFamilyBadInput(t *testing.T) {
 		if f := fields(s.CreateFamily(n.secretary, &opora.Family{Address: "ул. Мира, 1"})); f["members"] != "family.error.no_members" {
 			t.Errorf("no members: %v", f)
 		}
-		future := opora.DateOf(s.Today()).AddDays(3).Format("02.01.2006")
+		future := s.Today().AddDays(3).Format("02.01.2006")
 		mother := addClient(t, s, n.secretary, n.kdn.Branch.ID, "Петрова", "Ольга", "", "01.01.1990")
 		bad := &opora.Family{Members: []*opora.FamilyMember{
 			{ClientID: mother.ID, Role: opora.RoleMother},
@@ -275,7 +275,7 @@ func TestFamilyBadInput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		today := opora.DateOf(s.Today())
+		today := s.Today()
 		for _, m := range got.Members {
 			if m.GrownUp(today) != (m.Client.FirstName == "Артём") {
 				t.Errorf("%s grown up: %v", m.Client.FirstName, m.GrownUp(today))

@@ -272,7 +272,7 @@ func (s *Store) RecordConsent(ctx context.Context, cs *opora.Consent) error {
 	if err := a.Require(opora.PermClientWrite); err != nil {
 		return err
 	}
-	if err := cs.Validate(opora.DateOf(s.Today())); err != nil {
+	if err := cs.Validate(s.Today()); err != nil {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {

@@ -63,7 +63,7 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 			t.Fatalf("download audit %v %+v", err, audit)
 		}
 		// Consent with a scan.
-		today := opora.DateOf(s.Today())
+		today := s.Today()
 		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today.AddDays(1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
 			t.Fatalf("future consent: %v", err)
 		}

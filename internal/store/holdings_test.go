@@ -27,10 +27,10 @@ func TestClientPanelsSkipOnlyEmptyLists(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.CreateRestriction(ctx, &opora.Restriction{ClientID: full.ID, Kind: opora.RestrictionBan,
-			Description: "Без приюта", StartsOn: opora.DateOf(s.Today())}); err != nil {
+			Description: "Без приюта", StartsOn: s.Today()}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: full.ID, DueOn: opora.DateOf(s.Today()), Body: "Позвонить", ForAll: true}); err != nil {
+		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: full.ID, DueOn: s.Today(), Body: "Позвонить", ForAll: true}); err != nil {
 			t.Fatal(err)
 		}
 		gn := &opora.Note{ClientID: gone.ID, Body: "Удалённая записка"}
@@ -41,7 +41,7 @@ func TestClientPanelsSkipOnlyEmptyLists(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.CreateRestriction(ctx, &opora.Restriction{ClientID: gone.ID, Kind: opora.RestrictionBan,
-			Description: "Давний запрет", StartsOn: opora.DateOf(s.Today().AddDate(0, -2, 0)), EndsOn: opora.DateOf(s.Today().AddDate(0, -1, 0))}); err != nil {
+			Description: "Давний запрет", StartsOn: s.Today().AddDate(0, -2, 0), EndsOn: s.Today().AddDate(0, -1, 0)}); err != nil {
 			t.Fatal(err)
 		}
 		db := storetest.RawDB(t, s)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -52,7 +51,7 @@ func (s *Store) homelessSinceToAnswer(ctx context.Context, q queryer, c *opora.C
 	if c.HomelessSince.IsZero() {
 		return nil
 	}
-	month := time.Date(c.HomelessSince.Year(), c.HomelessSince.Month(), 1, 0, 0, 0, 0, time.UTC)
+	month := opora.NewDate(c.HomelessSince.Year(), c.HomelessSince.Month(), 1)
 	return insertAnswer(ctx, q, c, 0, x, &opora.Answer{Date: month}, opora.ActorFrom(ctx).UserID, s.Now())
 }
 
@@ -63,18 +62,17 @@ func homelessSinceFromAnswer(ctx context.Context, q queryer, c *opora.Client) er
 	if err != nil || x == nil {
 		return err
 	}
-	var month sql.NullTime
+	var since opora.Date
 	err = q.QueryRowContext(ctx, `SELECT value_date FROM answers WHERE client_id = $1 AND field_id = $2 AND filling_id IS NULL`,
-		c.ID, x.ID).Scan(&month)
+		c.ID, x.ID).Scan(&since)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: homeless since: %w", err)
 	}
-	since := dateOf(month)
 	if old := c.HomelessSince; !since.IsZero() && !old.IsZero() && old.Year() == since.Year() && old.Month() == since.Month() {
 		return nil // the same month: the client's day stays
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE clients SET homeless_since = $1, version = version + 1 WHERE id = $2`,
-		nullDate(since), c.ID); err != nil {
+		since, c.ID); err != nil {
 		return fmt.Errorf("store: homeless since: %w", err)
 	}
 	return nil

@@ -22,10 +22,10 @@ func TestMergeClients(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := s.CreateRestriction(ctx, &opora.Restriction{ClientID: b.ID, Kind: opora.RestrictionBan, Description: "Без приюта",
-			StartsOn: opora.DateOf(s.Today())}); err != nil {
+			StartsOn: s.Today()}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: opora.DateOf(s.Today()), Body: "Позвонить", ForAll: true}); err != nil {
+		if err := s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: s.Today(), Body: "Позвонить", ForAll: true}); err != nil {
 			t.Fatal(err)
 		}
 		db := storetest.RawDB(t, s)

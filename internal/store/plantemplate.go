@@ -247,7 +247,7 @@ func (s *Store) applyTemplate(ctx context.Context, tx *sql.Tx, k *opora.Case, te
 	var out []*opora.Task
 	for _, it := range ps[0].Items {
 		t := &opora.Task{CaseID: k.ID, TypeID: it.TypeID, Description: it.Description, ResponsibleID: k.CuratorID,
-			StartOn: opora.DateOf(today), DueOn: opora.DateOf(today.AddDate(0, 0, it.DueDays)), Status: opora.TaskPlanned}
+			StartOn: today, DueOn: today.AddDays(it.DueDays), Status: opora.TaskPlanned}
 		if err := t.Validate(); err != nil {
 			return nil, err
 		}

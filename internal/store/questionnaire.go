@@ -159,7 +159,8 @@ func (s *Store) loadAnswers(ctx context.Context, q queryer, f *opora.Form, clien
 		var option, file, by sql.NullInt64
 		var text string
 		var num sql.NullFloat64
-		var date, at sql.NullTime
+		var date opora.Date
+		var at sql.NullTime
 		if err := rows.Scan(&fieldID, &option, &text, &num, &date, &file, &by, &at); err != nil {
 			return nil, fmt.Errorf("store: answers: %w", err)
 		}
@@ -181,8 +182,8 @@ func (s *Store) loadAnswers(ctx context.Context, q queryer, f *opora.Form, clien
 		if num.Valid {
 			a.Num, a.HasNum = num.Float64, true
 		}
-		if date.Valid {
-			a.Date = dateOf(date)
+		if !date.IsZero() {
+			a.Date = date
 		}
 		if file.Valid {
 			a.FileID = file.Int64
@@ -556,7 +557,7 @@ func insertAnswer(ctx context.Context, q queryer, c *opora.Client, fillingID int
 	if ans.HasNum {
 		num = ans.Num
 	}
-	return ins(nil, ans.Text, num, nullDate(ans.Date), nullID(ans.FileID))
+	return ins(nil, ans.Text, num, ans.Date, nullID(ans.FileID))
 }
 
 // answerText renders an answer for the audit log: option labels, ISO dates.

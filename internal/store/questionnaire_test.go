@@ -145,7 +145,7 @@ func TestQuestionnaireChangesKeepAnswers(t *testing.T) {
 		if edu2.Label != "Уровень образования" || !qa.Answer(edu.ID).Has(higher) || edu2.Option(higher).Label != "Высшее образование" {
 			t.Fatalf("after renames: %+v %+v", edu2, qa.Answer(edu.ID))
 		}
-		if a := qa.Answer(since.ID); a.Date != time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC) {
+		if a := qa.Answer(since.ID); a.Date != opora.NewDate(2021, time.March, 1) {
 			t.Fatalf("month: %+v", a)
 		}
 		// The type cannot change once answered.

@@ -60,7 +60,7 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 		return c
 	}
 	f.a = mk(day(2026, 1, 10), &opora.Client{Surname: "Альфа", Gender: opora.GenderMale, BirthPrecision: opora.BirthYear,
-		BirthYear: 1970, HomelessStatus: opora.Homeless, HomelessSince: opora.DateOf(day(2024, 3, 1))})
+		BirthYear: 1970, HomelessStatus: opora.Homeless, HomelessSince: opora.NewDate(2024, 3, 1)})
 	f.b = mk(day(2026, 2, 15), &opora.Client{Surname: "Бета", Gender: opora.GenderFemale, BirthPrecision: opora.BirthYear, BirthYear: 1990})
 	f.cc = mk(day(2026, 3, 20), &opora.Client{Surname: "Гамма", Gender: opora.GenderMale})
 	record := func(d time.Time, c *opora.Client, items ...*opora.Service) {
@@ -84,11 +84,11 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 	}
 	at(day(2026, 1, 10))
 	ka := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.a.ID, ClientID: f.a.ID, TypeID: caseTypes[0].ID,
-		CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2026, 1, 10))}
+		CuratorID: f.fx.Admin.ID, OpenedOn: opora.NewDate(2026, 1, 10)}
 	if err := s.CreateCase(ctx, ka, 0); err != nil {
 		t.Fatal(err)
 	}
-	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: opora.DateOf(day(2026, 1, 10)), DueOn: opora.DateOf(day(2026, 2, 10))}
+	task := &opora.Task{CaseID: ka.ID, TypeID: taskTypes[0].ID, ResponsibleID: f.fx.Admin.ID, StartOn: opora.NewDate(2026, 1, 10), DueOn: opora.NewDate(2026, 2, 10)}
 	if err := s.AddTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,12 @@ func buildReportFixture(t *testing.T, s *store.Store) *reportFixture {
 		t.Fatal(err)
 	}
 	at(day(2026, 3, 1))
-	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: opora.DateOf(day(2026, 3, 1))}); err != nil {
+	if err := s.CloseCase(ctx, ka.ID, &opora.CaseClosing{Outcome: opora.OutcomeDone, ClosedOn: opora.NewDate(2026, 3, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	at(day(2026, 2, 15))
 	kb := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.b.ID, ClientID: f.b.ID, TypeID: caseTypes[0].ID,
-		CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2026, 2, 15))}
+		CuratorID: f.fx.Admin.ID, OpenedOn: opora.NewDate(2026, 2, 15)}
 	if err := s.CreateCase(ctx, kb, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestStandardReportsHandCounted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := buildReportFixture(t, s)
 		ctx := f.fx.Ctx()
-		q1 := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 20),
+		q1 := opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 20),
 			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
 		times, total := runReport(t, ctx, s, q1)
 		id := func(ty *opora.ServiceType) string { return idStr(ty.ID) }
@@ -147,7 +147,7 @@ func TestStandardReportsHandCounted(t *testing.T) {
 			t.Fatalf("distinct clients by type: %v total %v", clients, total)
 		}
 		// The end date is inclusive: to 19.03 drops C's service on 20.03.
-		q1.To, q1.Measure = day(2026, 3, 19), opora.MeasureCount
+		q1.To, q1.Measure = opora.NewDate(2026, 3, 19), opora.MeasureCount
 		if _, total = runReport(t, ctx, s, q1); total != 5 {
 			t.Fatalf("to 19.03: %v", total)
 		}
@@ -157,28 +157,28 @@ func TestStandardReportsHandCounted(t *testing.T) {
 			t.Fatalf("amount %v", total)
 		}
 		// Completed tasks by type.
-		done, total := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectTasks, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		done, total := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectTasks, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			GroupBy: []opora.Dimension{opora.DimTaskType}, Measure: opora.MeasureCount})
 		if total != 1 || len(done) != 1 {
 			t.Fatalf("tasks done %v %v", done, total)
 		}
 		// Results of closed programmes.
-		closed, total := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectClosed, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		closed, total := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectClosed, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			GroupBy: []opora.Dimension{opora.DimOutcome}, Measure: opora.MeasureCount})
 		if closed["done"] != 1 || total != 1 {
 			t.Fatalf("closed %v", closed)
 		}
 		// Ongoing support on 30.06.2026: B's case, 4 months.
-		bands, n, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: day(2026, 6, 30)})
+		bands, n, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: opora.NewDate(2026, 6, 30)})
 		if err != nil || n != 1 || bands[1].Count != 1 {
 			t.Fatalf("ongoing %v %d %v", bands, n, err)
 		}
 		// On 01.02.2026 both A (3 weeks) and nobody else: B not opened yet.
-		if bands, n, _ = s.OngoingSupport(ctx, &opora.ReportQuery{To: day(2026, 2, 1)}); n != 1 || bands[0].Count != 1 {
+		if bands, n, _ = s.OngoingSupport(ctx, &opora.ReportQuery{To: opora.NewDate(2026, 2, 1)}); n != 1 || bands[0].Count != 1 {
 			t.Fatalf("ongoing on 01.02: %v %d", bands, n)
 		}
 		// Socio-demographic summary of new clients, first quarter.
-		sd, err := s.SociodemographicSummary(ctx, &opora.ReportQuery{From: day(2026, 1, 1), To: day(2026, 3, 31)}, "profession")
+		sd, err := s.SociodemographicSummary(ctx, &opora.ReportQuery{From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 31)}, "profession")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,22 +186,22 @@ func TestStandardReportsHandCounted(t *testing.T) {
 			t.Fatalf("sociodemographics %+v", sd)
 		}
 		// "No matches" is zero, not everyone.
-		if _, total = runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		if _, total = runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			Gender: opora.GenderFemale, AgeMin: 70, Measure: opora.MeasureCount}); total != 0 {
 			t.Fatalf("no matches: %v", total)
 		}
 		// Women only: B's two services.
-		if _, total = runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		if _, total = runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			Gender: opora.GenderFemale, Measure: opora.MeasureCount}); total != 2 {
 			t.Fatalf("women: %v", total)
 		}
 		// Monthly trend of services: January 2, February 3, March 1.
-		months, _ := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		months, _ := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			GroupBy: []opora.Dimension{opora.DimMonth}, Measure: opora.MeasureCount})
 		if months["2026-01"] != 2 || months["2026-02"] != 3 || months["2026-03"] != 1 {
 			t.Fatalf("months %v", months)
 		}
-		quarters, _ := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		quarters, _ := runReport(t, ctx, s, opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			GroupBy: []opora.Dimension{opora.DimQuarter}, Measure: opora.MeasureCount})
 		if quarters["2026-Q1"] != 6 {
 			t.Fatalf("quarters %v", quarters)
@@ -266,11 +266,11 @@ func TestVisitsAndShelterLeaversReports(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range []*opora.Client{f.a, f.b, f.cc} {
-			st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: opora.DateOf(today)}
+			st := &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: today}
 			if err := s.CheckIn(ctx, st); err != nil {
 				t.Fatal(err)
 			}
-			out := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: opora.DateOf(today), Status: opora.StayLeft}
+			out := &opora.Stay{ID: st.ID, ClientID: c.ID, RoomID: room.ID, CheckOut: today, Status: opora.StayLeft}
 			if c == f.cc {
 				out.Status, out.Reason = opora.StayEvicted, "драка"
 			}
@@ -333,7 +333,7 @@ func TestReportsLeaveOutDeletedClients(t *testing.T) {
 		ctx := f.fx.Ctx()
 		id := func(ty *opora.ServiceType) string { return idStr(ty.ID) }
 		q1 := func(m opora.Measure, from time.Time, g ...opora.Dimension) opora.ReportQuery {
-			return opora.ReportQuery{Subject: opora.SubjectServices, From: from, To: day(2026, 3, 31), GroupBy: g, Measure: m}
+			return opora.ReportQuery{Subject: opora.SubjectServices, From: opora.DateOf(from), To: opora.NewDate(2026, 3, 31), GroupBy: g, Measure: m}
 		}
 		jan := day(2026, 1, 1)
 		check := func(withB bool) {
@@ -381,17 +381,17 @@ func TestReportsLeaveOutDeletedClients(t *testing.T) {
 				t.Fatalf("women's services (B %v): %v", withB, total)
 			}
 			// New clients leave her out as well.
-			if _, total = f.bothPaths(t, s, opora.ReportQuery{Subject: opora.SubjectClients, From: jan, To: day(2026, 3, 31),
+			if _, total = f.bothPaths(t, s, opora.ReportQuery{Subject: opora.SubjectClients, From: opora.DateOf(jan), To: opora.NewDate(2026, 3, 31),
 				Measure: opora.MeasureCount}); total != 2+n {
 				t.Fatalf("new clients (B %v): %v", withB, total)
 			}
 			// Her open case too.
-			if _, total = f.bothPaths(t, s, opora.ReportQuery{Subject: opora.SubjectCases, From: jan, To: day(2026, 3, 31),
+			if _, total = f.bothPaths(t, s, opora.ReportQuery{Subject: opora.SubjectCases, From: opora.DateOf(jan), To: opora.NewDate(2026, 3, 31),
 				Measure: opora.MeasureCount}); total != 1+n {
 				t.Fatalf("cases (B %v): %v", withB, total)
 			}
 			// Ongoing support on 31.03: her open case (A's closed on 01.03).
-			if _, got, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: day(2026, 3, 31)}); err != nil || got != int(n) {
+			if _, got, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: opora.NewDate(2026, 3, 31)}); err != nil || got != int(n) {
 				t.Fatalf("ongoing support (B %v): %v %v", withB, got, err)
 			}
 		}
@@ -428,13 +428,13 @@ func TestReportsShowNoGroupOfZero(t *testing.T) {
 		}
 		for _, sv := range list {
 			if sv.TypeID == f.fare.ID {
-				sv.RenderedOn = opora.DateOf(day(2026, 3, 2))
+				sv.RenderedOn = opora.NewDate(2026, 3, 2)
 				if err := s.UpdateService(ctx, sv); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
-		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),
+		q := opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 31),
 			GroupBy: []opora.Dimension{opora.DimMonth, opora.DimServiceType}, Measure: opora.MeasureCount}
 		rows, total := f.bothPaths(t, s, q)
 		want := map[string]float64{"2026-01|" + idStr(f.types[0].ID): 1, "2026-01|" + idStr(f.types[1].ID): 1,
@@ -443,12 +443,12 @@ func TestReportsShowNoGroupOfZero(t *testing.T) {
 			t.Fatalf("by month and type: %v total %v", rows, total)
 		}
 		q.GroupBy = []opora.Dimension{opora.DimServiceType}
-		q.From, q.To = day(2026, 2, 1), day(2026, 2, 28)
+		q.From, q.To = opora.NewDate(2026, 2, 1), opora.NewDate(2026, 2, 28)
 		if rows, _ = f.bothPaths(t, s, q); !reflect.DeepEqual(rows, map[string]float64{idStr(f.types[0].ID): 2}) {
 			t.Fatalf("February by type: %v", rows)
 		}
 		q.GroupBy, q.Measure = []opora.Dimension{opora.DimWorker}, opora.MeasureSumAmount
-		q.From, q.To = day(2026, 2, 10), day(2026, 2, 20)
+		q.From, q.To = opora.NewDate(2026, 2, 10), opora.NewDate(2026, 2, 20)
 		if rows, _ = f.bothPaths(t, s, q); len(rows) != 1 || rows[idStr(f.fx.Admin.ID)] != 0 {
 			t.Fatalf("amount by worker 10–20.02: %v", rows)
 		}
@@ -465,17 +465,17 @@ func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
 		s.Now = func() time.Time { return time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC) }
 		t.Cleanup(func() { s.Now = time.Now })
 		d := &opora.Client{Surname: "Дельта", Gender: opora.GenderMale, BirthPrecision: opora.BirthExact,
-			BirthDate: opora.DateOf(day(1996, 12, 20)), BranchID: f.fx.Branch.ID}
+			BirthDate: opora.NewDate(1996, 12, 20), BranchID: f.fx.Branch.ID}
 		if err := s.CreateClient(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordServices(ctx, d.ID, opora.DateOf(day(2026, 3, 10)), []*opora.Service{{TypeID: f.types[0].ID, Quantity: 1},
+		if err := s.RecordServices(ctx, d.ID, opora.NewDate(2026, 3, 10), []*opora.Service{{TypeID: f.types[0].ID, Quantity: 1},
 			{TypeID: f.types[1].ID, Quantity: 1}, {TypeID: f.fare.ID, Quantity: 1, Amount: 5000, HasAmount: true}}); err != nil {
 			t.Fatal(err)
 		}
 		s.Now = time.Now
 		dec4, dec20 := day(2026, 12, 4), day(2026, 12, 20)
-		newClients := opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 1, 1), To: dec4,
+		newClients := opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2026, 1, 1), To: opora.DateOf(dec4),
 			GroupBy: []opora.Dimension{opora.DimAgeBand}, Measure: opora.MeasureCount}
 		bands, _ := f.bothPaths(t, s, newClients)
 		if want := map[string]float64{"18-29": 1, "30-39": 1, "50-59": 1, "": 1}; !reflect.DeepEqual(bands, want) {
@@ -486,12 +486,12 @@ func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
 		if rows, _ := f.bothPaths(t, s, newClients); rows["2026-03|male|18-29"] != 1 || rows["2026-03|male|30-39"] != 0 {
 			t.Fatalf("new clients by month, gender and band: %v", rows)
 		}
-		newClients.To = dec20
+		newClients.To = opora.DateOf(dec20)
 		newClients.GroupBy = []opora.Dimension{opora.DimAgeBand}
 		if bands, _ = f.bothPaths(t, s, newClients); bands["30-39"] != 2 || bands["18-29"] != 0 {
 			t.Fatalf("new clients by age band on 20.12: %v", bands)
 		}
-		newClients.To, newClients.GroupBy, newClients.AgeMax = dec4, nil, 29
+		newClients.To, newClients.GroupBy, newClients.AgeMax = opora.DateOf(dec4), nil, 29
 		if _, total := f.bothPaths(t, s, newClients); total != 1 {
 			t.Fatalf("new clients up to 29: %v", total)
 		}
@@ -505,7 +505,7 @@ func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
 		}
 		// Clients who received services, by age band (the ranges answered
 		// this from the birth year).
-		services := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: dec4,
+		services := opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.DateOf(dec4),
 			GroupBy: []opora.Dimension{opora.DimAgeBand}, Measure: opora.MeasureDistinctClients}
 		if bands, _ = f.bothPaths(t, s, services); bands["18-29"] != 1 || bands["30-39"] != 1 {
 			t.Fatalf("clients with services by age band: %v", bands)
@@ -521,7 +521,7 @@ func TestReportsAgeOnThePeriodsLastDay(t *testing.T) {
 		if byType[idStr(f.types[0].ID)] != (56.0+36+29)/3 || byType[idStr(f.fare.ID)] != (36.0+29)/2 || total != (56.0+36+29)/3 {
 			t.Fatalf("average age by type: %v total %v", byType, total)
 		}
-		sd, err := s.SociodemographicSummary(ctx, &opora.ReportQuery{From: day(2026, 1, 1), To: dec4}, "profession")
+		sd, err := s.SociodemographicSummary(ctx, &opora.ReportQuery{From: opora.NewDate(2026, 1, 1), To: opora.DateOf(dec4)}, "profession")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -552,7 +552,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 			t.Fatalf("homeless since, not given: %v %v", got.HomelessSince, err)
 		}
 		// On 31.03.2026 A has been homeless since 01.03.2024: 2 years; E is unknown.
-		q := &opora.ReportQuery{From: day(2026, 1, 1), To: day(2026, 3, 31)}
+		q := &opora.ReportQuery{From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 31)}
 		sd, err := s.SociodemographicSummary(ctx, q, "profession")
 		if err != nil || sd.AvgYearsHomeless != 2 {
 			t.Fatalf("years homeless with E unknown: %v %v", sd.AvgYearsHomeless, err)
@@ -565,7 +565,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 		if err := s.SaveQuestionnaire(ctx, e.ID, map[int64][]string{since.ID: {"05.2023"}}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err = s.Client(ctx, e.ID); err != nil || !got.HomelessSince.Equal(opora.DateOf(day(2023, 5, 1))) {
+		if got, err = s.Client(ctx, e.ID); err != nil || !got.HomelessSince.Equal(opora.NewDate(2023, 5, 1)) {
 			t.Fatalf("homeless since after the questionnaire: %v %v", got.HomelessSince, err)
 		}
 		// E: 01.05.2023 → 31.03.2026 is 34 months.
@@ -573,7 +573,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 			t.Fatalf("years homeless with E since 05.2023: %v %v", sd.AvgYearsHomeless, err)
 		}
 		// The record's date goes to the questionnaire.
-		got.HomelessSince = opora.DateOf(day(2022, 11, 15))
+		got.HomelessSince = opora.NewDate(2022, 11, 15)
 		if err := s.UpdateClient(ctx, got); err != nil {
 			t.Fatal(err)
 		}
@@ -581,7 +581,7 @@ func TestHomelessSinceUnknownStaysUnknown(t *testing.T) {
 			t.Fatal(err)
 		}
 		ans := qa.Answers[mustField(t, qa, "homeless_since").ID]
-		if ans == nil || !ans.Date.Equal(day(2022, 11, 1)) {
+		if ans == nil || !ans.Date.Equal(opora.NewDate(2022, 11, 1)) {
 			t.Fatalf("questionnaire after the record: %+v", ans)
 		}
 		// A status change alone invents no date.
@@ -608,15 +608,15 @@ func TestOngoingSupportAgreesWithTheCasePage(t *testing.T) {
 			t.Fatal(err)
 		}
 		kc := &opora.Case{SubjectType: opora.SubjectClient, SubjectID: f.cc.ID, ClientID: f.cc.ID, TypeID: caseTypes[0].ID,
-			CuratorID: f.fx.Admin.ID, OpenedOn: opora.DateOf(day(2025, 11, 30))}
+			CuratorID: f.fx.Admin.ID, OpenedOn: opora.NewDate(2025, 11, 30)}
 		if err := s.CreateCase(ctx, kc, 0); err != nil {
 			t.Fatal(err)
 		}
 		feb28 := day(2026, 2, 28)
-		if m := kc.Months(feb28); m != 3 || kc.Light(feb28) != opora.LightYellow {
-			t.Fatalf("case page on 28.02: %d months, %s", m, kc.Light(feb28))
+		if m := kc.Months(opora.DateOf(feb28)); m != 3 || kc.Light(opora.DateOf(feb28)) != opora.LightYellow {
+			t.Fatalf("case page on 28.02: %d months, %s", m, kc.Light(opora.DateOf(feb28)))
 		}
-		bands, n, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: feb28})
+		bands, n, err := s.OngoingSupport(ctx, &opora.ReportQuery{To: opora.DateOf(feb28)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -645,10 +645,10 @@ func TestReportsSumQuantities(t *testing.T) {
 		}
 		s.Now = func() time.Time { return time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC) }
 		t.Cleanup(func() { s.Now = time.Now })
-		if err := s.RecordServices(ctx, f.a.ID, opora.DateOf(day(2026, 3, 20)), []*opora.Service{{TypeID: photos.ID, Quantity: 5}}); err != nil {
+		if err := s.RecordServices(ctx, f.a.ID, opora.NewDate(2026, 3, 20), []*opora.Service{{TypeID: photos.ID, Quantity: 5}}); err != nil {
 			t.Fatal(err)
 		}
-		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),
+		q := opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 31),
 			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
 		if rows, total := f.bothPaths(t, s, q); rows[idStr(photos.ID)] != 1 || total != 7 {
 			t.Fatalf("services by type: %v total %v", rows, total)
@@ -688,7 +688,7 @@ func TestReportRowsInCatalogOrder(t *testing.T) {
 			}
 			return out
 		}
-		q := opora.ReportQuery{Subject: opora.SubjectServices, From: day(2026, 1, 1), To: day(2026, 3, 31),
+		q := opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 31),
 			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
 		order := func(ctx context.Context, q opora.ReportQuery, col int) []string {
 			res, err := s.RunReport(ctx, &q)
@@ -751,8 +751,8 @@ func TestReportPathsAgreeOnEveryQueryField(t *testing.T) {
 		// its kind.
 		samples := map[string][]any{
 			"Subject":        {opora.SubjectCases, opora.SubjectClients, opora.SubjectServices},
-			"From":           {day(2026, 2, 10)},
-			"To":             {day(2026, 2, 20)},
+			"From":           {opora.NewDate(2026, 2, 10)},
+			"To":             {opora.NewDate(2026, 2, 20)},
 			"BranchIDs":      {[]int64{f.fx.Branch.ID}},
 			"WorkerIDs":      {[]int64{f.fx.Admin.ID}},
 			"Gender":         {opora.GenderFemale},
@@ -777,16 +777,16 @@ func TestReportPathsAgreeOnEveryQueryField(t *testing.T) {
 			{Subject: opora.SubjectServices, GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount},
 			{Subject: opora.SubjectServices, GroupBy: []opora.Dimension{opora.DimWorker}, Measure: opora.MeasureSumAmount},
 			{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients},
-			{Subject: opora.SubjectServices, From: day(2024, 12, 1), GroupBy: []opora.Dimension{opora.DimGender},
+			{Subject: opora.SubjectServices, From: opora.NewDate(2024, 12, 1), GroupBy: []opora.Dimension{opora.DimGender},
 				Measure: opora.MeasureDistinctClients},
 			{Subject: opora.SubjectClients, GroupBy: []opora.Dimension{opora.DimMonth}, Measure: opora.MeasureCount},
 		}
 		typ := reflect.TypeFor[opora.ReportQuery]()
 		for _, base := range bases {
 			if base.From.IsZero() {
-				base.From = day(2026, 1, 1)
+				base.From = opora.NewDate(2026, 1, 1)
 			}
-			base.To = day(2026, 3, 31)
+			base.To = opora.NewDate(2026, 3, 31)
 			for i := range typ.NumField() {
 				name := typ.Field(i).Name
 				values := samples[name]

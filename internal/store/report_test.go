@@ -42,7 +42,7 @@ func TestReportNewClients(t *testing.T) {
 			}
 		}
 		s.Now = now
-		q := &opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 1, 1), To: day(2026, 2, 28),
+		q := &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 2, 28),
 			GroupBy: []opora.Dimension{opora.DimMonth, opora.DimGender}, Measure: opora.MeasureCount}
 		res, err := s.RunReport(ctx, q)
 		if err != nil {
@@ -62,18 +62,18 @@ func TestReportNewClients(t *testing.T) {
 			}
 		}
 		// Average age counts only known birth years: (2026-1990 + 2026-1980) / 2 = 41.
-		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 1, 1), To: day(2026, 12, 31), Measure: opora.MeasureAvgAge}
+		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31), Measure: opora.MeasureAvgAge}
 		if res, err = s.RunReport(ctx, q); err != nil || res.Total != (36+46+26)/3.0 {
 			t.Fatalf("avg age %v %v", res, err)
 		}
 		// No matches gives zero, not everyone.
-		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 1, 1), To: day(2026, 12, 31),
+		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 12, 31),
 			Measure: opora.MeasureCount, AgeMin: 90}
 		if res, err = s.RunReport(ctx, q); err != nil || res.Total != 0 {
 			t.Fatalf("no matches: %v %v", res, err)
 		}
 		// Age bands.
-		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: day(2025, 1, 1), To: day(2026, 12, 31),
+		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2025, 1, 1), To: opora.NewDate(2026, 12, 31),
 			GroupBy: []opora.Dimension{opora.DimAgeBand}, Measure: opora.MeasureCount}
 		if res, err = s.RunReport(ctx, q); err != nil {
 			t.Fatal(err)
@@ -91,15 +91,15 @@ func TestReportNewClients(t *testing.T) {
 func TestReportBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		fx := storetest.SetupOrg(t, s, "Ночлежка")
-		q := &opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 2, 1), To: day(2026, 1, 1), Measure: opora.MeasureCount}
+		q := &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2026, 2, 1), To: opora.NewDate(2026, 1, 1), Measure: opora.MeasureCount}
 		if _, err := s.RunReport(fx.Ctx(), q); opora.FieldErrors(err)["to"] != "error.period_reversed" {
 			t.Fatalf("reversed period: %v", err)
 		}
-		q = &opora.ReportQuery{Subject: "clients; DROP TABLE clients", From: day(2026, 1, 1), To: day(2026, 1, 2), Measure: opora.MeasureCount}
+		q = &opora.ReportQuery{Subject: "clients; DROP TABLE clients", From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 1, 2), Measure: opora.MeasureCount}
 		if _, err := s.RunReport(fx.Ctx(), q); opora.FieldErrors(err)["subject"] == "" {
 			t.Fatalf("unknown subject: %v", err)
 		}
-		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: day(2026, 1, 1), To: day(2026, 1, 2), Measure: opora.MeasureCount,
+		q = &opora.ReportQuery{Subject: opora.SubjectClients, From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 1, 2), Measure: opora.MeasureCount,
 			GroupBy: []opora.Dimension{opora.FieldDimension(999999)}}
 		if _, err := s.RunReport(fx.Ctx(), q); opora.FieldErrors(err)["field"] != "error.unknown_field" {
 			t.Fatalf("unknown field: %v", err)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/reports"
@@ -101,11 +100,11 @@ func refreshActive(ctx context.Context, q queryer, dialect Dialect, clientID int
 	return reports.RefreshActive(ctx, q, dialect, clientID, years...)
 }
 
-func countVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
+func countVisit(ctx context.Context, q queryer, org int64, day opora.Date, point, item, branch, createdBy int64) error {
 	return reports.CountVisit(ctx, q, org, day, point, item, branch, createdBy)
 }
 
-func addVisitCount(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy, n int64) error {
+func addVisitCount(ctx context.Context, q queryer, org int64, day opora.Date, point, item, branch, createdBy, n int64) error {
 	return reports.AddVisitCount(ctx, q, org, day, point, item, branch, createdBy, n)
 }
 

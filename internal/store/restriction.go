@@ -10,15 +10,8 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-// calendarDay is the date of t at midnight UTC, the form DATE columns are
-// written and compared in on both engines.
-func calendarDay(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// Today is the current date (midnight UTC) by the store's clock.
-func (s *Store) Today() time.Time { return calendarDay(s.Now().Local()) }
+// Today is the current date in the server's zone by the store's clock.
+func (s *Store) Today() opora.Date { return opora.Today(s.Now(), time.Local) }
 
 const restrictionColumns = `r.id, r.organisation_id, r.client_id, r.kind, r.description, r.starts_on, r.ends_on,
 	r.created_by, COALESCE(cu.full_name, ''), r.created_at, r.lifted_at, r.lifted_by, COALESCE(lu.full_name, '')`

@@ -236,13 +236,13 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 				answers[f.ID] = []string{idStr(f.Options[0].ID)}
 			}
 		}
-		_, err = s.CreateFilling(ctx, b.ID, form.ID, opora.DateOf(s.Today()), answers)
+		_, err = s.CreateFilling(ctx, b.ID, form.ID, s.Today(), answers)
 		must(err)
 		// Notes, restrictions, reminders, documents, a photo.
 		must(s.CreateNote(ctx, &opora.Note{ClientID: b.ID, Body: "Записка"}))
 		must(s.CreateRestriction(ctx, &opora.Restriction{ClientID: b.ID, Kind: opora.RestrictionBan, Description: "Без приюта",
-			StartsOn: opora.DateOf(s.Today())}))
-		must(s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: opora.DateOf(s.Today()), Body: "Позвонить", ForAll: true}))
+			StartsOn: s.Today()}))
+		must(s.CreateReminder(ctx, &opora.Reminder{ClientID: b.ID, DueOn: s.Today(), Body: "Позвонить", ForAll: true}))
 		passport := &opora.DictionaryItem{Dictionary: opora.DictDocumentType, Label: "Паспорт"}
 		must(s.SaveDictionaryItem(ctx, passport))
 		must(s.CreateIdentityDocument(ctx, &opora.IdentityDocument{ClientID: b.ID, TypeID: passport.ID, Number: "123456"}))
@@ -250,20 +250,20 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		// A service (and with it the active months and service ranges).
 		types, err := s.ServiceTypes(ctx, true)
 		must(err)
-		must(s.RecordServices(ctx, b.ID, opora.DateOf(s.Today()), []*opora.Service{{TypeID: types[0].ID, Quantity: 1}}))
+		must(s.RecordServices(ctx, b.ID, s.Today(), []*opora.Service{{TypeID: types[0].ID, Quantity: 1}}))
 		// A case with a task.
 		caseTypes, err := s.CaseDictionary(ctx, opora.DictCaseType, false)
 		must(err)
 		taskTypes, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
 		must(err)
-		k := &opora.Case{ClientID: b.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(s.Today())}
+		k := &opora.Case{ClientID: b.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: s.Today()}
 		must(s.CreateCase(ctx, k, 0))
 		must(s.AddTask(ctx, &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, ResponsibleID: fx.Admin.ID,
-			DueOn: opora.DateOf(s.Today().AddDate(0, 0, 7))}))
+			DueOn: s.Today().AddDate(0, 0, 7)}))
 		// A shelter stay and a medical check.
 		room := shelterRoom(t, s, fx, "Комната", 2)
-		must(s.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: room.ID, CheckIn: opora.DateOf(s.Today())}))
-		must(s.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: b.ID, Type: opora.CheckTyphus, DoneOn: opora.DateOf(s.Today())}))
+		must(s.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: room.ID, CheckIn: s.Today()}))
+		must(s.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: b.ID, Type: opora.CheckTyphus, DoneOn: s.Today()}))
 		// A check-in visit (and with it the check-in person).
 		duty, sh, _, _ := checkinSetup(t, s, fx)
 		_, _, err = s.RecordTicks(duty, sh.ID, []opora.Tick{{ID: uuid(t), Person: "c" + idStr(b.ID)}})

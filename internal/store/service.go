@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -839,7 +838,7 @@ func (r scanPlus) Scan(dest ...any) error {
 
 // ServiceFilter selects services for "My services".
 type ServiceFilter struct {
-	From, To      time.Time // calendar dates, both inclusive; zero means open
+	From, To      opora.Date // days, both inclusive; zero means open
 	TypeID        int64
 	Offset, Limit int
 }
@@ -863,11 +862,11 @@ func (s *Store) MyServices(ctx context.Context, f ServiceFilter) ([]*opora.Servi
 	}
 	where := ` WHERE s.worker_id = $1 AND s.deleted_at IS NULL AND s.organisation_id = c.organisation_id AND ` + cond
 	if !f.From.IsZero() {
-		args = append(args, nullDate(f.From))
+		args = append(args, f.From)
 		where += fmt.Sprintf(` AND s.rendered_on >= $%d`, len(args))
 	}
 	if !f.To.IsZero() {
-		args = append(args, nullDate(f.To))
+		args = append(args, f.To)
 		where += fmt.Sprintf(` AND s.rendered_on <= $%d`, len(args))
 	}
 	if f.TypeID != 0 {

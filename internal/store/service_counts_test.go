@@ -68,7 +68,7 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 		record(ctx, -2, &opora.Service{TypeID: fare, Amount: 10000, HasAmount: true})
 		record(ctx, 0, &opora.Service{TypeID: fare, Amount: 5050, HasAmount: true}, &opora.Service{TypeID: food, Quantity: 3})
 		record(ctx2, 0, &opora.Service{TypeID: food, Quantity: 1})
-		list, _, err := s.MyServices(ctx, store.ServiceFilter{TypeID: fare, From: today, To: today})
+		list, _, err := s.MyServices(ctx, store.ServiceFilter{TypeID: fare, From: opora.DateOf(today), To: opora.DateOf(today)})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%v %v", list, err)
 		}
@@ -77,7 +77,7 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 			Amount: 7000, HasAmount: true}); err != nil {
 			t.Fatal(err)
 		}
-		list, _, _ = s.MyServices(ctx, store.ServiceFilter{TypeID: food, From: today.AddDate(0, 0, -5), To: today.AddDate(0, 0, -5)})
+		list, _, _ = s.MyServices(ctx, store.ServiceFilter{TypeID: food, From: opora.DateOf(today.AddDate(0, 0, -5)), To: opora.DateOf(today.AddDate(0, 0, -5))})
 		if err := s.DeleteService(ctx, list[0].ID, "ошибка"); err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestServiceCountsFollowEveryWrite(t *testing.T) {
 		}
 
 		// The administrator's organisation-wide report reads the counts.
-		q := &opora.ReportQuery{Subject: opora.SubjectServices, From: today.AddDate(0, 0, -30), To: today,
+		q := &opora.ReportQuery{Subject: opora.SubjectServices, From: opora.DateOf(today.AddDate(0, 0, -30)), To: opora.DateOf(today),
 			GroupBy: []opora.Dimension{opora.DimServiceType}, Measure: opora.MeasureCount}
 		if c, err := s.CompileReport(fx.Ctx(), q); err != nil || !strings.Contains(c.Query, "service_type_counts") {
 			t.Fatalf("services by type not read from service_type_counts: %v %v", c, err)
@@ -155,7 +155,7 @@ func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
 		record(c, 0, &opora.Service{TypeID: fare, Amount: 5000, HasAmount: true}) // 3 January 2026
 		record(other, -6, &opora.Service{TypeID: food, Quantity: 1})              // 28 December 2025
 		record(third, -4, &opora.Service{TypeID: food, Quantity: 2})              // 30 December 2025
-		list, _, err := s.MyServices(ctx, store.ServiceFilter{From: today.AddDate(0, 0, -4), To: today.AddDate(0, 0, -4)})
+		list, _, err := s.MyServices(ctx, store.ServiceFilter{From: opora.DateOf(today.AddDate(0, 0, -4)), To: opora.DateOf(today.AddDate(0, 0, -4))})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%v %v", list, err)
 		}
@@ -164,7 +164,7 @@ func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
 			Quantity: 2}); err != nil {
 			t.Fatal(err)
 		}
-		list, _, _ = s.MyServices(ctx, store.ServiceFilter{From: today, To: today})
+		list, _, _ = s.MyServices(ctx, store.ServiceFilter{From: opora.DateOf(today), To: opora.DateOf(today)})
 		if err := s.DeleteService(ctx, list[0].ID, "ошибка"); err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +217,7 @@ func TestActiveClientMonthsFollowEveryWrite(t *testing.T) {
 		count := func(from, to time.Time) float64 {
 			t.Helper()
 			res, err := s.RunReport(fx.Ctx(), &opora.ReportQuery{Subject: opora.SubjectServices,
-				Measure: opora.MeasureDistinctClients, From: from, To: to})
+				Measure: opora.MeasureDistinctClients, From: opora.DateOf(from), To: opora.DateOf(to)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -346,7 +346,7 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 		// delete takes the fifth's away, a merge gives the second's to the
 		// first, and the third changes gender.
 		at(d(2021, 7, 4))
-		list, _, err := s.MyServices(fx.Ctx(), store.ServiceFilter{From: d(2021, 3, 4), To: d(2021, 3, 4)})
+		list, _, err := s.MyServices(fx.Ctx(), store.ServiceFilter{From: opora.DateOf(d(2021, 3, 4)), To: opora.DateOf(d(2021, 3, 4))})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("%v %v", list, err)
 		}
@@ -355,7 +355,7 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		at(d(2026, 1, 5))
-		list, _, _ = s.MyServices(fx.Ctx(), store.ServiceFilter{From: d(2025, 12, 31), To: d(2025, 12, 31)})
+		list, _, _ = s.MyServices(fx.Ctx(), store.ServiceFilter{From: opora.DateOf(d(2025, 12, 31)), To: opora.DateOf(d(2025, 12, 31))})
 		if len(list) != 1 {
 			t.Fatalf("services of 31.12.2025: %v", list)
 		}
@@ -437,7 +437,7 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 				{AgeMin: 40, GroupBy: []opora.Dimension{opora.DimHomeless}},
 			} {
 				q := sh
-				q.Subject, q.Measure, q.From, q.To = opora.SubjectServices, opora.MeasureDistinctClients, p[0], p[1]
+				q.Subject, q.Measure, q.From, q.To = opora.SubjectServices, opora.MeasureDistinctClients, opora.DateOf(p[0]), opora.DateOf(p[1])
 				name := fmt.Sprintf("%s…%s %v %v", p[0].Format("02.01.2006"), p[1].Format("02.01.2006"), q.GroupBy, q.BranchIDs)
 				c, err := s.CompileReport(fx.Ctx(), &q)
 				if err != nil {
@@ -466,7 +466,7 @@ func TestServiceRangesFollowEveryWrite(t *testing.T) {
 		// the second's services), the third (now a woman, 01.06.2026), the
 		// fourth (moved to 04.07.2021): three; by gender two women, one man.
 		res, err := s.RunReport(fx.Ctx(), &opora.ReportQuery{Subject: opora.SubjectServices, Measure: opora.MeasureDistinctClients,
-			From: five[0], To: five[1], GroupBy: []opora.Dimension{opora.DimGender}})
+			From: opora.DateOf(five[0]), To: opora.DateOf(five[1]), GroupBy: []opora.Dimension{opora.DimGender}})
 		if err != nil {
 			t.Fatal(err)
 		}

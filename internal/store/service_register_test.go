@@ -133,7 +133,7 @@ func buildRegisterFixture(t *testing.T, s *store.Store) *registerFixture {
 		t.Fatal(err)
 	}
 	for _, sv := range svcs {
-		if sv.RenderedOn.Equal(opora.DateOf(day(2026, 2, 2))) {
+		if sv.RenderedOn.Equal(opora.NewDate(2026, 2, 2)) {
 			f.deleted = sv.ID
 		}
 	}
@@ -199,7 +199,7 @@ func TestServiceRegister(t *testing.T) {
 		f := buildRegisterFixture(t, s)
 		ctx := f.fx.Ctx()
 		admin, main := f.fx.Admin.FullName, f.fx.Branch.Name
-		q1 := &opora.RegisterQuery{From: day(2026, 1, 1), To: day(2026, 3, 31)}
+		q1 := &opora.RegisterQuery{From: opora.NewDate(2026, 1, 1), To: opora.NewDate(2026, 3, 31)}
 		plain, photos, fare := f.plain.Name, f.photos.Name, f.fare.Name
 
 		// The administrator (organisation scope, may see deleted clients):
@@ -234,7 +234,7 @@ func TestServiceRegister(t *testing.T) {
 		}
 		if first == nil || first.ClientID != f.alpha.ID || first.BirthYear != 1970 || first.Surname != "Альфа" ||
 			first.FirstName != "Анна" || first.Patronymic != "Петровна" || first.HasAmount || first.Comment != "" ||
-			!first.RenderedOn.Equal(day(2026, 1, 10)) {
+			!first.RenderedOn.Equal(opora.NewDate(2026, 1, 10)) {
 			t.Fatalf("first row %+v", first)
 		}
 
@@ -249,8 +249,8 @@ func TestServiceRegister(t *testing.T) {
 			To: q1.To, ServiceTypeIDs: []int64{f.fare.ID}, BranchIDs: []int64{f.fx.Branch.ID}, WorkerIDs: []int64{f.fx.Admin.ID}}),
 			want[1:2])
 		// Both ends of the period count.
-		sameLines(t, "one day", registerLines(t, s, ctx, &opora.RegisterQuery{From: day(2026, 3, 31), To: day(2026, 3, 31)}), want[7:8])
-		sameLines(t, "December", registerLines(t, s, ctx, &opora.RegisterQuery{From: day(2025, 12, 31), To: day(2025, 12, 31)}),
+		sameLines(t, "one day", registerLines(t, s, ctx, &opora.RegisterQuery{From: opora.NewDate(2026, 3, 31), To: opora.NewDate(2026, 3, 31)}), want[7:8])
+		sameLines(t, "December", registerLines(t, s, ctx, &opora.RegisterQuery{From: opora.NewDate(2025, 12, 31), To: opora.NewDate(2025, 12, 31)}),
 			[]string{"2025-12-31 Альфа Анна Петровна " + plain + " ×1 / " + admin + " / " + main})
 
 		// A worker with own scope sees the services of their own clients
@@ -326,13 +326,13 @@ func TestServiceRegisterPeriod(t *testing.T) {
 			{time.Time{}, day(2026, 1, 1), "from", "error.date"},
 			{day(2026, 1, 1), time.Time{}, "to", "error.date"},
 		} {
-			_, err := s.CountServiceRegister(ctx, &opora.RegisterQuery{From: c.from, To: c.to})
+			_, err := s.CountServiceRegister(ctx, &opora.RegisterQuery{From: opora.DateOf(c.from), To: opora.DateOf(c.to)})
 			if opora.FieldErrors(err)[c.field] != c.key {
 				t.Errorf("%s–%s: %v %v", c.from.Format("2006-01-02"), c.to.Format("2006-01-02"), err, opora.FieldErrors(err))
 			}
 		}
 		// A leap year is 366 days: allowed.
-		if _, err := s.CountServiceRegister(ctx, &opora.RegisterQuery{From: day(2024, 1, 1), To: day(2024, 12, 31)}); err != nil {
+		if _, err := s.CountServiceRegister(ctx, &opora.RegisterQuery{From: opora.NewDate(2024, 1, 1), To: opora.NewDate(2024, 12, 31)}); err != nil {
 			t.Fatalf("366 days: %v", err)
 		}
 	})

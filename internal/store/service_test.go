@@ -179,11 +179,11 @@ func TestServiceEditDeleteAndMine(t *testing.T) {
 		record(ctx2, today, &opora.Service{TypeID: food, Quantity: 1})
 
 		// "My services": a period with an inclusive end.
-		list, tot, err := s.MyServices(ctx, store.ServiceFilter{From: today.AddDate(0, 0, -5), To: today.AddDate(0, 0, -2)})
+		list, tot, err := s.MyServices(ctx, store.ServiceFilter{From: opora.DateOf(today.AddDate(0, 0, -5)), To: opora.DateOf(today.AddDate(0, 0, -2))})
 		if err != nil || tot.Count != 2 || len(list) != 2 || tot.Amount != 10000 {
 			t.Fatalf("period: %d %+v %v", len(list), tot, err)
 		}
-		_, tot, _ = s.MyServices(ctx, store.ServiceFilter{From: today, To: today, TypeID: fare})
+		_, tot, _ = s.MyServices(ctx, store.ServiceFilter{From: opora.DateOf(today), To: opora.DateOf(today), TypeID: fare})
 		if tot.Count != 1 || tot.Amount != 5050 {
 			t.Errorf("today's fares: %+v", tot)
 		}
@@ -193,7 +193,7 @@ func TestServiceEditDeleteAndMine(t *testing.T) {
 		}
 
 		// Edit my own record; a colleague may not; the version guards.
-		list, _, _ = s.MyServices(ctx, store.ServiceFilter{TypeID: fare, From: today, To: today})
+		list, _, _ = s.MyServices(ctx, store.ServiceFilter{TypeID: fare, From: opora.DateOf(today), To: opora.DateOf(today)})
 		sv := list[0]
 		if ok, _ := s.CanChangeService(ctx2, sv); ok {
 			t.Error("a colleague may change my record")

@@ -16,11 +16,11 @@ func TestShelterMerge(t *testing.T) {
 		a := shelterClient(t, st, ctx, fx, "Дубль")
 		b := shelterClient(t, st, ctx, fx, "Дубль")
 		for _, c := range []*opora.Client{a, b} {
-			if err := st.CheckIn(ctx, &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: opora.DateOf(st.Today())}); err != nil {
+			if err := st.CheckIn(ctx, &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: st.Today()}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := st.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: b.ID, Type: opora.CheckTyphus, DoneOn: opora.DateOf(st.Today())}); err != nil {
+		if err := st.AddMedicalCheck(ctx, &opora.MedicalCheck{ClientID: b.ID, Type: opora.CheckTyphus, DoneOn: st.Today()}); err != nil {
 			t.Fatal(err)
 		}
 		// Both live in the shelter: refused, nothing moved.
@@ -28,7 +28,7 @@ func TestShelterMerge(t *testing.T) {
 			t.Fatalf("merge two residents: %v", err)
 		}
 		stays, _ := st.ClientStays(ctx, b.ID)
-		if err := st.CheckOut(ctx, &opora.Stay{ID: stays[0].ID, Status: opora.StayLeft, CheckOut: opora.DateOf(st.Today())}); err != nil {
+		if err := st.CheckOut(ctx, &opora.Stay{ID: stays[0].ID, Status: opora.StayLeft, CheckOut: st.Today()}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.MergeClients(ctx, a.ID, b.ID); err != nil {

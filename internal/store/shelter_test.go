@@ -49,7 +49,7 @@ func TestShelterConcurrentCheckIns(t *testing.T) {
 		for round := 0; round < 4; round++ {
 			room := shelterRoom(t, st, fx, "Комната "+strconv.Itoa(round), 2)
 			first := shelterClient(t, st, ctx, fx, "Первый"+strconv.Itoa(round))
-			if err := st.CheckIn(ctx, &opora.Stay{ClientID: first.ID, RoomID: room.ID, CheckIn: opora.DateOf(st.Today())}); err != nil {
+			if err := st.CheckIn(ctx, &opora.Stay{ClientID: first.ID, RoomID: room.ID, CheckIn: st.Today()}); err != nil {
 				t.Fatal(err)
 			}
 			const n = 8
@@ -65,7 +65,7 @@ func TestShelterConcurrentCheckIns(t *testing.T) {
 				go func(i int) {
 					defer wg.Done()
 					<-start
-					errs[i] = st.CheckIn(ctx, &opora.Stay{ClientID: clients[i].ID, RoomID: room.ID, CheckIn: opora.DateOf(st.Today())})
+					errs[i] = st.CheckIn(ctx, &opora.Stay{ClientID: clients[i].ID, RoomID: room.ID, CheckIn: st.Today()})
 				}(i)
 			}
 			close(start)
@@ -119,11 +119,11 @@ func TestShelterCheckInRules(t *testing.T) {
 		double := shelterRoom(t, st, fx, "Двухместная", 2)
 		a := shelterClient(t, st, ctx, fx, "Андреев")
 		b := shelterClient(t, st, ctx, fx, "Борисов")
-		if err := st.CheckIn(ctx, &opora.Stay{ClientID: a.ID, RoomID: single.ID, CheckIn: opora.DateOf(st.Today())}); err != nil {
+		if err := st.CheckIn(ctx, &opora.Stay{ClientID: a.ID, RoomID: single.ID, CheckIn: st.Today()}); err != nil {
 			t.Fatal(err)
 		}
 		// Full room: refused, naming the resident.
-		err := st.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: single.ID, CheckIn: opora.DateOf(st.Today())})
+		err := st.CheckIn(ctx, &opora.Stay{ClientID: b.ID, RoomID: single.ID, CheckIn: st.Today()})
 		var e *opora.Error
 		if !store.IsRoomFull(err) || !errors.As(err, &e) || e.Args["Names"] != a.FullName() {
 			t.Fatalf("full room: %v", err)
@@ -143,7 +143,7 @@ func TestShelterCheckInRules(t *testing.T) {
 		if err := st.CreateClient(sctx, c); err != nil {
 			t.Fatal(err)
 		}
-		err = st.CheckIn(sctx, &opora.Stay{ClientID: c.ID, RoomID: single.ID, CheckIn: opora.DateOf(st.Today())})
+		err = st.CheckIn(sctx, &opora.Stay{ClientID: c.ID, RoomID: single.ID, CheckIn: st.Today()})
 		if !errors.As(err, &e) || e.Message != "shelter.error.room_full_hidden_only" || strings.Contains(e.Args["Names"], "Андреев") {
 			t.Fatalf("full room for an outsider: %v %v", err, e.Args)
 		}
@@ -159,7 +159,7 @@ func TestShelterCheckInRules(t *testing.T) {
 			}
 		}
 		// A second open stay is refused.
-		err = st.CheckIn(ctx, &opora.Stay{ClientID: a.ID, RoomID: double.ID, CheckIn: opora.DateOf(st.Today())})
+		err = st.CheckIn(ctx, &opora.Stay{ClientID: a.ID, RoomID: double.ID, CheckIn: st.Today()})
 		if !errors.As(err, &e) || e.Message != "shelter.error.already_living" {
 			t.Fatalf("second open stay: %v", err)
 		}
@@ -182,14 +182,14 @@ func TestShelterCheckInRules(t *testing.T) {
 			t.Fatalf("other org room: %v", err)
 		}
 		oc := shelterClient(t, st, fb.Ctx(), fb, "Чужой")
-		if err := st.CheckIn(fb.Ctx(), &opora.Stay{ClientID: oc.ID, RoomID: double.ID, CheckIn: opora.DateOf(st.Today())}); opora.ErrorCode(err) != opora.EINVALID {
+		if err := st.CheckIn(fb.Ctx(), &opora.Stay{ClientID: oc.ID, RoomID: double.ID, CheckIn: st.Today()}); opora.ErrorCode(err) != opora.EINVALID {
 			t.Fatalf("check-in into another org's room: %v", err)
 		}
 		if _, err := st.ClientStays(fb.Ctx(), a.ID); !errors.Is(err, opora.ErrNotFound) {
 			t.Fatalf("other org stays: %v", err)
 		}
 		stays, _ := st.ClientStays(ctx, a.ID)
-		if err := st.CheckOut(fb.Ctx(), &opora.Stay{ID: stays[0].ID, Status: opora.StayLeft, CheckOut: opora.DateOf(st.Today())}); !errors.Is(err, opora.ErrNotFound) {
+		if err := st.CheckOut(fb.Ctx(), &opora.Stay{ID: stays[0].ID, Status: opora.StayLeft, CheckOut: st.Today()}); !errors.Is(err, opora.ErrNotFound) {
 			t.Fatalf("other org check-out: %v", err)
 		}
 	})
@@ -263,7 +263,7 @@ func TestShelterMedicalChecks(t *testing.T) {
 		ctx := fx.Ctx()
 		room := shelterRoom(t, st, fx, "Комната", 3)
 		c := shelterClient(t, st, ctx, fx, "Больной")
-		if err := st.CheckIn(ctx, &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: opora.DateOf(st.Today())}); err != nil {
+		if err := st.CheckIn(ctx, &opora.Stay{ClientID: c.ID, RoomID: room.ID, CheckIn: st.Today()}); err != nil {
 			t.Fatal(err)
 		}
 		// Fluorography a year ago: next due filled in (12 months), now overdue.
@@ -301,7 +301,7 @@ func TestShelterMedicalChecks(t *testing.T) {
 		if _, err := st.MedicalChecks(sctx, c.ID); !errors.Is(err, opora.ErrForbidden) {
 			t.Fatalf("specialist reads medical checks: %v", err)
 		}
-		if err := st.AddMedicalCheck(sctx, &opora.MedicalCheck{ClientID: c.ID, Type: opora.CheckTyphus, DoneOn: opora.DateOf(st.Today())}); !errors.Is(err, opora.ErrForbidden) {
+		if err := st.AddMedicalCheck(sctx, &opora.MedicalCheck{ClientID: c.ID, Type: opora.CheckTyphus, DoneOn: st.Today()}); !errors.Is(err, opora.ErrForbidden) {
 			t.Fatalf("specialist adds a medical check: %v", err)
 		}
 		rooms, _ = st.Rooms(sctx, false)

@@ -56,7 +56,7 @@ func (s *Store) AcceptSignal(ctx context.Context, t *SignalAccept) error {
 	if t.NewFamily != nil {
 		f := t.NewFamily
 		f.Normalize()
-		if err := f.Validate(opora.DateOf(s.Today())); err != nil {
+		if err := f.Validate(s.Today()); err != nil {
 			v.Fields = opora.FieldErrors(err)
 		}
 		if len(f.Members) == 0 {

@@ -344,7 +344,7 @@ func (s *Store) SetTaskStatus(ctx context.Context, id int64, status opora.TaskSt
 
 // setTaskStatus changes one task's status in the caller's transaction.
 func (s *Store) setTaskStatus(ctx context.Context, tx *sql.Tx, old *opora.Task, status opora.TaskStatus, reason string,
-	today time.Time) error {
+	today opora.Date) error {
 	a := opora.ActorFrom(ctx)
 	t := *old
 	t.Status, t.FailReason, t.DoneOn = status, strings.TrimSpace(reason), opora.Date{}
@@ -352,7 +352,7 @@ func (s *Store) setTaskStatus(ctx context.Context, tx *sql.Tx, old *opora.Task, 
 		if today.IsZero() {
 			today = s.Today()
 		}
-		t.DoneOn = opora.DateOf(today)
+		t.DoneOn = today
 	}
 	if status != opora.TaskFailed {
 		t.FailReason = ""

@@ -244,7 +244,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 			answers[f.ID] = []string{idString(f.Options[0].ID)}
 		}
 	}
-	filling, err := a.st.CreateFilling(ctx, c.ID, form, opora.DateOf(a.st.Today()), answers)
+	filling, err := a.st.CreateFilling(ctx, c.ID, form, a.st.Today(), answers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 		t.Fatal(err)
 	}
 	sv := &opora.Service{TypeID: stypes[0].ID, Quantity: 1}
-	if err := a.st.RecordServices(ctx, c.ID, opora.DateOf(a.st.Today()), []*opora.Service{sv}); err != nil {
+	if err := a.st.RecordServices(ctx, c.ID, a.st.Today(), []*opora.Service{sv}); err != nil {
 		t.Fatal(err)
 	}
 	caseTypes, err := a.st.CaseDictionary(ctx, opora.DictCaseType, false)
@@ -264,11 +264,11 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: opora.DateOf(a.st.Today())}
+	k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: a.st.Today()}
 	if err := a.st.CreateCase(ctx, k, 0); err != nil {
 		t.Fatal(err)
 	}
-	task := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, ResponsibleID: fx.Admin.ID, DueOn: opora.DateOf(a.st.Today().AddDate(0, 0, 7))}
+	task := &opora.Task{CaseID: k.ID, TypeID: taskTypes[0].ID, ResponsibleID: fx.Admin.ID, DueOn: a.st.Today().AddDate(0, 0, 7)}
 	if err := a.st.AddTask(ctx, task); err != nil {
 		t.Fatal(err)
 	}

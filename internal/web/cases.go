@@ -19,7 +19,7 @@ func loadCasePanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := casePanel{Count: len(cases), Today: opora.Day(s.store.Now())}
+	p := casePanel{Count: len(cases), Today: s.store.Today()}
 	if len(cases) > 0 && cases[0].Open() {
 		p.Open = cases[0]
 	}
@@ -30,7 +30,7 @@ func loadCasePanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 type casePanel struct {
 	Open  *opora.Case
 	Count int
-	Today time.Time
+	Today opora.Date
 }
 
 // lightClass maps a traffic light to a tag class.
@@ -129,23 +129,23 @@ func responsibleValue(t *opora.Task) string {
 }
 
 // parseDateField reads an optional date field, reporting a bad one.
-func parseDateField(f url.Values, name string, v *opora.Validation) time.Time {
+func parseDateField(f url.Values, name string, v *opora.Validation) opora.Date {
 	s := strings.TrimSpace(f.Get(name))
 	if s == "" {
-		return time.Time{}
+		return opora.Date{}
 	}
 	d, ok := opora.ParseDate(s)
 	if !ok {
 		v.Add(name, "error.date")
 	}
-	return d.Time()
+	return d
 }
 
 // casesTabData is the client's "Cases" tab.
 type casesTabData struct {
 	Cases   []*opora.Case
 	Options map[string][]option
-	Today   time.Time
+	Today   opora.Date
 	HasOpen bool
 }
 
@@ -162,7 +162,7 @@ func (s *Server) renderClientCases(w http.ResponseWriter, r *http.Request, statu
 	if err != nil {
 		return err
 	}
-	td := &casesTabData{Today: opora.Day(s.store.Now())}
+	td := &casesTabData{Today: s.store.Today()}
 	if td.Cases, err = s.store.ClientCases(r.Context(), c.ID); err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) error {
 	k := &opora.Case{ClientID: id}
 	k.TypeID, _ = strconv.ParseInt(f.Get("type_id"), 10, 64)
 	k.CuratorID, _ = strconv.ParseInt(f.Get("curator_id"), 10, 64)
-	k.OpenedOn = opora.DateOf(parseDateField(f, "opened_on", &v))
+	k.OpenedOn = parseDateField(f, "opened_on", &v)
 	tpl, _ := strconv.ParseInt(f.Get("template_id"), 10, 64)
 	err = v.Err()
 	if err == nil {
@@ -218,7 +218,7 @@ type casePageData struct {
 	Tasks     []*opora.Task
 	OpenTasks []*opora.Task
 	Options   map[string][]option
-	Today     time.Time
+	Today     opora.Date
 	Light     opora.Light
 	Months    int
 	Failed    string // which form failed: task, template, participant, close
@@ -249,7 +249,7 @@ func (s *Server) loadCasePage(r *http.Request, section string) (*clientView, *ca
 	if err != nil {
 		return nil, nil, err
 	}
-	today := opora.Day(s.store.Now())
+	today := s.store.Today()
 	cd := &casePageData{Case: k, Today: today, Light: k.Light(today), Months: k.Months(today)}
 	if cd.Tasks, err = s.store.CaseTasks(ctx, k.ID); err != nil {
 		return nil, nil, err
@@ -329,9 +329,9 @@ func parseTaskForm(f url.Values) (*opora.Task, *opora.Validation) {
 		FailReason: f.Get("fail_reason")}
 	t.TypeID, _ = strconv.ParseInt(f.Get("type_id"), 10, 64)
 	t.ResponsibleID, t.ResponsibleOrg = parseResponsible(f.Get("responsible"))
-	t.StartOn = opora.DateOf(parseDateField(f, "start_on", &v))
-	t.DueOn = opora.DateOf(parseDateField(f, "due_on", &v))
-	t.DoneOn = opora.DateOf(parseDateField(f, "done_on", &v))
+	t.StartOn = parseDateField(f, "start_on", &v)
+	t.DueOn = parseDateField(f, "due_on", &v)
+	t.DoneOn = parseDateField(f, "done_on", &v)
 	t.Version, _ = strconv.Atoi(f.Get("version"))
 	return t, &v
 }
@@ -394,7 +394,7 @@ func (s *Server) caseClose(w http.ResponseWriter, r *http.Request) error {
 	var v opora.Validation
 	cl := &opora.CaseClosing{Outcome: opora.CaseOutcome(f.Get("outcome")), Comment: f.Get("outcome_comment"),
 		OpenTasks: f.Get("open_tasks"), FailReason: f.Get("fail_reason")}
-	cl.ClosedOn = opora.DateOf(parseDateField(f, "closed_on", &v))
+	cl.ClosedOn = parseDateField(f, "closed_on", &v)
 	err = v.Err()
 	if err == nil {
 		err = s.store.CloseCase(r.Context(), id, cl)

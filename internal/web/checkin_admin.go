@@ -95,7 +95,7 @@ func (s *Server) checkinOpenShift(w http.ResponseWriter, r *http.Request) error 
 	sh.PointID, _ = strconv.ParseInt(f.Get("point_id"), 10, 64)
 	var v opora.Validation
 	if d, ok := opora.ParseDate(f.Get("date")); ok {
-		sh.Date = d.Time()
+		sh.Date = d
 	} else {
 		v.Add("date", "error.date")
 	}
@@ -402,7 +402,7 @@ func (s *Server) checkinShiftExport(w http.ResponseWriter, r *http.Request) erro
 		t.Headers = append(t.Headers, it.Name)
 	}
 	for _, row := range rows {
-		cells := []report.Cell{report.Date(sh.Date), report.Text(sh.PointName), report.Text(row.Name)}
+		cells := []report.Cell{report.Date(sh.Date.Time()), report.Text(sh.PointName), report.Text(row.Name)}
 		if row.BirthYear != 0 {
 			cells = append(cells, report.Number(float64(row.BirthYear)))
 		} else {

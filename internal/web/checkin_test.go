@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -97,7 +96,7 @@ func TestCheckinDutyPageAndTicks(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionViolation, Description: "Драка в автобусе",
-			StartsOn: opora.DateOf(a.st.Today().AddDate(0, 0, -1))}
+			StartsOn: a.st.Today().AddDate(0, 0, -1)}
 		if err := a.st.CreateRestriction(fx.Ctx(), r); err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +330,7 @@ func TestCheckinSameShiftAndUndo(t *testing.T) {
 		}
 		mustContain(t, res.Body, "уже открыта смена", `href="`+shift+`"`, "Всё равно открыть ещё одну смену",
 			`name="again" value="1"`, `value="21:00"`)
-		if shifts, _ := a.st.CheckinShifts(fx.Ctx(), time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), 10); len(shifts) != 1 {
+		if shifts, _ := a.st.CheckinShifts(fx.Ctx(), opora.NewDate(2026, 1, 15), opora.NewDate(2026, 1, 15), 10); len(shifts) != 1 {
 			t.Fatalf("a second shift opened without asking: %d", len(shifts))
 		}
 		again.Set("again", "1")

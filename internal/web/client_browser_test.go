@@ -42,7 +42,7 @@ func TestBrowserImportantNoteOnTopOnAPhone(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := st.CreateRestriction(fctx, &opora.Restriction{ClientID: c.ID, Kind: opora.RestrictionBan,
-			Description: "Драка во дворе", StartsOn: opora.DateOf(opora.Day(st.Now()))}); err != nil {
+			Description: "Драка во дворе", StartsOn: st.Today()}); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.CreateNote(fctx, &opora.Note{ClientID: c.ID, Body: "Не давать наличные: просил на алкоголь.", Important: true}); err != nil {

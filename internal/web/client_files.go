@@ -459,7 +459,7 @@ func (s *Server) parseDocument(r *http.Request, d *opora.IdentityDocument) error
 		return nil
 	}
 	d.Normalize()
-	for k, e := range opora.FieldErrors(d.Validate(opora.DateOf(s.store.Today()))) {
+	for k, e := range opora.FieldErrors(d.Validate(s.store.Today())) {
 		v.Add(k, e)
 	}
 	return v.Err()
@@ -699,7 +699,7 @@ func (s *Server) consentRecord(w http.ResponseWriter, r *http.Request) error {
 		v.Add("consent_date", "error.date")
 	}
 	cs.By, _ = strconv.ParseInt(r.PostForm.Get("consent_by"), 10, 64)
-	for k, e := range opora.FieldErrors(cs.Validate(opora.DateOf(s.store.Today()))) {
+	for k, e := range opora.FieldErrors(cs.Validate(s.store.Today())) {
 		v.Add(k, e)
 	}
 	if err := v.Err(); err != nil {

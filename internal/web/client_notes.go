@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -61,7 +60,7 @@ func loadRemindersPanel(s *Server, r *http.Request, c *opora.Client) (any, error
 	if err != nil {
 		return nil, err
 	}
-	p := &remindersPanel{Reminders: list, Today: opora.DateOf(s.store.Today())}
+	p := &remindersPanel{Reminders: list, Today: s.store.Today()}
 	if opora.ActorFrom(ctx).Can(opora.PermClientWrite) {
 		cs, err := s.store.Colleagues(ctx)
 		if err != nil {
@@ -115,7 +114,7 @@ func (s *Server) renderNotesPage(w http.ResponseWriter, r *http.Request, status 
 		cv.Panels[p.name] = v
 	}
 	cv.Tab = "notes"
-	d := &notesPageData{clientView: cv, Today: opora.DateOf(s.store.Today())}
+	d := &notesPageData{clientView: cv, Today: s.store.Today()}
 	if d.Notes, err = s.store.ClientNotes(ctx, c.ID); err != nil {
 		return err
 	}
@@ -296,16 +295,16 @@ func (s *Server) noteDelete(w http.ResponseWriter, r *http.Request) error {
 
 // parseDay reads an optional date field; a date that cannot be read is
 // reported on the field.
-func parseDay(f url.Values, name string, v *opora.Validation) time.Time {
+func parseDay(f url.Values, name string, v *opora.Validation) opora.Date {
 	s := strings.TrimSpace(f.Get(name))
 	if s == "" {
-		return time.Time{}
+		return opora.Date{}
 	}
 	d, ok := opora.ParseDate(s)
 	if !ok {
 		v.Add(name, "error.date")
 	}
-	return d.Time()
+	return d
 }
 
 func (s *Server) restrictionCreate(w http.ResponseWriter, r *http.Request) error {
@@ -319,8 +318,8 @@ func (s *Server) restrictionCreate(w http.ResponseWriter, r *http.Request) error
 	f := r.PostForm
 	var v opora.Validation
 	rs := &opora.Restriction{ClientID: id, Kind: opora.RestrictionKind(f.Get("kind")), Description: f.Get("description")}
-	rs.StartsOn = opora.DateOf(parseDay(f, "starts_on", &v))
-	rs.EndsOn = opora.DateOf(parseDay(f, "ends_on", &v))
+	rs.StartsOn = parseDay(f, "starts_on", &v)
+	rs.EndsOn = parseDay(f, "ends_on", &v)
 	if err := v.Err(); err != nil {
 		return s.formInvalid(w, r, id, err)
 	}
@@ -371,7 +370,7 @@ func (s *Server) reminderCreate(w http.ResponseWriter, r *http.Request) error {
 	var v opora.Validation
 	m := &opora.Reminder{ClientID: id, Body: f.Get("reminder_body"), ForAll: f.Get("for_all") == "1",
 		RecipientIDs: formIDs(f["recipients"])}
-	m.DueOn = opora.DateOf(parseDay(f, "due_on", &v))
+	m.DueOn = parseDay(f, "due_on", &v)
 	if err := v.Err(); err != nil {
 		return s.formInvalid(w, r, id, err)
 	}
@@ -423,7 +422,7 @@ func (s *Server) myReminders(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, "reminders.my")
 	v.Nav = "reminders"
-	v.Data = map[string]any{"Reminders": list, "Today": opora.DateOf(s.store.Today())}
+	v.Data = map[string]any{"Reminders": list, "Today": s.store.Today()}
 	return s.render(w, r, http.StatusOK, "reminders_list", v)
 }
 

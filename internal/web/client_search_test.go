@@ -62,7 +62,7 @@ func TestClientSearchPage(t *testing.T) {
 		ivanov := newSearchClient(t, a, fx, "Иванов", "Пётр", "01.02.1975")
 		newSearchClient(t, a, fx, "Сидорова", "Анна", "03.04.1990")
 		if err := a.st.CreateRestriction(fx.Ctx(), &opora.Restriction{ClientID: ivanov.ID, Kind: opora.RestrictionBan,
-			Description: "Без ночлега", StartsOn: opora.DateOf(a.st.Today())}); err != nil {
+			Description: "Без ночлега", StartsOn: a.st.Today()}); err != nil {
 			t.Fatal(err)
 		}
 		c := a.login(t, "admin", testPassword)

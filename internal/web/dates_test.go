@@ -203,6 +203,75 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 					}
 					mustContain(t, c.get(loc).Body, "10.03.2026")
 					mustContain(t, c.get(fmt.Sprintf("%s/documents/%d/edit", loc, docs[0].ID)).Body, `value="04.05.2010"`)
+
+					// The questionnaire's month, typed as 02.2026, prints as
+					// 02.2026 and goes to the record as 01.02.2026.
+					qa, err := a.st.Questionnaire(ctx, cl.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var since *opora.FormField
+					for _, x := range qa.Form.Fields() {
+						if x.Key == "homeless_since" {
+							since = x
+						}
+					}
+					if since == nil {
+						t.Fatal("no homeless_since field")
+					}
+					if err := a.st.SaveQuestionnaire(ctx, cl.ID, map[int64][]string{since.ID: {"02.2026"}}); err != nil {
+						t.Fatal(err)
+					}
+					res = c.get(loc + "/questionnaire")
+					mustContain(t, res.Body, "02.2026")
+					if strings.Contains(res.Body, "01.2026") {
+						t.Error("the questionnaire shifts its month")
+					}
+					mustContain(t, c.get(loc+"/questionnaire/edit").Body, `value="02.2026"`)
+					mustContain(t, c.get(loc).Body, "01.02.2026")
+
+					// A check-in shift opened through the form for 10.03.2026,
+					// with one visit; the shift lists, its export and the
+					// report of that day keep the day.
+					p := &opora.CheckinPoint{BranchID: fx.Branch.ID, Kind: opora.PointWarming, Name: "Пункт дат"}
+					if err := a.st.SaveCheckinPoint(ctx, p, nil); err != nil {
+						t.Fatal(err)
+					}
+					if res = c.post("/checkin/shifts", url.Values{"point_id": {idString(p.ID)}, "date": {"10.03.2026"},
+						"starts": {"20:00"}, "ends": {"08:00"}}); res.Status != http.StatusSeeOther {
+						t.Fatalf("open shift: %d %s", res.Status, res.Body)
+					}
+					shifts, err := a.st.CheckinShifts(ctx, opora.NewDate(2026, time.March, 10), opora.NewDate(2026, time.March, 10), 10)
+					if err != nil || len(shifts) != 1 {
+						t.Fatalf("shifts %v %+v", err, shifts)
+					}
+					sh := shifts[0]
+					if _, _, err := a.st.RecordTicks(ctx, sh.ID, []opora.Tick{{ID: "11111111-1111-4111-8111-111111111111",
+						Person: "c" + id}}); err != nil {
+						t.Fatal(err)
+					}
+					for _, path := range []string{"/checkin", fmt.Sprintf("/checkin/%d", sh.ID), fmt.Sprintf("/checkin/shifts/%d/list", sh.ID), "/"} {
+						res = c.get(path)
+						if res.Status != http.StatusOK {
+							t.Fatalf("%s: %d", path, res.Status)
+						}
+						mustContain(t, res.Body, "10.03.2026")
+						if strings.Contains(res.Body, "09.03.2026") || strings.Contains(res.Body, "11.03.2026") {
+							t.Errorf("%s shifts the shift's day", path)
+						}
+					}
+					res = c.get(fmt.Sprintf("/checkin/shifts/%d/export?format=csv", sh.ID))
+					mustContain(t, res.Body, "10.03.2026;")
+					q = url.Values{"format": {"csv"}, "title": {"1"}, "subject": {string(opora.SubjectVisits)},
+						"measure": {string(opora.MeasureCount)}, "from": {"2026-03-10"}, "to": {"2026-03-10"}}
+					res = c.get("/reports/builder/export?" + q.Encode())
+					if res.Status != http.StatusOK {
+						t.Fatalf("report export: %d %s", res.Status, res.Body)
+					}
+					mustContain(t, res.Body, "10.03.2026–10.03.2026")
+					mustContain(t, res.Header.Get("Content-Disposition"), "10.03.2026-10.03.2026")
+					res = c.get("/reports/builder?" + q.Encode())
+					mustContain(t, res.Body, `value="2026-03-10"`)
 				})
 			})
 		})
@@ -223,7 +292,7 @@ func TestFormatDayDatesAndMoments(t *testing.T) {
 			{nil, ""},
 			{time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC), "09.03.2026"},                         // a moment: 21:00 on the 9th here
 			{time.Date(2026, 3, 10, 23, 0, 0, 0, time.FixedZone("UTC+3", 3*3600)), "10.03.2026"}, // 15:00 on the 10th here
-			{time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), "10.03.2026"},                         // a day still kept as midnight UTC
+			{time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), "09.03.2026"},                         // midnight UTC is a moment too: 19:00 on the 9th here
 		} {
 			got, err := formatDay(c.v, "02.01.2006")
 			if err != nil || got != c.want {

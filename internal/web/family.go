@@ -99,7 +99,7 @@ type familiesData struct {
 func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
-	d := &familiesData{Query: strings.TrimSpace(q.Get("q")), Today: opora.DateOf(s.store.Today())}
+	d := &familiesData{Query: strings.TrimSpace(q.Get("q")), Today: s.store.Today()}
 	var err error
 	if d.Options, err = s.familyOptions(r); err != nil {
 		return err
@@ -177,11 +177,11 @@ func memberFrom(f url.Values, prefix string, v *opora.Validation) *opora.FamilyM
 	m.ClientID, _ = strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(f.Get(prefix+"client_id")), "№"), 10, 64)
 	m.SchoolOrgID, _ = strconv.ParseInt(f.Get(prefix+"school_org_id"), 10, 64)
 	m.SchoolName = f.Get(prefix + "school_name")
-	m.JoinedOn = opora.DateOf(parseDateField(f, prefix+"joined_on", v))
+	m.JoinedOn = parseDateField(f, prefix+"joined_on", v)
 	if m.ClientID == 0 {
 		c := &opora.Client{Surname: f.Get(prefix + "surname"), FirstName: f.Get(prefix + "first_name"),
 			Patronymic: f.Get(prefix + "patronymic"), Gender: opora.Gender(f.Get(prefix + "gender"))}
-		if b := opora.DateOf(parseDateField(f, prefix+"birth_date", v)); !b.IsZero() {
+		if b := parseDateField(f, prefix+"birth_date", v); !b.IsZero() {
 			c.BirthPrecision, c.BirthDate = opora.BirthExact, b
 		}
 		m.Client = c
@@ -269,7 +269,7 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if err != nil {
 		return err
 	}
-	d := &familyCardData{Today: opora.DateOf(s.store.Today()), Failed: failed}
+	d := &familyCardData{Today: s.store.Today(), Failed: failed}
 	if d.Family, err = s.store.Family(ctx, id); err != nil {
 		return err
 	}
@@ -421,7 +421,7 @@ func (s *Server) familyMemberLeaves(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var v opora.Validation
-	on := opora.DateOf(parseDateField(r.PostForm, "left_on", &v))
+	on := parseDateField(r.PostForm, "left_on", &v)
 	err = v.Err()
 	if err == nil {
 		err = s.store.MemberLeaves(r.Context(), id, mid, on, r.PostForm.Get("leave_reason"))

@@ -71,7 +71,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, m := range reminders {
-			if m.DueBy(opora.DateOf(today)) {
+			if m.DueBy(today) {
 				d.Reminders = append(d.Reminders, m)
 			}
 		}

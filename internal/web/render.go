@@ -55,21 +55,16 @@ var funcs = template.FuncMap{
 }
 
 // formatDay prints a day: an opora.Date as the day it is, whatever the
-// server's zone; a moment (time.Time) as its day in the server's zone.
-// Stopgap until every calendar date is an opora.Date: a time.Time that is
-// exactly midnight UTC is taken for a date kept in the old way and printed
-// as that day too (a real moment is practically never exactly midnight UTC
-// to the nanosecond). "" for none.
+// server's zone; a moment (time.Time) as its day in the server's zone,
+// midnight UTC included (a calendar date is always an opora.Date). "" for
+// none.
 func formatDay(v any, layout string) (string, error) {
 	switch d := v.(type) {
 	case opora.Date:
 		return d.Format(layout), nil
 	case time.Time:
-		switch {
-		case d.IsZero():
+		if d.IsZero() {
 			return "", nil
-		case d.Location() == time.UTC && d.Equal(opora.DateOf(d).Time()):
-			return d.Format(layout), nil
 		}
 		return d.Local().Format(layout), nil
 	case nil:

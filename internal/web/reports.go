@@ -46,14 +46,14 @@ func parseReportQuery(vals url.Values, now time.Time) (*opora.ReportQuery, error
 	q.From, q.To = defaultPeriod(now)
 	if s := vals.Get("from"); s != "" {
 		if d, ok := opora.ParseDate(s); ok {
-			q.From = d.Time()
+			q.From = d
 		} else {
 			v.Add("from", "error.date")
 		}
 	}
 	if s := vals.Get("to"); s != "" {
 		if d, ok := opora.ParseDate(s); ok {
-			q.To = d.Time()
+			q.To = d
 		} else {
 			v.Add("to", "error.date")
 		}
@@ -117,9 +117,9 @@ func parseReportQuery(vals url.Values, now time.Time) (*opora.ReportQuery, error
 }
 
 // defaultPeriod is the current year up to today.
-func defaultPeriod(now time.Time) (time.Time, time.Time) {
-	y, m, d := now.In(time.Local).Date()
-	return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+func defaultPeriod(now time.Time) (opora.Date, opora.Date) {
+	today := opora.Today(now, time.Local)
+	return opora.NewDate(today.Year(), time.January, 1), today
 }
 
 // keyLabel turns a raw group key into what a person reads.
@@ -454,7 +454,7 @@ func totalsRow(l interface{ T(string, ...any) string }, t *report.Table, total r
 // file name), Name as people read it (the file, the sheet), the period.
 type exportFile struct {
 	Key, Name string
-	From, To  time.Time
+	From, To  opora.Date
 }
 
 // period is the export's period as dd.mm.yyyy–dd.mm.yyyy.

@@ -43,8 +43,8 @@ func parseRegisterQuery(vals url.Values, now time.Time) (*opora.RegisterQuery, u
 		}
 	}
 	today := opora.ServiceToday(now)
-	q := &opora.RegisterQuery{From: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC), To: today.Time()}
-	date := func(name string, dst *time.Time) {
+	q := &opora.RegisterQuery{From: opora.NewDate(today.Year(), today.Month(), 1), To: today}
+	date := func(name string, dst *opora.Date) {
 		s := strings.TrimSpace(vals.Get(name))
 		if s == "" {
 			form.Set(name, dst.Format("2006-01-02"))
@@ -55,7 +55,7 @@ func parseRegisterQuery(vals url.Values, now time.Time) (*opora.RegisterQuery, u
 			v.Add(name, "error.date")
 			return
 		}
-		*dst = d.Time()
+		*dst = d
 	}
 	date("from", &q.From)
 	date("to", &q.To)
@@ -152,7 +152,7 @@ func registerHeaders(l interface{ T(string, ...any) string }) []string {
 // registerCells turns a row into spreadsheet cells: the date a real date,
 // numbers numbers, the amount in roubles; unknown values blank.
 func registerCells(row *store.RegisterRow, cells []report.Cell) []report.Cell {
-	cells = append(cells[:0], report.Date(row.RenderedOn), report.Number(float64(row.ClientID)),
+	cells = append(cells[:0], report.Date(row.RenderedOn.Time()), report.Number(float64(row.ClientID)),
 		report.Text(row.ClientName()), report.Text(""), report.Text(row.TypeName), report.Number(float64(row.Quantity)),
 		report.Text(""), report.Text(row.WorkerName), report.Text(row.BranchName), report.Text(row.Comment))
 	if row.BirthYear != 0 {

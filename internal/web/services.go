@@ -484,14 +484,14 @@ func (s *Server) servicesMine(w http.ResponseWriter, r *http.Request) error {
 	var f store.ServiceFilter
 	if from := vals.Get("from"); from != "" {
 		if d, ok := opora.ParseDate(from); ok {
-			f.From = d.Time()
+			f.From = d
 		} else {
 			v.Add("from", "error.date")
 		}
 	}
 	if to := vals.Get("to"); to != "" {
 		if d, ok := opora.ParseDate(to); ok {
-			f.To = d.Time()
+			f.To = d
 		} else {
 			v.Add("to", "error.date")
 		}

@@ -207,8 +207,8 @@ func TestServiceTypeChangeHTTP(t *testing.T) {
 		if err != nil || idString(got.TypeID) != fare || got.Amount != 8000 || got.Quantity != 1 {
 			t.Fatalf("after the change: %+v %v", got, err)
 		}
-		q := &opora.ReportQuery{Subject: opora.SubjectServices, From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-			To: time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC), GroupBy: []opora.Dimension{opora.DimServiceType},
+		q := &opora.ReportQuery{Subject: opora.SubjectServices, From: opora.NewDate(2026, 3, 1),
+			To: opora.NewDate(2026, 3, 31), GroupBy: []opora.Dimension{opora.DimServiceType},
 			Measure: opora.MeasureCount}
 		r, err := a.st.RunReport(fx.Ctx(), q)
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -212,7 +211,7 @@ type shelterPanel struct {
 	Last      *opora.Stay
 	Due       []*opora.MedicalCheck
 	CanHealth bool
-	Day       time.Time
+	Day       opora.Date
 }
 
 func loadShelterPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
@@ -254,7 +253,7 @@ type shelterClientData struct {
 	CanHealth bool
 	Which     string // the form that was submitted: checkin, checkout, medical
 	Today     string
-	Day       time.Time
+	Day       opora.Date
 	Statuses  []option
 	Types     []option
 	Validity  map[opora.MedicalCheckType]int

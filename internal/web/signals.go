@@ -155,7 +155,7 @@ func signalChildrenFrom(f url.Values, v *opora.Validation) []*opora.SignalChild 
 	var out []*opora.SignalChild
 	for i := range rows {
 		p := "children." + strconv.Itoa(i) + "."
-		c := &opora.SignalChild{Name: f.Get(p + "name"), BirthDate: opora.DateOf(parseDateField(f, p+"birth_date", v))}
+		c := &opora.SignalChild{Name: f.Get(p + "name"), BirthDate: parseDateField(f, p+"birth_date", v)}
 		out = append(out, c) // empty rows keep their place, so errors name the right row
 	}
 	return out

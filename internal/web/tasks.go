@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -38,7 +37,7 @@ func (s *Server) taskBoard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	today := opora.Day(s.store.Now())
+	today := s.store.Today()
 	// The week ends on Sunday.
 	weekEnd := today.AddDate(0, 0, (7-int(today.Weekday()))%7)
 	groups := []*taskGroup{{Key: "overdue"}, {Key: "week"}, {Key: "later"}, {Key: "closed"}}
@@ -48,7 +47,7 @@ func (s *Server) taskBoard(w http.ResponseWriter, r *http.Request) error {
 			groups[3].Tasks = append(groups[3].Tasks, t)
 		case t.Overdue(today):
 			groups[0].Tasks = append(groups[0].Tasks, t)
-		case !t.DueOn.IsZero() && !t.DueOn.After(opora.DateOf(weekEnd)):
+		case !t.DueOn.IsZero() && !t.DueOn.After(weekEnd):
 			groups[1].Tasks = append(groups[1].Tasks, t)
 		default:
 			groups[2].Tasks = append(groups[2].Tasks, t)
@@ -74,7 +73,7 @@ type taskPageData struct {
 	Task     *opora.Task
 	Comments []*opora.TaskComment
 	Options  map[string][]option
-	Today    time.Time
+	Today    opora.Date
 	CanEdit  bool // the case's own worker with client.write on an open case
 	CanAct   bool // may change the status and comment
 }
@@ -102,7 +101,7 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	} else if aerr := s.store.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionView, Entity: "task", EntityID: t.ID}); aerr != nil {
 		return aerr
 	}
-	d := &taskPageData{Task: t, Today: opora.Day(s.store.Now())}
+	d := &taskPageData{Task: t, Today: s.store.Today()}
 	d.CanAct = a.Can(opora.PermClientWrite) && t.CaseOpen
 	d.CanEdit = d.CanAct && t.InScope
 	var cerr error
@@ -118,9 +117,9 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	vals.Set("type_id", idString(t.TypeID))
 	vals.Set("description", t.Description)
 	vals.Set("responsible", responsibleValue(t))
-	vals.Set("start_on", isoDate(t.StartOn.Time()))
-	vals.Set("due_on", isoDate(t.DueOn.Time()))
-	vals.Set("done_on", isoDate(t.DoneOn.Time()))
+	vals.Set("start_on", t.StartOn.String())
+	vals.Set("due_on", t.DueOn.String())
+	vals.Set("done_on", t.DoneOn.String())
 	vals.Set("status", string(t.Status))
 	vals.Set("fail_reason", t.FailReason)
 	vals.Set("version", strconv.Itoa(t.Version))
@@ -134,13 +133,6 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	v.Form = newForm(vals, err)
 	v.Data = d
 	return s.render(w, r, status, "tasks_task", v)
-}
-
-func isoDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("2006-01-02")
 }
 
 func (s *Server) taskFailed(w http.ResponseWriter, r *http.Request, err error) error {

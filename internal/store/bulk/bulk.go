@@ -86,7 +86,7 @@ type BulkAnswer struct {
 	Text     string
 	Num      float64
 	HasNum   bool
-	Date     time.Time
+	Date     opora.Date
 }
 
 // BulkVisit is a generated check-in visit; BranchID is its shift's branch.
@@ -273,7 +273,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		if an.HasNum {
 			num = an.Num
 		}
-		t.rows = append(t.rows, []any{org, an.ClientID, an.FieldID, nullID(an.OptionID), an.Text, num, nullDate(an.Date),
+		t.rows = append(t.rows, []any{org, an.ClientID, an.FieldID, nullID(an.OptionID), an.Text, num, an.Date,
 			nullID(c.CreatedBy), c.CreatedAt})
 	}
 	ts = append(ts, t)
@@ -324,7 +324,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		if !sh.ClosedAt.IsZero() {
 			closedAt = sh.ClosedAt
 		}
-		t.rows = append(t.rows, []any{sh.ID, org, sh.BranchID, sh.PointID, nullDate(sh.Date), sh.Starts, sh.Ends,
+		t.rows = append(t.rows, []any{sh.ID, org, sh.BranchID, sh.PointID, sh.Date, sh.Starts, sh.Ends,
 			string(sh.Status), nullID(sh.OpenedBy), sh.OpenedAt, nullID(sh.ClosedBy), closedAt})
 	}
 	ts = append(ts, t)
@@ -341,7 +341,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 	for _, v := range b.Visits {
 		v.ID, v.PersonID, v.ClientID = v.ID+o.visit, v.PersonID+o.person, add(v.ClientID, o.client)
 		t.rows = append(t.rows, []any{v.ID, org, v.BranchID, v.PointID, v.ShiftID, v.PersonID, nullID(v.ClientID), v.ItemID,
-			nullDate(v.VisitedOn), v.TickID, nullID(v.CreatedBy), v.CreatedAt})
+			v.VisitedOn, v.TickID, nullID(v.CreatedBy), v.CreatedAt})
 	}
 	ts = append(ts, t)
 	t = bulkTable{name: "client_events", cols: []string{"organisation_id", "client_id", "at", "user_id", "kind", "entity",

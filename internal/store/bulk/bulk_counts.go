@@ -49,7 +49,7 @@ func (s *Loader) BulkCounts(ctx context.Context) (*BulkCounts, error) {
 func (c *BulkCounts) add(b *BulkBatch) {
 	c.deltas.AddServices(b.Services)
 	for _, v := range b.Visits {
-		c.deltas.AddVisit(b.OrganisationID, opora.Day(v.VisitedOn), v.PointID, v.ItemID, v.BranchID, v.CreatedBy)
+		c.deltas.AddVisit(b.OrganisationID, v.VisitedOn, v.PointID, v.ItemID, v.BranchID, v.CreatedBy)
 	}
 	answers := make([][3]int64, len(b.Answers))
 	for i, an := range b.Answers {

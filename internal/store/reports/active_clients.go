@@ -245,7 +245,7 @@ func activeClients(a *opora.Actor, q *opora.ReportQuery) *compiledReport {
 	if !activeClientsFeatures.supports(q) || len(q.GroupBy) > 1 {
 		return nil
 	}
-	from, to := opora.Day(q.From), opora.Day(q.To)
+	from, to := q.From.Time(), q.To.Time()
 	args := []any{a.OrganisationID}
 	arg := func(v any) string {
 		args = append(args, v)

@@ -389,7 +389,7 @@ func (s *Planner) countedClients(ctx context.Context, a *opora.Actor, q *opora.R
 	// The counts cover [first, end): by a choice field, the period's days;
 	// otherwise its whole months, from the first month that starts inside
 	// the period to the last one that ends inside it.
-	first, end := q.From, q.To.AddDate(0, 0, 1)
+	first, end := q.From.Time(), q.To.Time().AddDate(0, 0, 1)
 	if field != 0 {
 		args = append(args, field)
 		def.from = `(SELECT organisation_id, day, branch_id, option_id, clients FROM client_answer_counts
@@ -421,7 +421,7 @@ func (s *Planner) countedClients(ctx context.Context, a *opora.Actor, q *opora.R
 	}
 	raw := reportSubjects[opora.SubjectClients]
 	args = counts.args
-	for _, edge := range [][2]time.Time{{q.From, first}, {end, q.To.AddDate(0, 0, 1)}} {
+	for _, edge := range [][2]time.Time{{q.From.Time(), first}, {end, q.To.Time().AddDate(0, 0, 1)}} {
 		if !edge[0].Before(edge[1]) {
 			continue
 		}
@@ -493,7 +493,7 @@ func (s *Planner) countedClients(ctx context.Context, a *opora.Actor, q *opora.R
 		def.from, def.date = "client_day_counts c", "c.day"
 		tq := *q
 		tq.GroupBy = nil
-		t, err := s.reportParts(ctx, a, &tq, def, partsOptions{from: q.From, to: q.To})
+		t, err := s.reportParts(ctx, a, &tq, def, partsOptions{from: q.From.Time(), to: q.To.Time()})
 		if err != nil {
 			return nil, err
 		}

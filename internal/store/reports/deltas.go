@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -28,7 +27,7 @@ func NewDeltas() *Deltas {
 func (d *Deltas) AddServices(svs []*opora.Service) { addServiceCounts(d.services, svs) }
 
 // AddVisit counts one new check-in visit.
-func (d *Deltas) AddVisit(org int64, day time.Time, point, item, branch, createdBy int64) {
+func (d *Deltas) AddVisit(org int64, day opora.Date, point, item, branch, createdBy int64) {
 	d.visits[visitCountKey{org, day, point, item, branch, createdBy}]++
 }
 

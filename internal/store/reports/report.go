@@ -244,7 +244,7 @@ func (s *Planner) compileReport(ctx context.Context, q *opora.ReportQuery) (*com
 	} else if countedVisits(q) {
 		def = visitCountsSubject
 	}
-	p, err := s.reportParts(ctx, a, q, def, partsOptions{from: q.From, to: q.To})
+	p, err := s.reportParts(ctx, a, q, def, partsOptions{from: q.From.Time(), to: q.To.Time()})
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +372,7 @@ func (s *Planner) reportParts(ctx context.Context, a *opora.Actor, q *opora.Repo
 	default:
 		where = append(where, def.date+" >= "+arg(nullDate(o.from)), def.date+" <= "+arg(nullDate(o.to)))
 	}
-	age := ageOn(s.dialect, def, q.To)
+	age := ageOn(s.dialect, def, q.To.Time())
 	if len(q.BranchIDs) > 0 {
 		in, a2 := inList(args, q.BranchIDs)
 		args = a2
@@ -450,7 +450,7 @@ func (s *Planner) reportParts(ctx context.Context, a *opora.Actor, q *opora.Repo
 	var keys, groups, joins []string
 	shift := 0
 	if def.timestamp {
-		shift = localOffsetMinutes(q.To)
+		shift = localOffsetMinutes(q.To.Time())
 	}
 	for i, d := range q.GroupBy {
 		var expr string
@@ -1053,7 +1053,7 @@ func (s *Planner) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]D
 	if err != nil {
 		return nil, 0, err
 	}
-	args = append(args, nullDate(q.To))
+	args = append(args, q.To)
 	n := len(args)
 	where := cond + fmt.Sprintf(` AND k.subject_type = 'client' AND c.deleted_at IS NULL AND c.merged_into IS NULL AND k.opened_on <= $%d
 		AND (k.closed_on IS NULL OR k.closed_on > $%d)`, n, n)
@@ -1080,7 +1080,7 @@ func (s *Planner) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]D
 			return nil, 0, fmt.Errorf("store: ongoing support: %w", err)
 		}
 		// The bands are the case page's traffic light on q.To.
-		switch opora.PlanLight(opora.DateOf(dateOf(opened)), opora.DateOf(q.To)) {
+		switch opora.PlanLight(opora.DateOf(dateOf(opened)), q.To) {
 		case opora.LightGreen:
 			bands[0].Count++
 		case opora.LightYellow:
@@ -1166,12 +1166,12 @@ func (s *Planner) SociodemographicSummary(ctx context.Context, q *opora.ReportQu
 		if born.BirthPrecision != opora.BirthExact || !birth.Valid {
 			born.BirthPrecision = opora.BirthYear // the year alone, as the report's SQL
 		}
-		if age, ok := born.Age(q.To); ok {
+		if age, ok := born.Age(q.To.Time()); ok {
 			ageSum += float64(age)
 			ageN++
 		}
 		if opora.HomelessStatus(status) == opora.Homeless && since.Valid {
-			m, _ := opora.PlanMonths(opora.DateOf(dateOf(since)), opora.DateOf(q.To))
+			m, _ := opora.PlanMonths(opora.DateOf(dateOf(since)), q.To)
 			homelessSum += float64(m) / 12
 			homelessN++
 		}
@@ -1253,7 +1253,7 @@ func (s *Planner) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]L
 	if err != nil {
 		return nil, 0, err
 	}
-	args = append(args, nullDate(q.From), nullDate(q.To))
+	args = append(args, q.From, q.To)
 	where := cond + fmt.Sprintf(` AND c.deleted_at IS NULL AND st.status IN ('left', 'evicted') AND st.check_out >= $%d
 		AND st.check_out <= $%d`,
 		len(args)-1, len(args))

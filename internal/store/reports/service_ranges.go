@@ -288,7 +288,7 @@ func (s *Planner) compileRanges(ctx context.Context, a *opora.Actor, q *opora.Re
 	if !rangesFeatures.supports(q) {
 		return nil, nil
 	}
-	from, to := opora.Day(q.From), opora.Day(q.To)
+	from, to := q.From.Time(), q.To.Time()
 	byBranch, attrs := false, q.Gender != "" || q.HomelessStatus != "" || q.AgeMin > 0 || q.AgeMax > 0
 	for _, d := range q.GroupBy {
 		switch d {

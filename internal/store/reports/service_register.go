@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -26,7 +25,7 @@ import (
 // and meaningful only when HasAmount; BirthYear is 0 when unknown.
 type RegisterRow struct {
 	ServiceID                      int64
-	RenderedOn                     time.Time // a calendar date, midnight UTC
+	RenderedOn                     opora.Date
 	ClientID                       int64
 	Surname, FirstName, Patronymic string
 	BirthYear                      int
@@ -91,8 +90,8 @@ func compileRegister(a *opora.Actor, q *opora.RegisterQuery) (string, []any, err
 	}
 	where := []string{
 		"s.organisation_id = " + arg(a.OrganisationID),
-		"s.rendered_on >= " + arg(nullDate(q.From)),
-		"s.rendered_on <= " + arg(nullDate(q.To)),
+		"s.rendered_on >= " + arg(q.From),
+		"s.rendered_on <= " + arg(q.To),
 		"s.deleted_at IS NULL",
 		cond,
 		"c.merged_into IS NULL",
@@ -165,18 +164,17 @@ func (s *Planner) ServiceRegister(ctx context.Context, q *opora.RegisterQuery, l
 	}
 	defer rows.Close()
 	var (
-		r        RegisterRow
-		rendered sql.NullTime
-		year     sql.NullInt64
-		amount   sql.NullInt64
-		n        int
+		r      RegisterRow
+		year   sql.NullInt64
+		amount sql.NullInt64
+		n      int
 	)
 	for rows.Next() {
-		if err := rows.Scan(&r.ServiceID, &rendered, &r.ClientID, &r.Surname, &r.FirstName, &r.Patronymic, &year,
+		if err := rows.Scan(&r.ServiceID, &r.RenderedOn, &r.ClientID, &r.Surname, &r.FirstName, &r.Patronymic, &year,
 			&r.TypeName, &r.Quantity, &amount, &r.WorkerName, &r.BranchName, &r.Comment); err != nil {
 			return n, fmt.Errorf("store: services register: %w", err)
 		}
-		r.RenderedOn, r.BirthYear = dateOf(rendered), int(year.Int64)
+		r.BirthYear = int(year.Int64)
 		r.Amount, r.HasAmount = amount.Int64, amount.Valid
 		if err := each(&r); err != nil {
 			return n, err

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -24,14 +23,14 @@ const visitCountUpsert = ` ON CONFLICT (organisation_id, day, point_id, item_id,
 var visitCountColumns = []string{"organisation_id", "day", "point_id", "item_id", "branch_id", "created_by", "visits"}
 
 // CountVisit adds one visit.
-func CountVisit(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy int64) error {
+func CountVisit(ctx context.Context, q queryer, org int64, day opora.Date, point, item, branch, createdBy int64) error {
 	return AddVisitCount(ctx, q, org, day, point, item, branch, createdBy, 1)
 }
 
 // AddVisitCount adds n visits (-1 for an undone tick).
-func AddVisitCount(ctx context.Context, q queryer, org int64, day time.Time, point, item, branch, createdBy, n int64) error {
+func AddVisitCount(ctx context.Context, q queryer, org int64, day opora.Date, point, item, branch, createdBy, n int64) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO visit_counts (organisation_id, day, point_id, item_id, branch_id, created_by,
-		visits) VALUES ($1, $2, $3, $4, $5, $6, $7)`+visitCountUpsert, org, nullDate(day), point, item, branch, createdBy, n)
+		visits) VALUES ($1, $2, $3, $4, $5, $6, $7)`+visitCountUpsert, org, day, point, item, branch, createdBy, n)
 	if err != nil {
 		return fmt.Errorf("store: visit counts: %w", err)
 	}
@@ -60,7 +59,7 @@ func DeleteDuplicateVisits(ctx context.Context, tx *sql.Tx, from, into int64) er
 // visitCountKey is one row of visit_counts.
 type visitCountKey struct {
 	org                            int64
-	day                            time.Time
+	day                            opora.Date
 	point, item, branch, createdBy int64
 }
 
@@ -73,7 +72,7 @@ func writeVisitCounts(ctx context.Context, dialect Dialect, exec func(ctx contex
 	})
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
-		rows = append(rows, []any{k.org, nullDate(k.day), k.point, k.item, k.branch, k.createdBy, agg[k]})
+		rows = append(rows, []any{k.org, k.day, k.point, k.item, k.branch, k.createdBy, agg[k]})
 	}
 	return insertChunks(ctx, dialect, exec, "visit_counts", visitCountColumns, visitCountUpsert, rows)
 }

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -122,7 +121,7 @@ type parsedQuery struct {
 	words []string // NameKey words
 	ids   []int64  // client numbers
 	years []int
-	dates []time.Time
+	dates []opora.Date
 	// yearOrID is a bare four-digit number alone in the box: a birth year
 	// or a client number.
 	yearOrID int
@@ -141,7 +140,7 @@ func parseQuery(q string, thisYear int) parsedQuery {
 			continue
 		}
 		if d, ok := opora.ParseDate(tok); ok {
-			p.dates = append(p.dates, d.Time())
+			p.dates = append(p.dates, d)
 			nextID = false
 			continue
 		}
@@ -199,11 +198,11 @@ func (s *Search) searchWhere(ctx context.Context, a *opora.Actor, f *SearchFilte
 	today := s.Today()
 	if f.AgeMin > 0 {
 		add("((c.birth_date IS NOT NULL AND c.birth_date <= $%d) OR (c.birth_date IS NULL AND c.birth_year <= $%d))",
-			nullDate(today.AddDate(-f.AgeMin, 0, 0)), today.Year()-f.AgeMin)
+			today.AddDate(-f.AgeMin, 0, 0), today.Year()-f.AgeMin)
 	}
 	if f.AgeMax > 0 {
 		add("((c.birth_date IS NOT NULL AND c.birth_date > $%d) OR (c.birth_date IS NULL AND c.birth_year >= $%d))",
-			nullDate(today.AddDate(-f.AgeMax-1, 0, 0)), today.Year()-f.AgeMax)
+			today.AddDate(-f.AgeMax-1, 0, 0), today.Year()-f.AgeMax)
 	}
 	if len(f.Options) > 0 {
 		fieldIDs := make([]int64, 0, len(f.Options))
@@ -244,7 +243,7 @@ func (s *Search) searchWhere(ctx context.Context, a *opora.Actor, f *SearchFilte
 	}
 	for _, d := range p.dates {
 		// The year first, so the (organisation_id, birth_year) index serves it.
-		add("c.birth_year = $%d AND (c.birth_date = $%d OR c.birth_date IS NULL)", d.Year(), nullDate(d))
+		add("c.birth_year = $%d AND (c.birth_date = $%d OR c.birth_date IS NULL)", d.Year(), d)
 	}
 	return where, args, nil
 }
