@@ -155,6 +155,32 @@ func TestAssessmentPages(t *testing.T) {
 		res = h.get(card + "/assessments/compare")
 		mustContain(t, res.Body, "лучше", "хуже", "без изменений", "Безопасность ребёнка")
 
+		// The form changes (a question relabelled, an option disabled); the
+		// completed assessment still shows what it was answered with.
+		admin := kcson.Ctx()
+		ed, err := a.st.EditorForm(admin, def.FormID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := ed.Field(def.Domains[0].Indicators[0].ID)
+		oldLabel := q.Label
+		q.Label = "Новая формулировка вопроса"
+		if err := a.st.UpdateField(admin, q); err != nil {
+			t.Fatal(err)
+		}
+		opt := *q.Options[2] // «Есть проблема», chosen in the first assessment
+		opt.Disabled = true
+		if err := a.st.UpdateOption(admin, &opt); err != nil {
+			t.Fatal(err)
+		}
+		res = h.get(draft)
+		mustContain(t, res.Body, oldLabel, "Есть проблема")
+		if strings.Contains(res.Body, "Новая формулировка вопроса") {
+			t.Errorf("the old assessment shows the new wording")
+		}
+		res = h.get(card + "/assessments/new")
+		mustContain(t, res.Body, "Новая формулировка вопроса")
+
 		// The draft help plan: bad input, then a task answering an indicator.
 		res = h.get(card + "/plan")
 		mustContain(t, res.Body, "Проект плана помощи", "Предложить задачу", "Опека и попечительство")
