@@ -60,6 +60,7 @@ type Form struct {
 	Key            string
 	Name           string
 	Repeatable     bool
+	Kind           string // FormKindClient or FormKindAssessment (assessment.go)
 	Position       int
 	Disabled       bool
 	Sections       []*FormSection
@@ -107,6 +108,7 @@ type FieldOption struct {
 	Position int
 	Disabled bool
 	NotAlone bool // "cannot be the only answer" of a multiple choice
+	Score    int  // the answer's score in an assessment form
 }
 
 // Option returns the field's option with the id, or nil.
@@ -180,6 +182,9 @@ func (o *FieldOption) Validate() error {
 	var v Validation
 	o.Label = strings.TrimSpace(o.Label)
 	checkText(&v, "label", o.Label, true, 300)
+	if o.Score < 0 || o.Score > 100 {
+		v.Add("score", "assessment.error.score")
+	}
 	return v.Err()
 }
 

@@ -22,9 +22,9 @@ import (
 // option, disabled ones included, in display order.
 func (s *Store) loadForm(ctx context.Context, q queryer, orgID, formID int64) (*opora.Form, error) {
 	f := &opora.Form{}
-	err := q.QueryRowContext(ctx, `SELECT id, organisation_id, key, name, repeatable, position, disabled
+	err := q.QueryRowContext(ctx, `SELECT id, organisation_id, key, name, repeatable, kind, position, disabled
 		FROM forms WHERE id = $1 AND organisation_id = $2`, formID, orgID).
-		Scan(&f.ID, &f.OrganisationID, &f.Key, &f.Name, &f.Repeatable, &f.Position, &f.Disabled)
+		Scan(&f.ID, &f.OrganisationID, &f.Key, &f.Name, &f.Repeatable, &f.Kind, &f.Position, &f.Disabled)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -73,7 +73,7 @@ func (s *Store) loadForm(ctx context.Context, q queryer, orgID, formID int64) (*
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: form fields: %w", err)
 	}
-	rows, err = q.QueryContext(ctx, `SELECT o.id, o.field_id, o.label, o.position, o.disabled, o.not_alone
+	rows, err = q.QueryContext(ctx, `SELECT o.id, o.field_id, o.label, o.position, o.disabled, o.not_alone, o.score
 		FROM field_options o JOIN form_fields f ON f.id = o.field_id JOIN form_sections sec ON sec.id = f.section_id
 		WHERE sec.form_id = $1 ORDER BY o.position, o.id`, formID)
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *Store) loadForm(ctx context.Context, q queryer, orgID, formID int64) (*
 	defer rows.Close()
 	for rows.Next() {
 		o := &opora.FieldOption{}
-		if err := rows.Scan(&o.ID, &o.FieldID, &o.Label, &o.Position, &o.Disabled, &o.NotAlone); err != nil {
+		if err := rows.Scan(&o.ID, &o.FieldID, &o.Label, &o.Position, &o.Disabled, &o.NotAlone, &o.Score); err != nil {
 			return nil, fmt.Errorf("store: field options: %w", err)
 		}
 		if x := fields[o.FieldID]; x != nil {
@@ -632,8 +632,8 @@ func (s *Store) Forms(ctx context.Context) ([]*opora.Form, error) {
 			return nil, err
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, organisation_id, key, name, repeatable, position, disabled
-		FROM forms WHERE organisation_id = $1 ORDER BY repeatable, position, id`, a.OrganisationID)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, organisation_id, key, name, repeatable, kind, position, disabled
+		FROM forms WHERE organisation_id = $1 ORDER BY kind DESC, repeatable, position, id`, a.OrganisationID)
 	if err != nil {
 		return nil, fmt.Errorf("store: forms: %w", err)
 	}
@@ -641,7 +641,7 @@ func (s *Store) Forms(ctx context.Context) ([]*opora.Form, error) {
 	var out []*opora.Form
 	for rows.Next() {
 		f := &opora.Form{}
-		if err := rows.Scan(&f.ID, &f.OrganisationID, &f.Key, &f.Name, &f.Repeatable, &f.Position, &f.Disabled); err != nil {
+		if err := rows.Scan(&f.ID, &f.OrganisationID, &f.Key, &f.Name, &f.Repeatable, &f.Kind, &f.Position, &f.Disabled); err != nil {
 			return nil, fmt.Errorf("store: forms: %w", err)
 		}
 		out = append(out, f)
@@ -949,13 +949,19 @@ func (s *Store) CreateForm(ctx context.Context, f *opora.Form) error {
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		f.OrganisationID, f.Repeatable = a.OrganisationID, true
+		// An assessment form is never one of a client's repeatable forms.
+		f.OrganisationID, f.Repeatable = a.OrganisationID, f.Kind != opora.FormKindAssessment
+		if !f.Repeatable {
+			f.Kind = opora.FormKindAssessment
+		} else {
+			f.Kind = opora.FormKindClient
+		}
 		var err error
 		if f.Position, err = nextPosition(ctx, tx, "forms", "organisation_id", a.OrganisationID, 1); err != nil {
 			return fmt.Errorf("store: create form: %w", err)
 		}
-		id, err := insertID(ctx, tx, `INSERT INTO forms (organisation_id, key, name, repeatable, position) VALUES ($1, '', $2, $3, $4)`,
-			f.OrganisationID, f.Name, true, f.Position)
+		id, err := insertID(ctx, tx, `INSERT INTO forms (organisation_id, key, name, repeatable, kind, position) VALUES ($1, '', $2, $3, $4, $5)`,
+			f.OrganisationID, f.Name, f.Repeatable, f.Kind, f.Position)
 		if err != nil {
 			return fmt.Errorf("store: create form: %w", err)
 		}
@@ -1274,8 +1280,8 @@ func (s *Store) CreateOption(ctx context.Context, o *opora.FieldOption) error {
 		if o.Position, err = nextPosition(ctx, tx, "field_options", "field_id", o.FieldID, 1); err != nil {
 			return fmt.Errorf("store: create option: %w", err)
 		}
-		id, err := insertID(ctx, tx, `INSERT INTO field_options (field_id, label, position, not_alone) VALUES ($1, $2, $3, $4)`,
-			o.FieldID, o.Label, o.Position, o.NotAlone)
+		id, err := insertID(ctx, tx, `INSERT INTO field_options (field_id, label, position, not_alone, score) VALUES ($1, $2, $3, $4, $5)`,
+			o.FieldID, o.Label, o.Position, o.NotAlone, o.Score)
 		if err != nil {
 			return fmt.Errorf("store: create option: %w", err)
 		}
@@ -1287,9 +1293,9 @@ func (s *Store) CreateOption(ctx context.Context, o *opora.FieldOption) error {
 
 func (s *Store) option(ctx context.Context, q queryer, orgID, id int64) (*opora.FieldOption, error) {
 	o := &opora.FieldOption{}
-	err := q.QueryRowContext(ctx, `SELECT o.id, o.field_id, o.label, o.position, o.disabled, o.not_alone
+	err := q.QueryRowContext(ctx, `SELECT o.id, o.field_id, o.label, o.position, o.disabled, o.not_alone, o.score
 		FROM field_options o JOIN form_fields f ON f.id = o.field_id WHERE o.id = $1 AND f.organisation_id = $2`, id, orgID).
-		Scan(&o.ID, &o.FieldID, &o.Label, &o.Position, &o.Disabled, &o.NotAlone)
+		Scan(&o.ID, &o.FieldID, &o.Label, &o.Position, &o.Disabled, &o.NotAlone, &o.Score)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -1312,14 +1318,15 @@ func (s *Store) UpdateOption(ctx context.Context, o *opora.FieldOption) error {
 			return err
 		}
 		o.FieldID = old.FieldID
-		if _, err := tx.ExecContext(ctx, `UPDATE field_options SET label = $1, disabled = $2, not_alone = $3 WHERE id = $4`,
-			o.Label, o.Disabled, o.NotAlone, o.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE field_options SET label = $1, disabled = $2, not_alone = $3, score = $4 WHERE id = $5`,
+			o.Label, o.Disabled, o.NotAlone, o.Score, o.ID); err != nil {
 			return fmt.Errorf("store: update option: %w", err)
 		}
 		var ch []opora.Change
 		ch = opora.Diff(ch, "label", old.Label, o.Label)
 		ch = opora.Diff(ch, "disabled", strconv.FormatBool(old.Disabled), strconv.FormatBool(o.Disabled))
 		ch = opora.Diff(ch, "not_alone", strconv.FormatBool(old.NotAlone), strconv.FormatBool(o.NotAlone))
+		ch = opora.Diff(ch, "score", strconv.Itoa(old.Score), strconv.Itoa(o.Score))
 		if len(ch) == 0 {
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -26,7 +27,9 @@ func (s *Server) renderFormsAdminList(w http.ResponseWriter, r *http.Request, st
 	v := s.newView(r, "forms.admin_title")
 	v.Nav = "forms"
 	v.Form = f
-	v.Data = map[string]any{"Forms": forms}
+	l := s.loc(r)
+	v.Data = map[string]any{"Forms": forms, "Kinds": []option{{Value: opora.FormKindClient, Label: l.T("forms.kind.repeatable")},
+		{Value: opora.FormKindAssessment, Label: l.T("forms.kind.assessment")}}}
 	return s.render(w, r, status, "forms_admin_list", v)
 }
 
@@ -34,7 +37,10 @@ func (s *Server) formsAdminCreate(w http.ResponseWriter, r *http.Request) error 
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	f := &opora.Form{Name: r.PostForm.Get("name")}
+	f := &opora.Form{Name: r.PostForm.Get("name"), Kind: opora.FormKindClient}
+	if r.PostForm.Get("kind") == opora.FormKindAssessment {
+		f.Kind = opora.FormKindAssessment
+	}
 	if err := s.store.CreateForm(r.Context(), f); err != nil {
 		if opora.ErrorCode(err) == opora.EINVALID {
 			return s.renderFormsAdminList(w, r, http.StatusUnprocessableEntity, newForm(r.PostForm, err))
@@ -58,7 +64,16 @@ func (s *Server) formsAdminPage(w http.ResponseWriter, r *http.Request, status i
 	v := s.newView(r, "forms.admin_title")
 	v.Nav = "forms"
 	v.Form = f
-	v.Data = map[string]any{"Form": fm, "Types": s.fieldTypeOptions(r)}
+	data := map[string]any{"Form": fm, "Types": s.fieldTypeOptions(r)}
+	if fm.Kind == opora.FormKindAssessment {
+		levels, err := s.store.AssessmentLevels(ctx, fm.ID)
+		if err != nil {
+			return err
+		}
+		// Two empty rows to add levels.
+		data["Levels"] = append(levels, opora.AssessmentLevel{}, opora.AssessmentLevel{})
+	}
+	v.Data = data
 	return s.render(w, r, status, "forms_admin_form", v)
 }
 
@@ -295,6 +310,9 @@ func (s *Server) optionError(w http.ResponseWriter, r *http.Request, fieldID int
 	}
 	f := newForm(nil, nil)
 	f.Error = "forms.error.option_required"
+	if opora.FieldErrors(err)["score"] != "" {
+		f.Error = "assessment.error.score"
+	}
 	ctx := r.Context()
 	formID, ferr := s.store.FieldForm(ctx, fieldID)
 	if ferr != nil {
@@ -317,6 +335,9 @@ func (s *Server) formsAdminAddOption(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	o := &opora.FieldOption{FieldID: id, Label: r.PostForm.Get("label"), NotAlone: checked(r.PostForm, "not_alone")}
+	if err := optionScore(r, o); err != nil {
+		return s.optionError(w, r, id, err)
+	}
 	if err := s.store.CreateOption(r.Context(), o); err != nil {
 		return s.optionError(w, r, id, err)
 	}
@@ -337,7 +358,10 @@ func (s *Server) formsAdminUpdateOption(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	o := &opora.FieldOption{ID: id, Label: r.PostForm.Get("label"), NotAlone: checked(r.PostForm, "not_alone"),
-		Disabled: checked(r.PostForm, "disabled")}
+		Disabled: checked(r.PostForm, "disabled"), Score: cur.Score}
+	if err := optionScore(r, o); err != nil {
+		return s.optionError(w, r, cur.FieldID, err)
+	}
 	if err := s.store.UpdateOption(ctx, o); err != nil {
 		return s.optionError(w, r, cur.FieldID, err)
 	}
@@ -357,4 +381,20 @@ func (s *Server) formsAdminMoveOption(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	return s.redirect(w, r, "/admin/form-fields/"+idString(fieldID)+"#o"+idString(id), "")
+}
+
+// optionScore reads an option's score (assessment forms) when the form sent one.
+func optionScore(r *http.Request, o *opora.FieldOption) error {
+	raw := strings.TrimSpace(r.PostForm.Get("score"))
+	if raw == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		var v opora.Validation
+		v.Add("score", "assessment.error.score")
+		return v.Err()
+	}
+	o.Score = n
+	return nil
 }

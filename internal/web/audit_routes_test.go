@@ -84,6 +84,10 @@ var getRoutes = map[string]routeAudit{
 	"GET /signals/matches":                   {why: nameList},
 	"GET /signals/{id}":                      {path: "/signals/{signal}", want: []string{"signal {signal}"}},
 	"GET /admin/signal-deadlines":            {why: adminPage},
+	"GET /families/{id}/assessments/new":     {path: "/families/{family}/assessments/new", want: []string{"family {family}"}},
+	"GET /families/{id}/assessments/compare": {path: "/families/{family}/assessments/compare", want: []string{"family {family}"}},
+	"GET /families/{id}/assessments/{aid}":   {path: "/families/{family}/assessments/{assessment}", want: []string{"family {family}"}},
+	"GET /families/{id}/plan":                {path: "/families/{family}/plan", want: []string{"family {family}"}},
 	"GET /cases/{id}":                        {path: "/cases/{case}"},
 	"GET /cases/{id}/print":                  {path: "/cases/{case}/print"},
 	"GET /tasks":                             {why: nameList},
@@ -275,6 +279,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 
 	family := auditFamily(t, a, fx, c.ID)
 	signal := auditSignal(t, a, fx)
+	assessment := auditAssessment(t, a, fx, family)
 
 	_, duty, shift := checkinPointAndShift(t, a, fx)
 	tick := map[string]any{"ticks": []map[string]any{{"id": tickID(t), "person": "c" + cid, "item": 0}}}
@@ -288,7 +293,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	return strings.NewReplacer("{client}", cid, "{other}", idString(other.ID), "{note}", idString(n.ID),
 		"{document}", idString(d.ID), "{file}", idString(files[0].ID), "{form}", idString(form),
 		"{filling}", idString(filling), "{service}", idString(sv.ID), "{case}", idString(k.ID),
-		"{task}", idString(task.ID), "{family}", idString(family), "{signal}", idString(signal), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
+		"{task}", idString(task.ID), "{family}", idString(family), "{signal}", idString(signal), "{assessment}", idString(assessment), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
 		"{person}", idString(persons[0].ID), "{day}", a.st.Today().Format("2006-01-02"))
 }
 

@@ -251,6 +251,9 @@ type familyCardData struct {
 	Today    opora.Date
 	Failed   string // which form failed: edit, member, leave, curator, grant
 	LeaveID  int64
+	// The assessments and the draft help plan (assessments.go).
+	Assessments []*opora.Assessment
+	Plan        *store.DraftPlan
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -285,6 +288,12 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	if d.Signals, err = s.store.FamilySignals(ctx, id); err != nil {
+		return err
+	}
+	if d.Assessments, err = s.store.FamilyAssessments(ctx, id); err != nil {
+		return err
+	}
+	if d.Plan, err = s.store.FamilyDraftPlan(ctx, id); err != nil {
 		return err
 	}
 	events, err := s.store.FamilyTimeline(ctx, id)

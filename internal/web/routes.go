@@ -118,6 +118,17 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /families/{id}/members/{mid}/leave", s.require(opora.PermFamilyWrite, s.familyMemberLeaves))
 	mux.Handle("POST /families/{id}/curator", s.require(opora.PermFamilyAssign, s.familyAssignCurator))
 	mux.Handle("POST /families/{id}/grants", s.require(opora.PermFamilyWrite, s.familyGrant))
+	// A family's assessments and draft help plan (assessments.go).
+	mux.Handle("GET /families/{id}/assessments/new", s.require(opora.PermFamilyWrite, s.assessmentNew))
+	mux.Handle("POST /families/{id}/assessments", s.require(opora.PermFamilyWrite, s.assessmentCreate))
+	mux.Handle("GET /families/{id}/assessments/compare", s.require(opora.PermFamilyRead, s.assessmentCompare))
+	mux.Handle("GET /families/{id}/assessments/{aid}", s.require(opora.PermFamilyRead, s.assessmentView))
+	mux.Handle("POST /families/{id}/assessments/{aid}", s.require(opora.PermFamilyWrite, s.assessmentUpdate))
+	mux.Handle("GET /families/{id}/plan", s.require(opora.PermFamilyRead, s.familyPlan))
+	mux.Handle("POST /families/{id}/plan", s.require(opora.PermFamilyWrite, s.familyPlanAdd))
+	mux.Handle("POST /families/{id}/plan/template", s.require(opora.PermFamilyWrite, s.familyPlanTemplate))
+	mux.Handle("POST /families/{id}/plan/{tid}", s.require(opora.PermFamilyWrite, s.familyPlanUpdate))
+	mux.Handle("POST /families/{id}/plan/{tid}/delete", s.require(opora.PermFamilyWrite, s.familyPlanDelete))
 
 	// Signals: the lists, registering with its match, a signal and its
 	// triage (signals.go).
@@ -256,6 +267,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/forms/{id}", s.require(opora.PermDictionaryManage, s.formsAdminForm))
 	mux.Handle("POST /admin/forms/{id}", s.require(opora.PermDictionaryManage, s.formsAdminUpdate))
 	mux.Handle("POST /admin/forms/{id}/sections", s.require(opora.PermDictionaryManage, s.formsAdminAddSection))
+	mux.Handle("POST /admin/forms/{id}/levels", s.require(opora.PermDictionaryManage, s.formsAdminLevels))
 	mux.Handle("POST /admin/form-sections/{id}", s.require(opora.PermDictionaryManage, s.formsAdminUpdateSection))
 	mux.Handle("POST /admin/form-sections/{id}/move", s.require(opora.PermDictionaryManage, s.formsAdminMoveSection))
 	mux.Handle("POST /admin/form-sections/{id}/fields", s.require(opora.PermDictionaryManage, s.formsAdminAddField))
