@@ -78,6 +78,8 @@ var getRoutes = map[string]routeAudit{
 	"GET /families":                          {why: nameList},
 	"GET /families/new":                      {why: nameList},
 	"GET /families/{id}":                     {path: "/families/{family}", want: []string{"family {family}"}},
+	"GET /families/sw.js":                    {why: noPerson},
+	"GET /families/{id}/visits/new":          {path: "/families/{family}/visits/new", want: []string{"family {family}"}},
 	"GET /cases/{id}":                        {path: "/cases/{case}"},
 	"GET /cases/{id}/print":                  {path: "/cases/{case}/print"},
 	"GET /tasks":                             {why: nameList},

@@ -93,6 +93,7 @@ type familiesData struct {
 	ByStatus []*opora.Family
 	Options  map[string][]option
 	Today    opora.Date
+	Visits   string // visits.js's config (family_visit.go)
 }
 
 func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
@@ -110,6 +111,9 @@ func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if d.Mine, err = s.store.MyFamilies(ctx); err != nil {
+		return err
+	}
+	if d.Visits, err = s.visitConfig(r); err != nil {
 		return err
 	}
 	terr, _ := strconv.ParseInt(q.Get("territory_id"), 10, 64)
@@ -244,6 +248,7 @@ type familyCardData struct {
 	Today    opora.Date
 	Failed   string // which form failed: edit, member, leave, curator, grant
 	LeaveID  int64
+	Visits   *familyVisitsData // the «Посещения» section (family_visit.go)
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -288,6 +293,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if d.Options, err = s.familyOptions(r); err != nil {
 		return err
 	}
+	if d.Visits, err = s.familyVisitsSection(r, id); err != nil {
+		return err
+	}
 	if f == nil {
 		fam := d.Family
 		vals := url.Values{}
@@ -324,6 +332,12 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 	}
 	for _, c := range e.Changes {
 		old, nw := c.Old, c.New
+		switch c.Field {
+		case "visit_kind":
+			nw = t("visit.kind." + nw)
+		case "visit_conflict":
+			nw = t("visit.conflict." + nw)
+		}
 		if c.Field == "role" {
 			if old != "" {
 				old = t("family.role." + old)

@@ -118,6 +118,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /families/{id}/members/{mid}/leave", s.require(opora.PermFamilyWrite, s.familyMemberLeaves))
 	mux.Handle("POST /families/{id}/curator", s.require(opora.PermFamilyAssign, s.familyAssignCurator))
 	mux.Handle("POST /families/{id}/grants", s.require(opora.PermFamilyWrite, s.familyGrant))
+	// Visits to a family, also offline (family_visit.go).
+	mux.HandleFunc("GET /families/sw.js", s.familiesServiceWorker)
+	mux.Handle("GET /families/{id}/visits/new", s.require(opora.PermFamilyWrite, s.visitNew))
+	mux.Handle("POST /families/{id}/visits", s.require(opora.PermFamilyWrite, s.visitCreate))
+	mux.Handle("POST /families/visits/sync", s.jsonEndpoint(opora.PermFamilyWrite, s.visitSync))
 
 	// Cases: a client's cases, a case, its plan (cases.go).
 	mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
