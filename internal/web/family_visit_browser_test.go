@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -189,14 +190,42 @@ func TestBrowserFamilyVisitOffline(t *testing.T) {
 		}
 		shootVisit(t, ctx, "visit-sent")
 		// Log out: nothing of the families stays on the device.
+		forgotten := `Promise.all([caches.keys(), indexedDB.databases(), navigator.serviceWorker.getRegistrations()]).then(([k, d, r]) =>
+			!k.some(x => x.startsWith('opora-families-')) && !d.some(x => x.name === 'opora-visits') && r.length === 0)`
 		err = chromedp.Do(ctx,
 			chromedp.Click(`form[action="/logout"] button`),
 			chromedp.WaitVisible(`#f-login`),
-			poll(`Promise.all([caches.keys(), indexedDB.databases(), navigator.serviceWorker.getRegistrations()]).then(([k, d, r]) =>
-				!k.some(x => x.startsWith('opora-families-')) && !d.some(x => x.name === 'opora-visits') && r.length === 0)`),
+			poll(forgotten),
 		)
 		if err != nil {
 			t.Fatalf("logout: the family pages or the queue stayed: %v", err)
+		}
+		// Where the browser ignores Clear-Site-Data, the login page after
+		// a logout (forget.js) forgets as well.
+		err = chromedp.Do(ctx,
+			loginAs(base, "curator"),
+			chromedp.Navigate(base+card),
+			chromedp.WaitVisible(`#visit-new`),
+			poll(`navigator.serviceWorker.controller !== null`),
+			poll(`caches.open('opora-families-v1').then(c => c.match('`+card+`/visits/new')).then(m => !!m)`),
+			poll(`indexedDB.databases().then(d => d.some(x => x.name === 'opora-visits'))`),
+		)
+		if err != nil {
+			t.Fatalf("open the card again: %v", err)
+		}
+		if _, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "opora", URL: base + "/"}); err != nil {
+			t.Fatal(err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(`#f-login`),
+			poll(`(document.cookie = "flash=login.logged_out; path=/") !== ''`),
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(`#f-login`),
+			poll(forgotten),
+		)
+		if err != nil {
+			t.Fatalf("forget.js: the family pages or the queue stayed: %v", err)
 		}
 	})
 }
