@@ -246,8 +246,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.clearSessionCookie(w)
 	// The browser forgets what pages kept on the device: the check-in
-	// page's regulars and queue (Cache Storage, IndexedDB, its service
-	// worker). Browsers honour this only over https (and on localhost);
+	// page's regulars and queue, the curator's family cards and unsent
+	// visits (Cache Storage, IndexedDB, their service workers). Browsers honour this only over https (and on localhost);
 	// elsewhere the login page's forget.js does the same.
 	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	return s.redirect(w, r, "/login", "login.logged_out")

@@ -142,6 +142,12 @@ func (s *Server) checkinDuty(w http.ResponseWriter, r *http.Request) error {
 // translated message instead of an HTML page or a redirect to login, so the
 // phone can keep its queue and say what is wrong.
 func (s *Server) checkinJSON(fn handlerFunc) http.Handler {
+	return s.jsonEndpoint(opora.PermCheckin, fn)
+}
+
+// jsonEndpoint wraps a JSON endpoint of an offline page (check-in, family
+// visits) that needs permission p: errors answer JSON, as checkinJSON says.
+func (s *Server) jsonEndpoint(p opora.Permission, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		info := requestInfo(ctx)
@@ -152,7 +158,7 @@ func (s *Server) checkinJSON(fn handlerFunc) http.Handler {
 			err = errUnauthorized
 		} else {
 			info.userID = a.UserID
-			if err = a.Require(opora.PermCheckin); err == nil {
+			if err = a.Require(p); err == nil {
 				err = fn(w, r)
 			}
 		}

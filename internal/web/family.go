@@ -94,6 +94,7 @@ type familiesData struct {
 	ByStatus []*opora.Family
 	Options  map[string][]option
 	Today    opora.Date
+	Visits   string // visits.js's config (family_visit.go)
 }
 
 func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
@@ -117,6 +118,9 @@ func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
 		if d.Waiting, err = s.store.FamiliesWithoutCurator(ctx); err != nil {
 			return err
 		}
+	}
+	if d.Visits, err = s.visitConfig(r); err != nil {
+		return err
 	}
 	terr, _ := strconv.ParseInt(q.Get("territory_id"), 10, 64)
 	status, _ := strconv.ParseInt(q.Get("status_id"), 10, 64)
@@ -254,6 +258,7 @@ type familyCardData struct {
 	// The assessments and the draft help plan (assessments.go).
 	Assessments []*opora.Assessment
 	Plan        *store.DraftPlan
+	Visits      *familyVisitsData // the «Посещения» section (family_visit.go)
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -307,6 +312,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if d.Options, err = s.familyOptions(r); err != nil {
 		return err
 	}
+	if d.Visits, err = s.familyVisitsSection(r, id); err != nil {
+		return err
+	}
 	if f == nil {
 		fam := d.Family
 		vals := url.Values{}
@@ -343,8 +351,13 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 	}
 	for _, c := range e.Changes {
 		old, nw := c.Old, c.New
-		if c.Field == "urgency" {
+		switch c.Field {
+		case "urgency":
 			old, nw = "", t("signal.urgency."+nw)
+		case "visit_kind":
+			nw = t("visit.kind." + nw)
+		case "visit_conflict":
+			nw = t("visit.conflict." + nw)
 		}
 		if c.Field == "role" {
 			if old != "" {

@@ -141,6 +141,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /signals/{id}/accept", s.require(opora.PermSignalTriage, s.signalAccept))
 	mux.Handle("POST /signals/{id}/route", s.require(opora.PermSignalTriage, s.signalRoute))
 	mux.Handle("POST /signals/{id}/close", s.require(opora.PermSignalTriage, s.signalClose))
+	// Visits to a family, also offline (family_visit.go).
+	mux.HandleFunc("GET /families/sw.js", s.familiesServiceWorker)
+	mux.Handle("GET /families/{id}/visits/new", s.require(opora.PermFamilyWrite, s.visitNew))
+	mux.Handle("POST /families/{id}/visits", s.require(opora.PermFamilyWrite, s.visitCreate))
+	mux.Handle("POST /families/visits/sync", s.jsonEndpoint(opora.PermFamilyWrite, s.visitSync))
 
 	// Cases: a client's cases, a case, its plan (cases.go).
 	mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))

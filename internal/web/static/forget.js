@@ -1,21 +1,24 @@
 // Runs on the login page right after a logout. The check-in page keeps the
 // point's regulars (names, flags, photos) and its queue on the phone for
-// working offline; the logout answer's Clear-Site-Data removes them over
+// working offline, the families pages the curator's family cards and the
+// visits not sent yet (visits.js, families-sw.js); the logout answer's Clear-Site-Data removes them over
 // https, and this does the same where the browser ignores that header
 // (plain http on a local network).
 (() => {
   'use strict';
   if (window.caches) {
     caches.keys()
-      .then(keys => Promise.all(keys.filter(k => k.startsWith('opora-checkin-')).map(k => caches.delete(k))))
+      .then(keys => Promise.all(keys.filter(k => k.startsWith('opora-checkin-') || k.startsWith('opora-families-')).map(k => caches.delete(k))))
       .catch(() => {});
   }
   if (window.indexedDB) {
-    try { indexedDB.deleteDatabase('opora-checkin'); } catch (err) { /* nothing kept */ }
+    for (const name of ['opora-checkin', 'opora-visits']) {
+      try { indexedDB.deleteDatabase(name); } catch (err) { /* nothing kept */ }
+    }
   }
   if (navigator.serviceWorker) {
     navigator.serviceWorker.getRegistrations()
-      .then(rs => Promise.all(rs.filter(r => new URL(r.scope).pathname.startsWith('/checkin/')).map(r => r.unregister())))
+      .then(rs => Promise.all(rs.filter(r => /^\/(checkin|families)\//.test(new URL(r.scope).pathname)).map(r => r.unregister())))
       .catch(() => {});
   }
 })();

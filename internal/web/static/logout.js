@@ -1,6 +1,7 @@
 // Logging out wipes the check-in page's offline copy on this phone,
-// including ticks it has not sent yet (forget.js, Clear-Site-Data). Before
-// the logout form goes, count the unsent ticks and ask: a volunteer who
+// including ticks it has not sent yet, and the family visits recorded
+// offline (forget.js, Clear-Site-Data). Before the logout form goes, count
+// the unsent ticks and visits and ask: a volunteer who
 // logs out at the bus with no signal must not lose the evening's record
 // without being told.
 (() => {
@@ -12,17 +13,20 @@
     if (asked) return;
     ev.preventDefault();
     const go = () => { asked = true; form.submit(); };
-    unsent().then(n => {
-      if (n === 0 || window.confirm(form.dataset.unsent.replace('{n}', n))) go();
+    Promise.all([unsent('opora-checkin'), unsent('opora-visits')]).then(([ticks, visits]) => {
+      const ask = [];
+      if (ticks) ask.push(form.dataset.unsent.replace('{n}', ticks));
+      if (visits) ask.push((form.dataset.unsentVisits || '').replace('{n}', visits));
+      if (ask.length === 0 || window.confirm(ask.join('\n\n'))) go();
     }).catch(go);
   });
-  // unsent counts the queue of the check-in page's database, without
-  // creating the database where there is none.
-  async function unsent() {
+  // unsent counts the queue of a page's database (the check-in page's,
+  // the family visits'), without creating the database where there is none.
+  async function unsent(name) {
     const dbs = await indexedDB.databases();
-    if (!dbs.some(d => d.name === 'opora-checkin')) return 0;
+    if (!dbs.some(d => d.name === name)) return 0;
     const db = await new Promise((ok, fail) => {
-      const r = indexedDB.open('opora-checkin');
+      const r = indexedDB.open(name);
       r.onsuccess = () => ok(r.result);
       r.onerror = () => fail(r.error);
     });
