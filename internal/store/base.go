@@ -51,7 +51,6 @@ func nullInt(n int) any                              { return sqldb.NullInt(n) }
 func nullAmount(sv *opora.Service) any               { return sqldb.NullAmount(sv) }
 func timeOf(t sql.NullTime) time.Time                { return sqldb.TimeOf(t) }
 func dateOf(t sql.NullTime) time.Time                { return sqldb.DateOf(t) }
-func nullDate(t time.Time) any                       { return sqldb.NullDate(t) }
 
 // The client row.
 const clientColumns = sqldb.ClientColumns

@@ -55,7 +55,6 @@ func runTx(ctx context.Context, b interface {
 func nullID(id int64) any              { return sqldb.NullID(id) }
 func nullInt(n int) any                { return sqldb.NullInt(n) }
 func nullAmount(sv *opora.Service) any { return sqldb.NullAmount(sv) }
-func nullDate(t time.Time) any         { return sqldb.NullDate(t) }
 func timeOf(t sql.NullTime) time.Time  { return sqldb.TimeOf(t) }
 func txExec(q sqldb.Queryer) func(context.Context, string, ...any) error {
 	return sqldb.TxExec(q)

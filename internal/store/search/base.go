@@ -9,7 +9,6 @@ package search
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/sqldb"
@@ -47,10 +46,9 @@ type queryer = sqldb.Queryer
 func (s *Search) tx(ctx context.Context, fn func(tx *sql.Tx) error) error { return s.db.Tx(ctx, fn) }
 
 // Today is the current date (midnight UTC) by the store's clock.
-func (s *Search) Today() time.Time { return s.db.Today() }
+func (s *Search) Today() opora.Date { return s.db.Today() }
 
 func inList[T any](args []any, vals []T) (string, []any) { return sqldb.InList(args, vals) }
-func nullDate(t time.Time) any                           { return sqldb.NullDate(t) }
 
 func scanClient(row interface{ Scan(...any) error }, extra ...any) (*opora.Client, error) {
 	return sqldb.ScanClient(row, extra...)

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"database/sql"
+	"github.com/opora-project/opora/internal/opora"
 	"time"
 )
 
@@ -23,9 +24,6 @@ func NullDate(t time.Time) any {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// Today is the current date (midnight UTC) by the store's clock, as
+// Today is the current date in the server's zone by the store's clock, as
 // store.Store.Today.
-func (db *DB) Today() time.Time {
-	y, m, d := db.Now().Local().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func (db *DB) Today() opora.Date { return opora.Today(db.Now(), time.Local) }
