@@ -346,6 +346,11 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 		if c.Field == "urgency" {
 			old, nw = "", t("signal.urgency."+nw)
 		}
+		if c.Field == "reason" && nw != "" { // a grant's reason: opora.GrantCuratorOrg…
+			if w := t("family.grant_reason." + nw); w != "family.grant_reason."+nw {
+				nw = w
+			}
+		}
 		if c.Field == "role" {
 			if old != "" {
 				old = t("family.role." + old)
