@@ -359,6 +359,11 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 		case "visit_conflict":
 			nw = t("visit.conflict." + nw)
 		}
+		if c.Field == "reason" && nw != "" { // a grant's reason: opora.GrantCuratorOrg…
+			if w := t("family.grant_reason." + nw); w != "family.grant_reason."+nw {
+				nw = w
+			}
+		}
 		if c.Field == "role" {
 			if old != "" {
 				old = t("family.role." + old)

@@ -126,6 +126,12 @@ func (s *Server) signalNew(w http.ResponseWriter, r *http.Request) error {
 		vals.Set("channel", opora.ChannelSystem)
 	}
 	vals.Set("reporter_kind", opora.ReporterAgency)
+	// Most signals concern the reporter's own municipality: start there.
+	if org, err := s.store.Organisation(r.Context(), a.OrganisationID); err != nil {
+		return err
+	} else if org.TerritoryID != 0 {
+		vals.Set("territory_id", idString(org.TerritoryID))
+	}
 	return s.renderSignalNew(w, r, http.StatusOK, newForm(vals, nil))
 }
 
