@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -318,6 +319,55 @@ func TestSearchFamilies(t *testing.T) {
 		// Another organisation finds nothing.
 		if got, err := s.SearchFamilies(n.head, store.FamilySearch{Query: "Иванова"}); err != nil || len(got) != 0 {
 			t.Errorf("the КЦСОН finds %d families (%v)", len(got), err)
+		}
+	})
+}
+
+// A network agency starts with the family measures as task types and the
+// family plan templates (the parents' job, then the kindergarten place);
+// an NGO keeps the homeless services' ones and gets none of these.
+func TestFamilyMeasuresSeeded(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ngo := storetest.SetupOrg(t, s, "Ночлежка")
+		kcson := storetest.AddAgency(t, s, ngo.Ctx(), "КЦСОН", opora.OrgSocialService)
+		labels := func(ctx context.Context) []string {
+			items, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, it := range items {
+				out = append(out, it.Label)
+			}
+			return out
+		}
+		agency, own := labels(kcson.Ctx()), labels(ngo.Ctx())
+		if !slices.Contains(agency, "Место в детском саду") || slices.Contains(agency, "Дом на полпути") {
+			t.Errorf("the agency's task types: %v", agency)
+		}
+		if slices.Contains(own, "Место в детском саду") || !slices.Contains(own, "Дом на полпути") {
+			t.Errorf("the NGO's task types: %v", own)
+		}
+		tpls, err := s.PlanTemplates(kcson.Ctx(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, p := range tpls {
+			if p.Name == "Трудоустройство родителей" && len(p.Items) == 3 {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("the agency lacks the family templates: %d templates", len(tpls))
+		}
+		// Seeding again (Migrate on every start) adds nothing.
+		if err := s.SeedMissing(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if again := labels(kcson.Ctx()); len(again) != len(agency) {
+			t.Errorf("seeding again: %d task types, was %d", len(again), len(agency))
 		}
 	})
 }

@@ -332,11 +332,21 @@ var defaultPlanTemplates = []struct {
 // seedCases fills an organisation's case types, task types and plan
 // templates when it has none of them; it is safe to call again.
 func (s *Store) seedCases(ctx context.Context, q queryer, orgID int64) error {
+	// A network agency's task types and templates are the family measures
+	// (family_seed.go, seedFamilies), not the homeless services' ones.
+	agency, err := isNetworkAgency(ctx, q, orgID)
+	if err != nil {
+		return err
+	}
+	taskItems := defaultTaskTypes
+	if agency {
+		taskItems = nil
+	}
 	taskTypes := map[string]int64{}
 	for _, d := range []struct {
 		dict  string
 		items [][2]string
-	}{{opora.DictCaseType, defaultCaseTypes}, {opora.DictTaskType, defaultTaskTypes}} {
+	}{{opora.DictCaseType, defaultCaseTypes}, {opora.DictTaskType, taskItems}} {
 		var n int
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2`,
 			orgID, d.dict).Scan(&n); err != nil {
@@ -356,7 +366,7 @@ func (s *Store) seedCases(ctx context.Context, q queryer, orgID int64) error {
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_templates WHERE organisation_id = $1`, orgID).Scan(&n); err != nil {
 		return fmt.Errorf("store: seed cases: %w", err)
 	}
-	if n > 0 {
+	if n > 0 || agency {
 		return nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id, key FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2 AND key <> ''`,
