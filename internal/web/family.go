@@ -351,6 +351,9 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 	}
 	for _, c := range e.Changes {
 		old, nw := c.Old, c.New
+		if old == "" && nw == e.Summary {
+			continue // the summary names it already («Назначен куратор; Орлов»)
+		}
 		switch c.Field {
 		case "urgency":
 			old, nw = "", t("signal.urgency."+nw)
