@@ -80,13 +80,16 @@ func (s *Store) MergeFamilies(ctx context.Context, fromID, intoID int64) error {
 	if fromID == intoID {
 		return joinRefused(errJoinSame)
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	var missing int64 // the card out of reach, audit-logged as denied
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		j := &familyJoin{a: a, today: s.Today(), now: s.Now()}
 		var err error
 		if j.into, err = s.joinedFamily(ctx, tx, intoID); err != nil {
+			missing = intoID
 			return err
 		}
 		if j.from, err = s.joinedFamily(ctx, tx, fromID); err != nil {
+			missing = fromID
 			return err
 		}
 		var fromCurator, intoCurator int64
@@ -111,6 +114,13 @@ func (s *Store) MergeFamilies(ctx context.Context, fromID, intoID int64) error {
 		}
 		return s.joinFamilyCards(ctx, tx, j)
 	})
+	if opora.ErrorCode(err) == opora.ENOTFOUND && missing != 0 {
+		if lerr := s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionDenied, Entity: "family", EntityID: missing,
+			Section: "merge"}); lerr != nil {
+			return lerr
+		}
+	}
+	return err
 }
 
 // joinedFamily reads a card of a join: reachable with family.write and not
