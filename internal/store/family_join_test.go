@@ -132,6 +132,11 @@ func TestMergeFamilies(t *testing.T) {
 		if err != nil || len(sigs) != 2 {
 			t.Fatalf("signals: %v %d", err, len(sigs))
 		}
+		for _, sg := range sigs {
+			if !slices.Contains(signals, sg.ID) {
+				t.Errorf("signal %d is not one of %v", sg.ID, signals)
+			}
+		}
 		events, err := s.FamilyTimeline(n.secCtx, into.ID)
 		if err != nil {
 			t.Fatal(err)
