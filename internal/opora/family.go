@@ -85,6 +85,7 @@ type Family struct {
 	CreatedAt      time.Time
 	UpdatedBy      int64
 	UpdatedAt      time.Time
+	MergedInto     int64 // the card this one was joined into (MergeFamilies); 0 for a live card
 	// Filled when read.
 	Members []*FamilyMember
 	Name    string // the members' surnames, for lists ("Ивановы / Петрова")

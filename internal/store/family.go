@@ -22,7 +22,8 @@ import (
 const familyColumns = `f.id, f.organisation_id, o.name, o.short_name, COALESCE(f.territory_id, 0), COALESCE(t.name, ''),
 	f.address, f.housing, f.income, COALESCE(f.status_id, 0), COALESCE(d.key, ''), COALESCE(d.label, ''), f.status_since,
 	COALESCE(f.curator_id, 0), COALESCE(u.full_name, ''), COALESCE(f.curator_org_id, 0), COALESCE(co.name, ''),
-	COALESCE(co.short_name, ''), f.version, COALESCE(f.created_by, 0), f.created_at, COALESCE(f.updated_by, 0), f.updated_at`
+	COALESCE(co.short_name, ''), f.version, COALESCE(f.created_by, 0), f.created_at, COALESCE(f.updated_by, 0), f.updated_at,
+	COALESCE(f.merged_into, 0)`
 
 const familyFrom = ` FROM families f JOIN organisations o ON o.id = f.organisation_id
 	LEFT JOIN territories t ON t.id = f.territory_id LEFT JOIN dictionary_items d ON d.id = f.status_id
@@ -35,7 +36,7 @@ func scanFamily(row interface{ Scan(...any) error }) (*opora.Family, error) {
 	if err := row.Scan(&f.ID, &f.OrganisationID, &orgName, &orgShort, &f.TerritoryID, &f.TerritoryName,
 		&f.Address, &f.Housing, &f.Income, &f.StatusID, &f.StatusKey, &f.StatusLabel, &f.StatusSince,
 		&f.CuratorID, &f.CuratorName, &f.CuratorOrgID, &coName, &coShort, &f.Version, &f.CreatedBy, &created,
-		&f.UpdatedBy, &updated); err != nil {
+		&f.UpdatedBy, &updated, &f.MergedInto); err != nil {
 		return nil, err
 	}
 	f.OrgName = displayName(orgName, orgShort)
@@ -60,6 +61,9 @@ func (s *Store) loadFamily(ctx context.Context, q queryer, p opora.Permission, i
 	f, err := scanFamily(q.QueryRowContext(ctx, `SELECT `+familyColumns+familyFrom+` WHERE f.id = $1 AND `+cond, args...))
 	if err != nil {
 		return nil, notFound(err)
+	}
+	if f.MergedInto != 0 && p != opora.PermFamilyRead { // a tombstone (family_join.go) is read only
+		return nil, &opora.Error{Code: opora.EINVALID, Message: errFamilyMerged}
 	}
 	return f, nil
 }

@@ -101,9 +101,10 @@ func (s *Store) SearchFamilies(ctx context.Context, fs FamilySearch) ([]*opora.F
 	return out, nil
 }
 
-// familyList reads the families matching a condition (on f) with their members.
+// familyList reads the families matching a condition (on f) with their
+// members; a card joined into another (merged_into) is never listed.
 func (s *Store) familyList(ctx context.Context, where string, args []any) ([]*opora.Family, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+familyColumns+familyFrom+` WHERE `+where, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+familyColumns+familyFrom+` WHERE f.merged_into IS NULL AND `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: families: %w", err)
 	}

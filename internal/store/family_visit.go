@@ -96,6 +96,11 @@ func (s *Store) recordVisit(ctx context.Context, a *opora.Actor, v *opora.Family
 			return err
 		}
 		var conflicts []string
+		survivor, err := survivorOf(ctx, tx, v.FamilyID) // a card joined into another since
+		if err != nil {
+			return err
+		}
+		v.FamilyID = survivor
 		f, err := s.loadFamily(ctx, tx, opora.PermFamilyWrite, v.FamilyID)
 		if opora.ErrorCode(err) == opora.ENOTFOUND {
 			// Recorded while the author still had the family: kept, flagged.

@@ -88,6 +88,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /families/{id}/assessments/compare": {path: "/families/{family}/assessments/compare", want: []string{"family {family}"}},
 	"GET /families/{id}/assessments/{aid}":   {path: "/families/{family}/assessments/{assessment}", want: []string{"family {family}"}},
 	"GET /families/{id}/plan":                {path: "/families/{family}/plan", want: []string{"family {family}"}},
+	"GET /families/{id}/join":                {path: "/families/{family}/join?q=x&with={family}", want: []string{"family {family}"}},
 	"GET /families/sw.js":                    {why: noPerson},
 	"GET /families/{id}/visits/new":          {path: "/families/{family}/visits/new", want: []string{"family {family}"}},
 	"GET /cases/{id}":                        {path: "/cases/{case}"},

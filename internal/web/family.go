@@ -281,6 +281,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if d.Family, err = s.store.Family(ctx, id); err != nil {
 		return err
 	}
+	if d.Family.MergedInto != 0 { // joined into another card (family_join.go)
+		return s.redirect(w, r, "/families/"+idString(d.Family.MergedInto), "family.join.merged_redirect")
+	}
 	if k, err := s.store.FamilyCase(ctx, id); err == nil {
 		d.Case = k
 	} else if opora.ErrorCode(err) != opora.ENOTFOUND {

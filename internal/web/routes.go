@@ -118,6 +118,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /families/{id}/members/{mid}/leave", s.require(opora.PermFamilyWrite, s.familyMemberLeaves))
 	mux.Handle("POST /families/{id}/curator", s.require(opora.PermFamilyAssign, s.familyAssignCurator))
 	mux.Handle("POST /families/{id}/grants", s.require(opora.PermFamilyWrite, s.familyGrant))
+	mux.Handle("GET /families/{id}/join", s.require(opora.PermFamilyWrite, s.familyJoinForm))
+	mux.Handle("POST /families/{id}/join", s.require(opora.PermFamilyWrite, s.familyJoin))
 	// A family's assessments and draft help plan (assessments.go).
 	mux.Handle("GET /families/{id}/assessments/new", s.require(opora.PermFamilyWrite, s.assessmentNew))
 	mux.Handle("POST /families/{id}/assessments", s.require(opora.PermFamilyWrite, s.assessmentCreate))
