@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/search"
 )
 
 // Signals (Flow B): registering a signal at one window, reading it, the
@@ -46,11 +47,11 @@ func scanSignal(row interface{ Scan(...any) error }) (*opora.Signal, error) {
 // signalKey is a signal's search key: its surname, address and children's
 // names, folded by NameKey.
 func signalKey(sg *opora.Signal) string {
-	parts := []string{sg.Surname, sg.Address}
+	var children []string
 	for _, c := range sg.Children {
-		parts = append(parts, c.Name)
+		children = append(children, c.Name)
 	}
-	return NameKey(strings.Join(parts, " "))
+	return search.SignalKey(sg.Surname, sg.Address, children)
 }
 
 // RegisterSignal saves a new signal with its children in one transaction.
