@@ -148,7 +148,10 @@ func GenerateFamilies(ctx context.Context, st *store.Store, o FamilyOptions, pro
 		return nil, fmt.Errorf("demo: region: %w", err)
 	}
 	count := (o.Families + FamiliesPerMunicipality - 1) / FamiliesPerMunicipality
-	var ms []*municipality
+	ms := make([]*municipality, count)
+	// The organisations go through the store's own path (roles, every
+	// seeder), one transaction per municipality, one after another: the
+	// version rows their triggers move would make parallel ones wait.
 	for i := range count {
 		m, err := makeMunicipality(actx, st, region, i, hash)
 		if err != nil {
@@ -158,7 +161,7 @@ func GenerateFamilies(ctx context.Context, st *store.Store, o FamilyOptions, pro
 		if i < o.Families%count {
 			m.families++
 		}
-		ms = append(ms, m)
+		ms[i] = m
 	}
 	// The staff, in one bulk transaction; their IDs are real after it.
 	staff := &store.BulkBatch{OrganisationID: admin.OrganisationID, PasswordHash: hash}
