@@ -75,7 +75,8 @@ func (s *Store) RegisterSignal(ctx context.Context, sg *opora.Signal) error {
 		}
 	}
 	sg.Children = children
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(t *sql.Tx) error {
+		tx := traced(ctx, t) // the bench's floor replays this transaction
 		var ownType string
 		if err := tx.QueryRowContext(ctx, `SELECT type FROM organisations WHERE id = $1`, a.OrganisationID).Scan(&ownType); err != nil {
 			return fmt.Errorf("store: register signal: %w", err)
