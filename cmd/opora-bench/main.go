@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smoke := fs.Bool("smoke", envBool("BENCH_SMOKE"), "short run for CI: a few requests per scenario at concurrency 1 and 2 (OPORA_BENCH_SMOKE)")
 	only := fs.String("scenarios", env("BENCH_SCENARIOS", ""), "run only these scenarios, comma-separated: "+
 		strings.Join(bench.ScenarioKeys(), ", ")+" (OPORA_BENCH_SCENARIOS; default all)")
+	families := fs.Bool("families", envBool("BENCH_FAMILIES"), "run the families' scenarios instead ("+
+		strings.Join(bench.FamilyScenarioKeys(), ", ")+") on a database filled by opora demo --families, logged in as a "+
+		"КДН secretary (default login "+bench.DefaultFamilyLogin+") (OPORA_BENCH_FAMILIES)")
 	out := fs.String("out", env("BENCH_OUT", ""), "also write the report as Markdown to this file (OPORA_BENCH_OUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -81,8 +84,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := bench.Run(ctx, bench.Options{URL: *url, Store: o, Login: *login, Password: *password,
-		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Scenarios: scenarioList(*only), Progress: stderr})
+	bo := bench.Options{URL: *url, Store: o, Login: *login, Password: *password,
+		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Scenarios: scenarioList(*only), Progress: stderr}
+	runBench := bench.Run
+	if *families {
+		runBench = bench.RunFamilies
+	}
+	rep, err := runBench(ctx, bo)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlags("demo", stderr, &c)
 	clients := fs.Int("clients", 500, "how many clients to create; above 1000 the scale generator fills the database in bulk")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same people")
+	families := fs.Int("families", 0, "generate a region of the network with this many families (on an empty database; "+
+		"not combined with --clients)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -26,6 +28,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
 		return err
+	}
+	if *families > 0 {
+		return runFamilies(ctx, st, *families, *seed, stdout)
 	}
 	run, err := st.GeneratorRun(ctx)
 	if err != nil {
@@ -78,6 +83,46 @@ func runGenerator(ctx context.Context, st *store.Store, clients int, seed uint64
 		strings.Join(took, ", "), demo.Password)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-12s %-14s %s\n", l.Login, l.Role, l.Name)
+	}
+	return nil
+}
+
+// runFamilies fills an empty database with a generated region of the
+// network and prints the rate as it goes.
+func runFamilies(ctx context.Context, st *store.Store, families int, seed uint64, out io.Writer) error {
+	start, last := time.Now(), time.Now()
+	fmt.Fprintf(out, "generating a region with %d families (municipalities of %d, their agencies and staff)…\n",
+		families, demo.FamiliesPerMunicipality)
+	steps := []generatorStep{{"organisations and families", start}}
+	step := func(name string) {
+		steps = append(steps, generatorStep{name, time.Now()})
+		fmt.Fprintf(out, "  %s…\n", stepLabels[name])
+	}
+	logins, err := demo.GenerateFamilies(ctx, st, demo.FamilyOptions{Families: families, Seed: seed, Step: step},
+		func(done, target int) {
+			if time.Since(last) < 10*time.Second && done < target {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(out, "  %d of %d families, %.0f families/min\n", done, target,
+				float64(done)/time.Since(start).Minutes())
+		})
+	if err != nil {
+		return err
+	}
+	end := time.Now()
+	var took []string
+	for i, s := range steps {
+		next := end
+		if i+1 < len(steps) {
+			next = steps[i+1].at
+		}
+		took = append(took, s.name+" "+next.Sub(s.at).Round(time.Second).String())
+	}
+	fmt.Fprintf(out, "done in %s (%s), %.0f families/min. Demo accounts (password for all: %s):\n",
+		end.Sub(start).Round(time.Second), strings.Join(took, ", "), float64(families)/end.Sub(start).Minutes(), demo.Password)
+	for _, l := range logins {
+		fmt.Fprintf(out, "  %-22s %-18s %s\n", l.Login, l.Role, l.Name)
 	}
 	return nil
 }

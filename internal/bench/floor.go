@@ -32,7 +32,9 @@ type floorDB struct {
 	// reads' prepared statements.
 	searches, pages, records, ticks []tracedRequest
 	gets                            map[string]*tracedRequest
-	stmts                           replayStmts
+	// byName are the traced requests of the families' scenarios (families.go).
+	byName map[string][]tracedRequest
+	stmts  replayStmts
 	// replayed, when set (by tests), gets each statement a replay sends.
 	replayed func(replayedStmt)
 }

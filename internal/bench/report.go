@@ -18,16 +18,19 @@ type Report struct {
 	Clients         int64 // live clients of the generated organisation before the run
 	Services        int64 // live services before the run
 	GeneratorTarget int
-	ServerPID       int
-	PIDSource       string
-	Smoke           bool
-	Duration        time.Duration
-	Concurrency     []int
-	Seed            uint64
-	Results         []Result
-	Floors          []Floor
-	ExportRows      int // data rows of the exported sheet; -1 when no export succeeded
-	ExportGrouping  string
+	// Families of the region and their members, and the families of the
+	// login's commission, for a run of the families' scenarios (0 otherwise).
+	Families, FamilyMembers, CommissionFamilies int64
+	ServerPID                                   int
+	PIDSource                                   string
+	Smoke                                       bool
+	Duration                                    time.Duration
+	Concurrency                                 []int
+	Seed                                        uint64
+	Results                                     []Result
+	Floors                                      []Floor
+	ExportRows                                  int // data rows of the exported sheet; -1 when no export succeeded
+	ExportGrouping                              string
 	// Searches is how many typo searches answered, SearchesFound how many
 	// of them listed the misspelt surname and first name, correctly spelt,
 	// on the first page.
@@ -82,6 +85,16 @@ func (r *Report) header() [][2]string {
 	if r.Searches > 0 {
 		search = fmt.Sprintf("the correct surname and first name were on the first page of %d of %d typo searches (%.0f%%)", r.SearchesFound,
 			r.Searches, 100*float64(r.SearchesFound)/float64(r.Searches))
+	}
+	if r.Families > 0 {
+		return [][2]string{
+			{"date", r.Date.Format("2006-01-02 15:04 MST")},
+			{"machine", machine},
+			{"database", fmt.Sprintf("%s: %s families, %s members (generator target %s families); the login's commission holds %s",
+				r.Database, fmtInt(r.Families), fmtInt(r.FamilyMembers), fmtInt(int64(r.GeneratorTarget)), fmtInt(r.CommissionFamilies))},
+			{"server", server},
+			{"run", fmt.Sprintf("%s, concurrency %s, seed %d", mode, strings.Join(levels, ","), r.Seed)},
+		}
 	}
 	return [][2]string{
 		{"date", r.Date.Format("2006-01-02 15:04 MST")},

@@ -80,3 +80,49 @@ func TestBenchSmoke(t *testing.T) {
 		}
 	})
 }
+
+// TestFamilyBenchSmoke generates a small region, serves it and runs the
+// families' scenarios in smoke mode: each answers without an error and
+// its floor replays.
+func TestFamilyBenchSmoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.GenerateFamilies(ctx, st, demo.FamilyOptions{Families: 400, Seed: 3}, nil); err != nil {
+			t.Fatalf("generate: %v", err)
+		}
+		url := serve(t, st)
+		var progress bytes.Buffer
+		rep, err := bench.RunFamilies(ctx, bench.Options{URL: url, Store: storetest.Options(t, st), Password: demo.Password,
+			Smoke: true, ServerPID: os.Getpid(), Seed: 42, Progress: &progress})
+		if err != nil {
+			t.Fatalf("bench: %v\n%s", err, progress.String())
+		}
+		var text bytes.Buffer
+		if err := rep.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("smoke report:\n%s", text.String())
+		seen := map[string]bool{}
+		for _, r := range rep.Results {
+			seen[r.Scenario] = true
+			if r.Requests == 0 || r.Errors != 0 {
+				t.Errorf("%s at concurrency %d: %d requests, %d errors, first: %s", r.Scenario, r.Concurrency, r.Requests,
+					r.Errors, r.FirstError)
+			}
+		}
+		for _, f := range rep.Floors {
+			if f.Err != "" || f.Runs == 0 {
+				t.Errorf("floor of %s: %d runs, error %q", f.Scenario, f.Runs, f.Err)
+			}
+		}
+		for _, name := range []string{bench.ScenarioFamilySurname, bench.ScenarioFamilyAddress, bench.ScenarioFamilySchool,
+			bench.ScenarioFamilyCard, bench.ScenarioSignal} {
+			if !seen[name] || !strings.Contains(text.String(), name) {
+				t.Errorf("scenario %q did not run or is not in the report", name)
+			}
+		}
+		if rep.Families != 400 || rep.CommissionFamilies != 400 {
+			t.Errorf("report counts %d families, %d of the commission", rep.Families, rep.CommissionFamilies)
+		}
+	})
+}

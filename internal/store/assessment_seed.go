@@ -134,11 +134,15 @@ func (s *Store) seedAssessment(ctx context.Context, q queryer, orgID int64) erro
 			if err != nil {
 				return fmt.Errorf("store: seed assessment: %w", err)
 			}
+			// One statement per indicator: a region's thousand agencies
+			// are seeded at once by the generator.
+			var args []any
 			for k, o := range defaultAssessmentScale {
-				if _, err := q.ExecContext(ctx, `INSERT INTO field_options (field_id, label, position, score) VALUES ($1, $2, $3, $4)`,
-					fieldID, o.label, k+1, o.score); err != nil {
-					return fmt.Errorf("store: seed assessment: %w", err)
-				}
+				args = append(args, fieldID, o.label, k+1, o.score)
+			}
+			if _, err := q.ExecContext(ctx, rowsInsert("field_options", []string{"field_id", "label",
+				"position", "score"}, len(defaultAssessmentScale)), args...); err != nil {
+				return fmt.Errorf("store: seed assessment: %w", err)
 			}
 		}
 	}

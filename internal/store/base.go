@@ -73,3 +73,9 @@ func canManageCheckin(a *opora.Actor) bool { return sqldb.CanManageCheckin(a) }
 func checkinScope(a *opora.Actor, alias string, args []any) (string, []any, error) {
 	return sqldb.CheckinScope(a, alias, args)
 }
+
+// rowsInsert is an INSERT of n rows with $n placeholders, which both
+// dialects take: one round trip for rows a seeder writes together.
+func rowsInsert(table string, cols []string, n int) string {
+	return sqldb.InsertValues(sqldb.Postgres, table, cols, n)
+}

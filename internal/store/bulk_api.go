@@ -15,6 +15,10 @@ type (
 	BulkVisit    = bulk.BulkVisit
 	BulkBatch    = bulk.BulkBatch
 	BulkCounts   = bulk.BulkCounts
+	// The families' region (bulk/bulk_families.go).
+	BulkFamily      = bulk.BulkFamily
+	BulkDraftTask   = bulk.BulkDraftTask
+	BulkFamilyEvent = bulk.BulkFamilyEvent
 )
 
 // The steps of FinishBulk, as it names them to its caller.

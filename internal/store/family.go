@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/search"
 )
 
 // Families (Flow B): the family card, its members, curator and grants.
@@ -363,21 +364,24 @@ func (s *Store) refreshFamilyKey(ctx context.Context, tx *sql.Tx, familyID int64
 	if err != nil {
 		return err
 	}
-	parts := []string{}
-	for _, m := range members {
-		parts = append(parts, m.Client.FullName())
-	}
-	parts = append(parts, address)
-	for _, m := range members {
-		if m.SchoolName != "" {
-			parts = append(parts, m.SchoolName)
-		}
-	}
 	if _, err := tx.ExecContext(ctx, `UPDATE families SET search_key = $1 WHERE id = $2`,
-		NameKey(strings.Join(parts, " ")), familyID); err != nil {
+		familyKey(members, address), familyID); err != nil {
 		return fmt.Errorf("store: family key: %w", err)
 	}
 	return nil
+}
+
+// familyKey is the search key of a family with these members (in the
+// card's order, familyMembers) and address (search.FamilyKey).
+func familyKey(members []*opora.FamilyMember, address string) string {
+	var names, schools []string
+	for _, m := range members {
+		names = append(names, m.Client.FullName())
+		if m.SchoolName != "" {
+			schools = append(schools, m.SchoolName)
+		}
+	}
+	return search.FamilyKey(names, address, schools)
 }
 
 // addFamilyEvent writes a line of the family's timeline in the caller's transaction.

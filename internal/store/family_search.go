@@ -69,14 +69,16 @@ func (s *Store) SearchFamilies(ctx context.Context, fs FamilySearch) ([]*opora.F
 			alts = variants.alts[vi]
 			vi++
 		}
-		var ors []string
+		// The family's key with any variant, or one member whose name has
+		// any: one look at the members per word, not per variant.
+		var inKey, inName []string
 		for _, alt := range alts {
 			args = append(args, "%"+strings.TrimSuffix(alt, "*")+"%")
-			n := len(args)
-			ors = append(ors, fmt.Sprintf(`f.search_key LIKE $%d OR EXISTS (SELECT 1 FROM family_members m
-				JOIN clients c ON c.id = m.client_id WHERE m.family_id = f.id AND c.search_key LIKE $%d)`, n, n))
+			inKey = append(inKey, fmt.Sprintf("f.search_key LIKE $%d", len(args)))
+			inName = append(inName, fmt.Sprintf("c.search_key LIKE $%d", len(args)))
 		}
-		cond += " AND (" + strings.Join(ors, " OR ") + ")"
+		cond += " AND (" + strings.Join(inKey, " OR ") + ` OR EXISTS (SELECT 1 FROM family_members m
+			JOIN clients c ON c.id = m.client_id WHERE m.family_id = f.id AND (` + strings.Join(inName, " OR ") + `)))`
 	}
 	found, err := s.familyList(ctx, cond+` ORDER BY f.id LIMIT `+fmt.Sprint(familyCandidates), args)
 	if err != nil {

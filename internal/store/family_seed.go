@@ -41,10 +41,13 @@ func (s *Store) seedFamilies(ctx context.Context, q queryer, orgID int64) error 
 		if err != nil {
 			return fmt.Errorf("store: seed families: %w", err)
 		}
+		var args []any
 		for _, p := range br.Permissions {
-			if _, err := q.ExecContext(ctx, `INSERT INTO role_permissions (role_id, permission) VALUES ($1, $2)`, id, p); err != nil {
-				return fmt.Errorf("store: seed families: %w", err)
-			}
+			args = append(args, id, p)
+		}
+		if _, err := q.ExecContext(ctx, rowsInsert("role_permissions", []string{"role_id", "permission"}, len(br.Permissions)),
+			args...); err != nil {
+			return fmt.Errorf("store: seed families: %w", err)
 		}
 	}
 	if err := seedFamilyMeasures(ctx, q, orgID); err != nil {

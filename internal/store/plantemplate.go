@@ -355,11 +355,12 @@ func (s *Store) seedCases(ctx context.Context, q queryer, orgID int64) error {
 		if n > 0 {
 			continue
 		}
+		var args []any
 		for i, it := range d.items {
-			if _, err := q.ExecContext(ctx, `INSERT INTO dictionary_items (organisation_id, dictionary, key, label, position)
-				VALUES ($1, $2, $3, $4, $5)`, orgID, d.dict, it[0], it[1], i+1); err != nil {
-				return fmt.Errorf("store: seed cases: %w", err)
-			}
+			args = append(args, orgID, d.dict, it[0], it[1], i+1)
+		}
+		if _, err := q.ExecContext(ctx, rowsInsert("dictionary_items", []string{"organisation_id", "dictionary", "key", "label", "position"}, len(d.items)), args...); err != nil {
+			return fmt.Errorf("store: seed cases: %w", err)
 		}
 	}
 	var n int

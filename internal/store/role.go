@@ -165,14 +165,21 @@ func (s *Store) insertRole(ctx context.Context, tx *sql.Tx, r *opora.Role) error
 
 func insertPermissions(ctx context.Context, tx *sql.Tx, r *opora.Role) error {
 	seen := map[opora.Permission]bool{}
+	var args []any
 	for _, p := range r.Permissions {
 		if seen[p] {
 			continue
 		}
 		seen[p] = true
-		if _, err := tx.ExecContext(ctx, `INSERT INTO role_permissions (role_id, permission) VALUES ($1, $2)`, r.ID, p); err != nil {
-			return fmt.Errorf("store: role permissions: %w", err)
-		}
+		args = append(args, r.ID, p)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	// One statement for the role's permissions ($n placeholders serve both dialects).
+	if _, err := tx.ExecContext(ctx, rowsInsert("role_permissions", []string{"role_id", "permission"},
+		len(args)/2), args...); err != nil {
+		return fmt.Errorf("store: role permissions: %w", err)
 	}
 	return nil
 }

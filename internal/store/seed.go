@@ -143,11 +143,13 @@ func (s *Store) seedOrganisation(ctx context.Context, q queryer, orgID int64) er
 		return fmt.Errorf("store: seed document types: %w", err)
 	}
 	if n == 0 {
+		var args []any
 		for i, it := range defaultDocumentTypes {
-			if _, err := q.ExecContext(ctx, `INSERT INTO dictionary_items (organisation_id, dictionary, key, label, position)
-				VALUES ($1, $2, $3, $4, $5)`, orgID, dictDocumentType, it[0], it[1], i+1); err != nil {
-				return fmt.Errorf("store: seed document types: %w", err)
-			}
+			args = append(args, orgID, dictDocumentType, it[0], it[1], i+1)
+		}
+		if _, err := q.ExecContext(ctx, rowsInsert("dictionary_items", []string{"organisation_id", "dictionary", "key", "label", "position"}, len(defaultDocumentTypes)),
+			args...); err != nil {
+			return fmt.Errorf("store: seed document types: %w", err)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/search"
 )
 
 // Signals (Flow B): registering a signal at one window, reading it, the
@@ -46,11 +47,11 @@ func scanSignal(row interface{ Scan(...any) error }) (*opora.Signal, error) {
 // signalKey is a signal's search key: its surname, address and children's
 // names, folded by NameKey.
 func signalKey(sg *opora.Signal) string {
-	parts := []string{sg.Surname, sg.Address}
+	var children []string
 	for _, c := range sg.Children {
-		parts = append(parts, c.Name)
+		children = append(children, c.Name)
 	}
-	return NameKey(strings.Join(parts, " "))
+	return search.SignalKey(sg.Surname, sg.Address, children)
 }
 
 // RegisterSignal saves a new signal with its children in one transaction.
@@ -74,7 +75,8 @@ func (s *Store) RegisterSignal(ctx context.Context, sg *opora.Signal) error {
 		}
 	}
 	sg.Children = children
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(t *sql.Tx) error {
+		tx := traced(ctx, t) // the bench's floor replays this transaction
 		var ownType string
 		if err := tx.QueryRowContext(ctx, `SELECT type FROM organisations WHERE id = $1`, a.OrganisationID).Scan(&ownType); err != nil {
 			return fmt.Errorf("store: register signal: %w", err)

@@ -63,3 +63,19 @@ var translit = map[rune]string{
 	'э': "e", 'ю': "iu", 'я': "ia", 'і': "i", 'ї': "i", 'є': "e", 'ґ': "g", 'ў': "u",
 	'é': "e", 'è': "e", 'ë': "e", 'ä': "a", 'ö': "o", 'ü': "u", 'ß': "ss",
 }
+
+// FamilyKey is a family's search key (families.search_key): its members'
+// full names in the card's order, its address and its children's schools,
+// folded by NameKey. The store's write paths and the scale generator both
+// make it here.
+func FamilyKey(names []string, address string, schools []string) string {
+	parts := append(append(append([]string{}, names...), address), schools...)
+	return NameKey(strings.Join(parts, " "))
+}
+
+// SignalKey is a signal's search key (signals.search_key): its surname,
+// address and children's names, folded by NameKey.
+func SignalKey(surname, address string, children []string) string {
+	parts := append([]string{surname, address}, children...)
+	return NameKey(strings.Join(parts, " "))
+}

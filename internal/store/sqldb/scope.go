@@ -202,8 +202,13 @@ func FamilyScope(a *opora.Actor, p opora.Permission, args []any) (string, []any,
 	}
 	args = append(args, a.OrganisationID)
 	n := len(args)
-	cond := fmt.Sprintf(`(f.organisation_id = $%d OR EXISTS (SELECT 1 FROM subject_grants g WHERE g.subject_type = 'family'
-		AND g.subject_id = f.id AND g.organisation_id = $%d AND g.revoked_at IS NULL))`, n, n)
+	// Held or granted, as one set of ids both databases build from their
+	// indexes (families_org, subject_grants_org): with "held OR EXISTS
+	// (grant)" they read every family of the region and tested each
+	// (issue 20: 50,000 families, a search 160–210 ms on SQLite).
+	cond := fmt.Sprintf(`f.id IN (SELECT h.id FROM families h WHERE h.organisation_id = $%d UNION
+		SELECT g.subject_id FROM subject_grants g WHERE g.subject_type = 'family' AND g.organisation_id = $%d
+		AND g.revoked_at IS NULL)`, n, n)
 	if scope == opora.ScopeOwn {
 		args = append(args, a.UserID)
 		cond += fmt.Sprintf(" AND (f.curator_id = $%d OR f.created_by = $%d)", len(args), len(args))
