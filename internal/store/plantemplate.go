@@ -352,7 +352,7 @@ func (s *Store) seedCases(ctx context.Context, q queryer, orgID int64) error {
 			orgID, d.dict).Scan(&n); err != nil {
 			return fmt.Errorf("store: seed cases: %w", err)
 		}
-		if n > 0 {
+		if n > 0 || len(d.items) == 0 {
 			continue
 		}
 		var args []any
