@@ -213,22 +213,32 @@ func Day(t time.Time) time.Time {
 // TaskStatus is where a plan task stands. Catalog key "tasks.status.<value>".
 type TaskStatus string
 
+// An agency's task (a family's plan, issue 21) goes planned ("new" on the
+// agency's board) → accepted → in progress → done, or back to the family's
+// curator and council as returned.
 const (
 	TaskPlanned    TaskStatus = "planned"
+	TaskAccepted   TaskStatus = "accepted"
 	TaskInProgress TaskStatus = "in_progress"
 	TaskDone       TaskStatus = "done"
+	TaskReturned   TaskStatus = "returned"
 	TaskCancelled  TaskStatus = "cancelled"
 	TaskFailed     TaskStatus = "failed"
 )
 
 // TaskStatuses lists the statuses in display order.
-var TaskStatuses = []TaskStatus{TaskPlanned, TaskInProgress, TaskDone, TaskCancelled, TaskFailed}
+var TaskStatuses = []TaskStatus{TaskPlanned, TaskAccepted, TaskInProgress, TaskDone, TaskReturned, TaskCancelled, TaskFailed}
 
 // Valid reports whether s is a known status.
 func (s TaskStatus) Valid() bool { return slices.Contains(TaskStatuses, s) }
 
-// Open reports whether a task in this status still needs work.
-func (s TaskStatus) Open() bool { return s == TaskPlanned || s == TaskInProgress }
+// Open reports whether a task in this status still needs work from its
+// responsible. A returned task needs the curator's or the council's
+// decision instead (it is not finished either: see Finished).
+func (s TaskStatus) Open() bool { return s == TaskPlanned || s == TaskAccepted || s == TaskInProgress }
+
+// Finished reports whether nothing more is expected of the task.
+func (s TaskStatus) Finished() bool { return s == TaskDone || s == TaskCancelled || s == TaskFailed }
 
 // Task is one step of a case's plan. The responsible is a worker of the
 // case's organisation or an organisation of the network (its queue).
@@ -252,8 +262,21 @@ type Task struct {
 	Version        int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// A family's task (issue 21): on the family's case, no client; the
+	// responsible is an agency (ResponsibleOrg) whose head may pick one of
+	// its specialists (Assignee).
+	FamilyID        int64
+	AssigneeID      int64
+	AssigneeName    string
+	Report          string // what was done, when done
+	ReportFileID    int64  // a document attached to the report
+	ReturnReason    string // code, when returned
+	ReturnComment   string
+	ProposedDueOn   Date // a new deadline the agency proposes when returning
+	StatusChangedAt time.Time
 	// Filled by the board and the task page.
 	ClientName string
+	FamilyName string
 	CaseOpen   bool
 	// InScope says the actor reaches the client's record; otherwise they see
 	// the task only as its responsible (worker or organisation): the task

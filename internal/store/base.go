@@ -68,6 +68,10 @@ func taskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inScope s
 	return sqldb.TaskAccess(a, p, args)
 }
 
+func familyTaskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inFamily string, _ []any, _ error) {
+	return sqldb.FamilyTaskAccess(a, p, args)
+}
+
 func canManageCheckin(a *opora.Actor) bool { return sqldb.CanManageCheckin(a) }
 
 func checkinScope(a *opora.Actor, alias string, args []any) (string, []any, error) {

@@ -121,7 +121,7 @@ func (s *Store) caseCounts(ctx context.Context, cases []*opora.Case) error {
 	in, args := inList([]any{s.Today()}, ids)
 	rows, err := s.r.QueryContext(ctx, `SELECT case_id, COUNT(*),
 		SUM(CASE WHEN status IN ('done', 'cancelled') THEN 1 ELSE 0 END),
-		SUM(CASE WHEN status IN ('planned', 'in_progress') AND due_on < $1 THEN 1 ELSE 0 END)
+		SUM(CASE WHEN status IN ('planned', 'accepted', 'in_progress') AND due_on < $1 THEN 1 ELSE 0 END)
 		FROM case_tasks WHERE case_id IN (`+in+`) GROUP BY case_id`, args...)
 	if err != nil {
 		return fmt.Errorf("store: case counts: %w", err)

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/reports"
@@ -43,4 +46,23 @@ func (s *Store) CacheLoads(ctx context.Context) (map[string][]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// MigrateDownTo rolls the schema back to version v (tests of a migration's
+// Down and of running its Up over existing rows).
+func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return err
+	}
+	gd := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		gd = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gd, s.w.DB, sub, goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, v)
+	return err
 }

@@ -42,6 +42,7 @@ var familyMergeTables = []string{
 	"family_assessments",
 	"family_visits",
 	"family_events",
+	"case_tasks", // a family's tasks (joinFamilyCases moves them to the open case)
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique
@@ -167,6 +168,10 @@ func joinFamilyCases(s *Store, ctx context.Context, tx *sql.Tx, j *familyJoin) e
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE draft_plan_tasks SET case_id = $1 WHERE case_id = $2`, j.intoCase, j.fromCase); err != nil {
 			return fmt.Errorf("store: join families plan: %w", err)
+		}
+		// The agencies' tasks go on with the survivor's case.
+		if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET case_id = $1 WHERE case_id = $2`, j.intoCase, j.fromCase); err != nil {
+			return fmt.Errorf("store: join families tasks: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE draft_plan_tasks SET family_id = $1 WHERE family_id = $2`, j.into.ID, j.from.ID); err != nil {

@@ -19,24 +19,32 @@ import (
 const taskColumns = `t.id, t.organisation_id, t.case_id, COALESCE(t.client_id, 0), t.type_id, COALESCE(d.label, ''),
 	t.description, COALESCE(t.responsible_id, 0), COALESCE(t.responsible_org_id, 0), COALESCE(ru.full_name, ro.name, ''),
 	t.start_on, t.due_on, t.done_on, t.status, t.fail_reason, t.position, t.version, t.created_at, t.updated_at,
-	c.surname, c.first_name, c.patronymic, k.status`
+	COALESCE(c.surname, ''), COALESCE(c.first_name, ''), COALESCE(c.patronymic, ''), k.status,
+	COALESCE(t.family_id, 0), COALESCE(t.assignee_id, 0), COALESCE(au.full_name, ''), t.report, COALESCE(t.report_file_id, 0),
+	t.return_reason, t.return_comment, t.proposed_due_on, t.status_changed_at`
 
-const taskFrom = ` FROM case_tasks t JOIN cases k ON k.id = t.case_id JOIN clients c ON c.id = t.client_id
+// taskFrom reaches a task's case, and its client or (a family's task) its
+// family: TaskAccess's aliases.
+const taskFrom = ` FROM case_tasks t JOIN cases k ON k.id = t.case_id LEFT JOIN clients c ON c.id = t.client_id
+	LEFT JOIN families f ON f.id = t.family_id
 	LEFT JOIN dictionary_items d ON d.id = t.type_id LEFT JOIN users ru ON ru.id = t.responsible_id
-	LEFT JOIN organisations ro ON ro.id = t.responsible_org_id`
+	LEFT JOIN organisations ro ON ro.id = t.responsible_org_id LEFT JOIN users au ON au.id = t.assignee_id`
 
 func scanTask(row interface{ Scan(...any) error }, extra ...any) (*opora.Task, error) {
 	t := &opora.Task{}
-	var start, due, done, created, updated sql.NullTime
+	var start, due, done, created, updated, proposed, changed sql.NullTime
 	var sur, first, patr, caseStatus string
 	dest := append([]any{&t.ID, &t.OrganisationID, &t.CaseID, &t.ClientID, &t.TypeID, &t.TypeLabel, &t.Description,
 		&t.ResponsibleID, &t.ResponsibleOrg, &t.Responsible, &start, &due, &done, &t.Status, &t.FailReason, &t.Position,
-		&t.Version, &created, &updated, &sur, &first, &patr, &caseStatus}, extra...)
+		&t.Version, &created, &updated, &sur, &first, &patr, &caseStatus,
+		&t.FamilyID, &t.AssigneeID, &t.AssigneeName, &t.Report, &t.ReportFileID, &t.ReturnReason, &t.ReturnComment,
+		&proposed, &changed}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	t.StartOn, t.DueOn, t.DoneOn = opora.DateOf(dateOf(start)), opora.DateOf(dateOf(due)), opora.DateOf(dateOf(done))
-	t.CreatedAt, t.UpdatedAt = timeOf(created), timeOf(updated)
+	t.ProposedDueOn = opora.DateOf(dateOf(proposed))
+	t.CreatedAt, t.UpdatedAt, t.StatusChangedAt = timeOf(created), timeOf(updated), timeOf(changed)
 	t.ClientName = strings.Join(strings.Fields(sur+" "+first+" "+patr), " ")
 	t.CaseOpen = caseStatus == string(opora.CaseOpen)
 	return t, nil
@@ -80,7 +88,7 @@ func (s *Store) CaseTasks(ctx context.Context, caseID int64) ([]*opora.Task, err
 func (s *Store) caseTasks(ctx context.Context, q queryer, caseID int64, openOnly bool) ([]*opora.Task, error) {
 	where := ` WHERE t.case_id = $1`
 	if openOnly {
-		where += ` AND t.status IN ('planned', 'in_progress')`
+		where += ` AND t.status NOT IN ('done', 'cancelled', 'failed')`
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+taskColumns+taskFrom+where+` ORDER BY t.position, t.id`, caseID)
 	if err != nil {
@@ -183,8 +191,8 @@ func (s *Store) insertTask(ctx context.Context, tx *sql.Tx, k *opora.Case, t *op
 	}
 	t.ID, err = insertID(ctx, tx, `INSERT INTO case_tasks (organisation_id, case_id, client_id, type_id, description,
 		responsible_id, responsible_org_id, start_on, due_on, done_on, status, fail_reason, position, version,
-		created_by, created_at, updated_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $14, $15)`,
+		created_by, created_at, updated_by, updated_at, status_changed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15, $14, $15, $15)`,
 		t.OrganisationID, t.CaseID, t.ClientID, t.TypeID, t.Description, nullID(t.ResponsibleID), nullID(t.ResponsibleOrg),
 		t.StartOn, t.DueOn, t.DoneOn, string(t.Status), t.FailReason, t.Position,
 		nullID(a.UserID), now)
@@ -284,7 +292,8 @@ func (s *Store) UpdateTask(ctx context.Context, t *opora.Task) error {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET type_id = $1, description = $2, responsible_id = $3,
 			responsible_org_id = $4, start_on = $5, due_on = $6, done_on = $7, status = $8, fail_reason = $9,
-			version = version + 1, updated_by = $10, updated_at = $11 WHERE id = $12`,
+			version = version + 1, updated_by = $10, updated_at = $11,
+			status_changed_at = CASE WHEN status = $8 THEN status_changed_at ELSE $11 END WHERE id = $12`,
 			t.TypeID, t.Description, nullID(t.ResponsibleID), nullID(t.ResponsibleOrg), t.StartOn, t.DueOn,
 			t.DoneOn, string(t.Status), t.FailReason, nullID(a.UserID), now, t.ID); err != nil {
 			return fmt.Errorf("store: update task: %w", err)
@@ -293,7 +302,8 @@ func (s *Store) UpdateTask(ctx context.Context, t *opora.Task) error {
 	})
 }
 
-// taskChanged writes the audit row and the timeline line of a task change.
+// taskChanged writes the audit row and the timeline line of a task change,
+// and for a family's task runs taskChangedHook (notifications).
 func (s *Store) taskChanged(ctx context.Context, tx *sql.Tx, old, t *opora.Task, ch []opora.Change) error {
 	if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "task", EntityID: old.ID,
 		Changes: ch}); err != nil {
@@ -314,8 +324,13 @@ func (s *Store) taskChanged(ctx context.Context, tx *sql.Tx, old, t *opora.Task,
 			shown = append(shown, opora.Change{Field: c.Field, Sensitive: true}) // "changed", without the text
 		}
 	}
-	return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: old.OrganisationID, ClientID: old.ClientID, Kind: opora.EventTask,
-		Entity: "task", EntityID: old.ID, Summary: t.Title(), Changes: shown})
+	if err := s.taskEvent(ctx, tx, old, t.Title(), shown); err != nil {
+		return err
+	}
+	if old.FamilyID == 0 {
+		return nil
+	}
+	return s.taskChangedHook(ctx, tx, old, t)
 }
 
 // SetTaskStatus moves a task of an open case to another status: done
@@ -361,11 +376,25 @@ func (s *Store) setTaskStatus(ctx context.Context, tx *sql.Tx, old *opora.Task, 
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET status = $1, fail_reason = $2, done_on = $3, version = version + 1,
-		updated_by = $4, updated_at = $5 WHERE id = $6`, string(t.Status), t.FailReason, t.DoneOn,
+		updated_by = $4, updated_at = $5, status_changed_at = $5 WHERE id = $6`, string(t.Status), t.FailReason, t.DoneOn,
 		nullID(a.UserID), s.Now(), t.ID); err != nil {
 		return fmt.Errorf("store: task status: %w", err)
 	}
 	return s.taskChanged(ctx, tx, old, &t, taskChanges(old, &t))
+}
+
+// taskEvent writes a task's line on its subject's timeline: the client's,
+// or for a family's task the family's.
+func (s *Store) taskEvent(ctx context.Context, tx *sql.Tx, t *opora.Task, summary string, changes []opora.Change) error {
+	if t.FamilyID != 0 {
+		f, err := s.familyRow(ctx, tx, t.FamilyID)
+		if err != nil {
+			return err
+		}
+		return s.addFamilyEvent(ctx, tx, f, FamilyEventTask, summary, changes)
+	}
+	return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: t.OrganisationID, ClientID: t.ClientID, Kind: opora.EventTask,
+		Entity: "task", EntityID: t.ID, Summary: summary, Changes: changes})
 }
 
 // TaskComments lists a task's comments, oldest first.
@@ -423,8 +452,7 @@ func (s *Store) AddTaskComment(ctx context.Context, taskID int64, body string) e
 			Changes: []opora.Change{{Field: "task_id", New: fmt.Sprint(t.ID)}}}); err != nil {
 			return err
 		}
-		return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: t.OrganisationID, ClientID: t.ClientID, Kind: opora.EventTask,
-			Entity: "task", EntityID: t.ID, Summary: t.Title() + ": " + body})
+		return s.taskEvent(ctx, tx, t, t.Title()+": "+body, nil)
 	})
 }
 
@@ -468,7 +496,7 @@ func (s *Store) MyTasks(ctx context.Context, f TaskFilter) ([]*opora.Task, error
 	}
 	statuses := f.Statuses
 	if len(statuses) == 0 {
-		statuses = []opora.TaskStatus{opora.TaskPlanned, opora.TaskInProgress}
+		statuses = []opora.TaskStatus{opora.TaskPlanned, opora.TaskAccepted, opora.TaskInProgress}
 	}
 	var in string
 	in, args = inList(args, statuses)

@@ -88,9 +88,14 @@ func ownClientScope(a *opora.Actor, p opora.Permission, args []any) (string, []a
 	return cond, args, nil
 }
 
-// TaskAccess returns the SQL condition (on aliases t and c) for the tasks
-// the actor reaches with p, and the expression telling whether the client
-// itself is in scope.
+// TaskAccess returns the SQL condition (on aliases t, c and f: case_tasks,
+// its client and its family, both LEFT JOINed) for the tasks the actor
+// reaches with p (client.read or client.write), and the expression telling
+// whether the task's subject itself is in scope. A client's task is reached
+// through the client (ClientScope); a family's task (issue 21: client_id
+// NULL, family_id set) through the family with the matching family
+// permission (FamilyScope); any task by its responsible worker, its
+// responsible organisation's workers and its assignee.
 func TaskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inScope string, _ []any, _ error) {
 	if err := a.Require(p); err != nil {
 		return "", "", nil, err
@@ -99,10 +104,37 @@ func TaskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inScope s
 	if err != nil {
 		return "", "", nil, err
 	}
+	subject := "(t.client_id IS NOT NULL AND " + scope + ")"
+	if fp := familyPermFor(p); fp != "" && a.Can(fp) {
+		var fcond string
+		if fcond, args, err = FamilyScope(a, fp, args); err != nil {
+			return "", "", nil, err
+		}
+		subject = "(" + subject + " OR (t.family_id IS NOT NULL AND " + fcond + "))"
+	}
 	args = append(args, a.UserID, a.OrganisationID)
-	resp := fmt.Sprintf("(t.responsible_id = $%d OR t.responsible_org_id = $%d)", len(args)-1, len(args))
-	return "c.deleted_at IS NULL AND c.merged_into IS NULL AND ((" + scope + ") OR " + resp + ")",
-		"CASE WHEN " + scope + " THEN 1 ELSE 0 END", args, nil
+	resp := fmt.Sprintf("(t.responsible_id = $%d OR t.assignee_id = $%d OR t.responsible_org_id = $%d)", len(args)-1, len(args)-1, len(args))
+	return "c.deleted_at IS NULL AND c.merged_into IS NULL AND (" + subject + " OR " + resp + ")",
+		"CASE WHEN " + subject + " THEN 1 ELSE 0 END", args, nil
+}
+
+// FamilyTaskAccess is the condition (on aliases t and f) for the tasks of
+// families' plans the actor reaches with p (family.read or family.write):
+// through the family (FamilyScope), or as the task's responsible worker,
+// assignee or responsible organisation — an agency's specialist works on
+// the tasks in the agency's queue without reaching the rest of the family.
+// inFamily tells whether the family itself is in scope.
+func FamilyTaskAccess(a *opora.Actor, p opora.Permission, args []any) (cond, inFamily string, _ []any, _ error) {
+	if err := a.Require(p); err != nil {
+		return "", "", nil, err
+	}
+	fcond, args, err := FamilyScope(a, p, args)
+	if err != nil {
+		return "", "", nil, err
+	}
+	args = append(args, a.UserID, a.OrganisationID)
+	resp := fmt.Sprintf("(t.responsible_id = $%d OR t.assignee_id = $%d OR t.responsible_org_id = $%d)", len(args)-1, len(args)-1, len(args))
+	return "t.family_id IS NOT NULL AND ((" + fcond + ") OR " + resp + ")", "CASE WHEN " + fcond + " THEN 1 ELSE 0 END", args, nil
 }
 
 // CanManageCheckin reports whether the actor manages check-in points (and
