@@ -18,6 +18,8 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same people")
 	families := fs.Int("families", 0, "generate a region of the network with this many families (on an empty database; "+
 		"not combined with --clients)")
+	network := fs.Bool("network", false, "create the regional demo: three municipalities with their КДН, КЦСОН, schools, "+
+		"kindergartens, police, employment, health and NGOs, workers of every role and families at every stage (on an empty database)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -28,6 +30,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
 		return err
+	}
+	if *network {
+		return runNetwork(ctx, st, *seed, stdout)
 	}
 	if *families > 0 {
 		return runFamilies(ctx, st, *families, *seed, stdout)
@@ -121,6 +126,23 @@ func runFamilies(ctx context.Context, st *store.Store, families int, seed uint64
 	}
 	fmt.Fprintf(out, "done in %s (%s), %.0f families/min. Demo accounts (password for all: %s):\n",
 		end.Sub(start).Round(time.Second), strings.Join(took, ", "), float64(families)/end.Sub(start).Minutes(), demo.Password)
+	for _, l := range logins {
+		fmt.Fprintf(out, "  %-22s %-18s %s\n", l.Login, l.Role, l.Name)
+	}
+	return nil
+}
+
+// runNetwork fills an empty database with the regional demo and prints
+// the logins by role.
+func runNetwork(ctx context.Context, st *store.Store, seed uint64, out io.Writer) error {
+	start := time.Now()
+	fmt.Fprintf(out, "creating the regional demo: %d municipalities, their agencies, workers and families…\n",
+		demo.NetworkMunicipalities)
+	logins, err := demo.GenerateNetwork(ctx, st, seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "done in %s. Sign in as (password for all: %s):\n", time.Since(start).Round(time.Second), demo.Password)
 	for _, l := range logins {
 		fmt.Fprintf(out, "  %-22s %-18s %s\n", l.Login, l.Role, l.Name)
 	}

@@ -71,7 +71,10 @@ var streets = []string{"Ленина", "Советская", "Школьная",
 // FamilyOptions size the families' region.
 type FamilyOptions struct {
 	Families int
-	Seed     uint64
+	// Municipalities, when set, is how many municipalities share the
+	// families (default: one per FamiliesPerMunicipality).
+	Municipalities int
+	Seed           uint64
 	// Step, when not nil, hears each finishing step (store.BulkStep…).
 	Step func(name string)
 }
@@ -106,6 +109,29 @@ func (o *regionOrg) name() string {
 // GenerateFamilies fills an empty database with a generated region of
 // o.Families families. Progress, when set, hears after every municipality.
 func GenerateFamilies(ctx context.Context, st *store.Store, o FamilyOptions, progress func(done, target int)) ([]Login, error) {
+	r, err := generateRegion(ctx, st, o, progress)
+	if err != nil {
+		return nil, err
+	}
+	m := r.ms[0]
+	return []Login{{"admin", Password, "network_admin", adminName},
+		{m.kdn.staff[0].Login, Password, "kdn_secretary", m.kdn.staff[0].FullName},
+		{m.centre.staff[0].Login, Password, "agency_head", m.centre.staff[0].FullName},
+		{m.centre.staff[centreHeads].Login, Password, "curator", m.centre.staff[centreHeads].FullName},
+		{m.schools[0].staff[1].Login, Password, "agency_specialist", m.schools[0].staff[1].FullName}}, nil
+}
+
+// generatedRegion is what generateRegion made: the network administrator's
+// context, the committee's organisation and the municipalities.
+type generatedRegion struct {
+	admin     context.Context
+	committee int64
+	ms        []*municipality
+	anchor    time.Time
+	hash      string // the demo password's hash
+}
+
+func generateRegion(ctx context.Context, st *store.Store, o FamilyOptions, progress func(done, target int)) (*generatedRegion, error) {
 	if o.Families <= 0 {
 		return nil, errors.New("demo: say how many families to generate")
 	}
@@ -148,6 +174,9 @@ func GenerateFamilies(ctx context.Context, st *store.Store, o FamilyOptions, pro
 		return nil, fmt.Errorf("demo: region: %w", err)
 	}
 	count := (o.Families + FamiliesPerMunicipality - 1) / FamiliesPerMunicipality
+	if o.Municipalities > 0 {
+		count = o.Municipalities
+	}
 	ms := make([]*municipality, count)
 	// The organisations go through the store's own path (roles, every
 	// seeder), one transaction per municipality, one after another: the
@@ -225,12 +254,7 @@ func GenerateFamilies(ctx context.Context, st *store.Store, o FamilyOptions, pro
 		Changes: []opora.Change{{Field: "families", New: strconv.Itoa(o.Families)}}}); err != nil {
 		return nil, err
 	}
-	m := ms[0]
-	return []Login{{"admin", Password, "network_admin", adminName},
-		{m.kdn.staff[0].Login, Password, "kdn_secretary", m.kdn.staff[0].FullName},
-		{m.centre.staff[0].Login, Password, "agency_head", m.centre.staff[0].FullName},
-		{m.centre.staff[centreHeads].Login, Password, "curator", m.centre.staff[centreHeads].FullName},
-		{m.schools[0].staff[1].Login, Password, "agency_specialist", m.schools[0].staff[1].FullName}}, nil
+	return &generatedRegion{admin: actx, committee: admin.OrganisationID, ms: ms, anchor: anchor, hash: hash}, nil
 }
 
 func (m *municipality) all() []*regionOrg {

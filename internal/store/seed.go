@@ -161,30 +161,75 @@ func seedOneForm(ctx context.Context, q queryer, orgID int64, position int, f se
 	if err != nil {
 		return fmt.Errorf("store: seed form: %w", err)
 	}
+	// A section's fields go in one statement and the form's options in
+	// another (each returning the ids the conditions need): an
+	// organisation's creation is a few dozen round trips, not hundreds
+	// (issue 20: 1,526 organisations of a region on PostgreSQL).
 	fieldIDs := map[string]int64{}
 	optionIDs := map[string]map[string]int64{}
+	fieldByID := map[int64]*seedField{}
+	var optArgs []any
+	nOpts := 0
 	for si, sec := range f.sections {
 		secID, err := insertID(ctx, q, `INSERT INTO form_sections (organisation_id, form_id, title, position) VALUES ($1, $2, $3, $4)`,
 			orgID, formID, sec.title, si+1)
 		if err != nil {
 			return fmt.Errorf("store: seed section: %w", err)
 		}
+		if len(sec.fields) == 0 {
+			continue
+		}
+		var args []any
 		for fi, x := range sec.fields {
-			id, err := insertID(ctx, q, `INSERT INTO form_fields (organisation_id, section_id, key, label, hint, type, required,
-				position, sensitivity, key_answer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				orgID, secID, x.key, x.label, x.hint, string(x.typ), x.required, fi+1, string(x.sens), x.key1)
-			if err != nil {
-				return fmt.Errorf("store: seed field: %w", err)
+			args = append(args, orgID, secID, x.key, x.label, x.hint, string(x.typ), x.required, fi+1, string(x.sens), x.key1)
+		}
+		rows, err := q.QueryContext(ctx, rowsInsert("form_fields", []string{"organisation_id", "section_id", "key", "label", "hint",
+			"type", "required", "position", "sensitivity", "key_answer"}, len(sec.fields))+` RETURNING id, key`, args...)
+		if err != nil {
+			return fmt.Errorf("store: seed fields: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: seed fields: %w", err)
 			}
-			fieldIDs[x.key] = id
+			fieldIDs[key] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: seed fields: %w", err)
+		}
+		for i := range sec.fields {
+			x := &sec.fields[i]
+			id := fieldIDs[x.key]
+			fieldByID[id] = x
 			optionIDs[x.key] = map[string]int64{}
 			for oi, label := range x.options {
-				oid, err := insertID(ctx, q, `INSERT INTO field_options (field_id, label, position) VALUES ($1, $2, $3)`, id, label, oi+1)
-				if err != nil {
-					return fmt.Errorf("store: seed option: %w", err)
-				}
-				optionIDs[x.key][label] = oid
+				optArgs = append(optArgs, id, label, oi+1)
+				nOpts++
 			}
+		}
+	}
+	if nOpts > 0 {
+		rows, err := q.QueryContext(ctx, rowsInsert("field_options", []string{"field_id", "label", "position"}, nOpts)+
+			` RETURNING id, field_id, label`, optArgs...)
+		if err != nil {
+			return fmt.Errorf("store: seed options: %w", err)
+		}
+		for rows.Next() {
+			var id, fieldID int64
+			var label string
+			if err := rows.Scan(&id, &fieldID, &label); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: seed options: %w", err)
+			}
+			optionIDs[fieldByID[fieldID].key][label] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: seed options: %w", err)
 		}
 	}
 	for _, sec := range f.sections {

@@ -92,9 +92,13 @@ type familiesData struct {
 	Mine     []*opora.Family
 	Waiting  []*opora.Family // sent to the organisation, no curator yet
 	ByStatus []*opora.Family
-	Options  map[string][]option
-	Today    opora.Date
-	Visits   string // visits.js's config (family_visit.go)
+	// Listed: the by-status list was read. A search shows its results
+	// without it (the list of the commission's families is a page of its
+	// own: the filters, or the page without words).
+	Listed  bool
+	Options map[string][]option
+	Today   opora.Date
+	Visits  string // visits.js's config (family_visit.go)
 }
 
 func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
@@ -124,8 +128,10 @@ func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	terr, _ := strconv.ParseInt(q.Get("territory_id"), 10, 64)
 	status, _ := strconv.ParseInt(q.Get("status_id"), 10, 64)
-	if d.ByStatus, err = s.store.FamiliesByStatus(ctx, terr, status); err != nil {
-		return err
+	if d.Listed = d.Query == "" || terr != 0 || status != 0; d.Listed {
+		if d.ByStatus, err = s.store.FamiliesByStatus(ctx, terr, status); err != nil {
+			return err
+		}
 	}
 	v := s.newView(r, "family.title")
 	v.Nav = "families"
