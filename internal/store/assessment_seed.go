@@ -122,35 +122,58 @@ func (s *Store) seedAssessment(ctx context.Context, q queryer, orgID int64) erro
 	if err != nil {
 		return fmt.Errorf("store: seed assessment: %w", err)
 	}
+	// A domain's indicators go in one statement, every indicator's options
+	// in one and the levels in one: a region's thousand agencies are
+	// seeded at once by the generator (issue 20).
+	var optArgs []any
+	nOpts := 0
 	for i, d := range defaultAssessmentDomains {
 		secID, err := insertID(ctx, q, `INSERT INTO form_sections (organisation_id, form_id, title, position) VALUES ($1, $2, $3, $4)`,
 			orgID, formID, d.title, i+1)
 		if err != nil {
 			return fmt.Errorf("store: seed assessment: %w", err)
 		}
-		for j, label := range d.indicators {
-			fieldID, err := insertID(ctx, q, `INSERT INTO form_fields (organisation_id, section_id, label, type, required, position)
-				VALUES ($1, $2, $3, $4, $5, $6)`, orgID, secID, label, string(opora.FieldChoice), true, j+1)
-			if err != nil {
-				return fmt.Errorf("store: seed assessment: %w", err)
-			}
-			// One statement per indicator: a region's thousand agencies
-			// are seeded at once by the generator.
-			var args []any
-			for k, o := range defaultAssessmentScale {
-				args = append(args, fieldID, o.label, k+1, o.score)
-			}
-			if _, err := q.ExecContext(ctx, rowsInsert("field_options", []string{"field_id", "label",
-				"position", "score"}, len(defaultAssessmentScale)), args...); err != nil {
-				return fmt.Errorf("store: seed assessment: %w", err)
-			}
+		if len(d.indicators) == 0 {
+			continue
 		}
-	}
-	for i, l := range defaultAssessmentLevels {
-		if _, err := q.ExecContext(ctx, `INSERT INTO assessment_levels (organisation_id, form_id, label, min_score, position)
-			VALUES ($1, $2, $3, $4, $5)`, orgID, formID, l.Label, l.MinScore, i+1); err != nil {
+		var args []any
+		for j, label := range d.indicators {
+			args = append(args, orgID, secID, label, string(opora.FieldChoice), true, j+1)
+		}
+		rows, err := q.QueryContext(ctx, rowsInsert("form_fields", []string{"organisation_id", "section_id", "label", "type",
+			"required", "position"}, len(d.indicators))+` RETURNING id`, args...)
+		if err != nil {
 			return fmt.Errorf("store: seed assessment: %w", err)
 		}
+		for rows.Next() {
+			var fieldID int64
+			if err := rows.Scan(&fieldID); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: seed assessment: %w", err)
+			}
+			for k, o := range defaultAssessmentScale {
+				optArgs = append(optArgs, fieldID, o.label, k+1, o.score)
+				nOpts++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: seed assessment: %w", err)
+		}
+	}
+	if nOpts > 0 {
+		if _, err := q.ExecContext(ctx, rowsInsert("field_options", []string{"field_id", "label", "position", "score"}, nOpts),
+			optArgs...); err != nil {
+			return fmt.Errorf("store: seed assessment: %w", err)
+		}
+	}
+	var levelArgs []any
+	for i, l := range defaultAssessmentLevels {
+		levelArgs = append(levelArgs, orgID, formID, l.Label, l.MinScore, i+1)
+	}
+	if _, err := q.ExecContext(ctx, rowsInsert("assessment_levels", []string{"organisation_id", "form_id", "label", "min_score",
+		"position"}, len(defaultAssessmentLevels)), levelArgs...); err != nil {
+		return fmt.Errorf("store: seed assessment: %w", err)
 	}
 	return nil
 }

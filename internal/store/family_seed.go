@@ -61,11 +61,13 @@ func (s *Store) seedFamilies(ctx context.Context, q queryer, orgID int64) error 
 	if n > 0 {
 		return nil
 	}
+	var args []any
 	for i, it := range defaultFamilyStatuses {
-		if _, err := q.ExecContext(ctx, `INSERT INTO dictionary_items (organisation_id, dictionary, key, label, position)
-			VALUES ($1, $2, $3, $4, $5)`, orgID, opora.DictFamilyStatus, it[0], it[1], i+1); err != nil {
-			return fmt.Errorf("store: seed families: %w", err)
-		}
+		args = append(args, orgID, opora.DictFamilyStatus, it[0], it[1], i+1)
+	}
+	if _, err := q.ExecContext(ctx, rowsInsert("dictionary_items", []string{"organisation_id", "dictionary", "key", "label",
+		"position"}, len(defaultFamilyStatuses)), args...); err != nil {
+		return fmt.Errorf("store: seed families: %w", err)
 	}
 	return nil
 }
@@ -150,17 +152,40 @@ func seedFamilyMeasures(ctx context.Context, q queryer, orgID int64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: seed family measures: %w", err)
 	}
+	// The missing measures in one statement, after the organisation's own.
+	var args []any
+	missing := 0
+	var last int
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM dictionary_items WHERE organisation_id = $1
+		AND dictionary = $2`, orgID, opora.DictTaskType).Scan(&last); err != nil {
+		return fmt.Errorf("store: seed family measures: %w", err)
+	}
 	for _, it := range familyTaskTypes {
 		if ids[it[0]] != 0 {
 			continue
 		}
-		id, err := insertID(ctx, q, `INSERT INTO dictionary_items (organisation_id, dictionary, key, label, position)
-			VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), 0) + 1 FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2))`,
-			orgID, opora.DictTaskType, it[0], it[1])
+		missing++
+		args = append(args, orgID, opora.DictTaskType, it[0], it[1], last+missing)
+	}
+	if missing > 0 {
+		rows, err := q.QueryContext(ctx, rowsInsert("dictionary_items", []string{"organisation_id", "dictionary", "key", "label",
+			"position"}, missing)+` RETURNING id, key`, args...)
 		if err != nil {
 			return fmt.Errorf("store: seed family measures: %w", err)
 		}
-		ids[it[0]] = id
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: seed family measures: %w", err)
+			}
+			ids[key] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: seed family measures: %w", err)
+		}
 	}
 	for _, tpl := range familyPlanTemplates {
 		var n int

@@ -313,12 +313,16 @@ func (s *Store) seedServices(ctx context.Context, q queryer, orgID int64) error 
 	if n > 0 {
 		return nil
 	}
-	for _, d := range defaultServiceTypes {
-		t := d
-		t.OrganisationID, t.Active = orgID, true
-		if err := s.insertServiceType(ctx, q, &t); err != nil {
-			return err
-		}
+	// One statement: positions 10, 20, … as insertServiceType gives them.
+	now := s.Now()
+	var args []any
+	for i, t := range defaultServiceTypes {
+		args = append(args, orgID, t.Name, t.Group, t.HasQuantity, t.HasAmount, t.CommentRequired, true, (i+1)*10, now, now)
+	}
+	if _, err := q.ExecContext(ctx, rowsInsert("service_types", []string{"organisation_id", "name", "group_name", "has_quantity",
+		"has_amount", "comment_required", "active", "position", "created_at", "updated_at"}, len(defaultServiceTypes)),
+		args...); err != nil {
+		return fmt.Errorf("store: seed services: %w", err)
 	}
 	return nil
 }
