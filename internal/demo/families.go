@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opora-project/opora/internal/auth"
@@ -31,7 +32,8 @@ const (
 	AssessedShare           = 0.70 // of families with a curator: completed assessments
 	RepeatShare             = 0.30 // of assessed families: a second, later assessment
 	DraftShare              = 0.10 // of families with a curator: an assessment left as a draft
-	PlanShare               = 0.60 // of assessed families: draft plan tasks
+	PlanShare               = 0.60 // of assessed families: a plan (draft tasks, or approved ones)
+	ApprovedShare           = 0.50 // of plans: approved by the council, tasks in agencies' queues
 	ClosedSignalShare       = 0.30 // closed signals per family
 	NewSignalShare          = 0.05 // untriaged signals per family
 	signalYears             = 3
@@ -731,6 +733,11 @@ func (b *famBatch) assess(fam *store.BulkFamily, k *opora.Case, curator *opora.U
 	}
 	slices.SortStableFunc(worst, func(a, b scored) int { return b.score - a.score })
 	n := min(len(worst), 2+r.IntN(4))
+	if approved := last.AssessedOn.Time().AddDate(0, 0, 14+r.IntN(21)); r.Float64() < ApprovedShare &&
+		approved.Before(b.anchor.AddDate(0, 0, -1)) {
+		b.approve(fam, k, curator, approved, n)
+		return
+	}
 	for i := range n {
 		t := pick(r, centre.def.TaskTypes)
 		b.DraftTasks = append(b.DraftTasks, &store.BulkDraftTask{DraftTask: opora.DraftTask{CaseID: k.ID, FamilyID: fam.ID,
@@ -738,6 +745,62 @@ func (b *famBatch) assess(fam *store.BulkFamily, k *opora.Case, curator *opora.U
 			IndicatorFieldID: worst[i].x.ID, IndicatorLabel: worst[i].x.Label,
 			ProposedAgencyType: pick(r, proposedAgencies), DueOn: last.AssessedOn.AddDate(0, 1+r.IntN(3), 0), Position: i + 1},
 			OrganisationID: centre.org.ID, CreatedAt: last.AssessedOn})
+	}
+}
+
+// approve gives a family's plan, approved by the council, as n tasks to
+// the municipality's agencies, worked on as far as their age allows: done
+// (some late), returned, or still open (some overdue).
+func (b *famBatch) approve(fam *store.BulkFamily, k *opora.Case, curator *opora.User, approved time.Time, n int) {
+	r, m := b.rnd, b.m
+	granted := map[int64]bool{m.centre.org.ID: true}
+	for i := range n {
+		t := pick(r, m.centre.def.TaskTypes)
+		agency := m.centre
+		switch x := r.IntN(10); {
+		case x < 2:
+			agency = pick(r, m.gardens)
+		case x < 4:
+			agency = pick(r, m.schools)
+		case x < 8:
+			agency = pick(r, m.agencies[:5]) // police, health, guardianship, employment, social protection
+		}
+		given := approved.Add(time.Duration(r.IntN(48)) * time.Hour)
+		due := opora.DateOf(given).AddDays(30 + r.IntN(60))
+		x := &store.BulkFamilyTask{Task: opora.Task{OrganisationID: m.centre.org.ID, CaseID: k.ID, FamilyID: fam.ID,
+			TypeID: t.ID, Description: t.Label, ResponsibleOrg: agency.org.ID, StartOn: opora.DateOf(given), DueOn: due,
+			Status: opora.TaskPlanned, Position: i + 1, CreatedAt: given, UpdatedAt: given, StatusChangedAt: given},
+			CreatedBy: curator.ID}
+		changed := b.between(given, b.anchor)
+		overdue := due.Time().Before(b.anchor)
+		switch y := r.IntN(100); {
+		case overdue && y < 70, !overdue && y < 15:
+			x.Status, x.Report = opora.TaskDone, "Выполнено: "+strings.ToLower(t.Label)
+			done := b.between(given.AddDate(0, 0, 5), due.Time().AddDate(0, 0, 15))
+			if done.After(b.anchor) {
+				done = b.anchor.Add(-time.Hour)
+			}
+			changed, x.DoneOn = done, opora.DateOf(done)
+		case overdue && y < 75, !overdue && y < 20:
+			x.Status, x.ReturnReason, x.ReturnComment = opora.TaskReturned, "family_refused", "Семья отказалась от помощи"
+		case y < 45:
+			x.Status = opora.TaskAccepted
+		case y < 80:
+			x.Status = opora.TaskInProgress
+		}
+		if x.Status != opora.TaskPlanned && len(agency.staff) > agency.heads {
+			x.AssigneeID = agency.staff[agency.heads+r.IntN(len(agency.staff)-agency.heads)].ID
+		}
+		if x.Status != opora.TaskPlanned {
+			x.StatusChangedAt, x.UpdatedAt = changed, changed
+		}
+		b.FamilyTasks = append(b.FamilyTasks, x)
+		b.event(fam, given, curator.ID, "task", t.Label)
+		if !granted[agency.org.ID] {
+			granted[agency.org.ID] = true
+			b.Grants = append(b.Grants, &opora.SubjectGrant{SubjectType: opora.SubjectFamily, SubjectID: fam.ID,
+				OrganisationID: agency.org.ID, Reason: opora.GrantTask, GrantedBy: curator.ID, GrantedAt: given})
+		}
 	}
 }
 

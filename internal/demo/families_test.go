@@ -75,6 +75,24 @@ func TestFamiliesGeneratorMakesTheRegion(t *testing.T) {
 		if got := count(t, db, `SELECT COUNT(*) FROM draft_plan_tasks`); got < 0.3*curated {
 			t.Errorf("%v draft plan tasks for %v families with a curator", got, curated)
 		}
+		// Approved plans: tasks in agencies' queues, each agency granted the
+		// family, at every status, some overdue; an agency head sees its queue.
+		tasked := count(t, db, `SELECT COUNT(DISTINCT family_id) FROM case_tasks WHERE family_id IS NOT NULL`)
+		within(t, "families with approved plans", tasked/curated, 0.1, 0.3)
+		if got := count(t, db, `SELECT COUNT(*) FROM case_tasks t WHERE t.family_id IS NOT NULL AND NOT EXISTS (SELECT 1
+			FROM subject_grants g WHERE g.subject_type = 'family' AND g.subject_id = t.family_id
+			AND g.organisation_id = t.responsible_org_id)`); got != 0 {
+			t.Errorf("%v family tasks in the queue of an agency without the family's grant", got)
+		}
+		for _, status := range []string{"planned", "accepted", "in_progress", "done", "returned"} {
+			if got := count(t, db, `SELECT COUNT(*) FROM case_tasks WHERE family_id IS NOT NULL AND status = $1`, status); got == 0 {
+				t.Errorf("no family task is %s", status)
+			}
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM case_tasks WHERE family_id IS NOT NULL AND due_on < $1
+			AND status IN ('planned', 'accepted', 'in_progress')`, st.Today()); got == 0 {
+			t.Error("no family task is overdue")
+		}
 		if b := brokenReferences(t, st, db); len(b) > 0 {
 			t.Errorf("references to nothing: %v", b)
 		}

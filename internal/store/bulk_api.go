@@ -18,6 +18,7 @@ type (
 	// The families' region (bulk/bulk_families.go).
 	BulkFamily      = bulk.BulkFamily
 	BulkDraftTask   = bulk.BulkDraftTask
+	BulkFamilyTask  = bulk.BulkFamilyTask
 	BulkFamilyEvent = bulk.BulkFamilyEvent
 )
 

@@ -124,6 +124,10 @@ type BulkBatch struct {
 	Signals      []*opora.Signal
 	Assessments  []*opora.Assessment
 	DraftTasks   []*BulkDraftTask
+	// FamilyTasks are approved plan tasks in agencies' queues: CaseID and
+	// FamilyID local to the batch (a family case, a family), real
+	// ResponsibleOrg, AssigneeID and TypeID.
+	FamilyTasks  []*BulkFamilyTask
 	FamilyEvents []*BulkFamilyEvent
 	// ClientsDone, when positive, is written to the generator's progress in
 	// the same transaction; Finished marks the run complete.
@@ -196,7 +200,7 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 			table string
 			n     int
 		}{{&o.client, "clients", len(b.Clients)}, {&o.note, "notes", len(b.Notes)}, {&o.service, "services", len(b.Services)},
-			{&o.kase, "cases", len(b.Cases) + len(b.FamilyCases)}, {&o.task, "case_tasks", len(b.Tasks)}, {&o.shift, "checkin_shifts", len(b.Shifts)},
+			{&o.kase, "cases", len(b.Cases) + len(b.FamilyCases)}, {&o.task, "case_tasks", len(b.Tasks) + len(b.FamilyTasks)}, {&o.shift, "checkin_shifts", len(b.Shifts)},
 			{&o.person, "checkin_persons", len(b.Persons)}, {&o.visit, "checkin_visits", len(b.Visits)}} {
 			if *r.off, err = reserve(ctx, q, r.table, r.n); err != nil {
 				return nil, err

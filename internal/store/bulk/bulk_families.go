@@ -28,6 +28,13 @@ type BulkDraftTask struct {
 	CreatedAt      opora.Date
 }
 
+// BulkFamilyTask is a generated task of a family's approved plan, in an
+// agency's queue; CreatedBy is the worker who gave it (the curator).
+type BulkFamilyTask struct {
+	opora.Task
+	CreatedBy int64
+}
+
 // BulkFamilyEvent is a line of a generated family's timeline.
 type BulkFamilyEvent struct {
 	opora.FamilyEvent
@@ -192,6 +199,23 @@ func (b *BulkBatch) familyTables(o *bulkOffsets, f *familyOffsets) ([]bulkTable,
 		at := d.CreatedAt.Time()
 		t.rows = append(t.rows, []any{d.OrganisationID, d.CaseID, d.FamilyID, d.TypeID, d.What, d.Reason,
 			nullID(d.IndicatorFieldID), d.IndicatorLabel, string(d.ProposedAgencyType), d.DueOn, d.Position, at, at})
+	}
+	ts = append(ts, t)
+	// The family tasks take the task IDs after the batch's client tasks.
+	t = bulkTable{name: "case_tasks", cols: []string{"id", "organisation_id", "case_id", "family_id", "type_id", "description",
+		"responsible_org_id", "assignee_id", "start_on", "due_on", "done_on", "status", "report", "return_reason",
+		"return_comment", "proposed_due_on", "position", "version", "created_by", "created_at", "updated_by", "updated_at",
+		"status_changed_at"}}
+	for i, k := range b.FamilyTasks {
+		k.ID, k.CaseID, k.FamilyID = o.task+int64(len(b.Tasks)+i+1), k.CaseID+f.kase, k.FamilyID+f.family
+		var proposed any
+		if !k.ProposedDueOn.IsZero() {
+			proposed = k.ProposedDueOn
+		}
+		t.rows = append(t.rows, []any{k.ID, k.OrganisationID, k.CaseID, k.FamilyID, k.TypeID, k.Description,
+			nullID(k.ResponsibleOrg), nullID(k.AssigneeID), k.StartOn, k.DueOn, k.DoneOn, string(k.Status), k.Report,
+			k.ReturnReason, k.ReturnComment, proposed, k.Position, 1, nullID(k.CreatedBy), k.CreatedAt,
+			nullID(k.CreatedBy), k.UpdatedAt, k.StatusChangedAt})
 	}
 	ts = append(ts, t)
 	t = bulkTable{name: "family_events", cols: []string{"family_id", "organisation_id", "at", "user_id", "kind", "summary",
