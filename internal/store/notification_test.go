@@ -324,3 +324,95 @@ func TestNotificationPrefsAndSettings(t *testing.T) {
 		}
 	})
 }
+
+// mailRecorder keeps what the e-mail job hands over (the SMTP exchange
+// itself is tested in internal/mail against a real server).
+type mailRecorder struct{ got []*opora.EmailBatch }
+
+func (m *mailRecorder) Send(_ context.Context, _ *opora.NotificationSettings, b *opora.EmailBatch) error {
+	m.got = append(m.got, b)
+	return nil
+}
+
+// Who gets what by e-mail: immediate at once (muted kinds left out),
+// daily in the day's digest, off never, no address never; the
+// organisation without e-mail sends nothing. Each line once.
+func TestEmailModes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		clock := time.Date(2026, 3, 10, 6, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return clock }
+		n := newSignalNet(t, s)
+		users := map[string]int64{}
+		for _, login := range []string{"sec-now", "sec-muted", "sec-off", "sec-nomail"} {
+			u, ctx := n.kdn.AddUser(t, login, "kdn_secretary")
+			users[login] = u.ID
+			mode := opora.EmailImmediate
+			var muted []opora.NotificationKind
+			switch login {
+			case "sec-muted":
+				muted = []opora.NotificationKind{opora.NotifySignal}
+			case "sec-off":
+				mode = opora.EmailOff
+			}
+			if err := s.SaveNotificationPrefs(ctx, &opora.NotificationPrefs{EmailMode: mode, Muted: muted}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db := storetest.RawDB(t, s)
+		if _, err := db.Exec(`UPDATE users SET email = login || '@kdn.example' WHERE organisation_id = $1 AND login <> 'sec-nomail'`,
+			n.kdn.Org.ID); err != nil {
+			t.Fatal(err)
+		}
+		secID := int64(0) // the net's own secretary: daily by default
+		if err := db.QueryRow(`SELECT id FROM users WHERE login = 'sec'`).Scan(&secID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RegisterSignal(n.tchCtx, schoolSignal(s, n.north)); err != nil {
+			t.Fatal(err)
+		}
+		m := &mailRecorder{}
+		// E-mail not enabled for the КДН: nothing goes, the lines are skipped.
+		if r, err := s.RunDueJobs(context.Background(), m); err != nil || len(m.got) != 0 || r.Skipped != 5 {
+			t.Fatalf("without a server: %+v %v, %d sent", r, err, len(m.got))
+		}
+		set, err := s.NotificationSettings(n.kdn.Ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.EmailEnabled, set.Host, set.Port, set.TLS, set.From = true, "127.0.0.1", 25, opora.SMTPPlain, "opora@kdn.example"
+		if err := s.SaveNotificationSettings(n.kdn.Ctx(), set); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RegisterSignal(n.tchCtx, schoolSignal(s, n.north)); err != nil {
+			t.Fatal(err)
+		}
+		to := func() map[int64]bool {
+			out := map[int64]bool{}
+			for _, b := range m.got {
+				out[b.UserID] = true
+			}
+			return out
+		}
+		if _, err := s.RunDueJobs(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		if got := to(); len(got) != 1 || !got[users["sec-now"]] || m.got[0].Digest || len(m.got[0].Lines) != 1 {
+			t.Fatalf("06:00: sent to %v", got)
+		}
+		clock = clock.Add(2 * time.Hour) // 08:00: the daily digest too
+		if _, err := s.RunDueJobs(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		if got := to(); len(got) != 2 || !got[secID] || !m.got[1].Digest {
+			t.Fatalf("08:00: sent to %v", got)
+		}
+		if _, err := s.RunDueJobs(context.Background(), m); err != nil || len(m.got) != 2 {
+			t.Errorf("again: %d messages, %v", len(m.got), err)
+		}
+		var pending int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM notifications WHERE email_state = 'pending'`).Scan(&pending); err != nil || pending != 0 {
+			t.Errorf("pending left: %d %v", pending, err)
+		}
+	})
+}
