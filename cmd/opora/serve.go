@@ -15,6 +15,7 @@ import (
 
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/i18n"
+	"github.com/opora-project/opora/internal/mail"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/web"
 )
@@ -31,6 +32,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Minute), "log out after this long without activity (OPORA_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "absolute-timeout", envDuration("ABSOLUTE_TIMEOUT", 12*time.Hour), "log out this long after login whatever happens (OPORA_ABSOLUTE_TIMEOUT)")
 	maxUploadMB := fs.Int64("max-upload-mb", envInt64("MAX_UPLOAD_MB", 20), "largest uploaded file, in MiB (OPORA_MAX_UPLOAD_MB)")
+	jobsEvery := fs.Duration("jobs-interval", envDuration("JOBS_INTERVAL", 5*time.Minute),
+		"how often to run the due background work: overdue escalations, notification e-mail; 0 for never (OPORA_JOBS_INTERVAL)")
 	demoData := fs.Bool("demo", false, "on an empty database, create the demo organisation first and print its logins")
 	if err := parse(fs, args, 0); err != nil {
 		return err
@@ -89,6 +92,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: nil}
 	go sweepSessions(ctx, st, &c, log.Error)
+	if *jobsEvery > 0 {
+		go runJobs(ctx, st, mail.New(cat, jobsBaseURL(&c)), *jobsEvery, log)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if c.TLSCert != "" {

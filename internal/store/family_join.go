@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -42,7 +43,8 @@ var familyMergeTables = []string{
 	"family_assessments",
 	"family_visits",
 	"family_events",
-	"case_tasks", // a family's tasks (joinFamilyCases moves them to the open case)
+	"case_tasks",    // a family's tasks (joinFamilyCases moves them to the open case)
+	"notifications", // the lines name the surviving card (joinFamilyNotifications: their links too)
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique
@@ -54,6 +56,17 @@ var familyMergeSteps = []func(s *Store, ctx context.Context, tx *sql.Tx, j *fami
 	joinFamilyMembers,  // family_members: a person in both stays once
 	joinFamilyCurators, // family_curators: at most one open assignment
 	joinFamilyGrants,   // subject_grants (by subject): no duplicate open grant
+	joinFamilyNotifications,
+}
+
+// joinFamilyNotifications points the notifications that open the joined
+// card at the surviving one.
+func joinFamilyNotifications(_ *Store, ctx context.Context, tx *sql.Tx, j *familyJoin) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE notifications SET link = $1 WHERE family_id = $2 AND link = $3`,
+		"/families/"+strconv.FormatInt(j.into.ID, 10), j.into.ID, "/families/"+strconv.FormatInt(j.from.ID, 10)); err != nil {
+		return fmt.Errorf("store: join families notifications: %w", err)
+	}
+	return nil
 }
 
 // joinRefused is the field error of a refused join.

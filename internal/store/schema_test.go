@@ -498,6 +498,7 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		taskTypes, err := s.CaseDictionary(curator, opora.DictTaskType, false)
 		must(err)
 		must(s.SaveDraftTask(curator, &opora.DraftTask{FamilyID: from.ID, TypeID: taskTypes[0].ID, What: "Помочь"}))
+		n.school.AddUser(t, "merge-school-head", "agency_head") // told of the task: a notification
 		must(s.AddFamilyTask(curator, from.ID, &opora.Task{TypeID: taskTypes[0].ID, Description: "Место в саду",
 			ResponsibleOrg: n.school.Org.ID, DueOn: s.Today().AddDays(7)}))
 		_, err = s.RecordVisits(curator, []*opora.FamilyVisit{{ClientUUID: visitUUID(t), FamilyID: from.ID,

@@ -146,10 +146,13 @@ func (s *Store) RegisterSignal(ctx context.Context, sg *opora.Signal) error {
 				return fmt.Errorf("store: signal child: %w", err)
 			}
 		}
-		return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "signal", EntityID: sg.ID,
+		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "signal", EntityID: sg.ID,
 			Changes: []opora.Change{{Field: "organisation_id", New: idText(sg.OrganisationID)},
 				{Field: "territory_id", New: idText(sg.TerritoryID)}, {Field: "urgency", New: sg.Urgency},
-				{Field: "reporter_kind", New: sg.ReporterKind}, {Field: "children", New: fmt.Sprint(len(sg.Children))}}})
+				{Field: "reporter_kind", New: sg.ReporterKind}, {Field: "children", New: fmt.Sprint(len(sg.Children))}}}); err != nil {
+			return err
+		}
+		return s.notifySignal(ctx, t, sg)
 	})
 }
 

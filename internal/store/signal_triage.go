@@ -165,8 +165,11 @@ func (s *Store) routeSignal(ctx context.Context, tx *sql.Tx, a *opora.Actor, sg 
 		orgID, sg.ID); err != nil {
 		return fmt.Errorf("store: route signal: %w", err)
 	}
-	return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "signal", EntityID: sg.ID,
-		Section: "triage", Changes: []opora.Change{{Field: "routed_org_id", Old: idText(sg.RoutedOrgID), New: idText(orgID)}}})
+	if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "signal", EntityID: sg.ID,
+		Section: "triage", Changes: []opora.Change{{Field: "routed_org_id", Old: idText(sg.RoutedOrgID), New: idText(orgID)}}}); err != nil {
+		return err
+	}
+	return s.notifyFamilyRouted(ctx, tx, f.ID, orgID)
 }
 
 // socialServicesOf lists the social-service centres (КЦСОН) of a

@@ -18,8 +18,47 @@ func (s *Store) taskChangedHook(ctx context.Context, tx *sql.Tx, old, t *opora.T
 	return s.notifyTaskChange(ctx, tx, old, t)
 }
 
-// notifyTaskChange writes the notifications a task's change causes.
-// Filled in by the notifications (store/notification.go).
+// notifyTaskChange writes the notifications a family task's change causes
+// (old is nil on create): to the agency given the task (its heads) and
+// the assignee; on a status change (a return too) to the family's curator
+// and КДН secretaries. store/notification.go has the recipients' queries.
 func (s *Store) notifyTaskChange(ctx context.Context, tx *sql.Tx, old, t *opora.Task) error {
-	return nil
+	if t.FamilyID == 0 && old != nil {
+		t2 := *t
+		t2.FamilyID = old.FamilyID
+		t = &t2
+	}
+	if t.FamilyID == 0 {
+		return nil
+	}
+	var assigned []int64
+	if (old == nil || old.ResponsibleOrg != t.ResponsibleOrg) && t.ResponsibleOrg != 0 {
+		heads, err := usersWith(ctx, tx, t.ResponsibleOrg, opora.PermFamilyAssign)
+		if err != nil {
+			return err
+		}
+		assigned = append(assigned, heads...)
+	}
+	if t.AssigneeID != 0 && (old == nil || old.AssigneeID != t.AssigneeID) {
+		assigned = append(assigned, t.AssigneeID)
+	}
+	if err := s.notify(ctx, tx, assigned, taskNotification(opora.NotifyTaskAssigned, t)); err != nil {
+		return err
+	}
+	if old == nil || old.Status == t.Status {
+		return nil
+	}
+	kind := opora.NotifyTaskStatus
+	if t.Status == opora.TaskReturned {
+		kind = opora.NotifyTaskReturned
+	}
+	curator, err := familyCurator(ctx, tx, t.FamilyID)
+	if err != nil {
+		return err
+	}
+	kdn, err := s.kdnSecretaries(ctx, tx, t.FamilyID)
+	if err != nil {
+		return err
+	}
+	return s.notify(ctx, tx, append([]int64{curator}, kdn...), taskNotification(kind, t))
 }

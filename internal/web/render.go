@@ -222,6 +222,8 @@ type view struct {
 	Status  int
 	// DueReminders counts my unread reminders due today or earlier (header).
 	DueReminders int
+	// UnreadNotifications counts my unread notifications (header).
+	UnreadNotifications int
 }
 
 // T translates a catalog key.
@@ -401,6 +403,13 @@ func (s *Server) newView(r *http.Request, title string) *view {
 			s.log.Error("due reminders", "request_id", requestID(r.Context()), "err", err)
 		}
 		v.DueReminders = n
+	}
+	if v.Actor != nil && v.Actor.UserID != 0 {
+		n, err := s.store.UnreadNotifications(r.Context())
+		if err != nil && r.Context().Err() == nil {
+			s.log.Error("unread notifications", "request_id", requestID(r.Context()), "err", err)
+		}
+		v.UnreadNotifications = n
 	}
 	return v
 }

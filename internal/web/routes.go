@@ -99,6 +99,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /clients/{id}/reminders/{rid}/delete", s.require(opora.PermClientWrite, s.reminderDelete))
 	mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
 	mux.Handle("POST /reminders/{rid}/read", s.require(opora.PermClientRead, s.reminderRead))
+	// My notifications and their e-mail choice (notifications.go).
+	mux.Handle("GET /notifications", s.authed(s.notificationsPage))
+	mux.Handle("POST /notifications/read-all", s.authed(s.notificationsReadAll))
+	mux.Handle("POST /notifications/settings", s.authed(s.notificationPrefs))
+	mux.Handle("POST /notifications/{id}/read", s.authed(s.notificationRead))
 
 	// Services: a client's, one's own, editing one (services.go).
 	mux.Handle("POST /clients/{id}/services", s.require(opora.PermClientWrite, s.servicesRecord))
@@ -264,6 +269,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkEdit))
 	mux.Handle("GET /admin/signal-deadlines", s.require(opora.PermAdminNetwork, s.signalDeadlines))
 	mux.Handle("POST /admin/signal-deadlines", s.require(opora.PermAdminNetwork, s.signalDeadlinesSave))
+	mux.Handle("GET /admin/notifications", s.require(opora.PermAdminOrg, s.adminNotifications))
+	mux.Handle("POST /admin/notifications", s.require(opora.PermAdminOrg, s.adminNotificationsSave))
 	mux.Handle("POST /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkUpdate))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
 	// Dictionaries: questionnaires and forms (admin_forms.go), service types

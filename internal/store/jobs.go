@@ -1,0 +1,330 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+)
+
+// Background work that falls due with the clock (issue 21): overdue
+// family tasks escalate, and notifications go out by e-mail. RunDueJobs
+// runs both; `opora serve` calls it on a ticker and `opora jobs run` once.
+// Each step is safe to run twice and on several instances at once: an
+// escalation is a row under a unique key (task, level, deadline) and an
+// e-mail claims its notifications before it is sent.
+
+// DigestHour is the local hour from which the day's digest goes out.
+const DigestHour = 7
+
+// Mailer sends one user's e-mail through the organisation's server
+// (internal/mail).
+type Mailer interface {
+	Send(ctx context.Context, server *opora.NotificationSettings, b *opora.EmailBatch) error
+}
+
+// JobReport says what a run did. FailedUsers are the users whose e-mail
+// could not be sent (ids only: logs carry no personal data).
+type JobReport struct {
+	Escalated   int
+	Emailed     int
+	Skipped     int
+	FailedUsers []int64
+}
+
+// RunDueJobs escalates the overdue tasks and, with a mailer, sends the
+// e-mail that is due. An e-mail that fails stays pending for the next run
+// (FailedUsers, and the first error is returned after the rest ran).
+func (s *Store) RunDueJobs(ctx context.Context, m Mailer) (JobReport, error) {
+	var r JobReport
+	n, err := s.EscalateOverdue(ctx)
+	r.Escalated = n
+	if err != nil {
+		return r, err
+	}
+	if m == nil {
+		return r, nil
+	}
+	return r, s.deliverEmails(ctx, m, &r)
+}
+
+// Escalation levels (task_escalations.level).
+const (
+	EscalateHead = "head" // the agency's heads, the day after the deadline
+	EscalateKDN  = "kdn"  // the family's КДН, kdn_after_days after it
+)
+
+// EscalateOverdue notifies about the open family tasks past their
+// deadline: the responsible agency's heads (and the assignee) the day
+// after it, the family's КДН secretaries when the days set by the
+// organisation holding the family's case have passed (3 by default). Each
+// task, level and deadline once. Returns how many escalations it made.
+func (s *Store) EscalateOverdue(ctx context.Context) (int, error) {
+	today := s.Today()
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.due_on, COALESCE(ns.kdn_after_days, $2),
+		CASE WHEN EXISTS (SELECT 1 FROM task_escalations e WHERE e.task_id = t.id AND e.level = 'head' AND e.due_on = t.due_on)
+			THEN 1 ELSE 0 END
+		FROM case_tasks t JOIN cases k ON k.id = t.case_id
+		LEFT JOIN notification_settings ns ON ns.organisation_id = t.organisation_id
+		WHERE t.family_id IS NOT NULL AND k.status = 'open' AND t.status IN ('planned', 'accepted', 'in_progress')
+		AND t.due_on < $1
+		AND NOT EXISTS (SELECT 1 FROM task_escalations e WHERE e.task_id = t.id AND e.level = 'kdn' AND e.due_on = t.due_on)
+		ORDER BY t.id`, today, opora.DefaultKDNAfterDays)
+	if err != nil {
+		return 0, fmt.Errorf("store: overdue tasks: %w", err)
+	}
+	type due struct {
+		id      int64
+		dueOn   opora.Date
+		kdnDays int
+		headNow bool
+		kdnNow  bool
+	}
+	var list []due
+	for rows.Next() {
+		var d due
+		var dueOn sql.NullTime
+		var headDone int
+		if err := rows.Scan(&d.id, &dueOn, &d.kdnDays, &headDone); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: overdue tasks: %w", err)
+		}
+		d.dueOn = opora.DateOf(dateOf(dueOn))
+		late := today.DaysSince(d.dueOn)
+		d.headNow = headDone == 0 && late >= 1
+		d.kdnNow = late >= d.kdnDays
+		list = append(list, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: overdue tasks: %w", err)
+	}
+	n := 0
+	for _, d := range list {
+		for _, level := range []string{EscalateHead, EscalateKDN} {
+			if (level == EscalateHead && !d.headNow) || (level == EscalateKDN && !d.kdnNow) {
+				continue
+			}
+			done, err := s.escalate(ctx, d.id, d.dueOn, level)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// escalate records one escalation and notifies its people in one
+// transaction; false when it was made before (by another run).
+func (s *Store) escalate(ctx context.Context, taskID int64, dueOn opora.Date, level string) (bool, error) {
+	done := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO task_escalations (task_id, level, due_on, escalated_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (task_id, level, due_on) DO NOTHING`, taskID, level, dueOn, s.Now())
+		if err != nil {
+			return fmt.Errorf("store: escalate task: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		done = true
+		var t opora.Task
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT id, family_id, COALESCE(responsible_org_id, 0), COALESCE(assignee_id, 0), status
+			FROM case_tasks WHERE id = $1`, taskID).Scan(&t.ID, &t.FamilyID, &t.ResponsibleOrg, &t.AssigneeID, &status); err != nil {
+			return fmt.Errorf("store: escalate task: %w", err)
+		}
+		t.Status = opora.TaskStatus(status)
+		var users []int64
+		if level == EscalateHead {
+			if t.ResponsibleOrg != 0 {
+				if users, err = usersWith(ctx, tx, t.ResponsibleOrg, opora.PermFamilyAssign); err != nil {
+					return err
+				}
+			}
+			users = append(users, t.AssigneeID)
+		} else if users, err = s.kdnSecretaries(ctx, tx, t.FamilyID); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, users, taskNotification(opora.NotifyTaskOverdue, &t)); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "task_escalation", EntityID: taskID,
+			Changes: []opora.Change{{Field: "level", New: level}, {Field: "due_on", New: dateString(dueOn)}}})
+	})
+	return done, err
+}
+
+// errClaimed: another run took a user's e-mail first.
+var errClaimed = errors.New("store: e-mail claimed by another run")
+
+// deliverEmails sends what is due to each user with pending notifications.
+func (s *Store) deliverEmails(ctx context.Context, m Mailer, r *JobReport) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT user_id FROM notifications WHERE email_state = 'pending' ORDER BY user_id`)
+	if err != nil {
+		return fmt.Errorf("store: pending e-mail: %w", err)
+	}
+	var users []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: pending e-mail: %w", err)
+		}
+		users = append(users, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: pending e-mail: %w", err)
+	}
+	var first error
+	for _, uid := range users {
+		if err := s.emailUser(ctx, m, uid, r); err != nil {
+			if errors.Is(err, errClaimed) {
+				continue
+			}
+			r.FailedUsers = append(r.FailedUsers, uid)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// emailUser sends one user's due e-mail: every pending notification at
+// once (immediate), or the day's digest once a day from DigestHour
+// (daily). Kinds the user muted, users without an address or with e-mail
+// off, and organisations without e-mail are marked skipped.
+func (s *Store) emailUser(ctx context.Context, m Mailer, uid int64, r *JobReport) error {
+	now := s.Now()
+	today := opora.Today(now, time.Local)
+	var email, locale string
+	var disabled bool
+	var orgID int64
+	var lastDigest sql.NullTime
+	if err := s.r.QueryRowContext(ctx, `SELECT u.email, u.locale, u.disabled, u.organisation_id, p.last_digest_on
+		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id WHERE u.id = $1`, uid).
+		Scan(&email, &locale, &disabled, &orgID, &lastDigest); err != nil {
+		return fmt.Errorf("store: e-mail user: %w", err)
+	}
+	prefs, err := notificationPrefs(ctx, s.r, uid)
+	if err != nil {
+		return err
+	}
+	server, err := notificationSettings(ctx, s.r, orgID)
+	if err != nil {
+		return err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications n
+		WHERE n.user_id = $1 AND n.email_state = 'pending' ORDER BY n.id`, uid)
+	if err != nil {
+		return fmt.Errorf("store: pending e-mail: %w", err)
+	}
+	var send, skip []*opora.Notification
+	off := disabled || email == "" || prefs.EmailMode == opora.EmailOff || !server.EmailEnabled
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("store: pending e-mail: %w", err)
+		}
+		if off || prefs.Mutes(n.Kind) {
+			skip = append(skip, n)
+		} else {
+			send = append(send, n)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: pending e-mail: %w", err)
+	}
+	digest := prefs.EmailMode == opora.EmailDaily
+	if digest && len(send) > 0 {
+		last := opora.DateOf(dateOf(lastDigest))
+		if now.In(time.Local).Hour() < DigestHour || (!last.IsZero() && !last.Before(today)) {
+			send = nil // not yet: the day's digest goes once
+		}
+	}
+	if len(send) == 0 && len(skip) == 0 {
+		return nil
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		if err := setEmailState(ctx, tx, skip, "skipped"); err != nil {
+			return err
+		}
+		if err := setEmailState(ctx, tx, send, "sent"); err != nil {
+			return err
+		}
+		if digest && len(send) > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notification_prefs (user_id, email_mode, last_digest_on, updated_at)
+				VALUES ($1, 'daily', $2, $3) ON CONFLICT (user_id) DO UPDATE SET last_digest_on = excluded.last_digest_on`,
+				uid, today, now); err != nil {
+				return fmt.Errorf("store: digest day: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.Skipped += len(skip)
+	if len(send) == 0 {
+		return nil
+	}
+	lang := locale
+	if lang == "" {
+		lang = "ru"
+	}
+	if err := m.Send(ctx, server, &opora.EmailBatch{UserID: uid, To: email, Lang: lang, Digest: digest, Lines: send}); err != nil {
+		// Back to pending for the next run, the digest's day too.
+		if rerr := s.tx(ctx, func(tx *sql.Tx) error {
+			if err := setEmailState(ctx, tx, send, "pending"); err != nil {
+				return err
+			}
+			if digest {
+				_, err := tx.ExecContext(ctx, `UPDATE notification_prefs SET last_digest_on = $1 WHERE user_id = $2`,
+					lastDigest, uid)
+				return err
+			}
+			return nil
+		}); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return fmt.Errorf("store: e-mail to user %d: %w", uid, err)
+	}
+	r.Emailed += len(send)
+	return nil
+}
+
+// setEmailState moves notifications to state; when it claims them for
+// sending ("sent") every one must still have been pending.
+func setEmailState(ctx context.Context, tx *sql.Tx, ns []*opora.Notification, state string) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	args := []any{state}
+	var ids []int64
+	for _, n := range ns {
+		ids = append(ids, n.ID)
+	}
+	in, args := inList(args, ids)
+	cond := ""
+	if state != "pending" {
+		cond = " AND email_state = 'pending'"
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE notifications SET email_state = $1 WHERE id IN (`+in+`)`+cond, args...)
+	if err != nil {
+		return fmt.Errorf("store: e-mail state: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && state == "sent" && n != int64(len(ns)) {
+		return errClaimed
+	}
+	return nil
+}
