@@ -341,3 +341,39 @@ func checkURL(v *Validation, field, s string) {
 		v.Add(field, "resources.error.url")
 	}
 }
+
+// DaySpans groups the days into runs of consecutive days, each as its
+// first and last code (the same code for a single day): MO–FR, SA.
+func (h ResourceHours) DaySpans() [][2]string {
+	var out [][2]string
+	prev := -2
+	for _, d := range h.Days {
+		i := slices.Index(Weekdays, d)
+		if i == prev+1 && len(out) > 0 {
+			out[len(out)-1][1] = d
+		} else {
+			out = append(out, [2]string{d, d})
+		}
+		prev = i
+	}
+	return out
+}
+
+// HasFreePlaces reports whether the free places are known.
+func (s *ResourceService) HasFreePlaces() bool { return s.FreePlaces != nil }
+
+// FreePlacesN is the number of free places, 0 when unknown.
+func (s *ResourceService) FreePlacesN() int {
+	if s.FreePlaces == nil {
+		return 0
+	}
+	return *s.FreePlaces
+}
+
+// CapacityN is the number of places in all, 0 when unknown.
+func (s *ResourceService) CapacityN() int {
+	if s.Capacity == nil {
+		return 0
+	}
+	return *s.Capacity
+}

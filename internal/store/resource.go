@@ -891,3 +891,26 @@ func (s *Store) SearchResources(ctx context.Context, rs ResourceSearch) ([]*opor
 	}
 	return out, nil
 }
+
+// ResourceNetworkOrganisations lists the network's organisations by name,
+// for linking an organisation of the map to one of them. Needs
+// resources.manage.
+func (s *Store) ResourceNetworkOrganisations(ctx context.Context) ([]OrgRef, error) {
+	if err := opora.ActorFrom(ctx).Require(opora.PermResourcesManage); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name FROM organisations ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: network organisations: %w", err)
+	}
+	defer rows.Close()
+	var out []OrgRef
+	for rows.Next() {
+		var o OrgRef
+		if err := rows.Scan(&o.ID, &o.Name); err != nil {
+			return nil, fmt.Errorf("store: network organisations: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
