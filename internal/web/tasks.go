@@ -74,8 +74,8 @@ type taskPageData struct {
 	Comments []*opora.TaskComment
 	Options  map[string][]option
 	Today    opora.Date
-	CanEdit  bool // the case's own worker with client.write on an open case
-	CanAct   bool // may change the status and comment
+	CanEdit  bool              // the case's own worker with client.write on an open case
+	CanAct   bool              // may change the status and comment
 	Resource *taskResourceView // a family's task: the resource it points to (resources.go)
 }
 
