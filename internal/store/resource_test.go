@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -279,6 +282,59 @@ func TestTaskPointsToResource(t *testing.T) {
 		}
 		if _, _, err := s.TaskResource(cur, task.ID); !errors.Is(err, opora.ErrNotFound) {
 			t.Errorf("after clearing: %v", err)
+		}
+	})
+}
+
+// The resource_* tables keep HSDS 3.0's field names (so that an export
+// writes HSDS JSON from the columns as they are): every column is a
+// property of its HSDS object, or one of Opora's own columns named here
+// (docs/RESOURCES.md says what each is). The schemas are copies in
+// testdata/hsds-3 (licence and source there).
+func TestResourceTablesFollowHSDS(t *testing.T) {
+	t.Parallel()
+	objects := map[string]string{
+		"resource_organizations":       "organization",
+		"resource_services":            "service",
+		"resource_locations":           "location",
+		"resource_addresses":           "address",
+		"resource_service_at_location": "service_at_location",
+		"resource_schedules":           "schedule",
+		"resource_phones":              "phone",
+		"resource_contacts":            "contact",
+		"resource_taxonomy_terms":      "taxonomy_term",
+		"resource_attributes":          "attribute",
+	}
+	// Opora's columns: the internal key, the HSDS id, and the additions.
+	own := map[string]bool{"id": true, "uuid": true, "search_key": true, "version": true, "position": true,
+		"created_by": true, "created_at": true, "updated_by": true, "updated_at": true}
+	ownIn := map[string]map[string]bool{
+		"resource_organizations": {"network_organisation_id": true},
+		"resource_locations":     {"territory_id": true},
+		"resource_services":      {"capacity": true, "free_places": true, "capacity_note": true, "capacity_updated_at": true},
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		sc := readSchema(t, s)
+		for table, object := range objects {
+			raw, err := os.ReadFile(filepath.Join("testdata", "hsds-3", object+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var def struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			}
+			if err := json.Unmarshal(raw, &def); err != nil {
+				t.Fatal(err)
+			}
+			cols := sc.tables[table]
+			if len(cols) == 0 {
+				t.Errorf("no table %s", table)
+			}
+			for col := range cols {
+				if _, ok := def.Properties[col]; !ok && !own[col] && !ownIn[table][col] {
+					t.Errorf("%s.%s is neither a field of HSDS %s nor one of Opora's named columns", table, col, object)
+				}
+			}
 		}
 	})
 }
