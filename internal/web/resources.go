@@ -62,7 +62,12 @@ func (s *Server) resourcesSearch(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		task = &resourceTask{ID: t.ID, Title: t.Title(), Version: t.Version}
+		// Offer «Указать в задаче» only to whoever may point it.
+		if _, may, err := s.store.TaskResource(ctx, id); err != nil && !errors.Is(err, opora.ErrNotFound) {
+			return err
+		} else if may {
+			task = &resourceTask{ID: t.ID, Title: t.Title(), Version: t.Version}
+		}
 	}
 	found, err := s.store.SearchResources(ctx, rs)
 	if err != nil {

@@ -111,6 +111,35 @@ func TestResourcePages(t *testing.T) {
 		mustContain(t, res.Body, "Группа полного дня", "Детский сад № 12 «Солнышко»", "Свободных мест: 3", "пн–пт 07:00–19:00",
 			"ул. Школьная, 12", "Северный район", "Детский сад", "Дети от 1,5 до 7 лет")
 
+		// Two editors at once: the second form, sent after the first
+		// saved, is refused with 409 and keeps what was typed.
+		res = b.get("/resources/services/" + serviceID + "/edit")
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `name="version" value="1"`) {
+			t.Fatalf("the edit form: %d", res.Status)
+		}
+		first := url.Values{}
+		for k, v := range svc {
+			first[k] = v
+		}
+		first.Set("version", "1")
+		first.Set("free_places", "2")
+		if res = b.post("/resources/services/"+serviceID, first); res.Status != http.StatusSeeOther {
+			t.Fatalf("the first edit: %d %s", res.Status, res.Body)
+		}
+		first.Set("free_places", "7")
+		first.Set("capacity_note", "мест нет до весны")
+		res = b.post("/resources/services/"+serviceID, first)
+		if res.Status != http.StatusConflict || !strings.Contains(res.Body, "уже изменил кто-то другой") ||
+			!strings.Contains(res.Body, `value="мест нет до весны"`) {
+			t.Fatalf("the second edit: %d", res.Status)
+		}
+		first.Set("free_places", "3")
+		first.Set("capacity_note", "")
+		first.Set("version", "2")
+		if res = b.post("/resources/services/"+serviceID, first); res.Status != http.StatusSeeOther {
+			t.Fatalf("the edit again: %d %s", res.Status, res.Body)
+		}
+
 		// The curator finds it by need and municipality, not in the south.
 		c := a.login(t, "curator", testPassword)
 		res = c.get("/resources?need=" + kgTerm + "&territory=" + idString(north.ID))
@@ -173,8 +202,12 @@ func TestResourcePages(t *testing.T) {
 		}
 		res = c.get(taskPath)
 		mustContain(t, res.Body, "Детский сад № 12 «Солнышко»", "Свободных мест: 3", "ул. Школьная, 12", "Убрать ресурс")
-		// Another agency reaches neither the task nor its resource.
+		// The police see the map, but are offered nothing for a task they do not work on.
 		p := a.login(t, "inspector", testPassword)
+		if res = p.get("/resources?task=" + idString(task.ID)); res.Status != http.StatusNotFound {
+			t.Errorf("the police pick a resource for another agency's task: %d", res.Status)
+		}
+		// Another agency reaches neither the task nor its resource.
 		if res = p.post(taskPath+"/resource", url.Values{"service_id": {""}}); res.Status != http.StatusNotFound {
 			t.Errorf("the police clear the task's resource: %d", res.Status)
 		}
