@@ -126,3 +126,18 @@ func (s *Store) TaskResource(ctx context.Context, taskID int64) (sv *opora.Resou
 	sv, err = s.resourceService(ctx, s.r, id.Int64)
 	return sv, may, err
 }
+
+// TaskTerritory returns the municipality of the family a family's task
+// belongs to (0 when the card has none), so that the resource search for
+// the task starts there. Needs family.read and the task in reach.
+func (s *Store) TaskTerritory(ctx context.Context, taskID int64) (int64, error) {
+	t, err := s.familyTask(ctx, s.r, opora.PermFamilyRead, taskID)
+	if err != nil {
+		return 0, err
+	}
+	var id sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT territory_id FROM families WHERE id = $1`, t.FamilyID).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: task territory: %w", err)
+	}
+	return id.Int64, nil
+}

@@ -68,6 +68,12 @@ func (s *Server) resourcesSearch(w http.ResponseWriter, r *http.Request) error {
 		} else if may {
 			task = &resourceTask{ID: t.ID, Title: t.Title(), Version: t.Version}
 		}
+		// The search for a task starts in the family's municipality.
+		if !q.Has("territory") {
+			if rs.TerritoryID, err = s.store.TaskTerritory(ctx, id); err != nil {
+				return err
+			}
+		}
 	}
 	found, err := s.store.SearchResources(ctx, rs)
 	if err != nil {
@@ -79,7 +85,7 @@ func (s *Server) resourcesSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, "resources.title")
 	v.Nav = "resources"
-	v.Form = newForm(url.Values{"q": {rs.Query}, "need": {q.Get("need")}, "territory": {q.Get("territory")},
+	v.Form = newForm(url.Values{"q": {rs.Query}, "need": {q.Get("need")}, "territory": {idText(rs.TerritoryID)},
 		"task": {q.Get("task")}}, nil)
 	v.Data = map[string]any{"Services": found, "Task": task, "Searched": q.Has("q") || q.Has("need") || q.Has("territory"),
 		"Terms": terms, "Territories": territories}

@@ -195,7 +195,8 @@ func TestResourcePages(t *testing.T) {
 			t.Fatalf("the task before: %d %s", res.Status, res.Body)
 		}
 		res = c.get("/resources?task=" + idString(task.ID) + "&need=" + kgTerm)
-		mustContain(t, res.Body, "Подбор ресурса для задачи", "Указать в задаче")
+		mustContain(t, res.Body, "Подбор ресурса для задачи", "Указать в задаче", "Детский сад № 12 «Солнышко»",
+			`<option value="`+idString(north.ID)+`" selected>`) // the family's municipality
 		res = c.post(taskPath+"/resource", url.Values{"service_id": {serviceID}, "version": {"1"}})
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("point the task: %d %s", res.Status, res.Body)
