@@ -194,6 +194,10 @@ func generateRegion(ctx context.Context, st *store.Store, o FamilyOptions, progr
 		}
 		ms[i] = m
 	}
+	// The resource map: a few providers per municipality (resources.go).
+	if err := addResources(actx, st, ms, o.Seed); err != nil {
+		return nil, err
+	}
 	// The staff, in one bulk transaction; their IDs are real after it.
 	staff := &store.BulkBatch{OrganisationID: admin.OrganisationID, PasswordHash: hash}
 	for _, m := range ms {

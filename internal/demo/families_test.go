@@ -93,6 +93,17 @@ func TestFamiliesGeneratorMakesTheRegion(t *testing.T) {
 			AND status IN ('planned', 'accepted', 'in_progress')`, st.Today()); got == 0 {
 			t.Error("no family task is overdue")
 		}
+		// The resource map: every municipality's providers, kindergartens with their places.
+		if got := count(t, db, `SELECT COUNT(*) FROM resource_services`); got != towns*ResourcesPerMunicipality {
+			t.Errorf("%v services on the resource map, want %v", got, towns*ResourcesPerMunicipality)
+		}
+		if got := count(t, db, `SELECT COUNT(DISTINCT l.territory_id) FROM resource_services s
+			JOIN resource_service_at_location sal ON sal.service_id = s.id JOIN resource_locations l ON l.id = sal.location_id
+			JOIN resource_attributes a ON a.link_entity = 'service' AND a.link_id = s.id
+			JOIN resource_taxonomy_terms tt ON tt.id = a.taxonomy_term_id
+			WHERE tt.code = 'kindergarten' AND s.free_places IS NOT NULL`); got != towns {
+			t.Errorf("kindergartens with free places in %v municipalities, want %v", got, towns)
+		}
 		if b := brokenReferences(t, st, db); len(b) > 0 {
 			t.Errorf("references to nothing: %v", b)
 		}

@@ -33,6 +33,9 @@ const (
 	PermFamilyAssign   Permission = "family.assign"   // assign a family's curator
 	PermSignalRegister Permission = "signal.register" // send a signal about a family
 	PermSignalTriage   Permission = "signal.triage"   // register, link and route signals (КДН)
+	// The resource map per municipality (resource.go): edit organisations,
+	// services and places; browsing needs family.read or this.
+	PermResourcesManage Permission = "resources.manage"
 )
 
 // AllPermissions lists every permission in display order.
@@ -43,6 +46,7 @@ var AllPermissions = []Permission{
 	PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
 	PermAdminNetwork,
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
+	PermResourcesManage,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -148,7 +152,7 @@ const NetworkAdminRole = "network_admin"
 
 // NetworkAdminBuiltin is the network administrator role.
 var NetworkAdminBuiltin = BuiltinRole{Key: NetworkAdminRole, Scope: ScopeOrganisation,
-	Permissions: []Permission{PermAdminNetwork}}
+	Permissions: []Permission{PermAdminNetwork, PermResourcesManage}}
 
 // Actor is the person acting in a request, with the permissions their roles
 // grant and the widest scope each permission has among those roles.

@@ -34,6 +34,8 @@ const (
 	adminPage = "administration: users, roles and dictionaries, no client data"
 	aggregate = "counts and sums only, no person"
 	nameList  = "a work list of names, like search results: not a view of a record (store/search/search.go)"
+
+	resourceMap = "the resource map: organisations, services and places, no person"
 )
 
 // getRoutes classifies every GET route of the server. A route missing here
@@ -152,6 +154,18 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/users":                       {why: adminPage},
 	"GET /admin/users/new":                   {why: adminPage},
 	"GET /admin/users/{id}":                  {why: adminPage},
+
+	// The resource map (resources.go): providers and services, never a person.
+	"GET /resources":                                  {why: resourceMap},
+	"GET /resources/services/{id}":                    {why: resourceMap},
+	"GET /resources/organizations":                    {why: resourceMap},
+	"GET /resources/organizations/new":                {why: resourceMap},
+	"GET /resources/organizations/{id}":               {why: resourceMap},
+	"GET /resources/organizations/{id}/edit":          {why: resourceMap},
+	"GET /resources/organizations/{id}/locations/new": {why: resourceMap},
+	"GET /resources/locations/{loc}/edit":             {why: resourceMap},
+	"GET /resources/organizations/{id}/services/new":  {why: resourceMap},
+	"GET /resources/services/{svc}/edit":              {why: resourceMap},
 }
 
 // registeredGETs lists the patterns of every route the server registers

@@ -308,6 +308,28 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/plan-templates/{id}", s.require(opora.PermDictionaryManage, s.planTemplateEdit))
 	mux.Handle("POST /admin/plan-templates/{id}", s.require(opora.PermDictionaryManage, s.planTemplateUpdate))
 
+	// The resource map per municipality (resources.go): the search and a
+	// service for everyone on families (family.read or resources.manage,
+	// checked by the store), the editors' screens with resources.manage; a
+	// family's task points to a service.
+	mux.Handle("GET /resources", s.authed(s.resourcesSearch))
+	mux.Handle("GET /resources/services/{id}", s.authed(s.resourceServicePage))
+	mux.Handle("GET /resources/organizations", s.authed(s.resourceOrgs))
+	mux.Handle("GET /resources/organizations/new", s.require(opora.PermResourcesManage, s.resourceOrgNew))
+	mux.Handle("POST /resources/organizations", s.require(opora.PermResourcesManage, s.resourceOrgSave))
+	mux.Handle("GET /resources/organizations/{id}", s.authed(s.resourceOrgPage))
+	mux.Handle("GET /resources/organizations/{id}/edit", s.require(opora.PermResourcesManage, s.resourceOrgEdit))
+	mux.Handle("POST /resources/organizations/{id}", s.require(opora.PermResourcesManage, s.resourceOrgSave))
+	mux.Handle("GET /resources/organizations/{id}/locations/new", s.require(opora.PermResourcesManage, s.resourceLocationForm))
+	mux.Handle("POST /resources/organizations/{id}/locations", s.require(opora.PermResourcesManage, s.resourceLocationSave))
+	mux.Handle("GET /resources/locations/{loc}/edit", s.require(opora.PermResourcesManage, s.resourceLocationForm))
+	mux.Handle("POST /resources/locations/{loc}", s.require(opora.PermResourcesManage, s.resourceLocationSave))
+	mux.Handle("GET /resources/organizations/{id}/services/new", s.require(opora.PermResourcesManage, s.resourceServiceForm))
+	mux.Handle("POST /resources/organizations/{id}/services", s.require(opora.PermResourcesManage, s.resourceServiceSave))
+	mux.Handle("GET /resources/services/{svc}/edit", s.require(opora.PermResourcesManage, s.resourceServiceForm))
+	mux.Handle("POST /resources/services/{svc}", s.require(opora.PermResourcesManage, s.resourceServiceSave))
+	mux.Handle("POST /tasks/{id}/resource", s.require(opora.PermFamilyRead, s.taskResourceSet))
+
 	// Anything else is not found.
 	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))
 }

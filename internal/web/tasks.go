@@ -74,8 +74,9 @@ type taskPageData struct {
 	Comments []*opora.TaskComment
 	Options  map[string][]option
 	Today    opora.Date
-	CanEdit  bool // the case's own worker with client.write on an open case
-	CanAct   bool // may change the status and comment
+	CanEdit  bool              // the case's own worker with client.write on an open case
+	CanAct   bool              // may change the status and comment
+	Resource *taskResourceView // a family's task: the resource it points to (resources.go)
 }
 
 func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
@@ -94,7 +95,13 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 		return lerr
 	}
 	section := "task"
-	if t.InScope {
+	if t.InScope && t.FamilyID != 0 {
+		// A family's task (issue 21) has no client: the view is the family's.
+		if aerr := s.store.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionView, Entity: "family", EntityID: t.FamilyID,
+			Section: section}); aerr != nil {
+			return aerr
+		}
+	} else if t.InScope {
 		if _, verr := s.store.ViewClient(ctx, t.ClientID, section); verr != nil {
 			return verr
 		}
@@ -105,6 +112,9 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	d.CanAct = a.Can(opora.PermClientWrite) && t.CaseOpen
 	d.CanEdit = d.CanAct && t.InScope
 	var cerr error
+	if d.Resource, cerr = s.taskResource(r, t); cerr != nil {
+		return cerr
+	}
 	if d.Comments, cerr = s.store.TaskComments(ctx, t.ID); cerr != nil {
 		return cerr
 	}
