@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/sqldb"
@@ -184,19 +186,26 @@ func (s *Store) Monitoring(ctx context.Context, flt opora.MonitorFilter) (*opora
 	}
 	m := &opora.Monitoring{Scope: sc, Filter: flt, Today: s.Today()}
 	m.ByAgency = sc.Level != opora.MonitorRegion || flt.TerritoryID != 0
-	if err := s.monitorTasks(ctx, m, ch); err != nil {
-		return nil, err
+	// The five queries are independent: each on its own read connection,
+	// side by side (each writes its own fields of m).
+	parts := []func() error{
+		func() error { return s.monitorSteps(ctx, m) },
+		func() error { return s.monitorTasks(ctx, m, ch) },
+		func() error { return s.monitorRepeats(ctx, m) },
+		func() error { return s.monitorMonths(ctx, m) },
+		func() error { return s.monitorLevels(ctx, m) },
 	}
-	if err := s.monitorSteps(ctx, m); err != nil {
-		return nil, err
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = part()
+		}()
 	}
-	if err := s.monitorRepeats(ctx, m); err != nil {
-		return nil, err
-	}
-	if err := s.monitorLevels(ctx, m); err != nil {
-		return nil, err
-	}
-	if err := s.monitorMonths(ctx, m); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	m.Suppress()
@@ -374,15 +383,16 @@ func (s *Store) monitorSteps(ctx context.Context, m *opora.Monitoring) error {
 			n, b, a, b, a, a, b)
 	}
 	q := `WITH firsts AS (
-		SELECT sg.family_id, sg.received_at, sg.triaged_at,
-			ROW_NUMBER() OVER (PARTITION BY sg.family_id ORDER BY sg.received_at, sg.id) AS rn
-		FROM signals sg JOIN families f ON f.id = sg.family_id WHERE ` + fam + `),
+		SELECT sg.family_id, MIN(sg.received_at) AS received_at FROM signals sg WHERE sg.family_id IS NOT NULL
+		GROUP BY sg.family_id),
 	x AS (
-		SELECT ` + d("c.received_at") + ` AS s, ` + d("c.triaged_at") + ` AS tr,
+		SELECT ` + d("c.received_at") + ` AS s,
+			(SELECT ` + d("MIN(st.triaged_at)") + ` FROM signals st WHERE st.family_id = c.family_id AND st.received_at = c.received_at) AS tr,
 			(SELECT ` + d("MIN(fc.assigned_at)") + ` FROM family_curators fc WHERE fc.family_id = c.family_id) AS cu,
 			(SELECT ` + d("MIN(t.created_at)") + ` FROM case_tasks t WHERE t.family_id = c.family_id) AS pl,
 			(SELECT ` + d("MIN(t.done_on)") + ` FROM case_tasks t WHERE t.family_id = c.family_id AND t.status = 'done') AS dn
-		FROM firsts c WHERE c.rn = 1 AND c.received_at >= ` + from + ` AND c.received_at < ` + next + `),
+		FROM firsts c JOIN families f ON f.id = c.family_id
+		WHERE c.received_at >= ` + from + ` AND c.received_at < ` + next + ` AND ` + fam + `),
 	d AS (` + step(1, "s", "tr") + ` UNION ALL ` + step(2, "tr", "cu") + ` UNION ALL ` + step(3, "cu", "pl") +
 		` UNION ALL ` + step(4, "pl", "dn") + `),
 	r AS (SELECT step, v, ROW_NUMBER() OVER (PARTITION BY step ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY step) AS n FROM d)
