@@ -131,7 +131,8 @@ type MonitorTaskRow struct {
 	Returned Count
 }
 
-func (r *MonitorTaskRow) cells() []*Count {
+// Cells are the row's four counts, in the order of the table.
+func (r *MonitorTaskRow) Cells() []*Count {
 	return []*Count{&r.OnTime, &r.Late, &r.Overdue, &r.Returned}
 }
 
@@ -216,12 +217,12 @@ func (m *Monitoring) Suppress() {
 		return
 	}
 	if m.TasksTotal != nil {
-		for col := range m.TasksTotal.cells() {
+		for col := range m.TasksTotal.Cells() {
 			var group []*Count
 			for _, r := range m.Tasks {
-				group = append(group, r.cells()[col])
+				group = append(group, r.Cells()[col])
 			}
-			suppressGroup(group, m.TasksTotal.cells()[col])
+			suppressGroup(group, m.TasksTotal.Cells()[col])
 		}
 	}
 	for i := range m.Steps {

@@ -280,7 +280,13 @@ func (s *Store) monitorTasks(ctx context.Context, m *opora.Monitoring, ch *Monit
 		return r, nil
 	}
 	byID := map[int64]*opora.MonitorTaskRow{}
-	for _, grouped := range []bool{true, false} {
+	// By municipality the lines part the families: the total is their sum.
+	// By agency a family may have tasks of several: the total is counted.
+	queries := []bool{true}
+	if m.ByAgency {
+		queries = append(queries, false)
+	}
+	for _, grouped := range queries {
 		q, args := query(grouped)
 		rows, err := s.r.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -305,6 +311,15 @@ func (s *Store) monitorTasks(ctx context.Context, m *opora.Monitoring, ch *Monit
 	}
 	if m.TasksTotal == nil {
 		m.TasksTotal = &opora.MonitorTaskRow{}
+		if !m.ByAgency {
+			for _, r := range byID {
+				tot := m.TasksTotal.Cells()
+				for i, c := range r.Cells() {
+					tot[i].N += c.N
+					tot[i].Families += c.Families
+				}
+			}
+		}
 	}
 	// Every municipality of the region has its line, tasks or none.
 	if !m.ByAgency {
@@ -385,7 +400,7 @@ func (s *Store) monitorSteps(ctx context.Context, m *opora.Monitoring) error {
 	q := `WITH firsts AS (
 		SELECT sg.family_id, MIN(sg.received_at) AS received_at FROM signals sg WHERE sg.family_id IS NOT NULL
 		GROUP BY sg.family_id),
-	x AS (
+	x AS MATERIALIZED (
 		SELECT ` + d("c.received_at") + ` AS s,
 			(SELECT ` + d("MIN(st.triaged_at)") + ` FROM signals st WHERE st.family_id = c.family_id AND st.received_at = c.received_at) AS tr,
 			(SELECT ` + d("MIN(fc.assigned_at)") + ` FROM family_curators fc WHERE fc.family_id = c.family_id) AS cu,
@@ -429,13 +444,13 @@ func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
 	next := p.add(m.Filter.To.AddDays(1).Time())
 	from := p.add(m.Filter.From.Time())
 	q := fmt.Sprintf(`WITH sg AS (
-		SELECT s.family_id, s.received_at, %s - LAG(%s) OVER (PARTITION BY s.family_id ORDER BY s.received_at, s.id) AS gap
+		SELECT s.family_id, s.received_at, LAG(s.received_at) OVER (PARTITION BY s.family_id ORDER BY s.received_at, s.id) AS prev
 		FROM signals s JOIN families f ON f.id = s.family_id
-		WHERE s.close_reason <> 'duplicate' AND s.received_at < %s AND %s)
+		WHERE s.close_reason <> 'duplicate' AND s.received_at < %s AND %s),
+	g AS (SELECT family_id, %s - %s AS gap FROM sg WHERE received_at >= %s)
 	SELECT COUNT(DISTINCT family_id), COUNT(DISTINCT CASE WHEN gap <= %d THEN family_id END),
 		COUNT(DISTINCT CASE WHEN gap <= %d THEN family_id END)
-	FROM sg WHERE received_at >= %s`, d("s.received_at"), d("s.received_at"), next, fam,
-		opora.RepeatShortDays, opora.RepeatLongDays, from)
+	FROM g`, next, fam, d("received_at"), d("prev"), from, opora.RepeatShortDays, opora.RepeatLongDays)
 	var all, short, long int
 	if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&all, &short, &long); err != nil {
 		return fmt.Errorf("store: monitoring repeats: %w", err)
