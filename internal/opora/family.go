@@ -251,6 +251,7 @@ var FamilyRoles = []BuiltinRole{
 	{Key: "kdn_secretary", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermSignalRegister, PermSignalTriage, PermFamilyRead, PermFamilyWrite, PermClientRead, PermClientWrite,
 		PermResourcesManage,
+		PermReportRun, PermReportExport, // the municipality's monitoring
 	}},
 	{Key: "curator", Scope: ScopeOwn, Permissions: []Permission{
 		PermFamilyRead, PermFamilyWrite, PermSignalRegister, PermClientRead, PermClientWrite,
@@ -260,6 +261,7 @@ var FamilyRoles = []BuiltinRole{
 	}},
 	{Key: "agency_head", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermClientRead, PermClientWrite,
+		PermReportRun, PermReportExport, // the agency's monitoring
 	}},
 	{Key: "regional_analyst", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermReportRun, PermReportExport,

@@ -123,6 +123,8 @@ var getRoutes = map[string]routeAudit{
 	"GET /reports/standard/{key}/export":     {why: aggregate},
 	"GET /dashboard":                         {why: aggregate},
 	"GET /dashboard/export":                  {why: aggregate},
+	"GET /monitoring":                        {why: aggregate},
+	"GET /monitoring/export":                 {why: aggregate},
 	"GET /reports/register":                  {path: "/reports/register?from={day}&to={day}&run=1", want: []string{"services_register 0"}},
 	"GET /reports/register/export":           {path: "/reports/register/export?from={day}&to={day}&format=csv", want: []string{"services_register 0"}},
 	"GET /admin/audit":                       {why: "the audit log: who did what to which record number, never values"},

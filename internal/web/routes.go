@@ -231,6 +231,9 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /reports/standard/{key}/export", s.require(opora.PermReportExport, s.reportStandardExport))
 	mux.Handle("GET /dashboard", s.require(opora.PermReportRun, s.dashboard))
 	mux.Handle("GET /dashboard/export", s.require(opora.PermReportExport, s.dashboardExport))
+	// The families' monitoring (monitoring.go; its scope: store/monitoring.go).
+	mux.Handle("GET /monitoring", s.require(opora.PermReportRun, s.monitoring))
+	mux.Handle("GET /monitoring/export", s.require(opora.PermReportExport, s.monitoringExport))
 
 	// Administration. The list of the screens below the user may use
 	// (admin_home.go; a new screen also gets a line in adminSections).

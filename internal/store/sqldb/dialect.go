@@ -76,3 +76,13 @@ func (d Dialect) Bucket(dim string, expr string, shiftMinutes int) string {
 		return "strftime('%Y', " + expr + mod + ")"
 	}
 }
+
+// Days returns an SQL expression of a date or timestamp as a number of
+// days (with the fraction of the day), for intervals: the difference of two
+// is the days between them. NULL for NULL.
+func (d Dialect) Days(expr string) string {
+	if d == Postgres {
+		return "(EXTRACT(EPOCH FROM " + expr + ")::float8 / 86400.0)"
+	}
+	return "julianday(" + expr + ")"
+}

@@ -47,6 +47,7 @@ package sqldb
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -339,4 +340,51 @@ func SignalScope(a *opora.Actor, args []any) (string, []any, error) {
 		return ors[0], args, nil
 	}
 	return "((" + ors[0] + ") OR (" + ors[1] + "))", args, nil
+}
+
+// Monitoring (issue 21 item 8).
+//
+// The monitoring counts families, never shows one. Its scope comes from the
+// actor's organisation (opora.MonitorScopeOf): the region (aggregated), the
+// КДН's municipality, or the agency itself.
+
+// MonitorFamilies returns the SQL condition (on alias f, families) of the
+// families a monitoring of scope sc with filter flt counts: live cards (not
+// joined into another) of the region or municipality, or, for an agency,
+// the families it has a task of, curates or holds; narrowed by the filter's
+// municipality and agency. The caller has checked report.run and that the
+// filter lies within the scope.
+func MonitorFamilies(sc opora.MonitorScope, flt opora.MonitorFilter, args []any) (string, []any) {
+	conds := []string{"f.merged_into IS NULL"}
+	switch sc.Level {
+	case opora.MonitorRegion:
+		if sc.TerritoryID != 0 {
+			args = append(args, sc.TerritoryID)
+			conds = append(conds, fmt.Sprintf("f.territory_id IN (SELECT tr.id FROM territories tr WHERE tr.id = $%d OR tr.parent_id = $%d)",
+				len(args), len(args)))
+		}
+	case opora.MonitorMunicipality:
+		args = append(args, sc.TerritoryID)
+		conds = append(conds, fmt.Sprintf("f.territory_id = $%d", len(args)))
+	default:
+		args = append(args, sc.OrganisationID)
+		conds = append(conds, monitorAgencyFamilies(len(args)))
+	}
+	if flt.TerritoryID != 0 {
+		args = append(args, flt.TerritoryID)
+		conds = append(conds, fmt.Sprintf("f.territory_id = $%d", len(args)))
+	}
+	if flt.AgencyID != 0 && flt.AgencyID != sc.OrganisationID {
+		args = append(args, flt.AgencyID)
+		conds = append(conds, monitorAgencyFamilies(len(args)))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// monitorAgencyFamilies: the families an agency (argument n) has a task
+// of, curates or holds, as one set of ids from the indexes.
+func monitorAgencyFamilies(n int) string {
+	return fmt.Sprintf(`f.id IN (SELECT mt.family_id FROM case_tasks mt WHERE mt.responsible_org_id = $%d AND mt.family_id IS NOT NULL
+		UNION SELECT mh.id FROM families mh WHERE mh.organisation_id = $%d
+		UNION SELECT mc.id FROM families mc WHERE mc.curator_org_id = $%d)`, n, n, n)
 }

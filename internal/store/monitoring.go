@@ -1,0 +1,601 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/sqldb"
+)
+
+// Monitoring (issue 21 item 8): the numbers of the families' help for the
+// region, a municipality or an agency, each computed by one SQL query on
+// either database (medians by row numbers, status months by +1/−1 per
+// status period and a running sum). The scope comes from the actor's
+// organisation (opora.MonitorScopeOf); its condition on families is
+// sqldb.MonitorFamilies. The region's view is suppressed
+// (opora.Monitoring.Suppress) before it leaves the store.
+
+// MonitorChoices are the monitoring's scope and its filter's choices for
+// the actor.
+type MonitorChoices struct {
+	Scope          opora.MonitorScope
+	ScopeName      string                // the region, municipality or agency
+	Municipalities []*opora.Territory    // region: its municipalities
+	Agencies       []*opora.Organisation // municipality: its agencies; region: the chosen municipality's
+}
+
+// Municipality returns the name of a municipality of the choices, "" when not one.
+func (c *MonitorChoices) Municipality(id int64) string {
+	for _, t := range c.Municipalities {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return ""
+}
+
+// Agency returns the name of an agency of the choices, "" when not one.
+func (c *MonitorChoices) Agency(id int64) string {
+	for _, o := range c.Agencies {
+		if o.ID == id {
+			return o.DisplayName()
+		}
+	}
+	return ""
+}
+
+// monitorScope reads the actor's organisation and decides its scope.
+func (s *Store) monitorScope(ctx context.Context, a *opora.Actor) (opora.MonitorScope, string, error) {
+	var typ, name, short, kind, tname string
+	var territory int64
+	if err := s.r.QueryRowContext(ctx, `SELECT o.type, o.name, o.short_name, COALESCE(o.territory_id, 0),
+		COALESCE(t.kind, ''), COALESCE(t.name, '')
+		FROM organisations o LEFT JOIN territories t ON t.id = o.territory_id WHERE o.id = $1`,
+		a.OrganisationID).Scan(&typ, &name, &short, &territory, &kind, &tname); err != nil {
+		return opora.MonitorScope{}, "", fmt.Errorf("store: monitoring scope: %w", err)
+	}
+	sc := opora.MonitorScopeOf(a.OrganisationID, opora.OrgType(typ), territory, opora.TerritoryKind(kind))
+	switch {
+	case sc.Level == opora.MonitorAgency && short != "":
+		return sc, short, nil
+	case sc.Level == opora.MonitorAgency || tname == "":
+		return sc, name, nil
+	}
+	return sc, tname, nil
+}
+
+// MonitorChoices returns the actor's monitoring scope and the filter's
+// choices; municipality (region level) narrows the agencies to one
+// municipality's. Needs report.run.
+func (s *Store) MonitorChoices(ctx context.Context, municipality int64) (*MonitorChoices, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, err
+	}
+	sc, name, err := s.monitorScope(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	c := &MonitorChoices{Scope: sc, ScopeName: name}
+	switch sc.Level {
+	case opora.MonitorRegion:
+		q := `SELECT id, COALESCE(parent_id, 0), kind, name FROM territories WHERE kind = 'municipality'`
+		var args []any
+		if sc.TerritoryID != 0 {
+			q += ` AND parent_id = $1`
+			args = append(args, sc.TerritoryID)
+		}
+		rows, err := s.r.QueryContext(ctx, q+` ORDER BY name, id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: monitoring choices: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t := &opora.Territory{}
+			if err := rows.Scan(&t.ID, &t.ParentID, &t.Kind, &t.Name); err != nil {
+				return nil, fmt.Errorf("store: monitoring choices: %w", err)
+			}
+			c.Municipalities = append(c.Municipalities, t)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: monitoring choices: %w", err)
+		}
+		if municipality != 0 && c.Municipality(municipality) != "" {
+			if c.Agencies, err = s.monitorAgencies(ctx, municipality); err != nil {
+				return nil, err
+			}
+		}
+	case opora.MonitorMunicipality:
+		if c.Agencies, err = s.monitorAgencies(ctx, sc.TerritoryID); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// monitorAgencies lists a municipality's organisations but the КДН.
+func (s *Store) monitorAgencies(ctx context.Context, territoryID int64) ([]*opora.Organisation, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, short_name, type FROM organisations
+		WHERE territory_id = $1 AND type <> 'kdn' ORDER BY name, id`, territoryID)
+	if err != nil {
+		return nil, fmt.Errorf("store: monitoring agencies: %w", err)
+	}
+	defer rows.Close()
+	var out []*opora.Organisation
+	for rows.Next() {
+		o := &opora.Organisation{}
+		if err := rows.Scan(&o.ID, &o.Name, &o.ShortName, &o.Type); err != nil {
+			return nil, fmt.Errorf("store: monitoring agencies: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Monitoring computes the monitoring of the actor's scope for the filter,
+// suppressed in the region's view. A municipality or agency outside the
+// scope is a field error ("municipality", "agency"). Needs report.run.
+func (s *Store) Monitoring(ctx context.Context, flt opora.MonitorFilter) (*opora.Monitoring, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermReportRun); err != nil {
+		return nil, err
+	}
+	if err := flt.Validate(); err != nil {
+		return nil, err
+	}
+	ch, err := s.MonitorChoices(ctx, flt.TerritoryID)
+	if err != nil {
+		return nil, err
+	}
+	sc := ch.Scope
+	var v opora.Validation
+	switch sc.Level {
+	case opora.MonitorRegion:
+		if flt.TerritoryID != 0 && ch.Municipality(flt.TerritoryID) == "" {
+			v.Add("municipality", "error.invalid_choice")
+		}
+		if flt.AgencyID != 0 && (flt.TerritoryID == 0 || ch.Agency(flt.AgencyID) == "") {
+			v.Add("agency", "error.invalid_choice")
+		}
+	case opora.MonitorMunicipality:
+		if flt.TerritoryID != 0 && flt.TerritoryID != sc.TerritoryID {
+			v.Add("municipality", "error.invalid_choice")
+		}
+		if flt.AgencyID != 0 && ch.Agency(flt.AgencyID) == "" {
+			v.Add("agency", "error.invalid_choice")
+		}
+		flt.TerritoryID = 0
+	default:
+		if flt.TerritoryID != 0 {
+			v.Add("municipality", "error.invalid_choice")
+		}
+		if flt.AgencyID != 0 && flt.AgencyID != sc.OrganisationID {
+			v.Add("agency", "error.invalid_choice")
+		}
+		flt.AgencyID = sc.OrganisationID
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	m := &opora.Monitoring{Scope: sc, Filter: flt, Today: s.Today()}
+	m.ByAgency = sc.Level != opora.MonitorRegion || flt.TerritoryID != 0
+	// The five queries are independent: each on its own read connection,
+	// side by side (each writes its own fields of m).
+	parts := []func() error{
+		func() error { return s.monitorSteps(ctx, m) },
+		func() error { return s.monitorTasks(ctx, m, ch) },
+		func() error { return s.monitorRepeats(ctx, m) },
+		func() error { return s.monitorMonths(ctx, m) },
+		func() error { return s.monitorLevels(ctx, m) },
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = part()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	m.Suppress()
+	return m, nil
+}
+
+// monitorArgs numbers a query's arguments: each use of a value gets its
+// own number, so PostgreSQL deduces one type per parameter.
+type monitorArgs struct{ args []any }
+
+func (p *monitorArgs) add(v any) string {
+	p.args = append(p.args, v)
+	return "$" + strconv.Itoa(len(p.args))
+}
+
+// families is the scope's condition on alias f.
+func (p *monitorArgs) families(m *opora.Monitoring) string {
+	cond, args := sqldb.MonitorFamilies(m.Scope, m.Filter, p.args)
+	p.args = args
+	return cond
+}
+
+// monitorTasks counts the family tasks by municipality or agency, and in all.
+func (s *Store) monitorTasks(ctx context.Context, m *opora.Monitoring, ch *MonitorChoices) error {
+	group := "COALESCE(f.territory_id, 0)"
+	if m.ByAgency {
+		group = "COALESCE(t.responsible_org_id, 0)"
+	}
+	query := func(grouped bool) (string, []any) {
+		p := &monitorArgs{}
+		fam := p.families(m)
+		from, to := m.Filter.From, m.Filter.To
+		next := to.AddDays(1)
+		onTime := "t.status = 'done' AND t.done_on >= " + p.add(from) + " AND t.done_on <= " + p.add(to) +
+			" AND (t.due_on IS NULL OR t.done_on <= t.due_on)"
+		late := "t.status = 'done' AND t.done_on >= " + p.add(from) + " AND t.done_on <= " + p.add(to) +
+			" AND t.done_on > t.due_on"
+		overdue := "t.status IN ('planned', 'accepted', 'in_progress') AND t.due_on < " + p.add(m.Today)
+		returned := "t.status = 'returned' AND t.status_changed_at >= " + p.add(from.Time()) +
+			" AND t.status_changed_at < " + p.add(next.Time())
+		cols := make([]string, 0, 8)
+		for _, c := range []string{onTime, late, overdue, returned} {
+			cols = append(cols, "SUM(CASE WHEN "+c+" THEN 1 ELSE 0 END)", "COUNT(DISTINCT CASE WHEN "+c+" THEN t.family_id END)")
+		}
+		where := "t.family_id IS NOT NULL AND " + fam
+		if m.Filter.AgencyID != 0 {
+			where += " AND t.responsible_org_id = " + p.add(m.Filter.AgencyID)
+		}
+		// The conditions again, with their own parameters, so that the
+		// query reads only the tasks it counts.
+		any4 := "t.status = 'done' AND t.done_on >= " + p.add(from) + " AND t.done_on <= " + p.add(to) +
+			" OR t.status IN ('planned', 'accepted', 'in_progress') AND t.due_on < " + p.add(m.Today) +
+			" OR t.status = 'returned' AND t.status_changed_at >= " + p.add(from.Time())
+		where += " AND (" + any4 + ")"
+		sel := strings.Join(cols, ", ")
+		if grouped {
+			return "SELECT " + group + ", " + sel + " FROM case_tasks t JOIN families f ON f.id = t.family_id WHERE " + where +
+				" GROUP BY " + group, p.args
+		}
+		return "SELECT 0, " + sel + " FROM case_tasks t JOIN families f ON f.id = t.family_id WHERE " + where, p.args
+	}
+	scan := func(rows *sql.Rows) (*opora.MonitorTaskRow, error) {
+		r := &opora.MonitorTaskRow{}
+		var n [8]sql.NullInt64
+		if err := rows.Scan(&r.ID, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7]); err != nil {
+			return nil, err
+		}
+		r.OnTime = opora.Count{N: int(n[0].Int64), Families: int(n[1].Int64)}
+		r.Late = opora.Count{N: int(n[2].Int64), Families: int(n[3].Int64)}
+		r.Overdue = opora.Count{N: int(n[4].Int64), Families: int(n[5].Int64)}
+		r.Returned = opora.Count{N: int(n[6].Int64), Families: int(n[7].Int64)}
+		return r, nil
+	}
+	byID := map[int64]*opora.MonitorTaskRow{}
+	// By municipality the lines part the families: the total is their sum.
+	// By agency a family may have tasks of several: the total is counted.
+	queries := []bool{true}
+	if m.ByAgency {
+		queries = append(queries, false)
+	}
+	for _, grouped := range queries {
+		q, args := query(grouped)
+		rows, err := s.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: monitoring tasks: %w", err)
+		}
+		for rows.Next() {
+			r, err := scan(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("store: monitoring tasks: %w", err)
+			}
+			if grouped {
+				byID[r.ID] = r
+			} else {
+				m.TasksTotal = r
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: monitoring tasks: %w", err)
+		}
+	}
+	if m.TasksTotal == nil {
+		m.TasksTotal = &opora.MonitorTaskRow{}
+		if !m.ByAgency {
+			for _, r := range byID {
+				tot := m.TasksTotal.Cells()
+				for i, c := range r.Cells() {
+					tot[i].N += c.N
+					tot[i].Families += c.Families
+				}
+			}
+		}
+	}
+	// Every municipality of the region has its line, tasks or none.
+	if !m.ByAgency {
+		for _, t := range ch.Municipalities {
+			if byID[t.ID] == nil {
+				byID[t.ID] = &opora.MonitorTaskRow{ID: t.ID}
+			}
+		}
+	}
+	var ids []int64
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	names, err := s.monitorNames(ctx, m.ByAgency, ids)
+	if err != nil {
+		return err
+	}
+	for id, r := range byID {
+		r.Label = names[id]
+		m.Tasks = append(m.Tasks, r)
+	}
+	sort.Slice(m.Tasks, func(i, j int) bool {
+		a, b := m.Tasks[i], m.Tasks[j]
+		if (a.ID == 0) != (b.ID == 0) {
+			return b.ID == 0 // "none" last
+		}
+		if a.Label != b.Label {
+			return a.Label < b.Label
+		}
+		return a.ID < b.ID
+	})
+	return nil
+}
+
+// monitorNames names municipalities or agencies by id.
+func (s *Store) monitorNames(ctx context.Context, agencies bool, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(nil, ids)
+	q := `SELECT id, name FROM territories WHERE id IN (` + in + `)`
+	if agencies {
+		q = `SELECT id, CASE WHEN short_name <> '' THEN short_name ELSE name END FROM organisations WHERE id IN (` + in + `)`
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: monitoring names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("store: monitoring names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// monitorSteps: for the families whose first signal (the earliest linked to
+// the family) came within the period, the median days of each step: the
+// signal triaged, the first curator assigned, the first approved task (a
+// case_tasks row), the first task done. A step counts the families that
+// made both its ends; an end before its start (a curator assigned before
+// the signal was triaged) counts as 0 days. The median is the middle value
+// (the mean of the two middle ones), by row numbers on both databases.
+func (s *Store) monitorSteps(ctx context.Context, m *opora.Monitoring) error {
+	d := s.dialect.Days
+	p := &monitorArgs{}
+	fam := p.families(m)
+	from, next := p.add(m.Filter.From.Time()), p.add(m.Filter.To.AddDays(1).Time())
+	step := func(n int, a, b string) string {
+		return fmt.Sprintf("SELECT %d AS step, CASE WHEN %s >= %s THEN %s - %s ELSE 0 END AS v FROM x WHERE %s IS NOT NULL AND %s IS NOT NULL",
+			n, b, a, b, a, a, b)
+	}
+	q := `WITH firsts AS (
+		SELECT sg.family_id, MIN(sg.received_at) AS received_at FROM signals sg WHERE sg.family_id IS NOT NULL
+		GROUP BY sg.family_id),
+	x AS MATERIALIZED (
+		SELECT ` + d("c.received_at") + ` AS s,
+			(SELECT ` + d("MIN(st.triaged_at)") + ` FROM signals st WHERE st.family_id = c.family_id AND st.received_at = c.received_at) AS tr,
+			(SELECT ` + d("MIN(fc.assigned_at)") + ` FROM family_curators fc WHERE fc.family_id = c.family_id) AS cu,
+			(SELECT ` + d("MIN(t.created_at)") + ` FROM case_tasks t WHERE t.family_id = c.family_id) AS pl,
+			(SELECT ` + d("MIN(t.done_on)") + ` FROM case_tasks t WHERE t.family_id = c.family_id AND t.status = 'done') AS dn
+		FROM firsts c JOIN families f ON f.id = c.family_id
+		WHERE c.received_at >= ` + from + ` AND c.received_at < ` + next + ` AND ` + fam + `),
+	d AS (` + step(1, "s", "tr") + ` UNION ALL ` + step(2, "tr", "cu") + ` UNION ALL ` + step(3, "cu", "pl") +
+		` UNION ALL ` + step(4, "pl", "dn") + `),
+	r AS (SELECT step, v, ROW_NUMBER() OVER (PARTITION BY step ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY step) AS n FROM d)
+	SELECT step, AVG(v), MAX(n) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY step`
+	rows, err := s.r.QueryContext(ctx, q, p.args...)
+	if err != nil {
+		return fmt.Errorf("store: monitoring steps: %w", err)
+	}
+	defer rows.Close()
+	m.Steps = make([]opora.StepMedian, len(opora.MonitorSteps))
+	for i, st := range opora.MonitorSteps {
+		m.Steps[i].Step = st
+	}
+	for rows.Next() {
+		var i int
+		var days float64
+		var n int
+		if err := rows.Scan(&i, &days, &n); err != nil {
+			return fmt.Errorf("store: monitoring steps: %w", err)
+		}
+		if i >= 1 && i <= len(m.Steps) {
+			m.Steps[i-1].Days, m.Steps[i-1].Families = days, n
+		}
+	}
+	return rows.Err()
+}
+
+// monitorRepeats: the families with a signal within the period, by how long
+// before it the family's previous signal came (duplicates aside).
+func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
+	d := s.dialect.Days
+	p := &monitorArgs{}
+	fam := p.families(m)
+	next := p.add(m.Filter.To.AddDays(1).Time())
+	from := p.add(m.Filter.From.Time())
+	q := fmt.Sprintf(`WITH sg AS (
+		SELECT s.family_id, s.received_at, LAG(s.received_at) OVER (PARTITION BY s.family_id ORDER BY s.received_at, s.id) AS prev
+		FROM signals s JOIN families f ON f.id = s.family_id
+		WHERE s.close_reason <> 'duplicate' AND s.received_at < %s AND %s),
+	g AS (SELECT family_id, %s - %s AS gap FROM sg WHERE received_at >= %s)
+	SELECT COUNT(DISTINCT family_id), COUNT(DISTINCT CASE WHEN gap <= %d THEN family_id END),
+		COUNT(DISTINCT CASE WHEN gap <= %d THEN family_id END)
+	FROM g`, next, fam, d("received_at"), d("prev"), from, opora.RepeatShortDays, opora.RepeatLongDays)
+	var all, short, long int
+	if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&all, &short, &long); err != nil {
+		return fmt.Errorf("store: monitoring repeats: %w", err)
+	}
+	m.Repeats = opora.MonitorRepeats{Families: opora.FamilyCount(all), Within6: opora.FamilyCount(short),
+		From6To12: opora.FamilyCount(long - short), None: opora.FamilyCount(all - long), Within12: opora.FamilyCount(long)}
+	return nil
+}
+
+// monitorLevels: each family's latest completed assessment up to the
+// period's end, when it falls within the period and follows an earlier
+// one of the same form: its level against that one's.
+func (s *Store) monitorLevels(ctx context.Context, m *opora.Monitoring) error {
+	p := &monitorArgs{}
+	fam := p.families(m)
+	to := p.add(m.Filter.To)
+	from := p.add(m.Filter.From)
+	q := `WITH a AS (
+		SELECT fa.assessed_on, fa.total_score AS t, fa.level_label AS l,
+			LAG(fa.total_score) OVER (PARTITION BY fa.family_id, fa.form_id ORDER BY fa.assessed_on, fa.id) AS pt,
+			LAG(fa.level_label) OVER (PARTITION BY fa.family_id, fa.form_id ORDER BY fa.assessed_on, fa.id) AS pl,
+			ROW_NUMBER() OVER (PARTITION BY fa.family_id ORDER BY fa.assessed_on DESC, fa.id DESC) AS rn
+		FROM family_assessments fa JOIN families f ON f.id = fa.family_id
+		WHERE fa.status = 'completed' AND fa.assessed_on <= ` + to + ` AND ` + fam + `)
+	SELECT COUNT(*), COALESCE(SUM(CASE WHEN l <> pl AND t < pt THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN l <> pl AND t > pt THEN 1 ELSE 0 END), 0)
+	FROM a WHERE rn = 1 AND pt IS NOT NULL AND assessed_on >= ` + from
+	var all, better, worse int
+	if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&all, &better, &worse); err != nil {
+		return fmt.Errorf("store: monitoring levels: %w", err)
+	}
+	m.Levels = opora.MonitorLevels{Families: opora.FamilyCount(all), Improved: opora.FamilyCount(better),
+		Worsened: opora.FamilyCount(worse), Same: opora.FamilyCount(all - better - worse)}
+	return nil
+}
+
+// monitorMonths: the families in each status at the end of every month of
+// the period. A family's statuses are its timeline (family_events "created"
+// with the first status, "status" with each next one, labels as they were
+// then); each status period adds 1 in the month it began and takes 1 away
+// in the month it ended (both moved up to the first month when earlier),
+// and the running sum over the months is the count at each month's end.
+func (s *Store) monitorMonths(ctx context.Context, m *opora.Monitoring) error {
+	months := m.Filter.Months()
+	if len(months) == 0 {
+		return nil
+	}
+	first, last := months[0].Format("2006-01"), months[len(months)-1].Format("2006-01")
+	p := &monitorArgs{}
+	fam := p.families(m)
+	at, nxt := s.dialect.Bucket("month", "ev.at", 0), s.dialect.Bucket("month", "ev.nxt", 0)
+	f1, l1, f2, f3, l2 := p.add(first), p.add(last), p.add(first), p.add(first), p.add(last)
+	q := `WITH ev AS (
+		SELECT e.summary AS label, e.at, LEAD(e.at) OVER (PARTITION BY e.family_id ORDER BY e.at, e.id) AS nxt
+		FROM family_events e JOIN families f ON f.id = e.family_id
+		WHERE e.kind IN ('created', 'status') AND ` + fam + `)
+	SELECT label, b, SUM(d) FROM (
+		SELECT ev.label, CASE WHEN ` + at + ` < ` + f1 + ` THEN ` + f2 + ` ELSE ` + at + ` END AS b, 1 AS d FROM ev WHERE ` + at + ` <= ` + l1 + `
+		UNION ALL
+		SELECT ev.label, CASE WHEN ` + nxt + ` < ` + f3 + ` THEN ` + p.add(first) + ` ELSE ` + nxt + ` END, -1 FROM ev
+		WHERE ev.nxt IS NOT NULL AND ` + nxt + ` <= ` + l2 + `) x
+	GROUP BY label, b`
+	rows, err := s.r.QueryContext(ctx, q, p.args...)
+	if err != nil {
+		return fmt.Errorf("store: monitoring months: %w", err)
+	}
+	defer rows.Close()
+	delta := map[string]map[string]int{} // label → month → change
+	for rows.Next() {
+		var label, b string
+		var n int
+		if err := rows.Scan(&label, &b, &n); err != nil {
+			return fmt.Errorf("store: monitoring months: %w", err)
+		}
+		if delta[label] == nil {
+			delta[label] = map[string]int{}
+		}
+		delta[label][b] += n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: monitoring months: %w", err)
+	}
+	labels, err := s.monitorStatusOrder(ctx, delta)
+	if err != nil {
+		return err
+	}
+	m.Statuses = labels
+	run := make([]int, len(labels))
+	for _, mo := range months {
+		key := mo.Format("2006-01")
+		row := &opora.MonitorMonth{Month: mo, Cells: make([]opora.Count, len(labels))}
+		total := 0
+		for i, l := range labels {
+			run[i] += delta[l][key]
+			row.Cells[i] = opora.FamilyCount(run[i])
+			total += run[i]
+		}
+		row.Total = opora.FamilyCount(total)
+		m.Months = append(m.Months, row)
+	}
+	return nil
+}
+
+// monitorStatusOrder orders the status labels met as the dictionaries of
+// family statuses order them (by position), then the others by name;
+// labels without a change within the period (no family at any
+// month's end) are left out.
+func (s *Store) monitorStatusOrder(ctx context.Context, seen map[string]map[string]int) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT label, MIN(position) FROM dictionary_items WHERE dictionary = $1 GROUP BY label`,
+		opora.DictFamilyStatus)
+	if err != nil {
+		return nil, fmt.Errorf("store: monitoring statuses: %w", err)
+	}
+	defer rows.Close()
+	pos := map[string]int{}
+	for rows.Next() {
+		var l string
+		var n int
+		if err := rows.Scan(&l, &n); err != nil {
+			return nil, fmt.Errorf("store: monitoring statuses: %w", err)
+		}
+		pos[l] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []string
+	for l, ms := range seen {
+		for _, n := range ms {
+			if n != 0 {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		pi, oki := pos[out[i]]
+		pj, okj := pos[out[j]]
+		if oki != okj {
+			return oki
+		}
+		if pi != pj {
+			return pi < pj
+		}
+		return out[i] < out[j]
+	})
+	return out, nil
+}
