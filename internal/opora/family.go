@@ -250,6 +250,7 @@ type FamilyEvent struct {
 var FamilyRoles = []BuiltinRole{
 	{Key: "kdn_secretary", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermSignalRegister, PermSignalTriage, PermFamilyRead, PermFamilyWrite, PermClientRead, PermClientWrite,
+		PermCouncilManage,
 	}},
 	{Key: "curator", Scope: ScopeOwn, Permissions: []Permission{
 		PermFamilyRead, PermFamilyWrite, PermSignalRegister, PermClientRead, PermClientWrite,

@@ -33,6 +33,9 @@ const (
 	PermFamilyAssign   Permission = "family.assign"   // assign a family's curator
 	PermSignalRegister Permission = "signal.register" // send a signal about a family
 	PermSignalTriage   Permission = "signal.triage"   // register, link and route signals (КДН)
+	// The municipality's council: schedule, members, agenda, decisions,
+	// minutes (council.go). The regional procedure is edited with admin.network.
+	PermCouncilManage Permission = "council.manage"
 )
 
 // AllPermissions lists every permission in display order.
@@ -43,6 +46,7 @@ var AllPermissions = []Permission{
 	PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
 	PermAdminNetwork,
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
+	PermCouncilManage,
 }
 
 // Known reports whether p is one of AllPermissions.

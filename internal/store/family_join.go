@@ -43,6 +43,7 @@ var familyMergeTables = []string{
 	"family_visits",
 	"family_events",
 	"case_tasks", // a family's tasks (joinFamilyCases moves them to the open case)
+	"council_decisions",
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique
