@@ -51,7 +51,9 @@ func scanCouncil(row interface{ Scan(...any) error }) (*opora.Council, error) {
 	return c, nil
 }
 
-func councilScope(a *opora.Actor, args []any) (string, []any, error) { return sqldb.CouncilScope(a, args) }
+func councilScope(a *opora.Actor, args []any) (string, []any, error) {
+	return sqldb.CouncilScope(a, args)
+}
 
 // Councils lists the councils the actor runs. Needs council.manage.
 func (s *Store) Councils(ctx context.Context) ([]*opora.Council, error) {

@@ -563,4 +563,3 @@ func TestCouncilClosesCase(t *testing.T) {
 		}
 	})
 }
-
