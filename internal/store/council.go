@@ -698,7 +698,7 @@ func (s *Store) FamilyAtCouncil(ctx context.Context, councilID, meetingID, famil
 	return cf, s.logView(ctx, "family", familyID, "council")
 }
 
-// decisionWrite is the common part of every decision: the meeting and the
+// decisionTarget is the common part of every decision: the meeting and the
 // family (family.write), in the caller's transaction.
 func (s *Store) decisionTarget(ctx context.Context, tx *sql.Tx, councilID, meetingID, familyID int64) (*opora.Council, *opora.CouncilMeeting, *opora.Family, error) {
 	c, m, err := s.loadMeeting(ctx, tx, councilID, meetingID)
@@ -745,11 +745,13 @@ func (s *Store) recordDecision(ctx context.Context, tx *sql.Tx, c *opora.Council
 		Changes: ch}); err != nil {
 		return err
 	}
-	ev := append([]opora.Change{{Field: "council", New: c.Name}, {Field: "held_on", New: dateString(m.HeldOn)}}, d.Changes...)
-	return s.addFamilyEvent(ctx, tx, f, FamilyEventCouncil, d.Kind, ev)
+	ev := append([]opora.Change{{Field: "council_decision", New: d.Kind}, {Field: "council", New: c.Name},
+		{Field: "held_on", New: dateString(m.HeldOn)}}, d.Changes...)
+	return s.addFamilyEvent(ctx, tx, f, FamilyEventCouncil, "", ev)
 }
 
-// prefixed field errors of one task of a decision ("tasks.<id>.due_on").
+// taskFieldErrors puts the field errors of one task of a decision next to
+// its fields ("tasks.<draft id>.due_on").
 func taskFieldErrors(v *opora.Validation, id int64, err error) error {
 	fe := opora.FieldErrors(err)
 	if len(fe) == 0 {
@@ -768,8 +770,8 @@ func taskFieldErrors(v *opora.Validation, id int64, err error) error {
 // task of family f: an agency of the network, a reason when it is not the
 // proposed one, a deadline not in the past, and an agency of another
 // municipality only when confirmed (warned otherwise).
-func (s *Store) checkCouncilTask(ctx context.Context, q queryer, terrs []int64, id int64, t *opora.CouncilTask, needReason bool, v *opora.Validation) error {
-	field := func(f string) string { return "tasks." + idText(id) + "." + f }
+func (s *Store) checkCouncilTask(ctx context.Context, q queryer, terrs []int64, prefix string, t *opora.CouncilTask, needReason bool, v *opora.Validation) error {
+	field := func(f string) string { return prefix + f }
 	t.Reason = strings.TrimSpace(t.Reason)
 	if t.OrgID == 0 {
 		v.Add(field("org"), "error.required")
@@ -868,7 +870,7 @@ func (s *Store) ApprovePlan(ctx context.Context, councilID, meetingID, familyID 
 			if ct.OrgID == 0 {
 				ct.OrgID = p.OrgID
 			}
-			if err := s.checkCouncilTask(ctx, tx, terrs, dr.ID, ct, p.OrgID != 0 && ct.OrgID != p.OrgID, &v); err != nil {
+			if err := s.checkCouncilTask(ctx, tx, terrs, "tasks."+idText(dr.ID)+".", ct, p.OrgID != 0 && ct.OrgID != p.OrgID, &v); err != nil {
 				return err
 			}
 			todo = append(todo, pair{dr, ct})
@@ -898,7 +900,7 @@ func (s *Store) ApprovePlan(ctx context.Context, councilID, meetingID, familyID 
 				return err
 			}
 			d.Tasks = append(d.Tasks, x.ct)
-			ch := opora.Change{Field: "task", New: t.Title() + " → " + x.ct.OrgName + ", " + dateString(x.ct.DueOn)}
+			ch := opora.Change{Field: "task", New: t.Title() + " → " + x.ct.OrgName + ", " + x.ct.DueOn.Format("02.01.2006")}
 			if x.ct.Reason != "" {
 				ch.New += " (" + x.ct.Reason + ")"
 			}
@@ -910,7 +912,8 @@ func (s *Store) ApprovePlan(ctx context.Context, councilID, meetingID, familyID 
 }
 
 // ReassignTask gives a task of the family (returned, or open) to another
-// agency — or the same one — with a new deadline and a reason: the task
+// agency — or the same one — with a new deadline and a reason (field
+// errors "reassign.<task id>.org", "….due_on", "….reason"): the task
 // starts again as planned in the new agency's queue, which gets the
 // family. Needs council.manage and family.write on the family.
 func (s *Store) ReassignTask(ctx context.Context, councilID, meetingID, familyID int64, ct *opora.CouncilTask) (*opora.CouncilDecision, error) {
@@ -936,7 +939,7 @@ func (s *Store) ReassignTask(ctx context.Context, councilID, meetingID, familyID
 			return err
 		}
 		var v opora.Validation
-		if err := s.checkCouncilTask(ctx, tx, terrs, ct.TaskID, ct, true, &v); err != nil {
+		if err := s.checkCouncilTask(ctx, tx, terrs, "reassign."+idText(ct.TaskID)+".", ct, true, &v); err != nil {
 			return err
 		}
 		if err := v.Err(); err != nil {
@@ -966,8 +969,8 @@ func (s *Store) ReassignTask(ctx context.Context, councilID, meetingID, familyID
 		}
 		ct.Title = old.Title()
 		d = &opora.CouncilDecision{Kind: opora.DecisionReassign, Tasks: []*opora.CouncilTask{ct}, Changes: []opora.Change{{
-			Field: "task", Old: old.Responsible + ", " + dateString(old.DueOn),
-			New: ct.Title + " → " + ct.OrgName + ", " + dateString(ct.DueOn) + " (" + ct.Reason + ")"}}}
+			Field: "task", Old: old.Responsible + ", " + old.DueOn.Format("02.01.2006"),
+			New: ct.Title + " → " + ct.OrgName + ", " + ct.DueOn.Format("02.01.2006") + " (" + ct.Reason + ")"}}}
 		return s.recordDecision(ctx, tx, c, m, f, d, onAgenda)
 	})
 	return d, err

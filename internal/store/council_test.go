@@ -469,7 +469,7 @@ func TestCouncilApprovesPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 		re := &opora.CouncilTask{TaskID: kgTask.ID, OrgID: n.kgSouth.Org.ID, DueOn: s.Today().AddDays(20), Reason: "Свободные места только в Южном"}
-		if _, err := s.ReassignTask(n.secretary, c.ID, m.ID, f.ID, re); opora.FieldErrors(err)["tasks."+strconv.FormatInt(kgTask.ID, 10)+".org"] != "council.warn.other_municipality" {
+		if _, err := s.ReassignTask(n.secretary, c.ID, m.ID, f.ID, re); opora.FieldErrors(err)["reassign."+strconv.FormatInt(kgTask.ID, 10)+".org"] != "council.warn.other_municipality" {
 			t.Fatalf("reassign to the south unconfirmed: %v", err)
 		}
 		re.ConfirmOtherTerritory = true
