@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -217,10 +216,6 @@ func TestCouncilPages(t *testing.T) {
 		page = sec.get(famPath)
 		mustContain(t, page.Body, "Утверждён план помощи", "Задачи семьи", "Детский сад № 12")
 		noKeys(t, "family at the council", page.Body)
-		if os.Getenv("DUMP") != "" {
-			os.WriteFile("/tmp/council_family.html", []byte(page.Body), 0o644)
-			os.WriteFile("/tmp/council_minutes.html", []byte(sec.get(meetingPath+"/minutes").Body), 0o644)
-		}
 		// The kindergarten's head sees the task in the agency's queue.
 		kgTasks, err := a.st.FamilyTasks(secCtx, f.ID)
 		if err != nil || len(kgTasks) != 1 || kgTasks[0].ResponsibleOrg != kg.Org.ID {
