@@ -442,7 +442,12 @@ type AgendaItem struct {
 	Returned  int        // tasks the agencies returned
 	Worsened  bool       // the latest assessment scored worse than the one before, not discussed since
 	Decisions int        // decisions already taken at this meeting
+	Listed    int        // of which taken with the family on the agenda
 }
+
+// OffAgenda reports a family decided about at this meeting without being
+// on its agenda (allowed, marked).
+func (it *AgendaItem) OffAgenda() bool { return it.Decisions > 0 && it.Listed == 0 && !it.listed() }
 
 // Reasons are the catalog keys of why the family is on the agenda.
 func (it *AgendaItem) Reasons() []string {
@@ -510,7 +515,8 @@ func (s *Store) agenda(ctx context.Context, q queryer, c *opora.Council, m *opor
 		(SELECT COUNT(*) FROM case_tasks t WHERE t.family_id = f.id AND t.status = 'returned'),
 		(SELECT MAX(cm.held_on) FROM council_decisions cd JOIN council_meetings cm ON cm.id = cd.meeting_id
 			WHERE cd.family_id = f.id AND cd.meeting_id <> $2),
-		(SELECT COUNT(*) FROM council_decisions cd WHERE cd.family_id = f.id AND cd.meeting_id = $2)
+		(SELECT COUNT(*) FROM council_decisions cd WHERE cd.family_id = f.id AND cd.meeting_id = $2),
+		(SELECT COUNT(*) FROM council_decisions cd WHERE cd.family_id = f.id AND cd.meeting_id = $2 AND cd.on_agenda)
 		FROM families f WHERE f.merged_into IS NULL AND `+where+` AND `+cond+` ORDER BY f.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: agenda: %w", err)
@@ -520,7 +526,7 @@ func (s *Store) agenda(ctx context.Context, q queryer, c *opora.Council, m *opor
 	for rows.Next() {
 		it := &AgendaItem{Family: &opora.Family{}}
 		var last opora.Date
-		if err := rows.Scan(&it.Family.ID, &it.Drafts, &it.ReviewOn, &it.Overdue, &it.Returned, &last, &it.Decisions); err != nil {
+		if err := rows.Scan(&it.Family.ID, &it.Drafts, &it.ReviewOn, &it.Overdue, &it.Returned, &last, &it.Decisions, &it.Listed); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: agenda: %w", err)
 		}

@@ -260,6 +260,13 @@ func TestCouncilPages(t *testing.T) {
 			t.Fatalf("review: %d %s", res.Status, res.Body)
 		}
 		mustContain(t, sec.get(meetingPath+"/minutes").Body, "Петрова", "вне повестки", "Назначен пересмотр")
+		page = sec.get(meetingPath)
+		if i := strings.Index(page.Body, "Петрова"); i < 0 || !strings.Contains(page.Body[i:], "вне повестки") {
+			t.Errorf("the agenda does not mark the family decided off the agenda")
+		}
+		if i, j := strings.Index(page.Body, "Иванова"), strings.Index(page.Body, "Петрова"); i < 0 || strings.Contains(page.Body[i:j], "вне повестки") {
+			t.Errorf("the agenda marks the listed family off the agenda")
+		}
 
 		// Another municipality's КДН: 404 for the meeting, the family's screen and the minutes.
 		for _, p := range []string{meetingPath, famPath, meetingPath + "/minutes"} {
