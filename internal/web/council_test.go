@@ -109,6 +109,21 @@ func TestCouncilPages(t *testing.T) {
 		}
 		mustContain(t, admin.get("/admin/procedure").Body, "Место в детском саду", "Ребёнок зачислен в детский сад")
 		mustContain(t, admin.get("/admin").Body, "Регламент взаимодействия")
+		res = admin.post("/admin/procedure", url.Values{"territory_id": {idString(terr[1])}, "indicator": {"Посещение школы"},
+			"agency_type": {"school"}, "due_days": {"14"}, "curator_may_assign": {"1"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("save an indicator's rule: %d %s", res.Status, res.Body)
+		}
+		rules, err := a.st.ProcedureRules(ctx)
+		if err != nil || len(rules) != 2 || rules[1].TerritoryName != "Южный район" || !rules[1].CuratorMayAssign {
+			t.Fatalf("rules: %v %+v", err, rules)
+		}
+		if res := admin.post("/admin/procedure/"+idString(rules[1].ID)+"/delete", nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("delete rule: %d", res.Status)
+		}
+		if strings.Contains(admin.get("/admin/procedure").Body, "Посещение школы") {
+			t.Errorf("the deleted rule is still shown")
+		}
 
 		// The secretary's menu has the council; a school's head may not open it.
 		mustContain(t, sec.get("/").Body, `href="/councils"`)
