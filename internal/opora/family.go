@@ -252,6 +252,7 @@ var FamilyRoles = []BuiltinRole{
 		PermSignalRegister, PermSignalTriage, PermFamilyRead, PermFamilyWrite, PermClientRead, PermClientWrite,
 		PermResourcesManage,
 		PermReportRun, PermReportExport, // the municipality's monitoring
+		PermCouncilManage,
 	}},
 	{Key: "curator", Scope: ScopeOwn, Permissions: []Permission{
 		PermFamilyRead, PermFamilyWrite, PermSignalRegister, PermClientRead, PermClientWrite,

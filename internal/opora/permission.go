@@ -36,6 +36,9 @@ const (
 	// The resource map per municipality (resource.go): edit organisations,
 	// services and places; browsing needs family.read or this.
 	PermResourcesManage Permission = "resources.manage"
+	// The municipality's council: schedule, members, agenda, decisions,
+	// minutes (council.go). The regional procedure is edited with admin.network.
+	PermCouncilManage Permission = "council.manage"
 )
 
 // AllPermissions lists every permission in display order.
@@ -47,6 +50,7 @@ var AllPermissions = []Permission{
 	PermAdminNetwork,
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 	PermResourcesManage,
+	PermCouncilManage,
 }
 
 // Known reports whether p is one of AllPermissions.

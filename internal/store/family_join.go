@@ -43,8 +43,9 @@ var familyMergeTables = []string{
 	"family_assessments",
 	"family_visits",
 	"family_events",
-	"case_tasks",    // a family's tasks (joinFamilyCases moves them to the open case)
-	"notifications", // the lines name the surviving card (joinFamilyNotifications: their links too)
+	"case_tasks",        // a family's tasks (joinFamilyCases moves them to the open case)
+	"notifications",     // the lines name the surviving card (joinFamilyNotifications: their links too)
+	"council_decisions", // the council's decisions about the card
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique

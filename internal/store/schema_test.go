@@ -507,9 +507,19 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		db := storetest.RawDB(t, s)
 		// A signal linked to the card (its triage is tested in signal_test.go;
 		// this network has no municipalities to route one).
+		terr := territoryOf(t, s, n)
 		_, err = db.Exec(`INSERT INTO signals (organisation_id, territory_id, reporter_kind, received_at, channel, urgency,
 			due_at, status, family_id, created_at) VALUES ($1, $2, 'anonymous', $3, 'phone', 'ordinary', $3, 'accepted', $4, $3)`,
-			n.kdn.Org.ID, territoryOf(t, s, n), s.Now(), from.ID)
+			n.kdn.Org.ID, terr, s.Now(), from.ID)
+		must(err)
+		// A council decision about the card (council_test.go tests them).
+		council := &opora.Council{Name: "Консилиум", TerritoryID: terr, Weekday: time.Tuesday, Weeks: []int{2, 4}}
+		must(s.SaveCouncil(n.secretary, council))
+		_, err = db.Exec(`INSERT INTO council_meetings (council_id, held_on, created_at, updated_at) VALUES ($1, $2, $3, $3)`,
+			council.ID, s.Today(), s.Now())
+		must(err)
+		_, err = db.Exec(`INSERT INTO council_decisions (meeting_id, family_id, kind, created_at)
+			SELECT id, $1, 'review', $2 FROM council_meetings WHERE council_id = $3`, from.ID, s.Now(), council.ID)
 		must(err)
 		into := &opora.Family{Address: "ул. Мира, 1", Members: []*opora.FamilyMember{
 			{Client: familyPerson("Петрова", "Ольга", "01.02.1990"), Role: opora.RoleMother}}}

@@ -33,6 +33,7 @@ var adminSections = []adminSection{
 	{"/admin/signal-deadlines", "signal.deadlines", "admin.hint.signal_deadlines", "", []opora.Permission{opora.PermAdminNetwork}},
 	{"/admin/audit", "nav.audit", "admin.hint.audit", "audit", []opora.Permission{opora.PermAuditRead}},
 	{"/admin/notifications", "notify.admin.title", "admin.hint.notifications", "notifications_admin", []opora.Permission{opora.PermAdminOrg}},
+	{"/admin/procedure", "procedure.title", "admin.hint.procedure", "procedure", []opora.Permission{opora.PermAdminNetwork}},
 }
 
 // allowed reports whether the actor may open the section.

@@ -168,6 +168,14 @@ var getRoutes = map[string]routeAudit{
 	"GET /resources/locations/{loc}/edit":             {why: resourceMap},
 	"GET /resources/organizations/{id}/services/new":  {why: resourceMap},
 	"GET /resources/services/{svc}/edit":              {why: resourceMap},
+	"GET /councils":                                   {why: "the councils the user runs: names and schedules"},
+	"GET /councils/{id}":                              {why: "a council's schedule, meetings and members: agencies and staff names"},
+	"GET /councils/{id}/meetings/{mid}":               {why: "the agenda: " + nameList},
+	"GET /councils/{id}/meetings/{mid}/families/{fid}": {path: "/councils/{council}/meetings/{meeting}/families/{family}",
+		want: []string{"family {family}"}},
+	"GET /councils/{id}/meetings/{mid}/minutes": {path: "/councils/{council}/meetings/{meeting}/minutes",
+		want: []string{"council_meeting {meeting}"}},
+	"GET /admin/procedure": {why: adminPage},
 }
 
 // registeredGETs lists the patterns of every route the server registers
@@ -301,6 +309,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	family := auditFamily(t, a, fx, c.ID)
 	signal := auditSignal(t, a, fx)
 	assessment := auditAssessment(t, a, fx, family)
+	council, meeting := auditCouncil(t, a, fx)
 
 	_, duty, shift := checkinPointAndShift(t, a, fx)
 	tick := map[string]any{"ticks": []map[string]any{{"id": tickID(t), "person": "c" + cid, "item": 0}}}
@@ -314,7 +323,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	return strings.NewReplacer("{client}", cid, "{other}", idString(other.ID), "{note}", idString(n.ID),
 		"{document}", idString(d.ID), "{file}", idString(files[0].ID), "{form}", idString(form),
 		"{filling}", idString(filling), "{service}", idString(sv.ID), "{case}", idString(k.ID),
-		"{task}", idString(task.ID), "{family}", idString(family), "{signal}", idString(signal), "{assessment}", idString(assessment), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
+		"{task}", idString(task.ID), "{family}", idString(family), "{signal}", idString(signal), "{assessment}", idString(assessment), "{council}", idString(council), "{meeting}", idString(meeting), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
 		"{person}", idString(persons[0].ID), "{day}", a.st.Today().Format("2006-01-02"))
 }
 

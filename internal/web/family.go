@@ -370,6 +370,10 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 			nw = t("visit.kind." + nw)
 		case "visit_conflict":
 			nw = t("visit.conflict." + nw)
+		case "council_decision":
+			nw = t("council.kind." + nw)
+		case "outcome":
+			nw = t("cases.outcome." + nw)
 		}
 		if c.Field == "reason" && nw != "" { // a grant's reason: opora.GrantCuratorOrg…
 			if w := t("family.grant_reason." + nw); w != "family.grant_reason."+nw {

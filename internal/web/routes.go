@@ -153,6 +153,23 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /families/{id}/visits/new", s.require(opora.PermFamilyWrite, s.visitNew))
 	mux.Handle("POST /families/{id}/visits", s.require(opora.PermFamilyWrite, s.visitCreate))
 	mux.Handle("POST /families/visits/sync", s.jsonEndpoint(opora.PermFamilyWrite, s.visitSync))
+	// The inter-agency council: councils, meetings, agenda, decisions, minutes (council.go).
+	mux.Handle("GET /councils", s.require(opora.PermCouncilManage, s.councilsHome))
+	mux.Handle("POST /councils", s.require(opora.PermCouncilManage, s.councilCreate))
+	mux.Handle("GET /councils/{id}", s.require(opora.PermCouncilManage, s.councilView))
+	mux.Handle("POST /councils/{id}", s.require(opora.PermCouncilManage, s.councilUpdate))
+	mux.Handle("POST /councils/{id}/members", s.require(opora.PermCouncilManage, s.councilAddMember))
+	mux.Handle("POST /councils/{id}/members/{mid}/delete", s.require(opora.PermCouncilManage, s.councilRemoveMember))
+	mux.Handle("POST /councils/{id}/meetings", s.require(opora.PermCouncilManage, s.councilPlanMeetings))
+	mux.Handle("GET /councils/{id}/meetings/{mid}", s.require(opora.PermCouncilManage, s.meetingView))
+	mux.Handle("POST /councils/{id}/meetings/{mid}", s.require(opora.PermCouncilManage, s.meetingSave))
+	mux.Handle("GET /councils/{id}/meetings/{mid}/minutes", s.require(opora.PermCouncilManage, s.meetingMinutes))
+	mux.Handle("GET /councils/{id}/meetings/{mid}/families/{fid}", s.require(opora.PermCouncilManage, s.councilFamily))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/families/{fid}/approve", s.require(opora.PermCouncilManage, s.councilApprove))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/families/{fid}/reassign", s.require(opora.PermCouncilManage, s.councilReassign))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/families/{fid}/status", s.require(opora.PermCouncilManage, s.councilStatus))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/families/{fid}/review", s.require(opora.PermCouncilManage, s.councilReview))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/families/{fid}/close", s.require(opora.PermCouncilManage, s.councilClose))
 
 	// Cases: a client's cases, a case, its plan (cases.go).
 	mux.Handle("GET /clients/{id}/cases", s.require(opora.PermClientRead, s.clientCases))
@@ -275,6 +292,9 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/notifications", s.require(opora.PermAdminOrg, s.adminNotifications))
 	mux.Handle("POST /admin/notifications", s.require(opora.PermAdminOrg, s.adminNotificationsSave))
 	mux.Handle("POST /admin/network/{id}", s.require(opora.PermAdminNetwork, s.networkUpdate))
+	mux.Handle("GET /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureAdmin))
+	mux.Handle("POST /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureSave))
+	mux.Handle("POST /admin/procedure/{id}/delete", s.require(opora.PermAdminNetwork, s.procedureDelete))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
 	// Dictionaries: questionnaires and forms (admin_forms.go), service types
 	// (admin_services.go), case and task types (admin_case_types.go), plan

@@ -388,3 +388,16 @@ func monitorAgencyFamilies(n int) string {
 		UNION SELECT mh.id FROM families mh WHERE mh.organisation_id = $%d
 		UNION SELECT mc.id FROM families mc WHERE mc.curator_org_id = $%d)`, n, n, n)
 }
+
+// CouncilScope is the condition (on alias co, councils) for the councils
+// the actor runs: council.manage, and the council held by the actor's
+// organisation (the municipality's КДН). Another organisation's council
+// answers not found; the families on its agenda still go through
+// FamilyScope.
+func CouncilScope(a *opora.Actor, args []any) (string, []any, error) {
+	if err := a.Require(opora.PermCouncilManage); err != nil {
+		return "", nil, err
+	}
+	args = append(args, a.OrganisationID)
+	return fmt.Sprintf("co.organisation_id = $%d", len(args)), args, nil
+}
