@@ -54,6 +54,7 @@ var familyMergeSteps = []func(s *Store, ctx context.Context, tx *sql.Tx, j *fami
 	joinFamilyMembers,  // family_members: a person in both stays once
 	joinFamilyCurators, // family_curators: at most one open assignment
 	joinFamilyGrants,   // subject_grants (by subject): no duplicate open grant
+	joinFamilyViews,    // family_views: the joined card's last looks are dropped (curator_view.go)
 }
 
 // joinRefused is the field error of a refused join.
