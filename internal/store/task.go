@@ -476,7 +476,9 @@ func (s *Store) MyTasks(ctx context.Context, f TaskFilter) ([]*opora.Task, error
 	if err != nil {
 		return nil, err
 	}
-	where := "c.deleted_at IS NULL AND c.merged_into IS NULL AND k.status = 'open'"
+	// A family's tasks are on the agency's board (AgencyTasks), where
+	// their moves need a report or a reason; here, clients' tasks only.
+	where := "t.client_id IS NOT NULL AND c.deleted_at IS NULL AND c.merged_into IS NULL AND k.status = 'open'"
 	switch f.Queue {
 	case QueueMine:
 		args = append(args, a.UserID)

@@ -16,6 +16,7 @@ import (
 // can log in (testPassword).
 type gardenFamily struct {
 	family, task              int64
+	title                     string // the task's title: its type and description
 	curator, head, specialist *opora.User
 	police                    *opora.User
 	curatorCtx                context.Context
@@ -64,7 +65,7 @@ func newGardenFamily(t *testing.T, a *app, fx *storetest.Fixture) *gardenFamily 
 	if err := a.st.AddFamilyTask(g.curatorCtx, f.ID, task); err != nil {
 		t.Fatal(err)
 	}
-	g.task = task.ID
+	g.task, g.title = task.ID, task.Title()
 	return g
 }
 

@@ -93,6 +93,10 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	if lerr != nil {
 		return lerr
 	}
+	if t.FamilyID != 0 { // a family's task has its own page (agency_tasks.go)
+		http.Redirect(w, r, "/agency/tasks/"+idString(t.ID), http.StatusSeeOther)
+		return nil
+	}
 	section := "task"
 	if t.InScope {
 		if _, verr := s.store.ViewClient(ctx, t.ClientID, section); verr != nil {
