@@ -36,8 +36,13 @@ func (s *Server) agencyBoard(w http.ResponseWriter, r *http.Request) error {
 	l := s.loc(r)
 	who := r.URL.Query().Get("who")
 	canAssign := a.Can(opora.PermFamilyAssign)
+	if who == "" && !canAssign { // a specialist starts on «Мои задачи»
+		who = "mine"
+	}
 	f := store.AgencyTaskFilter{}
 	switch {
+	case who == "all":
+		who = ""
 	case who == "mine":
 		f.AssigneeID = a.UserID
 	case who != "" && canAssign:
@@ -69,7 +74,7 @@ func (s *Server) agencyBoard(w http.ResponseWriter, r *http.Request) error {
 			overdue++
 		}
 	}
-	whos := []option{{"", l.T("agency.who.all")}, {"mine", l.T("agency.who.mine")}}
+	whos := []option{{"all", l.T("agency.who.all")}, {"mine", l.T("agency.who.mine")}}
 	if canAssign {
 		people, err := s.store.AgencySpecialists(ctx)
 		if err != nil {
@@ -85,7 +90,11 @@ func (s *Server) agencyBoard(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, title)
 	v.Nav = "agency"
-	v.Form = newForm(url.Values{"who": {who}}, nil)
+	sel := who
+	if sel == "" {
+		sel = "all"
+	}
+	v.Form = newForm(url.Values{"who": {sel}}, nil)
 	v.Data = map[string]any{"Groups": groups, "Today": today, "Total": len(tasks), "Overdue": overdue,
 		"Who": who, "Options": map[string][]option{"who": whos}}
 	return s.render(w, r, http.StatusOK, "agency_board", v)
