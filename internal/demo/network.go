@@ -171,7 +171,16 @@ func liveMunicipality(ctx context.Context, st *store.Store, r *generatedRegion, 
 		}
 		for _, s := range p.steps {
 			at(s.daysAgo)
-			if err := st.SetTaskStatus(head, t.ID, s.status, ""); err != nil {
+			var err error
+			switch s.status {
+			case opora.TaskAccepted:
+				err = st.AcceptTask(head, t.ID, 0)
+			case opora.TaskInProgress:
+				err = st.StartTask(head, t.ID, 0)
+			case opora.TaskDone:
+				err = st.CompleteTask(head, t.ID, 0, opora.TaskReport{Text: "Выполнено: " + p.what, DoneOn: st.Today()}, nil)
+			}
+			if err != nil {
 				return nil, fmt.Errorf("task %s → %s: %w", p.typ, s.status, err)
 			}
 		}

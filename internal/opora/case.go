@@ -282,6 +282,15 @@ type Task struct {
 	// the task only as its responsible (worker or organisation): the task
 	// and the client's name, nothing more.
 	InScope bool
+	// Insider says the actor may read a family's task's report, return
+	// comment and comments: the task's agency and assignee, the case's
+	// organisation, the family's curator and its holder (the КДН). Others
+	// working on the family see who, what, due and status only (the store
+	// blanks the rest).
+	Insider bool
+	// Changed marks a task changed since the reader last looked at the
+	// family's tasks (the curator's view).
+	Changed bool
 }
 
 // Title is the type and the description, for lists and the timeline.
@@ -440,5 +449,66 @@ func (c *CaseClosing) Validate(opened, today Date) error {
 		v.Add("open_tasks", "error.invalid_choice")
 	}
 	checkText(&v, "fail_reason", c.FailReason, false, 1000)
+	return v.Err()
+}
+
+// Why an agency returns a family's task (issue 21). Catalog key
+// "tasks.return_reason.<value>".
+const (
+	ReturnNotCompetent = "not_competent"      // not our competence
+	ReturnRefused      = "family_refused"     // the family refused
+	ReturnLate         = "cannot_by_deadline" // cannot be done by the deadline: a new date is proposed
+)
+
+// ReturnReasons lists the reasons in display order.
+var ReturnReasons = []string{ReturnNotCompetent, ReturnRefused, ReturnLate}
+
+// TaskReport is what an agency writes when it marks its task done: what
+// was done and when (the attached document travels beside it).
+type TaskReport struct {
+	Text   string
+	DoneOn Date
+}
+
+// Validate checks a report of a task started on start; today is the current date.
+func (r *TaskReport) Validate(start, today Date) error {
+	var v Validation
+	r.Text = normalizeText(r.Text)
+	checkText(&v, "report", r.Text, true, 4000)
+	switch {
+	case r.DoneOn.IsZero():
+		v.Add("done_on", "error.date")
+	case r.DoneOn.After(today):
+		v.Add("done_on", "error.date_future")
+	case !start.IsZero() && r.DoneOn.Before(start):
+		v.Add("done_on", "tasks.error.done_before_start")
+	}
+	return v.Err()
+}
+
+// TaskReturn is an agency's refusal of its task: a reason code, a comment
+// and, when it cannot be done by the deadline, the date it can.
+type TaskReturn struct {
+	Reason        string
+	Comment       string
+	ProposedDueOn Date
+}
+
+// Validate checks a return; today is the current date.
+func (r *TaskReturn) Validate(today Date) error {
+	var v Validation
+	r.Comment = normalizeText(r.Comment)
+	if !slices.Contains(ReturnReasons, r.Reason) {
+		v.Add("return_reason", "tasks.error.return_reason")
+	}
+	checkText(&v, "return_comment", r.Comment, false, 2000)
+	switch {
+	case r.Reason != ReturnLate:
+		r.ProposedDueOn = Date{}
+	case r.ProposedDueOn.IsZero():
+		v.Add("proposed_due_on", "tasks.error.proposed_due_required")
+	case r.ProposedDueOn.Before(today):
+		v.Add("proposed_due_on", "tasks.error.due_in_past")
+	}
 	return v.Err()
 }

@@ -58,6 +58,7 @@ var familyMergeSteps = []func(s *Store, ctx context.Context, tx *sql.Tx, j *fami
 	joinFamilyCurators, // family_curators: at most one open assignment
 	joinFamilyGrants,   // subject_grants (by subject): no duplicate open grant
 	joinFamilyNotifications,
+	joinFamilyViews, // family_views: the joined card's last looks are dropped (curator_view.go)
 }
 
 // joinFamilyNotifications points the notifications that open the joined

@@ -139,21 +139,19 @@ func (s *Store) FamilyTasks(ctx context.Context, familyID int64) ([]*opora.Task,
 	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+taskColumns+taskFrom+` WHERE t.family_id = $1 ORDER BY k.id, t.position, t.id`, familyID)
+	cols, args := insiderTaskColumns(a, []any{familyID})
+	rows, err := s.r.QueryContext(ctx, `SELECT `+cols+taskFrom+` WHERE t.family_id = $1 ORDER BY k.id, t.position, t.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: family tasks: %w", err)
 	}
-	defer rows.Close()
-	var out []*opora.Task
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: family tasks: %w", err)
-		}
-		t.InScope = true
-		out = append(out, t)
+	out, err := scanFamilyTasks(rows, false)
+	if err != nil {
+		return nil, fmt.Errorf("store: family tasks: %w", err)
 	}
-	return out, rows.Err()
+	for _, t := range out {
+		t.InScope = true
+	}
+	return out, nil
 }
 
 // FamilyTask returns a task of a family's plan the actor reaches with
@@ -165,15 +163,22 @@ func (s *Store) FamilyTask(ctx context.Context, id int64) (*opora.Task, error) {
 }
 
 func (s *Store) familyTask(ctx context.Context, q queryer, p opora.Permission, id int64) (*opora.Task, error) {
-	cond, inFamily, args, err := familyTaskAccess(opora.ActorFrom(ctx), p, []any{id})
+	a := opora.ActorFrom(ctx)
+	cols, args := insiderTaskColumns(a, []any{id})
+	cond, inFamily, args, err := familyTaskAccess(a, p, args)
 	if err != nil {
 		return nil, err
 	}
-	var in int
-	t, err := scanTask(q.QueryRowContext(ctx, `SELECT `+taskColumns+`, `+inFamily+taskFrom+` WHERE t.id = $1 AND `+cond, args...), &in)
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+`, `+inFamily+taskFrom+` WHERE t.id = $1 AND `+cond, args...)
 	if err != nil {
-		return nil, notFound(err)
+		return nil, fmt.Errorf("store: family task: %w", err)
 	}
-	t.InScope = in == 1
-	return t, nil
+	list, err := scanFamilyTasks(rows, true)
+	if err != nil {
+		return nil, fmt.Errorf("store: family task: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, opora.ErrNotFound
+	}
+	return list[0], nil
 }

@@ -144,7 +144,7 @@ func (s *Store) notify(ctx context.Context, tx *sql.Tx, users []int64, n opora.N
 }
 
 // taskLink is the page a task's notification opens.
-func taskLink(id int64) string { return "/tasks/" + strconv.FormatInt(id, 10) }
+func taskLink(id int64) string { return "/agency/tasks/" + strconv.FormatInt(id, 10) }
 
 // taskNotification is a notification about a family's task.
 func taskNotification(kind opora.NotificationKind, t *opora.Task) opora.Notification {

@@ -62,7 +62,7 @@ func TestNotifyTaskAssignedAndStatus(t *testing.T) {
 		if count != 1 || len(lines) != 1 {
 			t.Fatalf("kindergarten head: %d unread, %d assigned", count, len(lines))
 		}
-		if got := lines[0]; got.Link != fmt.Sprintf("/tasks/%d", task.ID) || got.FamilyID != f.ID || got.TaskID != task.ID ||
+		if got := lines[0]; got.Link != fmt.Sprintf("/agency/tasks/%d", task.ID) || got.FamilyID != f.ID || got.TaskID != task.ID ||
 			got.TaskType == "" || !got.Unread() {
 			t.Errorf("the head's notification: %+v", got)
 		}
@@ -73,12 +73,12 @@ func TestNotifyTaskAssignedAndStatus(t *testing.T) {
 			t.Errorf("another agency's head is told: %d", c)
 		}
 
-		if err := s.SetTaskStatus(kgHead, task.ID, opora.TaskDone, ""); err != nil {
+		if err := s.CompleteTask(kgHead, task.ID, 0, opora.TaskReport{Text: "Место найдено", DoneOn: s.Today()}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for who, ctx := range map[string]context.Context{"curator": cur, "secretary": n.secretary} {
 			c, st := unread(t, s, ctx, opora.NotifyTaskStatus)
-			if c != 1 || len(st) != 1 || st[0].Status != opora.TaskDone || st[0].Link != fmt.Sprintf("/tasks/%d", task.ID) {
+			if c != 1 || len(st) != 1 || st[0].Status != opora.TaskDone || st[0].Link != fmt.Sprintf("/agency/tasks/%d", task.ID) {
 				t.Errorf("%s: %d unread, %+v", who, c, st)
 			}
 		}
@@ -90,7 +90,7 @@ func TestNotifyTaskAssignedAndStatus(t *testing.T) {
 		if err := s.AddFamilyTask(cur, f.ID, second); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetTaskStatus(kgHead, second.ID, opora.TaskReturned, ""); err != nil {
+		if err := s.ReturnTask(kgHead, second.ID, 0, opora.TaskReturn{Reason: opora.ReturnRefused}); err != nil {
 			t.Fatal(err)
 		}
 		if c, ret := unread(t, s, cur, opora.NotifyTaskReturned); c != 2 || len(ret) != 1 || ret[0].TaskID != second.ID {
@@ -169,7 +169,7 @@ func TestEscalationTiming(t *testing.T) {
 			t.Errorf("escalation rows: %d %v", rows, err)
 		}
 		// A done task does not escalate, whatever the clock says.
-		if err := s.SetTaskStatus(kgHead, task.ID, opora.TaskDone, ""); err != nil {
+		if err := s.CompleteTask(kgHead, task.ID, 0, opora.TaskReport{Text: "Место найдено", DoneOn: s.Today()}, nil); err != nil {
 			t.Fatal(err)
 		}
 		clock = day0.AddDate(0, 0, 30)

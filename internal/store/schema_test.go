@@ -504,6 +504,8 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		_, err = s.RecordVisits(curator, []*opora.FamilyVisit{{ClientUUID: visitUUID(t), FamilyID: from.ID,
 			VisitedAt: s.Now().Add(-time.Hour), Kind: opora.VisitHome, Observations: "Дома"}})
 		must(err)
+		_, err = s.ViewFamilyTasks(curator, from.ID) // a last look (family_views)
+		must(err)
 		db := storetest.RawDB(t, s)
 		// A signal linked to the card (its triage is tested in signal_test.go;
 		// this network has no municipalities to route one).

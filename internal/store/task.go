@@ -270,6 +270,16 @@ func (s *Store) UpdateTask(ctx context.Context, t *opora.Task) error {
 		if t.Version != 0 && t.Version != old.Version {
 			return &opora.Error{Code: opora.ECONFLICT, Message: "tasks.error.changed"}
 		}
+		if old.FamilyID != 0 {
+			// A family's task is edited by the case's organisation only, and
+			// its status moves on the agency's board (agency_task.go).
+			if old.OrganisationID != a.OrganisationID {
+				return opora.ErrForbidden
+			}
+			if t.Status != old.Status {
+				return errTaskMove
+			}
+		}
 		k, err := s.loadCase(ctx, tx, opora.PermClientWrite, old.CaseID)
 		if err != nil {
 			return err
@@ -314,7 +324,7 @@ func (s *Store) taskChanged(ctx context.Context, tx *sql.Tx, old, t *opora.Task,
 	var shown []opora.Change
 	for _, c := range ch {
 		switch c.Field {
-		case "status", "due_on", "start_on", "done_on", "fail_reason":
+		case "status", "due_on", "start_on", "done_on", "fail_reason", "return_reason", "proposed_due_on", "assignee":
 			shown = append(shown, c)
 		case "responsible_id", "responsible_org_id":
 			if !slices.ContainsFunc(shown, func(c opora.Change) bool { return c.Field == "responsible" }) {
@@ -349,6 +359,9 @@ func (s *Store) SetTaskStatus(ctx context.Context, id int64, status opora.TaskSt
 		}
 		if !old.CaseOpen {
 			return errCaseClosed
+		}
+		if old.FamilyID != 0 { // an agency's task moves on its board (agency_task.go), by its agency
+			return opora.ErrForbidden
 		}
 		if old.Status == status {
 			return nil
@@ -403,22 +416,7 @@ func (s *Store) TaskComments(ctx context.Context, taskID int64) ([]*opora.TaskCo
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.task_id, COALESCE(m.user_id, 0), COALESCE(u.full_name, ''), m.body, m.created_at
-		FROM task_comments m LEFT JOIN users u ON u.id = m.user_id WHERE m.task_id = $1 ORDER BY m.created_at, m.id`, t.ID)
-	if err != nil {
-		return nil, fmt.Errorf("store: task comments: %w", err)
-	}
-	defer rows.Close()
-	var out []*opora.TaskComment
-	for rows.Next() {
-		m := &opora.TaskComment{}
-		if err := rows.Scan(&m.ID, &m.TaskID, &m.UserID, &m.UserName, &m.Body, &m.At); err != nil {
-			return nil, fmt.Errorf("store: task comments: %w", err)
-		}
-		m.At = m.At.UTC()
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return s.taskComments(ctx, t.ID) // a family's task's: its insiders only
 }
 
 // AddTaskComment comments on a task; the case's workers and the task's
@@ -443,16 +441,12 @@ func (s *Store) AddTaskComment(ctx context.Context, taskID int64, body string) e
 		if err != nil {
 			return err
 		}
-		id, err := insertID(ctx, tx, `INSERT INTO task_comments (task_id, organisation_id, user_id, body, created_at)
-			VALUES ($1, $2, $3, $4, $5)`, t.ID, a.OrganisationID, nullID(a.UserID), body, s.Now())
-		if err != nil {
-			return fmt.Errorf("store: task comment: %w", err)
+		if t.FamilyID != 0 { // an agency's internal note: its insiders only
+			if ft, err := s.agencyTask(ctx, tx, t.ID); err != nil || !ft.Insider {
+				return opora.ErrForbidden
+			}
 		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "task_comment", EntityID: id,
-			Changes: []opora.Change{{Field: "task_id", New: fmt.Sprint(t.ID)}}}); err != nil {
-			return err
-		}
-		return s.taskEvent(ctx, tx, t, t.Title()+": "+body, nil)
+		return s.insertTaskComment(ctx, tx, t, body)
 	})
 }
 
@@ -482,7 +476,9 @@ func (s *Store) MyTasks(ctx context.Context, f TaskFilter) ([]*opora.Task, error
 	if err != nil {
 		return nil, err
 	}
-	where := "c.deleted_at IS NULL AND c.merged_into IS NULL AND k.status = 'open'"
+	// A family's tasks are on the agency's board (AgencyTasks), where
+	// their moves need a report or a reason; here, clients' tasks only.
+	where := "t.client_id IS NOT NULL AND c.deleted_at IS NULL AND c.merged_into IS NULL AND k.status = 'open'"
 	switch f.Queue {
 	case QueueMine:
 		args = append(args, a.UserID)

@@ -95,6 +95,10 @@ var getRoutes = map[string]routeAudit{
 	"GET /families/{id}/join":                {path: "/families/{family}/join?q=x&with={family}", want: []string{"family {family}"}},
 	"GET /families/sw.js":                    {why: noPerson},
 	"GET /families/{id}/visits/new":          {path: "/families/{family}/visits/new", want: []string{"family {family}"}},
+	"GET /families/{id}/tasks":               {path: "/families/{family}/tasks", want: []string{"family {family}"}},
+	"GET /agency/tasks":                      {why: nameList},
+	"GET /agency/tasks/{id}":                 {path: "/agency/tasks/{ftask}", want: []string{"task {ftask}"}},
+	"GET /agency/tasks/{id}/report":          {path: "/agency/tasks/{ftask}/report", want: []string{"file {ftaskfile}"}},
 	"GET /cases/{id}":                        {path: "/cases/{case}"},
 	"GET /cases/{id}/print":                  {path: "/cases/{case}/print"},
 	"GET /tasks":                             {why: nameList},
@@ -310,6 +314,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 	signal := auditSignal(t, a, fx)
 	assessment := auditAssessment(t, a, fx, family)
 	council, meeting := auditCouncil(t, a, fx)
+	familyTask, familyTaskFile := auditFamilyTask(t, a, fx, family, admin)
 
 	_, duty, shift := checkinPointAndShift(t, a, fx)
 	tick := map[string]any{"ticks": []map[string]any{{"id": tickID(t), "person": "c" + cid, "item": 0}}}
@@ -324,6 +329,7 @@ func auditFixture(t *testing.T, a *app, fx *storetest.Fixture) *strings.Replacer
 		"{document}", idString(d.ID), "{file}", idString(files[0].ID), "{form}", idString(form),
 		"{filling}", idString(filling), "{service}", idString(sv.ID), "{case}", idString(k.ID),
 		"{task}", idString(task.ID), "{family}", idString(family), "{signal}", idString(signal), "{assessment}", idString(assessment), "{council}", idString(council), "{meeting}", idString(meeting), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
+		"{task}", idString(task.ID), "{ftask}", idString(familyTask), "{ftaskfile}", idString(familyTaskFile), "{family}", idString(family), "{signal}", idString(signal), "{assessment}", idString(assessment), "{shift}", strings.TrimPrefix(shift, "/checkin/"),
 		"{person}", idString(persons[0].ID), "{day}", a.st.Today().Format("2006-01-02"))
 }
 
@@ -391,4 +397,36 @@ func mustInt(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// auditFamilyTask gives the audit family a curator (the fixture's
+// administrator, so an open case) and a task in the administrator's own
+// organisation's queue, marked done with a report and a document; it
+// returns the task's id and the document's.
+func auditFamilyTask(t *testing.T, a *app, fx *storetest.Fixture, family int64, admin *client) (int64, int64) {
+	t.Helper()
+	fctx := storetest.CtxOf(t, a.st, fx.Admin.ID)
+	if err := a.st.AssignCurator(fctx, family, fx.Admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	types, err := a.st.CaseDictionary(fctx, opora.DictTaskType, false)
+	if err != nil || len(types) == 0 {
+		t.Fatalf("task types: %v", err)
+	}
+	task := &opora.Task{TypeID: types[0].ID, Description: "Место в детском саду", ResponsibleOrg: fx.Org.ID,
+		DueOn: a.st.Today().AddDate(0, 0, 7)}
+	if err := a.st.AddFamilyTask(fctx, family, task); err != nil {
+		t.Fatal(err)
+	}
+	res := admin.postMultipart("/agency/tasks/"+idString(task.ID)+"/done",
+		url.Values{"report": {"Место выделено"}, "done_on": {a.st.Today().String()}, "version": {"1"}},
+		upload{"report_file", "направление.pdf", []byte("%PDF-1.4 направление")})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("done with a report: %d %s", res.Status, res.Body)
+	}
+	var file int64
+	if err := storetest.RawDB(t, a.st).QueryRow(`SELECT report_file_id FROM case_tasks WHERE id = $1`, task.ID).Scan(&file); err != nil {
+		t.Fatal(err)
+	}
+	return task.ID, file
 }

@@ -265,6 +265,9 @@ type familyCardData struct {
 	Assessments []*opora.Assessment
 	Plan        *store.DraftPlan
 	Visits      *familyVisitsData // the «Посещения» section (family_visit.go)
+	// Every agency's task of the family: who, what, due, status (the
+	// report only for the insiders: store/agency_task.go).
+	AgencyTasks []*opora.Task
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -308,6 +311,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 		return err
 	}
 	if d.Plan, err = s.store.FamilyDraftPlan(ctx, id); err != nil {
+		return err
+	}
+	if d.AgencyTasks, err = s.store.FamilyTasks(ctx, id); err != nil {
 		return err
 	}
 	events, err := s.store.FamilyTimeline(ctx, id)
@@ -374,6 +380,19 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 			nw = t("council.kind." + nw)
 		case "outcome":
 			nw = t("cases.outcome." + nw)
+		}
+		if e.Kind == "task" { // an agency task's status and return reason are codes (store/agency_task.go)
+			switch c.Field {
+			case "status":
+				if old != "" {
+					old = t("tasks.status." + old)
+				}
+				nw = t("tasks.status." + nw)
+			case "return_reason":
+				if nw != "" {
+					nw = t("tasks.return_reason." + nw)
+				}
+			}
 		}
 		if c.Field == "reason" && nw != "" { // a grant's reason: opora.GrantCuratorOrg…
 			if w := t("family.grant_reason." + nw); w != "family.grant_reason."+nw {

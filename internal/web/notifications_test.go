@@ -80,7 +80,7 @@ func TestNotificationPages(t *testing.T) {
 			t.Errorf("another user marks it: %d", res.Status)
 		}
 		res := b.post(fmt.Sprintf("/notifications/%d/read", list[0].ID), url.Values{"open": {"1"}})
-		if res.Status != http.StatusSeeOther || res.Location != fmt.Sprintf("/tasks/%d", task.ID) {
+		if res.Status != http.StatusSeeOther || res.Location != fmt.Sprintf("/agency/tasks/%d", task.ID) {
 			t.Fatalf("open: %d %q", res.Status, res.Location)
 		}
 		if home := b.get("/"); strings.Contains(home.Body, "unread-count") {

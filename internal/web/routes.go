@@ -187,6 +187,19 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /tasks/{id}", s.require(opora.PermClientWrite, s.taskUpdate))
 	mux.Handle("POST /tasks/{id}/status", s.require(opora.PermClientWrite, s.taskStatus))
 	mux.Handle("POST /tasks/{id}/comments", s.require(opora.PermClientWrite, s.taskComment))
+	// An agency's board of family tasks, a family task, the curator's view
+	// of a family's tasks and its next step (agency_tasks.go).
+	mux.Handle("GET /agency/tasks", s.require(opora.PermFamilyRead, s.agencyBoard))
+	mux.Handle("GET /agency/tasks/{id}", s.require(opora.PermFamilyRead, s.agencyTaskPage))
+	mux.Handle("POST /agency/tasks/{id}/accept", s.require(opora.PermFamilyRead, s.agencyAccept))
+	mux.Handle("POST /agency/tasks/{id}/start", s.require(opora.PermFamilyRead, s.agencyStart))
+	mux.Handle("POST /agency/tasks/{id}/done", s.require(opora.PermFamilyRead, s.agencyDone))
+	mux.Handle("POST /agency/tasks/{id}/return", s.require(opora.PermFamilyRead, s.agencyReturn))
+	mux.Handle("POST /agency/tasks/{id}/assign", s.require(opora.PermFamilyAssign, s.agencyAssign))
+	mux.Handle("POST /agency/tasks/{id}/comments", s.require(opora.PermFamilyRead, s.agencyComment))
+	mux.Handle("GET /agency/tasks/{id}/report", s.require(opora.PermFamilyRead, s.agencyReportFile))
+	mux.Handle("GET /families/{id}/tasks", s.require(opora.PermFamilyRead, s.familyTasks))
+	mux.Handle("POST /families/{id}/tasks/next", s.require(opora.PermFamilyWrite, s.familyNextStep))
 
 	// Shelter: occupancy, rooms (authed: editing rooms takes admin.org or
 	// dictionary.manage, canEditRooms), a client's stays and medical

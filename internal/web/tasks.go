@@ -94,6 +94,10 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	if lerr != nil {
 		return lerr
 	}
+	if t.FamilyID != 0 { // a family's task has its own page (agency_tasks.go)
+		http.Redirect(w, r, "/agency/tasks/"+idString(t.ID), http.StatusSeeOther)
+		return nil
+	}
 	section := "task"
 	if t.InScope && t.FamilyID != 0 {
 		// A family's task (issue 21) has no client: the view is the family's.

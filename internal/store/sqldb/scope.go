@@ -401,3 +401,18 @@ func CouncilScope(a *opora.Actor, args []any) (string, []any, error) {
 	args = append(args, a.OrganisationID)
 	return fmt.Sprintf("co.organisation_id = $%d", len(args)), args, nil
 }
+
+// TaskInsider is the condition (on aliases t and f: case_tasks and its
+// family, LEFT JOINed) for the tasks whose internal part — the report, the
+// return comment and the comments — the actor may read: every client's
+// task (its comments follow TaskAccess), and of a family's task only the
+// task's agency (responsible organisation), its assignee or responsible
+// worker, the case's organisation, the family's holder (the КДН) and its
+// curator. Other agencies working on the same family see the task's who,
+// what, due and status, never its internal notes (issue 21).
+func TaskInsider(a *opora.Actor, args []any) (string, []any) {
+	args = append(args, a.UserID, a.OrganisationID)
+	u, o := len(args)-1, len(args)
+	return fmt.Sprintf(`(t.family_id IS NULL OR t.responsible_org_id = $%[2]d OR t.organisation_id = $%[2]d
+		OR f.organisation_id = $%[2]d OR t.assignee_id = $%[1]d OR t.responsible_id = $%[1]d OR f.curator_id = $%[1]d)`, u, o), args
+}
