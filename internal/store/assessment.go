@@ -270,7 +270,7 @@ func (s *Store) FamilyAssessments(ctx context.Context, familyID int64) ([]*opora
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionAssessments); err != nil {
 		return nil, err
 	}
 	return s.familyAssessments(ctx, s.r, familyID, false, false)
@@ -283,7 +283,7 @@ func (s *Store) FamilyAssessment(ctx context.Context, familyID, id int64) (*opor
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionAssessments); err != nil {
 		return nil, err
 	}
 	x, err := scanAssessment(s.r.QueryRowContext(ctx, `SELECT `+assessmentColumns+assessmentFrom+
@@ -460,7 +460,7 @@ func (s *Store) CompareAssessments(ctx context.Context, familyID int64) (*Assess
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionAssessments); err != nil {
 		return nil, err
 	}
 	list, err := s.familyAssessments(ctx, s.r, familyID, true, true)

@@ -51,7 +51,7 @@ func (s *Store) FamilyDraftPlan(ctx context.Context, familyID int64) (*DraftPlan
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionPlan); err != nil {
 		return nil, err
 	}
 	p := &DraftPlan{}

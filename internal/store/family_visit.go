@@ -199,7 +199,7 @@ func (s *Store) FamilyVisits(ctx context.Context, familyID int64) ([]*opora.Fami
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	f, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID)
+	f, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionVisits)
 	if err != nil {
 		return nil, err
 	}
