@@ -84,6 +84,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /signals/matches":                   {why: nameList},
 	"GET /signals/{id}":                      {path: "/signals/{signal}", want: []string{"signal {signal}"}},
 	"GET /admin/signal-deadlines":            {why: adminPage},
+	"GET /admin/family-sections":             {why: adminPage},
 	"GET /families/{id}/assessments/new":     {path: "/families/{family}/assessments/new", want: []string{"family {family}"}},
 	"GET /families/{id}/assessments/compare": {path: "/families/{family}/assessments/compare", want: []string{"family {family}"}},
 	"GET /families/{id}/assessments/{aid}":   {path: "/families/{family}/assessments/{assessment}", want: []string{"family {family}"}},
