@@ -90,15 +90,18 @@ func (s *Store) familyAccess(ctx context.Context, q queryer, f *opora.Family) (*
 		return nil, opora.ErrNotFound
 	}
 	acc := &opora.FamilyAccess{FamilyID: f.ID, Full: true}
+	m := memoFrom(ctx)
 	switch a.OrganisationID {
-	case f.OrganisationID:
-		acc.Reason = opora.AccessHolder
-		return acc, nil
-	case f.CuratorOrgID:
+	case f.OrganisationID, f.CuratorOrgID:
 		acc.Reason = opora.AccessCurator
+		if a.OrganisationID == f.OrganisationID {
+			acc.Reason = opora.AccessHolder
+		}
+		if m != nil && q == s.r {
+			m.keepFamilyAccess(acc)
+		}
 		return acc, nil
 	}
-	m := memoFrom(ctx)
 	if m != nil && q == s.r {
 		if got := m.familyAccess(f.ID); got != nil {
 			return got, nil
@@ -145,6 +148,11 @@ func (s *Store) familyAccess(ctx context.Context, q queryer, f *opora.Family) (*
 func (s *Store) FamilyAccess(ctx context.Context, familyID int64) (*opora.FamilyAccess, error) {
 	if err := opora.ActorFrom(ctx).Require(opora.PermFamilyRead); err != nil {
 		return nil, err
+	}
+	if m := memoFrom(ctx); m != nil { // the card's read (Family) found it in this request
+		if acc := m.familyAccess(familyID); acc != nil {
+			return acc, nil
+		}
 	}
 	_, acc, err := s.loadFamilyAccess(ctx, s.r, opora.PermFamilyRead, familyID)
 	return acc, err
