@@ -154,8 +154,10 @@ func printSetupLink(ctx context.Context, st *store.Store, c *config, addr net.Ad
 	return nil
 }
 
-// sweepSessions deletes expired sessions every ten minutes and keeps the
-// query planner's statistics fresh as the data grows.
+// sweepSessions deletes expired sessions every ten minutes, ends the
+// agencies' access to families whose tasks closed long enough ago
+// (store.ExpireTaskGrants) and keeps the query planner's statistics fresh
+// as the data grows.
 func sweepSessions(ctx context.Context, st *store.Store, c *config, logErr func(string, ...any)) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -166,6 +168,9 @@ func sweepSessions(ctx context.Context, st *store.Store, c *config, logErr func(
 		case <-t.C:
 			if _, err := st.DeleteExpiredSessions(ctx, c.IdleTimeout, c.AbsoluteTimeout); err != nil && ctx.Err() == nil {
 				logErr("session sweep failed", "err", err)
+			}
+			if _, err := st.ExpireTaskGrants(ctx); err != nil && ctx.Err() == nil {
+				logErr("expiring task grants failed", "err", err)
 			}
 			if err := st.Optimize(ctx); err != nil && ctx.Err() == nil {
 				logErr("planner statistics failed", "err", err)

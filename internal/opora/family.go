@@ -72,7 +72,9 @@ type Family struct {
 	Address        string
 	Housing        string
 	Income         string
-	StatusID       int64 // dictionary family_status of the holding organisation
+	Offences       string // offence-related (SectionOffences): call-outs, offences, the police's register
+	Health         string // health (SectionHealth): illnesses, disability, treatment
+	StatusID       int64  // dictionary family_status of the holding organisation
 	StatusKey      string
 	StatusLabel    string
 	StatusSince    Date
@@ -96,6 +98,8 @@ func (f *Family) Normalize() {
 	f.Address = strings.Join(strings.Fields(f.Address), " ")
 	f.Housing = strings.TrimSpace(f.Housing)
 	f.Income = strings.TrimSpace(f.Income)
+	f.Offences = strings.TrimSpace(f.Offences)
+	f.Health = strings.TrimSpace(f.Health)
 }
 
 // Validate checks a family's own fields (members are checked one by one).
@@ -104,6 +108,8 @@ func (f *Family) Validate(today Date) error {
 	checkText(&v, "address", f.Address, false, 500)
 	checkText(&v, "housing", f.Housing, false, 2000)
 	checkText(&v, "income", f.Income, false, 2000)
+	checkText(&v, "offences", f.Offences, false, 2000)
+	checkText(&v, "health", f.Health, false, 2000)
 	if f.StatusSince.After(today) {
 		v.Add("status_since", "error.date_future")
 	}

@@ -270,7 +270,7 @@ func (s *Store) FamilyAssessments(ctx context.Context, familyID int64) ([]*opora
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionAssessments); err != nil {
 		return nil, err
 	}
 	return s.familyAssessments(ctx, s.r, familyID, false, false)
@@ -283,7 +283,8 @@ func (s *Store) FamilyAssessment(ctx context.Context, familyID, id int64) (*opor
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	f, acc, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionAssessments)
+	if err != nil {
 		return nil, err
 	}
 	x, err := scanAssessment(s.r.QueryRowContext(ctx, `SELECT `+assessmentColumns+assessmentFrom+
@@ -294,7 +295,7 @@ func (s *Store) FamilyAssessment(ctx context.Context, familyID, id int64) (*opor
 	if err := s.assessmentDef(ctx, s.r, x); err != nil {
 		return nil, err
 	}
-	return x, s.logView(ctx, "family", familyID, "assessment")
+	return x, s.logFamilyView(ctx, f, acc, "assessment")
 }
 
 // snapshot returns the id of the snapshot holding def, adding one when the
@@ -460,7 +461,8 @@ func (s *Store) CompareAssessments(ctx context.Context, familyID int64) (*Assess
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	f, acc, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionAssessments)
+	if err != nil {
 		return nil, err
 	}
 	list, err := s.familyAssessments(ctx, s.r, familyID, true, true)
@@ -506,7 +508,7 @@ func (s *Store) CompareAssessments(ctx context.Context, familyID int64) (*Assess
 		}
 		out.Totals = append(out.Totals, c)
 	}
-	return out, s.logView(ctx, "family", familyID, "assessment_compare")
+	return out, s.logFamilyView(ctx, f, acc, "assessment_compare")
 }
 
 // ScoredIndicator is an indicator of a completed assessment with its score.

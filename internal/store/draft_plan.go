@@ -51,7 +51,7 @@ func (s *Store) FamilyDraftPlan(ctx context.Context, familyID int64) (*DraftPlan
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionPlan); err != nil {
 		return nil, err
 	}
 	p := &DraftPlan{}
@@ -78,7 +78,11 @@ func (s *Store) FamilyDraftPlanView(ctx context.Context, familyID int64) (*Draft
 	if err != nil {
 		return nil, err
 	}
-	return p, s.logView(ctx, "family", familyID, "draft_plan")
+	f, acc, err := s.loadFamilyAccess(ctx, s.r, opora.PermFamilyRead, familyID) // the request's memo answers it
+	if err != nil {
+		return nil, err
+	}
+	return p, s.logFamilyView(ctx, f, acc, "draft_plan")
 }
 
 func (s *Store) draftTasks(ctx context.Context, q queryer, caseID, id int64) ([]*opora.DraftTask, error) {

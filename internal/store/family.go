@@ -24,7 +24,7 @@ const familyColumns = `f.id, f.organisation_id, o.name, o.short_name, COALESCE(f
 	f.address, f.housing, f.income, COALESCE(f.status_id, 0), COALESCE(d.key, ''), COALESCE(d.label, ''), f.status_since,
 	COALESCE(f.curator_id, 0), COALESCE(u.full_name, ''), COALESCE(f.curator_org_id, 0), COALESCE(co.name, ''),
 	COALESCE(co.short_name, ''), f.version, COALESCE(f.created_by, 0), f.created_at, COALESCE(f.updated_by, 0), f.updated_at,
-	COALESCE(f.merged_into, 0)`
+	COALESCE(f.merged_into, 0), f.offences, f.health`
 
 const familyFrom = ` FROM families f JOIN organisations o ON o.id = f.organisation_id
 	LEFT JOIN territories t ON t.id = f.territory_id LEFT JOIN dictionary_items d ON d.id = f.status_id
@@ -37,7 +37,7 @@ func scanFamily(row interface{ Scan(...any) error }) (*opora.Family, error) {
 	if err := row.Scan(&f.ID, &f.OrganisationID, &orgName, &orgShort, &f.TerritoryID, &f.TerritoryName,
 		&f.Address, &f.Housing, &f.Income, &f.StatusID, &f.StatusKey, &f.StatusLabel, &f.StatusSince,
 		&f.CuratorID, &f.CuratorName, &f.CuratorOrgID, &coName, &coShort, &f.Version, &f.CreatedBy, &created,
-		&f.UpdatedBy, &updated, &f.MergedInto); err != nil {
+		&f.UpdatedBy, &updated, &f.MergedInto, &f.Offences, &f.Health); err != nil {
 		return nil, err
 	}
 	f.OrgName = displayName(orgName, orgShort)
@@ -53,32 +53,62 @@ func displayName(name, short string) string {
 	return name
 }
 
-// loadFamily reads a family the actor reaches with permission p, without members.
+// loadFamily reads a family the actor reaches with permission p, without
+// members (loadFamilyAccess).
 func (s *Store) loadFamily(ctx context.Context, q queryer, p opora.Permission, id int64) (*opora.Family, error) {
-	cond, args, err := familyScope(opora.ActorFrom(ctx), p, []any{id})
+	f, _, err := s.loadFamilyAccess(ctx, q, p, id)
+	return f, err
+}
+
+// loadFamilyAccess reads a family the actor reaches with permission p,
+// without members, and what the actor may read of it (familyAccess). A
+// council member of the family's municipality reads it without a grant
+// (councilMemberOf). Writing (family.write, family.assign) needs the whole
+// card: an agency that reads only some sections gets ErrForbidden.
+func (s *Store) loadFamilyAccess(ctx context.Context, q queryer, p opora.Permission, id int64) (*opora.Family, *opora.FamilyAccess, error) {
+	a := opora.ActorFrom(ctx)
+	cond, args, err := familyScope(a, p, []any{id})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := scanFamily(q.QueryRowContext(ctx, `SELECT `+familyColumns+familyFrom+` WHERE f.id = $1 AND `+cond, args...))
+	if err == sql.ErrNoRows && p == opora.PermFamilyRead {
+		if member, merr := councilMemberOf(ctx, q, a.OrganisationID, id); merr != nil {
+			return nil, nil, merr
+		} else if member {
+			f, err = scanFamily(q.QueryRowContext(ctx, `SELECT `+familyColumns+familyFrom+` WHERE f.id = $1`, id))
+		}
+	}
 	if err != nil {
-		return nil, notFound(err)
+		return nil, nil, notFound(err)
+	}
+	acc, err := s.familyAccess(ctx, q, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p != opora.PermFamilyRead && !acc.Full {
+		return nil, nil, opora.ErrForbidden
 	}
 	if f.MergedInto != 0 && p != opora.PermFamilyRead { // a tombstone (family_join.go) is read only
-		return nil, &opora.Error{Code: opora.EINVALID, Message: errFamilyMerged}
+		return nil, nil, &opora.Error{Code: opora.EINVALID, Message: errFamilyMerged}
 	}
-	return f, nil
+	hideSections(f, acc)
+	return f, acc, nil
 }
 
 // Family returns a family card with its members (each with the client
 // record), the status label and the curator, and writes the view audit
 // row. A family the actor may not reach is ErrNotFound, and the attempt
-// is audit-logged as denied. Needs family.read.
+// is audit-logged as denied. Another organisation than the card's holder
+// reads only the sections open to it (FamilyAccess; the others' fields are
+// blank, the members only with their section), and its view is logged
+// with its reason. Needs family.read.
 func (s *Store) Family(ctx context.Context, id int64) (*opora.Family, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	f, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, id)
+	f, acc, err := s.loadFamilyAccess(ctx, s.r, opora.PermFamilyRead, id)
 	if err != nil {
 		if opora.ErrorCode(err) == opora.ENOTFOUND {
 			if lerr := s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionDenied, Entity: "family", EntityID: id}); lerr != nil {
@@ -87,11 +117,13 @@ func (s *Store) Family(ctx context.Context, id int64) (*opora.Family, error) {
 		}
 		return nil, err
 	}
-	if f.Members, err = s.familyMembers(ctx, s.r, f.ID); err != nil {
-		return nil, err
+	if acc.Can(opora.SectionMembers) {
+		if f.Members, err = s.familyMembers(ctx, s.r, f.ID); err != nil {
+			return nil, err
+		}
+		f.Name = familyName(f.Members)
 	}
-	f.Name = familyName(f.Members)
-	if err := s.logView(ctx, "family", f.ID, "card"); err != nil {
+	if err := s.logFamilyView(ctx, f, acc, "card"); err != nil {
 		return nil, err
 	}
 	return f, nil

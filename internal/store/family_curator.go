@@ -276,8 +276,10 @@ func (s *Store) FamilyGrants(ctx context.Context, familyID int64) ([]*opora.Subj
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, acc, err := s.loadFamilyAccess(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
 		return nil, err
+	} else if !acc.Full { // which organisations read the family is the whole card's
+		return nil, opora.ErrNotFound
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT g.id, g.subject_type, g.subject_id, g.organisation_id, o.name, o.short_name,
 		g.reason, COALESCE(g.granted_by, 0), g.granted_at FROM subject_grants g JOIN organisations o ON o.id = g.organisation_id

@@ -10,7 +10,7 @@ import (
 )
 
 // UpdateFamily saves the card's own fields (territory, address, housing,
-// income, status and since when). f.Version must be the version the user
+// income, offence-related and health notes, status and since when). f.Version must be the version the user
 // started from; if someone saved in between nothing is written and a
 // conflict names who. A new status is a timeline line of its own. Needs
 // family.write on the family.
@@ -47,15 +47,23 @@ func (s *Store) UpdateFamily(ctx context.Context, f *opora.Family) error {
 		ch = opora.Diff(ch, "housing", old.Housing, f.Housing)
 		ch = opora.Diff(ch, "income", old.Income, f.Income)
 		ch = opora.Diff(ch, "status_since", dateString(old.StatusSince), dateString(f.StatusSince))
+		// Offence-related and health notes are sensitive: named, never their values.
+		if f.Offences != old.Offences {
+			ch = append(ch, opora.Change{Field: "offences"})
+		}
+		if f.Health != old.Health {
+			ch = append(ch, opora.Change{Field: "health"})
+		}
 		statusChanged := f.StatusID != old.StatusID
 		if len(ch) == 0 && !statusChanged {
 			return nil
 		}
 		now := s.Now()
 		if _, err := tx.ExecContext(ctx, `UPDATE families SET territory_id = $1, address = $2, housing = $3, income = $4,
-			status_id = $5, status_since = $6, version = version + 1, updated_by = $7, updated_at = $8 WHERE id = $9`,
+			status_id = $5, status_since = $6, version = version + 1, updated_by = $7, updated_at = $8, offences = $10,
+			health = $11 WHERE id = $9`,
 			nullID(f.TerritoryID), f.Address, f.Housing, f.Income, nullID(f.StatusID), f.StatusSince, nullID(a.UserID),
-			now, f.ID); err != nil {
+			now, f.ID, f.Offences, f.Health); err != nil {
 			return fmt.Errorf("store: update family: %w", err)
 		}
 		f.Version = old.Version + 1
@@ -207,7 +215,8 @@ func (s *Store) FamilyTimeline(ctx context.Context, familyID int64) ([]*opora.Fa
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	f, acc, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionHistory)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT e.id, e.family_id, e.at, COALESCE(e.user_id, 0), COALESCE(u.full_name, ''),
@@ -236,7 +245,7 @@ func (s *Store) FamilyTimeline(ctx context.Context, familyID int64) ([]*opora.Fa
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: family timeline: %w", err)
 	}
-	return out, s.logView(ctx, "family", familyID, "timeline")
+	return out, s.logFamilyView(ctx, f, acc, "timeline")
 }
 
 // MyFamilies lists the families whose curator is the actor.

@@ -324,6 +324,11 @@ func (s *Store) joinFamilyCards(ctx context.Context, tx *sql.Tx, j *familyJoin) 
 	fill("address", into.Address, from.Address)
 	fill("housing", into.Housing, from.Housing)
 	fill("income", into.Income, from.Income)
+	for _, sens := range [][3]string{{"offences", into.Offences, from.Offences}, {"health", into.Health, from.Health}} {
+		if sens[1] == "" && sens[2] != "" { // sensitive: named, never the value
+			changes = append(changes, opora.Change{Field: sens[0]})
+		}
+	}
 	territory, curator, curatorOrg := into.TerritoryID, into.CuratorID, into.CuratorOrgID
 	if territory == 0 && from.TerritoryID != 0 {
 		territory = from.TerritoryID
@@ -340,9 +345,11 @@ func (s *Store) joinFamilyCards(ctx context.Context, tx *sql.Tx, j *familyJoin) 
 		return b
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE families SET address = $1, housing = $2, income = $3, territory_id = $4,
-		curator_id = $5, curator_org_id = $6, version = version + 1, updated_by = $7, updated_at = $8 WHERE id = $9`,
+		curator_id = $5, curator_org_id = $6, version = version + 1, updated_by = $7, updated_at = $8, offences = $10,
+		health = $11 WHERE id = $9`,
 		pick(into.Address, from.Address), pick(into.Housing, from.Housing), pick(into.Income, from.Income), nullID(territory),
-		nullID(curator), nullID(curatorOrg), nullID(j.a.UserID), j.now, into.ID); err != nil {
+		nullID(curator), nullID(curatorOrg), nullID(j.a.UserID), j.now, into.ID, pick(into.Offences, from.Offences),
+		pick(into.Health, from.Health)); err != nil {
 		return fmt.Errorf("store: join families: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE families SET merged_into = $1, search_key = '', curator_id = NULL,

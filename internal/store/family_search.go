@@ -142,7 +142,7 @@ func (s *Store) familyList(ctx context.Context, where string, args []any) ([]*op
 	for _, f := range out {
 		f.Name = familyName(f.Members)
 	}
-	return out, nil
+	return out, s.hideListSections(ctx, out)
 }
 
 // FamilySchools lists the schools and kindergartens of the network, for

@@ -136,7 +136,7 @@ func (s *Store) FamilyTasks(ctx context.Context, familyID int64) ([]*opora.Task,
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionPlan); err != nil {
 		return nil, err
 	}
 	cols, args := insiderTaskColumns(a, []any{familyID})

@@ -199,7 +199,7 @@ func (s *Store) FamilyVisits(ctx context.Context, familyID int64) ([]*opora.Fami
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	f, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID)
+	f, acc, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionVisits)
 	if err != nil {
 		return nil, err
 	}
@@ -245,5 +245,5 @@ func (s *Store) FamilyVisits(ctx context.Context, familyID int64) ([]*opora.Fami
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: family visits: %w", err)
 	}
-	return out, s.logView(ctx, "family", f.ID, "visits")
+	return out, s.logFamilyView(ctx, f, acc, "visits")
 }

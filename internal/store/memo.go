@@ -23,6 +23,10 @@ type readMemo struct {
 	// holdings are, per client read through the memo, the kinds of rows
 	// the client has (holdingColumns).
 	holdings map[int64]holding
+	// famAccess and rules: what the actor's organisation reads of each
+	// family (family_access.go), and its agency type's sections.
+	famAccess map[int64]*opora.FamilyAccess
+	rules     map[int64]*orgSectionRules
 }
 
 // memoClient keys a client by id and the permission its scope was
@@ -148,4 +152,34 @@ func lacks(ctx context.Context, clientID int64, h holding) bool {
 	defer m.mu.Unlock()
 	got, ok := m.holdings[clientID]
 	return ok && got&h == 0
+}
+
+func (m *readMemo) familyAccess(familyID int64) *opora.FamilyAccess {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.famAccess[familyID]
+}
+
+func (m *readMemo) keepFamilyAccess(acc *opora.FamilyAccess) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.famAccess == nil {
+		m.famAccess = map[int64]*opora.FamilyAccess{}
+	}
+	m.famAccess[acc.FamilyID] = acc
+}
+
+func (m *readMemo) orgRules(orgID int64) *orgSectionRules {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rules[orgID]
+}
+
+func (m *readMemo) keepOrgRules(orgID int64, r *orgSectionRules) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rules == nil {
+		m.rules = map[int64]*orgSectionRules{}
+	}
+	m.rules[orgID] = r
 }

@@ -353,7 +353,7 @@ func (s *Store) FamilySignals(ctx context.Context, familyID int64) ([]*opora.Sig
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
-	if _, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, familyID); err != nil {
+	if _, _, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionSignals); err != nil {
 		return nil, err
 	}
 	out, err := s.signalList(ctx, `sg.family_id = $1 ORDER BY sg.received_at DESC, sg.id DESC`, []any{familyID})

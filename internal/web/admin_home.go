@@ -34,6 +34,7 @@ var adminSections = []adminSection{
 	{"/admin/audit", "nav.audit", "admin.hint.audit", "audit", []opora.Permission{opora.PermAuditRead}},
 	{"/admin/notifications", "notify.admin.title", "admin.hint.notifications", "notifications_admin", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/procedure", "procedure.title", "admin.hint.procedure", "procedure", []opora.Permission{opora.PermAdminNetwork}},
+	{"/admin/family-sections", "family.sections.title", "admin.hint.family_sections", "", []opora.Permission{opora.PermAdminNetwork}},
 }
 
 // allowed reports whether the actor may open the section.

@@ -88,6 +88,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/signal-deadlines":            {why: adminPage},
 	"GET /admin/notifications":               {why: adminPage},
 	"GET /notifications":                     {why: "the user's own notifications: family card numbers and task types, no person"},
+	"GET /admin/family-sections":             {why: adminPage},
 	"GET /families/{id}/assessments/new":     {path: "/families/{family}/assessments/new", want: []string{"family {family}"}},
 	"GET /families/{id}/assessments/compare": {path: "/families/{family}/assessments/compare", want: []string{"family {family}"}},
 	"GET /families/{id}/assessments/{aid}":   {path: "/families/{family}/assessments/{assessment}", want: []string{"family {family}"}},

@@ -252,6 +252,7 @@ func (s *Server) familyCreate(w http.ResponseWriter, r *http.Request) error {
 // familyCardData is the family card.
 type familyCardData struct {
 	Family   *opora.Family
+	Access   *opora.FamilyAccess // what the user's organisation reads of the card (need-to-know)
 	Case     *opora.Case
 	Curators []*opora.FamilyCurator
 	Grants   []*opora.SubjectGrant
@@ -293,6 +294,12 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if d.Family.MergedInto != 0 { // joined into another card (family_join.go)
 		return s.redirect(w, r, "/families/"+idString(d.Family.MergedInto), "family.join.merged_redirect")
 	}
+	// Only the sections open to the user's organisation are read: the
+	// store refuses the others (FamilyAccess, store/family_access.go).
+	if d.Access, err = s.store.FamilyAccess(ctx, id); err != nil {
+		return err
+	}
+	acc := d.Access
 	if k, err := s.store.FamilyCase(ctx, id); err == nil {
 		d.Case = k
 	} else if opora.ErrorCode(err) != opora.ENOTFOUND {
@@ -301,34 +308,46 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if d.Curators, err = s.store.FamilyCurators(ctx, id); err != nil {
 		return err
 	}
-	if d.Grants, err = s.store.FamilyGrants(ctx, id); err != nil {
-		return err
+	if acc.Full {
+		if d.Grants, err = s.store.FamilyGrants(ctx, id); err != nil {
+			return err
+		}
 	}
-	if d.Signals, err = s.store.FamilySignals(ctx, id); err != nil {
-		return err
+	if acc.Can(opora.SectionSignals) {
+		if d.Signals, err = s.store.FamilySignals(ctx, id); err != nil {
+			return err
+		}
 	}
-	if d.Assessments, err = s.store.FamilyAssessments(ctx, id); err != nil {
-		return err
+	if acc.Can(opora.SectionAssessments) {
+		if d.Assessments, err = s.store.FamilyAssessments(ctx, id); err != nil {
+			return err
+		}
 	}
-	if d.Plan, err = s.store.FamilyDraftPlan(ctx, id); err != nil {
-		return err
-	}
-	if d.AgencyTasks, err = s.store.FamilyTasks(ctx, id); err != nil {
-		return err
-	}
-	events, err := s.store.FamilyTimeline(ctx, id)
-	if err != nil {
-		return err
+	if acc.Can(opora.SectionPlan) {
+		if d.Plan, err = s.store.FamilyDraftPlan(ctx, id); err != nil {
+			return err
+		}
+		if d.AgencyTasks, err = s.store.FamilyTasks(ctx, id); err != nil {
+			return err
+		}
 	}
 	l := s.loc(r)
-	for _, e := range events {
-		d.Timeline = append(d.Timeline, familyEventLine{Event: e, Text: familyEventText(l.T, e)})
+	if acc.Can(opora.SectionHistory) {
+		events, err := s.store.FamilyTimeline(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			d.Timeline = append(d.Timeline, familyEventLine{Event: e, Text: familyEventText(l.T, e)})
+		}
 	}
 	if d.Options, err = s.familyOptions(r); err != nil {
 		return err
 	}
-	if d.Visits, err = s.familyVisitsSection(r, id); err != nil {
-		return err
+	if acc.Can(opora.SectionVisits) {
+		if d.Visits, err = s.familyVisitsSection(r, id); err != nil {
+			return err
+		}
 	}
 	if f == nil {
 		fam := d.Family
@@ -336,6 +355,8 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 		vals.Set("address", fam.Address)
 		vals.Set("housing", fam.Housing)
 		vals.Set("income", fam.Income)
+		vals.Set("offences", fam.Offences)
+		vals.Set("health", fam.Health)
 		vals.Set("territory_id", idText(fam.TerritoryID))
 		vals.Set("status_id", idText(fam.StatusID))
 		vals.Set("version", strconv.Itoa(fam.Version))
@@ -418,6 +439,8 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 			parts = append(parts, label+": "+nw)
 		case old != "":
 			parts = append(parts, label+": "+old+" → —")
+		default: // a sensitive field, named without its values
+			parts = append(parts, label)
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -440,7 +463,8 @@ func (s *Server) familyUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
-	fam := &opora.Family{ID: id, Address: f.Get("address"), Housing: f.Get("housing"), Income: f.Get("income")}
+	fam := &opora.Family{ID: id, Address: f.Get("address"), Housing: f.Get("housing"), Income: f.Get("income"),
+		Offences: f.Get("offences"), Health: f.Get("health")}
 	fam.TerritoryID, _ = strconv.ParseInt(f.Get("territory_id"), 10, 64)
 	fam.StatusID, _ = strconv.ParseInt(f.Get("status_id"), 10, 64)
 	fam.Version, _ = strconv.Atoi(f.Get("version"))

@@ -308,6 +308,9 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureAdmin))
 	mux.Handle("POST /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureSave))
 	mux.Handle("POST /admin/procedure/{id}/delete", s.require(opora.PermAdminNetwork, s.procedureDelete))
+	// Need-to-know access to family cards (admin_family_sections.go).
+	mux.Handle("GET /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySections))
+	mux.Handle("POST /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySectionsSave))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
 	// Dictionaries: questionnaires and forms (admin_forms.go), service types
 	// (admin_services.go), case and task types (admin_case_types.go), plan

@@ -36,7 +36,9 @@
 // reports and its services register count only its own clients —
 // ClientScope also reaches the clients who are members of a family granted
 // to the actor's organisation (with family.read, family.write for
-// client.write, in the same own/organisation scope). The clause is added
+// client.write, in the same own/organisation scope), except through a task
+// grant: an agency with a task reads only the card's sections its type is
+// opened (store/family_access.go). The clause is added
 // only when the organisation holds any grant (Actor.FamilyGrants, filled
 // when the actor is built), so the queries of an organisation outside a
 // network are unchanged.
@@ -263,7 +265,9 @@ func familyPermFor(p opora.Permission) opora.Permission {
 
 // orFamilyMembers widens a client condition (on alias c) with the members
 // of the families granted to the actor's organisation, for client.read and
-// client.write only.
+// client.write only. A grant through a task (opora.GrantTask) does not
+// reach the members' client records: such an agency reads only the card's
+// sections open to its type (need-to-know, store/family_access.go).
 func orFamilyMembers(a *opora.Actor, p opora.Permission, cond string, args []any) (string, []any, error) {
 	fp := familyPermFor(p)
 	if !a.FamilyGrants || fp == "" || !a.Can(fp) {
@@ -279,7 +283,7 @@ func orFamilyMembers(a *opora.Actor, p opora.Permission, cond string, args []any
 	}
 	return fmt.Sprintf(`((%s) OR c.id IN (SELECT m.client_id FROM family_members m JOIN families f ON f.id = m.family_id
 		JOIN subject_grants g ON g.subject_type = 'family' AND g.subject_id = f.id AND g.organisation_id = $%d
-		AND g.revoked_at IS NULL WHERE %s))`, cond, n, fcond), args, nil
+		AND g.revoked_at IS NULL AND g.reason <> '`+opora.GrantTask+`' WHERE %s))`, cond, n, fcond), args, nil
 }
 
 // Signals (Flow B).
