@@ -230,7 +230,7 @@ func (s *Store) propose(ctx context.Context, q queryer, familyID, typeID int64, 
 	}
 	args := []any{key, indicator}
 	where := `r.territory_id IS NULL`
-	rank := `0`
+	rank := `r.id` // one territory level: any order is the same rule's
 	if len(terrs) > 0 {
 		var in string
 		in, args = inList(args, terrs)
