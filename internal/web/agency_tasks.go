@@ -109,6 +109,7 @@ type agencyTaskData struct {
 	CanAssign bool   // the agency's head, the task still open
 	Failed    string // the form that failed: done, return, assign, comment
 	Options   map[string][]option
+	Resource  *taskResourceView // the resource the task points to (resources.go)
 }
 
 func (s *Server) agencyTaskPage(w http.ResponseWriter, r *http.Request) error {
@@ -135,6 +136,10 @@ func (s *Server) renderAgencyTask(w http.ResponseWriter, r *http.Request, status
 		if d.Comments, cerr = s.store.FamilyTaskComments(ctx, t.ID); cerr != nil {
 			return cerr
 		}
+	}
+	var rerr error
+	if d.Resource, rerr = s.taskResource(r, t); rerr != nil {
+		return rerr
 	}
 	reasons := []option{{"", l.T("cases.choose")}}
 	for _, rr := range opora.ReturnReasons {

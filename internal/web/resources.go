@@ -14,7 +14,7 @@ import (
 // and municipality for everyone on families, a service's page, and the
 // editors' screens (resources.manage) for organisations, their locations
 // and services. A family's task points to a service from the search
-// (?task=) or its page: POST /tasks/{id}/resource.
+// (?task=) or its page: POST /agency/tasks/{id}/resource.
 
 // resourceOptions are the pickers: needs and municipalities.
 func (s *Server) resourceOptions(r *http.Request, anyKey string) (terms, territories []option, err error) {
@@ -478,7 +478,7 @@ func (s *Server) taskResourceSet(w http.ResponseWriter, r *http.Request) error {
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
 	if err := s.store.SetTaskResource(r.Context(), id, serviceID, version); err != nil {
 		if c := opora.ErrorCode(err); c == opora.EINVALID || c == opora.ECONFLICT {
-			return s.redirect(w, r, "/tasks/"+idString(id), opora.ErrorMessage(err))
+			return s.redirect(w, r, "/agency/tasks/"+idString(id), opora.ErrorMessage(err))
 		}
 		return err
 	}
@@ -486,7 +486,7 @@ func (s *Server) taskResourceSet(w http.ResponseWriter, r *http.Request) error {
 	if serviceID == 0 {
 		flash = "resources.task_cleared"
 	}
-	return s.redirect(w, r, "/tasks/"+idString(id)+"#resource", flash)
+	return s.redirect(w, r, "/agency/tasks/"+idString(id)+"#resource", flash)
 }
 
 // taskResourceView is the resource block of a family's task page.

@@ -189,7 +189,7 @@ func TestResourcePages(t *testing.T) {
 		if err := a.st.AddFamilyTask(curCtx, f.ID, task); err != nil {
 			t.Fatal(err)
 		}
-		taskPath := "/tasks/" + idString(task.ID)
+		taskPath := "/agency/tasks/" + idString(task.ID)
 		res = c.get(taskPath)
 		if res.Status != http.StatusOK || !strings.Contains(res.Body, "Ресурс не указан") || !strings.Contains(res.Body, "Подобрать ресурс") {
 			t.Fatalf("the task before: %d %s", res.Status, res.Body)

@@ -367,7 +367,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /resources/organizations/{id}/services", s.require(opora.PermResourcesManage, s.resourceServiceSave))
 	mux.Handle("GET /resources/services/{svc}/edit", s.require(opora.PermResourcesManage, s.resourceServiceForm))
 	mux.Handle("POST /resources/services/{svc}", s.require(opora.PermResourcesManage, s.resourceServiceSave))
-	mux.Handle("POST /tasks/{id}/resource", s.require(opora.PermFamilyRead, s.taskResourceSet))
+	mux.Handle("POST /agency/tasks/{id}/resource", s.require(opora.PermFamilyRead, s.taskResourceSet))
 
 	// Anything else is not found.
 	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))

@@ -74,9 +74,8 @@ type taskPageData struct {
 	Comments []*opora.TaskComment
 	Options  map[string][]option
 	Today    opora.Date
-	CanEdit  bool              // the case's own worker with client.write on an open case
-	CanAct   bool              // may change the status and comment
-	Resource *taskResourceView // a family's task: the resource it points to (resources.go)
+	CanEdit  bool // the case's own worker with client.write on an open case
+	CanAct   bool // may change the status and comment
 }
 
 func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) error {
@@ -98,15 +97,8 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 		http.Redirect(w, r, "/agency/tasks/"+idString(t.ID), http.StatusSeeOther)
 		return nil
 	}
-	section := "task"
-	if t.InScope && t.FamilyID != 0 {
-		// A family's task (issue 21) has no client: the view is the family's.
-		if aerr := s.store.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionView, Entity: "family", EntityID: t.FamilyID,
-			Section: section}); aerr != nil {
-			return aerr
-		}
-	} else if t.InScope {
-		if _, verr := s.store.ViewClient(ctx, t.ClientID, section); verr != nil {
+	if t.InScope {
+		if _, verr := s.store.ViewClient(ctx, t.ClientID, "task"); verr != nil {
 			return verr
 		}
 	} else if aerr := s.store.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionView, Entity: "task", EntityID: t.ID}); aerr != nil {
@@ -116,9 +108,6 @@ func (s *Server) renderTaskPage(w http.ResponseWriter, r *http.Request, status i
 	d.CanAct = a.Can(opora.PermClientWrite) && t.CaseOpen
 	d.CanEdit = d.CanAct && t.InScope
 	var cerr error
-	if d.Resource, cerr = s.taskResource(r, t); cerr != nil {
-		return cerr
-	}
 	if d.Comments, cerr = s.store.TaskComments(ctx, t.ID); cerr != nil {
 		return cerr
 	}
