@@ -69,6 +69,13 @@ func (s *Store) SearchFamilies(ctx context.Context, fs FamilySearch) ([]*opora.F
 			alts = variants.alts[vi]
 			vi++
 		}
+		// A number ("СОШ № 7", "д. 7") is a whole number of the key: house
+		// 17 and flat 70 are not school No 7. Names hold no numbers.
+		if isNumber(w) {
+			args = append(args, "% "+w+" %")
+			cond += fmt.Sprintf(" AND (' ' || f.search_key || ' ') LIKE $%d", len(args))
+			continue
+		}
 		// The family's key with any variant, or one member whose name has
 		// any: one look at the members per word, not per variant.
 		var inKey, inName []string
@@ -101,6 +108,16 @@ func (s *Store) SearchFamilies(ctx context.Context, fs FamilySearch) ([]*opora.F
 		}
 	}
 	return out, nil
+}
+
+// isNumber reports whether a search word is all digits.
+func isNumber(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // familyList reads the families matching a condition (on f) with their

@@ -316,6 +316,18 @@ func TestSearchFamilies(t *testing.T) {
 		if got, _ := s.SearchFamilies(n.secretary, store.FamilySearch{Query: "Мира"}); len(got) != 1 || got[0].ID != other.ID {
 			t.Errorf("by address: %v", got)
 		}
+		// A number is a whole number: house 55 is not house 5.
+		third := &opora.Family{Address: "ул. Мира, 55", Members: []*opora.FamilyMember{
+			{Client: familyPerson("Кузнецова", "Ольга", "02.02.1992"), Role: opora.RoleMother}}}
+		if err := s.CreateFamily(n.secretary, third); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.SearchFamilies(n.secretary, store.FamilySearch{Query: "Мира 5"}); len(got) != 0 {
+			t.Errorf("«Мира 5» found %d families (house 55, house 10)", len(got))
+		}
+		if got, _ := s.SearchFamilies(n.secretary, store.FamilySearch{Query: "Мира, 55"}); len(got) != 1 || got[0].ID != third.ID {
+			t.Errorf("«Мира, 55» found %v", got)
+		}
 		// Another organisation finds nothing.
 		if got, err := s.SearchFamilies(n.head, store.FamilySearch{Query: "Иванова"}); err != nil || len(got) != 0 {
 			t.Errorf("the КЦСОН finds %d families (%v)", len(got), err)
