@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store/sqldb"
@@ -436,21 +437,25 @@ func (s *Store) monitorSteps(ctx context.Context, m *opora.Monitoring) error {
 }
 
 // monitorRepeats: the families with a signal within the period, by how long
-// before it the family's previous signal came (duplicates aside).
+// before it the family's previous signal came (duplicates aside). A signal
+// more than the longer gap before the period counts for nothing, so the
+// query reads the signals from that far back only.
 func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
 	d := s.dialect.Days
 	p := &monitorArgs{}
 	fam := p.families(m)
+	start := m.Filter.From.Time()
+	back := p.add(start.Add(-time.Duration(opora.RepeatLongDays) * 24 * time.Hour))
 	next := p.add(m.Filter.To.AddDays(1).Time())
-	from := p.add(m.Filter.From.Time())
+	from := p.add(start)
 	q := fmt.Sprintf(`WITH sg AS (
 		SELECT s.family_id, s.received_at, LAG(s.received_at) OVER (PARTITION BY s.family_id ORDER BY s.received_at, s.id) AS prev
 		FROM signals s JOIN families f ON f.id = s.family_id
-		WHERE s.close_reason <> 'duplicate' AND s.received_at < %s AND %s),
-	g AS (SELECT family_id, %s - %s AS gap FROM sg WHERE received_at >= %s)
-	SELECT COUNT(DISTINCT family_id), COUNT(DISTINCT CASE WHEN gap <= %d THEN family_id END),
-		COUNT(DISTINCT CASE WHEN gap <= %d THEN family_id END)
-	FROM g`, next, fam, d("received_at"), d("prev"), from, opora.RepeatShortDays, opora.RepeatLongDays)
+		WHERE s.family_id IS NOT NULL AND s.close_reason <> 'duplicate' AND s.received_at >= %s AND s.received_at < %s AND %s),
+	g AS (SELECT family_id, MIN(%s - %s) AS gap FROM sg WHERE received_at >= %s GROUP BY family_id)
+	SELECT COUNT(*), COALESCE(SUM(CASE WHEN gap <= %d THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN gap <= %d THEN 1 ELSE 0 END), 0)
+	FROM g`, back, next, fam, d("received_at"), d("prev"), from, opora.RepeatShortDays, opora.RepeatLongDays)
 	var all, short, long int
 	if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&all, &short, &long); err != nil {
 		return fmt.Errorf("store: monitoring repeats: %w", err)
