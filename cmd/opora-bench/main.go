@@ -73,6 +73,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	families := fs.Bool("families", envBool("BENCH_FAMILIES"), "run the families' scenarios instead ("+
 		strings.Join(bench.FamilyScenarioKeys(), ", ")+") on a database filled by opora demo --families, logged in as a "+
 		"КДН secretary (default login "+bench.DefaultFamilyLogin+") (OPORA_BENCH_FAMILIES)")
+	region := fs.Bool("region", envBool("BENCH_REGION"), "run the region's scenarios instead ("+
+		strings.Join(bench.RegionScenarioKeys(), ", ")+") on a database filled by opora demo --families, logged in as the "+
+		"region's КДН secretaries, curators, agency heads and specialists; --login is then the monitoring's (default: analyst, "+
+		"else admin) (OPORA_BENCH_REGION)")
 	out := fs.String("out", env("BENCH_OUT", ""), "also write the report as Markdown to this file (OPORA_BENCH_OUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -87,8 +91,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bo := bench.Options{URL: *url, Store: o, Login: *login, Password: *password,
 		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Scenarios: scenarioList(*only), Progress: stderr}
 	runBench := bench.Run
-	if *families {
+	switch {
+	case *families && *region:
+		return errors.New("--families and --region are different runs: give one")
+	case *families:
 		runBench = bench.RunFamilies
+	case *region:
+		runBench = bench.RunRegion
 	}
 	rep, err := runBench(ctx, bo)
 	if err != nil {

@@ -31,6 +31,10 @@ func newHTTP(base string) *httpClient {
 type session struct {
 	base string
 	hc   *http.Client
+	// vu is the region bench's virtual user behind the session (region.go;
+	// nil for the other scenarios). Several virtual users may share one
+	// login's client and cookies.
+	vu *regionVU
 }
 
 // login logs a new session in through the login form.

@@ -35,6 +35,9 @@ type Report struct {
 	// of them listed the misspelt surname and first name, correctly spelt,
 	// on the first page.
 	Searches, SearchesFound int64
+	// Logins says who the region's scenarios logged in as (region.go; ""
+	// otherwise).
+	Logins string
 }
 
 // Errors counts failed requests over every scenario and level.
@@ -85,6 +88,17 @@ func (r *Report) header() [][2]string {
 	if r.Searches > 0 {
 		search = fmt.Sprintf("the correct surname and first name were on the first page of %d of %d typo searches (%.0f%%)", r.SearchesFound,
 			r.Searches, 100*float64(r.SearchesFound)/float64(r.Searches))
+	}
+	if r.Families > 0 && r.Logins != "" {
+		return [][2]string{
+			{"date", r.Date.Format("2006-01-02 15:04 MST")},
+			{"machine", machine},
+			{"database", fmt.Sprintf("%s: %s families, %s members (generator target %s families)",
+				r.Database, fmtInt(r.Families), fmtInt(r.FamilyMembers), fmtInt(int64(r.GeneratorTarget)))},
+			{"logins", r.Logins},
+			{"server", server},
+			{"run", fmt.Sprintf("%s, concurrency %s, seed %d", mode, strings.Join(levels, ","), r.Seed)},
+		}
 	}
 	if r.Families > 0 {
 		return [][2]string{

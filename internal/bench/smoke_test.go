@@ -10,6 +10,7 @@ import (
 
 	"github.com/opora-project/opora/internal/bench"
 	"github.com/opora-project/opora/internal/demo"
+	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -123,6 +124,90 @@ func TestFamilyBenchSmoke(t *testing.T) {
 		}
 		if rep.Families != 400 || rep.CommissionFamilies != 400 {
 			t.Errorf("report counts %d families, %d of the commission", rep.Families, rep.CommissionFamilies)
+		}
+	})
+}
+
+// TestRegionBenchSmoke generates a small region, serves it and runs the
+// region's scenarios in smoke mode, logged in as its secretaries,
+// curators, agency heads, specialists and administrator: every scenario
+// answers at each level without an error, each page with its heading (a
+// request whose page lacks it counts as an error), and the council the
+// agenda needs is created when the region has none.
+func TestRegionBenchSmoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.GenerateFamilies(ctx, st, demo.FamilyOptions{Families: 200, Municipalities: 1, Seed: 3}, nil); err != nil {
+			t.Fatalf("generate: %v", err)
+		}
+		db := storetest.RawDB(t, st)
+		count := func(q string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		const accepted = `SELECT COUNT(*) FROM case_tasks WHERE status = 'accepted'`
+		acceptedBefore := count(accepted)
+		url := serve(t, st)
+		var progress bytes.Buffer
+		rep, err := bench.RunRegion(ctx, bench.Options{URL: url, Store: storetest.Options(t, st), Password: demo.Password,
+			Smoke: true, ServerPID: os.Getpid(), Seed: 42, Progress: &progress})
+		if err != nil {
+			t.Fatalf("bench: %v\n%s", err, progress.String())
+		}
+		var text, md bytes.Buffer
+		if err := rep.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.WriteMarkdown(&md); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("smoke report:\n%s", text.String())
+		seen := map[string]int{}
+		for _, r := range rep.Results {
+			seen[r.Scenario]++
+			if r.Requests == 0 || r.Errors != 0 {
+				t.Errorf("%s at concurrency %d: %d requests, %d errors, first: %s", r.Scenario, r.Concurrency, r.Requests,
+					r.Errors, r.FirstError)
+			}
+		}
+		for _, name := range []string{bench.ScenarioBoard, bench.ScenarioCurator, bench.ScenarioAgenda, bench.ScenarioMonitoring,
+			bench.ScenarioMix} {
+			if seen[name] != 2 || !strings.Contains(text.String(), name) || !strings.Contains(md.String(), name) {
+				t.Errorf("scenario %q ran at %d levels or is not in the report", name, seen[name])
+			}
+		}
+		if !strings.Contains(text.String(), "КДН secretaries") || rep.Families != 200 {
+			t.Errorf("the report does not say who logged in, or counts %d families:\n%s", rep.Families, text.String())
+		}
+		// The mix's writes reached the database: every virtual user of the
+		// smoke run writes once.
+		if n := count(`SELECT COUNT(*) FROM signals WHERE description = $1`, "Дети одни дома вечером (bench)."); n == 0 {
+			t.Error("the mix's secretaries registered no signal")
+		}
+		if n := count(`SELECT COUNT(*) FROM task_comments WHERE body = $1`, "Созвонились с семьёй (bench)."); n == 0 {
+			t.Error("the mix's curators added no note")
+		}
+		if n := count(`SELECT COUNT(*) FROM case_tasks WHERE status = 'done' AND report = $1`, "Выполнено (bench)."); n == 0 {
+			t.Error("the mix's specialists marked no task done")
+		}
+		if n := count(accepted); n <= acceptedBefore {
+			t.Errorf("the mix's heads accepted no task: %d accepted before, %d after", acceptedBefore, n)
+		}
+		admin, err := st.UserForLogin(ctx, "m01-kdn-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := st.Actor(ctx, admin.User.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		councils, err := st.Councils(opora.WithActor(ctx, a))
+		if err != nil || len(councils) != 1 {
+			t.Errorf("the commission has %d councils after the bench (%v), want the one it created", len(councils), err)
 		}
 	})
 }
