@@ -44,7 +44,7 @@ func TestHelpListsTheFlags(t *testing.T) {
 		t.Fatal("--help ran the bench")
 	}
 	for _, want := range []string{"Usage: go run ./cmd/opora-bench", "-url", "-concurrency", "-duration", "-smoke", "-out",
-		"-data", "-database-url", "-scenarios"} {
+		"-data", "-database-url", "-scenarios", "-region", "board, curator, agenda, monitoring, mix"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help lacks %q:\n%s", want, out.String())
 		}
@@ -62,5 +62,20 @@ func TestParseLevels(t *testing.T) {
 		if _, err := parseLevels(bad); err == nil {
 			t.Errorf("parseLevels(%q) accepted", bad)
 		}
+	}
+}
+
+func TestRegionRefusesBadArguments(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"--region", "--families", "--data", t.TempDir()}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--families and --region are different runs") {
+		t.Fatalf("bench with --region and --families: %v", err)
+	}
+	err = run(context.Background(), []string{"--region", "--data", t.TempDir(), "--scenarios", "board,frobnicate"}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `no region scenario "frobnicate"`) {
+		t.Fatalf("region bench with an unknown scenario: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("a refused bench printed a report: %q", out.String())
 	}
 }

@@ -195,7 +195,7 @@ func discoverRegion(ctx context.Context, st *store.Store, db *sql.DB, monitorLog
 		for _, h := range heads[org] {
 			h.tasks = append(h.tasks, id)
 		}
-		if len(heads[org]) > 0 && status == string(opora.TaskPlanned) {
+		if len(heads[org]) > 0 && status == string(opora.TaskPlanned) && assignee == 0 { // not a specialist's to close
 			d.planned[org] = append(d.planned[org], id)
 		}
 		if u := byID[assignee]; u != nil && u.role == roleSpecialist {

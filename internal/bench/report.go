@@ -186,11 +186,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, row := range r.rows() {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "raw-SQL floor (the statements the server runs for the scenario, straight on the database, sequential):")
-	fmt.Fprintln(tw, "scenario\truns\tp50\tp95\tfloors/s at once")
-	for _, row := range r.floorRows() {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	if len(r.Floors) > 0 { // the region's scenarios have none
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "raw-SQL floor (the statements the server runs for the scenario, straight on the database, sequential):")
+		fmt.Fprintln(tw, "scenario\truns\tp50\tp95\tfloors/s at once")
+		for _, row := range r.floorRows() {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -213,9 +215,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n")
 	mdTable(&b, columns, r.rows())
-	b.WriteString("\nRaw-SQL floor: the statements the server runs for the scenario, sent straight to the database, one after another " +
-		"(floors/s at once: the same replayed from as many goroutines as the highest level's sessions, PostgreSQL).\n\n")
-	mdTable(&b, []string{"scenario", "runs", "p50", "p95", "floors/s at once"}, r.floorRows())
+	if len(r.Floors) > 0 {
+		b.WriteString("\nRaw-SQL floor: the statements the server runs for the scenario, sent straight to the database, one after another " +
+			"(floors/s at once: the same replayed from as many goroutines as the highest level's sessions, PostgreSQL).\n\n")
+		mdTable(&b, []string{"scenario", "runs", "p50", "p95", "floors/s at once"}, r.floorRows())
+	}
 	if p := r.problems(); len(p) > 0 {
 		b.WriteString("\nErrors:\n\n")
 		for _, s := range p {
