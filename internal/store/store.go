@@ -57,6 +57,9 @@ type Store struct {
 	actorCache actorCache
 	// dict keeps the small dictionaries pages read (versions.go).
 	dict dictCaches
+	// escalateHook, when set by a test, runs before EscalateOverdue
+	// escalates each task of the list it read (export_test.go).
+	escalateHook func(taskID int64)
 }
 
 // readStatements is how many statements the SQLite readers keep prepared
