@@ -563,3 +563,41 @@ func TestCouncilClosesCase(t *testing.T) {
 		}
 	})
 }
+
+// The statuses offered for a family card — the council's "change the
+// family's status" and the card's edit form — are those of the
+// organisation holding the card, the one CouncilFamilyStatus and
+// SaveFamily check against; the КЦСОН curator's own dictionary is not
+// offered, and every offered status is accepted.
+func TestCouncilFamilyStatusChoices(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newFamilyNet(t, s)
+		f, cur := curatedFamily(t, s, n)
+		own, err := s.FamilyStatuses(cur)
+		if err != nil || len(own) == 0 {
+			t.Fatalf("the КЦСОН's own statuses: %v %d", err, len(own))
+		}
+		got, err := s.FamilyStatusesOf(cur, f.ID)
+		if err != nil || len(got) == 0 {
+			t.Fatalf("statuses of the family: %v %d", err, len(got))
+		}
+		ownIDs := map[int64]bool{}
+		for _, it := range own {
+			ownIDs[it.ID] = true
+		}
+		for _, it := range got {
+			if it.OrganisationID != f.OrganisationID || ownIDs[it.ID] {
+				t.Errorf("offered status %d %q of organisation %d; the card is of %d", it.ID, it.Label, it.OrganisationID, f.OrganisationID)
+			}
+		}
+		kdnOwn, err := s.FamilyStatuses(n.secretary)
+		if err != nil || len(kdnOwn) != len(got) {
+			t.Errorf("the card's organisation lists %d statuses, offered %d (%v)", len(kdnOwn), len(got), err)
+		}
+		// Another organisation without the family: not found.
+		if _, err := s.FamilyStatusesOf(n.school.Ctx(), f.ID); !errors.Is(err, opora.ErrNotFound) && !errors.Is(err, opora.ErrForbidden) {
+			t.Errorf("a school without the family: %v", err)
+		}
+	})
+}
