@@ -250,6 +250,9 @@ func (s *Store) emailUser(ctx context.Context, m Mailer, uid int64, r *JobReport
 	if err != nil {
 		return err
 	}
+	if server.Password, err = s.openSecret(server.Password); err != nil {
+		return err
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications n
 		WHERE n.user_id = $1 AND n.email_state = 'pending' ORDER BY n.id`, uid)
 	if err != nil {
