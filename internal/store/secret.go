@@ -115,3 +115,39 @@ func (s *Store) sealLegacySecrets(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CheckSecrets opens every sealed secret the database keeps and says
+// which organisations' secrets the key file does not open (a restored
+// database without its key file, or instances with different key files);
+// nil when all open. The error names organisations and the key file, never
+// a secret. `opora serve` logs it at start.
+func (s *Store) CheckSecrets(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT organisation_id, smtp_password FROM notification_settings
+		WHERE smtp_password <> '' ORDER BY organisation_id`)
+	if err != nil {
+		return fmt.Errorf("store: check secrets: %w", err)
+	}
+	defer rows.Close()
+	var bad []int64
+	var first error
+	for rows.Next() {
+		var org int64
+		var v string
+		if err := rows.Scan(&org, &v); err != nil {
+			return fmt.Errorf("store: check secrets: %w", err)
+		}
+		if _, err := s.openSecret(v); err != nil {
+			bad = append(bad, org)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: check secrets: %w", err)
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("the SMTP passwords of organisations %v do not open: %w", bad, first)
+	}
+	return nil
+}
