@@ -566,38 +566,58 @@ func TestCouncilClosesCase(t *testing.T) {
 
 // The statuses offered for a family card — the council's "change the
 // family's status" and the card's edit form — are those of the
-// organisation holding the card, the one CouncilFamilyStatus and
-// SaveFamily check against; the КЦСОН curator's own dictionary is not
-// offered, and every offered status is accepted.
+// organisation holding the card, the ones CouncilFamilyStatus and
+// SaveFamily check against. A card the КЦСОН opened and showed to the КДН:
+// the КДН's secretary at the council is offered the КЦСОН's statuses
+// (each accepted), not the КДН's own (refused as an invalid choice).
 func TestCouncilFamilyStatusChoices(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		n := newFamilyNet(t, s)
-		f, cur := curatedFamily(t, s, n)
-		own, err := s.FamilyStatuses(cur)
+		n := newCouncilNet(t, s)
+		f := &opora.Family{TerritoryID: n.north, Address: "ул. Садовая, 1", Members: []*opora.FamilyMember{
+			{Client: familyPerson("Иванова", "Мария", "12.03.1988"), Role: opora.RoleMother}}}
+		if err := s.CreateFamily(n.curator, f); err != nil {
+			t.Fatal(err)
+		}
+		if f.OrganisationID != n.kcson.Org.ID {
+			t.Fatalf("the card's organisation: %d, the КЦСОН is %d", f.OrganisationID, n.kcson.Org.ID)
+		}
+		if err := s.GrantFamily(n.curator, f.ID, n.kdn.Org.ID, opora.GrantKDN); err != nil {
+			t.Fatal(err)
+		}
+		c, m := n.council(t, s)
+		own, err := s.FamilyStatuses(n.secretary)
 		if err != nil || len(own) == 0 {
-			t.Fatalf("the КЦСОН's own statuses: %v %d", err, len(own))
+			t.Fatalf("the КДН's own statuses: %v %d", err, len(own))
 		}
-		got, err := s.FamilyStatusesOf(cur, f.ID)
-		if err != nil || len(got) == 0 {
-			t.Fatalf("statuses of the family: %v %d", err, len(got))
+		offered, err := s.FamilyStatusesOf(n.secretary, f.ID)
+		if err != nil || len(offered) < 2 {
+			t.Fatalf("statuses offered for the card: %v %d", err, len(offered))
 		}
-		ownIDs := map[int64]bool{}
-		for _, it := range own {
-			ownIDs[it.ID] = true
+		cardOrg, err := s.FamilyStatuses(n.curator)
+		if err != nil || len(cardOrg) != len(offered) {
+			t.Errorf("the card's organisation lists %d statuses, %d offered (%v)", len(cardOrg), len(offered), err)
 		}
-		for _, it := range got {
-			if it.OrganisationID != f.OrganisationID || ownIDs[it.ID] {
+		for _, it := range offered {
+			if it.OrganisationID != f.OrganisationID {
 				t.Errorf("offered status %d %q of organisation %d; the card is of %d", it.ID, it.Label, it.OrganisationID, f.OrganisationID)
 			}
 		}
-		kdnOwn, err := s.FamilyStatuses(n.secretary)
-		if err != nil || len(kdnOwn) != len(got) {
-			t.Errorf("the card's organisation lists %d statuses, offered %d (%v)", len(kdnOwn), len(got), err)
+		// The secretary's own dictionary is what the old page offered: refused.
+		if err := s.CouncilFamilyStatus(n.secretary, c.ID, m.ID, f.ID, own[len(own)-1].ID); opora.FieldErrors(err)["status_id"] != "error.invalid_choice" {
+			t.Errorf("the КДН's own status at the council: %v", err)
 		}
-		// Another organisation without the family: not found.
-		if _, err := s.FamilyStatusesOf(n.school.Ctx(), f.ID); !errors.Is(err, opora.ErrNotFound) && !errors.Is(err, opora.ErrForbidden) {
-			t.Errorf("a school without the family: %v", err)
+		for _, it := range offered[1:] {
+			if err := s.CouncilFamilyStatus(n.secretary, c.ID, m.ID, f.ID, it.ID); err != nil {
+				t.Errorf("offered status %q refused: %v", it.Label, err)
+			}
+		}
+		if got, err := s.Family(n.secretary, f.ID); err != nil || got.StatusID != offered[len(offered)-1].ID {
+			t.Errorf("the family's status after the decisions: %v %+v", err, got)
+		}
+		// An organisation without the family is not told its statuses.
+		if _, err := s.FamilyStatusesOf(n.kdnSouth.Ctx(), f.ID); err == nil {
+			t.Error("another municipality's КДН reads the card's statuses")
 		}
 	})
 }
