@@ -227,17 +227,27 @@ func TestEscalationStaleList(t *testing.T) {
 }
 
 // One escalation per overdue episode: overdue on its deadline, the task
-// escalates to the head and the КДН once; the curator moves the deadline
-// on, and once the new one has passed it escalates again, once more each.
+// escalates to the kindergarten's head and the КДН once; the council gives
+// it a new deadline (ReassignTask), and once that has passed it escalates
+// again, once more each.
 func TestEscalationPerOverdueEpisode(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		day0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 		clock := day0.Add(-48 * time.Hour)
 		s.Now = func() time.Time { return clock }
-		n := newFamilyNet(t, s)
-		f, cur := curatedFamily(t, s, n)
-		task, kgHead := kindergartenTask(t, s, n, f, cur, opora.DateOf(day0))
+		n := newCouncilNet(t, s)
+		f := n.family(t, s, "Иванов", n.north)
+		_, kgHead := n.kgNorth.AddUser(t, "kg-head", "agency_head")
+		types, err := s.CaseDictionary(n.curator, opora.DictTaskType, false)
+		if err != nil || len(types) == 0 {
+			t.Fatalf("task types: %v %d", err, len(types))
+		}
+		task := &opora.Task{TypeID: types[0].ID, Description: "Место в детском саду", ResponsibleOrg: n.kgNorth.Org.ID, DueOn: opora.DateOf(day0)}
+		if err := s.AddFamilyTask(n.curator, f.ID, task); err != nil {
+			t.Fatal(err)
+		}
+		c, m := n.council(t, s)
 		overdue := func(ctx context.Context) int {
 			_, l := unread(t, s, ctx, opora.NotifyTaskOverdue)
 			return len(l)
@@ -256,10 +266,9 @@ func TestEscalationPerOverdueEpisode(t *testing.T) {
 		}
 		run(4, 2, 1, 1)
 		run(5, 0, 1, 1)
-		// The council gives the kindergarten ten more days from day 5 (the
-		// row ReassignTask writes; its own flow is TestCouncilApprovesPlan's).
-		if _, err := storetest.RawDB(t, s).Exec(`UPDATE case_tasks SET due_on = $1, version = version + 1 WHERE id = $2`,
-			opora.DateOf(day0.AddDate(0, 0, 15)), task.ID); err != nil {
+		// The council gives the kindergarten ten more days from day 5.
+		if _, err := s.ReassignTask(n.secretary, c.ID, m.ID, f.ID, &opora.CouncilTask{TaskID: task.ID, OrgID: n.kgNorth.Org.ID,
+			DueOn: opora.DateOf(day0.AddDate(0, 0, 15)), Reason: "Место будет после ремонта"}); err != nil {
 			t.Fatal(err)
 		}
 		run(15, 0, 1, 1) // on the new deadline: not overdue
