@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -405,14 +406,26 @@ func TestNotificationPrefsAndSettings(t *testing.T) {
 		if err != nil || got.Password != "" || !got.HasPassword || got.Host != "smtp.example.org" || got.Version != 1 {
 			t.Fatalf("saved settings: %v %+v", err, got)
 		}
+		// Kept sealed under the data folder's key file, not as typed.
+		stored := func() string {
+			t.Helper()
+			var v string
+			if err := storetest.RawDB(t, s).QueryRow(`SELECT smtp_password FROM notification_settings WHERE organisation_id = $1`,
+				fx.Org.ID).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		sealed := stored()
+		if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, "s3cret") {
+			t.Errorf("stored password %q", sealed)
+		}
 		got.Port = 2525 // the password left empty keeps the stored one
 		if err := s.SaveNotificationSettings(admin, got); err != nil {
 			t.Fatal(err)
 		}
-		var stored string
-		if err := storetest.RawDB(t, s).QueryRow(`SELECT smtp_password FROM notification_settings WHERE organisation_id = $1`,
-			fx.Org.ID).Scan(&stored); err != nil || stored != "s3cret-pass" {
-			t.Errorf("stored password %q %v", stored, err)
+		if v := stored(); v != sealed {
+			t.Errorf("the kept password changed: %q, was %q", v, sealed)
 		}
 		stale := *set
 		stale.Version = 1
