@@ -25,6 +25,7 @@ type config struct {
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
 	LogFormat       string
+	SecretKeyFile   string
 }
 
 // The OPORA_* fallbacks of the flags (internal/envconf).
@@ -50,12 +51,15 @@ func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
 	fs.StringVar(&c.DataDir, "data", env("DATA", "./opora-data"), "data folder: SQLite database and uploaded files (OPORA_DATA)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""),
 		"postgres://user:pass@host/db for PostgreSQL; empty for SQLite in the data folder (OPORA_DATABASE_URL)")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("SECRET_KEY_FILE", ""),
+		"key file sealing the secrets kept in the database (the SMTP password); created on first use, mode 0600; "+
+			"instances sharing a database must share it (OPORA_SECRET_KEY_FILE; default secret.key in the data folder)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (OPORA_LOG_FORMAT)")
 	return fs
 }
 
 func (c *config) storeOptions() store.Options {
-	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir}
+	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, SecretKey: c.SecretKeyFile}
 }
 
 func (c *config) logger(w io.Writer) *slog.Logger {

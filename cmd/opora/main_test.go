@@ -216,3 +216,45 @@ func TestHelpListsCommandsAndExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// The secret key file by flag and by OPORA_SECRET_KEY_FILE: backup takes
+// the key from --secret-key-file, restore puts it where the environment
+// names, and a store opened with it opens the SMTP password.
+func TestSecretKeyFileFlagAndEnv(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	keyA := filepath.Join(t.TempDir(), "a.key")
+	st := storetest.OpenOptions(t, store.Options{DataDir: dir, SecretKey: keyA})
+	fx := storetest.SetupOrg(t, st, "КДН")
+	set, err := st.NotificationSettings(fx.Ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.EmailEnabled, set.Host, set.Port, set.TLS, set.User, set.Password, set.From = true, "smtp.example.org", 587,
+		opora.SMTPStartTLS, "opora", "smtp-password", "opora@example.org"
+	if err := st.SaveNotificationSettings(fx.Ctx(), set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret.key")); err == nil {
+		t.Errorf("a key file made in the data folder besides --secret-key-file")
+	}
+	archive := filepath.Join(t.TempDir(), "b.tar.gz")
+	if err := run(ctx, []string{"backup", "--data", dir, "--secret-key-file", keyA, archive}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	keyB := filepath.Join(t.TempDir(), "keys", "b.key")
+	t.Setenv("OPORA_SECRET_KEY_FILE", keyB)
+	target := filepath.Join(t.TempDir(), "restored")
+	if err := run(ctx, []string{"restore", "--data", target, archive}, nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	a, errA := os.ReadFile(keyA)
+	b, errB := os.ReadFile(keyB)
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Fatalf("the restored key file: %v %v, same %v", errA, errB, bytes.Equal(a, b))
+	}
+	restored := storetest.OpenOptions(t, store.Options{DataDir: target, SecretKey: keyB})
+	if err := restored.CheckSecrets(ctx); err != nil {
+		t.Errorf("the restored SMTP password: %v", err)
+	}
+}

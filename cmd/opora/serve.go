@@ -61,6 +61,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := st.CheckSecrets(ctx); err != nil {
+		// Serve anyway: only e-mail needs the secrets, and the
+		// administrator may enter the password again.
+		log.Warn("secret key file", "err", err)
+	}
 	if *demoData {
 		if need, err := st.NeedsSetup(ctx); err != nil {
 			return err

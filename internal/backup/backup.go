@@ -6,6 +6,8 @@
 //	database/opora.db      SQLite snapshot taken with VACUUM INTO (SQLite mode)
 //	database/opora.pgdump  pg_dump custom-format dump (PostgreSQL mode)
 //	files/...              the uploaded files, same tree as DataDir/files
+//	secret.key             the key sealing the secrets kept in the database
+//	                       (internal/secret; the SMTP password), when there is one
 //	manifest.json          format, creation time, app version, database kind,
 //	                       and size + SHA-256 of every other entry
 //
@@ -49,6 +51,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // "sqlite" database/sql driver
 
+	"github.com/opora-project/opora/internal/secret"
 	"github.com/opora-project/opora/internal/store"
 )
 
@@ -68,6 +71,7 @@ const (
 	sqliteEntry   = "database/opora.db"
 	pgdumpEntry   = "database/opora.pgdump"
 	filesPrefix   = "files/"
+	secretEntry   = secret.KeyFileName
 
 	dbFileName   = "opora.db"
 	filesDirName = "files"
@@ -94,6 +98,16 @@ type Options struct {
 	// first entry) and only that schema is backed up and restored.
 	DatabaseURL string
 	Version     string // app version, written to the manifest
+	// SecretKeyFile is the key file sealing the database's secrets, as
+	// `opora serve` reads it (store.Options.SecretKey): "" for secret.key
+	// in DataDir. A backup carries it, so that a restored instance opens
+	// the SMTP password; restore puts it back there.
+	SecretKeyFile string
+}
+
+// secretKeyPath returns the key file of the options.
+func (o Options) secretKeyPath(dataDir string) string {
+	return store.Options{DataDir: dataDir, SecretKey: o.SecretKeyFile}.SecretKeyFile()
 }
 
 // Manifest describes a backup archive. It is stored as manifest.json.
@@ -223,6 +237,13 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 		return nil, err
 	}
 	m.Files = append(m.Files, files...)
+	if key := opt.secretKeyPath(dataDir); fileExists(key) {
+		mf, err := addFile(ctx, tw, secretEntry, key, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("add secret key: %w", err)
+		}
+		m.Files = append(m.Files, mf)
+	}
 
 	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -527,6 +548,34 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 	if err := extractArchive(ctx, src, m, newData, dumpPath); err != nil {
 		return nil, err
 	}
+	// The key file, when the instance keeps it outside the data folder:
+	// placed there if missing; another key there is refused, since it
+	// would not open the restored secrets.
+	var placeKey func() error
+	if key := opt.secretKeyPath(dataDir); fileExists(filepath.Join(newData, secretEntry)) &&
+		key != filepath.Join(dataDir, secretEntry) {
+		restored, err := os.ReadFile(filepath.Join(newData, secretEntry))
+		if err != nil {
+			return nil, err
+		}
+		if have, err := os.ReadFile(key); err == nil {
+			if !bytes.Equal(bytes.TrimSpace(have), bytes.TrimSpace(restored)) {
+				return nil, fmt.Errorf("the secret key file %s holds another key than the backup's; move it away to restore the backup's key", key)
+			}
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		} else {
+			placeKey = func() error {
+				if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
+					return err
+				}
+				return os.WriteFile(key, restored, 0o600)
+			}
+		}
+		if err := os.Remove(filepath.Join(newData, secretEntry)); err != nil {
+			return nil, err
+		}
+	}
 
 	var placeDB func() error // puts a SQLite database outside the data folder at its path
 	switch kind {
@@ -580,6 +629,11 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 	if placeDB != nil {
 		if err := placeDB(); err != nil {
 			return nil, fmt.Errorf("the files were restored into %s but the database could not be placed at %s: %w", dataDir, db.sqlitePath, err)
+		}
+	}
+	if placeKey != nil {
+		if err := placeKey(); err != nil {
+			return nil, fmt.Errorf("the data was restored into %s but the secret key file could not be written: %w", dataDir, err)
 		}
 	}
 	done = true
@@ -950,7 +1004,7 @@ func checkHeader(hdr *tar.Header) error {
 	if hdr.Size < 0 {
 		return damaged(name, "has a negative size")
 	}
-	if name != manifestEntry && name != sqliteEntry && name != pgdumpEntry && !strings.HasPrefix(name, filesPrefix) {
+	if name != manifestEntry && name != sqliteEntry && name != pgdumpEntry && name != secretEntry && !strings.HasPrefix(name, filesPrefix) {
 		return damaged(name, "is not part of an Opora backup")
 	}
 	return nil
@@ -1000,7 +1054,7 @@ func checkManifest(res *scanResult) (*Manifest, error) {
 
 	listed := make(map[string]ManifestFile, len(m.Files))
 	for _, f := range m.Files {
-		if !safeEntryName(f.Path) || (f.Path != dbEntry && !strings.HasPrefix(f.Path, filesPrefix)) {
+		if !safeEntryName(f.Path) || (f.Path != dbEntry && f.Path != secretEntry && !strings.HasPrefix(f.Path, filesPrefix)) {
 			return nil, damaged(manifestEntry, fmt.Sprintf("lists an invalid path %q", f.Path))
 		}
 		if _, dup := listed[f.Path]; dup {
@@ -1050,6 +1104,9 @@ func extractArchive(ctx context.Context, src string, m *Manifest, newData, dumpP
 			mode = 0o600
 		case name == pgdumpEntry:
 			target = dumpPath
+			mode = 0o600
+		case name == secretEntry:
+			target = filepath.Join(newData, secretEntry)
 			mode = 0o600
 		default: // files/..., checked by checkHeader
 			target = filepath.Join(newData, filepath.FromSlash(name))
@@ -1463,4 +1520,10 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// fileExists reports whether path is a regular file.
+func fileExists(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/opora-project/opora/internal/backup"
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/secret"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -46,6 +47,16 @@ func newSource(t *testing.T, dsn string) *source {
 	f.AddUser(t, "ivanova", "specialist")
 	f.AddUser(t, "petrov", "supervisor")
 	storetest.AddOrg(t, s, f.Ctx(), "КДН района")
+	// An SMTP password, kept sealed under the data folder's key file.
+	set, err := s.NotificationSettings(f.Ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.EmailEnabled, set.Host, set.Port, set.TLS, set.User, set.Password, set.From = true, "smtp.example.org", 587,
+		opora.SMTPStartTLS, "opora", "smtp-password", "opora@example.org"
+	if err := s.SaveNotificationSettings(f.Ctx(), set); err != nil {
+		t.Fatal(err)
+	}
 	photo := make([]byte, 300<<10) // incompressible, so the archive's middle is file data
 	if _, err := rand.Read(photo); err != nil {
 		t.Fatal(err)
@@ -87,6 +98,9 @@ func (src *source) create(t *testing.T) string {
 	var names []string
 	for _, f := range m.Files {
 		names = append(names, f.Path)
+	}
+	if !slices.Contains(names, "secret.key") {
+		t.Errorf("manifest lacks the secret key file (has %v)", names)
 	}
 	for name := range src.files {
 		if !slices.Contains(names, "files/"+name) {
@@ -193,6 +207,10 @@ func checkSame(t *testing.T, src *source, restored *store.Store, restoredDir str
 	}
 	if lc, err := restored.UserForLogin(context.Background(), "ivanova"); err != nil || lc.PasswordHash != storetest.PasswordHash {
 		t.Errorf("restored login: %+v, %v", lc, err)
+	}
+	// The key file came back: the SMTP password opens.
+	if err := restored.CheckSecrets(context.Background()); err != nil {
+		t.Errorf("the restored secrets: %v", err)
 	}
 	// The restored database still refuses to change the audit log.
 	if _, err := storetest.RawDB(t, restored).Exec(`DELETE FROM audit_log`); err == nil {
@@ -922,4 +940,49 @@ func TestRoundTripPostgresSearchPath(t *testing.T) {
 		t.Fatalf("Restore into an existing empty schema: %v", err)
 	}
 	checkSame(t, src, storetest.OpenOptions(t, store.Options{DataDir: target2, DatabaseURL: dst2URL, MaxReaders: 4}), target2)
+}
+
+// An instance keeping its key file outside the data folder
+// (--secret-key-file): restore puts the backup's key there, and refuses
+// to when another key is there. Without the key, the secrets do not open.
+func TestRestoreSecretKeyFile(t *testing.T) {
+	t.Parallel()
+	src := newSource(t, "")
+	archive := src.create(t)
+
+	other := filepath.Join(t.TempDir(), "keys", "other.key")
+	if _, err := secret.LoadOrCreate(other); err != nil {
+		t.Fatal(err)
+	}
+	refused := filepath.Join(t.TempDir(), "data")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: refused, SecretKeyFile: other}, archive); err == nil ||
+		!strings.Contains(err.Error(), "another key") {
+		t.Errorf("restore over another key file: %v", err)
+	}
+	if _, err := os.Lstat(refused); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused restore created the data folder: %v", err)
+	}
+	// The data folder with the other key: the password does not open.
+	withOther := filepath.Join(t.TempDir(), "data")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: withOther}, archive); err != nil {
+		t.Fatal(err)
+	}
+	if err := storetest.OpenOptions(t, store.Options{DataDir: withOther, SecretKey: other}).CheckSecrets(context.Background()); !errors.Is(err, secret.ErrWrongKey) {
+		t.Errorf("secrets under another key: %v", err)
+	}
+
+	key := filepath.Join(t.TempDir(), "keys", "opora.key")
+	target := filepath.Join(t.TempDir(), "data")
+	if _, err := backup.Restore(context.Background(), backup.Options{DataDir: target, SecretKeyFile: key}, archive); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the key file: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(target, "secret.key")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the key also left in the data folder: %v", err)
+	}
+	if err := storetest.OpenOptions(t, store.Options{DataDir: target, SecretKey: key}).CheckSecrets(context.Background()); err != nil {
+		t.Errorf("the restored secrets: %v", err)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,7 @@ import (
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/mail"
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/secret"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -177,6 +180,23 @@ func TestDigestOverSMTP(t *testing.T) {
 		if err := s.SaveNotificationSettings(kdn.Ctx(), set); err != nil {
 			t.Fatal(err)
 		}
+		// The password is kept sealed under the data folder's key file.
+		db := storetest.RawDB(t, s)
+		stored := func() string {
+			t.Helper()
+			var v string
+			if err := db.QueryRow(`SELECT smtp_password FROM notification_settings WHERE organisation_id = $1`, kdn.Org.ID).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		if v := stored(); !strings.HasPrefix(v, secret.Prefix) || strings.Contains(v, "right-password") {
+			t.Errorf("the stored password: %q", v)
+		}
+		keyFile := filepath.Join(storetest.Options(t, s).DataDir, secret.KeyFileName)
+		if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("key file: %v %v", fi, err)
+		}
 		if r, err := s.RunDueJobs(ctx, sender); err != nil || r.Emailed != 1 {
 			t.Fatalf("digest: %+v %v", r, err)
 		}
@@ -210,6 +230,45 @@ func TestDigestOverSMTP(t *testing.T) {
 		if body := decoded(t, be.messages()[1].Data); !strings.Contains(body, "/signals/"+itoa(second.ID)) ||
 			strings.Contains(body, "/signals/"+itoa(first.ID)+"\n") {
 			t.Errorf("next day's digest:\n%s", body)
+		}
+
+		// A password an older version stored plain: Migrate seals it, and
+		// the mail still goes.
+		if _, err := db.Exec(`UPDATE notification_settings SET smtp_password = 'right-password' WHERE organisation_id = $1`, kdn.Org.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v := stored(); !strings.HasPrefix(v, secret.Prefix) || strings.Contains(v, "right-password") {
+			t.Errorf("the legacy password after Migrate: %q", v)
+		}
+		signal()
+		clock = time.Date(2026, 3, 12, 7, 30, 0, 0, time.UTC)
+		if r, err := s.RunDueJobs(ctx, sender); err != nil || r.Emailed != 1 || len(be.messages()) != 3 {
+			t.Fatalf("after sealing the legacy password: %+v %v, %d messages", r, err, len(be.messages()))
+		}
+
+		// An instance with another key file: a clear error naming the key
+		// file, nothing sent, the digest kept for the next run.
+		o := storetest.Options(t, s)
+		o.SecretKey = filepath.Join(t.TempDir(), "other.key")
+		if _, err := secret.LoadOrCreate(o.SecretKey); err != nil {
+			t.Fatal(err)
+		}
+		other := storetest.OpenOptions(t, o)
+		other.Now = s.Now
+		signal()
+		clock = time.Date(2026, 3, 13, 7, 30, 0, 0, time.UTC)
+		r, err = other.RunDueJobs(ctx, sender)
+		if !errors.Is(err, secret.ErrWrongKey) || !strings.Contains(err.Error(), "other.key") || len(r.FailedUsers) != 1 || len(be.messages()) != 3 {
+			t.Fatalf("another key file: %+v %v, %d messages", r, err, len(be.messages()))
+		}
+		if strings.Contains(err.Error(), "right-password") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+		if r, err := s.RunDueJobs(ctx, sender); err != nil || r.Emailed != 1 || len(be.messages()) != 4 {
+			t.Fatalf("with the right key again: %+v %v, %d messages", r, err, len(be.messages()))
 		}
 	})
 }

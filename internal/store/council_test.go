@@ -563,3 +563,61 @@ func TestCouncilClosesCase(t *testing.T) {
 		}
 	})
 }
+
+// The statuses offered for a family card — the council's "change the
+// family's status" and the card's edit form — are those of the
+// organisation holding the card, the ones CouncilFamilyStatus and
+// SaveFamily check against. A card the КЦСОН opened and showed to the КДН:
+// the КДН's secretary at the council is offered the КЦСОН's statuses
+// (each accepted), not the КДН's own (refused as an invalid choice).
+func TestCouncilFamilyStatusChoices(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newCouncilNet(t, s)
+		f := &opora.Family{TerritoryID: n.north, Address: "ул. Садовая, 1", Members: []*opora.FamilyMember{
+			{Client: familyPerson("Иванова", "Мария", "12.03.1988"), Role: opora.RoleMother}}}
+		if err := s.CreateFamily(n.curator, f); err != nil {
+			t.Fatal(err)
+		}
+		if f.OrganisationID != n.kcson.Org.ID {
+			t.Fatalf("the card's organisation: %d, the КЦСОН is %d", f.OrganisationID, n.kcson.Org.ID)
+		}
+		if err := s.GrantFamily(n.curator, f.ID, n.kdn.Org.ID, opora.GrantKDN); err != nil {
+			t.Fatal(err)
+		}
+		c, m := n.council(t, s)
+		own, err := s.FamilyStatuses(n.secretary)
+		if err != nil || len(own) == 0 {
+			t.Fatalf("the КДН's own statuses: %v %d", err, len(own))
+		}
+		offered, err := s.FamilyStatusesOf(n.secretary, f.ID)
+		if err != nil || len(offered) < 2 {
+			t.Fatalf("statuses offered for the card: %v %d", err, len(offered))
+		}
+		cardOrg, err := s.FamilyStatuses(n.curator)
+		if err != nil || len(cardOrg) != len(offered) {
+			t.Errorf("the card's organisation lists %d statuses, %d offered (%v)", len(cardOrg), len(offered), err)
+		}
+		for _, it := range offered {
+			if it.OrganisationID != f.OrganisationID {
+				t.Errorf("offered status %d %q of organisation %d; the card is of %d", it.ID, it.Label, it.OrganisationID, f.OrganisationID)
+			}
+		}
+		// The secretary's own dictionary is what the old page offered: refused.
+		if err := s.CouncilFamilyStatus(n.secretary, c.ID, m.ID, f.ID, own[len(own)-1].ID); opora.FieldErrors(err)["status_id"] != "error.invalid_choice" {
+			t.Errorf("the КДН's own status at the council: %v", err)
+		}
+		for _, it := range offered[1:] {
+			if err := s.CouncilFamilyStatus(n.secretary, c.ID, m.ID, f.ID, it.ID); err != nil {
+				t.Errorf("offered status %q refused: %v", it.Label, err)
+			}
+		}
+		if got, err := s.Family(n.secretary, f.ID); err != nil || got.StatusID != offered[len(offered)-1].ID {
+			t.Errorf("the family's status after the decisions: %v %+v", err, got)
+		}
+		// An organisation without the family is not told its statuses.
+		if _, err := s.FamilyStatusesOf(n.kdnSouth.Ctx(), f.ID); err == nil {
+			t.Error("another municipality's КДН reads the card's statuses")
+		}
+	})
+}

@@ -66,3 +66,7 @@ func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
 	_, err = p.DownTo(ctx, v)
 	return err
 }
+
+// OnEscalate runs f before EscalateOverdue escalates each task of the list
+// it read, as another request would change the task meanwhile.
+func (s *Store) OnEscalate(f func(taskID int64)) { s.escalateHook = f }

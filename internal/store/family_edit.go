@@ -264,14 +264,32 @@ func (s *Store) FamiliesByStatus(ctx context.Context, territoryID, statusID int6
 }
 
 // FamilyStatuses lists the family status dictionary of the actor's
-// organisation (enabled items). Needs family.read.
+// organisation (enabled items): the choices for the actor's own new
+// family cards and searches. Needs family.read.
 func (s *Store) FamilyStatuses(ctx context.Context) ([]*opora.DictionaryItem, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermFamilyRead); err != nil {
 		return nil, err
 	}
+	return s.familyStatuses(ctx, a.OrganisationID)
+}
+
+// FamilyStatusesOf lists the statuses a family card can take: the
+// dictionary of the organisation holding the card (the family's КДН and
+// its region's configuration), which may not be the actor's — a КЦСОН
+// curator or a council secretary of another organisation. Needs
+// family.read on the family.
+func (s *Store) FamilyStatusesOf(ctx context.Context, familyID int64) ([]*opora.DictionaryItem, error) {
+	f, _, err := s.loadFamilyAccess(ctx, s.r, opora.PermFamilyRead, familyID)
+	if err != nil {
+		return nil, err
+	}
+	return s.familyStatuses(ctx, f.OrganisationID)
+}
+
+func (s *Store) familyStatuses(ctx context.Context, orgID int64) ([]*opora.DictionaryItem, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, organisation_id, dictionary, key, label, position, disabled FROM dictionary_items
-		WHERE organisation_id = $1 AND dictionary = $2 AND NOT disabled ORDER BY position, id`, a.OrganisationID, opora.DictFamilyStatus)
+		WHERE organisation_id = $1 AND dictionary = $2 AND NOT disabled ORDER BY position, id`, orgID, opora.DictFamilyStatus)
 	if err != nil {
 		return nil, fmt.Errorf("store: family statuses: %w", err)
 	}

@@ -104,11 +104,14 @@ func (s *Store) EscalateOverdue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, d := range list {
+		if s.escalateHook != nil {
+			s.escalateHook(d.id)
+		}
 		for _, level := range []string{EscalateHead, EscalateKDN} {
 			if (level == EscalateHead && !d.headNow) || (level == EscalateKDN && !d.kdnNow) {
 				continue
 			}
-			done, err := s.escalate(ctx, d.id, d.dueOn, level)
+			done, err := s.escalate(ctx, d.id, d.dueOn, d.kdnDays, level)
 			if err != nil {
 				return n, err
 			}
@@ -121,10 +124,36 @@ func (s *Store) EscalateOverdue(ctx context.Context) (int, error) {
 }
 
 // escalate records one escalation and notifies its people in one
-// transaction; false when it was made before (by another run).
-func (s *Store) escalate(ctx context.Context, taskID int64, dueOn opora.Date, level string) (bool, error) {
+// transaction; false when it was made before (by another run) or when the
+// task is no longer overdue at this level. The list EscalateOverdue works
+// on was read before: the task is read again here, locked (PostgreSQL) or
+// under the single writer (SQLite), so a task done, returned or given a
+// new deadline meanwhile does not escalate. One escalation per task, level
+// and deadline: an overdue episode ends when the deadline moves, and a
+// task overdue again on its new deadline escalates again.
+func (s *Store) escalate(ctx context.Context, taskID int64, dueOn opora.Date, kdnDays int, level string) (bool, error) {
 	done := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var status, caseStatus string
+		var nowDue sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT t.status, t.due_on, k.status FROM case_tasks t JOIN cases k ON k.id = t.case_id
+			WHERE t.id = $1`+s.forUpdateOf("t"), taskID).Scan(&status, &nowDue, &caseStatus)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store: escalate task: %w", err)
+		}
+		if !opora.TaskStatus(status).Open() {
+			return nil // done or returned meanwhile
+		}
+		if caseStatus != "open" || !nowDue.Valid || !opora.DateOf(dateOf(nowDue)).Equal(dueOn) {
+			return nil // the case closed or the deadline moved meanwhile
+		}
+		late := s.Today().DaysSince(dueOn)
+		if (level == EscalateHead && late < 1) || (level == EscalateKDN && late < kdnDays) {
+			return nil
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO task_escalations (task_id, level, due_on, escalated_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (task_id, level, due_on) DO NOTHING`, taskID, level, dueOn, s.Now())
 		if err != nil {
@@ -135,7 +164,6 @@ func (s *Store) escalate(ctx context.Context, taskID int64, dueOn opora.Date, le
 		}
 		done = true
 		var t opora.Task
-		var status string
 		if err := tx.QueryRowContext(ctx, `SELECT id, family_id, COALESCE(responsible_org_id, 0), COALESCE(assignee_id, 0), status
 			FROM case_tasks WHERE id = $1`, taskID).Scan(&t.ID, &t.FamilyID, &t.ResponsibleOrg, &t.AssigneeID, &status); err != nil {
 			return fmt.Errorf("store: escalate task: %w", err)
@@ -220,6 +248,9 @@ func (s *Store) emailUser(ctx context.Context, m Mailer, uid int64, r *JobReport
 	}
 	server, err := notificationSettings(ctx, s.r, orgID)
 	if err != nil {
+		return err
+	}
+	if server.Password, err = s.openSecret(server.Password); err != nil {
 		return err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications n

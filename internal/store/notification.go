@@ -364,8 +364,9 @@ func (s *Store) SaveNotificationPrefs(ctx context.Context, p *opora.Notification
 	})
 }
 
-// notificationSettings reads an organisation's settings, password
-// included (for the e-mail job); defaults without a row.
+// notificationSettings reads an organisation's settings, the password as
+// stored: sealed (openSecret opens it for the e-mail job); defaults
+// without a row.
 func notificationSettings(ctx context.Context, q queryer, orgID int64) (*opora.NotificationSettings, error) {
 	n := &opora.NotificationSettings{OrganisationID: orgID, Port: 587, TLS: opora.SMTPStartTLS,
 		KDNAfterDays: opora.DefaultKDNAfterDays}
@@ -414,9 +415,13 @@ func (s *Store) SaveNotificationSettings(ctx context.Context, n *opora.Notificat
 		if n.Version != old.Version {
 			return &opora.Error{Code: opora.ECONFLICT, Message: "notify.error.changed"}
 		}
+		// The password is kept sealed (secret.go); old.Password is the
+		// stored, sealed value.
 		password := old.Password
 		if n.Password != "" {
-			password = n.Password
+			if password, err = s.sealSecret(n.Password); err != nil {
+				return err
+			}
 		}
 		if n.EmailEnabled && n.User != "" && password == "" {
 			var v opora.Validation

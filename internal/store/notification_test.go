@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,6 +180,110 @@ func TestEscalationTiming(t *testing.T) {
 	})
 }
 
+// The escalation job reads its list of overdue tasks first and escalates
+// them one by one: a task the kindergarten marks done in between is read
+// again and not escalated — its head gets no "overdue" line, no
+// escalation row is left.
+func TestEscalationStaleList(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		day0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		clock := day0.Add(-48 * time.Hour)
+		s.Now = func() time.Time { return clock }
+		n := newFamilyNet(t, s)
+		f, cur := curatedFamily(t, s, n)
+		task, kgHead := kindergartenTask(t, s, n, f, cur, opora.DateOf(day0))
+		clock = day0.AddDate(0, 0, 5)
+		hooked := 0
+		s.OnEscalate(func(id int64) {
+			if id != task.ID {
+				return
+			}
+			hooked++
+			if err := s.CompleteTask(kgHead, task.ID, 0, opora.TaskReport{Text: "Место найдено", DoneOn: s.Today()}, nil); err != nil {
+				t.Errorf("done meanwhile: %v", err)
+			}
+		})
+		r, err := s.RunDueJobs(context.Background(), nil)
+		s.OnEscalate(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hooked != 1 {
+			t.Fatalf("the job's list did not hold the overdue task (%d)", hooked)
+		}
+		if r.Escalated != 0 {
+			t.Errorf("a task done meanwhile escalated: %+v", r)
+		}
+		for who, ctx := range map[string]context.Context{"head": kgHead, "secretary": n.secretary} {
+			if _, l := unread(t, s, ctx, opora.NotifyTaskOverdue); len(l) != 0 {
+				t.Errorf("%s told a done task is overdue: %d", who, len(l))
+			}
+		}
+		var rows int
+		if err := storetest.RawDB(t, s).QueryRow(`SELECT COUNT(*) FROM task_escalations WHERE task_id = $1`, task.ID).Scan(&rows); err != nil || rows != 0 {
+			t.Errorf("escalation rows: %d %v", rows, err)
+		}
+	})
+}
+
+// One escalation per overdue episode: overdue on its deadline, the task
+// escalates to the kindergarten's head and the КДН once; the council gives
+// it a new deadline (ReassignTask), and once that has passed it escalates
+// again, once more each.
+func TestEscalationPerOverdueEpisode(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		day0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		clock := day0.Add(-48 * time.Hour)
+		s.Now = func() time.Time { return clock }
+		n := newCouncilNet(t, s)
+		f := n.family(t, s, "Иванов", n.north)
+		_, kgHead := n.kgNorth.AddUser(t, "kg-head", "agency_head")
+		types, err := s.CaseDictionary(n.curator, opora.DictTaskType, false)
+		if err != nil || len(types) == 0 {
+			t.Fatalf("task types: %v %d", err, len(types))
+		}
+		task := &opora.Task{TypeID: types[0].ID, Description: "Место в детском саду", ResponsibleOrg: n.kgNorth.Org.ID, DueOn: opora.DateOf(day0)}
+		if err := s.AddFamilyTask(n.curator, f.ID, task); err != nil {
+			t.Fatal(err)
+		}
+		c, m := n.council(t, s)
+		overdue := func(ctx context.Context) int {
+			_, l := unread(t, s, ctx, opora.NotifyTaskOverdue)
+			return len(l)
+		}
+		run := func(day, escalated, head, secretary int) {
+			t.Helper()
+			clock = day0.AddDate(0, 0, day)
+			r, err := s.RunDueJobs(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Escalated != escalated || overdue(kgHead) != head || overdue(n.secretary) != secretary {
+				t.Errorf("day %d: escalated %d, head %d, secretary %d; want %d, %d, %d", day, r.Escalated,
+					overdue(kgHead), overdue(n.secretary), escalated, head, secretary)
+			}
+		}
+		run(4, 2, 1, 1)
+		run(5, 0, 1, 1)
+		// The council gives the kindergarten ten more days from day 5.
+		if _, err := s.ReassignTask(n.secretary, c.ID, m.ID, f.ID, &opora.CouncilTask{TaskID: task.ID, OrgID: n.kgNorth.Org.ID,
+			DueOn: opora.DateOf(day0.AddDate(0, 0, 15)), Reason: "Место будет после ремонта"}); err != nil {
+			t.Fatal(err)
+		}
+		run(15, 0, 1, 1) // on the new deadline: not overdue
+		run(16, 1, 2, 1) // the head again
+		run(17, 0, 2, 1)
+		run(18, 1, 2, 2) // the КДН again
+		run(30, 0, 2, 2)
+		var rows int
+		if err := storetest.RawDB(t, s).QueryRow(`SELECT COUNT(*) FROM task_escalations WHERE task_id = $1`, task.ID).Scan(&rows); err != nil || rows != 4 {
+			t.Errorf("escalation rows: %d %v", rows, err)
+		}
+	})
+}
+
 // The КДН's own delay: an organisation that set 5 days hears on the
 // fifth day, not the third.
 func TestEscalationDaysSetting(t *testing.T) {
@@ -301,14 +406,26 @@ func TestNotificationPrefsAndSettings(t *testing.T) {
 		if err != nil || got.Password != "" || !got.HasPassword || got.Host != "smtp.example.org" || got.Version != 1 {
 			t.Fatalf("saved settings: %v %+v", err, got)
 		}
+		// Kept sealed under the data folder's key file, not as typed.
+		stored := func() string {
+			t.Helper()
+			var v string
+			if err := storetest.RawDB(t, s).QueryRow(`SELECT smtp_password FROM notification_settings WHERE organisation_id = $1`,
+				fx.Org.ID).Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		sealed := stored()
+		if !strings.HasPrefix(sealed, "v1:") || strings.Contains(sealed, "s3cret") {
+			t.Errorf("stored password %q", sealed)
+		}
 		got.Port = 2525 // the password left empty keeps the stored one
 		if err := s.SaveNotificationSettings(admin, got); err != nil {
 			t.Fatal(err)
 		}
-		var stored string
-		if err := storetest.RawDB(t, s).QueryRow(`SELECT smtp_password FROM notification_settings WHERE organisation_id = $1`,
-			fx.Org.ID).Scan(&stored); err != nil || stored != "s3cret-pass" {
-			t.Errorf("stored password %q %v", stored, err)
+		if v := stored(); v != sealed {
+			t.Errorf("the kept password changed: %q, was %q", v, sealed)
 		}
 		stale := *set
 		stale.Version = 1

@@ -57,6 +57,11 @@ type Store struct {
 	actorCache actorCache
 	// dict keeps the small dictionaries pages read (versions.go).
 	dict dictCaches
+	// escalateHook, when set by a test, runs before EscalateOverdue
+	// escalates each task of the list it read (export_test.go).
+	escalateHook func(taskID int64)
+	// secrets seals the secrets kept in the database (secret.go).
+	secrets secrets
 }
 
 // readStatements is how many statements the SQLite readers keep prepared
@@ -71,6 +76,10 @@ type Options struct {
 	DataDir     string
 	// MaxReaders caps SQLite reader connections (default 8) or the PostgreSQL pool (default 20).
 	MaxReaders int
+	// SecretKey is the key file sealing the secrets kept in the database
+	// (internal/secret); "" for secret.key in DataDir. Instances sharing a
+	// database must share the key file.
+	SecretKey string
 }
 
 // SQLitePath returns the database file used when DatabaseURL selects SQLite.
@@ -89,6 +98,7 @@ func (o Options) IsPostgres() bool {
 // Open connects to the database and checks it answers. It does not migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s.secrets.path = o.SecretKeyFile()
 	if o.IsPostgres() {
 		cfg, err := pgx.ParseConfig(o.DatabaseURL)
 		if err != nil {
@@ -239,6 +249,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	if err := s.seedAllOrganisations(ctx); err != nil {
+		return err
+	}
+	if err := s.sealLegacySecrets(ctx); err != nil {
 		return err
 	}
 	return s.Optimize(ctx)

@@ -415,7 +415,7 @@ func (s *Server) councilFamilyPage(w http.ResponseWriter, r *http.Request, statu
 	for _, o := range orgs {
 		oo = append(oo, option{Value: idString(o.ID), Label: o.Name})
 	}
-	statuses, err := s.store.FamilyStatuses(ctx)
+	statuses, err := s.store.FamilyStatusesOf(ctx, ids[2])
 	if err != nil {
 		return err
 	}

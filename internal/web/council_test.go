@@ -283,6 +283,36 @@ func TestCouncilPages(t *testing.T) {
 			t.Errorf("the agenda marks the listed family off the agenda")
 		}
 
+		// A card the КЦСОН opened and showed to the КДН: the council's
+		// status choice offers the card's organisation's statuses, and the
+		// one chosen is taken.
+		curCtx = storetest.CtxOf(t, a.st, curUser.ID)
+		kcsonCard := &opora.Family{TerritoryID: terr[0], Members: []*opora.FamilyMember{
+			{Client: &opora.Client{Surname: "Смирнова", FirstName: "Ирина"}, Role: opora.RoleMother}}}
+		if err := a.st.CreateFamily(curCtx, kcsonCard); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.st.GrantFamily(curCtx, kcsonCard.ID, kdn.Org.ID, opora.GrantKDN); err != nil {
+			t.Fatal(err)
+		}
+		res = sec.get(meetingPath + "?family=" + idString(kcsonCard.ID))
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("open the КЦСОН's card at the council: %d", res.Status)
+		}
+		kcsonPath := res.Location
+		checkStatusChoices(t, a.st, sec.get(kcsonPath).Body, curCtx, secCtx)
+		cardStatuses, err := a.st.FamilyStatuses(curCtx)
+		if err != nil || len(cardStatuses) < 2 {
+			t.Fatalf("the КЦСОН's statuses: %v %d", err, len(cardStatuses))
+		}
+		chosen := cardStatuses[len(cardStatuses)-1]
+		if res := sec.post(kcsonPath+"/status", url.Values{"status_id": {idString(chosen.ID)}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("the council changes the КЦСОН card's status: %d %s", res.Status, res.Body)
+		}
+		if got, err := a.st.Family(secCtx, kcsonCard.ID); err != nil || got.StatusID != chosen.ID {
+			t.Errorf("the card's status after the decision: %v %+v", err, got)
+		}
+
 		// Another municipality's КДН: 404 for the meeting, the family's screen and the minutes.
 		for _, p := range []string{meetingPath, famPath, meetingPath + "/minutes"} {
 			if res := southSec.get(p); res.Status != http.StatusNotFound {

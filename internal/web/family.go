@@ -17,8 +17,10 @@ import (
 // familyRows is how many member rows the new family form offers at first.
 const familyRows = 4
 
-// familyOptions are the choices of the family forms.
-func (s *Server) familyOptions(r *http.Request) (map[string][]option, error) {
+// familyOptions are the choices of the family forms; the statuses are
+// those of the organisation holding the family card familyID (0: the
+// actor's own, for a new card and the search).
+func (s *Server) familyOptions(r *http.Request, familyID int64) (map[string][]option, error) {
 	ctx := r.Context()
 	l := s.loc(r)
 	a := opora.ActorFrom(ctx)
@@ -28,7 +30,13 @@ func (s *Server) familyOptions(r *http.Request) (map[string][]option, error) {
 		roles = append(roles, option{Value: string(ro), Label: l.T("family.role." + string(ro))})
 	}
 	opts["roles"] = roles
-	statuses, err := s.store.FamilyStatuses(ctx)
+	var statuses []*opora.DictionaryItem
+	var err error
+	if familyID != 0 {
+		statuses, err = s.store.FamilyStatusesOf(ctx, familyID)
+	} else {
+		statuses, err = s.store.FamilyStatuses(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +114,7 @@ func (s *Server) familiesHome(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := &familiesData{Query: strings.TrimSpace(q.Get("q")), Today: s.store.Today()}
 	var err error
-	if d.Options, err = s.familyOptions(r); err != nil {
+	if d.Options, err = s.familyOptions(r, 0); err != nil {
 		return err
 	}
 	if d.Query != "" {
@@ -155,7 +163,7 @@ func (s *Server) familyNew(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderFamilyNew(w http.ResponseWriter, r *http.Request, status int, f *form) error {
 	d := &familyNewData{}
 	var err error
-	if d.Options, err = s.familyOptions(r); err != nil {
+	if d.Options, err = s.familyOptions(r, 0); err != nil {
 		return err
 	}
 	if f == nil {
@@ -341,7 +349,7 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 			d.Timeline = append(d.Timeline, familyEventLine{Event: e, Text: familyEventText(l.T, e)})
 		}
 	}
-	if d.Options, err = s.familyOptions(r); err != nil {
+	if d.Options, err = s.familyOptions(r, id); err != nil {
 		return err
 	}
 	if acc.Can(opora.SectionVisits) {

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
 
@@ -102,5 +104,38 @@ func TestFamilyPages(t *testing.T) {
 		if res = h.get(card); !strings.Contains(res.Body, "Сопровождение семьи") {
 			t.Errorf("no family case on the card")
 		}
+		// The card's edit form, opened by the КЦСОН, offers the statuses
+		// of the КДН holding the card — the ones its save accepts — not
+		// the КЦСОН's own dictionary.
+		checkStatusChoices(t, a.st, res.Body, secCtx, storetest.CtxOf(t, a.st, head.ID))
 	})
+}
+
+// checkStatusChoices: the page's status_id select offers the statuses of
+// the organisation of holder (every one) and none of other's.
+func checkStatusChoices(t *testing.T, st *store.Store, body string, holder, other context.Context) {
+	t.Helper()
+	want, err := st.FamilyStatuses(holder)
+	if err != nil || len(want) == 0 {
+		t.Fatalf("the card's statuses: %v %d", err, len(want))
+	}
+	not, err := st.FamilyStatuses(other)
+	if err != nil || len(not) == 0 {
+		t.Fatalf("the other organisation's statuses: %v %d", err, len(not))
+	}
+	_, sel, ok := strings.Cut(body, `name="status_id"`)
+	if !ok {
+		t.Fatalf("no status choice on the page")
+	}
+	sel, _, _ = strings.Cut(sel, "</select>")
+	for _, it := range want {
+		if !strings.Contains(sel, `value="`+idString(it.ID)+`"`) {
+			t.Errorf("status %q (%d) of the card's organisation is not offered", it.Label, it.ID)
+		}
+	}
+	for _, it := range not {
+		if strings.Contains(sel, `value="`+idString(it.ID)+`"`) {
+			t.Errorf("status %q (%d) of the user's own organisation is offered", it.Label, it.ID)
+		}
+	}
 }
