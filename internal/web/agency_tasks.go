@@ -323,8 +323,9 @@ type familyTasksData struct {
 	Family  *opora.Family
 	View    *store.FamilyTaskView
 	Today   opora.Date
-	Next    *opora.Task // the done task a next step is being added after
-	MayNow  bool        // the procedure lets the curator assign the next step at once
+	Next    *opora.Task        // the done task a next step is being added after
+	Drafts  []*opora.DraftTask // the draft plan's tasks awaiting the council
+	MayNow  bool               // the procedure lets the curator assign the next step at once
 	Options map[string][]option
 }
 
@@ -347,6 +348,17 @@ func (s *Server) renderFamilyTasks(w http.ResponseWriter, r *http.Request, statu
 	var verr error
 	if d.View, verr = s.store.ViewFamilyTasks(ctx, id); verr != nil {
 		return verr
+	}
+	if a.Can(opora.PermFamilyWrite) {
+		// The next steps proposed for the council, where the reader may
+		// see the family's plan.
+		plan, perr := s.store.FamilyDraftPlan(ctx, id)
+		switch c := opora.ErrorCode(perr); {
+		case perr == nil:
+			d.Drafts = plan.Tasks
+		case c != opora.ENOTFOUND && c != opora.EFORBIDDEN:
+			return perr
+		}
 	}
 	vals := url.Values{}
 	nextID := r.URL.Query().Get("next")
