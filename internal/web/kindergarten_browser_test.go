@@ -178,21 +178,27 @@ func TestBrowserKindergartenThreeSessions(t *testing.T) {
 		// The kindergarten's head, on a phone, gives the task to a specialist.
 		education.login("garden-head")
 		education.do("the board", education.menu("Задачи ведомства"))
-		education.seeIn("Новые", "Найти место в детском саду для Ани", "Кузнецова")
+		education.see("Новые (1)", "Найти место в детском саду для Ани", "Кузнецова")
 		education.shotAt("board", 360)
 		education.do("the task", education.follow("Место в детском саду: Найти место в детском саду для Ани"))
 		education.do("assign",
 			education.unfold("Назначить исполнителя"),
 			education.pick("Исполнитель", "Алла Белова"),
 			education.submit("Назначить исполнителя", "Назначить исполнителя"))
-		education.see("Алла Белова")
+		education.see("Исполнитель назначен.", "Алла Белова")
 		education.logout()
 
 		// The specialist accepts it and marks it done with a report.
 		education.login("garden-spec")
+		if n := education.unread(); n != "1" {
+			t.Errorf("the specialist's unread notifications: %q, want 1", n)
+		}
 		education.do("my tasks", education.menu("Задачи ведомства"))
 		education.see("Мои задачи", "Найти место в детском саду для Ани")
 		education.do("the task", education.follow("Место в детском саду: Найти место в детском саду для Ани"))
+		if n := education.unread(); n != "" {
+			t.Errorf("the task is open, and its notification is still unread: %q", n)
+		}
 		education.do("accept", education.submit("Принять"))
 		education.see("Принята")
 		education.do("done with a report",
@@ -202,9 +208,14 @@ func TestBrowserKindergartenThreeSessions(t *testing.T) {
 		education.see("Выполнена", "Место в группе «Солнышко» выделено")
 
 		// The curator sees it at once and adds the next step in two taps.
-		curator.do("the curator's next look", chromedp.Reload())
+		curator.do("the notifications", chromedp.Navigate(curator.base+"/notifications"))
+		curator.see(fmt.Sprintf("в карточке семьи № %d: исполнитель назначен", f.ID), fmt.Sprintf("в карточке семьи № %d: Выполнена", f.ID))
+		curator.do("back to the family's tasks", chromedp.Navigate(curator.base+"/families/"+idString(f.ID)+"/tasks"))
 		curator.see("Изменилось с вашего прошлого просмотра: 1", "Изменилось", "Выполнена", "Место в группе «Солнышко» выделено")
 		curator.shotAt("curator-view", 1280)
+		if n := curator.unread(); n != "" {
+			t.Errorf("the curator saw the changes, and their notifications are still unread: %q", n)
+		}
 		curator.do("next step", curator.follow("Следующий шаг"),
 			curator.fill("Что сделать", "Помочь семье подготовить Аню к детскому саду"))
 		if got := curator.chosen("Вид задачи"); got == "Место в детском саду" {
@@ -229,6 +240,16 @@ func (p *player) meetingDate() string {
 	p.t.Helper()
 	s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`(() => { const a = [...document.querySelectorAll('main a')].find(a => a.textContent.startsWith('← Заседание консилиума '));
 		return a ? a.textContent.replace('← Заседание консилиума ', '').trim() : '' })()`))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return s
+}
+
+// unread reads the header's counter of unread notifications ("" for none).
+func (p *player) unread() string {
+	p.t.Helper()
+	s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector('.unread-count'); return e ? e.textContent.trim() : '' })()`))
 	if err != nil {
 		p.t.Fatal(err)
 	}
