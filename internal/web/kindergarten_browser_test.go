@@ -165,8 +165,10 @@ func TestBrowserKindergartenThreeSessions(t *testing.T) {
 		secretary.do("approve", secretary.submit("Утвердить план"))
 		secretary.see("Утверждён план помощи")
 		secretary.seeIn("Задачи семьи", "Детский сад № 12", "Запланирована")
+		secretary.shotAt("council-family", 1280)
 		secretary.do("back to the agenda", secretary.follow("← Заседание консилиума "+secretary.meetingDate()))
 		secretary.seeIn("Повестка", "Решений: 1")
+		secretary.shotAt("agenda", 1280)
 
 		// The curator looks at the family's tasks for the first time.
 		curator.login("curator")
