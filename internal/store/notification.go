@@ -269,8 +269,17 @@ func (s *Store) ReadNotificationsOn(ctx context.Context, links ...string) (int, 
 	if a == nil || a.UserID == 0 || len(links) == 0 {
 		return 0, nil
 	}
-	args := []any{s.Now(), a.UserID}
-	in, args := inList(args, links)
+	// Most pages have nothing unread: a read, not a write, answers them.
+	in, args := inList([]any{a.UserID}, links)
+	var unread int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL
+		AND link IN (`+in+`)`, args...).Scan(&unread); err != nil {
+		return 0, fmt.Errorf("store: notifications on a page: %w", err)
+	}
+	if unread == 0 {
+		return 0, nil
+	}
+	in, args = inList([]any{s.Now(), a.UserID}, links)
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL
