@@ -14,6 +14,7 @@ type NotificationKind string
 const (
 	NotifyTaskAssigned NotificationKind = "task_assigned" // a task given to my agency, or to me
 	NotifyTaskStatus   NotificationKind = "task_status"   // a task of my family changed its status
+	NotifyTaskAssignee NotificationKind = "task_assignee" // the agency gave a task of my family to one of its people
 	NotifyTaskReturned NotificationKind = "task_returned" // a task of my family was returned by the agency
 	NotifyTaskOverdue  NotificationKind = "task_overdue"  // a task of my agency (or, for the КДН, of a family) is overdue
 	NotifySignal       NotificationKind = "signal"        // a signal to triage in my inbox
@@ -21,7 +22,7 @@ const (
 )
 
 // NotificationKinds lists the kinds in the order the settings show them.
-var NotificationKinds = []NotificationKind{NotifyTaskAssigned, NotifyTaskStatus, NotifyTaskReturned, NotifyTaskOverdue,
+var NotificationKinds = []NotificationKind{NotifyTaskAssigned, NotifyTaskStatus, NotifyTaskAssignee, NotifyTaskReturned, NotifyTaskOverdue,
 	NotifySignal, NotifyFamilyRouted}
 
 // Valid reports whether k is one of NotificationKinds.

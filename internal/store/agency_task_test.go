@@ -380,7 +380,18 @@ func TestCuratorViewChangesAndNextStep(t *testing.T) {
 
 		done := agencyTask(t, s, n.cur, n.task.ID)
 		step, may, err := s.ProposeNextStep(n.cur, done)
-		if err != nil || step.OrgID != n.garden.Org.ID || step.TypeID != done.TypeID || step.DueOn != s.Today().AddDays(14) {
+		// Not the kindergarten place again: the curator's accompaniment, by
+		// the curator's own organisation.
+		var support int64
+		types, _ := s.CaseDictionary(n.cur, opora.DictTaskType, false)
+		for _, it := range types {
+			if it.Key == store.NextStepType {
+				support = it.ID
+			}
+		}
+		curOrg := opora.ActorFrom(n.cur).OrganisationID
+		if err != nil || support == 0 || step.TypeID != support || step.TypeID == done.TypeID || step.OrgID != curOrg ||
+			step.DueOn != s.Today().AddDays(14) {
 			t.Fatalf("proposed next step: %v %+v", err, step)
 		}
 		if may {
@@ -401,7 +412,7 @@ func TestCuratorViewChangesAndNextStep(t *testing.T) {
 		}
 		plan, err := s.FamilyDraftPlan(n.cur, n.fam.ID)
 		if err != nil || len(plan.Tasks) != 1 || plan.Tasks[0].What != "Подготовить Анну к детскому саду" ||
-			plan.Tasks[0].ProposedAgencyType != opora.OrgKindergarten {
+			plan.Tasks[0].ProposedAgencyType != opora.OrgSocialService {
 			t.Errorf("the draft plan: %v %+v", err, plan)
 		}
 		if _, err := s.AddNextStep(n.nannyCtx, step); !errors.Is(err, opora.ErrForbidden) {

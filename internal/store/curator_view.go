@@ -107,13 +107,30 @@ type NextStep struct {
 	AssignNow bool // give it to the agency at once (only where the procedure lets the curator)
 }
 
-// ProposeNextStep fills a next step after task after: its type, the
-// agency the regional procedure proposes for it (else the done task's
-// agency) and a deadline (the procedure's days, else two weeks), and says
-// whether the curator may assign it at once.
+// NextStepType is the task type a next step starts with: the curator's
+// accompaniment. The follow-up of a done measure is seldom the same
+// measure again (a kindergarten place found → help the family prepare the
+// child for the kindergarten), so it does not repeat the done task's type.
+const NextStepType = "curator_support"
+
+// ProposeNextStep fills a next step after task after: the curator's
+// accompaniment (NextStepType) by the curator's own organisation, or,
+// where the dictionary has no such type, the done task's type and agency;
+// the agency the regional procedure proposes for the type, if any; a
+// deadline (the procedure's days, else two weeks); and whether the
+// curator may assign it at once.
 func (s *Store) ProposeNextStep(ctx context.Context, after *opora.Task) (*NextStep, bool, error) {
 	n := &NextStep{FamilyID: after.FamilyID, AfterID: after.ID, TypeID: after.TypeID, OrgID: after.ResponsibleOrg}
-	org, days, err := s.ProposeAgency(ctx, after.FamilyID, after.TypeID)
+	types, err := s.CaseDictionary(ctx, opora.DictTaskType, false)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, it := range types {
+		if it.Key == NextStepType {
+			n.TypeID, n.OrgID = it.ID, opora.ActorFrom(ctx).OrganisationID
+		}
+	}
+	org, days, err := s.ProposeAgency(ctx, after.FamilyID, n.TypeID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -124,7 +141,7 @@ func (s *Store) ProposeNextStep(ctx context.Context, after *opora.Task) (*NextSt
 		days = 14
 	}
 	n.DueOn = s.Today().AddDays(days)
-	may, err := s.CuratorMayAssign(ctx, after.FamilyID, after.TypeID)
+	may, err := s.CuratorMayAssign(ctx, after.FamilyID, n.TypeID)
 	if err != nil {
 		return nil, false, err
 	}

@@ -261,6 +261,41 @@ func (s *Store) MarkNotificationRead(ctx context.Context, id int64) (*opora.Noti
 	return n, err
 }
 
+// ReadNotificationsOn marks my unread notifications that open one of the
+// pages links read, as the user has just opened the page (a task, a
+// family, a signal), and says how many.
+func (s *Store) ReadNotificationsOn(ctx context.Context, links ...string) (int, error) {
+	a := opora.ActorFrom(ctx)
+	if a == nil || a.UserID == 0 || len(links) == 0 {
+		return 0, nil
+	}
+	// Most pages have nothing unread: a read, not a write, answers them.
+	in, args := inList([]any{a.UserID}, links)
+	var unread int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL
+		AND link IN (`+in+`)`, args...).Scan(&unread); err != nil {
+		return 0, fmt.Errorf("store: notifications on a page: %w", err)
+	}
+	if unread == 0 {
+		return 0, nil
+	}
+	in, args = inList([]any{s.Now(), a.UserID}, links)
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL
+			AND link IN (`+in+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("store: notifications read on a page: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "notification",
+			Changes: []opora.Change{{Field: "read_on", New: strconv.FormatInt(n, 10)}}})
+	})
+	return int(n), err
+}
+
 // MarkAllNotificationsRead marks every unread notification of mine read
 // and says how many.
 func (s *Store) MarkAllNotificationsRead(ctx context.Context) (int, error) {

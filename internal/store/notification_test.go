@@ -533,3 +533,39 @@ func TestEmailModes(t *testing.T) {
 		}
 	})
 }
+
+// The kindergarten's head gives the task to a specialist: the specialist
+// is told the task is hers, the curator that an assignee is set. Opening
+// the task's page reads the specialist's line there, not the curator's;
+// a page no line opens reads nothing.
+func TestNotifyAssigneeAndReadOnPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newKindergartenNet(t, s)
+		if err := s.AssignTask(n.gardenHead, n.task.ID, 0, n.nanny.ID); err != nil {
+			t.Fatal(err)
+		}
+		link := fmt.Sprintf("/agency/tasks/%d", n.task.ID)
+		if c, as := unread(t, s, n.nannyCtx, opora.NotifyTaskAssigned); c != 1 || len(as) != 1 || as[0].Link != link {
+			t.Fatalf("the specialist: %d unread, %+v", c, as)
+		}
+		if _, as := unread(t, s, n.cur, opora.NotifyTaskAssignee); len(as) != 1 || as[0].TaskID != n.task.ID || as[0].Link != link {
+			t.Fatalf("the curator: %+v", as)
+		}
+		if _, as := unread(t, s, n.gardenHead, opora.NotifyTaskAssignee); len(as) != 0 {
+			t.Errorf("the head is told of her own assignment: %+v", as)
+		}
+		if k, err := s.ReadNotificationsOn(n.nannyCtx, "/agency/tasks/0", "/families/0"); err != nil || k != 0 {
+			t.Errorf("pages no line opens: %d %v", k, err)
+		}
+		if k, err := s.ReadNotificationsOn(n.nannyCtx, link); err != nil || k != 1 {
+			t.Errorf("the specialist opens the task: %d %v", k, err)
+		}
+		if c, _ := unread(t, s, n.nannyCtx, opora.NotifyTaskAssigned); c != 0 {
+			t.Errorf("after the task's page: %d unread", c)
+		}
+		if _, as := unread(t, s, n.cur, opora.NotifyTaskAssignee); len(as) != 1 || !as[0].Unread() {
+			t.Errorf("the curator's line was read by the specialist's look: %+v", as)
+		}
+	})
+}

@@ -20,7 +20,7 @@ func (s *Store) taskChangedHook(ctx context.Context, tx *sql.Tx, old, t *opora.T
 
 // notifyTaskChange writes the notifications a family task's change causes
 // (old is nil on create): to the agency given the task (its heads) and
-// the assignee; on a status change (a return too) to the family's curator
+// the assignee; on a new assignee, to the family's curator; on a status change (a return too) to the family's curator
 // and КДН secretaries. store/notification.go has the recipients' queries.
 func (s *Store) notifyTaskChange(ctx context.Context, tx *sql.Tx, old, t *opora.Task) error {
 	if t.FamilyID == 0 && old != nil {
@@ -44,6 +44,17 @@ func (s *Store) notifyTaskChange(ctx context.Context, tx *sql.Tx, old, t *opora.
 	}
 	if err := s.notify(ctx, tx, assigned, taskNotification(opora.NotifyTaskAssigned, t)); err != nil {
 		return err
+	}
+	if old != nil && t.AssigneeID != 0 && old.AssigneeID != t.AssigneeID && old.Status == t.Status {
+		// The agency gave the task to one of its people: the curator
+		// knows who works on it now.
+		curator, err := familyCurator(ctx, tx, t.FamilyID)
+		if err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, []int64{curator}, taskNotification(opora.NotifyTaskAssignee, t)); err != nil {
+			return err
+		}
 	}
 	if old == nil || old.Status == t.Status {
 		return nil

@@ -128,6 +128,9 @@ func (s *Server) renderAgencyTask(w http.ResponseWriter, r *http.Request, status
 	if lerr != nil {
 		return lerr
 	}
+	if _, rerr := s.store.ReadNotificationsOn(ctx, "/agency/tasks/"+idString(id)); rerr != nil {
+		return rerr
+	}
 	d := &agencyTaskData{Task: t, Today: s.store.Today(), Failed: failed}
 	d.CanAct = t.CaseOpen && store.MayActOnTask(a, t)
 	d.CanAssign = t.CaseOpen && t.Status.Open() && store.MayAssignTask(a, t)
@@ -208,7 +211,11 @@ func (s *Server) agencyMove(which string, move func(r *http.Request, id int64, v
 		if r.PostForm.Get("back") == "board" {
 			back = "/agency/tasks"
 		}
-		return s.redirect(w, r, back, "tasks.status_changed")
+		flash := "tasks.status_changed"
+		if which == "assign" {
+			flash = "agency.assigned"
+		}
+		return s.redirect(w, r, back, flash)
 	}
 }
 
@@ -323,8 +330,9 @@ type familyTasksData struct {
 	Family  *opora.Family
 	View    *store.FamilyTaskView
 	Today   opora.Date
-	Next    *opora.Task // the done task a next step is being added after
-	MayNow  bool        // the procedure lets the curator assign the next step at once
+	Next    *opora.Task        // the done task a next step is being added after
+	Drafts  []*opora.DraftTask // the draft plan's tasks awaiting the council
+	MayNow  bool               // the procedure lets the curator assign the next step at once
 	Options map[string][]option
 }
 
@@ -347,6 +355,25 @@ func (s *Server) renderFamilyTasks(w http.ResponseWriter, r *http.Request, statu
 	var verr error
 	if d.View, verr = s.store.ViewFamilyTasks(ctx, id); verr != nil {
 		return verr
+	}
+	// The curator sees every task's change here: their notifications are read.
+	var links []string
+	for _, t := range d.View.Tasks {
+		links = append(links, "/agency/tasks/"+idString(t.ID))
+	}
+	if _, rerr := s.store.ReadNotificationsOn(ctx, links...); rerr != nil {
+		return rerr
+	}
+	if a.Can(opora.PermFamilyWrite) {
+		// The next steps proposed for the council, where the reader may
+		// see the family's plan.
+		plan, perr := s.store.FamilyDraftPlan(ctx, id)
+		switch c := opora.ErrorCode(perr); {
+		case perr == nil:
+			d.Drafts = plan.Tasks
+		case c != opora.ENOTFOUND && c != opora.EFORBIDDEN:
+			return perr
+		}
 	}
 	vals := url.Values{}
 	nextID := r.URL.Query().Get("next")

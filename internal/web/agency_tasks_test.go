@@ -186,8 +186,9 @@ func TestCuratorFamilyTasksPage(t *testing.T) {
 
 		res = cur.get(page + "?next=" + idString(g.task))
 		mustContain(t, res.Body, "Предложить на консилиум")
-		if !strings.Contains(res.Body, `selected>Детский сад № 12</option>`) {
-			t.Errorf("the next step is not prefilled with the kindergarten")
+		// Not the kindergarten place again: the curator's own accompaniment.
+		if !strings.Contains(res.Body, `selected>КЦСОН района</option>`) || !strings.Contains(res.Body, `selected>Сопровождение куратором</option>`) {
+			t.Errorf("the next step is not prefilled with the curator's accompaniment")
 		}
 		if strings.Contains(res.Body, "Поручить сразу") {
 			t.Errorf("«Поручить сразу» offered while the procedure says nothing")
@@ -204,6 +205,10 @@ func TestCuratorFamilyTasksPage(t *testing.T) {
 		}
 		res = cur.get("/families/" + idString(g.family) + "/plan")
 		mustContain(t, res.Body, "Подготовить Аню к детскому саду")
+		res = cur.get(page)
+		if i := strings.Index(res.Body, "Ждут консилиума"); i < 0 || !strings.Contains(res.Body[i:], "Подготовить Аню к детскому саду") {
+			t.Errorf("the curator's view does not show the next step awaiting the council")
+		}
 
 		// Another agency working on the family sees the status, not the report.
 		spec := a.login(t, "pdn-head", testPassword)

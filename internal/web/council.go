@@ -69,11 +69,33 @@ func (s *Server) councilsPage(w http.ResponseWriter, r *http.Request, status int
 	if f == nil {
 		f = newForm(url.Values{"weekday": {"2"}, "weeks": {"2,4"}, "starts_at": {"10:00"}}, nil)
 	}
+	// Each council's nearest meeting, the secretary's way in.
+	nearest := map[int64]*opora.CouncilMeeting{}
+	for _, c := range list {
+		ms, err := s.store.CouncilMeetings(r.Context(), c.ID)
+		if err != nil {
+			return err
+		}
+		if m := nearestMeeting(ms, s.store.Today()); m != nil {
+			nearest[c.ID] = m
+		}
+	}
 	v := s.newView(r, "council.title")
 	v.Nav = "councils"
-	v.Data = map[string]any{"List": list, "Territories": terrs, "Weekdays": weekdayOptions(r, s)}
+	v.Data = map[string]any{"List": list, "Nearest": nearest, "Territories": terrs, "Weekdays": weekdayOptions(r, s)}
 	v.Form = f
 	return s.render(w, r, status, "councils_list", v)
+}
+
+// nearestMeeting is the earliest planned meeting from today on, or nil.
+func nearestMeeting(ms []*opora.CouncilMeeting, today opora.Date) *opora.CouncilMeeting {
+	var out *opora.CouncilMeeting
+	for _, m := range ms {
+		if m.Status == opora.MeetingPlanned && !m.HeldOn.Before(today) && (out == nil || m.HeldOn.Before(out.HeldOn)) {
+			out = m
+		}
+	}
+	return out
 }
 
 func councilFrom(f url.Values, v *opora.Validation) *opora.Council {
@@ -156,9 +178,13 @@ func (s *Server) councilPage(w http.ResponseWriter, r *http.Request, status int,
 	} else {
 		f = newForm(vals, nil)
 	}
+	var nearest int64
+	if m := nearestMeeting(meetings, s.store.Today()); m != nil {
+		nearest = m.ID
+	}
 	v := s.newView(r, "council.title")
 	v.Nav = "councils"
-	v.Data = map[string]any{"Council": c, "Meetings": meetings, "Territories": terrs, "Weekdays": weekdayOptions(r, s),
+	v.Data = map[string]any{"Council": c, "Meetings": meetings, "Nearest": nearest, "Territories": terrs, "Weekdays": weekdayOptions(r, s),
 		"Orgs": oo, "Failed": failed, "Today": s.store.Today()}
 	v.Form = f
 	return s.render(w, r, status, "councils_council", v)

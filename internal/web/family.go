@@ -302,6 +302,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 	if d.Family.MergedInto != 0 { // joined into another card (family_join.go)
 		return s.redirect(w, r, "/families/"+idString(d.Family.MergedInto), "family.join.merged_redirect")
 	}
+	if _, err := s.store.ReadNotificationsOn(ctx, "/families/"+idString(id)); err != nil {
+		return err
+	}
 	// Only the sections open to the user's organisation are read: the
 	// store refuses the others (FamilyAccess, store/family_access.go).
 	if d.Access, err = s.store.FamilyAccess(ctx, id); err != nil {

@@ -269,6 +269,9 @@ func (s *Server) renderSignalCard(w http.ResponseWriter, r *http.Request, status
 	if d.Signal, err = s.store.Signal(ctx, id); err != nil {
 		return err
 	}
+	if _, err := s.store.ReadNotificationsOn(ctx, "/signals/"+idString(id)); err != nil {
+		return err
+	}
 	sg := d.Signal
 	if !sg.Limited {
 		if d.Options, err = s.signalOptions(r); err != nil {
