@@ -191,9 +191,15 @@ func (s *Store) HeldEntries(ctx context.Context, councilID, meetingID int64) ([]
 	}
 	rows.Close()
 	for _, e := range out {
-		if f, err := s.loadFamily(ctx, s.r, opora.PermFamilyRead, e.FamilyID); err == nil {
-			e.FamilyName = f.Name
+		f, acc, err := s.loadFamilyAccess(ctx, s.r, opora.PermFamilyRead, e.FamilyID)
+		if err != nil || !acc.Can(opora.SectionMembers) {
+			continue // shown by its number
 		}
+		members, err := s.familyMembers(ctx, s.r, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		e.FamilyName = familyName(members)
 	}
 	return out, nil
 }
