@@ -274,4 +274,3 @@ func (s *Store) CancelHeldEntry(ctx context.Context, councilID, meetingID, entry
 		return s.resolveEntry(ctx, tx, e, opora.EntryCancelled)
 	})
 }
-
