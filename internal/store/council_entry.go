@@ -45,7 +45,7 @@ func (s *Store) CouncilDecide(ctx context.Context, councilID, meetingID int64, e
 	if err := opora.ActorFrom(ctx).Require(opora.PermCouncilManage); err != nil {
 		return nil, err
 	}
-	if res, err := s.entryReceived(ctx, e.UUID); res != nil || err != nil {
+	if res, err := s.entryReceived(ctx, meetingID, e.UUID); res != nil || err != nil {
 		return res, err
 	}
 	// The meeting and the family must be the actor's: otherwise refused.
@@ -85,7 +85,7 @@ func (s *Store) CouncilDecide(ctx context.Context, councilID, meetingID int64, e
 	if err == nil {
 		return &EntryResult{Status: EntryApplied, State: EntryApplied}, nil
 	}
-	if res, rerr := s.entryReceived(ctx, e.UUID); res != nil || rerr != nil {
+	if res, rerr := s.entryReceived(ctx, meetingID, e.UUID); res != nil || rerr != nil {
 		return res, rerr // the same entry arrived meanwhile
 	}
 	reason, ok := heldReason(err)
@@ -93,7 +93,7 @@ func (s *Store) CouncilDecide(ctx context.Context, councilID, meetingID int64, e
 		return nil, err
 	}
 	if err := s.tx(ctx, func(tx *sql.Tx) error { return insert(tx, EntryHeld, reason) }); err != nil {
-		if res, rerr := s.entryReceived(ctx, e.UUID); res != nil || rerr != nil {
+		if res, rerr := s.entryReceived(ctx, meetingID, e.UUID); res != nil || rerr != nil {
 			return res, rerr
 		}
 		return nil, err
@@ -102,14 +102,21 @@ func (s *Store) CouncilDecide(ctx context.Context, councilID, meetingID int64, e
 }
 
 // entryReceived answers duplicate for an entry received before, or nil.
-func (s *Store) entryReceived(ctx context.Context, uuid string) (*EntryResult, error) {
+// Only its author at the same meeting learns how it stands; anyone else
+// sending the same UUID is refused.
+func (s *Store) entryReceived(ctx context.Context, meetingID int64, uuid string) (*EntryResult, error) {
 	var state, reason string
-	err := s.r.QueryRowContext(ctx, `SELECT state, reason FROM council_entries WHERE client_uuid = $1`, uuid).Scan(&state, &reason)
+	var meeting, author int64
+	err := s.r.QueryRowContext(ctx, `SELECT state, reason, meeting_id, COALESCE(created_by, 0) FROM council_entries WHERE client_uuid = $1`,
+		uuid).Scan(&state, &reason, &meeting, &author)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: council entry: %w", err)
+	}
+	if meeting != meetingID || author != opora.ActorFrom(ctx).UserID {
+		return nil, opora.ErrNotFound
 	}
 	return &EntryResult{Status: EntryDuplicate, State: state, Reason: reason}, nil
 }

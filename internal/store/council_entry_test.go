@@ -48,6 +48,11 @@ func TestCouncilEntries(t *testing.T) {
 		if err != nil || res.Status != store.EntryDuplicate || res.State != opora.EntryApplied {
 			t.Fatalf("approve sent again: %v %+v", err, res)
 		}
+		// Another secretary sending the same UUID learns nothing of it.
+		_, other := n.kdn.AddUser(t, "kdn-sec2", "kdn_secretary")
+		if _, err := s.CouncilDecide(other, c.ID, m.ID, councilEntry(t, u1, "approve", f.ID, approve)); !errors.Is(err, opora.ErrNotFound) {
+			t.Errorf("another author's UUID: %v", err)
+		}
 		tasks, err := s.FamilyTasks(n.secretary, f.ID)
 		if err != nil || len(tasks) != 1 || tasks[0].ResponsibleOrg != n.kgNorth.Org.ID {
 			t.Fatalf("tasks after the batch sent twice: %v %d", err, len(tasks))

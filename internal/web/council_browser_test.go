@@ -95,5 +95,42 @@ func TestBrowserCouncilOffline(t *testing.T) {
 		if d := decisions(); d != 1 {
 			t.Errorf("decisions after going online: %d, want 1", d)
 		}
+		// A decision left unsent: logging out asks, then wipes it.
+		if err := setOffline(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action$="/review"] input[name="next_review_on"]').value = '`+a.st.Today().AddDays(90).String()+`'`),
+			chromedp.Click(`form[action$="/review"] button[type="submit"]`),
+			poll(`document.querySelector('#council-queue').textContent.includes('Не отправлено решений: 1')`),
+		)
+		if err != nil {
+			t.Fatalf("second decision offline: %v (queue %q)", err, queueText())
+		}
+		// Keep it unsent: the laptop's sending never gets an answer.
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`const f = window.fetch; window.fetch = (u, o) => String(u).includes('/decisions/sync') ? new Promise(() => {}) : f(u, o)`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := setOffline(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`window.confirm = m => { window.asked = m; return false; }`),
+			chromedp.Click(`form[action="/logout"] button`),
+			poll(`(window.asked || '').includes('Не отправлено решений консилиума: 1')`),
+		)
+		if err != nil {
+			t.Fatalf("logout asks: %v", err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`window.confirm = m => true`),
+			chromedp.Click(`form[action="/logout"] button`),
+			chromedp.WaitVisible(`#f-login`),
+			poll(`indexedDB.databases().then(ds => !ds.some(d => d.name === 'opora-council'))`),
+			poll(`caches.keys().then(ks => !ks.some(k => k.startsWith('opora-council-')))`),
+		)
+		if err != nil {
+			t.Fatalf("logout: the council's queue or pages stayed: %v", err)
+		}
 	})
 }
