@@ -831,90 +831,97 @@ func checkTextLen(v *opora.Validation, field, s string, max int) {
 // field ("tasks.<draft id>.org", "….due_on", "….reason"). Needs
 // council.manage and family.write on the family.
 func (s *Store) ApprovePlan(ctx context.Context, councilID, meetingID, familyID int64, tasks []*opora.CouncilTask) (*opora.CouncilDecision, error) {
-	var d *opora.CouncilDecision
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
+	d := &opora.CouncilDecision{}
+	if err := s.tx(ctx, func(tx *sql.Tx) error {
+		return s.approvePlan(ctx, tx, councilID, meetingID, familyID, tasks, d)
+	}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// approvePlan is ApprovePlan in the caller's transaction, filling d.
+func (s *Store) approvePlan(ctx context.Context, tx *sql.Tx, councilID, meetingID, familyID int64, tasks []*opora.CouncilTask, d *opora.CouncilDecision) error {
+	c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
+	if err != nil {
+		return err
+	}
+	onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
+	if err != nil {
+		return err
+	}
+	caseID, _, err := familyOpenCase(ctx, tx, familyID)
+	if err != nil {
+		return err
+	}
+	drafts, err := s.draftTasks(ctx, tx, caseID, 0)
+	if err != nil {
+		return err
+	}
+	terrs, err := familyTerritories(ctx, tx, familyID)
+	if err != nil {
+		return err
+	}
+	byDraft := map[int64]*opora.CouncilTask{}
+	for _, t := range tasks {
+		byDraft[t.DraftID] = t
+	}
+	var v opora.Validation
+	type pair struct {
+		draft *opora.DraftTask
+		ct    *opora.CouncilTask
+	}
+	var todo []pair
+	for _, dr := range drafts {
+		ct := byDraft[dr.ID]
+		if ct == nil || ct.Skip {
+			continue
+		}
+		p, err := s.propose(ctx, tx, familyID, dr.TypeID, dr.IndicatorLabel)
 		if err != nil {
 			return err
 		}
-		onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
-		if err != nil {
+		ct.ProposedOrg, ct.ProposedOrgName, ct.Title = p.OrgID, p.OrgName, dr.TypeLabel
+		if ct.OrgID == 0 {
+			ct.OrgID = p.OrgID
+		}
+		if err := s.checkCouncilTask(ctx, tx, terrs, "tasks."+idText(dr.ID)+".", ct, p.OrgID != 0 && ct.OrgID != p.OrgID, &v); err != nil {
 			return err
 		}
-		caseID, _, err := familyOpenCase(ctx, tx, familyID)
-		if err != nil {
-			return err
-		}
-		drafts, err := s.draftTasks(ctx, tx, caseID, 0)
-		if err != nil {
-			return err
-		}
-		terrs, err := familyTerritories(ctx, tx, familyID)
-		if err != nil {
-			return err
-		}
-		byDraft := map[int64]*opora.CouncilTask{}
-		for _, t := range tasks {
-			byDraft[t.DraftID] = t
-		}
-		var v opora.Validation
-		type pair struct {
-			draft *opora.DraftTask
-			ct    *opora.CouncilTask
-		}
-		var todo []pair
-		for _, dr := range drafts {
-			ct := byDraft[dr.ID]
-			if ct == nil || ct.Skip {
-				continue
+		todo = append(todo, pair{dr, ct})
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if len(todo) == 0 {
+		v.Add("tasks", "council.error.nothing_to_approve")
+		return v.Err()
+	}
+	*d = opora.CouncilDecision{Kind: opora.DecisionApprovePlan}
+	for _, x := range todo {
+		t := &opora.Task{TypeID: x.draft.TypeID, Description: x.draft.What, ResponsibleOrg: x.ct.OrgID, DueOn: x.ct.DueOn}
+		if err := s.addFamilyTask(ctx, tx, familyID, t); err != nil {
+			if ferr := taskFieldErrors(&v, x.draft.ID, err); ferr != nil {
+				return ferr
 			}
-			p, err := s.propose(ctx, tx, familyID, dr.TypeID, dr.IndicatorLabel)
-			if err != nil {
-				return err
-			}
-			ct.ProposedOrg, ct.ProposedOrgName, ct.Title = p.OrgID, p.OrgName, dr.TypeLabel
-			if ct.OrgID == 0 {
-				ct.OrgID = p.OrgID
-			}
-			if err := s.checkCouncilTask(ctx, tx, terrs, "tasks."+idText(dr.ID)+".", ct, p.OrgID != 0 && ct.OrgID != p.OrgID, &v); err != nil {
-				return err
-			}
-			todo = append(todo, pair{dr, ct})
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		if len(todo) == 0 {
-			v.Add("tasks", "council.error.nothing_to_approve")
 			return v.Err()
 		}
-		d = &opora.CouncilDecision{Kind: opora.DecisionApprovePlan}
-		for _, x := range todo {
-			t := &opora.Task{TypeID: x.draft.TypeID, Description: x.draft.What, ResponsibleOrg: x.ct.OrgID, DueOn: x.ct.DueOn}
-			if err := s.addFamilyTask(ctx, tx, familyID, t); err != nil {
-				if ferr := taskFieldErrors(&v, x.draft.ID, err); ferr != nil {
-					return ferr
-				}
-				return v.Err()
-			}
-			x.ct.TaskID = t.ID
-			if _, err := tx.ExecContext(ctx, `DELETE FROM draft_plan_tasks WHERE id = $1`, x.draft.ID); err != nil {
-				return fmt.Errorf("store: approve plan: %w", err)
-			}
-			if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "draft_task", EntityID: x.draft.ID,
-				Changes: []opora.Change{{Field: "task_id", New: idText(t.ID)}}}); err != nil {
-				return err
-			}
-			d.Tasks = append(d.Tasks, x.ct)
-			ch := opora.Change{Field: "task", New: t.Title() + " → " + x.ct.OrgName + ", " + x.ct.DueOn.Format("02.01.2006")}
-			if x.ct.Reason != "" {
-				ch.New += " (" + x.ct.Reason + ")"
-			}
-			d.Changes = append(d.Changes, ch)
+		x.ct.TaskID = t.ID
+		if _, err := tx.ExecContext(ctx, `DELETE FROM draft_plan_tasks WHERE id = $1`, x.draft.ID); err != nil {
+			return fmt.Errorf("store: approve plan: %w", err)
 		}
-		return s.recordDecision(ctx, tx, c, m, f, d, onAgenda)
-	})
-	return d, err
+		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionDelete, Entity: "draft_task", EntityID: x.draft.ID,
+			Changes: []opora.Change{{Field: "task_id", New: idText(t.ID)}}}); err != nil {
+			return err
+		}
+		d.Tasks = append(d.Tasks, x.ct)
+		ch := opora.Change{Field: "task", New: t.Title() + " → " + x.ct.OrgName + ", " + x.ct.DueOn.Format("02.01.2006")}
+		if x.ct.Reason != "" {
+			ch.New += " (" + x.ct.Reason + ")"
+		}
+		d.Changes = append(d.Changes, ch)
+	}
+	return s.recordDecision(ctx, tx, c, m, f, d, onAgenda)
 }
 
 // ReassignTask gives a task of the family (returned, or open) to another
@@ -923,63 +930,70 @@ func (s *Store) ApprovePlan(ctx context.Context, councilID, meetingID, familyID 
 // starts again as planned in the new agency's queue, which gets the
 // family. Needs council.manage and family.write on the family.
 func (s *Store) ReassignTask(ctx context.Context, councilID, meetingID, familyID int64, ct *opora.CouncilTask) (*opora.CouncilDecision, error) {
-	var d *opora.CouncilDecision
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
-		if err != nil {
-			return err
-		}
-		old, err := s.familyTask(ctx, tx, opora.PermFamilyWrite, ct.TaskID)
-		if err != nil || old.FamilyID != familyID {
-			return opora.ErrNotFound
-		}
-		if old.Status.Finished() && old.Status != opora.TaskReturned {
-			return &opora.Error{Code: opora.EINVALID, Message: "council.error.task_finished"}
-		}
-		onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
-		if err != nil {
-			return err
-		}
-		terrs, err := familyTerritories(ctx, tx, familyID)
-		if err != nil {
-			return err
-		}
-		var v opora.Validation
-		if err := s.checkCouncilTask(ctx, tx, terrs, "reassign."+idText(ct.TaskID)+".", ct, true, &v); err != nil {
-			return err
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		ct.ProposedOrg = old.ResponsibleOrg
-		now := s.Now()
-		a := opora.ActorFrom(ctx)
-		if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET responsible_org_id = $1, due_on = $2, status = 'planned', assignee_id = NULL,
-			return_reason = '', return_comment = '', proposed_due_on = NULL, done_on = NULL, version = version + 1,
-			updated_by = $3, updated_at = $4, status_changed_at = $4 WHERE id = $5`,
-			ct.OrgID, ct.DueOn, nullID(a.UserID), now, old.ID); err != nil {
-			return fmt.Errorf("store: reassign task: %w", err)
-		}
-		t := *old
-		t.ResponsibleOrg, t.Responsible, t.DueOn, t.Status, t.AssigneeID, t.AssigneeName = ct.OrgID, ct.OrgName, ct.DueOn, opora.TaskPlanned, 0, ""
-		t.ReturnReason, t.ReturnComment, t.ProposedDueOn, t.Version = "", "", opora.Date{}, old.Version+1
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "task", EntityID: old.ID,
-			Changes: append(taskChanges(old, &t), opora.Change{Field: "agency_reason", New: ct.Reason})}); err != nil {
-			return err
-		}
-		if err := s.grantFamily(ctx, tx, a, f, ct.OrgID, opora.GrantTask); err != nil {
-			return err
-		}
-		if err := s.taskChangedHook(ctx, tx, old, &t); err != nil {
-			return err
-		}
-		ct.Title = old.Title()
-		d = &opora.CouncilDecision{Kind: opora.DecisionReassign, Tasks: []*opora.CouncilTask{ct}, Changes: []opora.Change{{
-			Field: "task", Old: old.Responsible + ", " + old.DueOn.Format("02.01.2006"),
-			New: ct.Title + " → " + ct.OrgName + ", " + ct.DueOn.Format("02.01.2006") + " (" + ct.Reason + ")"}}}
-		return s.recordDecision(ctx, tx, c, m, f, d, onAgenda)
-	})
-	return d, err
+	d := &opora.CouncilDecision{}
+	if err := s.tx(ctx, func(tx *sql.Tx) error {
+		return s.reassignTask(ctx, tx, councilID, meetingID, familyID, ct, d)
+	}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// reassignTask is ReassignTask in the caller's transaction, filling d.
+func (s *Store) reassignTask(ctx context.Context, tx *sql.Tx, councilID, meetingID, familyID int64, ct *opora.CouncilTask, d *opora.CouncilDecision) error {
+	c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
+	if err != nil {
+		return err
+	}
+	old, err := s.familyTask(ctx, tx, opora.PermFamilyWrite, ct.TaskID)
+	if err != nil || old.FamilyID != familyID {
+		return opora.ErrNotFound
+	}
+	if old.Status.Finished() && old.Status != opora.TaskReturned {
+		return &opora.Error{Code: opora.EINVALID, Message: "council.error.task_finished"}
+	}
+	onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
+	if err != nil {
+		return err
+	}
+	terrs, err := familyTerritories(ctx, tx, familyID)
+	if err != nil {
+		return err
+	}
+	var v opora.Validation
+	if err := s.checkCouncilTask(ctx, tx, terrs, "reassign."+idText(ct.TaskID)+".", ct, true, &v); err != nil {
+		return err
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ct.ProposedOrg = old.ResponsibleOrg
+	now := s.Now()
+	a := opora.ActorFrom(ctx)
+	if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET responsible_org_id = $1, due_on = $2, status = 'planned', assignee_id = NULL,
+		return_reason = '', return_comment = '', proposed_due_on = NULL, done_on = NULL, version = version + 1,
+		updated_by = $3, updated_at = $4, status_changed_at = $4 WHERE id = $5`,
+		ct.OrgID, ct.DueOn, nullID(a.UserID), now, old.ID); err != nil {
+		return fmt.Errorf("store: reassign task: %w", err)
+	}
+	t := *old
+	t.ResponsibleOrg, t.Responsible, t.DueOn, t.Status, t.AssigneeID, t.AssigneeName = ct.OrgID, ct.OrgName, ct.DueOn, opora.TaskPlanned, 0, ""
+	t.ReturnReason, t.ReturnComment, t.ProposedDueOn, t.Version = "", "", opora.Date{}, old.Version+1
+	if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "task", EntityID: old.ID,
+		Changes: append(taskChanges(old, &t), opora.Change{Field: "agency_reason", New: ct.Reason})}); err != nil {
+		return err
+	}
+	if err := s.grantFamily(ctx, tx, a, f, ct.OrgID, opora.GrantTask); err != nil {
+		return err
+	}
+	if err := s.taskChangedHook(ctx, tx, old, &t); err != nil {
+		return err
+	}
+	ct.Title = old.Title()
+	*d = opora.CouncilDecision{Kind: opora.DecisionReassign, Tasks: []*opora.CouncilTask{ct}, Changes: []opora.Change{{
+		Field: "task", Old: old.Responsible + ", " + old.DueOn.Format("02.01.2006"),
+		New: ct.Title + " → " + ct.OrgName + ", " + ct.DueOn.Format("02.01.2006") + " (" + ct.Reason + ")"}}}
+	return s.recordDecision(ctx, tx, c, m, f, d, onAgenda)
 }
 
 // CouncilFamilyStatus changes the family's status by the council's
@@ -987,86 +1001,96 @@ func (s *Store) ReassignTask(ctx context.Context, councilID, meetingID, familyID
 // family.write on the family.
 func (s *Store) CouncilFamilyStatus(ctx context.Context, councilID, meetingID, familyID, statusID int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
-		if err != nil {
-			return err
-		}
-		var label string
-		err = tx.QueryRowContext(ctx, `SELECT label FROM dictionary_items WHERE id = $1 AND organisation_id = $2 AND dictionary = $3`,
-			statusID, f.OrganisationID, opora.DictFamilyStatus).Scan(&label)
-		if err == sql.ErrNoRows {
-			var v opora.Validation
-			v.Add("status_id", "error.invalid_choice")
-			return v.Err()
-		}
-		if err != nil {
-			return fmt.Errorf("store: council status: %w", err)
-		}
-		if statusID == f.StatusID {
-			var v opora.Validation
-			v.Add("status_id", "council.error.same_status")
-			return v.Err()
-		}
-		onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
-		if err != nil {
-			return err
-		}
-		since := m.HeldOn
-		if since.After(s.Today()) {
-			since = s.Today()
-		}
-		a := opora.ActorFrom(ctx)
-		if _, err := tx.ExecContext(ctx, `UPDATE families SET status_id = $1, status_since = $2, version = version + 1, updated_by = $3,
-			updated_at = $4 WHERE id = $5`, statusID, since, nullID(a.UserID), s.Now(), f.ID); err != nil {
-			return fmt.Errorf("store: council status: %w", err)
-		}
-		ch := []opora.Change{{Field: "status", Old: f.StatusLabel, New: label}}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "family", EntityID: f.ID, Changes: ch}); err != nil {
-			return err
-		}
-		if err := s.addFamilyEvent(ctx, tx, f, opora.FamilyEventStatus, label, ch); err != nil {
-			return err
-		}
-		return s.recordDecision(ctx, tx, c, m, f, &opora.CouncilDecision{Kind: opora.DecisionStatus, Changes: ch}, onAgenda)
+		return s.councilFamilyStatus(ctx, tx, councilID, meetingID, familyID, statusID)
 	})
+}
+
+// councilFamilyStatus is CouncilFamilyStatus in the caller's transaction.
+func (s *Store) councilFamilyStatus(ctx context.Context, tx *sql.Tx, councilID, meetingID, familyID, statusID int64) error {
+	c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
+	if err != nil {
+		return err
+	}
+	var label string
+	err = tx.QueryRowContext(ctx, `SELECT label FROM dictionary_items WHERE id = $1 AND organisation_id = $2 AND dictionary = $3`,
+		statusID, f.OrganisationID, opora.DictFamilyStatus).Scan(&label)
+	if err == sql.ErrNoRows {
+		var v opora.Validation
+		v.Add("status_id", "error.invalid_choice")
+		return v.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("store: council status: %w", err)
+	}
+	if statusID == f.StatusID {
+		var v opora.Validation
+		v.Add("status_id", "council.error.same_status")
+		return v.Err()
+	}
+	onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
+	if err != nil {
+		return err
+	}
+	since := m.HeldOn
+	if since.After(s.Today()) {
+		since = s.Today()
+	}
+	a := opora.ActorFrom(ctx)
+	if _, err := tx.ExecContext(ctx, `UPDATE families SET status_id = $1, status_since = $2, version = version + 1, updated_by = $3,
+		updated_at = $4 WHERE id = $5`, statusID, since, nullID(a.UserID), s.Now(), f.ID); err != nil {
+		return fmt.Errorf("store: council status: %w", err)
+	}
+	ch := []opora.Change{{Field: "status", Old: f.StatusLabel, New: label}}
+	if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "family", EntityID: f.ID, Changes: ch}); err != nil {
+		return err
+	}
+	if err := s.addFamilyEvent(ctx, tx, f, opora.FamilyEventStatus, label, ch); err != nil {
+		return err
+	}
+	return s.recordDecision(ctx, tx, c, m, f, &opora.CouncilDecision{Kind: opora.DecisionStatus, Changes: ch}, onAgenda)
 }
 
 // CouncilNextReview sets the date the council reviews the family next (not
 // in the past). Needs council.manage and family.write on the family.
 func (s *Store) CouncilNextReview(ctx context.Context, councilID, meetingID, familyID int64, on opora.Date) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
-		if err != nil {
-			return err
-		}
-		var v opora.Validation
-		if on.IsZero() {
-			v.Add("next_review_on", "error.required")
-		} else if !on.After(s.Today()) {
-			v.Add("next_review_on", "council.error.review_in_past")
-		}
-		if err := v.Err(); err != nil {
-			return err
-		}
-		var old opora.Date
-		if err := tx.QueryRowContext(ctx, `SELECT next_review_on FROM families WHERE id = $1`, f.ID).Scan(&old); err != nil {
-			return fmt.Errorf("store: next review: %w", err)
-		}
-		onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
-		if err != nil {
-			return err
-		}
-		a := opora.ActorFrom(ctx)
-		if _, err := tx.ExecContext(ctx, `UPDATE families SET next_review_on = $1, version = version + 1, updated_by = $2, updated_at = $3
-			WHERE id = $4`, on, nullID(a.UserID), s.Now(), f.ID); err != nil {
-			return fmt.Errorf("store: next review: %w", err)
-		}
-		ch := []opora.Change{{Field: "next_review_on", Old: dateString(old), New: dateString(on)}}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "family", EntityID: f.ID, Changes: ch}); err != nil {
-			return err
-		}
-		return s.recordDecision(ctx, tx, c, m, f, &opora.CouncilDecision{Kind: opora.DecisionReview, Changes: ch}, onAgenda)
+		return s.councilNextReview(ctx, tx, councilID, meetingID, familyID, on)
 	})
+}
+
+// councilNextReview is CouncilNextReview in the caller's transaction.
+func (s *Store) councilNextReview(ctx context.Context, tx *sql.Tx, councilID, meetingID, familyID int64, on opora.Date) error {
+	c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
+	if err != nil {
+		return err
+	}
+	var v opora.Validation
+	if on.IsZero() {
+		v.Add("next_review_on", "error.required")
+	} else if !on.After(s.Today()) {
+		v.Add("next_review_on", "council.error.review_in_past")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var old opora.Date
+	if err := tx.QueryRowContext(ctx, `SELECT next_review_on FROM families WHERE id = $1`, f.ID).Scan(&old); err != nil {
+		return fmt.Errorf("store: next review: %w", err)
+	}
+	onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
+	if err != nil {
+		return err
+	}
+	a := opora.ActorFrom(ctx)
+	if _, err := tx.ExecContext(ctx, `UPDATE families SET next_review_on = $1, version = version + 1, updated_by = $2, updated_at = $3
+		WHERE id = $4`, on, nullID(a.UserID), s.Now(), f.ID); err != nil {
+		return fmt.Errorf("store: next review: %w", err)
+	}
+	ch := []opora.Change{{Field: "next_review_on", Old: dateString(old), New: dateString(on)}}
+	if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "family", EntityID: f.ID, Changes: ch}); err != nil {
+		return err
+	}
+	return s.recordDecision(ctx, tx, c, m, f, &opora.CouncilDecision{Kind: opora.DecisionReview, Changes: ch}, onAgenda)
 }
 
 // CouncilCloseCase closes the family's case with an outcome by the
@@ -1075,59 +1099,64 @@ func (s *Store) CouncilNextReview(ctx context.Context, councilID, meetingID, fam
 // family.write on the family.
 func (s *Store) CouncilCloseCase(ctx context.Context, councilID, meetingID, familyID int64, outcome opora.CaseOutcome, comment string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
-		if err != nil {
-			return err
-		}
-		caseID, _, err := familyOpenCase(ctx, tx, familyID)
-		if err != nil {
-			return err
-		}
-		var opened opora.Date
-		if err := tx.QueryRowContext(ctx, `SELECT opened_on FROM cases WHERE id = $1`, caseID).Scan(&opened); err != nil {
-			return fmt.Errorf("store: council close: %w", err)
-		}
-		today := s.Today()
-		cl := &opora.CaseClosing{Outcome: outcome, Comment: comment, ClosedOn: today, OpenTasks: opora.OpenTasksCancel}
-		if err := cl.Validate(opened, today); err != nil {
-			return err
-		}
-		onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
-		if err != nil {
-			return err
-		}
-		open, err := s.caseTasks(ctx, tx, caseID, true)
-		if err != nil {
-			return err
-		}
-		for _, t := range open {
-			if err := s.setTaskStatus(ctx, tx, t, opora.TaskCancelled, "", opora.Date{}); err != nil {
-				return err
-			}
-		}
-		a := opora.ActorFrom(ctx)
-		now := s.Now()
-		if _, err := tx.ExecContext(ctx, `DELETE FROM draft_plan_tasks WHERE case_id = $1`, caseID); err != nil {
-			return fmt.Errorf("store: council close: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'closed', closed_on = $1, outcome = $2, outcome_comment = $3,
-			version = version + 1, updated_by = $4, updated_at = $5 WHERE id = $6`,
-			cl.ClosedOn, string(cl.Outcome), cl.Comment, nullID(a.UserID), now, caseID); err != nil {
-			return fmt.Errorf("store: council close: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE families SET next_review_on = NULL WHERE id = $1`, f.ID); err != nil {
-			return fmt.Errorf("store: council close: %w", err)
-		}
-		ch := []opora.Change{{Field: "outcome", New: string(cl.Outcome)}}
-		if cl.Comment != "" {
-			ch = append(ch, opora.Change{Field: "outcome_comment", New: cl.Comment})
-		}
-		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "case", EntityID: caseID,
-			Changes: append([]opora.Change{{Field: "status", Old: string(opora.CaseOpen), New: string(opora.CaseClosed)}}, ch...)}); err != nil {
-			return err
-		}
-		return s.recordDecision(ctx, tx, c, m, f, &opora.CouncilDecision{Kind: opora.DecisionClose, Changes: ch}, onAgenda)
+		return s.councilCloseCase(ctx, tx, councilID, meetingID, familyID, outcome, comment)
 	})
+}
+
+// councilCloseCase is CouncilCloseCase in the caller's transaction.
+func (s *Store) councilCloseCase(ctx context.Context, tx *sql.Tx, councilID, meetingID, familyID int64, outcome opora.CaseOutcome, comment string) error {
+	c, m, f, err := s.decisionTarget(ctx, tx, councilID, meetingID, familyID)
+	if err != nil {
+		return err
+	}
+	caseID, _, err := familyOpenCase(ctx, tx, familyID)
+	if err != nil {
+		return err
+	}
+	var opened opora.Date
+	if err := tx.QueryRowContext(ctx, `SELECT opened_on FROM cases WHERE id = $1`, caseID).Scan(&opened); err != nil {
+		return fmt.Errorf("store: council close: %w", err)
+	}
+	today := s.Today()
+	cl := &opora.CaseClosing{Outcome: outcome, Comment: comment, ClosedOn: today, OpenTasks: opora.OpenTasksCancel}
+	if err := cl.Validate(opened, today); err != nil {
+		return err
+	}
+	onAgenda, err := s.onAgenda(ctx, tx, c, m, familyID)
+	if err != nil {
+		return err
+	}
+	open, err := s.caseTasks(ctx, tx, caseID, true)
+	if err != nil {
+		return err
+	}
+	for _, t := range open {
+		if err := s.setTaskStatus(ctx, tx, t, opora.TaskCancelled, "", opora.Date{}); err != nil {
+			return err
+		}
+	}
+	a := opora.ActorFrom(ctx)
+	now := s.Now()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM draft_plan_tasks WHERE case_id = $1`, caseID); err != nil {
+		return fmt.Errorf("store: council close: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = 'closed', closed_on = $1, outcome = $2, outcome_comment = $3,
+		version = version + 1, updated_by = $4, updated_at = $5 WHERE id = $6`,
+		cl.ClosedOn, string(cl.Outcome), cl.Comment, nullID(a.UserID), now, caseID); err != nil {
+		return fmt.Errorf("store: council close: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE families SET next_review_on = NULL WHERE id = $1`, f.ID); err != nil {
+		return fmt.Errorf("store: council close: %w", err)
+	}
+	ch := []opora.Change{{Field: "outcome", New: string(cl.Outcome)}}
+	if cl.Comment != "" {
+		ch = append(ch, opora.Change{Field: "outcome_comment", New: cl.Comment})
+	}
+	if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "case", EntityID: caseID,
+		Changes: append([]opora.Change{{Field: "status", Old: string(opora.CaseOpen), New: string(opora.CaseClosed)}}, ch...)}); err != nil {
+		return err
+	}
+	return s.recordDecision(ctx, tx, c, m, f, &opora.CouncilDecision{Kind: opora.DecisionClose, Changes: ch}, onAgenda)
 }
 
 // decisions lists the decisions of a meeting (of one family when familyID

@@ -46,6 +46,7 @@ var familyMergeTables = []string{
 	"case_tasks",        // a family's tasks (joinFamilyCases moves them to the open case)
 	"notifications",     // the lines name the surviving card (joinFamilyNotifications: their links too)
 	"council_decisions", // the council's decisions about the card
+	"council_entries",   // decisions sent from the secretary's laptop (applied or held)
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique

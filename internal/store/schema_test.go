@@ -523,6 +523,10 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		_, err = db.Exec(`INSERT INTO council_decisions (meeting_id, family_id, kind, created_at)
 			SELECT id, $1, 'review', $2 FROM council_meetings WHERE council_id = $3`, from.ID, s.Now(), council.ID)
 		must(err)
+		_, err = db.Exec(`INSERT INTO council_entries (client_uuid, meeting_id, family_id, kind, state, created_at)
+			SELECT '66666666-6666-4666-8666-666666666666', id, $1, 'review', 'held', $2 FROM council_meetings WHERE council_id = $3`,
+			from.ID, s.Now(), council.ID)
+		must(err)
 		into := &opora.Family{Address: "ул. Мира, 1", Members: []*opora.FamilyMember{
 			{Client: familyPerson("Петрова", "Ольга", "01.02.1990"), Role: opora.RoleMother}}}
 		must(s.CreateFamily(n.secretary, into))

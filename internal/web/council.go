@@ -292,6 +292,12 @@ func fieldError(field, key string) error {
 }
 
 func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, status int, f *form) error {
+	return s.meetingPageWith(w, r, status, f, 0, "")
+}
+
+// meetingPageWith is the meeting page; heldFailed names a held decision
+// that could not be applied and heldErr (a catalog key) why.
+func (s *Server) meetingPageWith(w http.ResponseWriter, r *http.Request, status int, f *form, heldFailed int64, heldErr string) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -306,6 +312,14 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	agenda, err := s.store.Agenda(ctx, id, mid)
+	if err != nil {
+		return err
+	}
+	held, err := s.store.HeldEntries(ctx, id, mid)
+	if err != nil {
+		return err
+	}
+	config, err := s.councilConfig(r)
 	if err != nil {
 		return err
 	}
@@ -336,7 +350,8 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	v := s.newView(r, "council.meeting")
 	v.Nav = "councils"
-	v.Data = map[string]any{"Council": c, "Meeting": m, "Agenda": agenda, "Present": present}
+	v.Data = map[string]any{"Council": c, "Meeting": m, "Agenda": agenda, "Present": present, "Held": held,
+		"HeldFailed": heldFailed, "HeldError": heldErr, "Config": config}
 	v.Form = f
 	return s.render(w, r, status, "councils_meeting", v)
 }
@@ -482,7 +497,11 @@ func (s *Server) councilFamilyPage(w http.ResponseWriter, r *http.Request, statu
 	}
 	v := s.newView(r, "council.family")
 	v.Nav = "councils"
-	v.Data = map[string]any{"CF": cf, "Orgs": oo, "Statuses": so, "Outcomes": outcomes, "Failed": failed,
+	config, err := s.councilConfig(r)
+	if err != nil {
+		return err
+	}
+	v.Data = map[string]any{"CF": cf, "Orgs": oo, "Statuses": so, "Outcomes": outcomes, "Failed": failed, "Config": config,
 		"Path": meetingPath(ids[0], ids[1]) + "/families/" + idString(ids[2]), "Today": today}
 	v.Form = f
 	return s.render(w, r, status, "councils_family", v)

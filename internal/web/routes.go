@@ -154,6 +154,10 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /families/{id}/visits", s.require(opora.PermFamilyWrite, s.visitCreate))
 	mux.Handle("POST /families/visits/sync", s.jsonEndpoint(opora.PermFamilyWrite, s.visitSync))
 	// The inter-agency council: councils, meetings, agenda, decisions, minutes (council.go).
+	mux.HandleFunc("GET /councils/sw.js", s.councilsServiceWorker)
+	mux.Handle("POST /councils/decisions/sync", s.jsonEndpoint(opora.PermCouncilManage, s.councilSync))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/entries/{eid}/apply", s.require(opora.PermCouncilManage, s.councilEntryApply))
+	mux.Handle("POST /councils/{id}/meetings/{mid}/entries/{eid}/cancel", s.require(opora.PermCouncilManage, s.councilEntryCancel))
 	mux.Handle("GET /councils", s.require(opora.PermCouncilManage, s.councilsHome))
 	mux.Handle("POST /councils", s.require(opora.PermCouncilManage, s.councilCreate))
 	mux.Handle("GET /councils/{id}", s.require(opora.PermCouncilManage, s.councilView))
