@@ -95,6 +95,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /families/{id}/plan":                {path: "/families/{family}/plan", want: []string{"family {family}"}},
 	"GET /families/{id}/join":                {path: "/families/{family}/join?q=x&with={family}", want: []string{"family {family}"}},
 	"GET /families/sw.js":                    {why: noPerson},
+	"GET /councils/sw.js":                    {why: noPerson},
 	"GET /families/{id}/visits/new":          {path: "/families/{family}/visits/new", want: []string{"family {family}"}},
 	"GET /families/{id}/tasks":               {path: "/families/{family}/tasks", want: []string{"family {family}"}},
 	"GET /agency/tasks":                      {why: nameList},
