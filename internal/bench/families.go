@@ -35,7 +35,7 @@ const (
 )
 
 // familyScenarioKeys are the short names --scenarios takes with --families.
-var familyScenarioKeys = []struct{ key, name string }{
+var familyScenarioKeys = []scenarioKey{
 	{"family-surname", ScenarioFamilySurname}, {"family-address", ScenarioFamilyAddress},
 	{"family-school", ScenarioFamilySchool}, {"family-card", ScenarioFamilyCard}, {"signal", ScenarioSignal},
 }
@@ -276,54 +276,19 @@ func RunFamilies(ctx context.Context, o Options) (*Report, error) {
 	if o.Login == "" || o.Login == "admin" {
 		o.Login = DefaultFamilyLogin
 	}
-	chosen := map[string]bool{}
-	for _, k := range o.Scenarios {
-		found := false
-		for _, sk := range familyScenarioKeys {
-			if sk.key == strings.TrimSpace(k) {
-				chosen[sk.name], found = true, true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("bench: no families' scenario %q; they are %s", k, strings.Join(FamilyScenarioKeys(), ", "))
-		}
-	}
-	if len(chosen) == 0 {
-		for _, sk := range familyScenarioKeys {
-			chosen[sk.name] = true
-		}
+	chosen, err := chooseScenarios(familyScenarioKeys, o.Scenarios, "families' scenario")
+	if err != nil {
+		return nil, err
 	}
 	if o.Seed == 0 {
 		o.Seed = uint64(time.Now().UnixNano())
 	}
-	if !o.Store.IsPostgres() {
-		if _, err := os.Stat(o.Store.SQLitePath()); err != nil {
-			return nil, fmt.Errorf("bench: no SQLite database at %s (give --data or --database-url of the server's database)", o.Store.SQLitePath())
-		}
-	}
-	st, err := store.Open(ctx, o.Store)
+	st, raw, rep, err := openGenerated(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	run, err := CheckGenerated(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := openRaw(o.Store)
-	if err != nil {
-		return nil, err
-	}
 	defer raw.Close()
-	rep := &Report{Date: time.Now(), Machine: machineInfo(), URL: o.URL, Smoke: o.Smoke, Duration: o.Duration,
-		Concurrency: o.Concurrency, Seed: o.Seed, GeneratorTarget: run.Target, ExportRows: -1}
-	if rep.Database, err = databaseKind(ctx, raw, st.Dialect(), o.Store); err != nil {
-		return nil, err
-	}
-	rep.ServerPID, rep.PIDSource = o.ServerPID, "--server-pid"
-	if rep.ServerPID == 0 {
-		rep.ServerPID, rep.PIDSource = findServerPID()
-	}
 	rnd := rand.New(rand.NewPCG(o.Seed, 20))
 	fmt.Fprintf(o.Progress, "bench: reading the families of %s…\n", o.Login)
 	d, err := discoverFamilies(ctx, st, raw, o.Login, o.Smoke, rnd)
@@ -379,4 +344,74 @@ func RunFamilies(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// scenarioKey is a scenario's short name for --scenarios and its name in
+// the report.
+type scenarioKey struct{ key, name string }
+
+// chooseScenarios returns the names of the scenarios asked for by their
+// short names, all of them when none is asked; what names the kind in
+// the error for an unknown one.
+func chooseScenarios(keys []scenarioKey, asked []string, what string) (map[string]bool, error) {
+	chosen := map[string]bool{}
+	for _, k := range asked {
+		found := false
+		for _, sk := range keys {
+			if sk.key == strings.TrimSpace(k) {
+				chosen[sk.name], found = true, true
+			}
+		}
+		if !found {
+			all := make([]string, len(keys))
+			for i, sk := range keys {
+				all[i] = sk.key
+			}
+			return nil, fmt.Errorf("bench: no %s %q; they are %s", what, k, strings.Join(all, ", "))
+		}
+	}
+	if len(chosen) == 0 {
+		for _, sk := range keys {
+			chosen[sk.name] = true
+		}
+	}
+	return chosen, nil
+}
+
+// openGenerated opens the generated database the server runs on, as the
+// store and as a plain pool, checks it was generated, and starts the
+// report with the machine, the database and the server's process. The
+// caller closes both.
+func openGenerated(ctx context.Context, o Options) (*store.Store, *sql.DB, *Report, error) {
+	if !o.Store.IsPostgres() {
+		if _, err := os.Stat(o.Store.SQLitePath()); err != nil {
+			return nil, nil, nil, fmt.Errorf("bench: no SQLite database at %s (give --data or --database-url of the server's database)", o.Store.SQLitePath())
+		}
+	}
+	st, err := store.Open(ctx, o.Store)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	run, err := CheckGenerated(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	raw, err := openRaw(o.Store)
+	if err != nil {
+		st.Close()
+		return nil, nil, nil, err
+	}
+	rep := &Report{Date: time.Now(), Machine: machineInfo(), URL: o.URL, Smoke: o.Smoke, Duration: o.Duration,
+		Concurrency: o.Concurrency, Seed: o.Seed, GeneratorTarget: run.Target, ExportRows: -1}
+	if rep.Database, err = databaseKind(ctx, raw, st.Dialect(), o.Store); err != nil {
+		raw.Close()
+		st.Close()
+		return nil, nil, nil, err
+	}
+	rep.ServerPID, rep.PIDSource = o.ServerPID, "--server-pid"
+	if rep.ServerPID == 0 {
+		rep.ServerPID, rep.PIDSource = findServerPID()
+	}
+	return st, raw, rep, nil
 }

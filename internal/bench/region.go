@@ -10,7 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +36,7 @@ const (
 )
 
 // regionScenarioKeys are the short names --scenarios takes with --region.
-var regionScenarioKeys = []struct{ key, name string }{
+var regionScenarioKeys = []scenarioKey{
 	{"board", ScenarioBoard}, {"curator", ScenarioCurator}, {"agenda", ScenarioAgenda},
 	{"monitoring", ScenarioMonitoring}, {"mix", ScenarioMix},
 }
@@ -481,54 +480,19 @@ func RunRegion(ctx context.Context, o Options) (*Report, error) {
 	if o.Duration <= 0 {
 		o.Duration = 20 * time.Second
 	}
-	chosen := map[string]bool{}
-	for _, k := range o.Scenarios {
-		found := false
-		for _, sk := range regionScenarioKeys {
-			if sk.key == strings.TrimSpace(k) {
-				chosen[sk.name], found = true, true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("bench: no region scenario %q; they are %s", k, strings.Join(RegionScenarioKeys(), ", "))
-		}
-	}
-	if len(chosen) == 0 {
-		for _, sk := range regionScenarioKeys {
-			chosen[sk.name] = true
-		}
+	chosen, err := chooseScenarios(regionScenarioKeys, o.Scenarios, "region scenario")
+	if err != nil {
+		return nil, err
 	}
 	if o.Seed == 0 {
 		o.Seed = uint64(time.Now().UnixNano())
 	}
-	if !o.Store.IsPostgres() {
-		if _, err := os.Stat(o.Store.SQLitePath()); err != nil {
-			return nil, fmt.Errorf("bench: no SQLite database at %s (give --data or --database-url of the server's database)", o.Store.SQLitePath())
-		}
-	}
-	st, err := store.Open(ctx, o.Store)
+	st, raw, rep, err := openGenerated(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	run, err := CheckGenerated(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := openRaw(o.Store)
-	if err != nil {
-		return nil, err
-	}
 	defer raw.Close()
-	rep := &Report{Date: time.Now(), Machine: machineInfo(), URL: o.URL, Smoke: o.Smoke, Duration: o.Duration,
-		Concurrency: o.Concurrency, Seed: o.Seed, GeneratorTarget: run.Target, ExportRows: -1}
-	if rep.Database, err = databaseKind(ctx, raw, st.Dialect(), o.Store); err != nil {
-		return nil, err
-	}
-	rep.ServerPID, rep.PIDSource = o.ServerPID, "--server-pid"
-	if rep.ServerPID == 0 {
-		rep.ServerPID, rep.PIDSource = findServerPID()
-	}
 	monitor := o.Login
 	if monitor == "" || monitor == "admin" {
 		monitor = "admin"
