@@ -166,6 +166,13 @@ type header struct {
 	prefix  [prefixLen]byte
 }
 
+// HeaderLen is how many first bytes of a file KeyIDOf needs.
+const HeaderLen = headerLen
+
+// KeyIDOf returns the key id (Key.ID) in an encrypted file's first
+// HeaderLen bytes, and false for a plain file.
+func KeyIDOf(head []byte) (string, bool) { return headerKeyID(head) }
+
 // headerKeyID returns the key id of an encrypted file's first bytes, and
 // false for a plain file.
 func headerKeyID(head []byte) (string, bool) {
