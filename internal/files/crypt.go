@@ -26,7 +26,6 @@ package files
 // decrypted chunk by chunk: memory stays at one chunk whatever the file size.
 
 import (
-	"bufio"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -338,36 +337,64 @@ type decReader struct {
 
 func (d *decReader) Read(p []byte) (int, error) {
 	for len(d.plain) == 0 {
-		if d.err != nil {
-			return 0, d.err
-		}
-		if d.left == 0 {
-			d.err = io.EOF
-			return 0, io.EOF
-		}
-		size := min(d.left, sealedChunk)
-		last := d.left == size
-		in := d.in[:size]
-		if _, err := io.ReadFull(d.r, in); err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				err = ErrCorrupt
-			}
-			d.err = err
+		if err := d.next(); err != nil {
 			return 0, err
 		}
-		d.left -= size
-		d.nonce = chunkNonce(d.nonce, d.prefix, d.n, last)
-		d.n++
-		out, err := d.g.Open(in[:0], d.nonce, in, nil)
-		if err != nil {
-			d.err = ErrCorrupt
-			return 0, d.err
-		}
-		d.plain = out
 	}
 	n := copy(p, d.plain)
 	d.plain = d.plain[n:]
 	return n, nil
+}
+
+// next reads and decrypts the next chunk into d.plain; io.EOF after the last.
+func (d *decReader) next() error {
+	if d.err != nil {
+		return d.err
+	}
+	if d.left == 0 {
+		d.err = io.EOF
+		return d.err
+	}
+	size := min(d.left, sealedChunk)
+	last := d.left == size
+	in := d.in[:size]
+	if _, err := io.ReadFull(d.r, in); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = ErrCorrupt
+		}
+		d.err = err
+		return err
+	}
+	d.left -= size
+	d.nonce = chunkNonce(d.nonce, d.prefix, d.n, last)
+	d.n++
+	out, err := d.g.Open(in[:0], d.nonce, in, nil)
+	if err != nil {
+		d.err = ErrCorrupt
+		return d.err
+	}
+	d.plain = out
+	return nil
+}
+
+// WriteTo writes the rest of the content to w a decrypted chunk at a time.
+func (d *decReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(d.plain) > 0 {
+			n, err := w.Write(d.plain)
+			total += int64(n)
+			d.plain = d.plain[n:]
+			if err != nil {
+				return total, err
+			}
+		}
+		if err := d.next(); errors.Is(err, io.EOF) {
+			return total, nil
+		} else if err != nil {
+			return total, err
+		}
+	}
 }
 
 // Object is stored content opened for reading: plain, or decrypted while
@@ -381,6 +408,15 @@ type Object struct {
 
 // Read reads the content (decrypted).
 func (o *Object) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// WriteTo copies the content to w: a plain file as the file (which lets
+// the operating system send it), an encrypted one a chunk at a time.
+func (o *Object) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := o.r.(io.WriterTo); ok {
+		return wt.WriteTo(w)
+	}
+	return io.Copy(w, struct{ io.Reader }{o.r})
+}
 
 // Close closes the file.
 func (o *Object) Close() error { return o.f.Close() }
@@ -427,7 +463,7 @@ func openObject(p string, k *Key) (*Object, error) {
 		f.Close()
 		return nil, err
 	}
-	d := &decReader{r: bufio.NewReaderSize(f, sealedChunk), g: g, prefix: prefix, left: fi.Size() - int64(headerLen),
+	d := &decReader{r: f, g: g, prefix: prefix, left: fi.Size() - int64(headerLen),
 		in: make([]byte, sealedChunk), nonce: make([]byte, 0, nonceLen)}
 	return &Object{f: f, r: d, size: size, encrypted: true}, nil
 }
