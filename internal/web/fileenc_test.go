@@ -3,12 +3,14 @@ package web
 import (
 	"bytes"
 	"crypto/rand"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opora-project/opora/internal/files"
@@ -119,6 +121,29 @@ func TestEncryptedFilesUploadAndDownload(t *testing.T) {
 		}
 		if res := download("new.pdf"); res.Body != string(scan) {
 			t.Fatal("the encrypted file changed in the migration")
+		}
+
+		// A photo and its thumbnail: both stored encrypted, both served as JPEG.
+		if res := c.postMultipart(loc+"/photo", nil, upload{"photo", "IMG_0001.jpg", exifPhoto(t, 320, 240)}); res.Status != http.StatusSeeOther {
+			t.Fatalf("photo upload: %d", res.Status)
+		}
+		for _, thumb := range []bool{false, true} {
+			pf, err := st.ClientPhoto(fx.Ctx(), id, thumb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := os.ReadFile(filepath.Join(dir, "files", filepath.FromSlash(pf.StorageKey)))
+			if bytes.HasPrefix(raw, []byte{0xff, 0xd8}) || bytes.Contains(raw, []byte("JFIF")) {
+				t.Fatalf("photo (thumb %v) lies plain on disk", thumb)
+			}
+			path := loc + "/photo"
+			if thumb {
+				path += "/thumb"
+			}
+			res := c.get(path)
+			if _, err := jpeg.Decode(strings.NewReader(res.Body)); res.Status != http.StatusOK || err != nil {
+				t.Fatalf("photo (thumb %v): %d %v", thumb, res.Status, err)
+			}
 		}
 
 		// A server without the key cannot serve them (and `serve` refuses to
