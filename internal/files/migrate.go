@@ -147,6 +147,8 @@ func (s *Storage) rewriteAll(ctx context.Context, encrypt bool, report func(stri
 		}
 		changed, n, err := s.rewrite(p, encrypt)
 		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			// Removed while we walked (an upload whose row failed).
 		case err != nil:
 			c.Failed++
 			if report != nil {
