@@ -224,7 +224,7 @@ func (k *Key) openHeader(h []byte) (cipher.AEAD, [prefixLen]byte, error) {
 	nonce := h[at : at+nonceLen]
 	dataKey, err := k.aead.Open(nil, nonce, h[at+nonceLen:at+wrappedLen], aad)
 	if err != nil {
-		return nil, prefix, ErrWrongKey
+		return nil, prefix, ErrCorrupt // the key is right (its id matched): the header is damaged
 	}
 	copy(prefix[:], h[at+wrappedLen:])
 	g, err := newGCM(dataKey)

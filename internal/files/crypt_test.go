@@ -89,9 +89,10 @@ func TestEncryptedRefusesWrongKeyAndDamage(t *testing.T) {
 	raw, _ := os.ReadFile(p)
 	damage := map[string][]byte{
 		// Cut after the first chunk: a whole chunk is missing, the rest authenticates.
-		"truncated at a chunk": raw[:headerLen+sealedChunk],
-		"truncated mid-chunk":  raw[:len(raw)-5],
-		"a flipped bit":        func() []byte { b := bytes.Clone(raw); b[headerLen+100] ^= 1; return b }(),
+		"truncated at a chunk":  raw[:headerLen+sealedChunk],
+		"truncated mid-chunk":   raw[:len(raw)-5],
+		"a flipped bit":         func() []byte { b := bytes.Clone(raw); b[headerLen+100] ^= 1; return b }(),
+		"a damaged wrapped key": func() []byte { b := bytes.Clone(raw); b[len(magic)+1+keyIDLen+nonceLen+3] ^= 1; return b }(),
 		"chunks swapped": func() []byte {
 			b := bytes.Clone(raw)
 			c1 := b[headerLen : headerLen+sealedChunk]
