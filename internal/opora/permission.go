@@ -39,6 +39,9 @@ const (
 	// The municipality's council: schedule, members, agenda, decisions,
 	// minutes (council.go). The regional procedure is edited with admin.network.
 	PermCouncilManage Permission = "council.manage"
+	// Personal data (152-ФЗ): the person's own report and the register of
+	// their requests (person_report.go).
+	PermPrivacyManage Permission = "privacy.manage"
 )
 
 // AllPermissions lists every permission in display order.
@@ -51,6 +54,7 @@ var AllPermissions = []Permission{
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 	PermResourcesManage,
 	PermCouncilManage,
+	PermPrivacyManage,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -131,6 +135,7 @@ var BuiltinRoles = []BuiltinRole{
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
 		PermCheckin, PermReportRun, PermReportExport,
 		PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
+		PermPrivacyManage,
 	}},
 	{Key: "supervisor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,
