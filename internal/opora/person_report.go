@@ -28,6 +28,7 @@ type PersonSection struct {
 	Key     string // catalog "person.section.<key>"
 	Columns []string
 	Rows    [][]string
+	Labels  map[string]string // column → catalog prefix of its coded values ("tasks.status.")
 }
 
 // PersonView is one audit row of the person's record.
@@ -37,6 +38,15 @@ type PersonView struct {
 	Organisation string
 	Action       string
 	Section      string
+}
+
+// Label is the catalog key of a coded value in column i of the section
+// ("tasks.status.done"), "" when the column holds plain text.
+func (s *PersonSection) Label(i int, value string) string {
+	if p := s.Labels[s.Columns[i]]; p != "" && value != "" {
+		return p + value
+	}
+	return ""
 }
 
 // Masked is the text that stands for another person's name.

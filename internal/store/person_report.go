@@ -28,6 +28,7 @@ type personSource struct {
 	tables []string // the tables whose rows about the person the query reads
 	query  string
 	masked []string
+	labels map[string]string // column → catalog prefix of its coded values
 }
 
 // personFamilies is the families the person belongs or belonged to.
@@ -46,7 +47,7 @@ var personSources = []personSource{
 		LEFT JOIN files fl ON fl.id = a.file_id
 		LEFT JOIN form_fillings fg ON fg.id = a.filling_id
 		WHERE a.client_id = $1 AND a.organisation_id = $2 AND (fg.id IS NULL OR fg.deleted_at IS NULL)
-		ORDER BY fo.position, fs.position, ff.position, a.id`, masked: []string{"value"}},
+		ORDER BY fo.position, fs.position, ff.position, a.id`, masked: []string{"value"}, labels: map[string]string{"sensitivity": "questionnaire.sens."}},
 	{key: "notes", tables: []string{"notes", "note_revisions"}, query: `SELECT n.created_at, n.body, COALESCE(u.full_name, '') AS author
 		FROM notes n LEFT JOIN users u ON u.id = n.created_by
 		WHERE n.client_id = $1 AND n.organisation_id = $2 AND n.deleted_at IS NULL
@@ -57,7 +58,7 @@ var personSources = []personSource{
 	{key: "reminders", tables: []string{"reminders"}, query: `SELECT r.due_on, r.body FROM reminders r
 		WHERE r.client_id = $1 AND r.organisation_id = $2 AND r.deleted_at IS NULL ORDER BY r.due_on, r.id`, masked: []string{"body"}},
 	{key: "restrictions", tables: []string{"restrictions"}, query: `SELECT r.kind, r.description, r.starts_on, r.ends_on, r.lifted_at
-		FROM restrictions r WHERE r.client_id = $1 AND r.organisation_id = $2 ORDER BY r.starts_on, r.id`, masked: []string{"description"}},
+		FROM restrictions r WHERE r.client_id = $1 AND r.organisation_id = $2 ORDER BY r.starts_on, r.id`, masked: []string{"description"}, labels: map[string]string{"kind": "restrictions.kind."}},
 	{key: "services", tables: []string{"services"}, query: `SELECT sv.rendered_on, st.name AS service, sv.quantity, sv.comment,
 		COALESCE(u.full_name, '') AS worker
 		FROM services sv JOIN service_types st ON st.id = sv.type_id LEFT JOIN users u ON u.id = sv.worker_id
@@ -67,15 +68,15 @@ var personSources = []personSource{
 		k.status, k.outcome, k.outcome_comment AS comment
 		FROM cases k LEFT JOIN dictionary_items di ON di.id = k.type_id
 		WHERE (k.client_id = $1 OR k.subject_type = 'client' AND k.subject_id = $1) AND k.organisation_id = $2 ORDER BY k.opened_on, k.id`,
-		masked: []string{"comment"}},
+		masked: []string{"comment"}, labels: map[string]string{"status": "cases.status.", "outcome": "cases.outcome."}},
 	{key: "tasks", tables: []string{"case_tasks", "task_comments", "draft_plan_tasks"}, query: `SELECT COALESCE(di.label, '') AS type, t.description,
 		COALESCE(o.name, '') AS agency, t.due_on, t.done_on, t.status, t.report
 		FROM case_tasks t LEFT JOIN dictionary_items di ON di.id = t.type_id LEFT JOIN organisations o ON o.id = t.responsible_org_id
 		WHERE t.client_id = $1 OR t.family_id IN ` + personFamilies + ` ORDER BY t.due_on, t.id`,
-		masked: []string{"description", "report"}},
+		masked: []string{"description", "report"}, labels: map[string]string{"status": "tasks.status."}},
 	{key: "stays", tables: []string{"shelter_stays"}, query: `SELECT r.name AS room, s.check_in, s.check_out, s.status, s.reason
 		FROM shelter_stays s JOIN shelter_rooms r ON r.id = s.room_id
-		WHERE s.client_id = $1 AND s.organisation_id = $2 ORDER BY s.check_in, s.id`, masked: []string{"reason"}},
+		WHERE s.client_id = $1 AND s.organisation_id = $2 ORDER BY s.check_in, s.id`, masked: []string{"reason"}, labels: map[string]string{"status": "shelter.status."}},
 	{key: "medical", tables: []string{"shelter_medical_checks"}, query: `SELECT m.check_type AS type, m.done_on, m.next_due, m.comment
 		FROM shelter_medical_checks m WHERE m.client_id = $1 AND m.organisation_id = $2 AND m.deleted_at IS NULL
 		ORDER BY m.done_on, m.id`, masked: []string{"comment"}},
@@ -88,20 +89,25 @@ var personSources = []personSource{
 	{key: "families", tables: []string{"family_members", "families"}, query: `SELECT f.id AS family, m.role, m.joined_on, m.left_on,
 		f.address, COALESCE(di.label, '') AS status, f.housing, f.income, f.health, f.offences
 		FROM family_members m JOIN families f ON f.id = m.family_id LEFT JOIN dictionary_items di ON di.id = f.status_id
-		WHERE m.client_id = $1 ORDER BY m.joined_on, m.id`, masked: []string{"housing", "income", "health", "offences"}},
+		WHERE m.client_id = $1 ORDER BY m.joined_on, m.id`, masked: []string{"housing", "income", "health", "offences"},
+		labels: map[string]string{"role": "family.role."}},
 	{key: "family_events", tables: []string{"family_events", "council_decisions", "council_entries"}, query: `SELECT e.at, e.kind, e.summary
-		FROM family_events e WHERE e.family_id IN ` + personFamilies + ` ORDER BY e.at, e.id`, masked: []string{"summary"}},
+		FROM family_events e WHERE e.family_id IN ` + personFamilies + ` ORDER BY e.at, e.id`, masked: []string{"summary"},
+		labels: map[string]string{"kind": "family.event."}},
 	{key: "assessments", tables: []string{"family_assessments"}, query: `SELECT a.assessed_on, a.total_score AS score, a.level_label AS level
 		FROM family_assessments a WHERE a.family_id IN ` + personFamilies + ` AND a.status = 'completed' ORDER BY a.assessed_on, a.id`},
 	{key: "visits", tables: []string{"family_visits"}, query: `SELECT v.visited_at, v.kind, v.observations, v.agreements
 		FROM family_visits v WHERE v.family_id IN ` + personFamilies + ` ORDER BY v.visited_at, v.id`,
-		masked: []string{"observations", "agreements"}},
+		masked: []string{"observations", "agreements"}, labels: map[string]string{"kind": "visit.kind."}},
 	{key: "signals", tables: []string{"signals", "signal_children"}, query: `SELECT s.received_at, s.channel, s.description, s.address, s.status
-		FROM signals s WHERE s.family_id IN ` + personFamilies + ` ORDER BY s.received_at, s.id`, masked: []string{"description"}},
+		FROM signals s WHERE s.family_id IN ` + personFamilies + ` ORDER BY s.received_at, s.id`, masked: []string{"description"},
+		labels: map[string]string{"channel": "signal.channel.", "status": "signal.status."}},
 	{key: "timeline", tables: []string{"client_events"}, query: `SELECT e.at, e.kind, e.summary FROM client_events e
-		WHERE e.client_id = $1 AND e.organisation_id = $2 ORDER BY e.at, e.id`, masked: []string{"summary"}},
+		WHERE e.client_id = $1 AND e.organisation_id = $2 ORDER BY e.at, e.id`, masked: []string{"summary"},
+		labels: map[string]string{"kind": "event."}},
 	{key: "requests", tables: []string{"subject_requests"}, query: `SELECT r.received_on, r.kind, r.details, r.answered_on, r.answer
-		FROM subject_requests r WHERE r.client_id = $1 AND r.organisation_id = $2 ORDER BY r.received_on, r.id`},
+		FROM subject_requests r WHERE r.client_id = $1 AND r.organisation_id = $2 ORDER BY r.received_on, r.id`,
+		labels: map[string]string{"kind": "privacy.kind."}},
 }
 
 // personExcluded are the tables with a client_id or family_id that the
@@ -213,7 +219,7 @@ func (s *Store) personSection(ctx context.Context, src personSource, c *opora.Cl
 	if err != nil {
 		return nil, fmt.Errorf("store: person report %s: %w", src.key, err)
 	}
-	sec := &opora.PersonSection{Key: src.key, Columns: cols}
+	sec := &opora.PersonSection{Key: src.key, Columns: cols, Labels: src.labels}
 	mask := make([]bool, len(cols))
 	for i, col := range cols {
 		for _, m := range src.masked {

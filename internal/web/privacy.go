@@ -25,10 +25,61 @@ func (s *Server) personReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	l := s.loc(r)
+	sections := make([]personSectionView, 0, len(rep.Sections))
+	for _, sec := range rep.Sections {
+		sections = append(sections, personSectionView{PersonSection: sec, Cells: personCells(l.T, sec)})
+	}
+	views := make([]personViewLine, 0, len(rep.Views))
+	for _, pv := range rep.Views {
+		views = append(views, personViewLine{PersonView: pv, SectionText: personViewSection(l.T, pv.Section)})
+	}
 	v := s.newView(r, "person.title")
 	v.Nav = "privacy"
-	v.Data = map[string]any{"Report": rep, "Bases": personBases(s.loc(r).T, rep.Bases)}
+	v.Data = map[string]any{"Report": rep, "Bases": personBases(l.T, rep.Bases), "Sections": sections, "Views": views}
 	return s.render(w, r, http.StatusOK, "privacy_person", v)
+}
+
+// personSectionView is a section with its values as the page shows them.
+type personSectionView struct {
+	*opora.PersonSection
+	Cells [][]string
+}
+
+// personViewLine is an audit row with its section as words.
+type personViewLine struct {
+	*opora.PersonView
+	SectionText string
+}
+
+// personCells are a section's rows with coded values (a status, a role)
+// in words.
+func personCells(t func(string, ...any) string, sec *opora.PersonSection) [][]string {
+	out := make([][]string, len(sec.Rows))
+	for r, row := range sec.Rows {
+		out[r] = make([]string, len(row))
+		for i, v := range row {
+			out[r][i] = v
+			if key := sec.Label(i, v); key != "" {
+				if w := t(key); w != key {
+					out[r][i] = w
+				}
+			}
+		}
+	}
+	return out
+}
+
+// personViewSection names the part of the record an audit row says was
+// opened, in words where the catalog has them.
+func personViewSection(t func(string, ...any) string, section string) string {
+	if section == "" {
+		return ""
+	}
+	if w := t("person.view." + section); w != "person.view."+section {
+		return w
+	}
+	return section
 }
 
 // personReportFile is the machine-readable report: the same sections with
@@ -69,7 +120,7 @@ func (s *Server) personReportJSON(w http.ResponseWriter, r *http.Request) error 
 		Recipients: rep.Recipients, Bases: personBases(l.T, rep.Bases)}
 	for _, sec := range rep.Sections {
 		out := personReportSection{Key: sec.Key, Title: l.T("person.section." + sec.Key)}
-		for _, row := range sec.Rows {
+		for _, row := range personCells(l.T, sec) {
 			rec := map[string]string{}
 			for i, col := range sec.Columns {
 				rec[col] = row[i]
