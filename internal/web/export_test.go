@@ -295,3 +295,24 @@ func TestExportsUnderControl(t *testing.T) {
 		}
 	})
 }
+
+// unstamp checks that a sheet's first row is the export stamp and returns
+// the rows under it.
+func unstamp(t *testing.T, rows [][]string) [][]string {
+	t.Helper()
+	if len(rows) == 0 || len(rows[0]) == 0 || !strings.HasPrefix(rows[0][0], "Выгрузил: ") {
+		t.Fatalf("the sheet does not begin with the export stamp: %q", rows)
+	}
+	return rows[1:]
+}
+
+// unstampCSV checks that a CSV (after its BOM) begins with the export
+// stamp line and returns the BOM and the lines under it.
+func unstampCSV(t *testing.T, body string) string {
+	t.Helper()
+	first, rest, _ := strings.Cut(strings.TrimPrefix(body, "\ufeff"), "\n")
+	if !strings.HasPrefix(first, "Выгрузил: ") && !strings.HasPrefix(first, "Exported by: ") {
+		t.Fatalf("the CSV does not begin with the export stamp: %q", first)
+	}
+	return "\ufeff" + rest
+}
