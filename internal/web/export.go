@@ -245,4 +245,3 @@ func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, x *exporter, 
 	}
 	return x.writeXLSX(w, t.Sheet, "", []*report.Table{t}, f.disposition("xlsx"))
 }
-

@@ -166,6 +166,9 @@ func TestExportsUnderControl(t *testing.T) {
 		date := a.st.Now().Local().Format("02.01.2006")
 		register := "/reports/register/export?format=csv&from=" + day + "&to=" + day
 		admin := a.login(t, "admin", testPassword)
+		// The role form offers both export permissions, in Russian.
+		mustContain(t, admin.get("/admin/roles/new").Body, "Выгрузка файлов", "Выгрузка сводных отчётов (числа без имён)",
+			"Выгрузка списков с именами (с указанием цели)", `value="export.aggregate"`, `value="export.identifiable"`)
 
 		// The analyst exports counts but not lists with names: 403 and no
 		// file, on the form and on the download.
