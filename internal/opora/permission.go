@@ -38,6 +38,9 @@ const (
 	// The municipality's council: schedule, members, agenda, decisions,
 	// minutes (council.go). The regional procedure is edited with admin.network.
 	PermCouncilManage Permission = "council.manage"
+	// Personal data (152-ФЗ): the person's own report and the register of
+	// their requests (person_report.go).
+	PermPrivacyManage Permission = "privacy.manage"
 )
 
 // AllPermissions lists every permission in display order.
@@ -50,6 +53,7 @@ var AllPermissions = []Permission{
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 	PermResourcesManage,
 	PermCouncilManage,
+	PermPrivacyManage,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -130,6 +134,7 @@ var BuiltinRoles = []BuiltinRole{
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
 		PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable,
 		PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
+		PermPrivacyManage,
 	}},
 	{Key: "supervisor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,

@@ -105,6 +105,13 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /clients/{id}/reminders", s.require(opora.PermClientWrite, s.reminderCreate))
 	mux.Handle("POST /clients/{id}/reminders/{rid}/delete", s.require(opora.PermClientWrite, s.reminderDelete))
 	mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
+	// Personal data: the person's own report, the register of requests (privacy.go).
+	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
+	mux.Handle("GET /clients/{id}/person-report.json", s.require(opora.PermPrivacyManage, s.personReportJSON))
+	mux.Handle("GET /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequests))
+	mux.Handle("POST /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequestCreate))
+	mux.Handle("GET /privacy/requests/{id}", s.require(opora.PermPrivacyManage, s.subjectRequest))
+	mux.Handle("POST /privacy/requests/{id}/answer", s.require(opora.PermPrivacyManage, s.subjectRequestAnswer))
 	mux.Handle("POST /reminders/{rid}/read", s.require(opora.PermClientRead, s.reminderRead))
 	// My notifications and their e-mail choice (notifications.go).
 	mux.Handle("GET /notifications", s.authed(s.notificationsPage))
