@@ -115,6 +115,11 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("short password: %v", err)
 	}
 	err = run(ctx, []string{"user", "create", "--data", dir, "--login", "Worker", "--name", "Анна Смирнова", "--role", "specialist"},
+		strings.NewReader("Qwerty123456\n"), &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "most common leaked passwords") {
+		t.Fatalf("common password: %v", err)
+	}
+	err = run(ctx, []string{"user", "create", "--data", dir, "--login", "Worker", "--name", "Анна Смирнова", "--role", "specialist"},
 		strings.NewReader("a long enough password\n"), &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -183,6 +183,8 @@ func readPassword(stdin io.Reader, stderr io.Writer, login string) (string, erro
 				return "", errors.New("user: the passwords do not match")
 			case "error.password_is_login":
 				return "", errors.New("user: the password must not be the login")
+			case "error.password_common":
+				return "", errors.New("user: the password is on the list of the most common leaked passwords; choose another")
 			}
 		}
 		return "", errors.New("user: the password is not acceptable")

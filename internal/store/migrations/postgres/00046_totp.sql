@@ -35,6 +35,7 @@ ALTER TABLE organisations ADD COLUMN two_factor_enforced BOOLEAN NOT NULL DEFAUL
 -- to organisations raises auth_version like one to users and roles.
 CREATE TRIGGER organisations_auth AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON organisations
     FOR EACH STATEMENT EXECUTE FUNCTION auth_version_bump();
+ALTER TABLE organisations ENABLE ALWAYS TRIGGER organisations_auth;
 
 -- +goose Down
 DROP TRIGGER organisations_auth ON organisations;
