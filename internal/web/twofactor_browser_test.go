@@ -34,11 +34,11 @@ func TestBrowserTwoFactorEnrolAndLogin(t *testing.T) {
 				if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 900)); err != nil {
 					t.Fatal(err)
 				}
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 				if err != nil {
 					t.Fatalf("screenshot %s at %d: %v", name, w, err)
 				}
-				if err := os.WriteFile(filepath.Join(dir, name+"-"+strconv.FormatInt(w, 10)+".jpg"), png, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, name+"-"+strconv.FormatInt(w, 10)+".png"), png, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
