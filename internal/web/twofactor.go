@@ -270,6 +270,13 @@ func (s *Server) twoFactorRecovery(w http.ResponseWriter, r *http.Request) error
 	if acc.Secret == "" {
 		return s.redirect(w, r, "/account/2fa", "")
 	}
+	// New recovery codes are a way in: guessing the code for them counts
+	// toward the account's lockout like a wrong code at login.
+	if acc.User.Locked(s.store.Now()) {
+		f := newForm(nil, nil)
+		f.Error = "twofactor.locked"
+		return s.renderTwoFactor(w, r, http.StatusTooManyRequests, f, nil)
+	}
 	step, ok := auth.MatchTOTP(acc.Secret, r.PostForm.Get("code"), s.store.Now(), acc.LastStep)
 	if ok {
 		if ok, err = s.store.UseTOTPStep(ctx, acc.User.ID, step); err != nil {
@@ -277,6 +284,9 @@ func (s *Server) twoFactorRecovery(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	if !ok {
+		if _, err := s.store.RecordLoginFailure(ctx, acc.User.ID); err != nil {
+			return err
+		}
 		var v opora.Validation
 		v.Add("code", "twofactor.code_wrong")
 		return s.renderTwoFactor(w, r, http.StatusUnprocessableEntity, newForm(nil, v.Err()), nil)

@@ -257,6 +257,26 @@ func TestTwoFactorRecoveryCodeWorksOnce(t *testing.T) {
 		if res := b.post("/login/code", url.Values{"code": {codes[5]}}); res.Status != http.StatusUnauthorized {
 			t.Fatalf("an old recovery code after new ones: %d", res.Status)
 		}
+		// Guessing the code for new recovery codes counts toward the
+		// lockout too: at most five wrong codes, then the account is locked
+		// (the unfinished logins above counted some already).
+		for i := 0; i < opora.MaxFailedLogins; i++ {
+			res := c.post("/account/2fa/recovery", url.Values{"code": {"999999"}})
+			if res.Status == http.StatusTooManyRequests {
+				break
+			}
+			if res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong code for new codes: %d", res.Status)
+			}
+		}
+		if u, err := a.st.User(fx.Ctx(), fx.Admin.ID); err != nil || !u.Locked(a.st.Now()) {
+			t.Fatalf("five wrong codes for new recovery codes did not lock the account: %v", err)
+		}
+		res = c.post("/account/2fa/recovery", url.Values{"code": {codeAt(t, acc.Secret, now.Add(30*time.Second))}})
+		if res.Status != http.StatusTooManyRequests {
+			t.Fatalf("new codes on a locked account: %d", res.Status)
+		}
+		mustContain(t, res.Body, "учётная запись заблокирована")
 	})
 }
 
