@@ -52,6 +52,8 @@ var getRoutes = map[string]routeAudit{
 	"GET /setup/{token}": {why: noPerson},
 	"GET /login":         {why: noPerson},
 	"GET /account":       {why: "the user's own account"},
+	"GET /account/2fa":   {why: "the user's own two-factor login"},
+	"GET /login/code":    {why: noPerson},
 
 	"GET /clients":                           {why: nameList},
 	"GET /clients/new":                       {why: noPerson},
