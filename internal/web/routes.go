@@ -116,6 +116,7 @@ func (s *Server) routes(mux *router) {
 	// Personal data: the person's own report, the register of requests (privacy.go).
 	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
 	mux.Handle("GET /clients/{id}/person-report.json", s.require(opora.PermPrivacyManage, s.personReportJSON))
+	mux.Handle("GET /privacy", s.require(opora.PermPrivacyManage, s.privacyOverview))
 	mux.Handle("GET /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequests))
 	mux.Handle("POST /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequestCreate))
 	mux.Handle("GET /privacy/requests/{id}", s.require(opora.PermPrivacyManage, s.subjectRequest))
