@@ -87,6 +87,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /clients/{id}/files/{fid}", s.require(opora.PermClientRead, s.fileDownload))
 	mux.Handle("POST /clients/{id}/files/{fid}/delete", s.require(opora.PermClientWrite, s.fileDelete))
 	mux.Handle("POST /clients/{id}/consent", s.require(opora.PermClientWrite, s.consentRecord))
+	mux.Handle("POST /clients/{id}/consents/{cid}/withdraw", s.require(opora.PermClientWrite, s.consentWithdraw))
 	// Notes, restrictions, reminders, and one's own reminders (client_notes.go).
 	mux.Handle("GET /clients/{id}/notes", s.require(opora.PermClientRead, s.notesPage))
 	mux.Handle("POST /clients/{id}/notes", s.require(opora.PermClientWrite, s.noteCreate))
