@@ -296,6 +296,9 @@ func (s *Server) routes(mux *router) {
 	// (admin_org.go, admin_network.go, admin_audit.go).
 	mux.Handle("GET /admin/organisation", s.require(opora.PermAdminOrg, s.orgForm))
 	mux.Handle("POST /admin/organisation", s.require(opora.PermAdminOrg, s.orgSubmit))
+	// Legal bases per data category and agency type (admin_legal_bases.go).
+	mux.Handle("GET /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBases))
+	mux.Handle("POST /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBasesSave))
 	mux.Handle("GET /admin/territories", s.require(opora.PermAdminNetwork, s.territoryList))
 	mux.Handle("GET /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryNew))
 	mux.Handle("POST /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryCreate))
