@@ -109,12 +109,9 @@ func (c *Consent) Normalize() {
 	if c.Subject == SubjectSelf {
 		c.RepName, c.RepRelation = "", ""
 	}
-	slices.Sort(c.Purposes)
-	c.Purposes = slices.Compact(c.Purposes)
-	slices.Sort(c.Categories)
-	c.Categories = slices.Compact(c.Categories)
-	slices.Sort(c.AgencyTypes)
-	c.AgencyTypes = slices.Compact(c.AgencyTypes)
+	c.Purposes = inOrder(c.Purposes, ConsentPurposes)
+	c.Categories = inOrder(c.Categories, DataCategories)
+	c.AgencyTypes = inOrder(c.AgencyTypes, OrgTypes)
 	if !slices.Contains(c.Purposes, PurposeSharing) {
 		c.AgencyTypes = nil
 	}
@@ -344,4 +341,21 @@ func StoreBasis(consents []*Consent, cells []OrgLegalBasis, orgType OrgType, req
 		return Basis{Kind: BasisNotRequired}, ""
 	}
 	return b, reason
+}
+
+// inOrder sorts xs in the display order of all (unknown values last,
+// for Validate to name) and drops duplicates.
+func inOrder[T comparable](xs []T, all []T) []T {
+	out := slices.Clone(xs)
+	slices.SortStableFunc(out, func(a, b T) int {
+		ia, ib := slices.Index(all, a), slices.Index(all, b)
+		if ia < 0 {
+			ia = len(all)
+		}
+		if ib < 0 {
+			ib = len(all)
+		}
+		return ia - ib
+	})
+	return slices.Compact(out)
 }

@@ -351,3 +351,37 @@ func (s *Store) SensitiveBasis(ctx context.Context, clientID int64, cat opora.Da
 	b, reason := in.storeBasis(cat, s.Today())
 	return b, reason, nil
 }
+
+// ClientBases is SensitiveBasis for every sensitive category at once: what
+// the client's card shows the worker about what may be stored today. A
+// category without a basis has Kind "" (and not_required where the
+// organisation does not require one). Needs client.read on the client.
+func (s *Store) ClientBases(ctx context.Context, clientID int64) (map[opora.DataCategory]opora.Basis, error) {
+	c, err := s.Client(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := loadBasisInputs(ctx, s.r, c.OrganisationID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var titles map[string]string
+	out := map[opora.DataCategory]opora.Basis{}
+	today := s.Today()
+	for _, cat := range opora.DataCategories {
+		if !cat.Sensitive() {
+			continue
+		}
+		b, _ := in.storeBasis(cat, today)
+		if b.Kind == opora.BasisLegal {
+			if titles == nil {
+				if titles, err = s.legalBasisTitles(ctx, s.r); err != nil {
+					return nil, err
+				}
+			}
+			b.Title = titles[b.Code]
+		}
+		out[cat] = b
+	}
+	return out, nil
+}

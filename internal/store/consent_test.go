@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -289,5 +290,66 @@ func TestConsentMigrationKeepsConsents(t *testing.T) {
 			}
 		}
 		checkProvenance(t, s)
+	})
+}
+
+// An agency reads a family's sensitive section only on a basis, and the
+// card says which: 120-ФЗ by default, then — the holder wanting consent —
+// a member's consent to sharing with the police, and nothing once it is
+// withdrawn.
+func TestConsentFamilySharing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newAccessNet(t, s)
+		f, cur := fullFamily(t, s, n.familyNet)
+		giveTasks(t, s, n, cur, f, taskOpen)
+		police := func() context.Context { return storetest.CtxOf(t, s, n.heads[opora.OrgPolice].ID) }
+		acc, err := s.FamilyAccess(police(), f.ID)
+		if err != nil || !acc.Can(opora.SectionOffences) || acc.Bases[opora.SectionOffences].Code != opora.BasisPreventionSystem ||
+			!strings.Contains(acc.Bases[opora.SectionOffences].Title, "120-ФЗ, ст. 9") {
+			t.Fatalf("default basis: %v %+v", err, acc)
+		}
+		kdn := n.kdn.Ctx()
+		if err := s.SetOrgLegalBases(kdn, []opora.OrgLegalBasis{{Category: "criminal", AgencyType: opora.OrgPolice}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Family(police(), f.ID); got.Offences != "" {
+			t.Fatal("the police read the offences without consent")
+		}
+		acc, _ = s.FamilyAccess(police(), f.ID)
+		if acc.Can(opora.SectionOffences) || len(acc.Refused) != 1 || acc.Refused[0].Reason != opora.RefuseNoBasis {
+			t.Fatalf("without consent: %+v", acc)
+		}
+		// The health agency still reads health on 120-ФЗ.
+		if got, _ := s.Family(storetest.CtxOf(t, s, n.heads[opora.OrgHealth].ID), f.ID); got.Health == "" {
+			t.Fatal("the health agency lost the health section")
+		}
+		mother := f.Members[0].ClientID
+		cs := &opora.Consent{ClientID: mother, From: s.Today(), TakenBy: n.kdn.Admin.ID,
+			Purposes: []opora.ConsentPurpose{opora.PurposeSharing}, Categories: []opora.DataCategory{"criminal"},
+			AgencyTypes: []opora.OrgType{opora.OrgPolice}}
+		if err := s.RecordConsent(kdn, cs); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Family(police(), f.ID); got.Offences == "" {
+			t.Fatal("the police do not read the offences with consent")
+		}
+		acc, _ = s.FamilyAccess(police(), f.ID)
+		if b := acc.Bases[opora.SectionOffences]; b.Kind != opora.BasisConsent || b.ConsentID != cs.ID {
+			t.Fatalf("basis with consent: %+v", acc)
+		}
+		if err := s.WithdrawConsent(kdn, mother, cs.ID, s.Today(), "Отозвала"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Family(police(), f.ID); got.Offences != "" {
+			t.Fatal("the police read the offences on a withdrawn consent")
+		}
+		acc, _ = s.FamilyAccess(police(), f.ID)
+		if acc.Can(opora.SectionOffences) || len(acc.Refused) != 1 || acc.Refused[0].Reason != opora.RefuseWithdrawn {
+			t.Fatalf("after withdrawal: %+v", acc)
+		}
+		list, err := s.SearchFamilies(police(), store.FamilySearch{Query: "Иванов"})
+		if err != nil || len(list) != 1 || list[0].Offences != "" {
+			t.Fatalf("the police's list after withdrawal: %v %+v", err, list)
+		}
 	})
 }

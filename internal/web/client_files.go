@@ -32,6 +32,7 @@ type documentsPanel struct {
 // the add form offers.
 type consentPanel struct {
 	Consents    []*consentRow
+	Bases       []categoryBasis // what each sensitive category may be stored on today
 	Colleagues  []option
 	Today       string // default date for the form, ДД.ММ.ГГГГ
 	Me          string // default worker for the form
@@ -39,6 +40,12 @@ type consentPanel struct {
 	Categories  []opora.DataCategory
 	AgencyTypes []opora.OrgType
 	Relations   []string
+}
+
+// categoryBasis is a sensitive category and its basis today.
+type categoryBasis struct {
+	Category opora.DataCategory
+	Basis    opora.Basis
 }
 
 // consentRow is one consent with its status today.
@@ -82,6 +89,15 @@ func loadConsentPanel(s *Server, r *http.Request, c *opora.Client) (any, error) 
 	}
 	for _, x := range cs {
 		p.Consents = append(p.Consents, &consentRow{Consent: x, Status: x.Status(today)})
+	}
+	bases, err := s.store.ClientBases(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, cat := range opora.DataCategories {
+		if b, ok := bases[cat]; ok {
+			p.Bases = append(p.Bases, categoryBasis{Category: cat, Basis: b})
+		}
 	}
 	if a.Can(opora.PermClientWrite) {
 		cs, err := s.store.Colleagues(ctx)
