@@ -764,7 +764,7 @@ func (s *Server) consentWithdraw(w http.ResponseWriter, r *http.Request) error {
 		for k, e := range fe {
 			wv.Add(k+"_"+idString(cid), e)
 		}
-		vals := url.Values{}
+		vals := url.Values{"back": r.PostForm["back"]}
 		for k, x := range r.PostForm {
 			vals[k+"_"+idString(cid)] = x
 		}

@@ -477,7 +477,7 @@ type addForm struct {
 // AddForm is the data of a client's add form on the page the view shows;
 // p is the panel the form belongs to.
 func (v *view) AddForm(c *opora.Client, p any) *addForm {
-	f := &addForm{V: v, ID: c.ID, Back: v.Path, P: p}
+	f := &addForm{V: v, ID: c.ID, Back: v.ReturnPath(), P: p}
 	if cp, ok := p.(*consentPanel); ok {
 		f.Again = len(cp.Consents) > 0
 	}
@@ -697,4 +697,16 @@ func (v *view) ConsentLink() string {
 		return ""
 	}
 	return "/clients/" + id + "/documents#consent-form"
+}
+
+// ReturnPath is where a client's form on this page sends the user back:
+// the "back" the refused form carried (the page it was sent from), else
+// the page itself.
+func (v *view) ReturnPath() string {
+	if v.Form != nil {
+		if b := v.Form.Values.Get("back"); strings.HasPrefix(b, "/clients/") {
+			return b
+		}
+	}
+	return v.Path
 }
