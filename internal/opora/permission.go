@@ -20,7 +20,6 @@ const (
 	PermSensitiveChild   Permission = "client.sensitive.child"
 	PermCheckin          Permission = "checkin.use"
 	PermReportRun        Permission = "report.run"
-	PermReportExport     Permission = "report.export"
 	PermAdminUsers       Permission = "admin.users"
 	PermAdminRoles       Permission = "admin.roles"
 	PermAdminOrg         Permission = "admin.org"
@@ -39,18 +38,22 @@ const (
 	// The municipality's council: schedule, members, agenda, decisions,
 	// minutes (council.go). The regional procedure is edited with admin.network.
 	PermCouncilManage Permission = "council.manage"
+	// Personal data (152-ФЗ): the person's own report and the register of
+	// their requests (person_report.go).
+	PermPrivacyManage Permission = "privacy.manage"
 )
 
 // AllPermissions lists every permission in display order.
 var AllPermissions = []Permission{
 	PermClientRead, PermClientWrite, PermClientDelete,
 	PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
-	PermCheckin, PermReportRun, PermReportExport,
+	PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable,
 	PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
 	PermAdminNetwork,
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 	PermResourcesManage,
 	PermCouncilManage,
+	PermPrivacyManage,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -129,13 +132,14 @@ var BuiltinRoles = []BuiltinRole{
 	{Key: "administrator", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
-		PermCheckin, PermReportRun, PermReportExport,
+		PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable,
 		PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
+		PermPrivacyManage,
 	}},
 	{Key: "supervisor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
-		PermCheckin, PermReportRun, PermReportExport, PermDictionaryManage,
+		PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable, PermDictionaryManage,
 	}},
 	{Key: "specialist", Scope: ScopeBranch, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermCheckin,
@@ -144,7 +148,7 @@ var BuiltinRoles = []BuiltinRole{
 		PermCheckin,
 	}},
 	{Key: "analyst", Scope: ScopeOrganisation, Permissions: []Permission{
-		PermReportRun, PermReportExport,
+		PermReportRun, PermExportAggregate,
 	}},
 	{Key: "auditor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermAuditRead,

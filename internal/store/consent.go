@@ -17,7 +17,7 @@ import (
 // client now; every path writing sensitive answers calls it (planAnswers
 // for forms, questionnaires, fillings and the API; the bulk loader applies
 // the same opora.DecideBasis to its batch) and records the basis on each
-// answer row. The trigger answers_sensitive_basis (migration 00046)
+// answer row. The trigger answers_sensitive_basis (migration 00048)
 // refuses a sensitive answer row without one, so a new path that forgets
 // fails at once.
 

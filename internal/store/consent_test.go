@@ -234,7 +234,7 @@ func TestConsentMerge(t *testing.T) {
 	})
 }
 
-// Migration 00046 turns the consent on the profile into a 'services'
+// Migration 00048 turns the consent on the profile into a 'services'
 // consent for every category and gives the sensitive answers stored before
 // it their basis; rolling back and forward loses nothing.
 func TestConsentMigrationKeepsConsents(t *testing.T) {
@@ -251,7 +251,7 @@ func TestConsentMigrationKeepsConsents(t *testing.T) {
 			}
 		}
 		bg := context.Background()
-		if err := s.MigrateDownTo(bg, 45); err != nil {
+		if err := s.MigrateDownTo(bg, 47); err != nil {
 			t.Fatal(err)
 		}
 		db := storetest.RawDB(t, s)
@@ -262,7 +262,7 @@ func TestConsentMigrationKeepsConsents(t *testing.T) {
 		for _, step := range []string{"up", "down", "up"} {
 			var err error
 			if step == "down" {
-				err = s.MigrateDownTo(bg, 45)
+				err = s.MigrateDownTo(bg, 47)
 			} else {
 				err = s.Migrate(bg)
 			}
