@@ -538,6 +538,11 @@ func (g *scale) visits(b *batchState, c *opora.Client, index int, first time.Tim
 // questionnaire answers every field the form shows for the answers given,
 // as a worker filling the whole questionnaire at the first meeting would.
 func (g *scale) questionnaire(b *batchState, c *opora.Client) {
+	// The client signs the consent to services and statistics for every
+	// category at the first meeting: the basis of the sensitive answers.
+	b.Consents = append(b.Consents, &opora.Consent{ID: int64(len(b.Consents) + 1), ClientID: c.ID,
+		Subject: opora.SubjectSelf, Purposes: []opora.ConsentPurpose{opora.PurposeServices, opora.PurposeStatistics},
+		Categories: slices.Clone(opora.DataCategories), From: opora.DateOf(c.CreatedAt), TakenBy: c.CreatedBy, CreatedAt: c.CreatedAt})
 	answers := map[int64]*opora.Answer{}
 	var ordinary []string
 	sensitive := map[opora.Sensitivity][]string{}

@@ -57,10 +57,7 @@ type Client struct {
 	PhotoID        int64
 	ThumbID        int64
 	ResponsibleID  int64 // the worker who leads the client; "my clients"
-	ConsentDate    Date
-	ConsentBy      int64
-	ConsentFileID  int64
-	Version        int // optimistic lock: an update must carry the version it was based on
+	Version        int   // optimistic lock: an update must carry the version it was based on
 	CreatedBy      int64
 	CreatedAt      time.Time
 	UpdatedBy      int64

@@ -94,27 +94,3 @@ func (d *IdentityDocument) Validate(today Date) error {
 	}
 	return v.Err()
 }
-
-// Consent to personal-data processing as recorded on the profile.
-type Consent struct {
-	ClientID int64
-	Date     Date
-	By       int64 // the worker who took it
-	File     *File // optional scan, stored by the caller before recording
-}
-
-// Validate checks a consent; today is the current date.
-func (c *Consent) Validate(today Date) error {
-	var v Validation
-	if c.Date.IsZero() {
-		v.Add("consent_date", "error.date")
-	} else if c.Date.After(today) {
-		v.Add("consent_date", "error.date_future")
-	} else if c.Date.Year() < today.Year()-120 {
-		v.Add("consent_date", "error.date_too_old")
-	}
-	if c.By == 0 {
-		v.Add("consent_by", "error.required")
-	}
-	return v.Err()
-}

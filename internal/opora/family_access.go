@@ -83,7 +83,21 @@ type FamilyAccess struct {
 	TaskID   int64  // with GrantTask: the agency's latest task on the family that gives access
 	OrgType  OrgType
 	Sections []FamilySection
+	// Bases: the basis each open sensitive section is shared on; Refused:
+	// the sensitive sections closed for want of a basis, and why (issue 22).
+	Bases   map[FamilySection]Basis
+	Refused []RefusedSection
 }
+
+// RefusedSection is a sensitive section closed to an agency for want of a
+// basis; Reason is RefuseNoBasis or RefuseWithdrawn.
+type RefusedSection struct {
+	Section FamilySection
+	Reason  string
+}
+
+// BasisOf is the basis a section is shared on (zero when none recorded).
+func (a *FamilyAccess) BasisOf(s string) Basis { return a.Bases[FamilySection(s)] }
 
 // Can reports whether the section may be read.
 func (a *FamilyAccess) Can(s FamilySection) bool {

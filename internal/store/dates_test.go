@@ -107,14 +107,16 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 				if docs, err := s.IdentityDocuments(ctx, c.ID); err != nil || len(docs) != 1 || docs[0].IssuedOn != issued {
 					t.Errorf("document read back: %v %+v", err, docs)
 				}
-				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: day, By: fx.Admin.ID}); err != nil {
+				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, From: day, TakenBy: fx.Admin.ID,
+					Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{opora.CategoryOrdinary}}); err != nil {
 					t.Fatal(err)
 				}
-				if got, err := s.Client(ctx, c.ID); err != nil || got.ConsentDate != day {
-					t.Errorf("consent read back: %v %v", err, got.ConsentDate)
+				if got, err := s.ClientConsents(ctx, c.ID); err != nil || len(got) != 1 || got[0].From != day {
+					t.Errorf("consent read back: %v %+v", err, got)
 				}
 				// Today's consent is accepted and tomorrow's refused, by the day here.
-				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: day.AddDays(1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
+				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, From: day.AddDays(1), TakenBy: fx.Admin.ID,
+					Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{opora.CategoryOrdinary}}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
 					t.Errorf("tomorrow's consent: %v", err)
 				}
 				// A follow-up filling dated today is accepted and read back as today.
@@ -228,8 +230,8 @@ func TestDatesRoundTripInAnyZone(t *testing.T) {
 					AND issued_on = $2`, c.ID, issued.Time()).Scan(&n); err != nil || n != 1 {
 					t.Errorf("issue date as stored: %v %d", err, n)
 				}
-				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM clients WHERE id = $1
-					AND consent_date = $2`, c.ID, day.Time()).Scan(&n); err != nil || n != 1 {
+				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM consents WHERE client_id = $1
+					AND valid_from = $2`, c.ID, day.Time()).Scan(&n); err != nil || n != 1 {
 					t.Errorf("consent date as stored: %v %d", err, n)
 				}
 				if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM shelter_stays WHERE client_id = $1

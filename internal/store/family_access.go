@@ -125,7 +125,7 @@ func (s *Store) familyAccess(ctx context.Context, q queryer, f *opora.Family) (*
 	case opora.FullAccess(reason):
 		acc.Full, acc.Reason, acc.TaskID = true, reason, 0
 	case reason == opora.GrantTask && acc.TaskID != 0:
-		acc.Reason, acc.Sections = opora.GrantTask, rules.sections
+		acc.Reason, acc.Sections = opora.GrantTask, slices.Clone(rules.sections)
 	default:
 		member, err := councilMemberOf(ctx, q, a.OrganisationID, f.ID)
 		if err != nil {
@@ -134,7 +134,12 @@ func (s *Store) familyAccess(ctx context.Context, q queryer, f *opora.Family) (*
 		if !member {
 			return nil, opora.ErrNotFound
 		}
-		acc.Reason, acc.Sections, acc.TaskID = opora.AccessCouncil, rules.sections, 0
+		acc.Reason, acc.Sections, acc.TaskID = opora.AccessCouncil, slices.Clone(rules.sections), 0
+	}
+	if !acc.Full {
+		if err := s.applySharingBases(ctx, q, f, acc); err != nil {
+			return nil, err
+		}
 	}
 	if m != nil && q == s.r {
 		m.keepFamilyAccess(acc)
@@ -236,6 +241,7 @@ func (s *Store) hideListSections(ctx context.Context, fams []*opora.Family) erro
 		return fmt.Errorf("store: family list access: %w", err)
 	}
 	var rules *orgSectionRules
+	cache := &basisCache{}
 	for _, f := range fams {
 		if f.OrganisationID == a.OrganisationID || f.CuratorOrgID == a.OrganisationID || full[f.ID] {
 			continue
@@ -245,7 +251,11 @@ func (s *Store) hideListSections(ctx context.Context, fams []*opora.Family) erro
 				return err
 			}
 		}
-		hideSections(f, &opora.FamilyAccess{FamilyID: f.ID, Sections: rules.sections})
+		acc := &opora.FamilyAccess{FamilyID: f.ID, OrgType: rules.orgType, Sections: slices.Clone(rules.sections)}
+		if err := s.applySharingBasesCached(ctx, s.r, f, acc, cache); err != nil {
+			return err
+		}
+		hideSections(f, acc)
 	}
 	return nil
 }

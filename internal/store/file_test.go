@@ -64,16 +64,18 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 		}
 		// Consent with a scan.
 		today := s.Today()
-		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today.AddDays(1), By: fx.Admin.ID}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
+		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, From: today.AddDays(1), TakenBy: fx.Admin.ID,
+			Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{opora.CategoryOrdinary}}); opora.FieldErrors(err)["consent_date"] != "error.date_future" {
 			t.Fatalf("future consent: %v", err)
 		}
 		scan := testFile("1/2025/consent")
-		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, Date: today, By: fx.Admin.ID, File: scan}); err != nil {
+		if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, From: today, TakenBy: fx.Admin.ID, File: scan,
+			Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{opora.CategoryOrdinary}}); err != nil {
 			t.Fatal(err)
 		}
-		got, _ = s.Client(ctx, c.ID)
-		if !got.ConsentDate.Equal(today) || got.ConsentBy != fx.Admin.ID || got.ConsentFileID != scan.ID {
-			t.Fatalf("consent %+v", got)
+		if cs, err := s.ClientConsents(ctx, c.ID); err != nil || len(cs) != 1 || !cs[0].From.Equal(today) ||
+			cs[0].TakenBy != fx.Admin.ID || cs[0].FileID != scan.ID {
+			t.Fatalf("consent %v %+v", err, cs)
 		}
 		files, err := s.ClientFiles(ctx, c.ID)
 		if err != nil || len(files) != 2 {

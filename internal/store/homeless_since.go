@@ -24,10 +24,10 @@ const homelessSinceKey = "homeless_since"
 // for the date, or nil when it has none.
 func homelessSinceField(ctx context.Context, q queryer, orgID int64) (*opora.FormField, error) {
 	x := &opora.FormField{Key: homelessSinceKey, Type: opora.FieldMonth}
-	err := q.QueryRowContext(ctx, `SELECT f.id FROM form_fields f JOIN form_sections sec ON sec.id = f.section_id
+	err := q.QueryRowContext(ctx, `SELECT f.id, f.sensitivity FROM form_fields f JOIN form_sections sec ON sec.id = f.section_id
 		JOIN forms fm ON fm.id = sec.form_id
 		WHERE f.organisation_id = $1 AND fm.key = $2 AND f.key = $3 AND f.type = $4 ORDER BY f.id LIMIT 1`,
-		orgID, opora.ProfileFormKey, homelessSinceKey, string(opora.FieldMonth)).Scan(&x.ID)
+		orgID, opora.ProfileFormKey, homelessSinceKey, string(opora.FieldMonth)).Scan(&x.ID, &x.Sensitivity)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -52,7 +52,20 @@ func (s *Store) homelessSinceToAnswer(ctx context.Context, q queryer, c *opora.C
 		return nil
 	}
 	month := opora.NewDate(c.HomelessSince.Year(), c.HomelessSince.Month(), 1)
-	return insertAnswer(ctx, q, c, 0, x, &opora.Answer{Date: month}, opora.ActorFrom(ctx).UserID, s.Now())
+	var b opora.Basis
+	if x.Sensitivity != opora.Ordinary { // an administrator marked the field sensitive: it needs a basis too
+		in, err := loadBasisInputs(ctx, q, c.OrganisationID, c.ID)
+		if err != nil {
+			return err
+		}
+		var reason string
+		if b, reason = in.storeBasis(opora.CategoryOf(x.Sensitivity), s.Today()); b.Kind == "" {
+			var v opora.Validation
+			v.Add("homeless_since", reason)
+			return v.Err()
+		}
+	}
+	return insertAnswer(ctx, q, c, 0, x, &opora.Answer{Date: month}, b, opora.ActorFrom(ctx).UserID, s.Now())
 }
 
 // homelessSinceFromAnswer writes the questionnaire's answer into the

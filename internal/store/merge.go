@@ -15,6 +15,7 @@ import (
 // docs/ARCHITECTURE.md keeps the checklist.
 var mergeTables = []string{
 	"client_events",
+	"consents", // the answers moved with them keep their basis_consent_id
 	"form_fillings",
 	"notes",
 	"restrictions",
@@ -112,13 +113,6 @@ func (s *Store) MergeClients(ctx context.Context, intoID, fromID int64) error {
 					return fmt.Errorf("store: merge photo: %w", err)
 				}
 				changes = append(changes, opora.Change{Field: "photo_id", New: strconv.FormatInt(from.PhotoID, 10)})
-			}
-			if into.ConsentDate.IsZero() && !from.ConsentDate.IsZero() {
-				if _, err := tx.ExecContext(ctx, `UPDATE clients SET consent_date = $1, consent_by = $2, consent_file_id = $3 WHERE id = $4`,
-					from.ConsentDate, nullID(from.ConsentBy), nullID(from.ConsentFileID), intoID); err != nil {
-					return fmt.Errorf("store: merge consent: %w", err)
-				}
-				changes = append(changes, opora.Change{Field: "consent_date", New: dateString(from.ConsentDate)})
 			}
 			now := s.Now()
 			if _, err := tx.ExecContext(ctx, `UPDATE clients SET version = version + 1, updated_by = $1, updated_at = $2 WHERE id = $3`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +40,9 @@ var personSources = []personSource{
 		d.issued_by, d.issued_on, d.address, d.comment, d.created_at
 		FROM identity_documents d LEFT JOIN dictionary_items di ON di.id = d.type_id
 		WHERE d.client_id = $1 AND d.organisation_id = $2 AND d.deleted_at IS NULL ORDER BY d.id`},
+	{key: "consents", tables: []string{"consents"}, query: `SELECT c.valid_from AS starts_on, c.valid_to AS ends_on, c.purposes,
+		c.categories, c.subject, c.withdrawn_on FROM consents c WHERE c.client_id = $1 AND c.organisation_id = $2
+		ORDER BY c.valid_from, c.id`, labels: map[string]string{"subject": "consent.subject."}},
 	{key: "answers", tables: []string{"answers", "form_fillings"}, query: `SELECT fo.name AS form, ff.label AS field,
 		COALESCE(op.label, CASE WHEN a.value_num IS NOT NULL THEN CAST(a.value_num AS TEXT) ELSE a.value_text END) AS value,
 		a.value_date AS date, COALESCE(fl.name, '') AS file, ff.sensitivity, a.updated_at
@@ -165,8 +169,31 @@ func (s *Store) PersonReport(ctx context.Context, clientID int64) (*opora.Person
 	if rep.Recipients, err = s.personRecipients(ctx, c); err != nil {
 		return nil, err
 	}
-	if !c.ConsentDate.IsZero() {
-		rep.Bases = append(rep.Bases, "consent:"+c.ConsentDate.Format("02.01.2006"))
+	// The bases of processing: the consents in force and the legal bases
+	// the organisation keeps special categories on (issue 22 items 1, 2).
+	consents, err := clientConsents(ctx, s.r, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	today := s.Today()
+	for _, cs := range consents {
+		if cs.Status(today) == opora.ConsentActive {
+			rep.Bases = append(rep.Bases, "consent:"+cs.From.Format("02.01.2006"))
+		}
+	}
+	in, err := loadBasisInputs(ctx, s.r, c.OrganisationID)
+	if err != nil {
+		return nil, err
+	}
+	titles, err := s.legalBasisTitles(ctx, s.r)
+	if err != nil {
+		return nil, err
+	}
+	for _, cat := range opora.DataCategories {
+		if code := opora.LegalBasisFor(in.cells, cat, in.orgType, false); code != "" && cat.Sensitive() &&
+			!slices.Contains(rep.Bases, titles[code]) {
+			rep.Bases = append(rep.Bases, titles[code])
+		}
 	}
 	if err := s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionPrint, Entity: "client", EntityID: c.ID,
 		Section: "person_report"}); err != nil {

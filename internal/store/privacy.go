@@ -77,6 +77,17 @@ func (s *Store) PrivacyOverview(ctx context.Context) (*opora.PrivacyOverview, er
 		&p.OpenRequests, &p.OverdueRequests, &p.DueSoonRequests); err != nil {
 		return nil, fmt.Errorf("store: privacy requests: %w", err)
 	}
+	// Clients holding special-category answers stored without consent or
+	// basis (before bases were recorded, or while the organisation did not
+	// require one), or on a consent since withdrawn or ended.
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT a.client_id) FROM answers a
+		JOIN form_fields ff ON ff.id = a.field_id JOIN clients c ON c.id = a.client_id
+		LEFT JOIN consents cs ON cs.id = a.basis_consent_id
+		WHERE a.organisation_id = $1 AND ff.sensitivity <> '' AND c.merged_into IS NULL AND c.deleted_at IS NULL
+		AND (a.basis IN ($2, $3) OR a.basis = $4 AND (cs.id IS NULL OR cs.withdrawn_on IS NOT NULL OR cs.valid_to < $5))`,
+		org, opora.BasisLegacy, opora.BasisNotRequired, opora.BasisConsent, today).Scan(&p.Lacking); err != nil {
+		return nil, fmt.Errorf("store: privacy lacking: %w", err)
+	}
 	if err := s.r.QueryRowContext(ctx, `SELECT two_factor_enforced FROM organisations WHERE id = $1`, org).Scan(&p.TwoFactorEnforced); err != nil {
 		return nil, fmt.Errorf("store: privacy two-factor: %w", err)
 	}

@@ -404,6 +404,7 @@ type answerPlan struct {
 	form      *opora.Form
 	old, next map[int64]*opora.Answer
 	changed   []*opora.FormField
+	basis     map[int64]opora.Basis // the basis of each changed sensitive answer
 }
 
 // planAnswers validates the posted values against the form, given the
@@ -463,23 +464,40 @@ func (s *Store) planAnswers(ctx context.Context, q queryer, c *opora.Client, f *
 			p.changed = append(p.changed, x)
 		}
 	}
-	// Sensitive answers need the client's consent where the organisation says so.
-	if c.ConsentDate.IsZero() {
-		var required bool
-		if err := q.QueryRowContext(ctx, `SELECT consent_required FROM organisations WHERE id = $1`,
-			c.OrganisationID).Scan(&required); err != nil {
-			return nil, fmt.Errorf("store: consent setting: %w", err)
+	// Sensitive answers need a basis: a consent in force covering the
+	// category or a legal basis (sensitiveBasis); without one, where the
+	// organisation requires it, the save is refused field by field.
+	p.basis = map[int64]opora.Basis{}
+	var in *basisInputs
+	today := s.Today()
+	withdrawn := false
+	for _, x := range p.changed {
+		if x.Sensitivity == opora.Ordinary || next[x.ID].Empty() {
+			continue
 		}
-		if required {
-			for _, x := range p.changed {
-				if x.Sensitivity != opora.Ordinary && !next[x.ID].Empty() {
-					v.Add(fieldName(x.ID), "questionnaire.error.consent_field")
-				}
-			}
-			if len(v.Fields) > 0 {
-				return nil, &opora.Error{Code: opora.EINVALID, Message: "questionnaire.error.consent", Fields: v.Fields}
+		if in == nil {
+			var err error
+			if in, err = loadBasisInputs(ctx, q, c.OrganisationID, c.ID); err != nil {
+				return nil, err
 			}
 		}
+		b, reason := in.storeBasis(opora.CategoryOf(x.Sensitivity), today)
+		if b.Kind == "" {
+			key := "questionnaire.error.consent_field"
+			if reason == opora.RefuseWithdrawn {
+				key, withdrawn = "consent.error.withdrawn_field", true
+			}
+			v.Add(fieldName(x.ID), key)
+			continue
+		}
+		p.basis[x.ID] = b
+	}
+	if len(v.Fields) > 0 {
+		msg := "questionnaire.error.consent"
+		if withdrawn {
+			msg = "questionnaire.error.consent_withdrawn"
+		}
+		return nil, &opora.Error{Code: opora.EINVALID, Message: msg, Fields: v.Fields}
 	}
 	return p, nil
 }
@@ -500,7 +518,7 @@ func (s *Store) applyAnswers(ctx context.Context, q queryer, c *opora.Client, p 
 		if _, err := q.ExecContext(ctx, del, args...); err != nil {
 			return nil, fmt.Errorf("store: save answers: %w", err)
 		}
-		if err := insertAnswer(ctx, q, c, fillingID, x, p.next[x.ID], a.UserID, now); err != nil {
+		if err := insertAnswer(ctx, q, c, fillingID, x, p.next[x.ID], p.basis[x.ID], a.UserID, now); err != nil {
 			return nil, err
 		}
 		if x.Sensitivity == opora.Ordinary {
@@ -531,15 +549,16 @@ func (s *Store) saveAnswers(ctx context.Context, tx *sql.Tx, c *opora.Client, f 
 func fieldName(id int64) string { return "f" + strconv.FormatInt(id, 10) }
 
 func insertAnswer(ctx context.Context, q queryer, c *opora.Client, fillingID int64, x *opora.FormField, ans *opora.Answer,
-	userID int64, now time.Time) error {
+	b opora.Basis, userID int64, now time.Time) error {
 	if ans.Empty() {
 		return nil
 	}
 	ins := func(option any, text string, num any, date any, file any) error {
 		_, err := q.ExecContext(ctx, `INSERT INTO answers (organisation_id, client_id, filling_id, field_id, option_id,
-			value_text, value_num, value_date, file_id, updated_by, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			c.OrganisationID, c.ID, nullID(fillingID), x.ID, option, text, num, date, file, nullID(userID), now)
+			value_text, value_num, value_date, file_id, updated_by, updated_at, basis, basis_consent_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			c.OrganisationID, c.ID, nullID(fillingID), x.ID, option, text, num, date, file, nullID(userID), now,
+			b.Stored(), nullID(b.ConsentID))
 		if err != nil {
 			return fmt.Errorf("store: save answer: %w", err)
 		}

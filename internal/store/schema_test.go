@@ -247,6 +247,8 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		passport := &opora.DictionaryItem{Dictionary: opora.DictDocumentType, Label: "Паспорт"}
 		must(s.SaveDictionaryItem(ctx, passport))
 		must(s.CreateIdentityDocument(ctx, &opora.IdentityDocument{ClientID: b.ID, TypeID: passport.ID, Number: "123456"}))
+		must(s.RecordConsent(ctx, &opora.Consent{ClientID: b.ID, From: s.Today(), TakenBy: fx.Admin.ID,
+			Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{opora.CategoryOrdinary}}))
 		must(s.SetClientPhoto(ctx, b.ID, testFile("merge/photo"), testFile("merge/thumb")))
 		// A service (and with it the active months and service ranges).
 		types, err := s.ServiceTypes(ctx, true)

@@ -193,8 +193,8 @@ func questionnaireField(t *testing.T, s *store.Store, orgID int64, label, sensit
 func answer(t *testing.T, s *store.Store, orgID, clientID, field, option int64) {
 	t.Helper()
 	storetest.Tampered(s) // the answer counts do not see it
-	if _, err := storetest.RawDB(t, s).Exec(`INSERT INTO answers (organisation_id, client_id, field_id, option_id, updated_at)
-		VALUES ($1, $2, $3, $4, $5)`, orgID, clientID, field, option, time.Now().UTC()); err != nil {
+	if _, err := storetest.RawDB(t, s).Exec(`INSERT INTO answers (organisation_id, client_id, field_id, option_id, updated_at, basis)
+		VALUES ($1, $2, $3, $4, $5, 'not_required')`, orgID, clientID, field, option, time.Now().UTC()); err != nil {
 		t.Fatal(err)
 	}
 }

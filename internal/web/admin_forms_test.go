@@ -132,7 +132,9 @@ func TestQuestionnaireEditAndSensitiveFields(t *testing.T) {
 		if res.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("without consent: %d", res.Status)
 		}
-		mustContain(t, res.Body, "Клиент ещё не дал согласие", "Нужно согласие клиента")
+		mustContain(t, res.Body, "нет согласия клиента (или его законного представителя) и нет правового основания",
+			"Нужно согласие на эту категорию сведений или правовое основание",
+			`<a href="`+path+`/documents#consent-form">Записать согласие</a>`, `value="пекарь"`)
 
 		// Another organisation gets 404.
 		fb := storetest.AddOrg(t, a.st, fx.Ctx(), "Другая НКО")

@@ -152,6 +152,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/network/new":                 {why: adminPage},
 	"GET /admin/network/{id}":                {why: adminPage},
 	"GET /admin/organisation":                {why: adminPage},
+	"GET /admin/legal-bases":                 {why: adminPage},
 	"GET /admin/plan-templates":              {why: adminPage},
 	"GET /admin/plan-templates/new":          {why: adminPage},
 	"GET /admin/plan-templates/{id}":         {why: adminPage},

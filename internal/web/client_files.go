@@ -28,13 +28,40 @@ type documentsPanel struct {
 	Files     []*opora.File
 }
 
-// consentPanel is .Data.Panels.consent.
+// consentPanel is .Data.Panels.consent: the client's consents and what
+// the add form offers.
 type consentPanel struct {
-	ByName     string
-	File       *opora.File // the consent scan, if any
-	Colleagues []option
-	Today      string // default date for the form, ДД.ММ.ГГГГ
-	Me         string // default worker for the form
+	Consents    []*consentRow
+	Bases       []categoryBasis // what each sensitive category may be stored on today
+	Colleagues  []option
+	Today       string // default date for the form, ДД.ММ.ГГГГ
+	Me          string // default worker for the form
+	Purposes    []opora.ConsentPurpose
+	Categories  []opora.DataCategory
+	AgencyTypes []opora.OrgType
+	Relations   []string
+}
+
+// categoryBasis is a sensitive category and its basis today.
+type categoryBasis struct {
+	Category opora.DataCategory
+	Basis    opora.Basis
+}
+
+// consentRow is one consent with its status today.
+type consentRow struct {
+	*opora.Consent
+	Status string
+}
+
+// Active reports whether the panel has a consent in force.
+func (p *consentPanel) Active() bool {
+	for _, c := range p.Consents {
+		if c.Status == opora.ConsentActive {
+			return true
+		}
+	}
+	return false
 }
 
 func loadDocumentsPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
@@ -53,23 +80,23 @@ func loadDocumentsPanel(s *Server, r *http.Request, c *opora.Client) (any, error
 func loadConsentPanel(s *Server, r *http.Request, c *opora.Client) (any, error) {
 	ctx := r.Context()
 	a := opora.ActorFrom(ctx)
-	p := &consentPanel{Today: s.store.Today().Format("02.01.2006"), Me: idString(a.UserID)}
-	if c.ConsentBy != 0 {
-		names, err := s.store.UserNames(ctx, []int64{c.ConsentBy})
-		if err != nil {
-			return nil, err
-		}
-		p.ByName = names[c.ConsentBy]
+	today := s.store.Today()
+	p := &consentPanel{Today: today.Format("02.01.2006"), Me: idString(a.UserID), Purposes: opora.ConsentPurposes,
+		Categories: opora.DataCategories, AgencyTypes: opora.OrgTypes, Relations: opora.RepRelations}
+	cs, err := s.store.ClientConsents(ctx, c.ID)
+	if err != nil {
+		return nil, err
 	}
-	if c.ConsentFileID != 0 {
-		fs, err := s.store.ClientFiles(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range fs {
-			if f.ID == c.ConsentFileID {
-				p.File = f
-			}
+	for _, x := range cs {
+		p.Consents = append(p.Consents, &consentRow{Consent: x, Status: x.Status(today)})
+	}
+	bases, err := s.store.ClientBases(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, cat := range opora.DataCategories {
+		if b, ok := bases[cat]; ok {
+			p.Bases = append(p.Bases, categoryBasis{Category: cat, Basis: b})
 		}
 	}
 	if a.Can(opora.PermClientWrite) {
@@ -414,7 +441,7 @@ func (s *Server) renderDocumentsPage(w http.ResponseWriter, r *http.Request, sta
 		f = newForm(nil, nil)
 	}
 	p := d.Panels["consent"].(*consentPanel)
-	if f.Values.Get("consent_date") == "" {
+	if f.Values.Get("consent_date") == "" && f.Values.Get("purposes") == "" {
 		f.Values.Set("consent_date", p.Today)
 	}
 	if f.Values.Get("consent_by") == "" {
@@ -671,8 +698,82 @@ func (s *Server) fileDelete(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, "/clients/"+idString(id)+"/documents", "files.deleted")
 }
 
-// consentRecord records consent with its date, the worker who took it and
-// an optional scan.
+// parseConsent reads the consent form; dates that cannot be read are field
+// errors.
+func parseConsent(r *http.Request, clientID int64) (*opora.Consent, *opora.Validation) {
+	f := r.PostForm
+	cs := &opora.Consent{ClientID: clientID, Subject: f.Get("subject"), RepName: f.Get("rep_name"),
+		RepRelation: f.Get("rep_relation")}
+	v := &opora.Validation{}
+	if d, ok := opora.ParseDate(f.Get("consent_date")); ok {
+		cs.From = d
+	} else {
+		v.Add("consent_date", "error.date")
+	}
+	if t := strings.TrimSpace(f.Get("consent_to")); t != "" {
+		if d, ok := opora.ParseDate(t); ok {
+			cs.To = d
+		} else {
+			v.Add("consent_to", "error.date")
+		}
+	}
+	for _, x := range f["purposes"] {
+		cs.Purposes = append(cs.Purposes, opora.ConsentPurpose(x))
+	}
+	for _, x := range f["categories"] {
+		cs.Categories = append(cs.Categories, opora.DataCategory(x))
+	}
+	for _, x := range f["agency_types"] {
+		cs.AgencyTypes = append(cs.AgencyTypes, opora.OrgType(x))
+	}
+	cs.TakenBy, _ = strconv.ParseInt(f.Get("consent_by"), 10, 64)
+	cs.Normalize()
+	return cs, v
+}
+
+// consentWithdraw records the withdrawal of a consent on a date.
+func (s *Server) consentWithdraw(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(r, "cid")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var v opora.Validation
+	on, ok := opora.ParseDate(r.PostForm.Get("withdrawn_on"))
+	if !ok {
+		v.Add("withdrawn_on", "error.date")
+	}
+	if err = v.Err(); err == nil {
+		err = s.store.WithdrawConsent(r.Context(), id, cid, on, r.PostForm.Get("withdraw_reason"))
+	}
+	if err != nil {
+		if opora.ErrorCode(err) != opora.EINVALID {
+			return err
+		}
+		// The errors belong to this consent's withdraw form.
+		fe := opora.FieldErrors(err)
+		var wv opora.Validation
+		for k, e := range fe {
+			wv.Add(k+"_"+idString(cid), e)
+		}
+		vals := url.Values{"back": r.PostForm["back"]}
+		for k, x := range r.PostForm {
+			vals[k+"_"+idString(cid)] = x
+		}
+		r.PostForm = vals
+		return s.invalidOnDocuments(w, r, id, wv.Err())
+	}
+	return s.redirect(w, r, backTo(r, id, "/clients/"+idString(id)+"/documents"), "consent.withdrawn_saved")
+}
+
+// consentRecord records a consent: subject, purposes, categories, period,
+// the worker who took it and an optional scan.
 func (s *Server) consentRecord(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -689,14 +790,7 @@ func (s *Server) consentRecord(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	cs := &opora.Consent{ClientID: id}
-	var v opora.Validation
-	if d, ok := opora.ParseDate(r.PostForm.Get("consent_date")); ok {
-		cs.Date = d
-	} else {
-		v.Add("consent_date", "error.date")
-	}
-	cs.By, _ = strconv.ParseInt(r.PostForm.Get("consent_by"), 10, 64)
+	cs, v := parseConsent(r, id)
 	for k, e := range opora.FieldErrors(cs.Validate(s.store.Today())) {
 		v.Add(k, e)
 	}

@@ -389,13 +389,13 @@ func TestDocumentsFilesAndConsent(t *testing.T) {
 		}
 		mustContain(t, res.Body, "Дата не может быть в будущем.", `value="`+future+`"`)
 		today := time.Now().Format("02.01.2006")
-		res = c.postMultipart(loc+"/consent", url.Values{"consent_date": {today}, "consent_by": {idString(fx.Admin.ID)}, "back": {loc}},
+		res = c.postMultipart(loc+"/consent", url.Values{"purposes": {"services"}, "categories": {"ordinary", "health"}, "subject": {"self"}, "consent_date": {today}, "consent_by": {idString(fx.Admin.ID)}, "back": {loc}},
 			upload{"consent_file", "согласие.pdf", []byte("%PDF-1.4 consent")})
 		if res.Status != http.StatusSeeOther || res.Location != loc {
 			t.Fatalf("consent: %d %q %s", res.Status, res.Location, res.Body)
 		}
 		profile := c.get(loc)
-		mustContain(t, profile.Body, "Согласие получено", today, "принял(а) "+fx.Admin.FullName, "скан согласия")
+		mustContain(t, profile.Body, "действует", "оказание услуг", "с "+today, "принял(а) "+fx.Admin.FullName, "скан согласия")
 		tl := c.get(loc + "/timeline")
 		mustContain(t, tl.Body, "Согласие", "Документ", "Файл")
 

@@ -124,7 +124,7 @@ func TestClientSearchScopeAndSensitiveFilters(t *testing.T) {
 		db := storetest.RawDB(t, a.st)
 		storetest.Tampered(a.st) // answers written past the store: the answer counts do not see them
 		for _, ans := range [][2]int64{{edu, school}, {hiv, pos}} {
-			if _, err := db.Exec(`INSERT INTO answers (organisation_id, client_id, field_id, option_id, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+			if _, err := db.Exec(`INSERT INTO answers (organisation_id, client_id, field_id, option_id, updated_at, basis) VALUES ($1, $2, $3, $4, $5, 'not_required')`,
 				fx.Org.ID, ivanov.ID, ans[0], ans[1], time.Now().UTC()); err != nil {
 				t.Fatal(err)
 			}

@@ -187,12 +187,12 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 					}
 					res = c.get(loc + "/documents")
 					mustContain(t, res.Body, `value="10.03.2026"`) // the consent form proposes today
-					if res = c.postMultipart(loc+"/consent", url.Values{"consent_date": {"10.03.2026"},
+					if res = c.postMultipart(loc+"/consent", url.Values{"purposes": {"services"}, "categories": {"ordinary", "health"}, "subject": {"self"}, "consent_date": {"10.03.2026"},
 						"consent_by": {idString(fx.Admin.ID)}}); res.Status != http.StatusSeeOther {
 						t.Fatalf("consent: %d %s", res.Status, res.Body)
 					}
-					if got, err := a.st.Client(ctx, cl.ID); err != nil || got.ConsentDate != opora.NewDate(2026, time.March, 10) {
-						t.Fatalf("consent date %v %v", err, got.ConsentDate)
+					if got, err := a.st.ClientConsents(ctx, cl.ID); err != nil || len(got) != 1 || got[0].From != opora.NewDate(2026, time.March, 10) {
+						t.Fatalf("consent date %v %+v", err, got)
 					}
 					res = c.get(loc + "/documents")
 					mustContain(t, res.Body, "04.05.2010", "10.03.2026")

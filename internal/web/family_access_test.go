@@ -119,5 +119,47 @@ func TestFamilyCardNeedToKnow(t *testing.T) {
 		if r := kgc.get("/admin/family-sections"); r.Status != http.StatusForbidden {
 			t.Errorf("the kindergarten opens the network's rules: %d", r.Status)
 		}
+
+		// The basis of sharing (issue 22): the police read the offences on
+		// 120-ФЗ by default; the КДН wants consent, the section closes; a
+		// mother's consent to sharing with the police opens it; withdrawn,
+		// it closes again.
+		mustContain(t, pc.get(card).Body, "Основания передачи особых категорий", "Правонарушения (ПДН): 120-ФЗ, ст. 9")
+		setPassword(t, a.st, kdn.Admin.ID, kdn.Org.ID)
+		kadm := a.login(t, kdn.Admin.Login, testPassword)
+		res = kadm.get("/admin/legal-bases")
+		mustContain(t, res.Body, "Правовые основания обработки", `name="b.criminal.police"`, "по умолчанию: 120-ФЗ, ст. 9")
+		if r := kadm.post("/admin/legal-bases", url.Values{"b.criminal.police": {"~consent"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("legal bases: %d %s", r.Status, r.Body)
+		}
+		mustContain(t, kadm.get("/admin/legal-bases").Body, `<option value="~consent" selected>`)
+		if r := kadm.post("/admin/legal-bases", url.Values{"b.criminal.police": {"made_up"}}); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.Body, "field-error") {
+			t.Errorf("an unknown basis: %d", r.Status)
+		}
+		res = pc.get(card)
+		mustContain(t, res.Body, "Правонарушения (ПДН): раздел закрыт — Нет согласия или правового основания")
+		if strings.Contains(res.Body, "мелкое хулиганство") {
+			t.Error("the police read the offences without a basis")
+		}
+		mother := "/clients/" + idString(f.Members[0].Client.ID)
+		if r := kadm.postMultipart(mother+"/consent", url.Values{"subject": {"self"}, "purposes": {"sharing"},
+			"categories": {"criminal"}, "agency_types": {"police"}, "consent_date": {a.st.Today().Format("02.01.2006")},
+			"consent_by": {idString(kdn.Admin.ID)}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("the mother's consent: %d %s", r.Status, r.Body)
+		}
+		mustContain(t, pc.get(card).Body, "мелкое хулиганство", "Правонарушения (ПДН): согласие члена семьи")
+		cs, err := a.st.ClientConsents(kdn.Ctx(), f.Members[0].Client.ID)
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("consents: %v %d", err, len(cs))
+		}
+		if r := kadm.post(mother+"/consents/"+idString(cs[0].ID)+"/withdraw", url.Values{"withdrawn_on": {a.st.Today().Format("02.01.2006")}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("withdraw: %d %s", r.Status, r.Body)
+		}
+		res = pc.get(card)
+		mustContain(t, res.Body, "Правонарушения (ПДН): раздел закрыт — Согласие на эти сведения отозвано")
+		if strings.Contains(res.Body, "мелкое хулиганство") {
+			t.Error("the police read the offences on a withdrawn consent")
+		}
 	})
 }

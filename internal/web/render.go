@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -476,7 +477,11 @@ type addForm struct {
 // AddForm is the data of a client's add form on the page the view shows;
 // p is the panel the form belongs to.
 func (v *view) AddForm(c *opora.Client, p any) *addForm {
-	return &addForm{V: v, ID: c.ID, Back: v.Path, P: p, Again: !c.ConsentDate.IsZero()}
+	f := &addForm{V: v, ID: c.ID, Back: v.ReturnPath(), P: p}
+	if cp, ok := p.(*consentPanel); ok {
+		f.Again = len(cp.Consents) > 0
+	}
+	return f
 }
 
 // buffers keeps the pages' render buffers for reuse: growing a fresh one to
@@ -664,4 +669,44 @@ func (s *Server) execFragment(lang, name string, data any) (template.HTML, error
 		return "", fmt.Errorf("web: fragment %s: %w", name, err)
 	}
 	return template.HTML(buf.String()), nil
+}
+
+// Ticked reports whether a checkbox value is ticked on a form: as sent
+// when the form came back refused (a field of it, marker, was posted),
+// else by default.
+func (v *view) Ticked(marker, name, value string, def bool) bool {
+	if v.Form == nil || !v.Form.Values.Has(marker) {
+		return def
+	}
+	return slices.Contains(v.Form.Values[name], value)
+}
+
+// ConsentLink is where a form refused for want of consent (the
+// questionnaire, a filling of a client's form) sends the user to record
+// it: the client's consent form. "" for other forms.
+func (v *view) ConsentLink() string {
+	if v.Form == nil || !strings.HasPrefix(v.Form.Error, "questionnaire.error.consent") {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(v.Path, "/clients/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return ""
+	}
+	return "/clients/" + id + "/documents#consent-form"
+}
+
+// ReturnPath is where a client's form on this page sends the user back:
+// the "back" the refused form carried (the page it was sent from), else
+// the page itself.
+func (v *view) ReturnPath() string {
+	if v.Form != nil {
+		if b := v.Form.Values.Get("back"); strings.HasPrefix(b, "/clients/") {
+			return b
+		}
+	}
+	return v.Path
 }

@@ -254,7 +254,7 @@ func TestClientPagesShowTheirOwnClient(t *testing.T) {
 		}
 		cl := a.login(t, "admin", testPassword)
 		// The second client has given consent.
-		if res := cl.postMultipart("/clients/"+ids[1]+"/consent", url.Values{"consent_date": {"01.03.2026"},
+		if res := cl.postMultipart("/clients/"+ids[1]+"/consent", url.Values{"purposes": {"services"}, "categories": {"ordinary", "health"}, "subject": {"self"}, "consent_date": {"01.03.2026"},
 			"consent_by": {idString(fx.Admin.ID)}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("consent: %d\n%s", res.Status, res.Body)
 		}

@@ -102,6 +102,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /clients/{id}/files/{fid}", s.require(opora.PermClientRead, s.fileDownload))
 	mux.Handle("POST /clients/{id}/files/{fid}/delete", s.require(opora.PermClientWrite, s.fileDelete))
 	mux.Handle("POST /clients/{id}/consent", s.require(opora.PermClientWrite, s.consentRecord))
+	mux.Handle("POST /clients/{id}/consents/{cid}/withdraw", s.require(opora.PermClientWrite, s.consentWithdraw))
 	// Notes, restrictions, reminders, and one's own reminders (client_notes.go).
 	mux.Handle("GET /clients/{id}/notes", s.require(opora.PermClientRead, s.notesPage))
 	mux.Handle("POST /clients/{id}/notes", s.require(opora.PermClientWrite, s.noteCreate))
@@ -321,6 +322,9 @@ func (s *Server) routes(mux *router) {
 	// (admin_org.go, admin_network.go, admin_audit.go).
 	mux.Handle("GET /admin/organisation", s.require(opora.PermAdminOrg, s.orgForm))
 	mux.Handle("POST /admin/organisation", s.require(opora.PermAdminOrg, s.orgSubmit))
+	// Legal bases per data category and agency type (admin_legal_bases.go).
+	mux.Handle("GET /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBases))
+	mux.Handle("POST /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBasesSave))
 	mux.Handle("GET /admin/territories", s.require(opora.PermAdminNetwork, s.territoryList))
 	mux.Handle("GET /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryNew))
 	mux.Handle("POST /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryCreate))

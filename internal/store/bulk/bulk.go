@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,6 +106,7 @@ type BulkBatch struct {
 	OrganisationID int64
 	Clients        []*opora.Client
 	Answers        []*BulkAnswer
+	Consents       []*opora.Consent // ClientID local; a sensitive answer needs a basis (opora.StoreBasis)
 	Notes          []*opora.Note
 	Services       []*opora.Service
 	Cases          []*opora.Case
@@ -148,7 +150,7 @@ type bulkTable struct {
 
 // offsets are what BulkLoad adds to the local IDs of each table.
 type bulkOffsets struct {
-	client, note, service, kase, task, shift, person, visit int64
+	client, note, service, kase, task, shift, person, visit, consent int64
 }
 
 func (o *bulkOffsets) entity(name string) int64 {
@@ -201,7 +203,8 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 			n     int
 		}{{&o.client, "clients", len(b.Clients)}, {&o.note, "notes", len(b.Notes)}, {&o.service, "services", len(b.Services)},
 			{&o.kase, "cases", len(b.Cases) + len(b.FamilyCases)}, {&o.task, "case_tasks", len(b.Tasks) + len(b.FamilyTasks)}, {&o.shift, "checkin_shifts", len(b.Shifts)},
-			{&o.person, "checkin_persons", len(b.Persons)}, {&o.visit, "checkin_visits", len(b.Visits)}} {
+			{&o.person, "checkin_persons", len(b.Persons)}, {&o.visit, "checkin_visits", len(b.Visits)},
+			{&o.consent, "consents", len(b.Consents)}} {
 			if *r.off, err = reserve(ctx, q, r.table, r.n); err != nil {
 				return nil, err
 			}
@@ -210,7 +213,14 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		if err != nil {
 			return nil, err
 		}
-		tables := b.tables(&o)
+		rule, err := loadBasisRule(ctx, q, b.OrganisationID)
+		if err != nil {
+			return nil, err
+		}
+		tables, err := b.tables(&o, rule)
+		if err != nil {
+			return nil, err
+		}
 		ft, err := b.familyTables(&o, fo)
 		if err != nil {
 			return nil, err
@@ -278,7 +288,7 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 }
 
 // tables turns the batch into rows, moving local IDs onto reserved ones.
-func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
+func (b *BulkBatch) tables(o *bulkOffsets, rule *basisRule) ([]bulkTable, error) {
 	org := b.OrganisationID
 	var ts []bulkTable
 	t := bulkTable{name: "clients", cols: []string{"id", "organisation_id", "branch_id", "surname", "first_name", "patronymic",
@@ -292,8 +302,19 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 			nullID(c.CreatedBy), c.CreatedAt, nullID(c.CreatedBy), c.CreatedAt})
 	}
 	ts = append(ts, t)
+	t = bulkTable{name: "consents", cols: []string{"id", "organisation_id", "client_id", "subject", "rep_name", "rep_relation",
+		"purposes", "categories", "agency_types", "valid_from", "valid_to", "file_id", "taken_by", "created_at"}}
+	consents := map[int64][]*opora.Consent{}
+	for _, cs := range b.Consents {
+		cs.ID, cs.ClientID, cs.OrganisationID = cs.ID+o.consent, cs.ClientID+o.client, org
+		cs.Normalize()
+		t.rows = append(t.rows, []any{cs.ID, org, cs.ClientID, cs.Subject, cs.RepName, cs.RepRelation, joinList(cs.Purposes),
+			joinList(cs.Categories), joinList(cs.AgencyTypes), cs.From, cs.To, nullID(cs.FileID), nullID(cs.TakenBy), cs.CreatedAt})
+		consents[cs.ClientID] = append(consents[cs.ClientID], cs)
+	}
+	ts = append(ts, t)
 	t = bulkTable{name: "answers", cols: []string{"organisation_id", "client_id", "field_id", "option_id", "value_text",
-		"value_num", "value_date", "updated_by", "updated_at"}}
+		"value_num", "value_date", "updated_by", "updated_at", "basis", "basis_consent_id"}}
 	created := map[int64]*opora.Client{}
 	for _, c := range b.Clients {
 		created[c.ID] = c
@@ -305,8 +326,18 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 		if an.HasNum {
 			num = an.Num
 		}
+		// The same rule as every other write of a sensitive answer.
+		var basis opora.Basis
+		if sens := rule.fields[an.FieldID]; sens != opora.Ordinary {
+			var reason string
+			basis, reason = opora.StoreBasis(consents[an.ClientID], rule.cells, rule.orgType, rule.required,
+				opora.CategoryOf(sens), opora.DateOf(c.CreatedAt))
+			if basis.Kind == "" {
+				return nil, &opora.Error{Code: opora.EINVALID, Message: reason}
+			}
+		}
 		t.rows = append(t.rows, []any{org, an.ClientID, an.FieldID, nullID(an.OptionID), an.Text, num, an.Date,
-			nullID(c.CreatedBy), c.CreatedAt})
+			nullID(c.CreatedBy), c.CreatedAt, basis.Stored(), nullID(basis.ConsentID)})
 	}
 	ts = append(ts, t)
 	t = bulkTable{name: "notes", cols: []string{"id", "organisation_id", "client_id", "body", "important", "version",
@@ -384,7 +415,7 @@ func (b *BulkBatch) tables(o *bulkOffsets) []bulkTable {
 			string(e.Sensitivity), e.Summary})
 	}
 	ts = append(ts, t)
-	return ts
+	return ts, nil
 }
 
 // deferredIndexes are the secondary indexes whose keys arrive in random
@@ -444,7 +475,7 @@ func (s *Loader) BulkIndexes(ctx context.Context) error {
 }
 
 // bulkTables are the tables a bulk load fills.
-var bulkTables = []string{"clients", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
+var bulkTables = []string{"clients", "consents", "answers", "notes", "services", "cases", "case_tasks", "checkin_shifts",
 	"checkin_persons", "checkin_visits", "client_events", "name_words", "name_word_grams", "service_counts", "service_type_counts",
 	"active_client_months", "client_service_ranges", "client_counts", "client_day_counts", "client_answer_counts", "visit_counts",
 	"users", "user_roles", "user_branches", "families", "family_members", "family_curators", "subject_grants", "signals",
@@ -696,4 +727,61 @@ func (s *Loader) bulkPostgres(ctx context.Context, fill func(context.Context, bu
 		}
 		return nil
 	})
+}
+
+// basisRule is what the loader decides a sensitive answer's basis on: the
+// sensitive fields, the organisation's legal bases, its type and its
+// consent setting (opora.StoreBasis).
+type basisRule struct {
+	fields   map[int64]opora.Sensitivity
+	cells    []opora.OrgLegalBasis
+	orgType  opora.OrgType
+	required bool
+}
+
+func loadBasisRule(ctx context.Context, q bulkQueryer, orgID int64) (*basisRule, error) {
+	r := &basisRule{fields: map[int64]opora.Sensitivity{}}
+	rows, err := q.queryStrings(ctx, `SELECT CAST(id AS TEXT) || ':' || sensitivity FROM form_fields
+		WHERE organisation_id = $1 AND sensitivity <> ''`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk basis: %w", err)
+	}
+	for _, row := range rows {
+		id, sens, _ := strings.Cut(row, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("store: bulk basis: %w", err)
+		}
+		r.fields[n] = opora.Sensitivity(sens)
+	}
+	org, err := q.queryStrings(ctx, `SELECT type || ':' || CASE WHEN consent_required THEN '1' ELSE '0' END
+		FROM organisations WHERE id = $1`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk basis: %w", err)
+	}
+	if len(org) == 1 {
+		typ, req, _ := strings.Cut(org[0], ":")
+		r.orgType, r.required = opora.OrgType(typ), req == "1"
+	}
+	cells, err := q.queryStrings(ctx, `SELECT category || ':' || agency_type || ':' || basis_code FROM org_legal_bases
+		WHERE organisation_id = $1`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: bulk basis: %w", err)
+	}
+	for _, c := range cells {
+		parts := strings.SplitN(c, ":", 3)
+		if len(parts) == 3 {
+			r.cells = append(r.cells, opora.OrgLegalBasis{Category: opora.DataCategory(parts[0]),
+				AgencyType: opora.OrgType(parts[1]), Code: parts[2]})
+		}
+	}
+	return r, nil
+}
+
+func joinList[T ~string](xs []T) string {
+	ss := make([]string, len(xs))
+	for i, x := range xs {
+		ss[i] = string(x)
+	}
+	return strings.Join(ss, ",")
 }
