@@ -39,6 +39,9 @@ const (
 	// The municipality's council: schedule, members, agenda, decisions,
 	// minutes (council.go). The regional procedure is edited with admin.network.
 	PermCouncilManage Permission = "council.manage"
+	// Retention rules, the list of clients due for destruction, approving
+	// a destruction and its act (retention.go).
+	PermRetentionApprove Permission = "retention.approve"
 )
 
 // AllPermissions lists every permission in display order.
@@ -51,6 +54,7 @@ var AllPermissions = []Permission{
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 	PermResourcesManage,
 	PermCouncilManage,
+	PermRetentionApprove,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -131,6 +135,7 @@ var BuiltinRoles = []BuiltinRole{
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
 		PermCheckin, PermReportRun, PermReportExport,
 		PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
+		PermRetentionApprove,
 	}},
 	{Key: "supervisor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,
