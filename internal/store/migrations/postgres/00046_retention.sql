@@ -70,7 +70,33 @@ INSERT INTO role_permissions (role_id, permission)
 SELECT id, 'retention.approve' FROM roles WHERE key = 'administrator'
     AND id NOT IN (SELECT role_id FROM role_permissions WHERE permission = 'retention.approve');
 
+-- The audit log stays append-only, with one exception: a destruction
+-- erases the old and new values (changes) of the rows about the destroyed
+-- client; who did what, when and to which record stays.
+-- +goose StatementBegin
+CREATE FUNCTION audit_log_erase_only() RETURNS trigger AS $$
+BEGIN
+    IF NEW.changes = '' AND (NEW.id, NEW.at, NEW.organisation_id, NEW.user_id, NEW.action, NEW.entity, NEW.entity_id,
+        NEW.section, NEW.ip) IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.organisation_id, OLD.user_id, OLD.action,
+        OLD.entity, OLD.entity_id, OLD.section, OLD.ip) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+DROP TRIGGER audit_log_no_change ON audit_log;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_erase_only();
+
 -- +goose Down
+DROP TRIGGER audit_log_no_update ON audit_log;
+DROP TRIGGER audit_log_no_delete ON audit_log;
+DROP FUNCTION audit_log_erase_only();
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 DELETE FROM role_permissions WHERE permission = 'retention.approve';
 ALTER TABLE organisations DROP COLUMN file_grace_days;
 ALTER TABLE clients DROP COLUMN destroyed_at;

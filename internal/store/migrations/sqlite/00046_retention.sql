@@ -70,7 +70,28 @@ INSERT INTO role_permissions (role_id, permission)
 SELECT id, 'retention.approve' FROM roles WHERE key = 'administrator'
     AND id NOT IN (SELECT role_id FROM role_permissions WHERE permission = 'retention.approve');
 
+-- The audit log stays append-only, with one exception: a destruction
+-- erases the old and new values (changes) of the rows about the destroyed
+-- client; who did what, when and to which record stays.
+DROP TRIGGER audit_log_no_update;
+-- +goose StatementBegin
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+WHEN NOT (new.changes = '' AND new.id = old.id AND new.at IS old.at AND new.organisation_id IS old.organisation_id
+    AND new.user_id IS old.user_id AND new.action = old.action AND new.entity = old.entity
+    AND new.entity_id IS old.entity_id AND new.section = old.section AND new.ip = old.ip)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER audit_log_no_update;
+-- +goose StatementBegin
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+-- +goose StatementEnd
 DELETE FROM role_permissions WHERE permission = 'retention.approve';
 ALTER TABLE organisations DROP COLUMN file_grace_days;
 ALTER TABLE clients DROP COLUMN destroyed_at;
