@@ -119,7 +119,9 @@ func newRetentionWorld(t *testing.T, s *store.Store) *retentionWorld {
 		}
 		return k
 	}
-	day := func(y int, m time.Month, d int) opora.Date { return opora.DateOf(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
+	day := func(y int, m time.Month, d int) opora.Date {
+		return opora.DateOf(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	}
 
 	// The doomed client: registered under an earlier surname, then renamed
 	// (the audit keeps both), with a photo (replaced once), a scan, notes,
