@@ -25,7 +25,9 @@ func retentionSetup(t *testing.T, a *app, fx *storetest.Fixture) (doomed, back *
 	st := a.st
 	now := st.Now
 	t.Cleanup(func() { st.Now = now })
-	day := func(y int, m time.Month, d int) opora.Date { return opora.DateOf(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
+	day := func(y int, m time.Month, d int) opora.Date {
+		return opora.DateOf(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
+	}
 	set := func(d opora.Date) {
 		st.Now = func() time.Time { return time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, time.UTC) }
 	}
@@ -169,6 +171,9 @@ func TestBrowserRetentionScreens(t *testing.T) {
 		setPassword(t, st, fx.Admin.ID, fx.Org.ID)
 		a := newApp(t, st)
 		ctx := browser(t)
+		if err := st.SetOwnLocale(fx.Ctx(), "ru"); err != nil {
+			t.Fatal(err)
+		}
 		doomed, _, caseType := retentionSetup(t, a, fx)
 		if err := st.SaveRetentionRule(fx.Ctx(), &opora.RetentionRule{Name: "Документы: 3 года после закрытия", CaseTypeID: caseType,
 			Trigger: opora.TriggerCaseClosed, Amount: 3, Unit: opora.UnitYears, Action: opora.ActionAnonymise, Active: true}); err != nil {
