@@ -587,7 +587,7 @@ func (s *Store) eraseClient(ctx context.Context, tx *sql.Tx, a *opora.Actor, d *
 	d.Categories = opora.DestructionCategories(d.Action)
 	d.FilesRemoved = len(keys)
 	d.DoneAt = s.Now()
-	did, err := insertID(ctx, tx, `INSERT INTO destructions (organisation_id, client_id, action, categories, reason, rule_id,
+	did, err := insertID(ctx, tx, `INSERT INTO destructions (organisation_id, client_no, action, categories, reason, rule_id,
 		rule_name, trigger_day, due_since, approved_by, done_at, files_removed)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, d.OrganisationID, id, string(d.Action),
 		strings.Join(d.Categories, ","), d.Reason, nullID(d.RuleID), d.RuleName, nullDay(d.TriggerDay), nullDay(d.DueSince),
@@ -805,7 +805,7 @@ func (s *Store) compactSearch(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-const destructionColumns = `x.id, x.organisation_id, x.client_id, x.action, x.categories, x.reason, COALESCE(x.rule_id, 0),
+const destructionColumns = `x.id, x.organisation_id, x.client_no, x.action, x.categories, x.reason, COALESCE(x.rule_id, 0),
 	x.rule_name, x.trigger_day, x.due_since, x.approved_by, COALESCE(u.full_name, ''), x.done_at, x.files_removed`
 
 func scanDestruction(row interface{ Scan(...any) error }) (*opora.Destruction, error) {
@@ -863,4 +863,13 @@ func (s *Store) Destruction(ctx context.Context, id int64) (*opora.Destruction, 
 		return nil, notFound(err)
 	}
 	return d, s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionPrint, Entity: "destruction", EntityID: d.ID})
+}
+
+// mergeRetentionDue drops both clients from the due listing on a merge:
+// the survivor's history changed, so the next daily run decides anew.
+func mergeRetentionDue(s *Store, ctx context.Context, tx *sql.Tx, from, to int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM retention_due WHERE client_id IN ($1, $2)`, from, to); err != nil {
+		return fmt.Errorf("store: merge retention due: %w", err)
+	}
+	return nil
 }

@@ -35,12 +35,13 @@ CREATE TABLE retention_due (
 );
 CREATE INDEX retention_due_org ON retention_due(organisation_id, due_since);
 
--- The record of each destruction (the act): the client's number only, no
--- personal data. Kept three years, then removed by the job.
+-- The record of each destruction (the act): the client's number only
+-- (client_no: the record's number, which keeps no data and is never
+-- merged, so no client_id), no personal data. Kept three years, then removed by the job.
 CREATE TABLE destructions (
     id              INTEGER PRIMARY KEY,
     organisation_id INTEGER NOT NULL REFERENCES organisations(id),
-    client_id       INTEGER NOT NULL,
+    client_no       INTEGER NOT NULL,
     action          TEXT NOT NULL,
     categories      TEXT NOT NULL,
     reason          TEXT NOT NULL,
