@@ -547,13 +547,19 @@ func (s *Store) eraseClient(ctx context.Context, tx *sql.Tx, a *opora.Actor, d *
 		return nil, fmt.Errorf("store: destroy client: %w", err)
 	}
 	// The audit keeps who did what and when; the values go.
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET changes = '' WHERE (entity = 'client' AND entity_id = $1)
-		OR section = $2`, id, clientSection(id)); err != nil {
+	// (Rows without values, views above all, are left alone; the files'
+	// rows are also found by their section, for files purged before.)
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET changes = '' WHERE entity = 'client' AND entity_id = $1
+		AND changes <> ''`, id); err != nil {
+		return nil, fmt.Errorf("store: destroy client audit: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET changes = '' WHERE entity = 'file' AND section = $1
+		AND changes <> ''`, clientSection(id)); err != nil {
 		return nil, fmt.Errorf("store: destroy client audit: %w", err)
 	}
 	for _, c := range clientChildren {
 		if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET changes = '' WHERE entity = $2 AND entity_id IN (`+
-			c.ids+`)`, id, c.entity); err != nil {
+			c.ids+`) AND changes <> ''`, id, c.entity); err != nil {
 			return nil, fmt.Errorf("store: destroy client audit %s: %w", c.entity, err)
 		}
 	}

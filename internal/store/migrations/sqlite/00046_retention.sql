@@ -67,6 +67,9 @@ ALTER TABLE clients ADD COLUMN destroyed_at TIMESTAMP;
 -- Days a deleted file or replaced photo stays on disk.
 ALTER TABLE organisations ADD COLUMN file_grace_days INTEGER NOT NULL DEFAULT 30;
 
+-- A destruction finds the audit rows of a client's files by their section.
+CREATE INDEX audit_file_section ON audit_log(section) WHERE entity = 'file';
+
 INSERT INTO role_permissions (role_id, permission)
 SELECT id, 'retention.approve' FROM roles WHERE key = 'administrator'
     AND id NOT IN (SELECT role_id FROM role_permissions WHERE permission = 'retention.approve');
@@ -86,6 +89,7 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP INDEX audit_file_section;
 DROP TRIGGER audit_log_no_update;
 -- +goose StatementBegin
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
