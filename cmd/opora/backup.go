@@ -20,7 +20,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if dest == "" {
 		dest = "opora-backup-" + time.Now().Format("20060102-150405") + ".tar.gz"
 	}
-	m, err := backup.Create(ctx, backup.Options{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, Version: version, SecretKeyFile: c.SecretKeyFile}, dest)
+	m, err := backup.Create(ctx, backup.Options{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, Version: version, SecretKeyFile: c.SecretKeyFile, FilesKeyFile: c.FilesKeyFile}, dest)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if fs.NArg() != 1 {
 		return errors.New("restore: name the backup file: opora restore FILE")
 	}
-	m, err := backup.Restore(ctx, backup.Options{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, Version: version, SecretKeyFile: c.SecretKeyFile}, fs.Arg(0))
+	m, err := backup.Restore(ctx, backup.Options{DataDir: c.DataDir, DatabaseURL: c.DatabaseURL, Version: version, SecretKeyFile: c.SecretKeyFile, FilesKeyFile: c.FilesKeyFile}, fs.Arg(0))
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type config struct {
 	AbsoluteTimeout time.Duration
 	LogFormat       string
 	SecretKeyFile   string
+	FilesKeyFile    string
 }
 
 // The OPORA_* fallbacks of the flags (internal/envconf).
@@ -54,6 +55,9 @@ func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", env("SECRET_KEY_FILE", ""),
 		"key file sealing the secrets kept in the database (the SMTP password); created on first use, mode 0600; "+
 			"instances sharing a database must share it (OPORA_SECRET_KEY_FILE; default secret.key in the data folder)")
+	fs.StringVar(&c.FilesKeyFile, "files-key-file", env("FILES_KEY_FILE", ""),
+		"key file encrypting the uploaded files at rest (32 random bytes, or their base64 or hex); must lie outside the data folder; "+
+			"once files are encrypted the server starts only with it (OPORA_FILES_KEY_FILE; default: files stored plain)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (OPORA_LOG_FORMAT)")
 	return fs
 }

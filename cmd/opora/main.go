@@ -1,5 +1,5 @@
 // Command opora runs the Opora case-management server and its maintenance
-// commands: serve, migrate, user, demo, backup, restore, jobs, version. The
+// commands: serve, migrate, user, demo, backup, restore, files, jobs, version. The
 // benchmark is a command of its own (cmd/opora-bench), not linked in here.
 package main
 
@@ -31,6 +31,7 @@ var commands = []command{
 	{"demo", "[--clients N] [--seed S]", "fill an EMPTY database with a demo organisation (try-out only)"},
 	{"backup", "[flags] [FILE]", "write a backup archive (database + uploaded files)"},
 	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database"},
+	{"files", "encrypt|decrypt [flags]", "encrypt the stored files with --files-key-file, or decrypt them again"},
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
 	{"version", "", "print the version"},
 	{"help", "[COMMAND]", "print this list, or a command's flags"},
@@ -132,6 +133,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdBackup(ctx, args, stdout, stderr)
 	case "restore":
 		return cmdRestore(ctx, args, stdout, stderr)
+	case "files":
+		return cmdFiles(ctx, args, stdout, stderr)
 	case "jobs":
 		return cmdJobs(ctx, args, stdout, stderr)
 	case "bench":

@@ -62,6 +62,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	filesKey, err := openFilesKey(ctx, st, &c)
+	if err != nil {
+		return err
+	}
 	if err := st.CheckSecrets(ctx); err != nil {
 		// Serve anyway: only e-mail needs the secrets, and the
 		// administrator may enter the password again.
@@ -82,7 +86,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := web.New(st, cat, web.Config{Version: version, SecureCookies: c.SecureCookies || c.TLSCert != "",
 		TrustProxy: c.SecureCookies, IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, Logger: log,
-		DataDir: c.DataDir, MaxUploadBytes: *maxUploadMB << 20})
+		DataDir: c.DataDir, FilesKey: filesKey, MaxUploadBytes: *maxUploadMB << 20})
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // "sqlite" database/sql driver
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/secret"
 	"github.com/opora-project/opora/internal/store"
 )
@@ -98,6 +100,12 @@ type Options struct {
 	// first entry) and only that schema is backed up and restored.
 	DatabaseURL string
 	Version     string // app version, written to the manifest
+	// FilesKeyFile is the key the files are encrypted with at rest, as
+	// `opora serve` reads it (--files-key-file). Backups copy the files as
+	// they lie on disk, encrypted ones encrypted, and never carry this key;
+	// Restore of a backup holding encrypted files requires it and refuses
+	// another key before it changes anything.
+	FilesKeyFile string
 	// SecretKeyFile is the key file sealing the database's secrets, as
 	// `opora serve` reads it (store.Options.SecretKey): "" for secret.key
 	// in DataDir. A backup carries it, so that a restored instance opens
@@ -121,6 +129,11 @@ type Manifest struct {
 	// database (no search_path, or search_path=public).
 	Schema string         `json:"schema,omitempty"`
 	Files  []ManifestFile `json:"files"`
+	// FilesKeyIDs are the ids (internal/files Key.ID) of the keys the
+	// archive's encrypted files were encrypted with, found by Verify and
+	// Restore in the files' headers and the files folder's key marker;
+	// empty when every file is plain. Not stored: the files say it.
+	FilesKeyIDs []string `json:"-"`
 }
 
 // ManifestFile is one archive entry (other than manifest.json itself).
@@ -504,6 +517,9 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 	}
 	m, err := verifyArchive(ctx, src)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkFilesKey(opt, dataDir, m); err != nil {
 		return nil, err
 	}
 	if m.Database != kind {
@@ -1022,11 +1038,61 @@ func safeEntryName(name string) bool {
 
 // verifyArchive is the read-only first pass of Restore.
 func verifyArchive(ctx context.Context, src string) (*Manifest, error) {
-	res, err := scanArchive(ctx, src, nil)
+	ids := map[string]bool{}
+	res, err := scanArchive(ctx, src, func(name string, hdr *tar.Header, r io.Reader) error {
+		if !strings.HasPrefix(name, filesPrefix) {
+			return nil
+		}
+		head := make([]byte, max(files.HeaderLen, 64))
+		n, err := io.ReadFull(r, head)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if name == filesPrefix+files.MarkerName {
+			if id := strings.TrimSpace(string(head[:n])); id != "" {
+				ids[id] = true
+			}
+		} else if id, ok := files.KeyIDOf(head[:n]); ok {
+			ids[id] = true
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return checkManifest(res)
+	m, err := checkManifest(res)
+	if err != nil {
+		return nil, err
+	}
+	for id := range ids {
+		m.FilesKeyIDs = append(m.FilesKeyIDs, id)
+	}
+	slices.Sort(m.FilesKeyIDs)
+	return m, nil
+}
+
+// checkFilesKey refuses to restore encrypted files without the key they
+// were encrypted with (Options.FilesKeyFile).
+func checkFilesKey(opt Options, dataDir string, m *Manifest) error {
+	if len(m.FilesKeyIDs) == 0 {
+		return nil
+	}
+	ids := strings.Join(m.FilesKeyIDs, ", ")
+	if opt.FilesKeyFile == "" {
+		return fmt.Errorf("the backup's files are encrypted (key id %s): give the key file they were encrypted with, "+
+			"opora restore --files-key-file FILE (or OPORA_FILES_KEY_FILE); nothing was restored", ids)
+	}
+	k, err := files.LoadKey(opt.FilesKeyFile, dataDir)
+	if err != nil {
+		return fmt.Errorf("%w; nothing was restored", err)
+	}
+	for _, id := range m.FilesKeyIDs {
+		if id != k.ID() {
+			return fmt.Errorf("the key in --files-key-file / OPORA_FILES_KEY_FILE (key id %s) is not the key the backup's files were encrypted with (key id %s); nothing was restored",
+				k.ID(), ids)
+		}
+	}
+	return nil
 }
 
 // checkManifest parses manifest.json and compares it with what the archive

@@ -195,7 +195,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	for _, sc := range scenarios(d) {
 		if chosen[sc.name] && sc.get != "" {
-			if fl.gets[sc.name], err = traceGet(ctx, p, sc.get); err != nil {
+			if fl.gets[sc.name], err = traceFixed(ctx, p, sc.get, sc.form); err != nil {
 				return nil, err
 			}
 		}

@@ -63,7 +63,7 @@ func discover(ctx context.Context, st *store.Store, db *sql.DB, orgID int64, log
 		return nil, fmt.Errorf("bench: login %q: %w", login, err)
 	}
 	for _, p := range []opora.Permission{opora.PermClientRead, opora.PermClientWrite, opora.PermCheckin,
-		opora.PermReportRun, opora.PermReportExport} {
+		opora.PermReportRun, opora.PermExportAggregate, opora.PermExportIdentifiable} {
 		if !a.Can(p) {
 			return nil, fmt.Errorf("bench: login %q lacks the permission %s every scenario needs (use the administrator)", login, p)
 		}

@@ -142,10 +142,20 @@ func (p *inProcess) traceAnswer(ctx context.Context, method, path, contentType s
 // traceGet records a GET, served twice and recorded the second time
 // (caches warm).
 func traceGet(ctx context.Context, p *inProcess, path string) (*tracedRequest, error) {
-	if rec := p.do(ctx, http.MethodGet, path, nil); rec.Code != http.StatusOK {
-		return nil, fmt.Errorf("bench: tracing %s: status %d", path, rec.Code)
+	return traceFixed(ctx, p, path, nil)
+}
+
+// traceFixed records a scenario's one fixed request: a GET of path, or a
+// POST of form to it.
+func traceFixed(ctx context.Context, p *inProcess, path string, form url.Values) (*tracedRequest, error) {
+	method := http.MethodGet
+	if form != nil {
+		method = http.MethodPost
 	}
-	return p.trace(ctx, http.MethodGet, path, nil, http.StatusOK)
+	if rec := p.do(ctx, method, path, form); rec.Code != http.StatusOK {
+		return nil, fmt.Errorf("bench: tracing %s %s: status %d", method, path, rec.Code)
+	}
+	return p.trace(ctx, method, path, form, http.StatusOK)
 }
 
 // traceSearches records n searches with a typo, as the scenario sends

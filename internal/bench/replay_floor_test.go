@@ -159,7 +159,7 @@ func TestEveryTracedFloorReplaysTheRequestsStatements(t *testing.T) {
 			ScenarioService: &fl.records[0], ScenarioTick: &fl.ticks[0]}
 		for _, sc := range scenarios(d) {
 			if sc.get != "" {
-				if fl.gets[sc.name], err = traceGet(ctx, p, sc.get); err != nil {
+				if fl.gets[sc.name], err = traceFixed(ctx, p, sc.get, sc.form); err != nil {
 					t.Fatal(err)
 				}
 				traced[sc.name] = fl.gets[sc.name]

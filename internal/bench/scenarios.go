@@ -31,6 +31,10 @@ type scenario struct {
 	// dashboard, the reports, the export); its floor replays that request
 	// as traced (f.gets).
 	get string
+	// form, when set, makes that one request a POST of form to get: the
+	// services register names people, so its export is asked for with a
+	// stated purpose (web/export.go).
+	form url.Values
 }
 
 // Scenario names, in the order the report lists them.
@@ -185,6 +189,20 @@ func scenarios(d *data) []scenario {
 	dash := url.Values{"from": {yearAgo.Format("2006-01-02")}, "to": {today.Format("2006-01-02")}}
 	exportValues := d.export.values()
 	exportValues.Set("format", "xlsx")
+	exportValues.Set("reason", "нагрузочный тест")
+	// post is a scenario of one fixed POST of a form, like get.
+	post := func(name, path string, form url.Values, check func(res *http.Response, body []byte) error) scenario {
+		sc := get(name, path, check)
+		sc.form = form
+		sc.request = func(ctx context.Context, s *session, _ *rand.Rand) error {
+			res, body, err := s.do(ctx, s.form(ctx, path, form))
+			if err := ok(res, body, err); err != nil {
+				return err
+			}
+			return check(res, body)
+		}
+		return sc
+	}
 
 	return []scenario{
 		{name: ScenarioSearch,
@@ -258,7 +276,7 @@ func scenarios(d *data) []scenario {
 			dims: []opora.Dimension{opora.DimBranch, opora.DimGender}, from: fiveYears, to: today}),
 		report(ScenarioReportVisits, reportSpec{subject: opora.SubjectVisits, measure: opora.MeasureCount,
 			dims: []opora.Dimension{opora.DimPoint, opora.DimMonth}, from: fiveYears, to: today}),
-		get(ScenarioExport, "/reports/register/export?"+exportValues.Encode(), func(res *http.Response, body []byte) error {
+		post(ScenarioExport, "/reports/register/export", exportValues, func(res *http.Response, body []byte) error {
 			if ct := res.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !isWorkbook(body) {
 				return &statusError{status: res.StatusCode, body: "not an XLSX file: " + ct}
 			}

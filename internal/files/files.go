@@ -7,12 +7,14 @@
 package files
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -50,15 +52,24 @@ var (
 // Storage reads and writes file bytes below one root folder.
 type Storage struct {
 	root string // <DataDir>/files; "" disables storage
+	key  *Key   // encrypts what Put writes; nil: plain (crypt.go)
 }
 
 // New returns the storage of the data folder dataDir ("" disables uploads).
-func New(dataDir string) *Storage {
+func New(dataDir string) *Storage { return NewWithKey(dataDir, nil) }
+
+// NewWithKey returns the storage of the data folder dataDir that encrypts
+// the files it writes with key (nil: writes plain files). It reads plain
+// and encrypted files alike.
+func NewWithKey(dataDir string, key *Key) *Storage {
 	if dataDir == "" {
-		return &Storage{}
+		return &Storage{key: key}
 	}
-	return &Storage{root: filepath.Join(dataDir, DirName)}
+	return &Storage{root: filepath.Join(dataDir, DirName), key: key}
 }
+
+// Key is the key the storage encrypts with, nil for none.
+func (s *Storage) Key() *Key { return s.key }
 
 // Root is the folder holding the files.
 func (s *Storage) Root() string { return s.root }
@@ -72,7 +83,9 @@ type Stored struct {
 
 // Put writes data durably under a new random key for the organisation:
 // to a temporary file in the target folder, fsync, then rename, so a crash
-// never leaves a half-written file under a real key.
+// never leaves a half-written file under a real key. With a key, the file
+// is encrypted on the way, a chunk at a time. Size and SHA256 describe
+// data (the content), not the bytes on disk.
 func (s *Storage) Put(orgID int64, now time.Time, data []byte) (*Stored, error) {
 	if s.root == "" {
 		return nil, ErrNoStorage
@@ -89,33 +102,67 @@ func (s *Storage) Put(orgID int64, now time.Time, data []byte) (*Stored, error) 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("files: create folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
+	if err := writeFile(dir, s.path(key), ".upload-*", func(w io.Writer) error {
+		if s.key == nil {
+			_, err := w.Write(data)
+			return err
+		}
+		ew, err := s.key.newEncWriter(w)
+		if err != nil {
+			return err
+		}
+		if _, err := ew.Write(data); err != nil {
+			return err
+		}
+		return ew.Close()
+	}, nil); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return &Stored{Key: key, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// writeFile writes the file at target durably: fill writes the content
+// to a temporary file (pattern) in dir, which is synced, checked by check
+// (if not nil) and renamed over target, and dir is synced.
+func writeFile(dir, target, pattern string, fill func(io.Writer) error, check func(tmp string) error) error {
+	tmp, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return nil, fmt.Errorf("files: create: %w", err)
+		return fmt.Errorf("files: create: %w", err)
 	}
 	clean := func() { tmp.Close(); os.Remove(tmp.Name()) }
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 128<<10)
+	if err := fill(bw); err != nil {
 		clean()
-		return nil, fmt.Errorf("files: write: %w", err)
+		return fmt.Errorf("files: write: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		clean()
+		return fmt.Errorf("files: write: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
 		clean()
-		return nil, fmt.Errorf("files: sync: %w", err)
+		return fmt.Errorf("files: sync: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
-		return nil, fmt.Errorf("files: close: %w", err)
+		return fmt.Errorf("files: close: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.path(key)); err != nil {
+	if check != nil {
+		if err := check(tmp.Name()); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		os.Remove(tmp.Name())
-		return nil, fmt.Errorf("files: rename: %w", err)
+		return fmt.Errorf("files: rename: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // make the rename durable where the platform allows it
 		d.Close()
 	}
-	sum := sha256.Sum256(data)
-	return &Stored{Key: key, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, nil
+	return nil
 }
 
 var keyPattern = regexp.MustCompile(`^[0-9]+/[0-9]{4}/[0-9a-f]{32}$`)
@@ -126,15 +173,16 @@ func ValidKey(key string) bool { return keyPattern.MatchString(key) }
 
 func (s *Storage) path(key string) string { return filepath.Join(s.root, filepath.FromSlash(key)) }
 
-// Open opens the bytes stored under key.
-func (s *Storage) Open(key string) (*os.File, error) {
+// Open opens the content stored under key, decrypting an encrypted file
+// as it is read (ErrNoKey, ErrWrongKey when its key is not the storage's).
+func (s *Storage) Open(key string) (*Object, error) {
 	if s.root == "" {
 		return nil, ErrNoStorage
 	}
 	if !ValidKey(key) {
 		return nil, fmt.Errorf("files: invalid key")
 	}
-	return os.Open(s.path(key))
+	return openObject(s.path(key), s.key)
 }
 
 // Remove deletes the bytes under key; a missing file is not an error. Used

@@ -257,7 +257,7 @@ var FamilyRoles = []BuiltinRole{
 	{Key: "kdn_secretary", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermSignalRegister, PermSignalTriage, PermFamilyRead, PermFamilyWrite, PermClientRead, PermClientWrite,
 		PermResourcesManage,
-		PermReportRun, PermReportExport, // the municipality's monitoring
+		PermReportRun, PermExportAggregate, // the municipality's monitoring
 		PermCouncilManage,
 	}},
 	{Key: "curator", Scope: ScopeOwn, Permissions: []Permission{
@@ -268,9 +268,9 @@ var FamilyRoles = []BuiltinRole{
 	}},
 	{Key: "agency_head", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermClientRead, PermClientWrite,
-		PermReportRun, PermReportExport, // the agency's monitoring
+		PermReportRun, PermExportAggregate, // the agency's monitoring
 	}},
 	{Key: "regional_analyst", Scope: ScopeOrganisation, Permissions: []Permission{
-		PermReportRun, PermReportExport,
+		PermReportRun, PermExportAggregate,
 	}},
 }

@@ -20,7 +20,6 @@ const (
 	PermSensitiveChild   Permission = "client.sensitive.child"
 	PermCheckin          Permission = "checkin.use"
 	PermReportRun        Permission = "report.run"
-	PermReportExport     Permission = "report.export"
 	PermAdminUsers       Permission = "admin.users"
 	PermAdminRoles       Permission = "admin.roles"
 	PermAdminOrg         Permission = "admin.org"
@@ -39,6 +38,9 @@ const (
 	// The municipality's council: schedule, members, agenda, decisions,
 	// minutes (council.go). The regional procedure is edited with admin.network.
 	PermCouncilManage Permission = "council.manage"
+	// Personal data (152-ФЗ): the person's own report and the register of
+	// their requests (person_report.go).
+	PermPrivacyManage Permission = "privacy.manage"
 	// Retention rules, the list of clients due for destruction, approving
 	// a destruction and its act (retention.go).
 	PermRetentionApprove Permission = "retention.approve"
@@ -48,12 +50,13 @@ const (
 var AllPermissions = []Permission{
 	PermClientRead, PermClientWrite, PermClientDelete,
 	PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
-	PermCheckin, PermReportRun, PermReportExport,
+	PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable,
 	PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
 	PermAdminNetwork,
 	PermFamilyRead, PermFamilyWrite, PermFamilyAssign, PermSignalRegister, PermSignalTriage,
 	PermResourcesManage,
 	PermCouncilManage,
+	PermPrivacyManage,
 	PermRetentionApprove,
 }
 
@@ -133,14 +136,15 @@ var BuiltinRoles = []BuiltinRole{
 	{Key: "administrator", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
-		PermCheckin, PermReportRun, PermReportExport,
+		PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable,
 		PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
+		PermPrivacyManage,
 		PermRetentionApprove,
 	}},
 	{Key: "supervisor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,
 		PermSensitiveHealth, PermSensitiveAddict, PermSensitiveCrime, PermSensitiveChild,
-		PermCheckin, PermReportRun, PermReportExport, PermDictionaryManage,
+		PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable, PermDictionaryManage,
 	}},
 	{Key: "specialist", Scope: ScopeBranch, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermCheckin,
@@ -149,7 +153,7 @@ var BuiltinRoles = []BuiltinRole{
 		PermCheckin,
 	}},
 	{Key: "analyst", Scope: ScopeOrganisation, Permissions: []Permission{
-		PermReportRun, PermReportExport,
+		PermReportRun, PermExportAggregate,
 	}},
 	{Key: "auditor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermAuditRead,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sheet describes the one sheet an XLSX stream writes.
@@ -15,6 +16,18 @@ type Sheet struct {
 	Headers []string  // the bold header row
 	Widths  []float64 // column widths; 22 each when nil
 	Freeze  bool      // keep the header row in view while scrolling
+	// Stamp, if set, says who exported the file and when: the workbook's
+	// document properties and a first line above everything else.
+	Stamp *Stamp
+}
+
+// Stamp marks an exported file with who exported it and when
+// (152-ФЗ: a file that leaves the system says where it came from).
+type Stamp struct {
+	Line        string    // the file's first line: "Выгрузил: …, дата: …"
+	Creator     string    // the document's author: the user's name
+	Created     time.Time // when the file was made
+	Description string    // the document's description: user, date and time, organisation
 }
 
 // CSVOptions say how a CSV is written for its reader.
@@ -26,6 +39,9 @@ type CSVOptions struct {
 	// Title, if not empty, is a first line above the headers: the
 	// report's name and period.
 	Title string
+	// Stamp, if not empty, is the very first line: who exported the file
+	// and when.
+	Stamp string
 }
 
 // CSVStream writes CSV row by row straight to its writer: UTF-8 with a BOM
@@ -52,6 +68,11 @@ func NewCSVWith(w io.Writer, headers []string, opts CSVOptions) (*CSVStream, err
 	c := &CSVStream{cw: csv.NewWriter(w), rec: make([]string, len(headers)), opts: opts}
 	if opts.Russian {
 		c.cw.Comma = ';'
+	}
+	if opts.Stamp != "" {
+		if err := c.cw.Write([]string{csvText(opts.Stamp)}); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Title != "" {
 		if err := c.cw.Write([]string{csvText(opts.Title)}); err != nil {

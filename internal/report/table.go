@@ -114,10 +114,17 @@ func WriteXLSX(w io.Writer, t *Table) error {
 // sheet's title (if any), then for each table its title, headers and rows,
 // a blank row between them. The columns are as wide as the widest content.
 func WriteXLSXSections(w io.Writer, sheet, title string, tables []*Table) error {
+	return WriteXLSXStamped(w, sheet, title, tables, nil)
+}
+
+// WriteXLSXStamped is WriteXLSXSections with the file stamped (st may be
+// nil): who exported it and when, in the document properties and the
+// sheet's first line.
+func WriteXLSXStamped(w io.Writer, sheet, title string, tables []*Table, st *Stamp) error {
 	if len(tables) == 0 {
 		return errors.New("report: xlsx without a table")
 	}
-	s := Sheet{Name: SheetName(sheet), Title: title, Widths: ContentWidths(tables...)}
+	s := Sheet{Name: SheetName(sheet), Title: title, Widths: ContentWidths(tables...), Stamp: st}
 	single := title == "" && len(tables) == 1
 	if single {
 		s.Title, s.Headers = tables[0].Title, tables[0].Headers

@@ -58,14 +58,22 @@ func NewXLSX(s Sheet) (*XLSXStream, error) {
 	}
 	x := &XLSXStream{}
 	x.zw = zip.NewWriter(&x.buf)
-	for _, part := range []struct{ name, body string }{
-		{"[Content_Types].xml", xlsxContentTypes},
-		{"_rels/.rels", xlsxRels},
+	types, rels := xlsxContentTypes, xlsxRels
+	if s.Stamp != nil {
+		types, rels = xlsxContentTypesCore, xlsxRelsCore
+	}
+	parts := []struct{ name, body string }{
+		{"[Content_Types].xml", types},
+		{"_rels/.rels", rels},
 		{"xl/workbook.xml", xlsxHead + `<workbook xmlns="` + nsMain + `" xmlns:r="` + nsRel + `"><sheets><sheet name="` +
 			escapeAttr(name) + `" sheetId="1" r:id="rId1"/></sheets></workbook>`},
 		{"xl/_rels/workbook.xml.rels", xlsxWorkbookRels},
 		{"xl/styles.xml", xlsxStyles},
-	} {
+	}
+	if s.Stamp != nil {
+		parts = append(parts, struct{ name, body string }{"docProps/core.xml", coreProps(s.Stamp)})
+	}
+	for _, part := range parts {
 		w, err := x.zw.Create(part.name)
 		if err != nil {
 			return nil, err
@@ -79,9 +87,13 @@ func NewXLSX(s Sheet) (*XLSXStream, error) {
 		return nil, err
 	}
 	x.sheet = bufio.NewWriterSize(w, 64<<10)
-	head := 1
+	top := 0 // rows above the title: the stamp's line
+	if s.Stamp != nil && s.Stamp.Line != "" {
+		top = 1
+	}
+	head := top + 1
 	if s.Title != "" {
-		head = 3
+		head = top + 3
 	}
 	b := append(x.b[:0], xlsxHead...)
 	b = append(b, `<worksheet xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheetViews><sheetView tabSelected="1" workbookViewId="0">`...)
@@ -115,8 +127,13 @@ func NewXLSX(s Sheet) (*XLSXStream, error) {
 	}
 	b = append(b, `<sheetData>`...)
 	x.b = b
-	if s.Title != "" {
+	if top > 0 {
 		x.startRow(1)
+		x.text(0, s.Stamp.Line, 0)
+		x.endRow()
+	}
+	if s.Title != "" {
+		x.startRow(top + 1)
 		x.text(0, s.Title, styleBold)
 		x.endRow()
 	}
@@ -345,6 +362,17 @@ const (
 		`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` +
 		`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
 		`</Types>`
+	xlsxContentTypesCore = xlsxHead + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+		`<Default Extension="xml" ContentType="application/xml"/>` +
+		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+		`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` +
+		`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+		`<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>` +
+		`</Types>`
+	xlsxRelsCore = xlsxHead + `<Relationships xmlns="` + nsPkgRel + `">` +
+		`<Relationship Id="rId1" Type="` + nsRel + `/officeDocument" Target="xl/workbook.xml"/>` +
+		`<Relationship Id="rId2" Type="` + nsPkgRel + `/metadata/core-properties" Target="docProps/core.xml"/></Relationships>`
 	xlsxRels = xlsxHead + `<Relationships xmlns="` + nsPkgRel + `">` +
 		`<Relationship Id="rId1" Type="` + nsRel + `/officeDocument" Target="xl/workbook.xml"/></Relationships>`
 	xlsxWorkbookRels = xlsxHead + `<Relationships xmlns="` + nsPkgRel + `">` +
@@ -367,3 +395,18 @@ const (
 		`<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>` +
 		`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>`
 )
+
+// coreProps is the workbook's document properties (docProps/core.xml,
+// ECMA-376 part 2): the author, the description and the time made.
+func coreProps(st *Stamp) string {
+	created := st.Created.UTC().Format("2006-01-02T15:04:05Z")
+	return xlsxHead + `<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"` +
+		` xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"` +
+		` xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+		`<dc:creator>` + string(appendText(nil, st.Creator)) + `</dc:creator>` +
+		`<cp:lastModifiedBy>` + string(appendText(nil, st.Creator)) + `</cp:lastModifiedBy>` +
+		`<dc:description>` + string(appendText(nil, st.Description)) + `</dc:description>` +
+		`<dcterms:created xsi:type="dcterms:W3CDTF">` + created + `</dcterms:created>` +
+		`<dcterms:modified xsi:type="dcterms:W3CDTF">` + created + `</dcterms:modified>` +
+		`</cp:coreProperties>`
+}

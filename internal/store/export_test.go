@@ -70,3 +70,9 @@ func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
 // OnEscalate runs f before EscalateOverdue escalates each task of the list
 // it read, as another request would change the task meanwhile.
 func (s *Store) OnEscalate(f func(taskID int64)) { s.escalateHook = f }
+
+// PersonTables are the tables the person's report reads, and
+// PersonExcluded those it leaves out with the reason.
+func PersonTables() map[string]bool { return personTables() }
+
+var PersonExcluded = personExcluded

@@ -388,78 +388,126 @@ func (s *Store) monitorNames(ctx context.Context, agencies bool, ids []int64) (m
 // case_tasks row), the first task done. A step counts the families that
 // made both its ends; an end before its start (a curator assigned before
 // the signal was triaged) counts as 0 days. The median is the middle value
-// (the mean of the two middle ones), by row numbers on both databases.
+// (the mean of the two middle ones). The database gives each family's
+// dates (in days); the medians are taken here, which on SQLite is several
+// times cheaper than numbering the rows in SQL.
 func (s *Store) monitorSteps(ctx context.Context, m *opora.Monitoring) error {
 	d := s.dialect.Days
 	p := &monitorArgs{}
 	fam := p.families(m)
 	from, next := p.add(m.Filter.From.Time()), p.add(m.Filter.To.AddDays(1).Time())
-	step := func(n int, a, b string) string {
-		return fmt.Sprintf("SELECT %d AS step, CASE WHEN %s >= %s THEN %s - %s ELSE 0 END AS v FROM x WHERE %s IS NOT NULL AND %s IS NOT NULL",
-			n, b, a, b, a, a, b)
-	}
 	q := `WITH firsts AS (
 		SELECT sg.family_id, MIN(sg.received_at) AS received_at FROM signals sg WHERE sg.family_id IS NOT NULL
-		GROUP BY sg.family_id),
-	x AS MATERIALIZED (
-		SELECT ` + d("c.received_at") + ` AS s,
-			(SELECT ` + d("MIN(st.triaged_at)") + ` FROM signals st WHERE st.family_id = c.family_id AND st.received_at = c.received_at) AS tr,
-			(SELECT ` + d("MIN(fc.assigned_at)") + ` FROM family_curators fc WHERE fc.family_id = c.family_id) AS cu,
-			(SELECT ` + d("MIN(t.created_at)") + ` FROM case_tasks t WHERE t.family_id = c.family_id) AS pl,
-			(SELECT ` + d("MIN(t.done_on)") + ` FROM case_tasks t WHERE t.family_id = c.family_id AND t.status = 'done') AS dn
-		FROM firsts c JOIN families f ON f.id = c.family_id
-		WHERE c.received_at >= ` + from + ` AND c.received_at < ` + next + ` AND ` + fam + `),
-	d AS (` + step(1, "s", "tr") + ` UNION ALL ` + step(2, "tr", "cu") + ` UNION ALL ` + step(3, "cu", "pl") +
-		` UNION ALL ` + step(4, "pl", "dn") + `),
-	r AS (SELECT step, v, ROW_NUMBER() OVER (PARTITION BY step ORDER BY v) AS rn, COUNT(*) OVER (PARTITION BY step) AS n FROM d)
-	SELECT step, AVG(v), MAX(n) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY step`
+		GROUP BY sg.family_id)
+	SELECT ` + d("c.received_at") + `,
+		(SELECT ` + d("MIN(st.triaged_at)") + ` FROM signals st WHERE st.family_id = c.family_id AND st.received_at = c.received_at),
+		(SELECT ` + d("MIN(fc.assigned_at)") + ` FROM family_curators fc WHERE fc.family_id = c.family_id),
+		(SELECT ` + d("MIN(t.created_at)") + ` FROM case_tasks t WHERE t.family_id = c.family_id),
+		(SELECT ` + d("MIN(t.done_on)") + ` FROM case_tasks t WHERE t.family_id = c.family_id AND t.status = 'done')
+	FROM firsts c JOIN families f ON f.id = c.family_id
+	WHERE c.received_at >= ` + from + ` AND c.received_at < ` + next + ` AND ` + fam
 	rows, err := s.r.QueryContext(ctx, q, p.args...)
 	if err != nil {
 		return fmt.Errorf("store: monitoring steps: %w", err)
 	}
 	defer rows.Close()
-	m.Steps = make([]opora.StepMedian, len(opora.MonitorSteps))
-	for i, st := range opora.MonitorSteps {
-		m.Steps[i].Step = st
-	}
+	days := make([][]float64, len(opora.MonitorSteps))
 	for rows.Next() {
-		var i int
-		var days float64
-		var n int
-		if err := rows.Scan(&i, &days, &n); err != nil {
+		var v [5]sql.NullFloat64 // signal, triaged, curator, plan, done
+		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4]); err != nil {
 			return fmt.Errorf("store: monitoring steps: %w", err)
 		}
-		if i >= 1 && i <= len(m.Steps) {
-			m.Steps[i-1].Days, m.Steps[i-1].Families = days, n
+		for i := range days {
+			a, b := v[i], v[i+1]
+			if !a.Valid || !b.Valid {
+				continue
+			}
+			days[i] = append(days[i], max(b.Float64-a.Float64, 0))
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: monitoring steps: %w", err)
+	}
+	m.Steps = make([]opora.StepMedian, len(opora.MonitorSteps))
+	for i, st := range opora.MonitorSteps {
+		m.Steps[i] = opora.StepMedian{Step: st, Days: median(days[i]), Families: len(days[i])}
+	}
+	return nil
+}
+
+// median is the middle value of vs (the mean of the two middle ones), 0
+// for none; it sorts vs.
+func median(vs []float64) float64 {
+	n := len(vs)
+	if n == 0 {
+		return 0
+	}
+	sort.Float64s(vs)
+	return (vs[(n-1)/2] + vs[n/2]) / 2
 }
 
 // monitorRepeats: the families with a signal within the period, by how long
 // before it the family's previous signal came (duplicates aside). A signal
 // more than the longer gap before the period counts for nothing, so the
-// query reads the signals from that far back only.
+// query reads the signals from that far back only, in each family's order;
+// the gaps are taken here (on SQLite a window over the rows costs several
+// times the reading).
 func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
 	d := s.dialect.Days
 	p := &monitorArgs{}
 	fam := p.families(m)
 	start := m.Filter.From.Time()
+	from := p.add(start)
 	back := p.add(start.Add(-time.Duration(opora.RepeatLongDays) * 24 * time.Hour))
 	next := p.add(m.Filter.To.AddDays(1).Time())
-	from := p.add(start)
-	q := fmt.Sprintf(`WITH sg AS (
-		SELECT s.family_id, s.received_at, LAG(s.received_at) OVER (PARTITION BY s.family_id ORDER BY s.received_at, s.id) AS prev
-		FROM signals s JOIN families f ON f.id = s.family_id
-		WHERE s.family_id IS NOT NULL AND s.close_reason <> 'duplicate' AND s.received_at >= %s AND s.received_at < %s AND %s),
-	g AS (SELECT family_id, MIN(%s - %s) AS gap FROM sg WHERE received_at >= %s GROUP BY family_id)
-	SELECT COUNT(*), COALESCE(SUM(CASE WHEN gap <= %d THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN gap <= %d THEN 1 ELSE 0 END), 0)
-	FROM g`, back, next, fam, d("received_at"), d("prev"), from, opora.RepeatShortDays, opora.RepeatLongDays)
-	var all, short, long int
-	if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&all, &short, &long); err != nil {
+	q := `SELECT s.family_id, ` + d("s.received_at") + `, CASE WHEN s.received_at >= ` + from + ` THEN 1 ELSE 0 END
+	FROM signals s JOIN families f ON f.id = s.family_id
+	WHERE s.family_id IS NOT NULL AND s.close_reason <> 'duplicate' AND s.received_at >= ` + back + ` AND s.received_at < ` + next +
+		` AND ` + fam + ` ORDER BY s.family_id, s.received_at, s.id`
+	rows, err := s.r.QueryContext(ctx, q, p.args...)
+	if err != nil {
 		return fmt.Errorf("store: monitoring repeats: %w", err)
 	}
+	defer rows.Close()
+	var all, short, long int
+	var family int64
+	var prev, gap float64
+	var inPeriod, hasPrev, hasGap bool
+	count := func() {
+		if !inPeriod {
+			return
+		}
+		all++
+		if hasGap && gap <= opora.RepeatShortDays {
+			short++
+		}
+		if hasGap && gap <= opora.RepeatLongDays {
+			long++
+		}
+	}
+	for rows.Next() {
+		var id int64
+		var at float64
+		var in int
+		if err := rows.Scan(&id, &at, &in); err != nil {
+			return fmt.Errorf("store: monitoring repeats: %w", err)
+		}
+		if id != family {
+			count()
+			family, inPeriod, hasPrev, hasGap = id, false, false, false
+		}
+		if in == 1 {
+			inPeriod = true
+			if hasPrev && (!hasGap || at-prev < gap) {
+				gap, hasGap = at-prev, true
+			}
+		}
+		prev, hasPrev = at, true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: monitoring repeats: %w", err)
+	}
+	count()
 	m.Repeats = opora.MonitorRepeats{Families: opora.FamilyCount(all), Within6: opora.FamilyCount(short),
 		From6To12: opora.FamilyCount(long - short), None: opora.FamilyCount(all - long), Within12: opora.FamilyCount(long)}
 	return nil
@@ -467,26 +515,67 @@ func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
 
 // monitorLevels: each family's latest completed assessment up to the
 // period's end, when it falls within the period and follows an earlier
-// one of the same form: its level against that one's.
+// one of the same form: its level against that one's (a lower score is
+// better). The assessments come in each family's order; the comparing is
+// done here.
 func (s *Store) monitorLevels(ctx context.Context, m *opora.Monitoring) error {
 	p := &monitorArgs{}
 	fam := p.families(m)
-	to := p.add(m.Filter.To)
 	from := p.add(m.Filter.From)
-	q := `WITH a AS (
-		SELECT fa.assessed_on, fa.total_score AS t, fa.level_label AS l,
-			LAG(fa.total_score) OVER (PARTITION BY fa.family_id, fa.form_id ORDER BY fa.assessed_on, fa.id) AS pt,
-			LAG(fa.level_label) OVER (PARTITION BY fa.family_id, fa.form_id ORDER BY fa.assessed_on, fa.id) AS pl,
-			ROW_NUMBER() OVER (PARTITION BY fa.family_id ORDER BY fa.assessed_on DESC, fa.id DESC) AS rn
-		FROM family_assessments fa JOIN families f ON f.id = fa.family_id
-		WHERE fa.status = 'completed' AND fa.assessed_on <= ` + to + ` AND ` + fam + `)
-	SELECT COUNT(*), COALESCE(SUM(CASE WHEN l <> pl AND t < pt THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN l <> pl AND t > pt THEN 1 ELSE 0 END), 0)
-	FROM a WHERE rn = 1 AND pt IS NOT NULL AND assessed_on >= ` + from
-	var all, better, worse int
-	if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&all, &better, &worse); err != nil {
+	to := p.add(m.Filter.To)
+	q := `SELECT fa.family_id, fa.form_id, CASE WHEN fa.assessed_on >= ` + from + ` THEN 1 ELSE 0 END, fa.total_score, fa.level_label
+	FROM family_assessments fa JOIN families f ON f.id = fa.family_id
+	WHERE fa.status = 'completed' AND fa.assessed_on <= ` + to + ` AND ` + fam + `
+	ORDER BY fa.family_id, fa.assessed_on, fa.id`
+	rows, err := s.r.QueryContext(ctx, q, p.args...)
+	if err != nil {
 		return fmt.Errorf("store: monitoring levels: %w", err)
 	}
+	defer rows.Close()
+	type level struct {
+		score sql.NullFloat64
+		label sql.NullString
+	}
+	var all, better, worse int
+	var family int64
+	var last level    // the family's latest assessment so far
+	var before *level // the one of the same form before it, if any
+	var lastIn bool   // whether the latest falls within the period
+	byForm := map[int64]*level{}
+	count := func() {
+		if !lastIn || before == nil || !before.score.Valid {
+			return
+		}
+		all++
+		if !last.label.Valid || !before.label.Valid || last.label.String == before.label.String || !last.score.Valid {
+			return
+		}
+		switch {
+		case last.score.Float64 < before.score.Float64:
+			better++
+		case last.score.Float64 > before.score.Float64:
+			worse++
+		}
+	}
+	for rows.Next() {
+		var id, form int64
+		var in int
+		var l level
+		if err := rows.Scan(&id, &form, &in, &l.score, &l.label); err != nil {
+			return fmt.Errorf("store: monitoring levels: %w", err)
+		}
+		if id != family {
+			count()
+			family = id
+			clear(byForm)
+		}
+		last, before, lastIn = l, byForm[form], in == 1
+		byForm[form] = &l
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: monitoring levels: %w", err)
+	}
+	count()
 	m.Levels = opora.MonitorLevels{Families: opora.FamilyCount(all), Improved: opora.FamilyCount(better),
 		Worsened: opora.FamilyCount(worse), Same: opora.FamilyCount(all - better - worse)}
 	return nil
@@ -495,9 +584,10 @@ func (s *Store) monitorLevels(ctx context.Context, m *opora.Monitoring) error {
 // monitorMonths: the families in each status at the end of every month of
 // the period. A family's statuses are its timeline (family_events "created"
 // with the first status, "status" with each next one, labels as they were
-// then); each status period adds 1 in the month it began and takes 1 away
-// in the month it ended (both moved up to the first month when earlier),
-// and the running sum over the months is the count at each month's end.
+// then), read in each family's order with the month of each; each status
+// period adds 1 in the month it began and takes 1 away in the month it
+// ended (both moved up to the first month when earlier), and the running
+// sum over the months is the count at each month's end.
 func (s *Store) monitorMonths(ctx context.Context, m *opora.Monitoring) error {
 	months := m.Filter.Months()
 	if len(months) == 0 {
@@ -506,34 +596,40 @@ func (s *Store) monitorMonths(ctx context.Context, m *opora.Monitoring) error {
 	first, last := months[0].Format("2006-01"), months[len(months)-1].Format("2006-01")
 	p := &monitorArgs{}
 	fam := p.families(m)
-	at, nxt := s.dialect.Bucket("month", "ev.at", 0), s.dialect.Bucket("month", "ev.nxt", 0)
-	f1, l1, f2, f3, l2 := p.add(first), p.add(last), p.add(first), p.add(first), p.add(last)
-	q := `WITH ev AS (
-		SELECT e.summary AS label, e.at, LEAD(e.at) OVER (PARTITION BY e.family_id ORDER BY e.at, e.id) AS nxt
-		FROM family_events e JOIN families f ON f.id = e.family_id
-		WHERE e.kind IN ('created', 'status') AND ` + fam + `)
-	SELECT label, b, SUM(d) FROM (
-		SELECT ev.label, CASE WHEN ` + at + ` < ` + f1 + ` THEN ` + f2 + ` ELSE ` + at + ` END AS b, 1 AS d FROM ev WHERE ` + at + ` <= ` + l1 + `
-		UNION ALL
-		SELECT ev.label, CASE WHEN ` + nxt + ` < ` + f3 + ` THEN ` + p.add(first) + ` ELSE ` + nxt + ` END, -1 FROM ev
-		WHERE ev.nxt IS NOT NULL AND ` + nxt + ` <= ` + l2 + `) x
-	GROUP BY label, b`
+	q := `SELECT e.family_id, e.summary, ` + s.dialect.Bucket("month", "e.at", 0) + `
+	FROM family_events e JOIN families f ON f.id = e.family_id
+	WHERE e.kind IN ('created', 'status') AND ` + fam + ` ORDER BY e.family_id, e.at, e.id`
 	rows, err := s.r.QueryContext(ctx, q, p.args...)
 	if err != nil {
 		return fmt.Errorf("store: monitoring months: %w", err)
 	}
 	defer rows.Close()
 	delta := map[string]map[string]int{} // label → month → change
-	for rows.Next() {
-		var label, b string
-		var n int
-		if err := rows.Scan(&label, &b, &n); err != nil {
-			return fmt.Errorf("store: monitoring months: %w", err)
+	add := func(label, month string, n int) {
+		if month > last {
+			return
+		}
+		if month < first {
+			month = first
 		}
 		if delta[label] == nil {
 			delta[label] = map[string]int{}
 		}
-		delta[label][b] += n
+		delta[label][month] += n
+	}
+	var family int64
+	var label string // the family's status before this event, "" for none
+	for rows.Next() {
+		var id int64
+		var l, month string
+		if err := rows.Scan(&id, &l, &month); err != nil {
+			return fmt.Errorf("store: monitoring months: %w", err)
+		}
+		if id == family {
+			add(label, month, -1) // the previous status ends
+		}
+		family, label = id, l
+		add(l, month, 1)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("store: monitoring months: %w", err)

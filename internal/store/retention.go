@@ -417,6 +417,7 @@ var clientChildren = []struct{ entity, ids string }{
 	{"medical_check", `SELECT id FROM shelter_medical_checks WHERE client_id = $1`},
 	{"checkin_person", `SELECT id FROM checkin_persons WHERE client_id = $1`},
 	{"checkin_visit", `SELECT id FROM checkin_visits WHERE client_id = $1`},
+	{"subject_request", `SELECT id FROM subject_requests WHERE client_id = $1`},
 }
 
 // destroySteps erase a client's personal data in the destruction's
@@ -445,6 +446,9 @@ var destroySteps = []string{
 	`UPDATE checkin_persons SET surname = '', first_name = '', search_key = ''
 		WHERE client_id = $1 OR merged_into IN (SELECT id FROM checkin_persons WHERE client_id = $1)`,
 	`UPDATE answers SET value_text = '', value_num = NULL, value_date = NULL, file_id = NULL WHERE client_id = $1`,
+	// The register of the person's requests keeps each request's kind and
+	// dates (that it was answered in time), not who asked or what was said.
+	`UPDATE subject_requests SET requester = '', details = '', answer = '' WHERE client_id = $1`,
 	`DELETE FROM retention_due WHERE client_id = $1`,
 }
 

@@ -170,6 +170,10 @@ func newRetentionWorld(t *testing.T, s *store.Store) *retentionWorld {
 		VALUES ($1, $2, $3, '1234 567890', $4, $5, $5)`, fx.Org.ID, w.doomed.ID, docType, "УФМС выдал "+doomSurname, s.Now()); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.CreateSubjectRequest(ctx, &opora.SubjectRequest{ClientID: w.doomed.ID, Requester: full, Kind: "access",
+		ReceivedOn: s.Today(), Details: "Просит копию сведений о " + doomSurname}); err != nil {
+		t.Fatal(err)
+	}
 	qa, err := s.Questionnaire(ctx, w.doomed.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,8 @@ var permGroups = []struct {
 	{"roles.group.clients", []opora.Permission{opora.PermClientRead, opora.PermClientWrite, opora.PermClientDelete}},
 	{"roles.group.sensitive", []opora.Permission{opora.PermSensitiveHealth, opora.PermSensitiveAddict,
 		opora.PermSensitiveCrime, opora.PermSensitiveChild}},
-	{"roles.group.work", []opora.Permission{opora.PermCheckin, opora.PermReportRun, opora.PermReportExport}},
+	{"roles.group.work", []opora.Permission{opora.PermCheckin, opora.PermReportRun}},
+	{"roles.group.exports", []opora.Permission{opora.PermExportAggregate, opora.PermExportIdentifiable}},
 	{"roles.group.admin", []opora.Permission{opora.PermAdminUsers, opora.PermAdminRoles, opora.PermAdminOrg,
 		opora.PermDictionaryManage, opora.PermAuditRead}},
 }

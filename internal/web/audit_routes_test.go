@@ -36,6 +36,7 @@ const (
 	nameList  = "a work list of names, like search results: not a view of a record (store/search/search.go)"
 
 	resourceMap = "the resource map: organisations, services and places, no person"
+	exportForm  = "the purpose form of an export that names people; the file comes from the POST (TestExportsUnderControl)"
 )
 
 // getRoutes classifies every GET route of the server. A route missing here
@@ -58,6 +59,10 @@ var getRoutes = map[string]routeAudit{
 	"GET /clients/{id}":                      {path: "/clients/{client}"},
 	"GET /clients/{id}/edit":                 {path: "/clients/{client}/edit"},
 	"GET /clients/{id}/timeline":             {path: "/clients/{client}/timeline"},
+	"GET /clients/{id}/person-report":        {path: "/clients/{client}/person-report"},
+	"GET /clients/{id}/person-report.json":   {path: "/clients/{client}/person-report.json"},
+	"GET /privacy/requests":                  {why: "the register of persons' requests: " + nameList},
+	"GET /privacy/requests/{id}":             {why: "one request: who asked, when, what was answered; the record is opened through the person's report, which is audit-logged"},
 	"GET /clients/{id}/questionnaire":        {path: "/clients/{client}/questionnaire"},
 	"GET /clients/{id}/questionnaire/edit":   {path: "/clients/{client}/questionnaire/edit"},
 	"GET /clients/{id}/forms":                {path: "/clients/{client}/forms"},
@@ -115,7 +120,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /checkin/{shiftID}/people.json":     {path: "/checkin/{shift}/people.json", want: []string{"checkin_shift {shift}"}},
 	"GET /checkin/{shiftID}/search.json":     {path: "/checkin/{shift}/search.json?q=" + url.QueryEscape("аудит"), want: []string{"checkin_shift {shift}"}},
 	"GET /checkin/shifts/{id}/list":          {path: "/checkin/shifts/{shift}/list", want: []string{"checkin_shift {shift}"}},
-	"GET /checkin/shifts/{id}/export":        {path: "/checkin/shifts/{shift}/export?format=csv", want: []string{"checkin_shift {shift}"}},
+	"GET /checkin/shifts/{id}/export":        {why: exportForm},
 	"GET /checkin/persons":                   {path: "/checkin/persons?all=1", want: []string{"checkin_person 0"}},
 	"GET /checkin/persons/{id}/view":         {path: "/checkin/persons/{person}/view", want: []string{"checkin_person {person}"}},
 	"GET /checkin/points":                    {why: adminPage},
@@ -132,7 +137,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /monitoring":                        {why: aggregate},
 	"GET /monitoring/export":                 {why: aggregate},
 	"GET /reports/register":                  {path: "/reports/register?from={day}&to={day}&run=1", want: []string{"services_register 0"}},
-	"GET /reports/register/export":           {path: "/reports/register/export?from={day}&to={day}&format=csv", want: []string{"services_register 0"}},
+	"GET /reports/register/export":           {why: exportForm},
 	"GET /admin/audit":                       {why: "the audit log: who did what to which record number, never values"},
 	"GET /admin/retention":                   {why: adminPage},
 	"GET /admin/retention/rules/{id}":        {why: adminPage},

@@ -382,7 +382,7 @@ func (s *Server) checkinShiftReopen(w http.ResponseWriter, r *http.Request) erro
 
 // checkinShiftExport writes a shift's list as CSV or XLSX: one line per
 // person, the birth year and each item as numbers, the date as a date.
-func (s *Server) checkinShiftExport(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) checkinShiftExport(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	sh, err := s.checkinShiftTarget(r)
 	if err != nil {
 		return err
@@ -422,20 +422,15 @@ func (s *Server) checkinShiftExport(w http.ResponseWriter, r *http.Request) erro
 		}
 		t.Rows = append(t.Rows, cells)
 	}
-	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionExport, Entity: "checkin_shift", EntityID: sh.ID,
-		Section: format}); err != nil {
+	if err := x.audit(r.Context(), &opora.AuditEntry{Entity: "checkin_shift", EntityID: sh.ID,
+		Section: auditSection(format, "", len(rows))}); err != nil {
 		return err
 	}
 	file := "checkin-" + sh.Date.Format("2006-01-02") + "-" + idString(sh.ID)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.csv"`)
-		return report.WriteCSV(w, t)
+		return x.writeCSV(w, t, plainDisposition(file+".csv"), report.CSVOptions{Russian: true})
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`.xlsx"`)
-	return report.WriteXLSX(w, t)
+	return x.writeXLSX(w, t.Sheet, "", []*report.Table{t}, plainDisposition(file+".xlsx"))
 }
 
 func (s *Server) checkinPersons(w http.ResponseWriter, r *http.Request) error {

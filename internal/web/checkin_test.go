@@ -175,21 +175,21 @@ func TestCheckinDutyPageAndTicks(t *testing.T) {
 		// The shift's list, export (audited) and the other organisation.
 		list := admin.get("/checkin/shifts/" + id + "/list")
 		mustContain(t, list.Body, "Буянов Пётр", "Новиков Олег", "Людей: <b>2</b>")
-		csv := admin.get("/checkin/shifts/" + id + "/export?format=csv")
+		csv := admin.download("/checkin/shifts/"+id+"/export?format=csv", "сверка")
 		if csv.Status != http.StatusOK || !strings.Contains(csv.Body, "Новиков Олег") || !strings.Contains(csv.Body, "15.01.2026") {
 			t.Fatalf("csv: %d %s", csv.Status, csv.Body)
 		}
-		xl := admin.get("/checkin/shifts/" + id + "/export?format=xlsx")
+		xl := admin.download("/checkin/shifts/"+id+"/export?format=xlsx", "сверка")
 		f, err := excelize.OpenReader(strings.NewReader(xl.Body))
 		if err != nil {
 			t.Fatalf("xlsx: %v", err)
 		}
 		rows, _ := f.GetRows(f.GetSheetName(0))
-		if len(rows) != 5 || rows[2][2] != "Фамилия и имя" {
+		if len(rows) != 6 || rows[3][2] != "Фамилия и имя" || !strings.HasPrefix(rows[0][0], "Выгрузил: ") {
 			t.Fatalf("xlsx rows %v", rows)
 		}
-		typ, _ := f.GetCellType(f.GetSheetName(0), "A4")
-		ytyp, _ := f.GetCellType(f.GetSheetName(0), "D5")
+		typ, _ := f.GetCellType(f.GetSheetName(0), "A5")
+		ytyp, _ := f.GetCellType(f.GetSheetName(0), "D6")
 		if typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString || ytyp == excelize.CellTypeSharedString ||
 			ytyp == excelize.CellTypeInlineString {
 			t.Fatalf("xlsx date cell type %v, year cell type %v", typ, ytyp)
@@ -198,7 +198,7 @@ func TestCheckinDutyPageAndTicks(t *testing.T) {
 		if err != nil || len(entries) != 2 {
 			t.Fatalf("export audit: %v %d", err, len(entries))
 		}
-		if res := duty.get("/checkin/shifts/" + id + "/export?format=csv"); res.Status != http.StatusForbidden {
+		if res := duty.download("/checkin/shifts/"+id+"/export?format=csv", "сверка"); res.Status != http.StatusForbidden {
 			t.Fatalf("duty export: %d", res.Status)
 		}
 		other := storetest.AddOrg(t, a.st, fx.Ctx(), "Другая")

@@ -223,9 +223,7 @@ func (s *Server) serveStored(w http.ResponseWriter, r *http.Request, f *opora.Fi
 	if disposition != "" {
 		h.Set("Content-Disposition", disposition)
 	}
-	if st, err := fh.Stat(); err == nil {
-		h.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
-	}
+	h.Set("Content-Length", strconv.FormatInt(fh.Size(), 10))
 	w.WriteHeader(http.StatusOK)
 	_, err = io.Copy(w, fh)
 	if err != nil {

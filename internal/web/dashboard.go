@@ -66,7 +66,7 @@ func dashboardParams(form url.Values) url.Values {
 
 // dashboardExport writes the dashboard as one XLSX sheet: the headline
 // numbers, then each table under its title — the same numbers as the page.
-func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	vals := r.URL.Query()
 	q, err := parseReportQuery(vals, s.store.Now())
 	if err != nil {
@@ -93,14 +93,11 @@ func (s *Server) dashboardExport(w http.ResponseWriter, r *http.Request) error {
 		tables = append(tables, c.Table)
 		rows += len(c.Table.Rows)
 	}
-	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionExport, Entity: "report",
+	if err := x.audit(r.Context(), &opora.AuditEntry{Entity: "report",
 		Section: auditSection(f.Key, dashboardParams(builderValues(vals, q)).Encode(), rows)}); err != nil {
 		return err
 	}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
-	return report.WriteXLSXSections(w, f.Name, f.title(), tables)
+	return x.writeXLSX(w, f.Name, f.title(), tables, f.disposition("xlsx"))
 }
 
 // dashboardData counts the dashboard's numbers: the headline numbers and

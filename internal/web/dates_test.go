@@ -164,7 +164,7 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 					}
 
 					q := url.Values{"format": {"csv"}, "from": {"2026-03-10"}, "to": {"2026-03-10"}}
-					res = c.get("/reports/register/export?" + q.Encode())
+					res = c.download("/reports/register/export?"+q.Encode(), "проверка")
 					if res.Status != http.StatusOK {
 						t.Fatalf("export: %d %s", res.Status, res.Body)
 					}
@@ -260,7 +260,7 @@ func TestDatesDoNotShiftWithTheServersZone(t *testing.T) {
 							t.Errorf("%s shifts the shift's day", path)
 						}
 					}
-					res = c.get(fmt.Sprintf("/checkin/shifts/%d/export?format=csv", sh.ID))
+					res = c.download(fmt.Sprintf("/checkin/shifts/%d/export?format=csv", sh.ID), "проверка")
 					mustContain(t, res.Body, "10.03.2026;")
 					q = url.Values{"format": {"csv"}, "title": {"1"}, "subject": {string(opora.SubjectVisits)},
 						"measure": {string(opora.MeasureCount)}, "from": {"2026-03-10"}, "to": {"2026-03-10"}}

@@ -131,7 +131,7 @@ func (s *Server) monitoring(w http.ResponseWriter, r *http.Request) error {
 }
 
 // monitoringExport writes the page's tables as one XLSX sheet.
-func (s *Server) monitoringExport(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) monitoringExport(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	flt, err := parseMonitorFilter(r.URL.Query(), s.store.Today())
 	if err != nil {
 		return err
@@ -150,13 +150,11 @@ func (s *Server) monitoringExport(w http.ResponseWriter, r *http.Request) error 
 		rows += len(b.Table.Rows)
 	}
 	f := exportFile{Key: "monitoring", Name: l.T("monitoring.title"), From: flt.From, To: flt.To}
-	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionExport, Entity: "report",
+	if err := x.audit(r.Context(), &opora.AuditEntry{Entity: "report",
 		Section: auditSection(f.Key, monitorValues(flt).Encode(), rows)}); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
-	return report.WriteXLSXSections(w, f.Name, f.title(), tables)
+	return x.writeXLSX(w, f.Name, f.title(), tables, f.disposition("xlsx"))
 }
 
 // hiddenText is what a hidden number shows.

@@ -63,7 +63,7 @@ func xlsxRows(t *testing.T, body string) [][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return unstamp(t, rows)
 }
 
 // The monitoring page and its XLSX show the hand-counted region

@@ -207,7 +207,7 @@ func emptyRows(rows [][]report.Cell) bool {
 	return true
 }
 
-func (s *Server) reportStandardExport(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) reportStandardExport(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	sr, err := s.standardByKey(r)
 	if err != nil {
 		return err
@@ -224,5 +224,5 @@ func (s *Server) reportStandardExport(w http.ResponseWriter, r *http.Request) er
 	l := s.loc(r)
 	f := exportFile{Key: "std-" + sr.Key, Name: l.T("std." + sr.Key), From: q.From, To: q.To}
 	params := url.Values{"from": {vals.Get("from")}, "to": {vals.Get("to")}, "branch": vals["branch"], "worker": vals["worker"]}
-	return s.sendTable(w, r, t, f, params.Encode(), len(t.Rows))
+	return s.sendTable(w, r, x, t, f, params.Encode(), len(t.Rows))
 }

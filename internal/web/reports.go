@@ -419,7 +419,7 @@ func chartOf(t *report.Table, max, keys int) report.BarChart {
 	return report.Bars(measure, labels, values)
 }
 
-func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) reportExport(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	vals := r.URL.Query()
 	q, err := parseReportQuery(vals, s.store.Now())
 	if err != nil {
@@ -437,7 +437,7 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request) error {
 	l := s.loc(r)
 	t.Rows = append(t.Rows, totalsRow(l, t, measureCell(q.Measure, res.Total)))
 	f := exportFile{Key: "report", Name: l.T("subject." + string(q.Subject)), From: q.From, To: q.To}
-	return s.sendTable(w, r, t, f, builderValues(vals, q).Encode(), len(res.Rows))
+	return s.sendTable(w, r, x, t, f, builderValues(vals, q).Encode(), len(res.Rows))
 }
 
 func totalsRow(l interface{ T(string, ...any) string }, t *report.Table, total report.Cell) []report.Cell {
@@ -466,24 +466,6 @@ func (f exportFile) period() string {
 // (and of a CSV when asked).
 func (f exportFile) title() string { return f.Name + ", " + f.period() }
 
-// disposition is the Content-Disposition of the file with extension ext:
-// "Услуги по типам 01.01.2026–31.03.2026.xlsx" (RFC 6266, the name
-// percent-encoded as RFC 5987 says) with an ASCII fallback for old
-// clients, "std-services_by_type 01.01.2026-31.03.2026.xlsx".
-func (f exportFile) disposition(ext string) string {
-	name := fileSafe(f.Name) + " " + f.period() + "." + ext
-	fallback := f.Key + " " + f.From.Format("02.01.2006") + "-" + f.To.Format("02.01.2006") + "." + ext
-	var enc strings.Builder
-	for _, b := range []byte(name) {
-		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
-			enc.WriteByte(b)
-		} else {
-			fmt.Fprintf(&enc, "%%%02X", b)
-		}
-	}
-	return `attachment; filename="` + fileSafe(fallback) + `"; filename*=UTF-8''` + enc.String()
-}
-
 // fileSafe replaces what file systems or the header's quoting do not take
 // in a file name (/\:*?"<>| and control characters) with spaces.
 func fileSafe(s string) string {
@@ -504,30 +486,6 @@ func (s *Server) csvOptions(r *http.Request, title string) report.CSVOptions {
 		o.Title = title
 	}
 	return o
-}
-
-// sendTable writes a table as XLSX or CSV (?format=csv) named after the
-// report and its period, and audit-logs the export with its parameters and
-// row count (never any names).
-func (s *Server) sendTable(w http.ResponseWriter, r *http.Request, t *report.Table, f exportFile, params string, rows int) error {
-	format := r.URL.Query().Get("format")
-	section := fmt.Sprintf("%s %s rows=%d", f.Key, params, rows)
-	if len(section) > 1000 {
-		section = section[:1000]
-	}
-	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionExport, Entity: "report", Section: section}); err != nil {
-		return err
-	}
-	t.Title, t.Sheet = f.title(), f.Name
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", f.disposition("csv"))
-		return report.WriteCSVWith(w, t, s.csvOptions(r, t.Title))
-	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
-	return report.WriteXLSX(w, t)
 }
 
 func (s *Server) reportsHome(w http.ResponseWriter, r *http.Request) error {

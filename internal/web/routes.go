@@ -12,10 +12,17 @@ import (
 type router struct {
 	*http.ServeMux
 	patterns []string
+	exports  map[string]opora.ExportKind // the routes registered with Server.export
 }
 
 func (m *router) Handle(pattern string, h http.Handler) {
 	m.patterns = append(m.patterns, pattern)
+	if e, ok := h.(*exportHandler); ok {
+		if m.exports == nil {
+			m.exports = map[string]opora.ExportKind{}
+		}
+		m.exports[pattern] = e.kind
+	}
 	m.ServeMux.Handle(pattern, h)
 }
 
@@ -98,6 +105,13 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /clients/{id}/reminders", s.require(opora.PermClientWrite, s.reminderCreate))
 	mux.Handle("POST /clients/{id}/reminders/{rid}/delete", s.require(opora.PermClientWrite, s.reminderDelete))
 	mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
+	// Personal data: the person's own report, the register of requests (privacy.go).
+	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
+	mux.Handle("GET /clients/{id}/person-report.json", s.require(opora.PermPrivacyManage, s.personReportJSON))
+	mux.Handle("GET /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequests))
+	mux.Handle("POST /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequestCreate))
+	mux.Handle("GET /privacy/requests/{id}", s.require(opora.PermPrivacyManage, s.subjectRequest))
+	mux.Handle("POST /privacy/requests/{id}/answer", s.require(opora.PermPrivacyManage, s.subjectRequestAnswer))
 	mux.Handle("POST /reminders/{rid}/read", s.require(opora.PermClientRead, s.reminderRead))
 	// My notifications and their e-mail choice (notifications.go).
 	mux.Handle("GET /notifications", s.authed(s.notificationsPage))
@@ -243,7 +257,8 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /checkin/shifts/{id}/list", s.require(opora.PermCheckin, s.checkinShiftView))
 	mux.Handle("POST /checkin/shifts/{id}/close", s.require(opora.PermCheckin, s.checkinShiftClose))
 	mux.Handle("POST /checkin/shifts/{id}/reopen", s.authed(s.checkinShiftReopen))
-	mux.Handle("GET /checkin/shifts/{id}/export", s.require(opora.PermReportExport, s.checkinShiftExport))
+	mux.Handle("GET /checkin/shifts/{id}/export", s.export(opora.ExportCheckinShift, s.checkinShiftExport))
+	mux.Handle("POST /checkin/shifts/{id}/export", s.export(opora.ExportCheckinShift, s.checkinShiftExport))
 	mux.Handle("GET /checkin/persons", s.require(opora.PermClientRead, s.checkinPersons))
 	mux.Handle("GET /checkin/persons/{id}/view", s.require(opora.PermClientRead, s.checkinPerson))
 	mux.Handle("POST /checkin/persons/{id}/link", s.require(opora.PermClientWrite, s.checkinPersonLink))
@@ -255,19 +270,20 @@ func (s *Server) routes(mux *router) {
 	// the dashboard (dashboard.go).
 	mux.Handle("GET /reports", s.require(opora.PermReportRun, s.reportsHome))
 	mux.Handle("GET /reports/builder", s.require(opora.PermReportRun, s.reportBuilder))
-	mux.Handle("GET /reports/builder/export", s.require(opora.PermReportExport, s.reportExport))
+	mux.Handle("GET /reports/builder/export", s.export(opora.ExportReport, s.reportExport))
 	mux.Handle("GET /reports/register", s.require(opora.PermReportRun, s.serviceRegister))
-	mux.Handle("GET /reports/register/export", s.require(opora.PermReportExport, s.serviceRegisterExport))
+	mux.Handle("GET /reports/register/export", s.export(opora.ExportRegister, s.serviceRegisterExport))
+	mux.Handle("POST /reports/register/export", s.export(opora.ExportRegister, s.serviceRegisterExport))
 	mux.Handle("POST /reports/saved", s.require(opora.PermReportRun, s.reportSave))
 	mux.Handle("GET /reports/saved/{id}", s.require(opora.PermReportRun, s.reportSaved))
 	mux.Handle("POST /reports/saved/{id}/delete", s.require(opora.PermReportRun, s.reportSavedDelete))
 	mux.Handle("GET /reports/standard/{key}", s.require(opora.PermReportRun, s.reportStandard))
-	mux.Handle("GET /reports/standard/{key}/export", s.require(opora.PermReportExport, s.reportStandardExport))
+	mux.Handle("GET /reports/standard/{key}/export", s.export(opora.ExportReport, s.reportStandardExport))
 	mux.Handle("GET /dashboard", s.require(opora.PermReportRun, s.dashboard))
-	mux.Handle("GET /dashboard/export", s.require(opora.PermReportExport, s.dashboardExport))
+	mux.Handle("GET /dashboard/export", s.export(opora.ExportDashboard, s.dashboardExport))
 	// The families' monitoring (monitoring.go; its scope: store/monitoring.go).
 	mux.Handle("GET /monitoring", s.require(opora.PermReportRun, s.monitoring))
-	mux.Handle("GET /monitoring/export", s.require(opora.PermReportExport, s.monitoringExport))
+	mux.Handle("GET /monitoring/export", s.export(opora.ExportMonitoring, s.monitoringExport))
 
 	// Administration. The list of the screens below the user may use
 	// (admin_home.go; a new screen also gets a line in adminSections).

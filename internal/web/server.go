@@ -40,6 +40,9 @@ type Config struct {
 	// DataDir is the data folder; uploaded files live in DataDir/files,
 	// outside anything served. "" refuses uploads.
 	DataDir string
+	// FilesKey encrypts the files stored from now on (internal/files,
+	// crypt.go); nil stores them plain. Files are read either way.
+	FilesKey *files.Key
 	// MaxUploadBytes caps one uploaded file (default 20 MiB).
 	MaxUploadBytes int64
 }
@@ -84,7 +87,7 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 		cfg.MaxUploadBytes = files.DefaultMaxBytes
 	}
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
-		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.New(cfg.DataDir),
+		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.NewWithKey(cfg.DataDir, cfg.FilesKey),
 		hashes: auth.NewGate(runtime.GOMAXPROCS(0), 4*runtime.GOMAXPROCS(0)), verifyPassword: auth.Verify,
 		sheets: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 	var err error

@@ -171,7 +171,7 @@ var registerWidths = []float64{11, 10, 34, 9, 30, 9, 11, 26, 26, 40}
 // (?format=csv). Bad filters re-render the page with the errors; an XLSX of
 // more rows than a sheet holds is refused there too. The audit row (format,
 // filters, row count) is written before any row leaves.
-func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	ctx := r.Context()
 	if err := opora.ActorFrom(ctx).Require(opora.PermClientRead); err != nil {
 		return err
@@ -197,18 +197,18 @@ func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request) e
 		return s.renderRegister(w, r, vals, &registerTooBig{rows: totals.Rows})
 	}
 	params := form.Encode()
-	if err := s.store.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionExport, Entity: "services_register",
+	if err := x.audit(ctx, &opora.AuditEntry{Entity: "services_register",
 		Section: auditSection(format, params, totals.Rows)}); err != nil {
 		return err
 	}
 	l := s.loc(r)
 	f := exportFile{Key: "register", Name: l.T("register.title"), From: q.From, To: q.To}
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	var cells []report.Cell
 	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", f.disposition("csv"))
-		c, err := report.NewCSVWith(w, registerHeaders(l), s.csvOptions(r, f.title()))
+		if err := x.begin(w, "csv", f.disposition("csv")); err != nil {
+			return err
+		}
+		c, err := x.newCSV(w, registerHeaders(l), s.csvOptions(r, f.title()))
 		if err == nil {
 			_, err = s.store.ServiceRegister(ctx, q, 0, func(row *store.RegisterRow) error {
 				cells = registerCells(row, cells)
@@ -230,21 +230,22 @@ func (s *Server) serviceRegisterExport(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	defer release()
-	x, err := report.NewXLSX(report.Sheet{Name: report.SheetName(l.T("register.sheet")), Title: f.title(),
+	xs, err := x.newXLSX(report.Sheet{Name: report.SheetName(l.T("register.sheet")), Title: f.title(),
 		Headers: registerHeaders(l), Widths: registerWidths, Freeze: true})
 	if err != nil {
 		return err
 	}
-	defer x.Close()
+	defer xs.Close()
 	if _, err := s.store.ServiceRegister(ctx, q, 0, func(row *store.RegisterRow) error {
 		cells = registerCells(row, cells)
-		return x.Row(cells)
+		return xs.Row(cells)
 	}); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", f.disposition("xlsx"))
-	if _, err := x.WriteTo(w); err != nil {
+	if err := x.begin(w, "xlsx", f.disposition("xlsx")); err != nil {
+		return err
+	}
+	if _, err := xs.WriteTo(w); err != nil {
 		s.exportCutShort(r, format, err)
 	}
 	return nil

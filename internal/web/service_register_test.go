@@ -97,7 +97,7 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		// XLSX: the title with the period, a header row and exactly the
 		// three services, numbers as numbers, dates as dates, money as
 		// money; the file named after the register and its period.
-		x := c.get("/reports/register/export?format=xlsx&" + q.Encode())
+		x := c.download("/reports/register/export?format=xlsx&"+q.Encode(), "проверка")
 		if x.Status != http.StatusOK || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("xlsx: %d %s %s", x.Status, x.Header.Get("Content-Type"), x.Body)
 		}
@@ -114,6 +114,7 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		rows = unstamp(t, rows)
 		a1, b1 := strconv.FormatInt(alpha, 10), strconv.FormatInt(beta, 10)
 		want := [][]string{
 			{"Реестр услуг, 01.01.2026–31.01.2026"},
@@ -131,15 +132,15 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 				t.Errorf("xlsx row %d:\n got %q\nwant %q", i+1, rows[i], want[i])
 			}
 		}
-		for _, cell := range []string{"A4", "B4", "D4", "F6", "G5"} {
+		for _, cell := range []string{"A5", "B5", "D5", "F7", "G6"} {
 			if typ, _ := f.GetCellType(sheet, cell); typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
 				t.Errorf("%s is not a number: %v", cell, typ)
 			}
 		}
-		if shown, _ := f.GetCellValue(sheet, "A4"); shown != "01-10-26" && shown != "10.01.2026" {
-			t.Errorf("A4 is not shown as a date: %q", shown)
+		if shown, _ := f.GetCellValue(sheet, "A5"); shown != "01-10-26" && shown != "10.01.2026" {
+			t.Errorf("A5 is not shown as a date: %q", shown)
 		}
-		if id, _ := f.GetCellStyle(sheet, "G5"); true {
+		if id, _ := f.GetCellStyle(sheet, "G6"); true {
 			if st, err := f.GetStyle(id); err != nil || st.NumFmt != 4 {
 				t.Errorf("the amount's number format: %+v %v, want 4 (#,##0.00)", st, err)
 			}
@@ -152,12 +153,12 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 
 		// CSV in Russian: UTF-8 with a BOM, semicolons, decimal commas,
 		// dd.mm.yyyy, the same rows.
-		cs := c.get("/reports/register/export?format=csv&" + q.Encode())
+		cs := c.download("/reports/register/export?format=csv&"+q.Encode(), "проверка")
 		if cs.Status != http.StatusOK || !strings.HasPrefix(cs.Header.Get("Content-Type"), "text/csv") ||
 			!strings.HasPrefix(cs.Body, "\ufeff") {
 			t.Fatalf("csv: %d %s", cs.Status, cs.Header.Get("Content-Type"))
 		}
-		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(cs.Body, "\ufeff")))
+		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(unstampCSV(t, cs.Body), "\ufeff")))
 		r.Comma = ';'
 		recs, err := r.ReadAll()
 		if err != nil {
@@ -184,8 +185,8 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		}
 
 		// Filters reach the export: photos only.
-		cs = c.get("/reports/register/export?format=csv&service_type=" + strconv.FormatInt(ty["photos"].ID, 10) + "&" + q.Encode())
-		if n := strings.Count(strings.TrimSpace(cs.Body), "\n"); n != 1 || !strings.Contains(cs.Body, "Бета") {
+		cs = c.download("/reports/register/export?format=csv&service_type="+strconv.FormatInt(ty["photos"].ID, 10)+"&"+q.Encode(), "проверка")
+		if n := strings.Count(strings.TrimSpace(unstampCSV(t, cs.Body)), "\n"); n != 1 || !strings.Contains(cs.Body, "Бета") {
 			t.Fatalf("filtered csv (%d data lines): %s", n, cs.Body)
 		}
 
@@ -194,12 +195,12 @@ func TestServiceRegisterPageAndExports(t *testing.T) {
 		old := maxXLSXRows
 		maxXLSXRows = 2
 		defer func() { maxXLSXRows = old }()
-		res = c.get("/reports/register/export?format=xlsx&" + q.Encode())
+		res = c.download("/reports/register/export?format=xlsx&"+q.Encode(), "проверка")
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Строк в реестре: 3") ||
 			!strings.Contains(res.Body, "не больше 2") || !strings.Contains(res.Body, "Скачать CSV") {
 			t.Fatalf("too big for xlsx: %d", res.Status)
 		}
-		if cs := c.get("/reports/register/export?format=csv&" + q.Encode()); cs.Status != http.StatusOK {
+		if cs := c.download("/reports/register/export?format=csv&"+q.Encode(), "проверка"); cs.Status != http.StatusOK {
 			t.Fatalf("csv of a register too big for xlsx: %d", cs.Status)
 		}
 	})
@@ -219,6 +220,9 @@ func TestServiceRegisterBadInputAndAccess(t *testing.T) {
 			q := url.Values{"run": {"1"}, "from": {tc.from}, "to": {tc.to}}
 			for _, path := range []string{"/reports/register?", "/reports/register/export?format=xlsx&"} {
 				res := c.get(path + q.Encode())
+				if strings.Contains(path, "export") {
+					res = c.download(path+q.Encode(), "проверка")
+				}
 				if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, tc.message) ||
 					!strings.Contains(res.Body, `value="`+tc.from+`"`) || !strings.Contains(res.Body, `value="`+tc.to+`"`) ||
 					!strings.Contains(res.Body, "field-error") || strings.Contains(res.Body, "Альфа") {
@@ -226,7 +230,7 @@ func TestServiceRegisterBadInputAndAccess(t *testing.T) {
 				}
 			}
 		}
-		if res := c.get("/reports/register/export?format=pdf&from=2026-01-01&to=2026-01-31"); res.Status != http.StatusBadRequest {
+		if res := c.download("/reports/register/export?format=pdf&from=2026-01-01&to=2026-01-31", "проверка"); res.Status != http.StatusBadRequest {
 			t.Fatalf("unknown format: %d", res.Status)
 		}
 		entries, _, _ := a.st.AuditEntries(fx.Ctx(), opora.AuditFilter{Entity: "services_register", Limit: 5})
@@ -296,8 +300,8 @@ func TestRegisterXLSXWaitsForASlot(t *testing.T) {
 			a.web.sheets <- struct{}{} // other exports are being built
 		}
 		done := make(chan response, 1)
-		go func() { done <- c.get("/reports/register/export?format=xlsx&" + q) }()
-		if cs := c.get("/reports/register/export?format=csv&" + q); cs.Status != http.StatusOK ||
+		go func() { done <- c.download("/reports/register/export?format=xlsx&"+q, "проверка") }()
+		if cs := c.download("/reports/register/export?format=csv&"+q, "проверка"); cs.Status != http.StatusOK ||
 			!strings.Contains(cs.Body, "Бета") {
 			t.Fatalf("csv while the slots are taken: %d %s", cs.Status, cs.Body)
 		}
@@ -318,8 +322,8 @@ func TestRegisterXLSXWaitsForASlot(t *testing.T) {
 			t.Fatalf("xlsx after waiting: status %d: %v", x.Status, err)
 		}
 		rows, err := f.GetRows(f.GetSheetName(0))
-		if err != nil || len(rows) != 6 {
-			t.Fatalf("xlsx after waiting: %v, %d rows (want the title, a blank row, a header and 3 services)", err, len(rows))
+		if err != nil || len(rows) != 7 {
+			t.Fatalf("xlsx after waiting: %v, %d rows (want the stamp, the title, a blank row, a header and 3 services)", err, len(rows))
 		}
 	})
 }
