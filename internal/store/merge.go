@@ -21,6 +21,7 @@ var mergeTables = []string{
 	"reminders",
 	"identity_documents",
 	"files",
+	"subject_requests",
 }
 
 // mergeSteps move rows that need more than a plain UPDATE (unique

@@ -276,6 +276,9 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		fa.Perms[opora.PermFamilyWrite] = opora.ScopeOrganisation
 		must(s.CreateFamily(opora.WithActor(ctx, &fa), &opora.Family{Members: []*opora.FamilyMember{{ClientID: b.ID, Role: opora.RoleMother}}}))
 
+		// A person's request about their data.
+		must(s.CreateSubjectRequest(ctx, &opora.SubjectRequest{ClientID: b.ID, Requester: "Сама", Kind: "access", ReceivedOn: s.Today()}))
+
 		db := storetest.RawDB(t, s)
 		// The daily retention listing found the client due.
 		rule := &opora.RetentionRule{Name: "Удалённые", Trigger: opora.TriggerClientDeleted, Amount: 30, Unit: opora.UnitDays,
