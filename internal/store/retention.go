@@ -226,21 +226,22 @@ func (s *Store) retentionCandidates(ctx context.Context, r *opora.RetentionRule)
 		args = append(args, r.CaseTypeID)
 		typeCond = ` AND EXISTS (SELECT 1 FROM cases kt WHERE kt.client_id = c.id AND kt.subject_type = 'client' AND kt.type_id = $2)`
 	}
-	base := ` FROM clients c WHERE c.organisation_id = $1 AND c.destroyed_at IS NULL AND c.merged_into IS NULL` + typeCond
+	// Never a client with an open case or living in the shelter.
+	base := ` FROM clients c WHERE c.organisation_id = $1 AND c.destroyed_at IS NULL AND c.merged_into IS NULL` + typeCond +
+		` AND NOT EXISTS (SELECT 1 FROM cases ko WHERE ko.client_id = c.id AND ko.subject_type = 'client' AND ko.status = 'open')
+		AND NOT EXISTS (SELECT 1 FROM shelter_stays so WHERE so.client_id = c.id AND so.status = 'living')`
 	var q string
 	switch r.Trigger {
 	case opora.TriggerCaseClosed:
 		// The clock starts when the client's last case (of any type)
 		// closed; a client with an open case is never due.
-		q = `SELECT c.id, (SELECT MAX(k.closed_on) FROM cases k WHERE k.client_id = c.id AND k.subject_type = 'client')` + base +
-			` AND NOT EXISTS (SELECT 1 FROM cases ko WHERE ko.client_id = c.id AND ko.subject_type = 'client' AND ko.status = 'open')`
+		q = `SELECT c.id, (SELECT MAX(k.closed_on) FROM cases k WHERE k.client_id = c.id AND k.subject_type = 'client')` + base
 	case opora.TriggerLastActivity:
 		q = `SELECT c.id, c.created_at,
 			(SELECT MAX(e.at) FROM client_events e WHERE e.client_id = c.id),
 			(SELECT MAX(sv.rendered_on) FROM services sv WHERE sv.client_id = c.id AND sv.deleted_at IS NULL),
 			(SELECT MAX(v.visited_on) FROM checkin_visits v WHERE v.client_id = c.id),
-			(SELECT MAX(COALESCE(st.check_out, st.check_in)) FROM shelter_stays st WHERE st.client_id = c.id)` + base +
-			` AND NOT EXISTS (SELECT 1 FROM shelter_stays so WHERE so.client_id = c.id AND so.status = 'living')`
+			(SELECT MAX(COALESCE(st.check_out, st.check_in)) FROM shelter_stays st WHERE st.client_id = c.id)` + base
 	case opora.TriggerClientDeleted:
 		q = `SELECT c.id, c.deleted_at` + base + ` AND c.deleted_at IS NOT NULL`
 	default:

@@ -520,6 +520,67 @@ func TestRetentionDestroysWithoutTrace(t *testing.T) {
 	})
 }
 
+// Several rules: a client is due only when every rule that applies to it
+// has run out, never with an open case; the destroy action keeps the
+// reports' totals of a past period.
+func TestRetentionRulesCombine(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := newRetentionWorld(t, s)
+		ctx := w.ctx
+		rules, err := s.RetentionRules(ctx)
+		if err != nil || len(rules) != 2 {
+			t.Fatalf("rules: %v %d", err, len(rules))
+		}
+		for _, r := range rules {
+			if r.Trigger == opora.TriggerCaseClosed {
+				r.Action = opora.ActionDestroy
+				if err := s.SaveRetentionRule(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Two years after the last contact, for every client: the card
+		// deleted in January 2029 was touched then, so it is kept now.
+		if err := s.SaveRetentionRule(ctx, &opora.RetentionRule{Name: "2 года после обращения", Trigger: opora.TriggerLastActivity,
+			Amount: 2, Unit: opora.UnitYears, Action: opora.ActionAnonymise, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RunRetention(context.Background(), w.store); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dueIDs(t, s, ctx), []int64{w.doomed.ID, w.reopened.ID}; !sameIDs(got, want) {
+			t.Fatalf("due %v, want %v (deleted %d, open %d)", got, want, w.deleted.ID, w.open.ID)
+		}
+		before := pastReports(t, s, ctx)
+		d, err := s.DestroyClient(ctx, w.doomed.ID, "Истёк срок", w.store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Action != opora.ActionDestroy || !strings.Contains(strings.Join(d.Categories, ","), opora.CatAttributes) {
+			t.Errorf("destruction: %+v", d)
+		}
+		after := pastReports(t, s, ctx)
+		for i := range before {
+			if before[i].Total != after[i].Total {
+				t.Errorf("report %d total changed: %v → %v", i, before[i].Total, after[i].Total)
+			}
+		}
+		var gender string
+		var year sql.NullInt64
+		if err := storetest.RawDB(t, s).QueryRow(`SELECT gender, birth_year FROM clients WHERE id = $1`, w.doomed.ID).Scan(&gender, &year); err != nil ||
+			gender != "" || year.Valid {
+			t.Errorf("destroy kept the attributes: %v %q %v", err, gender, year)
+		}
+		// A rule deleted is gone for its organisation.
+		if err := s.DeleteRetentionRule(ctx, rules[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RetentionRule(ctx, rules[0].ID); !errors.Is(err, opora.ErrNotFound) {
+			t.Errorf("deleted rule: %v", err)
+		}
+	})
+}
+
 func TestRetentionPurgesDeletedFiles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		now := s.Now
