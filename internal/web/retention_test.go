@@ -84,7 +84,7 @@ func TestRetentionPages(t *testing.T) {
 			t.Fatalf("save a rule: %d %s", res.Status, res.Body)
 		}
 		res = adm.get("/admin/retention")
-		mustContain(t, res.Body, "Сроки хранения", "Документы: 3 года", "после закрытия последнего случая", "обезличить")
+		mustContain(t, res.Body, "Сроки хранения", "Документы: 3 года", "3 года после закрытия последнего случая", "обезличить")
 		if _, err := a.st.RunRetention(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
@@ -190,6 +190,13 @@ func TestBrowserRetentionScreens(t *testing.T) {
 			chromedp.SendKeys(`#f-password`, testPassword),
 			chromedp.Submit(`#f-login`),
 			chromedp.WaitNotPresent(`#f-password`),
+			chromedp.Navigate(base+"/admin/retention"),
+			chromedp.WaitVisible(`#f-grace_days`),
+		); err != nil {
+			t.Fatal(err)
+		}
+		shootWidths(t, ctx, "retention-rules")
+		if err := chromedp.Do(ctx,
 			chromedp.Navigate(base+"/admin/retention/due"),
 			chromedp.WaitVisible(`#f-reason`),
 		); err != nil {
