@@ -115,6 +115,11 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("short password: %v", err)
 	}
 	err = run(ctx, []string{"user", "create", "--data", dir, "--login", "Worker", "--name", "Анна Смирнова", "--role", "specialist"},
+		strings.NewReader("Qwerty123456\n"), &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "most common leaked passwords") {
+		t.Fatalf("common password: %v", err)
+	}
+	err = run(ctx, []string{"user", "create", "--data", dir, "--login", "Worker", "--name", "Анна Смирнова", "--role", "specialist"},
 		strings.NewReader("a long enough password\n"), &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +141,11 @@ func TestUserCommands(t *testing.T) {
 	}
 	if ok, _ := auth.Verify("a long enough password", cand.PasswordHash); !ok {
 		t.Fatal("password from standard input not set")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"user", "reset-2fa", "--data", dir, "--login", "worker"}, nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "two-factor login of worker removed") {
+		t.Fatalf("reset-2fa: %v %q", err, out.String())
 	}
 	if err := run(ctx, []string{"user", "set-password", "--data", dir, "--login", "nobody"}, strings.NewReader("x\n"), &out, io.Discard); err == nil {
 		t.Fatal("set-password for an unknown login succeeded")

@@ -180,6 +180,10 @@ func sweepSessions(ctx context.Context, st *store.Store, c *config, logErr func(
 			if _, err := st.DeleteExpiredSessions(ctx, c.IdleTimeout, c.AbsoluteTimeout); err != nil && ctx.Err() == nil {
 				logErr("session sweep failed", "err", err)
 			}
+			// Pending two-factor logins live five minutes (web/twofactor.go).
+			if err := st.DeleteExpiredLoginChallenges(ctx, time.Hour); err != nil && ctx.Err() == nil {
+				logErr("login challenge sweep failed", "err", err)
+			}
 			if _, err := st.ExpireTaskGrants(ctx); err != nil && ctx.Err() == nil {
 				logErr("expiring task grants failed", "err", err)
 			}

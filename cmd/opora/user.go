@@ -22,16 +22,19 @@ const userUsage = `Usage:
   opora user set-password --login LOGIN
   opora user disable --login LOGIN
   opora user enable --login LOGIN
+  opora user reset-2fa --login LOGIN
 
 The password is asked for on the terminal, or read from the first line of
-standard input when it is not a terminal. Changes are audit-logged as made
-by the command line.
+standard input when it is not a terminal. reset-2fa removes the account's
+two-factor login (a lost phone with no recovery codes left, or a lost key
+file) and ends its sessions. Changes are audit-logged as made by the
+command line.
 `
 
 func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, userUsage)
-		return errors.New("user: say what to do: create, set-password, disable or enable")
+		return errors.New("user: say what to do: create, set-password, disable, enable or reset-2fa")
 	}
 	sub, args := args[0], args[1:]
 	if isHelp(sub) {
@@ -63,7 +66,7 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	switch sub {
 	case "create":
 		return userCreate(ctx, st, *orgID, *branchID, *roleKey, &opora.User{Login: *login, FullName: *name, Position: *position}, stdin, stdout, stderr)
-	case "set-password", "disable", "enable":
+	case "set-password", "disable", "enable", "reset-2fa":
 		cand, err := st.UserForLogin(ctx, *login)
 		if err != nil {
 			return fmt.Errorf("user: no account with login %q", *login)
@@ -80,6 +83,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 				return err
 			}
 			fmt.Fprintf(stdout, "password of %s changed; their sessions were ended\n", u.Login)
+		case "reset-2fa":
+			if err := st.ResetTwoFactor(ctx, u.ID); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "two-factor login of %s removed; their sessions were ended\n", u.Login)
 		default:
 			if err := st.SetUserDisabled(ctx, u.ID, sub == "disable"); err != nil {
 				return err
@@ -183,6 +191,8 @@ func readPassword(stdin io.Reader, stderr io.Writer, login string) (string, erro
 				return "", errors.New("user: the passwords do not match")
 			case "error.password_is_login":
 				return "", errors.New("user: the password must not be the login")
+			case "error.password_common":
+				return "", errors.New("user: the password is on the list of the most common leaked passwords; choose another")
 			}
 		}
 		return "", errors.New("user: the password is not acceptable")

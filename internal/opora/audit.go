@@ -24,13 +24,17 @@ const (
 	ActionEnable       = "enable"
 	ActionSetup        = "setup"
 	ActionSessionsKill = "sessions_revoked"
+	ActionTwoFactorOn  = "two_factor_on"    // the user confirmed an authenticator
+	ActionTwoFactorOff = "two_factor_reset" // an administrator removed a user's two-factor login
+	ActionRecoveryNew  = "recovery_codes"   // new recovery codes replaced the old ones
 )
 
 // AuditActions lists the actions for filters.
 var AuditActions = []string{ActionView, ActionPrint, ActionExport, ActionDownload,
 	ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionLogin, ActionLoginFailed,
 	ActionLockout, ActionLogout, ActionDenied, ActionPassword, ActionPasswordSet,
-	ActionDisable, ActionEnable, ActionSessionsKill, ActionSetup}
+	ActionDisable, ActionEnable, ActionSessionsKill, ActionSetup,
+	ActionTwoFactorOn, ActionTwoFactorOff, ActionRecoveryNew}
 
 // Change is one changed field in an audit entry. For a sensitive field only
 // the name is kept: Old and New stay empty and Sensitive is true.

@@ -53,6 +53,9 @@ type Organisation struct {
 	ConsentRequired bool
 	// BackdateDays is how many days back a service may be dated (services).
 	BackdateDays int
+	// TwoFactorEnforced: roles marked TwoFactor require a one-time code at
+	// login; off until an administrator switches it on (docs/OPERATIONS.md).
+	TwoFactorEnforced bool
 }
 
 // Normalize trims the organisation's text fields.

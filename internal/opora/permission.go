@@ -3,6 +3,7 @@ package opora
 import (
 	"slices"
 	"sort"
+	"strings"
 )
 
 // Permission is a named right. Roles group permissions; users hold roles.
@@ -97,6 +98,21 @@ type Role struct {
 	Scope          Scope
 	Permissions    []Permission
 	Builtin        bool
+	// TwoFactor: holders must log in with a one-time code (TOTP) once the
+	// organisation enforces it (Organisation.TwoFactorEnforced).
+	TwoFactor bool
+}
+
+// TwoFactorByDefault reports whether the role should require two-factor
+// login unless an administrator decides otherwise: it administers
+// something or sees a special category of client data.
+func (r *Role) TwoFactorByDefault() bool {
+	for _, p := range r.Permissions {
+		if strings.HasPrefix(string(p), "admin.") || strings.HasPrefix(string(p), "client.sensitive.") {
+			return true
+		}
+	}
+	return false
 }
 
 // Has reports whether the role grants p.
@@ -181,13 +197,28 @@ type Actor struct {
 	// organisation's family, so its client scope also reaches the members
 	// of such families (store/sqldb/scope.go). Filled by the store.
 	FamilyGrants bool
+	// TwoFactor: the user has a confirmed authenticator.
+	TwoFactor bool
+	// TwoFactorRequired: one of the user's roles requires two-factor login
+	// and their organisation enforces it.
+	TwoFactorRequired bool
+}
+
+// MustEnrolTwoFactor reports whether the user may do nothing but set up
+// two-factor login: it is required of them and they have none yet.
+func (a *Actor) MustEnrolTwoFactor() bool {
+	return a != nil && a.TwoFactorRequired && !a.TwoFactor
 }
 
 // NewActor builds an actor from a user's roles.
 func NewActor(u *User, roles []*Role) *Actor {
 	a := &Actor{UserID: u.ID, OrganisationID: u.OrganisationID, Login: u.Login,
-		FullName: u.FullName, BranchIDs: u.BranchIDs, Locale: u.Locale, Perms: map[Permission]Scope{}}
+		FullName: u.FullName, BranchIDs: u.BranchIDs, Locale: u.Locale, Perms: map[Permission]Scope{},
+		TwoFactor: u.TwoFactor}
 	for _, r := range roles {
+		if r.TwoFactor {
+			a.TwoFactorRequired = true
+		}
 		for _, p := range r.Permissions {
 			if s, ok := a.Perms[p]; ok {
 				a.Perms[p] = s.Wider(r.Scope)

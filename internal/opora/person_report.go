@@ -169,3 +169,40 @@ func (r *SubjectRequest) Validate(today Date) error {
 	}
 	return v.Err()
 }
+
+// PrivacyOverview is the administrator's view of personal data in the
+// organisation (issue 22 item 9): which sensitive fields exist and how
+// many answers they hold, which roles and how many people may see each
+// special category, and the work waiting (requests, records lacking
+// consent or basis, data due for destruction).
+type PrivacyOverview struct {
+	Categories      []*PrivacyCategory
+	OpenRequests    int
+	OverdueRequests int
+	DueSoonRequests int // open, due within three working days
+	// Lacking: clients holding answers of a special category without a
+	// basis recorded for them.
+	Lacking int
+	// DueDestruction: persons whose data the retention rules say are due.
+	DueDestruction int
+	// TwoFactor: the organisation requires it; users who must and have not enrolled.
+	TwoFactorEnforced bool
+	TwoFactorMissing  int
+}
+
+// PrivacyCategory is one special category of data.
+type PrivacyCategory struct {
+	Sensitivity Sensitivity
+	Fields      []*PrivacyField
+	Roles       []*Role // roles holding the category's permission
+	Users       int     // active users holding it through any role
+	Clients     int     // clients with an answer of this category
+}
+
+// PrivacyField is a questionnaire field of a special category.
+type PrivacyField struct {
+	Form     string
+	Label    string
+	Disabled bool
+	Answers  int
+}

@@ -32,6 +32,9 @@ type User struct {
 	LockedUntil    time.Time
 	LastLoginAt    time.Time
 	CreatedAt      time.Time
+	// TwoFactor: the user confirmed a TOTP authenticator; login asks for
+	// a code after the password.
+	TwoFactor bool
 }
 
 // Locked reports whether the account is locked at time now.
@@ -94,6 +97,8 @@ func ValidatePassword(v *Validation, field, password, confirm, login string) {
 		v.Add(field, "error.too_long")
 	case strings.EqualFold(strings.TrimSpace(password), login):
 		v.Add(field, "error.password_is_login")
+	case CommonPassword(password):
+		v.Add(field, "error.password_common")
 	case password != confirm:
 		v.Add(field+"_confirm", "error.password_mismatch")
 	}

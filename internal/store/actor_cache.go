@@ -22,6 +22,8 @@ type cachedActor struct {
 	// grants: the user's organisation holds an open family grant
 	// (subject_grants raise auth_version too).
 	grants bool
+	// twoFactor: the organisation enforces its roles' two-factor rule.
+	twoFactor bool
 }
 
 // Actor loads the acting user with their permissions, for a session. A
@@ -49,12 +51,18 @@ func (s *Store) Actor(ctx context.Context, userID int64) (*opora.Actor, error) {
 		if err != nil {
 			return nil, err
 		}
-		e = cachedActor{user: u, roles: roles, grants: grants}
+		var enforced bool
+		if err := s.r.QueryRowContext(ctx, `SELECT two_factor_enforced FROM organisations WHERE id = $1`,
+			u.OrganisationID).Scan(&enforced); err != nil {
+			return nil, fmt.Errorf("store: actor organisation: %w", err)
+		}
+		e = cachedActor{user: u, roles: roles, grants: grants, twoFactor: enforced}
 		s.actorCache.put(userID, version, e)
 	}
 	// Each request gets its own actor: nothing it changes reaches the cache.
 	a := opora.NewActor(e.user, e.roles)
 	a.BranchIDs = slices.Clone(a.BranchIDs)
 	a.FamilyGrants = e.grants
+	a.TwoFactorRequired = a.TwoFactorRequired && e.twoFactor
 	return a, nil
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/opora-project/opora/internal/store/storetest"
 )
 
-// Migration 00047 splits report.export into export.aggregate and
+// Migration 00048 splits report.export into export.aggregate and
 // export.identifiable: a role that could export before keeps every export
 // (both permissions), a role that could not gets neither, and
 // report.export is gone. Rolling back gives report.export back.
@@ -36,7 +36,7 @@ func TestExportPermissionsMigration(t *testing.T) {
 			return out
 		}
 		bg := context.Background()
-		if err := s.MigrateDownTo(bg, 46); err != nil {
+		if err := s.MigrateDownTo(bg, 47); err != nil {
 			t.Fatal(err)
 		}
 		// Before: the analyst (new organisations: export.aggregate only)

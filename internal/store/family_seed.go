@@ -36,8 +36,8 @@ func (s *Store) seedFamilies(ctx context.Context, q queryer, orgID int64) error 
 		if n > 0 {
 			continue
 		}
-		id, err := insertID(ctx, q, `INSERT INTO roles (organisation_id, key, name, scope, builtin) VALUES ($1, $2, '', $3, $4)`,
-			orgID, br.Key, br.Scope, true)
+		id, err := insertID(ctx, q, `INSERT INTO roles (organisation_id, key, name, scope, builtin, two_factor) VALUES ($1, $2, '', $3, $4, $5)`,
+			orgID, br.Key, br.Scope, true, (&opora.Role{Permissions: br.Permissions}).TwoFactorByDefault())
 		if err != nil {
 			return fmt.Errorf("store: seed families: %w", err)
 		}

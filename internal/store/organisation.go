@@ -9,13 +9,13 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 )
 
-const orgColumns = `id, name, short_name, type, COALESCE(territory_id, 0), inn, address, phone, email, head, created_at, backdate_days, consent_required`
+const orgColumns = `id, name, short_name, type, COALESCE(territory_id, 0), inn, address, phone, email, head, created_at, backdate_days, consent_required, two_factor_enforced`
 
 func scanOrganisation(row interface{ Scan(...any) error }) (*opora.Organisation, error) {
 	o := &opora.Organisation{}
 	var created sql.NullTime
 	err := row.Scan(&o.ID, &o.Name, &o.ShortName, &o.Type, &o.TerritoryID, &o.INN, &o.Address,
-		&o.Phone, &o.Email, &o.Head, &created, &o.BackdateDays, &o.ConsentRequired)
+		&o.Phone, &o.Email, &o.Head, &created, &o.BackdateDays, &o.ConsentRequired, &o.TwoFactorEnforced)
 	o.CreatedAt = timeOf(created)
 	return o, err
 }
@@ -230,7 +230,8 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o *opora.Organisation) e
 		if err != nil {
 			return fmt.Errorf("store: update organisation: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET consent_required = $1 WHERE id = $2`, o.ConsentRequired, o.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET consent_required = $1, two_factor_enforced = $3 WHERE id = $2`,
+			o.ConsentRequired, o.ID, o.TwoFactorEnforced); err != nil {
 			return fmt.Errorf("store: update organisation: %w", err)
 		}
 		var ch []opora.Change
@@ -244,6 +245,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, o *opora.Organisation) e
 		ch = opora.Diff(ch, "email", old.Email, o.Email)
 		ch = opora.Diff(ch, "head", old.Head, o.Head)
 		ch = opora.Diff(ch, "consent_required", strconv.FormatBool(old.ConsentRequired), strconv.FormatBool(o.ConsentRequired))
+		ch = opora.Diff(ch, "two_factor_enforced", strconv.FormatBool(old.TwoFactorEnforced), strconv.FormatBool(o.TwoFactorEnforced))
 		ch = opora.Diff(ch, "backdate_days", strconv.Itoa(old.BackdateDays), strconv.Itoa(o.BackdateDays))
 		if len(ch) == 0 {
 			return nil

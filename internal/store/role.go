@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -48,7 +49,7 @@ func (s *Store) Role(ctx context.Context, id int64) (*opora.Role, error) {
 
 // roles reads roles matching where, with their permissions.
 func (s *Store) roles(ctx context.Context, q queryer, where string, args ...any) ([]*opora.Role, error) {
-	rows, err := q.QueryContext(ctx, `SELECT r.id, r.organisation_id, r.key, r.name, r.scope, r.builtin,
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.organisation_id, r.key, r.name, r.scope, r.builtin, r.two_factor,
 		COALESCE(p.permission, '') FROM roles r LEFT JOIN role_permissions p ON p.role_id = r.id
 		WHERE `+where+` ORDER BY r.id, p.permission`, args...)
 	if err != nil {
@@ -59,7 +60,7 @@ func (s *Store) roles(ctx context.Context, q queryer, where string, args ...any)
 	for rows.Next() {
 		r := &opora.Role{}
 		var perm string
-		if err := rows.Scan(&r.ID, &r.OrganisationID, &r.Key, &r.Name, &r.Scope, &r.Builtin, &perm); err != nil {
+		if err := rows.Scan(&r.ID, &r.OrganisationID, &r.Key, &r.Name, &r.Scope, &r.Builtin, &r.TwoFactor, &perm); err != nil {
 			return nil, fmt.Errorf("store: roles: %w", err)
 		}
 		if n := len(out); n > 0 && out[n-1].ID == r.ID {
@@ -98,7 +99,7 @@ func (s *Store) SaveRole(ctx context.Context, r *opora.Role) error {
 			}
 			return s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionCreate, Entity: "role", EntityID: r.ID,
 				Changes: []opora.Change{{Field: "name", New: r.Name}, {Field: "scope", New: string(r.Scope)},
-					{Field: "permissions", New: joinPerms(r.Permissions)}}})
+					{Field: "permissions", New: joinPerms(r.Permissions)}, {Field: "two_factor", New: strconv.FormatBool(r.TwoFactor)}}})
 		}
 		olds, err := s.roles(ctx, tx, `r.organisation_id = $1 AND r.id = $2`, a.OrganisationID, r.ID)
 		if err != nil {
@@ -124,7 +125,8 @@ func (s *Store) SaveRole(ctx context.Context, r *opora.Role) error {
 				return &opora.Error{Code: opora.ECONFLICT, Message: "error.last_role_admin"}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE roles SET name = $1, scope = $2 WHERE id = $3`, r.Name, r.Scope, r.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE roles SET name = $1, scope = $2, two_factor = $4 WHERE id = $3`,
+			r.Name, r.Scope, r.ID, r.TwoFactor); err != nil {
 			return fmt.Errorf("store: update role: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM role_permissions WHERE role_id = $1`, r.ID); err != nil {
@@ -137,6 +139,7 @@ func (s *Store) SaveRole(ctx context.Context, r *opora.Role) error {
 		ch = opora.Diff(ch, "name", old.Name, r.Name)
 		ch = opora.Diff(ch, "scope", string(old.Scope), string(r.Scope))
 		ch = opora.Diff(ch, "permissions", joinPerms(old.Permissions), joinPerms(r.Permissions))
+		ch = opora.Diff(ch, "two_factor", strconv.FormatBool(old.TwoFactor), strconv.FormatBool(r.TwoFactor))
 		if len(ch) == 0 {
 			return nil
 		}
@@ -153,9 +156,15 @@ func joinPerms(ps []opora.Permission) string {
 	return strings.Join(ss, " ")
 }
 
+// insertRole adds a role. A built-in role (seeded with a new
+// organisation) requires two-factor login when its permissions call for
+// it (Role.TwoFactorByDefault); a role made on the roles screen as its form said.
 func (s *Store) insertRole(ctx context.Context, tx *sql.Tx, r *opora.Role) error {
-	id, err := insertID(ctx, tx, `INSERT INTO roles (organisation_id, key, name, scope, builtin) VALUES ($1, $2, $3, $4, $5)`,
-		r.OrganisationID, r.Key, r.Name, r.Scope, r.Builtin)
+	if r.Builtin {
+		r.TwoFactor = r.TwoFactorByDefault()
+	}
+	id, err := insertID(ctx, tx, `INSERT INTO roles (organisation_id, key, name, scope, builtin, two_factor) VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.OrganisationID, r.Key, r.Name, r.Scope, r.Builtin, r.TwoFactor)
 	if err != nil {
 		return fmt.Errorf("store: create role: %w", err)
 	}

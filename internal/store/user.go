@@ -13,13 +13,13 @@ import (
 )
 
 const userColumns = `u.id, u.organisation_id, u.login, u.full_name, u.position, u.email, u.locale,
-	u.disabled, u.failed_logins, u.locked_until, u.last_login_at, u.created_at`
+	u.disabled, u.failed_logins, u.locked_until, u.last_login_at, u.created_at, u.totp_secret <> ''`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*opora.User, error) {
 	u := &opora.User{}
 	var locked, last, created sql.NullTime
 	dest := append([]any{&u.ID, &u.OrganisationID, &u.Login, &u.FullName, &u.Position, &u.Email, &u.Locale,
-		&u.Disabled, &u.FailedLogins, &locked, &last, &created}, extra...)
+		&u.Disabled, &u.FailedLogins, &locked, &last, &created, &u.TwoFactor}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -580,18 +580,24 @@ func (s *Store) RecordUnknownLogin(ctx context.Context) error {
 // RecordLoginSuccess clears the failure counter and creates the session in one transaction.
 func (s *Store) RecordLoginSuccess(ctx context.Context, u *opora.User, sess *opora.Session) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		now := s.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1
-			WHERE id = $2`, now, u.ID); err != nil {
-			return fmt.Errorf("store: login: %w", err)
-		}
-		sess.UserID, sess.CreatedAt, sess.LastSeenAt = u.ID, now, now
-		if err := insertSession(ctx, tx, sess); err != nil {
-			return err
-		}
-		return s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: u.OrganisationID, UserID: u.ID,
-			Action: opora.ActionLogin, Entity: "user", EntityID: u.ID})
+		return s.recordLoginSuccess(ctx, tx, u, sess, "")
 	})
+}
+
+// recordLoginSuccess clears the failure counter, creates the session and
+// audit-logs the login; section names a second factor used ("totp", "recovery").
+func (s *Store) recordLoginSuccess(ctx context.Context, tx *sql.Tx, u *opora.User, sess *opora.Session, section string) error {
+	now := s.Now()
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1
+		WHERE id = $2`, now, u.ID); err != nil {
+		return fmt.Errorf("store: login: %w", err)
+	}
+	sess.UserID, sess.CreatedAt, sess.LastSeenAt = u.ID, now, now
+	if err := insertSession(ctx, tx, sess); err != nil {
+		return err
+	}
+	return s.insertAudit(ctx, tx, &opora.AuditEntry{OrganisationID: u.OrganisationID, UserID: u.ID,
+		Action: opora.ActionLogin, Entity: "user", EntityID: u.ID, Section: section})
 }
 
 // UserNames returns the full names of the given users of the actor's organisation.

@@ -75,6 +75,9 @@ func orgValues(o *opora.Organisation) url.Values {
 	if o.ConsentRequired {
 		v.Set("consent_required", "1")
 	}
+	if o.TwoFactorEnforced {
+		v.Set("two_factor_enforced", "1")
+	}
 	return v
 }
 
@@ -88,6 +91,7 @@ func orgFromForm(f url.Values, o *opora.Organisation) {
 		o.BackdateDays = backdateFromForm(f.Get("backdate_days"))
 	}
 	o.ConsentRequired = f.Get("consent_required") == "1"
+	o.TwoFactorEnforced = f.Get("two_factor_enforced") == "1"
 }
 
 // optionalID parses an optional id from a select: "" is 0, garbage is -1.

@@ -47,6 +47,9 @@ func (s *Server) adminRoles(w http.ResponseWriter, r *http.Request) error {
 
 func roleValues(ro *opora.Role) url.Values {
 	vals := url.Values{"name": {ro.Name}, "scope": {string(ro.Scope)}}
+	if ro.TwoFactor {
+		vals.Set("two_factor", "1")
+	}
 	for _, p := range ro.Permissions {
 		vals.Add("permissions", string(p))
 	}
@@ -92,7 +95,7 @@ func (s *Server) renderRoleForm(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Server) adminRoleNew(w http.ResponseWriter, r *http.Request) error {
-	return s.renderRoleForm(w, r, http.StatusOK, nil, newForm(url.Values{"scope": {string(opora.ScopeBranch)}}, nil))
+	return s.renderRoleForm(w, r, http.StatusOK, nil, newForm(url.Values{"scope": {string(opora.ScopeBranch)}, "two_factor": {"1"}}, nil))
 }
 
 func (s *Server) adminRoleEdit(w http.ResponseWriter, r *http.Request) error {
@@ -128,7 +131,7 @@ func (s *Server) adminRoleSave(w http.ResponseWriter, r *http.Request, old *opor
 		return err
 	}
 	f := r.PostForm
-	ro := &opora.Role{Name: f.Get("name"), Scope: opora.Scope(f.Get("scope"))}
+	ro := &opora.Role{Name: f.Get("name"), Scope: opora.Scope(f.Get("scope")), TwoFactor: f.Get("two_factor") == "1"}
 	for _, p := range f["permissions"] {
 		if opora.Permission(p) != opora.PermAdminNetwork {
 			ro.Permissions = append(ro.Permissions, opora.Permission(p))

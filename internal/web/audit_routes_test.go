@@ -52,6 +52,8 @@ var getRoutes = map[string]routeAudit{
 	"GET /setup/{token}": {why: noPerson},
 	"GET /login":         {why: noPerson},
 	"GET /account":       {why: "the user's own account"},
+	"GET /account/2fa":   {why: "the user's own two-factor login"},
+	"GET /login/code":    {why: noPerson},
 
 	"GET /clients":                           {why: nameList},
 	"GET /clients/new":                       {why: noPerson},
@@ -61,6 +63,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /clients/{id}/timeline":             {path: "/clients/{client}/timeline"},
 	"GET /clients/{id}/person-report":        {path: "/clients/{client}/person-report"},
 	"GET /clients/{id}/person-report.json":   {path: "/clients/{client}/person-report.json"},
+	"GET /privacy":                           {why: "the privacy page: " + aggregate},
 	"GET /privacy/requests":                  {why: "the register of persons' requests: " + nameList},
 	"GET /privacy/requests/{id}":             {why: "one request: who asked, when, what was answered; the record is opened through the person's report, which is audit-logged"},
 	"GET /clients/{id}/questionnaire":        {path: "/clients/{client}/questionnaire"},

@@ -193,6 +193,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fail()
 	}
+	if u.TwoFactor {
+		// The password was right: the address's attempt is taken back, the
+		// account's stays counted until the code step succeeds, so wrong
+		// codes and wrong passwords share its lockout.
+		s.limiter.Refund(ip)
+		return s.startTwoFactorLogin(w, r, u, r.PostForm.Get("next"))
+	}
 	token := auth.NewToken()
 	sess := &opora.Session{TokenHash: auth.HashToken(token), IP: ip, UserAgent: truncate(r.UserAgent(), 200)}
 	if err := s.store.RecordLoginSuccess(ctx, u, sess); err != nil {

@@ -292,3 +292,23 @@ func (s *Server) subjectRequestAnswer(w http.ResponseWriter, r *http.Request) er
 	}
 	return s.redirect(w, r, "/privacy/requests/"+idString(id), "privacy.request_answered")
 }
+
+// privacyOverview is the administrator's privacy page: the special
+// categories with their fields, who may see them, and the work waiting.
+func (s *Server) privacyOverview(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.store.PrivacyOverview(r.Context())
+	if err != nil {
+		return err
+	}
+	l := s.loc(r)
+	roles := map[opora.Sensitivity][]string{}
+	for _, c := range p.Categories {
+		for _, ro := range c.Roles {
+			roles[c.Sensitivity] = append(roles[c.Sensitivity], roleName(l.T, ro))
+		}
+	}
+	v := s.newView(r, "privacy.title")
+	v.Nav = "privacy"
+	v.Data = map[string]any{"P": p, "Roles": roles}
+	return s.render(w, r, http.StatusOK, "privacy_overview", v)
+}

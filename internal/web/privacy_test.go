@@ -90,3 +90,28 @@ func TestSubjectRequestRegister(t *testing.T) {
 		mustContain(t, admin.get(res.Location).Body, "Отвечено 05.12.2026", "Выдан отчёт")
 	})
 }
+
+// TestPrivacyOverview: the administrator's privacy page shows the special
+// categories with the roles that see them and the requests waiting; a
+// specialist may not open it.
+func TestPrivacyOverview(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := fx.Ctx()
+		overdue, _ := opora.ParseDate("01.09.2026")
+		if err := a.st.CreateSubjectRequest(ctx, &opora.SubjectRequest{Requester: "Иванов", Kind: "access", ReceivedOn: overdue}); err != nil {
+			t.Fatal(err)
+		}
+		admin := a.login(t, "admin", testPassword)
+		res := admin.get("/privacy")
+		if res.Status != http.StatusOK {
+			t.Fatalf("privacy: %d %s", res.Status, res.Body)
+		}
+		mustContain(t, res.Body, "Особые категории сведений", "Сведения о здоровье", "Сведения о зависимостях",
+			"Администратор", "Просрочен 1 запрос", `href="/privacy/requests"`)
+		spec, _ := fx.AddUser(t, "spec", "specialist")
+		setPassword(t, a.st, spec.ID, fx.Org.ID)
+		if res := a.login(t, "spec", testPassword).get("/privacy"); res.Status != http.StatusForbidden {
+			t.Errorf("specialist: %d", res.Status)
+		}
+	})
+}

@@ -49,6 +49,9 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /setup/{token}", s.page(s.setupSubmit))
 	mux.Handle("GET /login", s.page(s.loginForm))
 	mux.Handle("POST /login", s.page(s.loginSubmit))
+	// The code step of a two-factor login (twofactor.go).
+	mux.Handle("GET /login/code", s.page(s.loginCodeForm))
+	mux.Handle("POST /login/code", s.page(s.loginCodeSubmit))
 	mux.Handle("POST /logout", s.page(s.logout))
 	mux.Handle("POST /lang", s.page(s.setLanguage))
 
@@ -56,6 +59,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /{$}", s.authed(s.home))
 	mux.Handle("GET /account", s.authed(s.account))
 	mux.Handle("POST /account/password", s.authed(s.changePassword))
+	// One's own two-factor login: enrolment, recovery codes (twofactor.go).
+	mux.Handle("GET /account/2fa", s.authed(s.twoFactorPage))
+	mux.Handle("POST /account/2fa/start", s.authed(s.twoFactorStart))
+	mux.Handle("POST /account/2fa/confirm", s.authed(s.twoFactorConfirm))
+	mux.Handle("POST /account/2fa/recovery", s.authed(s.twoFactorRecovery))
 
 	// Clients: the list, the record, its history (client.go).
 	mux.Handle("GET /clients", s.require(opora.PermClientRead, s.clientsHome))
@@ -108,6 +116,7 @@ func (s *Server) routes(mux *router) {
 	// Personal data: the person's own report, the register of requests (privacy.go).
 	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
 	mux.Handle("GET /clients/{id}/person-report.json", s.require(opora.PermPrivacyManage, s.personReportJSON))
+	mux.Handle("GET /privacy", s.require(opora.PermPrivacyManage, s.privacyOverview))
 	mux.Handle("GET /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequests))
 	mux.Handle("POST /privacy/requests", s.require(opora.PermPrivacyManage, s.subjectRequestCreate))
 	mux.Handle("GET /privacy/requests/{id}", s.require(opora.PermPrivacyManage, s.subjectRequest))
@@ -297,6 +306,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /admin/users/{id}/disable", s.require(opora.PermAdminUsers, s.adminUserDisable))
 	mux.Handle("POST /admin/users/{id}/enable", s.require(opora.PermAdminUsers, s.adminUserEnable))
 	mux.Handle("POST /admin/users/{id}/password", s.require(opora.PermAdminUsers, s.adminUserPassword))
+	mux.Handle("POST /admin/users/{id}/2fa/reset", s.require(opora.PermAdminUsers, s.adminUserTwoFactorReset))
 	mux.Handle("GET /admin/roles", s.require(opora.PermAdminRoles, s.adminRoles))
 	mux.Handle("GET /admin/roles/new", s.require(opora.PermAdminRoles, s.adminRoleNew))
 	mux.Handle("POST /admin/roles/new", s.require(opora.PermAdminRoles, s.adminRoleCreate))

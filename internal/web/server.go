@@ -120,6 +120,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(deny)
 	var h http.Handler = mux
 	h = s.withFormLimits(h)
+	h = s.enrolOnly(h)
 	h = s.withSession(h)
 	h = cop.Handler(h)
 	h = s.sameScheme(h, deny)
