@@ -8,13 +8,15 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/mail"
 	"github.com/opora-project/opora/internal/store"
 )
 
 // cmdJobs runs the background work that is due once (escalations of
-// overdue tasks, notification e-mail): "opora jobs run", for a cron job
+// overdue tasks, notification e-mail, once a day the retention listing
+// and purge of deleted files): "opora jobs run", for a cron job
 // or to try the mail settings; "opora serve" runs the same on a ticker.
 func cmdJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
@@ -42,7 +44,10 @@ func cmdJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	st.UseFiles(files.New(c.DataDir))
 	r, err := st.RunDueJobs(ctx, mail.New(cat, jobsBaseURL(&c)))
+	fmt.Fprintf(stdout, "due for destruction %d, purged files %d, removed from disk %d, purged acts %d\n",
+		r.Retention.Due, r.Retention.FilesPurged, r.Retention.DiskRemoved, r.Retention.ActsPurged)
 	fmt.Fprintf(stdout, "escalated %d, e-mailed %d notifications, skipped %d, failed for %d users\n",
 		r.Escalated, r.Emailed, r.Skipped, len(r.FailedUsers))
 	return err

@@ -15,7 +15,8 @@ func TestJobsRun(t *testing.T) {
 	if err := run(context.Background(), []string{"jobs", "run", "--data", dir}, nil, &out, &errb); err != nil {
 		t.Fatalf("jobs run: %v\n%s", err, errb.String())
 	}
-	if !strings.Contains(out.String(), "escalated 0, e-mailed 0 notifications") {
+	if !strings.Contains(out.String(), "escalated 0, e-mailed 0 notifications") ||
+		!strings.Contains(out.String(), "due for destruction 0, purged files 0") {
 		t.Errorf("output: %q", out.String())
 	}
 	out.Reset()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/mail"
 	"github.com/opora-project/opora/internal/store"
@@ -102,6 +103,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog: nil}
 	go sweepSessions(ctx, st, &c, log.Error)
 	if *jobsEvery > 0 {
+		st.UseFiles(files.New(c.DataDir))
 		go runJobs(ctx, st, mail.New(cat, jobsBaseURL(&c)), *jobsEvery, log)
 	}
 	errc := make(chan error, 1)

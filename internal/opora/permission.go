@@ -42,6 +42,9 @@ const (
 	// Personal data (152-ФЗ): the person's own report and the register of
 	// their requests (person_report.go).
 	PermPrivacyManage Permission = "privacy.manage"
+	// Retention rules, the list of clients due for destruction, approving
+	// a destruction and its act (retention.go).
+	PermRetentionApprove Permission = "retention.approve"
 )
 
 // AllPermissions lists every permission in display order.
@@ -55,6 +58,7 @@ var AllPermissions = []Permission{
 	PermResourcesManage,
 	PermCouncilManage,
 	PermPrivacyManage,
+	PermRetentionApprove,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -151,6 +155,7 @@ var BuiltinRoles = []BuiltinRole{
 		PermCheckin, PermReportRun, PermExportAggregate, PermExportIdentifiable,
 		PermAdminUsers, PermAdminRoles, PermAdminOrg, PermDictionaryManage, PermAuditRead,
 		PermPrivacyManage,
+		PermRetentionApprove,
 	}},
 	{Key: "supervisor", Scope: ScopeOrganisation, Permissions: []Permission{
 		PermClientRead, PermClientWrite, PermClientDelete,

@@ -29,6 +29,7 @@ type Mailer interface {
 // JobReport says what a run did. FailedUsers are the users whose e-mail
 // could not be sent (ids only: logs carry no personal data).
 type JobReport struct {
+	Retention   opora.RetentionReport // the day's retention run (retention.go); zero when it ran earlier today
 	Escalated   int
 	Emailed     int
 	Skipped     int
@@ -40,6 +41,13 @@ type JobReport struct {
 // (FailedUsers, and the first error is returned after the rest ran).
 func (s *Store) RunDueJobs(ctx context.Context, m Mailer) (JobReport, error) {
 	var r JobReport
+	if claimed, err := s.claimRetentionDay(ctx); err != nil {
+		return r, err
+	} else if claimed {
+		if r.Retention, err = s.RunRetention(ctx, s.files); err != nil {
+			return r, err
+		}
+	}
 	n, err := s.EscalateOverdue(ctx)
 	r.Escalated = n
 	if err != nil {
@@ -49,6 +57,24 @@ func (s *Store) RunDueJobs(ctx context.Context, m Mailer) (JobReport, error) {
 		return r, nil
 	}
 	return r, s.deliverEmails(ctx, m, &r)
+}
+
+// UseFiles gives the store the file storage whose bytes the retention
+// job removes (files.Storage of the data folder).
+func (s *Store) UseFiles(fr FileRemover) { s.files = fr }
+
+// claimRetentionDay reports whether this run is the first of the day to
+// run the retention job: the day is claimed in meta, once across runs and
+// instances.
+func (s *Store) claimRetentionDay(ctx context.Context) (bool, error) {
+	today := s.Today().String()
+	res, err := s.w.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('retention_day', $1)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value <> excluded.value`, today)
+	if err != nil {
+		return false, fmt.Errorf("store: retention day: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // Escalation levels (task_escalations.level).

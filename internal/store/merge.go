@@ -35,6 +35,7 @@ var mergeSteps = []func(s *Store, ctx context.Context, tx *sql.Tx, from, to int6
 	mergeServices,       // service.go: services and the tables derived from them
 	mergeShelter,        // shelter_merge.go: stays and medical checks; refuses two living in the shelter
 	mergeFamilyMembers,  // family_merge.go: family memberships
+	mergeRetentionDue,   // retention.go: the due listing of both, redone by the next daily run
 }
 
 // MergeClients merges client fromID into client intoID (the survivor) in one

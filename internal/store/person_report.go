@@ -129,6 +129,7 @@ var personExcluded = map[string]string{
 	"subject_grants":        "access given to an organisation: shown as recipients",
 	"draft_plan_tasks":      "read with the tasks (the draft of the plan)",
 	"council_attendance":    "the council's members: workers' data",
+	"retention_due":         "the retention job's finding that the period ran out (dates, no data about the person)",
 }
 
 // PersonReport gathers everything the actor's organisation holds about a

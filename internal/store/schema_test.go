@@ -282,6 +282,14 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		must(s.CreateSubjectRequest(ctx, &opora.SubjectRequest{ClientID: b.ID, Requester: "Сама", Kind: "access", ReceivedOn: s.Today()}))
 
 		db := storetest.RawDB(t, s)
+		// The daily retention listing found the client due.
+		rule := &opora.RetentionRule{Name: "Удалённые", Trigger: opora.TriggerClientDeleted, Amount: 30, Unit: opora.UnitDays,
+			Action: opora.ActionDestroy, Active: true}
+		must(s.SaveRetentionRule(ctx, rule))
+		if _, err := db.Exec(`INSERT INTO retention_due (client_id, organisation_id, rule_id, trigger_day, due_since, found_at)
+			VALUES ($1, $2, $3, $4, $4, $5)`, b.ID, fx.Org.ID, rule.ID, s.Today(), s.Now()); err != nil {
+			t.Fatal(err)
+		}
 		rowsOf := func(table string, client int64) int {
 			t.Helper()
 			var n int

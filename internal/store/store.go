@@ -62,6 +62,8 @@ type Store struct {
 	escalateHook func(taskID int64)
 	// secrets seals the secrets kept in the database (secret.go).
 	secrets secrets
+	// files removes stored bytes for the retention job (UseFiles).
+	files FileRemover
 }
 
 // readStatements is how many statements the SQLite readers keep prepared
@@ -134,7 +136,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// on busy_timeout instead of failing on lock upgrades; readers in WAL
 		// never block the writer.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+			"&_pragma=synchronous(NORMAL)&_pragma=secure_delete(FAST)&_time_format=sqlite"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)

@@ -33,6 +33,7 @@ var adminSections = []adminSection{
 	{"/admin/network", "nav.network", "admin.hint.network", "network", []opora.Permission{opora.PermAdminNetwork}},
 	{"/admin/signal-deadlines", "signal.deadlines", "admin.hint.signal_deadlines", "", []opora.Permission{opora.PermAdminNetwork}},
 	{"/admin/audit", "nav.audit", "admin.hint.audit", "audit", []opora.Permission{opora.PermAuditRead}},
+	{"/admin/retention", "retention.title", "admin.hint.retention", "retention", []opora.Permission{opora.PermRetentionApprove}},
 	{"/admin/notifications", "notify.admin.title", "admin.hint.notifications", "notifications_admin", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/procedure", "procedure.title", "admin.hint.procedure", "procedure", []opora.Permission{opora.PermAdminNetwork}},
 	{"/admin/family-sections", "family.sections.title", "admin.hint.family_sections", "", []opora.Permission{opora.PermAdminNetwork}},

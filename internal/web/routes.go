@@ -346,6 +346,17 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySections))
 	mux.Handle("POST /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySectionsSave))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
+	// Retention and destruction of personal data (retention.go).
+	mux.Handle("GET /admin/retention", s.require(opora.PermRetentionApprove, s.retentionAdmin))
+	mux.Handle("POST /admin/retention/rules", s.require(opora.PermRetentionApprove, s.retentionRuleCreate))
+	mux.Handle("GET /admin/retention/rules/{id}", s.require(opora.PermRetentionApprove, s.retentionRuleEdit))
+	mux.Handle("POST /admin/retention/rules/{id}", s.require(opora.PermRetentionApprove, s.retentionRuleUpdate))
+	mux.Handle("POST /admin/retention/rules/{id}/delete", s.require(opora.PermRetentionApprove, s.retentionRuleDelete))
+	mux.Handle("POST /admin/retention/grace", s.require(opora.PermRetentionApprove, s.retentionGraceSave))
+	mux.Handle("GET /admin/retention/due", s.require(opora.PermRetentionApprove, s.retentionDue))
+	mux.Handle("POST /admin/retention/destroy", s.require(opora.PermRetentionApprove, s.retentionDestroy))
+	mux.Handle("GET /admin/retention/acts", s.require(opora.PermRetentionApprove, s.retentionActs))
+	mux.Handle("GET /admin/retention/acts/{id}", s.require(opora.PermRetentionApprove, s.retentionAct))
 	// Dictionaries: questionnaires and forms (admin_forms.go), service types
 	// (admin_services.go), case and task types (admin_case_types.go), plan
 	// templates (admin_plan_templates.go).

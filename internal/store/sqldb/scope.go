@@ -64,7 +64,12 @@ func ClientScope(a *opora.Actor, p opora.Permission, args []any) (string, []any,
 	if err != nil {
 		return "", nil, err
 	}
-	return orFamilyMembers(a, p, cond, args)
+	if cond, args, err = orFamilyMembers(a, p, cond, args); err != nil || p == opora.PermReportRun {
+		return cond, args, err
+	}
+	// A client whose data were erased by the retention workflow
+	// (store/retention.go) is only counted by the reports.
+	return "c.destroyed_at IS NULL AND (" + cond + ")", args, nil
 }
 
 // ownClientScope is ClientScope without grants: the organisation's own
