@@ -1,0 +1,44 @@
+-- The audit log's hash chain (store/audit_chain.go): each row carries
+-- SHA-256 over the previous row's hash and its own fields; audit_head, one
+-- row, holds the chain's end and is locked by every append, so concurrent
+-- writers (and several instances) never fork the chain. Rows that exist
+-- now (ids up to seal_to) are chained by "opora migrate" in id order; that
+-- is the one update the append-only trigger lets through: setting the hash
+-- of a row that has none, nothing else.
+-- +goose Up
+ALTER TABLE audit_log ADD COLUMN hash BYTEA;
+CREATE TABLE audit_head (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id   BIGINT NOT NULL,
+    last_hash BYTEA,
+    last_at   TIMESTAMPTZ,
+    seal_to   BIGINT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, last_hash, last_at, seal_to)
+    SELECT 1, 0, NULL, NULL, COALESCE(MAX(id), 0) FROM audit_log;
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND NEW.hash IS NOT NULL
+        AND (NEW.id, NEW.at, NEW.organisation_id, NEW.user_id, NEW.action, NEW.entity,
+             NEW.entity_id, NEW.section, NEW.changes, NEW.ip)
+        IS NOT DISTINCT FROM (OLD.id, OLD.at, OLD.organisation_id, OLD.user_id, OLD.action, OLD.entity,
+             OLD.entity_id, OLD.section, OLD.changes, OLD.ip) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+
+-- +goose Down
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+DROP TABLE audit_head;
+ALTER TABLE audit_log DROP COLUMN hash;

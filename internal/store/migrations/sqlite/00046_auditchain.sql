@@ -1,0 +1,40 @@
+-- The audit log's hash chain (store/audit_chain.go): each row carries
+-- SHA-256 over the previous row's hash and its own fields; audit_head, one
+-- row, holds the chain's end. Rows that exist now (ids up to seal_to) are
+-- chained by "opora migrate" in id order; that is the one update the
+-- append-only trigger lets through: setting the hash of a row that has
+-- none, nothing else.
+-- +goose Up
+ALTER TABLE audit_log ADD COLUMN hash BLOB;
+CREATE TABLE audit_head (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id   INTEGER NOT NULL,
+    last_hash BLOB,
+    last_at   TIMESTAMP,
+    seal_to   INTEGER NOT NULL
+);
+INSERT INTO audit_head (id, last_id, last_hash, last_at, seal_to)
+    SELECT 1, 0, NULL, NULL, COALESCE(MAX(id), 0) FROM audit_log;
+
+DROP TRIGGER audit_log_no_update;
+-- +goose StatementBegin
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+WHEN NOT (OLD.hash IS NULL AND NEW.hash IS NOT NULL AND NEW.id IS OLD.id AND NEW.at IS OLD.at
+    AND NEW.organisation_id IS OLD.organisation_id AND NEW.user_id IS OLD.user_id
+    AND NEW.action IS OLD.action AND NEW.entity IS OLD.entity AND NEW.entity_id IS OLD.entity_id
+    AND NEW.section IS OLD.section AND NEW.changes IS OLD.changes AND NEW.ip IS OLD.ip)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP TRIGGER audit_log_no_update;
+-- +goose StatementBegin
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+-- +goose StatementEnd
+DROP TABLE audit_head;
+ALTER TABLE audit_log DROP COLUMN hash;
