@@ -19,6 +19,7 @@ import (
 func tamperAudit(t *testing.T, s *store.Store, stmts ...string) {
 	t.Helper()
 	db := storetest.RawDB(t, s)
+	storetest.Tampered(s)
 	ctx := context.Background()
 	if s.Dialect() == store.SQLite {
 		stmts = append([]string{`DROP TRIGGER IF EXISTS audit_log_no_update`, `DROP TRIGGER IF EXISTS audit_log_no_delete`}, stmts...)

@@ -83,12 +83,13 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 var tampered sync.Map // *store.Store → bool
 
 // Tampered says a test wrote source rows of derived tables (services,
-// visits, clients, answers) through RawDB, as no write path of the store
-// does: CheckDerived leaves the store alone.
+// visits, clients, answers) or the audit log through RawDB, as no write
+// path of the store does: CheckDerived leaves the store alone.
 func Tampered(s *store.Store) { tampered.Store(s, true) }
 
 // CheckDerived fails the test when a derived table differs from its
-// recount from the source rows (store.DerivedDrift). A test that failed
+// recount from the source rows (store.DerivedDrift), or when the audit
+// log's hash chain does not verify (store.VerifyAudit). A test that failed
 // already, closed its store or wrote source rows through RawDB (Tampered)
 // is not checked.
 func CheckDerived(t testing.TB, s *store.Store) {
@@ -106,6 +107,13 @@ func CheckDerived(t testing.TB, s *store.Store) {
 	}
 	for _, d := range drift {
 		t.Errorf("storetest: a derived table differs from its sources: %s", d)
+	}
+	// The audit log's hash chain holds after whatever the test wrote.
+	v, err := s.VerifyAudit(opora.WithActor(context.Background(), opora.SystemActor(0)), nil)
+	if err != nil {
+		t.Errorf("storetest: verify the audit log: %v", err)
+	} else if !v.OK {
+		t.Errorf("storetest: the audit log's hash chain is broken: %s", v.Detail)
 	}
 }
 
