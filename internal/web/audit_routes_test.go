@@ -134,6 +134,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /reports/register":                  {path: "/reports/register?from={day}&to={day}&run=1", want: []string{"services_register 0"}},
 	"GET /reports/register/export":           {path: "/reports/register/export?from={day}&to={day}&format=csv", want: []string{"services_register 0"}},
 	"GET /admin/audit":                       {why: "the audit log: who did what to which record number, never values"},
+	"GET /admin/audit/anchor":                {why: "the audit chain's last row number and hash, no person"},
 	"GET /admin/branches":                    {why: adminPage},
 	"GET /admin/branches/new":                {why: adminPage},
 	"GET /admin/branches/{id}":               {why: adminPage},

@@ -316,6 +316,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySections))
 	mux.Handle("POST /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySectionsSave))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
+	mux.Handle("GET /admin/audit/anchor", s.require(opora.PermAuditRead, s.auditAnchor))
 	// Dictionaries: questionnaires and forms (admin_forms.go), service types
 	// (admin_services.go), case and task types (admin_case_types.go), plan
 	// templates (admin_plan_templates.go).
