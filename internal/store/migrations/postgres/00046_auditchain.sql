@@ -32,7 +32,24 @@ END;
 $$ LANGUAGE plpgsql;
 -- +goose StatementEnd
 
+-- The audit screen's questions, answered from the index in its order (at,
+-- id descending) and counted without reading the rows: who read
+-- this card between two dates, what did this worker do this month, the
+-- organisation's newest rows. Each replaces the index it extends.
+DROP INDEX audit_entity;
+CREATE INDEX audit_entity ON audit_log(entity, entity_id, organisation_id, at, id);
+DROP INDEX audit_user_at;
+CREATE INDEX audit_user_at ON audit_log(user_id, organisation_id, at, id);
+DROP INDEX audit_org_at;
+CREATE INDEX audit_org_at ON audit_log(organisation_id, at, id);
+
 -- +goose Down
+DROP INDEX audit_entity;
+CREATE INDEX audit_entity ON audit_log(entity, entity_id, at);
+DROP INDEX audit_user_at;
+CREATE INDEX audit_user_at ON audit_log(user_id, at);
+DROP INDEX audit_org_at;
+CREATE INDEX audit_org_at ON audit_log(organisation_id, at);
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
 BEGIN
