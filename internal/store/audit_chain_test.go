@@ -105,8 +105,12 @@ func TestAuditChainVerifies(t *testing.T) {
 		}
 
 		// Concurrent writers: views on their own, and changes that write
-		// their audit row in their own transaction (creating clients).
+		// their audit row in their own transaction (creating clients),
+		// through two stores on one database, as two instances of
+		// opora serve.
 		_, wctx := fx.f.AddUser(t, "worker2", "specialist")
+		other := storetest.OpenOptions(t, storetest.Options(t, s))
+		stores := []*store.Store{s, other}
 		var wg sync.WaitGroup
 		errs := make(chan error, 100)
 		for g := range 8 {
@@ -115,6 +119,7 @@ func TestAuditChainVerifies(t *testing.T) {
 				defer wg.Done()
 				for i := range 15 {
 					var err error
+					s := stores[(g/2)%2]
 					if g%2 == 0 {
 						err = s.LogAudit(wctx, &opora.AuditEntry{Action: opora.ActionView, Entity: "client", EntityID: int64(1000*g + i)})
 					} else {
