@@ -44,7 +44,11 @@ func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
 		cmd, _, _ := strings.Cut(name, " ")
 		for _, c := range commands {
 			if c.name == cmd {
-				fmt.Fprintf(fs.Output(), "opora %s: %s\n\nUsage: opora %s %s\n\nFlags:\n", cmd, c.help, name, strings.TrimPrefix(c.args, "create|set-password|disable|enable "))
+				args := c.args
+				if strings.Contains(name, " ") { // "user create": the action is named already
+					_, args, _ = strings.Cut(args, " ")
+				}
+				fmt.Fprintf(fs.Output(), "opora %s: %s\n\nUsage: opora %s %s\n\nFlags:\n", cmd, c.help, name, args)
 			}
 		}
 		fs.PrintDefaults()

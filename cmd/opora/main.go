@@ -1,6 +1,7 @@
 // Command opora runs the Opora case-management server and its maintenance
-// commands: serve, migrate, user, demo, backup, restore, files, jobs, version. The
-// benchmark is a command of its own (cmd/opora-bench), not linked in here.
+// commands: serve, migrate, user, demo, backup, restore, files, jobs, audit,
+// version. The benchmark is a command of its own (cmd/opora-bench), not
+// linked in here.
 package main
 
 import (
@@ -33,6 +34,7 @@ var commands = []command{
 	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database"},
 	{"files", "encrypt|decrypt [flags]", "encrypt the stored files with --files-key-file, or decrypt them again"},
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
+	{"audit", "verify|anchor [flags]", "check the audit log's hash chain, or print its anchor"},
 	{"version", "", "print the version"},
 	{"help", "[COMMAND]", "print this list, or a command's flags"},
 }
@@ -137,6 +139,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdFiles(ctx, args, stdout, stderr)
 	case "jobs":
 		return cmdJobs(ctx, args, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, args, stdout, stderr)
 	case "bench":
 		return errBenchMoved
 	case "version", "--version", "-version":

@@ -25,6 +25,7 @@ import (
 func TestReplayFloorWritesWhatTheServerWrites(t *testing.T) {
 	auth.SetParamsForTests()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		storetest.ReplayedAudit(st) // the raw-SQL floor replays recorded audit appends, hashes and all
 		ctx := context.Background()
 		if _, err := demo.Generate(ctx, st, demo.Options{Clients: 300, Seed: 5}, nil); err != nil {
 			t.Fatalf("generate: %v", err)
@@ -115,6 +116,7 @@ func TestReplayFloorWritesWhatTheServerWrites(t *testing.T) {
 func TestEveryTracedFloorReplaysTheRequestsStatements(t *testing.T) {
 	auth.SetParamsForTests()
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		storetest.ReplayedAudit(st) // the raw-SQL floor replays recorded audit appends, hashes and all
 		ctx := context.Background()
 		if _, err := demo.Generate(ctx, st, demo.Options{Clients: 300, Seed: 5}, nil); err != nil {
 			t.Fatalf("generate: %v", err)

@@ -20,6 +20,7 @@ import (
 // the report names them all. Timings are never asserted.
 func TestBenchSmoke(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		storetest.ReplayedAudit(st) // the raw-SQL floor replays recorded audit appends, hashes and all
 		ctx := context.Background()
 		start := time.Now()
 		if _, err := demo.Generate(ctx, st, demo.Options{Clients: 1500, Seed: 3}, nil); err != nil {
@@ -87,6 +88,7 @@ func TestBenchSmoke(t *testing.T) {
 // its floor replays.
 func TestFamilyBenchSmoke(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		storetest.ReplayedAudit(st) // the raw-SQL floor replays recorded audit appends, hashes and all
 		ctx := context.Background()
 		if _, err := demo.GenerateFamilies(ctx, st, demo.FamilyOptions{Families: 400, Seed: 3}, nil); err != nil {
 			t.Fatalf("generate: %v", err)
@@ -136,6 +138,7 @@ func TestFamilyBenchSmoke(t *testing.T) {
 // agenda needs is created when the region has none.
 func TestRegionBenchSmoke(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		storetest.ReplayedAudit(st) // the raw-SQL floor replays recorded audit appends, hashes and all
 		ctx := context.Background()
 		if _, err := demo.GenerateFamilies(ctx, st, demo.FamilyOptions{Families: 200, Municipalities: 1, Seed: 3}, nil); err != nil {
 			t.Fatalf("generate: %v", err)

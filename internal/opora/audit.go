@@ -1,6 +1,9 @@
 package opora
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Audit actions. A view, print, export or download of a client's data is
 // recorded with the matching action; later features add theirs here.
@@ -81,4 +84,41 @@ func Diff(changes []Change, field, old, new string) []Change {
 		changes = append(changes, Change{Field: field, Old: old, New: new})
 	}
 	return changes
+}
+
+// AuditAnchor is the head of the audit log's hash chain: the last row's id
+// and hash. Written down or sent off-site every day, it lets a later
+// verification prove that no row up to it was rewritten, even by someone
+// who recomputed the whole chain after a change.
+type AuditAnchor struct {
+	ID   int64     // the last chained row (0 for an empty log)
+	Hash string    // its hash, lower-case hexadecimal (SHA-256)
+	At   time.Time // that row's time
+}
+
+// String is the anchor as one line, the form "opora audit verify --anchor" reads.
+func (a AuditAnchor) String() string {
+	return strconv.FormatInt(a.ID, 10) + ":" + a.Hash
+}
+
+// Audit chain breaks, the first one a verification finds.
+const (
+	AuditBreakChanged   = "changed"   // the row's content (or its hash) is not what was chained
+	AuditBreakDeleted   = "deleted"   // rows before it are missing
+	AuditBreakInserted  = "inserted"  // a row nobody chained (written past the application)
+	AuditBreakTruncated = "truncated" // rows at the end are missing
+	AuditBreakAnchor    = "anchor"    // the chain differs from an anchor taken earlier
+)
+
+// AuditVerification is what checking the audit log's hash chain found.
+type AuditVerification struct {
+	Rows   int64       // rows checked
+	Erased int64       // rows whose values a destruction erased (their digest still chains)
+	Head   AuditAnchor // the chain's head as recorded
+	OK     bool
+	Kind   string // one of AuditBreak* when not OK
+	RowID  int64  // the first row whose link is broken
+	FromID int64  // for deleted/truncated: the first missing id
+	ToID   int64  // for deleted/truncated: the last missing id
+	Detail string // a sentence for the operator (English, no personal data)
 }

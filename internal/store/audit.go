@@ -5,12 +5,16 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/sqldb"
 )
 
-// insertAudit appends one audit row in the caller's transaction. Who, when,
-// the organisation and the client address come from ctx unless e sets them.
+// insertAudit appends one audit row in the caller's transaction, chained
+// onto the log's hash chain (audit_chain.go). Who, when, the organisation
+// and the client address come from ctx unless e sets them. Given the
+// writer instead of a transaction, it opens a short one.
 func (s *Store) insertAudit(ctx context.Context, q queryer, e *opora.AuditEntry) error {
 	if a := opora.ActorFrom(ctx); a != nil {
 		if e.UserID == 0 {
@@ -34,15 +38,21 @@ func (s *Store) insertAudit(ctx context.Context, q queryer, e *opora.AuditEntry)
 		}
 		changes = string(b)
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_log
-		(at, organisation_id, user_id, action, entity, entity_id, section, changes, ip)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.At, nullID(e.OrganisationID), nullID(e.UserID), e.Action, e.Entity, nullID(e.EntityID),
-		e.Section, changes, e.IP)
-	if err != nil {
-		return fmt.Errorf("store: audit: %w", err)
+	// The time as both databases keep it and give it back, and as it is hashed.
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+	if w, ok := q.(writer); ok {
+		// Not in a transaction: the append needs one of its own, short,
+		// for the chain's head lock.
+		return sqldb.RunTx(ctx, w.DB, func(tx *sql.Tx) error {
+			return s.appendAudit(ctx, traced(ctx, tx), e, changes)
+		})
 	}
-	return nil
+	if db, ok := q.(*sql.DB); ok {
+		return sqldb.RunTx(ctx, db, func(tx *sql.Tx) error {
+			return s.appendAudit(ctx, traced(ctx, tx), e, changes)
+		})
+	}
+	return s.appendAudit(ctx, q, e, changes)
 }
 
 // LogAudit appends an audit row on its own. Features call it for every view,

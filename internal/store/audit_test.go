@@ -55,9 +55,15 @@ func TestAuditLogAppendOnly(t *testing.T) {
 		if setups != 1 {
 			t.Errorf("setup row changed: %d rows by the administrator", setups)
 		}
-		// Appending still works.
-		if _, err := db.ExecContext(ctx, `INSERT INTO audit_log (at, action) VALUES ($1, 'view')`, time.Now().UTC()); err != nil {
+		// Appending still works, and the chain holds (audit_chain.go).
+		if err := s.LogAudit(f.Ctx(), &opora.AuditEntry{At: time.Now().UTC(), Action: opora.ActionView}); err != nil {
 			t.Errorf("appending a row: %v", err)
+		}
+		if n := count(); n != before+1 {
+			t.Errorf("%d audit rows after appending one, want %d", n, before+1)
+		}
+		if v, err := s.VerifyAudit(f.Ctx(), nil); err != nil || !v.OK {
+			t.Errorf("verify after the refused statements: %+v, %v", v, err)
 		}
 	})
 }

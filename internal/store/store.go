@@ -232,6 +232,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
+	if err := s.sealAudit(ctx); err != nil {
+		return err
+	}
 	if err := s.rekeyClients(ctx); err != nil {
 		return err
 	}

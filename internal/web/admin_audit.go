@@ -188,3 +188,16 @@ func dash(s string) string {
 	}
 	return s
 }
+
+// auditAnchor shows the head of the audit log's hash chain, to print or
+// keep outside the system (opora audit anchor prints the same).
+func (s *Server) auditAnchor(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.store.AuditAnchor(r.Context())
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "audit.anchor.title")
+	v.Nav = "audit"
+	v.Data = map[string]any{"Anchor": a, "Line": a.String(), "Printed": s.store.Now()}
+	return s.render(w, r, http.StatusOK, "audit_anchor", v)
+}

@@ -176,3 +176,48 @@ func TestAuditIsolation(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditAnchorPage: the auditor reads the chain's anchor (the same the
+// command line prints), which moves on with the log; a worker without
+// audit.read is refused.
+func TestAuditAnchorPage(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		spec, _ := fx.AddUser(t, "spec", "specialist")
+		setPassword(t, a.st, spec.ID, fx.Org.ID)
+		aud, actx := fx.AddUser(t, "aud", "auditor")
+		setPassword(t, a.st, aud.ID, fx.Org.ID)
+
+		sc := a.login(t, "spec", testPassword)
+		if res := sc.get("/admin/audit/anchor"); res.Status != http.StatusForbidden && res.Status != http.StatusNotFound {
+			t.Errorf("specialist: %d, want 403 or 404", res.Status)
+		} else if strings.Contains(res.Body, "anchor-hash") {
+			t.Error("the refusal shows the anchor")
+		}
+
+		ac := a.login(t, "aud", testPassword)
+		if res := ac.get("/admin/audit"); !strings.Contains(res.Body, `href="/admin/audit/anchor"`) {
+			t.Error("the audit screen does not link to the anchor")
+		}
+		res := ac.get("/admin/audit/anchor")
+		if res.Status != http.StatusOK {
+			t.Fatalf("auditor: %d", res.Status)
+		}
+		want, err := a.st.AuditAnchor(actx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, res.Body, "Якорь журнала действий", `<code class="anchor-hash">`+want.Hash+`</code>`,
+			"opora audit verify --anchor "+want.String())
+		// Reading the page wrote no audit row; a new row moves the anchor.
+		sc.get("/admin/audit") // a denial, audit-logged
+		res = ac.get("/admin/audit/anchor")
+		after, _ := a.st.AuditAnchor(actx)
+		if after.ID != want.ID+1 || after.Hash == want.Hash {
+			t.Fatalf("anchor after one denial: %s, before %s", after, want)
+		}
+		mustContain(t, res.Body, after.Hash, ">"+idString(after.ID)+"<")
+		if strings.Contains(res.Body, want.Hash) {
+			t.Error("the page still shows the old anchor")
+		}
+	})
+}

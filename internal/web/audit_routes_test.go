@@ -147,6 +147,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/retention/due":               {why: "client numbers due for destruction, never names or values"},
 	"GET /admin/retention/acts":              {why: "destruction records: client numbers, never names or values"},
 	"GET /admin/retention/acts/{id}":         {why: "a destruction act: a client number, never names; its print is audit-logged by the store"},
+	"GET /admin/audit/anchor":                {why: "the audit chain's last row number and hash, no person"},
 	"GET /admin/branches":                    {why: adminPage},
 	"GET /admin/branches/new":                {why: adminPage},
 	"GET /admin/branches/{id}":               {why: adminPage},

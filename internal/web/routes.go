@@ -346,6 +346,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySections))
 	mux.Handle("POST /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySectionsSave))
 	mux.Handle("GET /admin/audit", s.require(opora.PermAuditRead, s.auditList))
+	mux.Handle("GET /admin/audit/anchor", s.require(opora.PermAuditRead, s.auditAnchor))
 	// Retention and destruction of personal data (retention.go).
 	mux.Handle("GET /admin/retention", s.require(opora.PermRetentionApprove, s.retentionAdmin))
 	mux.Handle("POST /admin/retention/rules", s.require(opora.PermRetentionApprove, s.retentionRuleCreate))

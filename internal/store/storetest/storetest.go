@@ -83,12 +83,23 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 var tampered sync.Map // *store.Store → bool
 
 // Tampered says a test wrote source rows of derived tables (services,
-// visits, clients, answers) through RawDB, as no write path of the store
-// does: CheckDerived leaves the store alone.
+// visits, clients, answers) or the audit log through RawDB, as no write
+// path of the store does: CheckDerived leaves the store alone.
 func Tampered(s *store.Store) { tampered.Store(s, true) }
 
+// replayedAudit holds the stores whose audit log a test appended to past
+// the store (the bench's raw-SQL floor replays recorded statements, hashes
+// included), so that the chain cannot verify.
+var replayedAudit sync.Map // *store.Store → bool
+
+// ReplayedAudit says a test appended audit rows through RawDB by replaying
+// the store's recorded statements: CheckDerived does not verify the audit
+// chain of that store (its other checks still run).
+func ReplayedAudit(s *store.Store) { replayedAudit.Store(s, true) }
+
 // CheckDerived fails the test when a derived table differs from its
-// recount from the source rows (store.DerivedDrift). A test that failed
+// recount from the source rows (store.DerivedDrift), or when the audit
+// log's hash chain does not verify (store.VerifyAudit). A test that failed
 // already, closed its store or wrote source rows through RawDB (Tampered)
 // is not checked.
 func CheckDerived(t testing.TB, s *store.Store) {
@@ -106,6 +117,16 @@ func CheckDerived(t testing.TB, s *store.Store) {
 	}
 	for _, d := range drift {
 		t.Errorf("storetest: a derived table differs from its sources: %s", d)
+	}
+	// The audit log's hash chain holds after whatever the test wrote.
+	if _, ok := replayedAudit.Load(s); ok {
+		return
+	}
+	v, err := s.VerifyAudit(opora.WithActor(context.Background(), opora.SystemActor(0)), nil)
+	if err != nil {
+		t.Errorf("storetest: verify the audit log: %v", err)
+	} else if !v.OK {
+		t.Errorf("storetest: the audit log's hash chain is broken: %s", v.Detail)
 	}
 }
 
