@@ -27,17 +27,13 @@ const (
 	TriggerLastActivity RetentionTrigger = "last_activity"
 	// TriggerClientDeleted: the client's card was deleted (soft delete).
 	TriggerClientDeleted RetentionTrigger = "client_deleted"
-	// TriggerConsentWithdrawn: the client withdrew the consent to
-	// processing. TODO(consents): the per-purpose consents table (with
-	// withdrawn dates) is being built separately; today a client has one
-	// consent (clients.consent_date) and no withdrawal date, so this
-	// trigger is declared for the rules' enum but not offered yet
-	// (RetentionTriggers leaves it out) and finds no one.
+	// TriggerConsentWithdrawn: the client withdrew a consent and holds no
+	// other in force; the clock starts on the latest withdrawal.
 	TriggerConsentWithdrawn RetentionTrigger = "consent_withdrawn"
 )
 
 // RetentionTriggers are the triggers a rule may use today, in display order.
-var RetentionTriggers = []RetentionTrigger{TriggerCaseClosed, TriggerLastActivity, TriggerClientDeleted}
+var RetentionTriggers = []RetentionTrigger{TriggerCaseClosed, TriggerLastActivity, TriggerClientDeleted, TriggerConsentWithdrawn}
 
 // Valid reports whether t is a trigger a rule may use today.
 func (t RetentionTrigger) Valid() bool { return slices.Contains(RetentionTriggers, t) }

@@ -196,6 +196,9 @@ func (s *Store) PersonReport(ctx context.Context, clientID int64) (*opora.Person
 			rep.Bases = append(rep.Bases, titles[code])
 		}
 	}
+	if rep.Retention, err = s.personRetention(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionPrint, Entity: "client", EntityID: c.ID,
 		Section: "person_report"}); err != nil {
 		return nil, err
@@ -511,4 +514,33 @@ func (s *Store) SubjectRequests(ctx context.Context) ([]*opora.SubjectRequest, e
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// personRetention names the organisation's active retention rules and,
+// when the person is due, since when (lines as the report prints them).
+func (s *Store) personRetention(ctx context.Context, c *opora.Client) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name FROM retention_rules WHERE organisation_id = $1 AND active ORDER BY id`, c.OrganisationID)
+	if err != nil {
+		return nil, fmt.Errorf("store: person report retention: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: person report retention: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var due any
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(due_since) FROM retention_due WHERE client_id = $1`, c.ID).Scan(&due); err != nil {
+		return nil, fmt.Errorf("store: person report retention: %w", err)
+	}
+	if d := dayOf(due); !d.IsZero() {
+		out = append(out, "due:"+d.Format("02.01.2006"))
+	}
+	return out, nil
 }

@@ -88,6 +88,9 @@ func (s *Store) PrivacyOverview(ctx context.Context) (*opora.PrivacyOverview, er
 		org, opora.BasisLegacy, opora.BasisNotRequired, opora.BasisConsent, today).Scan(&p.Lacking); err != nil {
 		return nil, fmt.Errorf("store: privacy lacking: %w", err)
 	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM retention_due WHERE organisation_id = $1`, org).Scan(&p.DueDestruction); err != nil {
+		return nil, fmt.Errorf("store: privacy due: %w", err)
+	}
 	if err := s.r.QueryRowContext(ctx, `SELECT two_factor_enforced FROM organisations WHERE id = $1`, org).Scan(&p.TwoFactorEnforced); err != nil {
 		return nil, fmt.Errorf("store: privacy two-factor: %w", err)
 	}

@@ -244,8 +244,16 @@ func (s *Store) retentionCandidates(ctx context.Context, r *opora.RetentionRule)
 			(SELECT MAX(COALESCE(st.check_out, st.check_in)) FROM shelter_stays st WHERE st.client_id = c.id)` + base
 	case opora.TriggerClientDeleted:
 		q = `SELECT c.id, c.deleted_at` + base + ` AND c.deleted_at IS NOT NULL`
+	case opora.TriggerConsentWithdrawn:
+		// The latest withdrawal, for a client with no consent in force.
+		args = append(args, s.Today())
+		today := fmt.Sprintf("$%d", len(args))
+		q = `SELECT c.id, (SELECT MAX(cw.withdrawn_on) FROM consents cw WHERE cw.client_id = c.id)` + base +
+			` AND EXISTS (SELECT 1 FROM consents cw WHERE cw.client_id = c.id AND cw.withdrawn_on IS NOT NULL)
+			AND NOT EXISTS (SELECT 1 FROM consents ci WHERE ci.client_id = c.id AND ci.withdrawn_on IS NULL
+				AND (ci.valid_to IS NULL OR ci.valid_to >= ` + today + `))`
 	default:
-		return nil, nil // consent_withdrawn: see opora.TriggerConsentWithdrawn
+		return nil, nil
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {

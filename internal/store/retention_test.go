@@ -683,10 +683,43 @@ func TestRetentionRuleValidation(t *testing.T) {
 				t.Errorf("no error for %s: %v", k, f)
 			}
 		}
-		// The consent trigger waits for the per-purpose consents.
-		r = &opora.RetentionRule{Name: "x", Trigger: opora.TriggerConsentWithdrawn, Amount: 30, Unit: opora.UnitDays, Action: opora.ActionDestroy}
-		if f := opora.FieldErrors(s.SaveRetentionRule(ctx, r)); f["trigger"] == "" {
-			t.Errorf("consent trigger accepted: %v", f)
+		// "30 days after the consent is withdrawn": a client who withdrew
+		// their only consent 31 days ago is due; one who withdrew 10 days
+		// ago, or holds another consent in force, is not.
+		r = &opora.RetentionRule{Name: "Отзыв согласия", Trigger: opora.TriggerConsentWithdrawn, Amount: 30, Unit: opora.UnitDays,
+			Action: opora.ActionDestroy, Active: true}
+		if err := s.SaveRetentionRule(ctx, r); err != nil {
+			t.Fatalf("consent trigger: %v", err)
+		}
+		withdrawn := func(surname string, daysAgo int, another bool) *opora.Client {
+			c := &opora.Client{Surname: surname, FirstName: "Тест", BranchID: fx.Branch.ID}
+			if err := s.CreateClient(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			cs := &opora.Consent{ClientID: c.ID, From: s.Today().AddDays(-100), TakenBy: fx.Admin.ID,
+				Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{"ordinary"}}
+			if err := s.RecordConsent(ctx, cs); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.WithdrawConsent(ctx, c.ID, cs.ID, s.Today().AddDays(-daysAgo), "отозвал"); err != nil {
+				t.Fatal(err)
+			}
+			if another {
+				if err := s.RecordConsent(ctx, &opora.Consent{ClientID: c.ID, From: s.Today().AddDays(-5), TakenBy: fx.Admin.ID,
+					Purposes: []opora.ConsentPurpose{opora.PurposeServices}, Categories: []opora.DataCategory{"ordinary"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c
+		}
+		long := withdrawn("Давний", 31, false)
+		withdrawn("Недавний", 10, false)
+		withdrawn("Передумавший", 31, true)
+		if _, err := s.FindDueDestructions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := dueIDs(t, s, ctx); !sameIDs(got, []int64{long.ID}) {
+			t.Errorf("due after withdrawal: %v, want %v", got, []int64{long.ID})
 		}
 		// Another organisation's case type is refused.
 		other := storetest.AddOrg(t, s, ctx, "Другая НКО")

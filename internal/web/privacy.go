@@ -36,7 +36,8 @@ func (s *Server) personReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, "person.title")
 	v.Nav = "privacy"
-	v.Data = map[string]any{"Report": rep, "Bases": personBases(l.T, rep.Bases), "Sections": sections, "Views": views}
+	v.Data = map[string]any{"Report": rep, "Bases": personBases(l.T, rep.Bases), "Sections": sections, "Views": views,
+		"Retention": personRetention(l.T, rep.Retention)}
 	return s.render(w, r, http.StatusOK, "privacy_person", v)
 }
 
@@ -93,6 +94,7 @@ type personReportFile struct {
 	Views        []map[string]string   `json:"views"`
 	Recipients   []string              `json:"recipients"`
 	Bases        []string              `json:"bases"`
+	Retention    []string              `json:"retention"`
 }
 
 type personReportSection struct {
@@ -117,7 +119,7 @@ func (s *Server) personReportJSON(w http.ResponseWriter, r *http.Request) error 
 		Person: map[string]string{"number": idString(c.ID), "surname": c.Surname, "first_name": c.FirstName, "patronymic": c.Patronymic,
 			"birth_date": dateText(c.BirthDate), "birth_year": yearText(c.BirthYear), "birth_place": c.BirthPlace,
 			"gender": string(c.Gender), "homeless_status": string(c.HomelessStatus), "registered": c.CreatedAt.UTC().Format("2006-01-02")},
-		Recipients: rep.Recipients, Bases: personBases(l.T, rep.Bases)}
+		Recipients: rep.Recipients, Bases: personBases(l.T, rep.Bases), Retention: personRetention(l.T, rep.Retention)}
 	for _, sec := range rep.Sections {
 		out := personReportSection{Key: sec.Key, Title: l.T("person.section." + sec.Key)}
 		for _, row := range personCells(l.T, sec) {
@@ -163,6 +165,20 @@ func personBases(t func(string, ...any) string, bases []string) []string {
 			continue
 		}
 		out = append(out, b)
+	}
+	return out
+}
+
+// personRetention turns the store's retention lines (rule names, and
+// "due:dd.mm.yyyy" when the person is due) into text.
+func personRetention(t func(string, ...any) string, lines []string) []string {
+	out := make([]string, 0, len(lines))
+	for _, x := range lines {
+		if d, ok := cutPrefix(x, "due:"); ok {
+			out = append(out, t("person.retention_due", "Date", d))
+			continue
+		}
+		out = append(out, t("person.retention_rule", "Rule", x))
 	}
 	return out
 }

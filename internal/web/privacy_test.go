@@ -24,6 +24,10 @@ func TestPersonReportPage(t *testing.T) {
 		if err := a.st.CreateNote(ctx, &opora.Note{ClientID: c.ID, Body: "Ищет работу грузчиком"}); err != nil {
 			t.Fatal(err)
 		}
+		if err := a.st.SaveRetentionRule(ctx, &opora.RetentionRule{Name: "3 года после последнего обращения", Trigger: opora.TriggerLastActivity,
+			Amount: 3, Unit: opora.UnitYears, Action: opora.ActionAnonymise, Active: true}); err != nil {
+			t.Fatal(err)
+		}
 		admin := a.login(t, "admin", testPassword)
 		cid := idString(c.ID)
 		profile := admin.get("/clients/" + cid)
@@ -33,7 +37,7 @@ func TestPersonReportPage(t *testing.T) {
 			t.Fatalf("report: %d %s", res.Status, res.Body)
 		}
 		mustContain(t, res.Body, "Сведения о персональных данных", "Петров Иван", "Ищет работу грузчиком", "Записи",
-			"Кто открывал карточку", fx.Admin.FullName, "Просмотр")
+			"Кто открывал карточку", fx.Admin.FullName, "Просмотр", "Правило хранения: 3 года после последнего обращения")
 		file := admin.get("/clients/" + cid + "/person-report.json")
 		if file.Status != http.StatusOK || !strings.Contains(file.Header.Get("Content-Disposition"), "person-"+cid+".json") {
 			t.Fatalf("json: %d %v", file.Status, file.Header)
