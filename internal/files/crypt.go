@@ -158,13 +158,6 @@ func inside(path, dir string) bool {
 	return err == nil && filepath.IsLocal(rel)
 }
 
-// header describes an encrypted file's header.
-type header struct {
-	keyID   [keyIDLen]byte
-	dataKey []byte
-	prefix  [prefixLen]byte
-}
-
 // HeaderLen is how many first bytes of a file KeyIDOf needs.
 const HeaderLen = headerLen
 

@@ -359,10 +359,7 @@ func traces(t *testing.T, s *store.Store, needles ...string) []string {
 // as the search keys fold it.
 func needles() []string {
 	out := []string{doomSurname, doomFirst, doomPatr}
-	for _, w := range strings.Fields(store.NameKey(doomSurname + " " + doomFirst + " " + doomPatr)) {
-		out = append(out, w)
-	}
-	return out
+	return append(out, strings.Fields(store.NameKey(doomSurname+" "+doomFirst+" "+doomPatr))...)
 }
 
 // folderTraces lists the files below root holding any needle.
