@@ -60,7 +60,7 @@ func TestAuditCommands(t *testing.T) {
 		if st.Dialect() == store.SQLite {
 			stmts = append([]string{`DROP TRIGGER audit_log_no_update`}, stmts...)
 		} else {
-			stmts = append([]string{`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`}, stmts...)
+			stmts = append([]string{`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update`}, stmts...)
 		}
 		for _, q := range stmts {
 			if _, err := db.Exec(q); err != nil {
