@@ -229,6 +229,19 @@ func (p *monitorArgs) families(m *opora.Monitoring) string {
 	return cond
 }
 
+// familyJoin is the scope's join and condition for rows whose family is
+// col: the join to families f and its condition, or, for the whole region
+// unfiltered (whose only condition is "not merged away"), no join and a
+// test against the few merged families — on SQLite the join costs as much
+// as reading the rows.
+func (p *monitorArgs) familyJoin(m *opora.Monitoring, col string) (join, cond string) {
+	sc, f := m.Scope, m.Filter
+	if sc.Level == opora.MonitorRegion && sc.TerritoryID == 0 && f.TerritoryID == 0 && f.AgencyID == 0 {
+		return "", col + " NOT IN (SELECT mf.id FROM families mf WHERE mf.merged_into IS NOT NULL)"
+	}
+	return " JOIN families f ON f.id = " + col, p.families(m)
+}
+
 // monitorTasks counts the family tasks by municipality or agency, and in all.
 func (s *Store) monitorTasks(ctx context.Context, m *opora.Monitoring, ch *MonitorChoices) error {
 	group := "COALESCE(f.territory_id, 0)"
@@ -455,13 +468,13 @@ func median(vs []float64) float64 {
 func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
 	d := s.dialect.Days
 	p := &monitorArgs{}
-	fam := p.families(m)
+	join, fam := p.familyJoin(m, "s.family_id")
 	start := m.Filter.From.Time()
 	from := p.add(start)
 	back := p.add(start.Add(-time.Duration(opora.RepeatLongDays) * 24 * time.Hour))
 	next := p.add(m.Filter.To.AddDays(1).Time())
 	q := `SELECT s.family_id, ` + d("s.received_at") + `, CASE WHEN s.received_at >= ` + from + ` THEN 1 ELSE 0 END
-	FROM signals s JOIN families f ON f.id = s.family_id
+	FROM signals s` + join + `
 	WHERE s.family_id IS NOT NULL AND s.close_reason <> 'duplicate' AND s.received_at >= ` + back + ` AND s.received_at < ` + next +
 		` AND ` + fam + ` ORDER BY s.family_id, s.received_at, s.id`
 	rows, err := s.r.QueryContext(ctx, q, p.args...)
@@ -520,11 +533,11 @@ func (s *Store) monitorRepeats(ctx context.Context, m *opora.Monitoring) error {
 // done here.
 func (s *Store) monitorLevels(ctx context.Context, m *opora.Monitoring) error {
 	p := &monitorArgs{}
-	fam := p.families(m)
+	join, fam := p.familyJoin(m, "fa.family_id")
 	from := p.add(m.Filter.From)
 	to := p.add(m.Filter.To)
 	q := `SELECT fa.family_id, fa.form_id, CASE WHEN fa.assessed_on >= ` + from + ` THEN 1 ELSE 0 END, fa.total_score, fa.level_label
-	FROM family_assessments fa JOIN families f ON f.id = fa.family_id
+	FROM family_assessments fa` + join + `
 	WHERE fa.status = 'completed' AND fa.assessed_on <= ` + to + ` AND ` + fam + `
 	ORDER BY fa.family_id, fa.assessed_on, fa.id`
 	rows, err := s.r.QueryContext(ctx, q, p.args...)
@@ -595,9 +608,9 @@ func (s *Store) monitorMonths(ctx context.Context, m *opora.Monitoring) error {
 	}
 	first, last := months[0].Format("2006-01"), months[len(months)-1].Format("2006-01")
 	p := &monitorArgs{}
-	fam := p.families(m)
+	join, fam := p.familyJoin(m, "e.family_id")
 	q := `SELECT e.family_id, e.summary, ` + s.dialect.Bucket("month", "e.at", 0) + `
-	FROM family_events e JOIN families f ON f.id = e.family_id
+	FROM family_events e` + join + `
 	WHERE e.kind IN ('created', 'status') AND ` + fam + ` ORDER BY e.family_id, e.at, e.id`
 	rows, err := s.r.QueryContext(ctx, q, p.args...)
 	if err != nil {

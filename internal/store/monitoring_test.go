@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -169,6 +170,41 @@ func TestMonitoringHandCounted(t *testing.T) {
 		// A specialist has no report.run.
 		if _, err := s.Monitoring(storetest.CtxOf(t, s, fx.Specialist.ID), fx.Filter()); !errors.Is(err, opora.ErrForbidden) {
 			t.Errorf("specialist: %v", err)
+		}
+
+		// The whole region with no territory named (a ministry without one)
+		// takes another path — no join to families, the merged ones tested
+		// apart: it counts the same as the region's view through the join,
+		// a family merged away left out by both.
+		db := storetest.RawDB(t, s)
+		if _, err := db.Exec(`UPDATE families SET merged_into = $1 WHERE id = $2`, fx.Families[1], fx.Families[0]); err != nil {
+			t.Fatal(err)
+		}
+		joined, err := s.Monitoring(analyst, fx.Filter())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if joined.Repeats.Families.N >= 7 {
+			t.Errorf("the merged family still counts among the families with signals: %+v", joined.Repeats)
+		}
+		if _, err := db.Exec(`UPDATE organisations SET territory_id = NULL WHERE id = $1`, fx.Ministry.Org.ID); err != nil {
+			t.Fatal(err)
+		}
+		whole, err := s.Monitoring(analyst, fx.Filter())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole.Scope.Level != opora.MonitorRegion || whole.Scope.TerritoryID != 0 {
+			t.Fatalf("the ministry without a territory: scope %+v", whole.Scope)
+		}
+		for _, c := range []struct {
+			name      string
+			got, want any
+		}{{"repeats", whole.Repeats, joined.Repeats}, {"levels", whole.Levels, joined.Levels}, {"steps", whole.Steps, joined.Steps},
+			{"statuses", whole.Statuses, joined.Statuses}, {"months", whole.Months, joined.Months}, {"tasks", whole.TasksTotal, joined.TasksTotal}} {
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Errorf("the region without a territory, %s: %+v, through the join %+v", c.name, c.got, c.want)
+			}
 		}
 	})
 }
