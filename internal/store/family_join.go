@@ -47,6 +47,9 @@ var familyMergeTables = []string{
 	"notifications",     // the lines name the surviving card (joinFamilyNotifications: their links too)
 	"council_decisions", // the council's decisions about the card
 	"council_entries",   // decisions sent from the secretary's laptop (applied or held)
+	"life_events",       // members' life events recorded on the card
+	"hint_feedback",     // curators' verdicts on the card's hints
+	"screening_actions", // what was done about the family on the early screening list
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique

@@ -23,6 +23,8 @@ var mergeTables = []string{
 	"identity_documents",
 	"files",
 	"subject_requests",
+	"life_events",       // hint.go: a person's life events (job lost, divorce, …)
+	"screening_actions", // screening: what was done about a person on the early screening list
 }
 
 // mergeSteps move rows that need more than a plain UPDATE (unique
