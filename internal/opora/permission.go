@@ -45,6 +45,9 @@ const (
 	// Retention rules, the list of clients due for destruction, approving
 	// a destruction and its act (retention.go).
 	PermRetentionApprove Permission = "retention.approve"
+	// Hints for the curator (hint.go): rule hints, switching learned hints
+	// off, the feedback counts — the region's methodologists.
+	PermHintsManage Permission = "hints.manage"
 )
 
 // AllPermissions lists every permission in display order.
@@ -59,6 +62,7 @@ var AllPermissions = []Permission{
 	PermCouncilManage,
 	PermPrivacyManage,
 	PermRetentionApprove,
+	PermHintsManage,
 }
 
 // Known reports whether p is one of AllPermissions.
@@ -181,7 +185,7 @@ const NetworkAdminRole = "network_admin"
 
 // NetworkAdminBuiltin is the network administrator role.
 var NetworkAdminBuiltin = BuiltinRole{Key: NetworkAdminRole, Scope: ScopeOrganisation,
-	Permissions: []Permission{PermAdminNetwork, PermResourcesManage}}
+	Permissions: []Permission{PermAdminNetwork, PermResourcesManage, PermHintsManage}}
 
 // Actor is the person acting in a request, with the permissions their roles
 // grant and the widest scope each permission has among those roles.

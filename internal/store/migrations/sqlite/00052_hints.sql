@@ -69,7 +69,14 @@ CREATE TABLE screening_actions (
 CREATE INDEX screening_actions_family ON screening_actions(family_id, acted_on);
 CREATE INDEX screening_actions_client ON screening_actions(client_id, acted_on);
 
+-- The region's methodologists edit hints: the network administrator role
+-- gets hints.manage (new organisations get it from opora.NetworkAdminBuiltin).
+INSERT INTO role_permissions (role_id, permission)
+SELECT id, 'hints.manage' FROM roles WHERE key = 'network_admin'
+    AND id NOT IN (SELECT role_id FROM role_permissions WHERE permission = 'hints.manage');
+
 -- +goose Down
+DELETE FROM role_permissions WHERE permission = 'hints.manage';
 DROP TABLE screening_actions;
 DROP TABLE hint_feedback;
 DROP TABLE hint_rules;
