@@ -612,6 +612,7 @@ func (b *famBatch) family(start time.Time) *opora.Signal {
 	}
 	b.Families = append(b.Families, fam)
 	b.event(fam, created, secretary, opora.FamilyEventCreated, st.Label)
+	b.FamilyEvents[len(b.FamilyEvents)-1].StatusKey = status
 	// Later signals about the same family, linked to it.
 	extra := 0
 	if x := r.IntN(20); x >= 18 {

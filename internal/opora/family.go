@@ -246,6 +246,9 @@ type FamilyEvent struct {
 	Kind     string
 	Summary  string
 	Changes  []Change
+	// StatusKey: of a creation or a status change, the family's status key
+	// after it (family_events.status_key; the hints' status history).
+	StatusKey string
 }
 
 // FamilyRoles are the built-in roles of an organisation of the regional

@@ -435,8 +435,13 @@ func (s *Store) addFamilyEvent(ctx context.Context, q queryer, f *opora.Family, 
 	if a != nil {
 		orgID = a.OrganisationID
 	}
-	if _, err := q.ExecContext(ctx, `INSERT INTO family_events (family_id, organisation_id, at, user_id, kind, summary, changes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, f.ID, orgID, s.Now(), nullID(userID), kind, summary, ch); err != nil {
+	// A creation or a status change keeps the status's key as the family
+	// row holds it now (the caller has written it): the hints learn from
+	// the status history by key, whatever the labels are renamed to.
+	if _, err := q.ExecContext(ctx, `INSERT INTO family_events (family_id, organisation_id, at, user_id, kind, summary, changes, status_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5 IN ('created', 'status') THEN COALESCE((SELECT d.key FROM families x
+			JOIN dictionary_items d ON d.id = x.status_id WHERE x.id = $1), '') ELSE '' END)`,
+		f.ID, orgID, s.Now(), nullID(userID), kind, summary, ch); err != nil {
 		return fmt.Errorf("store: family event: %w", err)
 	}
 	return nil

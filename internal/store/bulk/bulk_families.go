@@ -219,7 +219,7 @@ func (b *BulkBatch) familyTables(o *bulkOffsets, f *familyOffsets) ([]bulkTable,
 	}
 	ts = append(ts, t)
 	t = bulkTable{name: "family_events", cols: []string{"family_id", "organisation_id", "at", "user_id", "kind", "summary",
-		"changes"}}
+		"changes", "status_key"}}
 	for _, e := range b.FamilyEvents {
 		e.FamilyID += f.family
 		ch := ""
@@ -230,7 +230,7 @@ func (b *BulkBatch) familyTables(o *bulkOffsets, f *familyOffsets) ([]bulkTable,
 			}
 			ch = string(j)
 		}
-		t.rows = append(t.rows, []any{e.FamilyID, e.OrganisationID, e.At, nullID(e.UserID), e.Kind, e.Summary, ch})
+		t.rows = append(t.rows, []any{e.FamilyID, e.OrganisationID, e.At, nullID(e.UserID), e.Kind, e.Summary, ch, e.StatusKey})
 	}
 	ts = append(ts, t)
 	return ts, nil

@@ -69,6 +69,17 @@ CREATE TABLE screening_actions (
 CREATE INDEX screening_actions_family ON screening_actions(family_id, acted_on);
 CREATE INDEX screening_actions_client ON screening_actions(client_id, acted_on);
 
+-- The status key after a family's creation or status change (the hints
+-- learn from the status history by key; labels are the organisation's to
+-- rename). Earlier rows take the key of the label in the family's
+-- organisation's dictionary, where it still has that label.
+ALTER TABLE family_events ADD COLUMN status_key TEXT NOT NULL DEFAULT '';
+UPDATE family_events SET status_key = COALESCE((SELECT MIN(d.key) FROM families f
+    JOIN dictionary_items d ON d.organisation_id = f.organisation_id AND d.dictionary = 'family_status'
+        AND d.label = family_events.summary
+    WHERE f.id = family_events.family_id), '')
+WHERE kind IN ('created', 'status');
+
 -- The region's methodologists edit hints: the network administrator role
 -- gets hints.manage (new organisations get it from opora.NetworkAdminBuiltin).
 INSERT INTO role_permissions (role_id, permission)
@@ -77,6 +88,7 @@ SELECT id, 'hints.manage' FROM roles WHERE key = 'network_admin'
 
 -- +goose Down
 DELETE FROM role_permissions WHERE permission = 'hints.manage';
+ALTER TABLE family_events DROP COLUMN status_key;
 DROP TABLE screening_actions;
 DROP TABLE hint_feedback;
 DROP TABLE hint_rules;
