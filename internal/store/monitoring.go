@@ -402,23 +402,18 @@ func (s *Store) monitorNames(ctx context.Context, agencies bool, ids []int64) (m
 // made both its ends; an end before its start (a curator assigned before
 // the signal was triaged) counts as 0 days. The median is the middle value
 // (the mean of the two middle ones). The database gives each family's
-// dates (in days); the medians are taken here, which on SQLite is several
+// dates (in days) from family_milestones, the derived table of those five
+// firsts (migration 00053; four index lookups a family cost SQLite most of
+// the page's time); the medians are taken here, which on SQLite is several
 // times cheaper than numbering the rows in SQL.
 func (s *Store) monitorSteps(ctx context.Context, m *opora.Monitoring) error {
 	d := s.dialect.Days
 	p := &monitorArgs{}
-	fam := p.families(m)
 	from, next := p.add(m.Filter.From.Time()), p.add(m.Filter.To.AddDays(1).Time())
-	q := `WITH firsts AS (
-		SELECT sg.family_id, MIN(sg.received_at) AS received_at FROM signals sg WHERE sg.family_id IS NOT NULL
-		GROUP BY sg.family_id)
-	SELECT ` + d("c.received_at") + `,
-		(SELECT ` + d("MIN(st.triaged_at)") + ` FROM signals st WHERE st.family_id = c.family_id AND st.received_at = c.received_at),
-		(SELECT ` + d("MIN(fc.assigned_at)") + ` FROM family_curators fc WHERE fc.family_id = c.family_id),
-		(SELECT ` + d("MIN(t.created_at)") + ` FROM case_tasks t WHERE t.family_id = c.family_id),
-		(SELECT ` + d("MIN(t.done_on)") + ` FROM case_tasks t WHERE t.family_id = c.family_id AND t.status = 'done')
-	FROM firsts c JOIN families f ON f.id = c.family_id
-	WHERE c.received_at >= ` + from + ` AND c.received_at < ` + next + ` AND ` + fam
+	join, cond := p.familyJoin(m, "c.family_id")
+	q := `SELECT ` + d("c.signal_at") + `, ` + d("c.triaged_at") + `, ` + d("c.curator_at") + `, ` + d("c.task_at") + `, ` +
+		d("c.done_on") + ` FROM family_milestones c` + join + `
+	WHERE c.signal_at >= ` + from + ` AND c.signal_at < ` + next + ` AND ` + cond
 	rows, err := s.r.QueryContext(ctx, q, p.args...)
 	if err != nil {
 		return fmt.Errorf("store: monitoring steps: %w", err)

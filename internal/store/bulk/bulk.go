@@ -194,6 +194,7 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		}
 		return s.reserveIDs(ctx, q, table, n)
 	}
+	var famFirst, famLast int64 // the batch's families, once reserved
 	fill := func(ctx context.Context, q bulkQueryer) ([]bulkTable, error) {
 		var o bulkOffsets
 		var err error
@@ -213,6 +214,7 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 		if err != nil {
 			return nil, err
 		}
+		famFirst, famLast = fo.family+1, fo.family+int64(len(b.Families))
 		rule, err := loadBasisRule(ctx, q, b.OrganisationID)
 		if err != nil {
 			return nil, err
@@ -267,6 +269,11 @@ func (s *Loader) BulkLoad(ctx context.Context, b *BulkBatch) error {
 	}
 	// fill has moved the batch's ids onto the reserved ones.
 	counts := func(ctx context.Context, q bulkQueryer) error {
+		// The batch's families' milestones (the triggers that keep them do
+		// not run under a PostgreSQL bulk load).
+		if err := reports.RefreshMilestones(ctx, q.exec, famFirst, famLast); err != nil {
+			return err
+		}
 		if b.Counts == nil {
 			c := newBulkCounts()
 			c.add(b)

@@ -67,6 +67,8 @@ var recountSQL = []string{
 	`DELETE FROM client_counts`,
 	`DELETE FROM client_day_counts`,
 	`DELETE FROM client_answer_counts`,
+	`DELETE FROM family_milestones`,
+	milestonesInsert(milestonesFamilies),
 }
 
 // RecountCounts rebuilds the six count tables from services, visits,

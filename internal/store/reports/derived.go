@@ -21,6 +21,7 @@ var derivedTables = []struct{ name, live string }{
 	{"client_answer_counts", "clients <> 0"},
 	{"active_client_months", "1 = 1"},
 	{"client_service_ranges", "1 = 1"},
+	{"family_milestones", "1 = 1"},
 }
 
 var errRollback = errors.New("store: rolled back")
