@@ -425,3 +425,26 @@ func TaskInsider(a *opora.Actor, args []any) (string, []any) {
 	return fmt.Sprintf(`(t.family_id IS NULL OR t.responsible_org_id = $%[2]d OR t.organisation_id = $%[2]d
 		OR f.organisation_id = $%[2]d OR t.assignee_id = $%[1]d OR t.responsible_id = $%[1]d OR f.curator_id = $%[1]d)`, u, o), args
 }
+
+// ScreenFamilyScope returns the SQL condition (on alias f, families) of the
+// families the actor may find on the early screening list (issue 23): as
+// FamilyScope with family.read — the card held by the actor's organisation
+// or granted to it, narrowed by the permission's scope — except a grant
+// through a task (an agency with a task reads only some sections of a
+// card; the list's reasons name signals, assessments and members' events).
+func ScreenFamilyScope(a *opora.Actor, args []any) (string, []any, error) {
+	scope, ok := a.ScopeOf(opora.PermFamilyRead)
+	if !ok {
+		return "", nil, opora.ErrForbidden
+	}
+	args = append(args, a.OrganisationID)
+	n := len(args)
+	cond := fmt.Sprintf(`f.id IN (SELECT h.id FROM families h WHERE h.organisation_id = $%d UNION
+		SELECT g.subject_id FROM subject_grants g WHERE g.subject_type = 'family' AND g.organisation_id = $%d
+		AND g.revoked_at IS NULL AND g.reason <> '`+opora.GrantTask+`')`, n, n)
+	if scope == opora.ScopeOwn {
+		args = append(args, a.UserID)
+		cond += fmt.Sprintf(" AND (f.curator_id = $%d OR f.created_by = $%d)", len(args), len(args))
+	}
+	return cond, args, nil
+}
