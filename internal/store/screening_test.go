@@ -143,6 +143,21 @@ func TestScreeningList(t *testing.T) {
 		if p := list(opora.ScreenFilterDone); p.Total != 2 {
 			t.Fatalf("done: %d", p.Total)
 		}
+		// The person's report (privacy.manage: the КДН's administrator) reads
+		// both the life event and the screening action these paths wrote.
+		for _, c := range []*opora.Client{m1, loner} {
+			rep, err := s.PersonReport(kdn.Ctx(), c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, sec := range rep.Sections {
+				got[sec.Key] = len(sec.Rows)
+			}
+			if got["life_events"] != 1 || got["screening"] != 1 {
+				t.Fatalf("person report of %s: %v", c.Surname, got)
+			}
+		}
 		// The quiet lasts 90 days.
 		if _, err := storetest.RawDB(t, s).Exec(`UPDATE screening_actions SET acted_on = $1 WHERE family_id = $2`,
 			today.AddDays(-91).Time(), jobless.ID); err != nil {
