@@ -66,8 +66,29 @@ func currentFamily(ctx context.Context, q queryer, clientID int64) (*opora.Famil
 	return f, nil
 }
 
+// memberFamily is the family card familyID, in the actor's reach with its
+// members section, of which the client is a present member.
+func (s *Store) memberFamily(ctx context.Context, q queryer, familyID, clientID int64) (*opora.Family, error) {
+	f, _, err := s.loadFamilySection(ctx, q, familyID, opora.SectionMembers)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM family_members WHERE family_id = $1 AND client_id = $2
+		AND left_on IS NULL`, familyID, clientID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("store: life event family: %w", err)
+	}
+	if n == 0 || f.MergedInto != 0 {
+		return nil, opora.ErrNotFound
+	}
+	return f, nil
+}
+
 // CreateLifeEvent records a life event of e.ClientID, on the family card
-// the person belongs to now, if any. Needs client.write on the client.
+// the person belongs to now, if any. Recorded from a family card
+// (e.FamilyID set), the person must be a present member of that card and
+// the card in reach (family.read, the members section), else not found.
+// Needs client.write on the client.
 func (s *Store) CreateLifeEvent(ctx context.Context, e *opora.LifeEvent) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermClientWrite); err != nil {
@@ -77,14 +98,24 @@ func (s *Store) CreateLifeEvent(ctx context.Context, e *opora.LifeEvent) error {
 	if err := e.Validate(s.Today()); err != nil {
 		return err
 	}
+	var onCard *opora.Family
+	if e.FamilyID != 0 {
+		// Read before the transaction: a refusal is audit-logged on its own.
+		var err error
+		if onCard, err = s.memberFamily(ctx, s.r, e.FamilyID, e.ClientID); err != nil {
+			return err
+		}
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		c, err := s.writableClient(ctx, tx, e.ClientID)
 		if err != nil {
 			return err
 		}
-		f, err := currentFamily(ctx, tx, c.ID)
-		if err != nil {
-			return err
+		f := onCard
+		if f == nil {
+			if f, err = currentFamily(ctx, tx, c.ID); err != nil {
+				return err
+			}
 		}
 		e.FamilyID = 0
 		if f != nil {

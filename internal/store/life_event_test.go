@@ -29,21 +29,30 @@ func TestLifeEvents(t *testing.T) {
 		if e.FamilyID != f.ID || e.Note != "сокращение" {
 			t.Fatalf("event: family %d (want %d), note %q", e.FamilyID, f.ID, e.Note)
 		}
+		// From the card: only a present member of it.
+		if err := s.CreateLifeEvent(n.secretary, &opora.LifeEvent{ClientID: mother.ID, FamilyID: f.ID, Kind: opora.LifeEventBirth,
+			OccurredOn: today}); err != nil {
+			t.Fatal(err)
+		}
 		loner := addClient(t, s, n.secretary, n.kdn.Branch.ID, "Сидоров", "Олег", "", "01.02.1970")
 		if err := s.CreateLifeEvent(n.secretary, &opora.LifeEvent{ClientID: loner.ID, Kind: opora.LifeEventDivorce, OccurredOn: today}); err != nil {
 			t.Fatal(err)
 		}
 
+		if err := s.CreateLifeEvent(n.secretary, &opora.LifeEvent{ClientID: loner.ID, FamilyID: f.ID, Kind: opora.LifeEventBirth,
+			OccurredOn: today}); opora.ErrorCode(err) != opora.ENOTFOUND {
+			t.Fatalf("not a member: %v", err)
+		}
 		got, err := s.ClientLifeEvents(n.secretary, mother.ID)
-		if err != nil || len(got) != 1 || got[0].Kind != opora.LifeEventJobLoss || got[0].CreatedByName == "" || got[0].FamilyID != f.ID {
+		if err != nil || len(got) != 2 || got[1].Kind != opora.LifeEventJobLoss || got[0].CreatedByName == "" || got[0].FamilyID != f.ID {
 			t.Fatalf("client events: %v %+v", err, got)
 		}
 		fam, err := s.FamilyLifeEvents(n.secretary, f.ID)
-		if err != nil || len(fam) != 1 || fam[0].ClientName != "Иванова Мария Петровна" {
+		if err != nil || len(fam) != 2 || fam[0].ClientName != "Иванова Мария Петровна" {
 			t.Fatalf("family events: %v %+v", err, fam)
 		}
 		tl, err := s.Timeline(n.secretary, mother.ID, []string{opora.EventLifeEvent}, 0, 10)
-		if err != nil || len(tl) != 1 {
+		if err != nil || len(tl) != 2 {
 			t.Fatalf("client timeline: %v %d", err, len(tl))
 		}
 		ft, err := s.FamilyTimeline(n.secretary, f.ID)
@@ -74,7 +83,7 @@ func TestLifeEvents(t *testing.T) {
 		if err := s.DeleteLifeEvent(n.secretary, e.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.ClientLifeEvents(n.secretary, mother.ID); len(got) != 0 {
+		if got, _ := s.ClientLifeEvents(n.secretary, mother.ID); len(got) != 1 {
 			t.Fatalf("after delete: %d", len(got))
 		}
 	})
