@@ -16,10 +16,10 @@ const (
 	FamilyEventLifeEvent = "life_event"
 )
 
-// Summary is the timeline's line of a life event: the kind's code and the
-// date (the page renders the kind through the catalog); never the note.
+// Summary is the timeline's line of a life event: the date (the kind goes
+// as a change "kind", a code the page words); never the note.
 func (e *LifeEvent) Summary() string {
-	return e.Kind + " " + e.OccurredOn.Format("02.01.2006")
+	return e.OccurredOn.Format("02.01.2006")
 }
 
 // ScreenQuiet is how long a family or person leaves the default screening

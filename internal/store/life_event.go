@@ -141,15 +141,15 @@ func (s *Store) CreateLifeEvent(ctx context.Context, e *opora.LifeEvent) error {
 			return err
 		}
 		if err := s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: c.OrganisationID, ClientID: c.ID,
-			Kind: opora.EventLifeEvent, Entity: "life_event", EntityID: id, Summary: e.Summary()}); err != nil {
+			Kind: opora.EventLifeEvent, Entity: "life_event", EntityID: id, Summary: e.Summary(),
+			Changes: []opora.Change{{Field: "kind", New: e.Kind}}}); err != nil {
 			return err
 		}
 		if f == nil {
 			return nil
 		}
-		return s.addFamilyEvent(ctx, tx, f, opora.FamilyEventLifeEvent, e.Summary(), []opora.Change{
-			{Field: "client_id", New: strconv.FormatInt(c.ID, 10)}, {Field: "kind", New: e.Kind},
-			{Field: "occurred_on", New: e.OccurredOn.String()}})
+		return s.addFamilyEvent(ctx, tx, f, opora.FamilyEventLifeEvent, shortName(c.Surname, c.FirstName)+", "+e.Summary(),
+			[]opora.Change{{Field: "kind", New: e.Kind}})
 	})
 }
 
@@ -211,7 +211,8 @@ func (s *Store) DeleteLifeEvent(ctx context.Context, id int64) error {
 			return err
 		}
 		if err := s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: c.OrganisationID, ClientID: c.ID,
-			Kind: opora.EventLifeEvent, Entity: "life_event", EntityID: id, Summary: "✕ " + e.Summary()}); err != nil {
+			Kind: opora.EventLifeEvent, Entity: "life_event", EntityID: id, Summary: "✕ " + e.Summary(),
+			Changes: []opora.Change{{Field: "kind", Old: e.Kind}}}); err != nil {
 			return err
 		}
 		if e.FamilyID == 0 {
@@ -222,7 +223,7 @@ func (s *Store) DeleteLifeEvent(ctx context.Context, id int64) error {
 			Scan(&f.ID, &f.OrganisationID); err != nil {
 			return fmt.Errorf("store: delete life event: %w", err)
 		}
-		return s.addFamilyEvent(ctx, tx, &f, opora.FamilyEventLifeEvent, "✕ "+e.Summary(), []opora.Change{
-			{Field: "client_id", New: strconv.FormatInt(c.ID, 10)}, {Field: "kind", Old: e.Kind}})
+		return s.addFamilyEvent(ctx, tx, &f, opora.FamilyEventLifeEvent, "✕ "+shortName(c.Surname, c.FirstName)+", "+e.Summary(),
+			[]opora.Change{{Field: "kind", Old: e.Kind}})
 	})
 }

@@ -88,6 +88,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /families":                          {why: nameList},
 	"GET /families/new":                      {why: nameList},
 	"GET /families/{id}":                     {path: "/families/{family}", want: []string{"family {family}"}},
+	"GET /screening":                         {why: "the early screening list: the store writes a view row of every family and person listed (TestScreeningPage checks them); the fixture's family and client have open cases, so it lists neither"},
 	"GET /signals":                           {why: nameList},
 	"GET /signals/overdue":                   {why: nameList},
 	"GET /signals/new":                       {why: noPerson},

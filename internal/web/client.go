@@ -30,6 +30,7 @@ var profilePanels = []profilePanel{
 	{"documents", loadDocumentsPanel},         // client_files.go
 	{"consent", loadConsentPanel},             // client_files.go
 	{"flags", loadFlagsPanel},                 // client_notes.go
+	{"life_events", loadLifeEventsPanel},      // life_events.go
 	{"notes", loadNotesPanel},                 // client_notes.go
 	{"reminders", loadRemindersPanel},         // client_notes.go
 	{"questionnaire", loadQuestionnairePanel}, // questionnaire.go
@@ -200,13 +201,14 @@ func (s *Server) eventLines(r *http.Request, events []*opora.ClientEvent) []*eve
 
 // eventFieldKeys are the catalog prefixes of the changed fields' labels of
 // an entity's timeline lines (a client's own: "clients.field.").
-var eventFieldKeys = map[string]string{"case": "cases.field.", "task": "tasks.field."}
+var eventFieldKeys = map[string]string{"case": "cases.field.", "task": "tasks.field.", "life_event": "life_event.field."}
 
 // eventValueKeys are the catalog prefixes of coded values, by entity and
 // field: the timeline keeps the code, the page says the word.
 var eventValueKeys = map[string]string{
 	"client.gender": "gender.", "client.homeless_status": "homeless.", "client.birth_precision": "clients.birth.",
 	"case.status": "cases.status.", "case.outcome": "cases.outcome.", "task.status": "tasks.status.",
+	"life_event.kind": "life_event.",
 }
 
 // eventValue is a changed value as the timeline shows it: a code in the
@@ -228,7 +230,7 @@ func (s *Server) eventValue(loc *i18n.Localizer, entity, field, v string) string
 // filter's order; a feature that writes events of a new kind adds it here.
 var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
 	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
-	opora.EventConsent, opora.EventMerge, opora.EventDelete, opora.EventRestore,
+	opora.EventConsent, opora.EventLifeEvent, opora.EventMerge, opora.EventDelete, opora.EventRestore,
 	opora.EventCase, opora.EventTask,
 	opora.EventVisit,
 	opora.EventService,

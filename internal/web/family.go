@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -277,6 +278,9 @@ type familyCardData struct {
 	// Every agency's task of the family: who, what, due, status (the
 	// report only for the insiders: store/agency_task.go).
 	AgencyTasks []*opora.Task
+	// The present members' life events and the kinds (life_events.go).
+	LifeEvents []*opora.LifeEvent
+	LifeKinds  []option
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -341,6 +345,12 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 		if d.AgencyTasks, err = s.store.FamilyTasks(ctx, id); err != nil {
 			return err
 		}
+	}
+	if acc.Can(opora.SectionMembers) {
+		if d.LifeEvents, err = s.store.FamilyLifeEvents(ctx, id); err != nil {
+			return err
+		}
+		d.LifeKinds = s.lifeEventKinds(r)
 	}
 	l := s.loc(r)
 	if acc.Can(opora.SectionHistory) {
@@ -412,6 +422,10 @@ func familyEventText(t func(string, ...any) string, e *opora.FamilyEvent) string
 			nw = t("council.kind." + nw)
 		case "outcome":
 			nw = t("cases.outcome." + nw)
+		case "kind":
+			if e.Kind == opora.FamilyEventLifeEvent {
+				old, nw = "", t("life_event."+cmp.Or(nw, old))
+			}
 		}
 		if e.Kind == "task" { // an agency task's status and return reason are codes (store/agency_task.go)
 			switch c.Field {

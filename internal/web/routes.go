@@ -113,6 +113,10 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /clients/{id}/restrictions/{rid}/lift", s.require(opora.PermClientWrite, s.restrictionLift))
 	mux.Handle("POST /clients/{id}/reminders", s.require(opora.PermClientWrite, s.reminderCreate))
 	mux.Handle("POST /clients/{id}/reminders/{rid}/delete", s.require(opora.PermClientWrite, s.reminderDelete))
+	// Life events of a client or a family's member (life_events.go).
+	mux.Handle("POST /clients/{id}/life-events", s.require(opora.PermClientWrite, s.lifeEventCreate))
+	mux.Handle("POST /clients/{id}/life-events/{eid}/delete", s.require(opora.PermClientWrite, s.lifeEventDelete))
+	mux.Handle("POST /families/{id}/life-events", s.require(opora.PermClientWrite, s.familyLifeEventCreate))
 	mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
 	// Personal data: the person's own report, the register of requests (privacy.go).
 	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
@@ -142,6 +146,9 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /families/new", s.require(opora.PermFamilyWrite, s.familyNew))
 	mux.Handle("POST /families", s.require(opora.PermFamilyWrite, s.familyCreate))
 	mux.Handle("GET /families/{id}", s.require(opora.PermFamilyRead, s.familyCard))
+	// The early screening list per municipality (screening.go).
+	mux.Handle("GET /screening", s.require(opora.PermFamilyRead, s.screeningPage))
+	mux.Handle("POST /screening/actions", s.require(opora.PermFamilyRead, s.screeningRecord))
 	mux.Handle("POST /families/{id}", s.require(opora.PermFamilyWrite, s.familyUpdate))
 	mux.Handle("POST /families/{id}/members", s.require(opora.PermFamilyWrite, s.familyAddMember))
 	mux.Handle("POST /families/{id}/members/{mid}/leave", s.require(opora.PermFamilyWrite, s.familyMemberLeaves))
