@@ -113,6 +113,9 @@ func (s *Server) renderScreening(w http.ResponseWriter, r *http.Request, status 
 	}
 	page, err := s.store.Screening(ctx, flt)
 	if fe := opora.FieldErrors(err); len(fe) > 0 {
+		if f.Errors == nil {
+			f.Errors = map[string]string{}
+		}
 		for k, x := range fe {
 			if k == "outcome" {
 				k = "show"
