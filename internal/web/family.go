@@ -277,6 +277,8 @@ type familyCardData struct {
 	// Every agency's task of the family: who, what, due, status (the
 	// report only for the insiders: store/agency_task.go).
 	AgencyTasks []*opora.Task
+	// The rule hints that fire for the family (hints.go).
+	Hints *hintsBlock
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -339,6 +341,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 			return err
 		}
 		if d.AgencyTasks, err = s.store.FamilyTasks(ctx, id); err != nil {
+			return err
+		}
+		if d.Hints, err = s.familyHintsBlock(r, id, hintsFromCard, d.Family.StatusLabel); err != nil {
 			return err
 		}
 	}
