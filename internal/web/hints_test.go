@@ -97,6 +97,11 @@ func newHintWeb(t *testing.T, a *app, fx *storetest.Fixture) *hintWeb {
 			t.Fatal(err)
 		}
 	}
+	for _, id := range []int64{head.ID, other.ID, sec.ID, fx.Admin.ID} {
+		if err := a.st.SetOwnLocale(storetest.CtxOf(t, a.st, id), "ru"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &hintWeb{famID: fam.ID, otherID: otherFam.ID, head: a.login(t, "hint-head", testPassword),
 		secretary: a.login(t, "hint-sec", testPassword), stranger: a.login(t, "hint-other", testPassword),
 		admin: a.login(t, "admin", testPassword)}
