@@ -330,3 +330,27 @@ func signedIn(ctx context.Context) bool {
 	a := opora.ActorFrom(ctx)
 	return a != nil && a.UserID != 0
 }
+
+// HintStatusKeys lists the family status keys a rule may name, across the
+// network's organisations, each with a label (the smallest of the
+// organisations' labels for it), ordered by key.
+func (s *Store) HintStatusKeys(ctx context.Context) ([][2]string, error) {
+	if !signedIn(ctx) {
+		return nil, opora.ErrForbidden
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT key, MIN(label) FROM dictionary_items WHERE dictionary = 'family_status'
+		AND key <> '' GROUP BY key ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("store: status keys: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var kv [2]string
+		if err := rows.Scan(&kv[0], &kv[1]); err != nil {
+			return nil, fmt.Errorf("store: status keys: %w", err)
+		}
+		out = append(out, kv)
+	}
+	return out, rows.Err()
+}

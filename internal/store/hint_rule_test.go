@@ -15,6 +15,28 @@ func TestHintRuleEdit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		n := newFamilyNet(t, s)
 		admin := n.net.Ctx()
+		seed, err := s.HintRules(admin, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeded := len(seed)
+		if seeded < 5 || seeded > 8 {
+			t.Fatalf("seeded rules: %d", seeded)
+		}
+		types := map[string]bool{}
+		for _, tt := range store.ProcedureTaskTypes() {
+			types[tt[0]] = true
+		}
+		for _, r := range seed {
+			if len(r.Broken) != 0 || r.Validate() != nil || r.CreatedAt.IsZero() {
+				t.Errorf("seeded rule %q: broken %v, %v, %v", r.Difficulty, r.Broken, r.Validate(), r.CreatedAt)
+			}
+			for _, m := range r.Measures {
+				if !types[m.TaskTypeKey] {
+					t.Errorf("seeded rule %q: task type %q", r.Difficulty, m.TaskTypeKey)
+				}
+			}
+		}
 		r := &opora.HintRule{Difficulty: "  Потеря  дохода ", Source: "Региональный порядок, раздел 3.2",
 			Conditions: []opora.HintCondition{{Kind: opora.CondEvent, Ref: opora.LifeEventJobLoss},
 				{Kind: opora.CondIndicator, Ref: testIndicator, Min: 2}},
@@ -29,7 +51,7 @@ func TestHintRuleEdit(t *testing.T) {
 			t.Fatalf("created: %+v", r)
 		}
 		bad := &opora.HintRule{Difficulty: "x", Conditions: r.Conditions}
-		err := s.CreateHintRule(admin, bad)
+		err = s.CreateHintRule(admin, bad)
 		if e, ok := err.(*opora.Error); !ok || e.Fields["measures"] != "hints.error.no_measures" {
 			t.Fatalf("no measures: %v", err)
 		}
@@ -51,10 +73,10 @@ func TestHintRuleEdit(t *testing.T) {
 		if err := s.SetHintRuleDisabled(admin, r.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if list, _ := s.HintRules(admin, false); len(list) != 0 {
+		if list, _ := s.HintRules(admin, false); len(list) != seeded {
 			t.Fatalf("enabled rules: %d", len(list))
 		}
-		if list, _ := s.HintRules(admin, true); len(list) != 1 || !list[0].Disabled {
+		if list, _ := s.HintRules(admin, true); len(list) != seeded+1 || !list[seeded].Disabled {
 			t.Fatalf("all rules: %v", list)
 		}
 		// the indicator renamed in every assessment form: the rule is broken

@@ -36,6 +36,7 @@ var adminSections = []adminSection{
 	{"/admin/retention", "retention.title", "admin.hint.retention", "retention", []opora.Permission{opora.PermRetentionApprove}},
 	{"/admin/notifications", "notify.admin.title", "admin.hint.notifications", "notifications_admin", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/procedure", "procedure.title", "admin.hint.procedure", "procedure", []opora.Permission{opora.PermAdminNetwork}},
+	{"/admin/hints", "hints.admin.title", "admin.hint.hints", "hints", []opora.Permission{opora.PermHintsManage}},
 	{"/admin/family-sections", "family.sections.title", "admin.hint.family_sections", "", []opora.Permission{opora.PermAdminNetwork}},
 }
 

@@ -216,6 +216,7 @@ type familyPlanData struct {
 	Options map[string][]option
 	EditID  int64 // the task whose form failed, 0 for the new one
 	Failed  bool
+	Hints   *hintsBlock // the rule hints that fire for the family (hints.go)
 }
 
 func (s *Server) planOptions(r *http.Request, p *store.DraftPlan) (map[string][]option, error) {
@@ -263,6 +264,9 @@ func (s *Server) familyPlanPage(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	d := &familyPlanData{Family: fam, Plan: p, EditID: editID, Failed: f != nil}
+	if d.Hints, err = s.familyHintsBlock(r, fam.ID, hintsFromPlan, fam.StatusLabel); err != nil {
+		return err
+	}
 	if p.CaseID != 0 && s.canWrite(r) {
 		if d.Options, err = s.planOptions(r, p); err != nil {
 			return err

@@ -198,6 +198,11 @@ var getRoutes = map[string]routeAudit{
 	"GET /councils/{id}/meetings/{mid}/minutes": {path: "/councils/{council}/meetings/{meeting}/minutes",
 		want: []string{"council_meeting {meeting}"}},
 	"GET /admin/procedure": {why: adminPage},
+	// The hint rules and the counts of the curators' verdicts, the latest
+	// comments without the family they were given on.
+	"GET /admin/hints":      {why: adminPage},
+	"GET /admin/hints/new":  {why: adminPage},
+	"GET /admin/hints/{id}": {why: adminPage},
 }
 
 // registeredGETs lists the patterns of every route the server registers

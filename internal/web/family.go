@@ -281,6 +281,8 @@ type familyCardData struct {
 	// The present members' life events and the kinds (life_events.go).
 	LifeEvents []*opora.LifeEvent
 	LifeKinds  []option
+	// The rule hints that fire for the family (hints.go).
+	Hints *hintsBlock
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -343,6 +345,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 			return err
 		}
 		if d.AgencyTasks, err = s.store.FamilyTasks(ctx, id); err != nil {
+			return err
+		}
+		if d.Hints, err = s.familyHintsBlock(r, id, hintsFromCard, d.Family.StatusLabel); err != nil {
 			return err
 		}
 	}

@@ -167,6 +167,9 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /families/{id}/plan/template", s.require(opora.PermFamilyWrite, s.familyPlanTemplate))
 	mux.Handle("POST /families/{id}/plan/{tid}", s.require(opora.PermFamilyWrite, s.familyPlanUpdate))
 	mux.Handle("POST /families/{id}/plan/{tid}/delete", s.require(opora.PermFamilyWrite, s.familyPlanDelete))
+	// The rule hints of a family: add a measure to the draft plan, a verdict (hints.go).
+	mux.Handle("POST /families/{id}/hints/{rule}/add", s.require(opora.PermFamilyWrite, s.hintAdd))
+	mux.Handle("POST /families/{id}/hints/{rule}/feedback", s.require(opora.PermFamilyRead, s.hintFeedback))
 
 	// Signals: the lists, registering with its match, a signal and its
 	// triage (signals.go).
@@ -349,6 +352,15 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureAdmin))
 	mux.Handle("POST /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureSave))
 	mux.Handle("POST /admin/procedure/{id}/delete", s.require(opora.PermAdminNetwork, s.procedureDelete))
+	// The rule hints the region's methodologists edit (admin_hints.go).
+	mux.Handle("GET /admin/hints", s.require(opora.PermHintsManage, s.hintsAdmin))
+	mux.Handle("GET /admin/hints/new", s.require(opora.PermHintsManage, s.hintRuleNew))
+	mux.Handle("POST /admin/hints", s.require(opora.PermHintsManage, s.hintRuleCreate))
+	mux.Handle("GET /admin/hints/{id}", s.require(opora.PermHintsManage, s.hintRuleEdit))
+	mux.Handle("POST /admin/hints/{id}", s.require(opora.PermHintsManage, s.hintRuleUpdate))
+	mux.Handle("POST /admin/hints/{id}/disable", s.require(opora.PermHintsManage, s.hintRuleDisable))
+	mux.Handle("POST /admin/hints/{id}/enable", s.require(opora.PermHintsManage, s.hintRuleEnable))
+	mux.Handle("POST /admin/hints/{id}/delete", s.require(opora.PermHintsManage, s.hintRuleDelete))
 	// Need-to-know access to family cards (admin_family_sections.go).
 	mux.Handle("GET /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySections))
 	mux.Handle("POST /admin/family-sections", s.require(opora.PermAdminNetwork, s.familySectionsSave))

@@ -5,11 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 )
@@ -137,7 +133,7 @@ func (s *Server) renderScreening(w http.ResponseWriter, r *http.Request, status 
 			line.Key, line.Href = "c"+idString(row.ClientID), "/clients/"+idString(row.ClientID)
 		}
 		for _, m := range row.Matches {
-			line.Reasons = append(line.Reasons, screenReason{Difficulty: m.Difficulty, Because: screenBecause(l, m.Because)})
+			line.Reasons = append(line.Reasons, screenReason{Difficulty: m.Difficulty, Because: becauseText(l, m.Because, "")})
 		}
 		d.Lines = append(d.Lines, line)
 	}
@@ -149,41 +145,6 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// screenBecause words a rule's reasons: «потеря работы — Иванова М.,
-// 12.03.2026; сигналы: 2, последний 01.04.2026».
-func screenBecause(l *i18n.Localizer, bs []opora.Because) string {
-	parts := make([]string, 0, len(bs))
-	for _, b := range bs {
-		on := b.On.Format("02.01.2006")
-		switch b.Cond.Kind {
-		case opora.CondEvent:
-			parts = append(parts, l.T("screening.because.event", "Kind", lowerFirst(l.T("life_event."+b.Cond.Ref)),
-				"Member", b.Member, "On", on))
-		case opora.CondSignal:
-			if b.Cond.Ref == "" {
-				parts = append(parts, l.T("screening.because.signal_any", "Count", b.Count, "On", on))
-			} else {
-				parts = append(parts, l.T("screening.because.signal", "Agency", l.T("orgtype."+b.Cond.Ref),
-					"Count", b.Count, "On", on))
-			}
-		case opora.CondIndicator:
-			parts = append(parts, l.T("screening.because.indicator", "Indicator", b.Cond.Ref, "Score", b.Score, "On", on))
-		case opora.CondStatus:
-			parts = append(parts, l.T("screening.because.status", "Status", b.Cond.Ref))
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-// lowerFirst lowers a label's first letter for use inside a sentence.
-func lowerFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToLower(r)) + s[n:]
 }
 
 // screeningRecord records what a worker did about a row of the list.

@@ -1,10 +1,6 @@
 package web
 
 import (
-	"context"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -98,27 +94,4 @@ func TestBrowserScreening(t *testing.T) {
 		shootWidths(t, ctx, "life-event-form")
 		shootElement(t, ctx, "#life-events", "life-event-panel")
 	})
-}
-
-// shootElement saves screenshots of one element at a phone's and a
-// desktop's width, as shootWidths does for the whole page (a profile is
-// long: the block is what a person looks at).
-func shootElement(t *testing.T, ctx context.Context, sel, name string) {
-	t.Helper()
-	dir := os.Getenv("OPORA_TEST_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	for _, w := range []int64{1280, 360} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 780)); err != nil {
-			t.Fatalf("viewport %d: %v", w, err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.Screenshot(sel, chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("screenshot %s at %d: %v", name, w, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+"-"+strconv.FormatInt(w, 10)+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

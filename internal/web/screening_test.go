@@ -194,7 +194,7 @@ func TestScreeningPage(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("screening: %d %s", res.Status, res.Body)
 		}
-		for _, want := range []string{"Иванова М.", "Потеря дохода семьёй", "потому что: потеря работы — Иванова М., " + today.AddDays(-20).Format("02.01.2006"),
+		for _, want := range []string{"Иванова М.", "Потеря дохода семьёй", "потому что: Иванова М. — событие «Потеря работы» " + today.AddDays(-20).Format("02.01.2006"),
 			"не санкция", "Северный район", "пока ничего"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("the list lacks %q", want)
