@@ -159,6 +159,9 @@ func (s *Store) ClientLifeEvents(ctx context.Context, clientID int64) ([]*opora.
 	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil {
 		return nil, err
 	}
+	if lacks(ctx, clientID, holdsLifeEvents) {
+		return nil, nil
+	}
 	return scanLifeEvents(s.r.QueryContext(ctx, `SELECT `+lifeEventColumns+lifeEventFrom+`
 		WHERE le.client_id = $1 ORDER BY le.occurred_on DESC, le.id DESC`, clientID))
 }

@@ -81,6 +81,7 @@ const (
 	holdsFillings
 	holdsStays
 	holdsMedical
+	holdsLifeEvents
 )
 
 // holdingTables are the tables behind each holding. Each has an index
@@ -97,6 +98,7 @@ var holdingTables = []struct {
 	{holdsFillings, "form_fillings"},
 	{holdsStays, "shelter_stays"},
 	{holdsMedical, "shelter_medical_checks"},
+	{holdsLifeEvents, "life_events"},
 }
 
 // holdingColumns are the probes the memo's first read of a client adds to
