@@ -155,17 +155,47 @@ func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	return out, rows.Err()
 }
 
-// screenRules are the enabled early-crisis rules with no broken condition.
+// screenRules are the enabled early-crisis rules with no broken condition
+// (an indicator no enabled assessment field carries any more: such a rule
+// does not fire, as on the family card). Whether a label is carried is
+// asked per label the rules name (the first field found answers), not by
+// reading every organisation's labels (hintIndicatorLabels: most of a
+// region's list's time).
 func (s *Store) screenRules(ctx context.Context) ([]*opora.HintRule, error) {
-	all, err := s.hintRules(ctx, s.r, false, 0, nil)
+	all, err := s.hintRules(ctx, s.r, false, 0, map[string]bool{})
 	if err != nil {
 		return nil, err
 	}
+	carried := map[string]bool{}
 	var out []*opora.HintRule
+rules:
 	for _, r := range all {
-		if r.EarlyCrisis && !r.Disabled && len(r.Broken) == 0 {
-			out = append(out, r)
+		if !r.EarlyCrisis || r.Disabled {
+			continue
 		}
+		r.Broken = nil
+		for i, c := range r.Conditions {
+			if c.Kind != opora.CondIndicator {
+				continue
+			}
+			ok, seen := carried[c.Ref]
+			if !seen {
+				var n int
+				if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM form_fields ff
+					JOIN form_sections fs ON fs.id = ff.section_id JOIN forms f ON f.id = fs.form_id
+					WHERE ff.label = $1 AND f.kind = $2 AND f.disabled = FALSE AND fs.disabled = FALSE AND ff.disabled = FALSE
+					LIMIT 1) x`, c.Ref, opora.FormKindAssessment).Scan(&n); err != nil {
+					return nil, fmt.Errorf("store: screening rules: %w", err)
+				}
+				ok = n > 0
+				carried[c.Ref] = ok
+			}
+			if !ok {
+				r.Broken = append(r.Broken, i)
+				continue rules
+			}
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
