@@ -55,7 +55,7 @@ func (a *ScreeningAction) Normalize() { a.Comment = strings.TrimSpace(a.Comment)
 func (a *ScreeningAction) Validate() error {
 	var v Validation
 	if !slices.Contains(ScreenOutcomes, a.Outcome) {
-		v.Add("outcome", "error.required")
+		v.Add("outcome", "error.invalid_choice")
 	}
 	if (a.FamilyID == 0) == (a.ClientID == 0) {
 		v.Add("subject", "error.required")

@@ -241,7 +241,7 @@ func (s *Store) Screening(ctx context.Context, flt opora.ScreenFilter) (*opora.S
 		v.Add("territory", "screening.error.territory")
 	}
 	if !slices.Contains(opora.ScreenFilters, flt.Outcome) {
-		v.Add("outcome", "error.invalid")
+		v.Add("outcome", "error.invalid_choice")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
