@@ -106,6 +106,12 @@ var personSources = []personSource{
 	{key: "signals", tables: []string{"signals", "signal_children"}, query: `SELECT s.received_at, s.channel, s.description, s.address, s.status
 		FROM signals s WHERE s.family_id IN ` + personFamilies + ` ORDER BY s.received_at, s.id`, masked: []string{"description"},
 		labels: map[string]string{"channel": "signal.channel.", "status": "signal.status."}},
+	{key: "life_events", tables: []string{"life_events"}, query: `SELECT e.occurred_on, e.kind, e.note, e.created_at
+		FROM life_events e WHERE e.client_id = $1 AND e.organisation_id = $2 ORDER BY e.occurred_on, e.id`, masked: []string{"note"},
+		labels: map[string]string{"kind": "life_event."}},
+	{key: "screening", tables: []string{"screening_actions"}, query: `SELECT a.acted_on, a.outcome, a.comment
+		FROM screening_actions a WHERE (a.client_id = $1 OR a.family_id IN ` + personFamilies + `) AND a.organisation_id = $2
+		ORDER BY a.acted_on, a.id`, masked: []string{"comment"}, labels: map[string]string{"outcome": "screening.outcome."}},
 	{key: "timeline", tables: []string{"client_events"}, query: `SELECT e.at, e.kind, e.summary FROM client_events e
 		WHERE e.client_id = $1 AND e.organisation_id = $2 ORDER BY e.at, e.id`, masked: []string{"summary"},
 		labels: map[string]string{"kind": "event."}},
@@ -130,6 +136,8 @@ var personExcluded = map[string]string{
 	"draft_plan_tasks":      "read with the tasks (the draft of the plan)",
 	"council_attendance":    "the council's members: workers' data",
 	"retention_due":         "the retention job's finding that the period ran out (dates, no data about the person)",
+	"family_milestones":     "derived dates of the family's first signal, curator and tasks, for monitoring",
+	"hint_feedback":         "workers' verdicts on the hints shown on the family card: workers' opinions of a hint",
 }
 
 // PersonReport gathers everything the actor's organisation holds about a

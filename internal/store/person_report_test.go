@@ -52,6 +52,11 @@ func TestPersonReport(t *testing.T) {
 		if _, err := s.ViewClient(n.secretary, mother.ID, "profile"); err != nil {
 			t.Fatal(err)
 		}
+		// A life event of hers (the report reads life_events).
+		if _, err := storetest.RawDB(t, s).Exec(`INSERT INTO life_events (organisation_id, client_id, family_id, kind, occurred_on, note, created_at)
+			VALUES ($1, $2, $3, 'job_loss', $4, 'Сократили на заводе', $5)`, n.kdn.Org.ID, mother.ID, f.ID, s.Today(), s.Now()); err != nil {
+			t.Fatal(err)
+		}
 		rep, err := s.PersonReport(ctx, mother.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -59,7 +64,7 @@ func TestPersonReport(t *testing.T) {
 		b, _ := json.Marshal(rep)
 		text := string(b)
 		// The person's own data is there, the others' names are not.
-		for _, want := range []string{"Иванова", "Мария", "не работает", "ул. Ленина, 5", "Ранние трудности", opora.Masked} {
+		for _, want := range []string{"Иванова", "Мария", "не работает", "ул. Ленина, 5", "Ранние трудности", "Сократили на заводе", opora.Masked} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the report lacks %q", want)
 			}
@@ -73,7 +78,7 @@ func TestPersonReport(t *testing.T) {
 		for _, sec := range rep.Sections {
 			sections[sec.Key] = sec
 		}
-		if sections["notes"] == nil || sections["families"] == nil || sections["timeline"] == nil {
+		if sections["notes"] == nil || sections["families"] == nil || sections["timeline"] == nil || sections["life_events"] == nil {
 			t.Fatalf("sections: %v", keys(sections))
 		}
 		if got := sections["families"].Rows[0]; !strings.Contains(strings.Join(got, "|"), "mother") {

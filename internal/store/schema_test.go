@@ -290,6 +290,15 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 			VALUES ($1, $2, $3, $4, $4, $5)`, b.ID, fx.Org.ID, rule.ID, s.Today(), s.Now()); err != nil {
 			t.Fatal(err)
 		}
+		// A life event and a screening action about the person.
+		if _, err := db.Exec(`INSERT INTO life_events (organisation_id, client_id, kind, occurred_on, created_at)
+			VALUES ($1, $2, 'divorce', $3, $4)`, fx.Org.ID, b.ID, s.Today(), s.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO screening_actions (organisation_id, client_id, outcome, acted_on, created_at)
+			VALUES ($1, $2, 'contacted', $3, $4)`, fx.Org.ID, b.ID, s.Today(), s.Now()); err != nil {
+			t.Fatal(err)
+		}
 		rowsOf := func(table string, client int64) int {
 			t.Helper()
 			var n int
@@ -539,6 +548,17 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		_, err = db.Exec(`INSERT INTO council_entries (client_uuid, meeting_id, family_id, kind, state, created_at)
 			SELECT '66666666-6666-4666-8666-666666666666', id, $1, 'review', 'held', $2 FROM council_meetings WHERE council_id = $3`,
 			from.ID, s.Now(), council.ID)
+		must(err)
+		// A member's life event, a curator's verdict on a hint, a screening
+		// action (hint_*_test.go and screening_test.go test them).
+		_, err = db.Exec(`INSERT INTO life_events (organisation_id, client_id, family_id, kind, occurred_on, created_at)
+			VALUES ($1, $2, $3, 'job_loss', $4, $5)`, n.kdn.Org.ID, from.Members[0].ClientID, from.ID, s.Today(), s.Now())
+		must(err)
+		_, err = db.Exec(`INSERT INTO hint_feedback (organisation_id, hint_kind, hint_ref, family_id, verdict, created_at)
+			VALUES ($1, 'rule', '1', $2, 'useful', $3)`, n.kcson.Org.ID, from.ID, s.Now())
+		must(err)
+		_, err = db.Exec(`INSERT INTO screening_actions (organisation_id, family_id, outcome, acted_on, created_at)
+			VALUES ($1, $2, 'offered', $3, $4)`, n.kdn.Org.ID, from.ID, s.Today(), s.Now())
 		must(err)
 		into := &opora.Family{Address: "ул. Мира, 1", Members: []*opora.FamilyMember{
 			{Client: familyPerson("Петрова", "Ольга", "01.02.1990"), Role: opora.RoleMother}}}
