@@ -13,10 +13,10 @@ import (
 // Rule hints (issue 23 item 1): hint_rules, network-wide, edited by the
 // region's methodologists (hints.manage, /admin/hints). Conditions and
 // measures are kept as JSON of opora.HintCondition and opora.HintMeasure.
-// Reading the rules needs only an actor (they hold no personal
-// data; what a family's hints show is decided by FamilyHints on the
-// family's access), or the system actor. A condition on an indicator names it by its label;
-// when no enabled field of an assessment form carries that label any more
+// Reading the rules needs only an actor, a user's or the system's (they
+// hold no personal data; what a family's hints show is decided by
+// FamilyHints on the family's access). A condition on an indicator names
+// it by its label; when no enabled field of an assessment form carries that label any more
 // the rule is Broken at that condition: flagged in the editor, and the
 // condition never holds when evaluating (the rule does not fire).
 
