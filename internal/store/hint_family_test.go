@@ -199,3 +199,49 @@ func TestFamilyHintsBrokenRule(t *testing.T) {
 		}
 	})
 }
+
+// TestFamilyHintsSections: a reader of some sections only (the child's
+// school: members and plan) sees no hint whose reason names a closed
+// section (here the assessment's score and the father's job loss, an
+// income matter), and sees one on a member's move.
+func TestFamilyHintsSections(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		x := newHintFixture(t, s)
+		_, school := x.n.school.AddUser(t, "school-head", "agency_head")
+		types, err := s.CaseDictionary(x.curator, opora.DictTaskType, false)
+		if err != nil || len(types) == 0 {
+			t.Fatalf("task types: %v", err)
+		}
+		if err := s.AddFamilyTask(x.curator, x.f.ID, &opora.Task{TypeID: types[0].ID, Description: "Задача школе",
+			ResponsibleOrg: x.n.school.Org.ID, DueOn: s.Today().AddDays(10)}); err != nil {
+			t.Fatal(err)
+		}
+		moved := &opora.HintRule{Difficulty: "Переезд семьи", Conditions: []opora.HintCondition{{Kind: opora.CondEvent, Ref: opora.LifeEventMoved}},
+			Measures: []opora.HintMeasure{{TaskTypeKey: "curator_support"}}}
+		if err := s.CreateHintRule(x.n.net.Ctx(), moved); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range x.f.Members {
+			if m.Role == opora.RoleMother {
+				if _, err := storetest.RawDB(t, s).Exec(`INSERT INTO life_events (organisation_id, client_id, family_id, kind, occurred_on, created_at)
+					VALUES ($1, $2, $3, $4, $5, $6)`, x.n.kdn.Org.ID, m.ClientID, x.f.ID, opora.LifeEventMoved, s.Today().AddDays(-5), s.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		l, err := s.FamilyHints(school, x.f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if findHint(l, x.rule.ID) != nil {
+			t.Error("the school sees a hint naming the assessment and the income")
+		}
+		if findHint(l, moved.ID) == nil {
+			t.Error("the school does not see the hint on a member's move")
+		}
+		if l, _ := s.FamilyHints(x.curator, x.f.ID); findHint(l, x.rule.ID) == nil || findHint(l, moved.ID) == nil {
+			t.Error("the curator misses a hint")
+		}
+	})
+}

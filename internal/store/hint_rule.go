@@ -13,10 +13,10 @@ import (
 // Rule hints (issue 23 item 1): hint_rules, network-wide, edited by the
 // region's methodologists (hints.manage, /admin/hints). Conditions and
 // measures are kept as JSON of opora.HintCondition and opora.HintMeasure.
-// Reading the rules needs only a signed-in actor (they hold no personal
-// data; what a family's hints show is decided by FamilyHints on the
-// family's access). A condition on an indicator names it by its label;
-// when no enabled field of an assessment form carries that label any more
+// Reading the rules needs only an actor, a user's or the system's (they
+// hold no personal data; what a family's hints show is decided by
+// FamilyHints on the family's access). A condition on an indicator names
+// it by its label; when no enabled field of an assessment form carries that label any more
 // the rule is Broken at that condition: flagged in the editor, and the
 // condition never holds when evaluating (the rule does not fire).
 
@@ -137,7 +137,8 @@ func (s *Store) HintIndicatorLabels(ctx context.Context) ([]string, error) {
 }
 
 // HintRules lists the rule hints in id order (withDisabled: the disabled
-// ones too), each with Broken filled. Needs a signed-in actor.
+// ones too), each with Broken filled. Needs an actor (any user, or the
+// system).
 func (s *Store) HintRules(ctx context.Context, withDisabled bool) ([]*opora.HintRule, error) {
 	if !signedIn(ctx) {
 		return nil, opora.ErrForbidden
@@ -325,10 +326,10 @@ func (s *Store) DeleteHintRule(ctx context.Context, id int64) error {
 	})
 }
 
-// signedIn reports whether ctx carries a signed-in actor.
+// signedIn reports whether ctx carries an actor: a signed-in user or the
+// system (background work such as the screening list).
 func signedIn(ctx context.Context) bool {
-	a := opora.ActorFrom(ctx)
-	return a != nil && a.UserID != 0
+	return opora.ActorFrom(ctx) != nil
 }
 
 // HintStatusKeys lists the family status keys a rule may name, across the

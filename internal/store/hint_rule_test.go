@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/opora-project/opora/internal/opora"
@@ -93,6 +94,51 @@ func TestHintRuleEdit(t *testing.T) {
 		}
 		if _, err := s.HintRule(admin, r.ID); opora.ErrorCode(err) != opora.ENOTFOUND {
 			t.Fatalf("deleted: %v", err)
+		}
+	})
+}
+
+// TestHintRulesSeedMigration: migration 00054 seeds the rules only when
+// there are none; its Down removes the seeded ones and keeps the
+// methodologists' own.
+func TestHintRulesSeedMigration(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newFamilyNet(t, s)
+		admin := n.net.Ctx()
+		seeded, err := s.HintRules(admin, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := &opora.HintRule{Difficulty: "Своё правило", Conditions: []opora.HintCondition{{Kind: opora.CondEvent, Ref: opora.LifeEventMoved}},
+			Measures: []opora.HintMeasure{{TaskTypeKey: "curator_support"}}}
+		if err := s.CreateHintRule(admin, own); err != nil {
+			t.Fatal(err)
+		}
+		bg := context.Background()
+		if err := s.MigrateDownTo(bg, 53); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.HintRules(admin, true); len(list) != 1 || list[0].ID != own.ID {
+			t.Fatalf("after Down: %d rules", len(list))
+		}
+		if err := s.Migrate(bg); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.HintRules(admin, true); len(list) != 1 {
+			t.Fatalf("Up with a rule present seeds: %d rules", len(list))
+		}
+		if err := s.DeleteHintRule(admin, own.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MigrateDownTo(bg, 53); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Migrate(bg); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := s.HintRules(admin, true); len(list) != len(seeded) {
+			t.Fatalf("Up on no rules: %d rules, want %d", len(list), len(seeded))
 		}
 	})
 }

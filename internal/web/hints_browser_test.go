@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +77,16 @@ func TestBrowserHints(t *testing.T) {
 		}
 		shootElement(t, ctx, `#hints`, "hints-plan")
 
+		// Verdicts and a rule whose indicator is gone, for the administration's shot.
+		rule := seededJobLossRule(t, a, fx)
+		if res := h.head.post("/families/"+idString(h.famID)+"/hints/"+idString(rule)+"/feedback",
+			url.Values{"verdict": {"useful"}, "comment": {"Отец встал на учёт в службе занятости, ребёнок снова ходит в школу"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("feedback: %d", res.Status)
+		}
+		if _, err := storetest.RawDB(t, a.st).Exec(`UPDATE form_fields SET label = 'Взрослый злоупотребляет алкоголем или наркотиками'
+			WHERE label = 'Взрослый злоупотребляет алкоголем'`); err != nil {
+			t.Fatal(err)
+		}
 		ctx2 := browser(t)
 		browserLogin(t, ctx2, base, "admin")
 		if err := chromedp.Do(ctx2, chromedp.Navigate(base+"/admin/hints"), chromedp.WaitVisible(`.hint-rule`)); err != nil {
