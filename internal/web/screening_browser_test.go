@@ -19,7 +19,7 @@ func TestBrowserScreening(t *testing.T) {
 		n := newScreenNet(t, a, fx)
 		today := a.st.Today()
 		sec := storetest.CtxOf(t, a.st, n.secA.ID)
-		_, m1 := screenFamily(t, a.st, n.kdnA, n.secA.ID, "Иванова", n.munA)
+		f1, m1 := screenFamily(t, a.st, n.kdnA, n.secA.ID, "Иванова", n.munA)
 		_, m2 := screenFamily(t, a.st, n.kdnA, n.secA.ID, "Кузнецова", n.munA)
 		loner := &opora.Client{Surname: "Орлов", FirstName: "Олег", Patronymic: "Игоревич", BranchID: n.kdnA.Branch.ID}
 		if err := a.st.CreateClient(sec, loner); err != nil {
@@ -93,5 +93,25 @@ func TestBrowserScreening(t *testing.T) {
 		}
 		shootWidths(t, ctx, "life-event-form")
 		shootElement(t, ctx, "#life-events", "life-event-panel")
+
+		// The family card: the members' events and a form next to each.
+		err = chromedp.Do(ctx,
+			chromedp.EmulateViewport(360, 780),
+			chromedp.Navigate(base+"/families/"+idString(f1.ID)),
+			chromedp.WaitVisible(`#life-events`),
+			chromedp.Click(`#life-events details.member-life > summary`),
+			chromedp.WaitVisible(`#f-life_on_`+idString(m1.ID)),
+		)
+		if err != nil {
+			t.Fatalf("family card: %v", err)
+		}
+		wide, err = chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wide > 360 {
+			t.Errorf("the family card is %v px wide on a 360 px phone", wide)
+		}
+		shootElement(t, ctx, "#life-events", "family-life-events")
 	})
 }
