@@ -147,6 +147,14 @@ func TestLifeEventForms(t *testing.T) {
 			t.Fatalf("the card lacks the event or its timeline line")
 		}
 
+		// The timelines word the kind.
+		if res := b.get(profile + "/timeline"); !strings.Contains(res.Body, "Жизненное событие") || !strings.Contains(res.Body, "Развод") {
+			t.Fatalf("the client's timeline lacks the event")
+		}
+		if res := b.get(card); !strings.Contains(res.Body, "Жизненное событие; Иванова М., "+today.Format("02.01.2006")+"; Событие: Развод") {
+			t.Fatalf("the family's timeline lacks the event line")
+		}
+
 		// Another КДН reaches neither.
 		south := a.login(t, "sec-south", testPassword)
 		if res := south.post(profile+"/life-events", form); res.Status != http.StatusNotFound {
@@ -154,6 +162,22 @@ func TestLifeEventForms(t *testing.T) {
 		}
 		if res := south.post(card+"/life-events", cf); res.Status != http.StatusNotFound {
 			t.Fatalf("another organisation records on the card: %d", res.Status)
+		}
+
+		// Deleted from the card, back to the card; the other one stays.
+		events, err := a.st.ClientLifeEvents(storetest.CtxOf(t, a.st, n.secA.ID), mother.ID)
+		if err != nil || len(events) != 2 {
+			t.Fatalf("events: %v %d", err, len(events))
+		}
+		del := profile + "/life-events/" + idString(events[0].ID) + "/delete"
+		if res := south.post(del, url.Values{"back": {card}}); res.Status != http.StatusNotFound {
+			t.Fatalf("another organisation deletes: %d", res.Status)
+		}
+		if res := b.post(del, url.Values{"back": {card}}); res.Status != http.StatusSeeOther || res.Location != card+"#life-events" {
+			t.Fatalf("delete: %d %s", res.Status, res.Location)
+		}
+		if res := b.get(card); strings.Contains(res.Body, "муж ушёл") || !strings.Contains(res.Body, "сократили на заводе") {
+			t.Fatalf("after delete")
 		}
 	})
 }
