@@ -203,6 +203,16 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/hints":      {why: adminPage},
 	"GET /admin/hints/new":  {why: adminPage},
 	"GET /admin/hints/{id}": {why: adminPage},
+	"GET /admin/api-tokens": {why: adminPage},
+
+	// The API answers tokens only, not a session: its reads are the store's
+	// own audited reads, checked by TestAPIClients and TestAPITasks.
+	"GET /api/v1/openapi.json":  {why: noPerson},
+	"GET /api/v1/clients":       {why: "the API's list of clients: one audit row names the ids listed (TestAPIClients)"},
+	"GET /api/v1/clients/{id}":  {why: "the API's read of a profile: ViewClient writes «client {id}» with section api (TestAPIClients)"},
+	"GET /api/v1/families/{id}": {why: "the API's read of a family card: store.Family logs the view with its reason, as the card does"},
+	"GET /api/v1/tasks":         {why: nameList + ": the agency's board, as GET /agency/tasks"},
+	"GET /api/v1/tasks/{id}":    {why: "the API's read of a task: store.AgencyTask logs «task {id}», as GET /agency/tasks/{id}"},
 }
 
 // registeredGETs lists the patterns of every route the server registers

@@ -434,6 +434,13 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /resources/services/{svc}", s.require(opora.PermResourcesManage, s.resourceServiceSave))
 	mux.Handle("POST /agency/tasks/{id}/resource", s.require(opora.PermFamilyRead, s.taskResourceSet))
 
+	// The REST API for other systems, with API tokens (api.go), and the
+	// tokens' screen (admin_api_tokens.go).
+	s.apiRoutes(mux)
+	mux.Handle("GET /admin/api-tokens", s.require(opora.PermAdminUsers, s.apiTokens))
+	mux.Handle("POST /admin/api-tokens", s.require(opora.PermAdminUsers, s.apiTokenCreate))
+	mux.Handle("POST /admin/api-tokens/{id}/revoke", s.require(opora.PermAdminUsers, s.apiTokenRevoke))
+
 	// Anything else is not found.
 	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))
 }
