@@ -12,18 +12,21 @@ import (
 type APIScope string
 
 const (
-	ScopeClientsRead  APIScope = "clients:read"
-	ScopeFamiliesRead APIScope = "families:read"
-	ScopeSignalsRead  APIScope = "signals:read"
-	ScopeSignalsWrite APIScope = "signals:write"
-	ScopeTasksRead    APIScope = "tasks:read"
-	ScopeTasksWrite   APIScope = "tasks:write"
+	ScopeClientsRead   APIScope = "clients:read"
+	ScopeServicesRead  APIScope = "services:read"
+	ScopeServicesWrite APIScope = "services:write"
+	ScopeCasesRead     APIScope = "cases:read"
+	ScopeFamiliesRead  APIScope = "families:read"
+	ScopeSignalsRead   APIScope = "signals:read"
+	ScopeSignalsWrite  APIScope = "signals:write"
+	ScopeTasksRead     APIScope = "tasks:read"
+	ScopeTasksWrite    APIScope = "tasks:write"
 )
 
 // APIScopes lists the scopes in display order. Catalog key
 // "api.scope.<scope with ':' as '_'>".
-var APIScopes = []APIScope{ScopeClientsRead, ScopeFamiliesRead, ScopeSignalsRead, ScopeSignalsWrite,
-	ScopeTasksRead, ScopeTasksWrite}
+var APIScopes = []APIScope{ScopeClientsRead, ScopeServicesRead, ScopeServicesWrite, ScopeCasesRead,
+	ScopeFamiliesRead, ScopeSignalsRead, ScopeSignalsWrite, ScopeTasksRead, ScopeTasksWrite}
 
 // Valid reports whether s is a known scope.
 func (s APIScope) Valid() bool { return slices.Contains(APIScopes, s) }

@@ -38,7 +38,16 @@ func (s *Server) apiRoutes(mux *router) {
 	})
 	mux.Handle("GET /api/v1/clients", s.api(opora.ScopeClientsRead, s.apiClients))
 	mux.Handle("GET /api/v1/clients/{id}", s.api(opora.ScopeClientsRead, s.apiClient))
+	mux.Handle("GET /api/v1/clients/{id}/services", s.api(opora.ScopeServicesRead, s.apiClientServices))
+	mux.Handle("POST /api/v1/clients/{id}/services", s.api(opora.ScopeServicesWrite, s.apiRecordServices))
+	mux.Handle("GET /api/v1/service-types", s.api(opora.ScopeServicesRead, s.apiServiceTypes))
+	mux.Handle("GET /api/v1/clients/{id}/cases", s.api(opora.ScopeCasesRead, s.apiClientCases))
+	mux.Handle("GET /api/v1/cases/{id}", s.api(opora.ScopeCasesRead, s.apiCase))
 	mux.Handle("GET /api/v1/families/{id}", s.api(opora.ScopeFamiliesRead, s.apiFamily))
+	mux.Handle("GET /api/v1/signals", s.api(opora.ScopeSignalsRead, s.apiSignals(false)))
+	mux.Handle("GET /api/v1/signals/inbox", s.api(opora.ScopeSignalsRead, s.apiSignals(true)))
+	mux.Handle("GET /api/v1/signals/{id}", s.api(opora.ScopeSignalsRead, s.apiSignal))
+	mux.Handle("POST /api/v1/signals", s.api(opora.ScopeSignalsWrite, s.apiRegisterSignal))
 	mux.Handle("GET /api/v1/tasks", s.api(opora.ScopeTasksRead, s.apiTasks))
 	mux.Handle("GET /api/v1/tasks/{id}", s.api(opora.ScopeTasksRead, s.apiTask))
 	mux.Handle("POST /api/v1/tasks/{id}/accept", s.api(opora.ScopeTasksWrite, s.apiTaskMove("accept")))
@@ -475,22 +484,9 @@ func (s *Server) apiTaskMove(move string) handlerFunc {
 		}
 		var body apiTaskMoveBody
 		if move == "complete" || move == "return" {
-			dec := json.NewDecoder(io.LimitReader(r.Body, maxFormBytes))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&body); err != nil {
-				return &apiError{status: http.StatusBadRequest, title: "api.error.bad_body"}
+			if err := decodeBody(r, &body); err != nil {
+				return err
 			}
-		}
-		date := func(field, v string) (opora.Date, error) {
-			if v == "" {
-				return opora.Date{}, nil
-			}
-			d, ok := opora.ParseDate(v)
-			if !ok {
-				return d, &apiError{status: http.StatusUnprocessableEntity, title: "api.error.invalid",
-					fields: map[string]string{field: "api.error.date"}}
-			}
-			return d, nil
 		}
 		switch move {
 		case "accept":
@@ -499,7 +495,7 @@ func (s *Server) apiTaskMove(move string) handlerFunc {
 			err = s.store.StartTask(ctx, id, version)
 		case "complete":
 			var done opora.Date
-			if done, err = date("done_on", body.DoneOn); err != nil {
+			if done, err = apiDateField("done_on", body.DoneOn); err != nil {
 				return err
 			}
 			if done.IsZero() {
@@ -508,7 +504,7 @@ func (s *Server) apiTaskMove(move string) handlerFunc {
 			err = s.store.CompleteTask(ctx, id, version, opora.TaskReport{Text: body.Report, DoneOn: done}, nil)
 		case "return":
 			var due opora.Date
-			if due, err = date("proposed_due_on", body.ProposedDueOn); err != nil {
+			if due, err = apiDateField("proposed_due_on", body.ProposedDueOn); err != nil {
 				return err
 			}
 			err = s.store.ReturnTask(ctx, id, version, opora.TaskReturn{Reason: body.Reason, Comment: body.Comment, ProposedDueOn: due})
@@ -526,4 +522,359 @@ func (s *Server) apiTaskMove(move string) handlerFunc {
 		}
 		return apiJSON(w, t.Version, apiTaskOf(t))
 	}
+}
+
+// decodeBody reads a JSON body into v, refusing unknown fields.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxFormBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &apiError{status: http.StatusBadRequest, title: "api.error.bad_body"}
+	}
+	return nil
+}
+
+// apiDateField parses an optional YYYY-MM-DD field.
+func apiDateField(field, v string) (opora.Date, error) {
+	if v == "" {
+		return opora.Date{}, nil
+	}
+	d, ok := opora.ParseDate(v)
+	if !ok {
+		return d, &apiError{status: http.StatusUnprocessableEntity, title: "api.error.invalid",
+			fields: map[string]string{field: "api.error.date"}}
+	}
+	return d, nil
+}
+
+type apiServiceJSON struct {
+	ID         int64  `json:"id"`
+	ClientID   int64  `json:"client_id"`
+	TypeID     int64  `json:"type_id"`
+	Type       string `json:"type"`
+	RenderedOn string `json:"rendered_on"`
+	Quantity   int    `json:"quantity"`
+	Amount     *int64 `json:"amount_kopecks,omitempty"`
+	Comment    string `json:"comment,omitempty"`
+	WorkerID   int64  `json:"worker_id,omitempty"`
+	Worker     string `json:"worker,omitempty"`
+	Version    int    `json:"version"`
+	CreatedAt  string `json:"created_at"`
+}
+
+func apiServiceOf(sv *opora.Service) apiServiceJSON {
+	out := apiServiceJSON{ID: sv.ID, ClientID: sv.ClientID, TypeID: sv.TypeID, Type: sv.TypeName,
+		RenderedOn: apiDate(sv.RenderedOn), Quantity: sv.Quantity, Comment: sv.Comment, WorkerID: sv.WorkerID,
+		Worker: sv.WorkerName, Version: sv.Version, CreatedAt: apiTime(sv.CreatedAt)}
+	if sv.HasAmount {
+		amount := sv.Amount
+		out.Amount = &amount
+	}
+	return out
+}
+
+// apiClientServices lists a client's services, newest first; the read is
+// audit-logged as a view of the client's services.
+func (s *Server) apiClientServices(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	limit, offset, err := apiPage(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.ViewClient(r.Context(), id, "api services"); err != nil {
+		return err
+	}
+	svs, total, err := s.store.ClientServices(r.Context(), id, offset, limit)
+	if err != nil {
+		return err
+	}
+	out := apiListJSON[apiServiceJSON]{Items: []apiServiceJSON{}, Total: total, Limit: limit, Offset: offset}
+	for _, sv := range svs {
+		out.Items = append(out.Items, apiServiceOf(sv))
+	}
+	return apiJSON(w, 0, out)
+}
+
+type apiServiceItem struct {
+	TypeID   int64  `json:"type_id"`
+	Quantity int    `json:"quantity"`
+	Amount   *int64 `json:"amount_kopecks"`
+	Comment  string `json:"comment"`
+}
+
+type apiRecordBody struct {
+	RenderedOn string           `json:"rendered_on"`
+	Items      []apiServiceItem `json:"items"`
+}
+
+// apiRecordServices records services given to a client on one day, all
+// or none, as the services form does.
+func (s *Server) apiRecordServices(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var body apiRecordBody
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	day, err := apiDateField("rendered_on", body.RenderedOn)
+	if err != nil {
+		return err
+	}
+	if day.IsZero() {
+		day = s.store.Today()
+	}
+	if len(body.Items) == 0 || len(body.Items) > 100 {
+		return &apiError{status: http.StatusUnprocessableEntity, title: "api.error.invalid",
+			fields: map[string]string{"items": "api.error.items"}}
+	}
+	var items []*opora.Service
+	for _, it := range body.Items {
+		sv := &opora.Service{TypeID: it.TypeID, Quantity: it.Quantity, Comment: it.Comment}
+		if sv.Quantity == 0 {
+			sv.Quantity = 1
+		}
+		if it.Amount != nil {
+			sv.Amount, sv.HasAmount = *it.Amount, true
+		}
+		items = append(items, sv)
+	}
+	if err := s.store.RecordServices(r.Context(), id, day, items); err != nil {
+		return err
+	}
+	out := apiListJSON[apiServiceJSON]{Items: []apiServiceJSON{}, Total: len(items), Limit: len(items)}
+	for _, sv := range items {
+		full, err := s.store.Service(r.Context(), sv.ID)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, apiServiceOf(full))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	return json.NewEncoder(w).Encode(out)
+}
+
+type apiServiceTypeJSON struct {
+	ID              int64  `json:"id"`
+	Name            string `json:"name"`
+	Group           string `json:"group,omitempty"`
+	HasQuantity     bool   `json:"has_quantity"`
+	HasAmount       bool   `json:"has_amount"`
+	CommentRequired bool   `json:"comment_required"`
+}
+
+// apiServiceTypes lists the organisation's active service types.
+func (s *Server) apiServiceTypes(w http.ResponseWriter, r *http.Request) error {
+	types, err := s.store.ServiceTypes(r.Context(), true)
+	if err != nil {
+		return err
+	}
+	out := apiListJSON[apiServiceTypeJSON]{Items: []apiServiceTypeJSON{}, Total: len(types), Limit: len(types)}
+	for _, t := range types {
+		out.Items = append(out.Items, apiServiceTypeJSON{ID: t.ID, Name: t.Name, Group: t.Group, HasQuantity: t.HasQuantity,
+			HasAmount: t.HasAmount, CommentRequired: t.CommentRequired})
+	}
+	return apiJSON(w, 0, out)
+}
+
+type apiCaseJSON struct {
+	ID           int64  `json:"id"`
+	ClientID     int64  `json:"client_id,omitempty"`
+	Type         string `json:"type"`
+	CuratorID    int64  `json:"curator_id,omitempty"`
+	Curator      string `json:"curator,omitempty"`
+	OpenedOn     string `json:"opened_on"`
+	ClosedOn     string `json:"closed_on,omitempty"`
+	Status       string `json:"status"`
+	Outcome      string `json:"outcome,omitempty"`
+	TasksTotal   int    `json:"tasks_total"`
+	TasksDone    int    `json:"tasks_done"`
+	TasksOverdue int    `json:"tasks_overdue"`
+	Version      int    `json:"version"`
+	UpdatedAt    string `json:"updated_at"`
+}
+
+func apiCaseOf(k *opora.Case) apiCaseJSON {
+	return apiCaseJSON{ID: k.ID, ClientID: k.ClientID, Type: k.TypeLabel, CuratorID: k.CuratorID, Curator: k.CuratorName,
+		OpenedOn: apiDate(k.OpenedOn), ClosedOn: apiDate(k.ClosedOn), Status: string(k.Status), Outcome: string(k.Outcome),
+		TasksTotal: k.TasksTotal, TasksDone: k.TasksDone, TasksOverdue: k.TasksOverdue, Version: k.Version,
+		UpdatedAt: apiTime(k.UpdatedAt)}
+}
+
+// apiClientCases lists a client's cases (the open one first); audited as
+// a view of the client's cases.
+func (s *Server) apiClientCases(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.ViewClient(r.Context(), id, "api cases"); err != nil {
+		return err
+	}
+	ks, err := s.store.ClientCases(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := apiListJSON[apiCaseJSON]{Items: []apiCaseJSON{}, Total: len(ks), Limit: len(ks)}
+	for _, k := range ks {
+		out.Items = append(out.Items, apiCaseOf(k))
+	}
+	return apiJSON(w, 0, out)
+}
+
+// apiCase returns one case of a client the caller may read; audited as a
+// view of that client's case.
+func (s *Server) apiCase(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	k, err := s.store.Case(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.LogAudit(r.Context(), &opora.AuditEntry{Action: opora.ActionView, Entity: "client", EntityID: k.ClientID,
+		Section: "api case " + strconv.FormatInt(k.ID, 10)}); err != nil {
+		return err
+	}
+	return apiJSON(w, k.Version, apiCaseOf(k))
+}
+
+type apiSignalChildJSON struct {
+	Name      string `json:"name,omitempty"`
+	BirthDate string `json:"birth_date,omitempty"`
+}
+
+type apiSignalJSON struct {
+	ID           int64                `json:"id"`
+	Status       string               `json:"status"`
+	Urgency      string               `json:"urgency"`
+	ReceivedAt   string               `json:"received_at"`
+	DueAt        string               `json:"due_at,omitempty"`
+	Inbox        string               `json:"inbox,omitempty"`
+	Municipality string               `json:"municipality,omitempty"`
+	TerritoryID  int64                `json:"territory_id,omitempty"`
+	Reporter     string               `json:"reporter,omitempty"`
+	Description  string               `json:"description,omitempty"`
+	Address      string               `json:"address,omitempty"`
+	Surname      string               `json:"surname,omitempty"`
+	Children     []apiSignalChildJSON `json:"children,omitempty"`
+	FamilyID     int64                `json:"family_id,omitempty"`
+	Limited      bool                 `json:"limited"`
+	Version      int                  `json:"version"`
+}
+
+// apiSignalOf: a Limited signal (read by its reporter's organisation) is
+// its status only, as on the pages.
+func apiSignalOf(sg *opora.Signal) apiSignalJSON {
+	out := apiSignalJSON{ID: sg.ID, Status: sg.Status, Urgency: sg.Urgency, ReceivedAt: apiTime(sg.ReceivedAt),
+		Inbox: sg.OrgName, Municipality: sg.TerritoryName, TerritoryID: sg.TerritoryID, Limited: sg.Limited, Version: sg.Version}
+	if sg.Limited {
+		return out
+	}
+	out.DueAt, out.Reporter = apiTime(sg.DueAt), sg.ReporterOrgName
+	out.Description, out.Address, out.Surname, out.FamilyID = sg.Description, sg.Address, sg.Surname, sg.FamilyID
+	for _, c := range sg.Children {
+		out.Children = append(out.Children, apiSignalChildJSON{Name: c.Name, BirthDate: apiDate(c.BirthDate)})
+	}
+	return out
+}
+
+// apiSignals lists the signals the caller's organisation reported or, for
+// the inbox, the КДН's signals waiting for triage (needs signal.triage).
+func (s *Server) apiSignals(inbox bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var list []*opora.Signal
+		var err error
+		if inbox {
+			if err := opora.ActorFrom(r.Context()).Require(opora.PermSignalTriage); err != nil {
+				return err
+			}
+			list, err = s.store.SignalInbox(r.Context(), false)
+		} else {
+			list, err = s.store.ReportedSignals(r.Context())
+		}
+		if err != nil {
+			return err
+		}
+		out := apiListJSON[apiSignalJSON]{Items: []apiSignalJSON{}, Total: len(list), Limit: len(list)}
+		for _, sg := range list {
+			j := apiSignalOf(sg)
+			// A list is a work list: names and children on the signal's own page.
+			j.Children, j.Description, j.Address = nil, "", ""
+			out.Items = append(out.Items, j)
+		}
+		return apiJSON(w, 0, out)
+	}
+}
+
+// apiSignal returns one signal (audit-logged by the store).
+func (s *Server) apiSignal(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	sg, err := s.store.Signal(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return apiJSON(w, sg.Version, apiSignalOf(sg))
+}
+
+type apiSignalBody struct {
+	TerritoryID int64                `json:"territory_id"`
+	Urgency     string               `json:"urgency"`
+	Description string               `json:"description"`
+	Address     string               `json:"address"`
+	Surname     string               `json:"surname"`
+	ReceivedAt  string               `json:"received_at"`
+	Children    []apiSignalChildJSON `json:"children"`
+}
+
+// apiRegisterSignal registers a signal from the caller's organisation's
+// system (channel "system"), routed to the КДН of the municipality as the
+// form does.
+func (s *Server) apiRegisterSignal(w http.ResponseWriter, r *http.Request) error {
+	var body apiSignalBody
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	sg := &opora.Signal{TerritoryID: body.TerritoryID, Urgency: body.Urgency, Description: body.Description,
+		Address: body.Address, Surname: body.Surname, Channel: opora.ChannelSystem, ReporterKind: opora.ReporterAgency,
+		ReceivedAt: s.store.Now()}
+	if sg.Urgency == "" {
+		sg.Urgency = opora.UrgencyOrdinary
+	}
+	if body.ReceivedAt != "" {
+		t, err := time.Parse(time.RFC3339, body.ReceivedAt)
+		if err != nil {
+			return &apiError{status: http.StatusUnprocessableEntity, title: "api.error.invalid",
+				fields: map[string]string{"received_at": "api.error.datetime"}}
+		}
+		sg.ReceivedAt = t
+	}
+	for i, c := range body.Children {
+		d, err := apiDateField("children."+strconv.Itoa(i)+".birth_date", c.BirthDate)
+		if err != nil {
+			return err
+		}
+		sg.Children = append(sg.Children, &opora.SignalChild{Name: c.Name, BirthDate: d})
+	}
+	if err := s.store.RegisterSignal(r.Context(), sg); err != nil {
+		return err
+	}
+	got, err := s.store.Signal(r.Context(), sg.ID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", "/api/v1/signals/"+strconv.FormatInt(sg.ID, 10))
+	w.Header().Set("ETag", etag(got.Version))
+	w.WriteHeader(http.StatusCreated)
+	return json.NewEncoder(w).Encode(apiSignalOf(got))
 }

@@ -229,6 +229,13 @@ func TestAPITasks(t *testing.T) {
 			return tok
 		}
 		garden := newAPICaller(t, a, issue(g.head, opora.ScopeTasksRead, opora.ScopeTasksWrite, opora.ScopeFamiliesRead))
+		gardenAdmin := opora.SystemActor(g.head.OrganisationID)
+		gardenAdmin.UserID = g.head.ID
+		gardenCtx := opora.WithActor(context.Background(), gardenAdmin)
+		if _, err := a.st.CreateWebhook(gardenCtx, &opora.Webhook{URL: "https://kindergarten.example/hooks",
+			Events: []opora.WebhookEvent{opora.EventTaskStatus}}); err != nil {
+			t.Fatal(err)
+		}
 		police := newAPICaller(t, a, issue(g.police, opora.ScopeTasksRead, opora.ScopeFamiliesRead))
 		task := "/api/v1/tasks/" + idString(g.task)
 
@@ -256,6 +263,16 @@ func TestAPITasks(t *testing.T) {
 			t.Fatalf("accept: %d %s", got.Status, got.Body)
 		}
 		etag = got.Header.Get("ETag")
+		// The kindergarten's system is told of the move, by ids and codes.
+		hooks, err := a.st.Webhooks(gardenCtx)
+		if err != nil || len(hooks) != 1 {
+			t.Fatalf("webhooks: %v %d", err, len(hooks))
+		}
+		if log, err := a.st.WebhookDeliveries(gardenCtx, hooks[0].ID, 10); err != nil || len(log) != 1 ||
+			!strings.Contains(log[0].Payload, `"status":"accepted"`) || !strings.Contains(log[0].Payload, `"previous_status":"planned"`) ||
+			strings.Contains(log[0].Payload, "Аня") {
+			t.Errorf("the webhook's message: %v %+v", err, log)
+		}
 		got = garden.call("POST", task+"/complete", map[string]string{"report": " "}, "If-Match", etag)
 		if errs, _ := got.JSON["errors"].(map[string]any); got.Status != http.StatusUnprocessableEntity || len(errs) == 0 {
 			t.Errorf("done without a report: %d %s", got.Status, got.Body)
@@ -321,6 +338,184 @@ func TestAPIRoutesDescribed(t *testing.T) {
 			if !registered[p] {
 				t.Errorf("openapi.json describes %q, which the server does not register", p)
 			}
+		}
+	})
+}
+
+// The administrator adds a webhook on /admin/webhooks: a bad address comes
+// back with the error next to the field and the value kept; a good one
+// shows its secret once; its delivery log opens, it can be stopped; another
+// organisation's administrator gets 404 for it.
+func TestWebhookPages(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		admin := a.login(t, "admin", testPassword)
+		mustContain(t, admin.get("/admin").Body, `href="/admin/webhooks"`, `href="/admin/api-tokens"`)
+		res := admin.get("/admin/webhooks")
+		mustContain(t, res.Body, "<h1>Вебхуки</h1>", "Вебхуков пока нет.", "Смена статуса задачи семьи", "Новый сигнал")
+		res = admin.post("/admin/webhooks", url.Values{"url": {"kdn.example/hooks"}, "events": {string(opora.EventSignalCreated)}})
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="e-url"`) ||
+			!strings.Contains(res.Body, `value="kdn.example/hooks"`) {
+			t.Fatalf("a bad address: %d", res.Status)
+		}
+		res = admin.post("/admin/webhooks", url.Values{"url": {"https://kdn.example/hooks"}, "events": {string(opora.EventSignalCreated)}})
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `id="new-secret">whsec_`) {
+			t.Fatalf("create: %d %s", res.Status, res.Body)
+		}
+		hooks, err := a.st.Webhooks(fx.Ctx())
+		if err != nil || len(hooks) != 1 {
+			t.Fatalf("hooks: %v %d", err, len(hooks))
+		}
+		page := "/admin/webhooks/" + idString(hooks[0].ID)
+		mustContain(t, admin.get(page).Body, "Журнал доставки", "https://kdn.example/hooks", "Сообщений пока не было.")
+		if res := admin.post(page+"/disable", nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("stop: %d", res.Status)
+		}
+		mustContain(t, admin.get(page).Body, "остановлен", "Возобновить")
+		if res := admin.get("/admin/webhooks"); strings.Contains(res.Body, "whsec_") {
+			t.Errorf("the list shows the secret")
+		}
+		other := storetest.AddOrg(t, a.st, fx.Ctx(), "Другая НКО")
+		setPassword(t, a.st, other.Admin.ID, other.Org.ID)
+		stranger := a.login(t, other.Admin.Login, testPassword)
+		if res := stranger.get(page); res.Status != http.StatusNotFound {
+			t.Errorf("another organisation opens the log: %d", res.Status)
+		}
+		if res := stranger.post(page+"/enable", nil); res.Status != http.StatusNotFound {
+			t.Errorf("another organisation resumes it: %d", res.Status)
+		}
+	})
+}
+
+// issueToken gives user u a token with scopes, as their organisation's
+// administrator would.
+func issueToken(t *testing.T, a *app, u *opora.User, scopes ...opora.APIScope) string {
+	t.Helper()
+	sys := opora.SystemActor(u.OrganisationID)
+	sys.UserID = u.ID
+	tok, err := a.st.CreateAPIToken(opora.WithActor(context.Background(), sys),
+		&opora.APIToken{Name: "ИС", UserID: u.ID, Scopes: scopes, ExpiresAt: a.st.Now().AddDate(0, 0, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Another system records services for a client (all or none: a day
+// outside the back-dating window records nothing), reads them and the
+// client's cases, each read audit-logged; a school's system sends a
+// signal that reaches the КДН's inbox, sees its status only, while the
+// КДН's system reads it whole.
+func TestAPIServicesCasesSignals(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := fx.Ctx()
+		c := &opora.Client{Surname: "Услугин", FirstName: "Олег", BranchID: fx.Branch.ID}
+		if err := a.st.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		caseTypes, err := a.st.CaseDictionary(ctx, opora.DictCaseType, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := &opora.Case{ClientID: c.ID, TypeID: caseTypes[0].ID, CuratorID: fx.Admin.ID, OpenedOn: a.st.Today()}
+		if err := a.st.CreateCase(ctx, k, 0); err != nil {
+			t.Fatal(err)
+		}
+		api := newAPICaller(t, a, issueToken(t, a, fx.Admin, opora.ScopeServicesRead, opora.ScopeServicesWrite, opora.ScopeCasesRead))
+		cid := idString(c.ID)
+
+		got := api.call("GET", "/api/v1/service-types", nil)
+		items, _ := got.JSON["items"].([]any)
+		if got.Status != http.StatusOK || len(items) == 0 {
+			t.Fatalf("service types: %d %s", got.Status, got.Body)
+		}
+		var typeID float64
+		for _, it := range items {
+			m := it.(map[string]any)
+			if m["has_amount"] == false && m["comment_required"] == false {
+				typeID = m["id"].(float64)
+				break
+			}
+		}
+		if typeID == 0 {
+			t.Fatal("no plain service type")
+		}
+		got = api.call("POST", "/api/v1/clients/"+cid+"/services", map[string]any{"rendered_on": "2001-01-01",
+			"items": []map[string]any{{"type_id": typeID}}})
+		if errs, _ := got.JSON["errors"].(map[string]any); got.Status != http.StatusUnprocessableEntity || errs["rendered_on"] == nil {
+			t.Errorf("a day outside the window: %d %s", got.Status, got.Body)
+		}
+		got = api.call("POST", "/api/v1/clients/"+cid+"/services", map[string]any{"items": []map[string]any{{"type_id": typeID}}})
+		if got.Status != http.StatusCreated || !strings.Contains(got.Body, `"quantity":1`) || !strings.Contains(got.Body, `"rendered_on":"`+a.st.Today().String()) {
+			t.Fatalf("record: %d %s", got.Status, got.Body)
+		}
+		got = api.call("GET", "/api/v1/clients/"+cid+"/services", nil)
+		if got.Status != http.StatusOK || got.JSON["total"] != float64(1) {
+			t.Errorf("services: %d %s", got.Status, got.Body)
+		}
+		got = api.call("GET", "/api/v1/clients/"+cid+"/cases", nil)
+		if got.Status != http.StatusOK || got.JSON["total"] != float64(1) || !strings.Contains(got.Body, `"status":"open"`) {
+			t.Errorf("cases: %d %s", got.Status, got.Body)
+		}
+		if got := api.call("GET", "/api/v1/cases/"+idString(k.ID), nil); got.Status != http.StatusOK || got.Header.Get("ETag") == "" {
+			t.Errorf("case: %d %s", got.Status, got.Body)
+		}
+		if got := api.call("GET", "/api/v1/clients", nil); got.Status != http.StatusForbidden {
+			t.Errorf("clients without clients:read: %d", got.Status)
+		}
+		entries, _, err := a.st.AuditEntries(ctx, opora.AuditFilter{Entity: "client", EntityID: c.ID, Action: opora.ActionView})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"api services", "api cases", "api case " + idString(k.ID)} {
+			if !slices.ContainsFunc(entries, func(e *opora.AuditEntry) bool { return e.Section == want }) {
+				t.Errorf("no audit row %q", want)
+			}
+		}
+
+		// Signals.
+		terr := func(kind opora.TerritoryKind, parent int64, name string) int64 {
+			tr := &opora.Territory{Kind: kind, ParentID: parent, Name: name}
+			if err := a.st.SaveTerritory(ctx, tr); err != nil {
+				t.Fatal(err)
+			}
+			return tr.ID
+		}
+		region := terr(opora.TerritoryRegion, 0, "Область")
+		north := terr(opora.TerritoryMunicipality, region, "Северный район")
+		kdn := storetest.AddAgencyIn(t, a.st, ctx, "КДН Северного района", opora.OrgKDN, north)
+		school := storetest.AddAgencyIn(t, a.st, ctx, "Школа № 5", opora.OrgSchool, north)
+		sec, _ := kdn.AddUser(t, "sec", "kdn_secretary")
+		teacher, _ := school.AddUser(t, "teacher", "agency_specialist")
+		schoolAPI := newAPICaller(t, a, issueToken(t, a, teacher, opora.ScopeSignalsRead, opora.ScopeSignalsWrite))
+		kdnAPI := newAPICaller(t, a, issueToken(t, a, sec, opora.ScopeSignalsRead))
+
+		got = schoolAPI.call("POST", "/api/v1/signals", map[string]any{"description": "Не ходит в школу"})
+		if errs, _ := got.JSON["errors"].(map[string]any); got.Status != http.StatusUnprocessableEntity || len(errs) == 0 {
+			t.Errorf("a signal without a municipality: %d %s", got.Status, got.Body)
+		}
+		got = schoolAPI.call("POST", "/api/v1/signals", map[string]any{"territory_id": north, "description": "Не ходит в школу две недели",
+			"surname": "Сидоровы", "address": "ул. Ленина, 7", "children": []map[string]any{{"name": "Петя", "birth_date": "2015-03-01"}}})
+		if got.Status != http.StatusCreated || got.Header.Get("Location") == "" || got.JSON["limited"] != true ||
+			strings.Contains(got.Body, "Сидоровы") {
+			t.Fatalf("register: %d %s", got.Status, got.Body)
+		}
+		loc := got.Header.Get("Location")
+		if got := schoolAPI.call("GET", "/api/v1/signals", nil); got.JSON["total"] != float64(1) {
+			t.Errorf("reported: %s", got.Body)
+		}
+		if got := schoolAPI.call("GET", "/api/v1/signals/inbox", nil); got.Status != http.StatusForbidden {
+			t.Errorf("the school reads the inbox: %d", got.Status)
+		}
+		got = kdnAPI.call("GET", "/api/v1/signals/inbox", nil)
+		if got.Status != http.StatusOK || got.JSON["total"] != float64(1) || strings.Contains(got.Body, "Петя") {
+			t.Errorf("inbox: %d %s", got.Status, got.Body)
+		}
+		got = kdnAPI.call("GET", loc, nil)
+		if got.Status != http.StatusOK || got.JSON["surname"] != "Сидоровы" || !strings.Contains(got.Body, `"birth_date":"2015-03-01"`) {
+			t.Errorf("the КДН reads the signal: %d %s", got.Status, got.Body)
+		}
+		if got := kdnAPI.call("POST", "/api/v1/signals", map[string]any{"territory_id": north, "description": "x"}); got.Status != http.StatusForbidden {
+			t.Errorf("a read-only token registers: %d", got.Status)
 		}
 	})
 }
