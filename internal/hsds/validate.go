@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"reflect"
 	"slices"
@@ -190,6 +191,8 @@ func Read(data []byte) (*Document, error) {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col = position(data, se.Offset)
+		} else if errors.Is(err, io.ErrUnexpectedEOF) {
+			line, col = position(data, int64(len(data)))
 		}
 		d.Problems = append(d.Problems, Problem{Key: "hsds.error.json",
 			Args: map[string]string{"Line": strconv.Itoa(line), "Col": strconv.Itoa(col)}})
