@@ -470,3 +470,19 @@ func DerivedID(parts ...string) string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// EntityKey is the catalog key naming the problem's object.
+func (p Problem) EntityKey() string {
+	if p.Entity == "" {
+		return "hsds.entity.document"
+	}
+	return "hsds.entity." + p.Entity
+}
+
+// ReasonKey is the catalog key saying why the field is skipped.
+func (s Skipped) ReasonKey() string {
+	if s.Reason == "" {
+		return "hsds.skip.unkept"
+	}
+	return s.Reason
+}
