@@ -314,12 +314,26 @@ func (im *hsdsImporter) organization(o *hsds.Organization, path string) (int64, 
 			im.skip("organization_identifier", "identifier", p, "hsds.skip.identifier")
 			continue
 		}
-		var n sql.NullInt64
-		if err := im.tx.QueryRowContext(im.ctx, `SELECT MIN(id) FROM organisations WHERE name = $1`, oi.Identifier).Scan(&n); err != nil {
+		// The organisation it is linked to already, when the name is its
+		// name (the network's names need not be unique); else the one of
+		// that name.
+		var kept, n, count sql.NullInt64
+		if err := im.tx.QueryRowContext(im.ctx, `SELECT MIN(n.id) FROM resource_organizations r JOIN organisations n
+			ON n.id = r.network_organisation_id WHERE r.uuid = $1 AND n.name = $2`, uuid, oi.Identifier).Scan(&kept); err != nil {
+			return 0, fmt.Errorf("store: hsds import organization: %w", err)
+		}
+		if err := im.tx.QueryRowContext(im.ctx, `SELECT MIN(id), COUNT(*) FROM organisations WHERE name = $1`,
+			oi.Identifier).Scan(&n, &count); err != nil {
 			return 0, fmt.Errorf("store: hsds import organization: %w", err)
 		}
 		id := n.Int64
-		if id == 0 {
+		switch {
+		case kept.Valid:
+			id = kept.Int64
+		case count.Int64 > 1:
+			im.skip("organization_identifier", "identifier", p, "hsds.skip.network_ambiguous")
+			continue
+		case id == 0:
 			im.skip("organization_identifier", "identifier", p, "hsds.skip.network_unknown")
 			continue
 		}

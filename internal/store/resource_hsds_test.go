@@ -326,6 +326,8 @@ func TestResourcesHSDSSkipped(t *testing.T) {
 		n := newFamilyNet(t, s)
 		newResourceMap(t, s, n)
 		doc := `[{"id": "1b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b11", "name": "Food Bank", "description": "", "year_incorporated": 2001,
+			"organization_identifiers": [{"id": "1b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b19", "identifier_scheme": "opora-network",
+				"identifier_type": "organisation", "identifier": "Нет такой организации"}],
 			"locations": [{"id": "1b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b12", "location_type": "physical",
 				"addresses": [{"id": "1b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b13", "address_1": "1 Main St", "city": "Springfield",
 					"state_province": "IL", "postal_code": "62701", "country": "US", "address_type": "physical"}]}],
@@ -345,7 +347,8 @@ func TestResourcesHSDSSkipped(t *testing.T) {
 		}
 		if skipped["organization.year_incorporated"] != "[0].year_incorporated " ||
 			skipped["service.languages"] != "[0].services[0].languages " ||
-			skipped["location.territory"] != "[0].locations[0] hsds.skip.territory_unknown" {
+			skipped["location.territory"] != "[0].locations[0] hsds.skip.territory_unknown" ||
+			skipped["organization_identifier.identifier"] != "[0].organization_identifiers[0] hsds.skip.network_unknown" {
 			t.Errorf("skipped: %v", skipped)
 		}
 		if rep.Created["taxonomy_term"] != 1 || rep.Created["attribute"] != 1 {
