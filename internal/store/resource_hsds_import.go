@@ -713,7 +713,9 @@ func (im *hsdsImporter) service(sv *hsds.Service, orgID int64, path string) erro
 		im.problem(path+".attributes", "service", sv.Name, "hsds.error.free_over_capacity", nil)
 		return nil
 	}
-	modified := im.now
+	// last_modified: the file's, or (a file without it) now when the
+	// service is new or changed.
+	var modified any
 	if sv.LastModified != "" {
 		t, err := time.Parse(time.RFC3339, sv.LastModified)
 		if err != nil {
@@ -742,18 +744,25 @@ func (im *hsdsImporter) service(sv *hsds.Service, orgID int64, path string) erro
 	}
 	key := NameKey(strings.Join(append([]string{sv.Name, sv.AlternateName, sv.Description, sv.EligibilityDescription},
 		termNames...), " "))
-	before := len(im.rep.Changes)
-	id, changed, err := im.put(hsdsRow{table: "resource_services", entity: "service", uuid: uuid,
+	row := hsdsRow{table: "resource_services", entity: "service", uuid: uuid,
 		cols: []string{"organization_id", "name", "alternate_name", "description", "url", "email", "status",
 			"application_process", "fees_description", "eligibility_description", "minimum_age", "maximum_age", "alert",
-			"capacity", "free_places", "capacity_note", "capacity_updated_at", "last_modified", "search_key"},
+			"capacity", "free_places", "capacity_note", "capacity_updated_at", "search_key"},
 		vals: []any{orgID, sv.Name, sv.AlternateName, sv.Description, sv.URL, sv.Email, sv.Status, sv.ApplicationProcess,
-			sv.FeesDescription, sv.EligibilityDescription, minAge, maxAge, sv.Alert, capacity, free, note, capUpdated,
-			modified, key},
+			sv.FeesDescription, sv.EligibilityDescription, minAge, maxAge, sv.Alert, capacity, free, note, capUpdated, key},
 		onInsert: map[string]any{"version": 1, "created_by": nullID(im.user), "created_at": im.now,
 			"updated_by": nullID(im.user)},
 		onUpdate: "version = version + 1, updated_by = $U1", onUpdateArgs: []any{nullID(im.user)},
-	}, sv.Name, path)
+	}
+	if modified != nil {
+		row.cols, row.vals = append(row.cols, "last_modified"), append(row.vals, modified)
+	} else {
+		row.onInsert["last_modified"] = im.now
+		row.onUpdate += ", last_modified = $U2"
+		row.onUpdateArgs = append(row.onUpdateArgs, im.now)
+	}
+	before := len(im.rep.Changes)
+	id, changed, err := im.put(row, sv.Name, path)
 	if err != nil {
 		return err
 	}

@@ -354,6 +354,12 @@ func TestResourcesHSDSSkipped(t *testing.T) {
 		if rep.Created["taxonomy_term"] != 1 || rep.Created["attribute"] != 1 {
 			t.Errorf("the file's term: %+v", rep.Created)
 		}
+		// Again (the file has no last_modified): nothing changes.
+		if again, err := s.ImportResourcesHSDS(n.secretary, []byte(doc), true); err != nil {
+			t.Fatal(err)
+		} else if c, u := again.Total(); c != 0 || u != 0 {
+			t.Errorf("the foreign file again: %+v", again.Changes)
+		}
 		found, err := s.SearchResources(n.curatorACtx, store.ResourceSearch{Query: "food"})
 		if err != nil || len(found) != 1 || len(found[0].Terms) != 1 || found[0].Terms[0].Name != "Food Pantry" {
 			t.Errorf("the imported service: %v %+v", err, found)
