@@ -308,6 +308,7 @@ func (im *hsdsImporter) organization(o *hsds.Organization, path string) (int64, 
 		return 0, nil
 	}
 	var network any
+	linked := false
 	for i, oi := range o.OrganizationIdentifiers {
 		p := fmt.Sprintf("%s.organization_identifiers[%d]", path, i)
 		if oi.IdentifierScheme != hsds.NetworkScheme {
@@ -337,7 +338,15 @@ func (im *hsdsImporter) organization(o *hsds.Organization, path string) (int64, 
 			im.skip("organization_identifier", "identifier", p, "hsds.skip.network_unknown")
 			continue
 		}
-		network = id
+		network, linked = id, true
+	}
+	if !linked {
+		// Never unlinked by an import: an organisation the map has keeps its link.
+		var kept sql.NullInt64
+		if err := im.tx.QueryRowContext(im.ctx, `SELECT network_organisation_id FROM resource_organizations WHERE uuid = $1`,
+			uuid).Scan(&kept); err == nil && kept.Valid {
+			network = kept.Int64
+		}
 	}
 	key := NameKey(strings.Join([]string{o.Name, o.AlternateName, o.Description}, " "))
 	im.audit = &opora.AuditEntry{Action: opora.ActionUpdate, Entity: "resource_organization"}
@@ -410,7 +419,7 @@ func hasLocation(ls []*hsds.Location, id string) bool {
 
 // territory finds the municipality (or district) of a location: its
 // Opora attribute (the territory's path), else the address's region or city.
-func (im *hsdsImporter) territory(l *hsds.Location, path string) any {
+func (im *hsdsImporter) territory(l *hsds.Location, uuid, path string) any {
 	byPath := func(p string) int64 {
 		for id, t := range im.tree.byID {
 			if t.Path == p && t.Kind != opora.TerritoryRegion {
@@ -446,6 +455,12 @@ func (im *hsdsImporter) territory(l *hsds.Location, path string) any {
 			}
 		}
 	}
+	// A location the map has keeps the municipality chosen in its form.
+	var kept sql.NullInt64
+	if err := im.tx.QueryRowContext(im.ctx, `SELECT territory_id FROM resource_locations WHERE uuid = $1`, uuid).Scan(&kept); err == nil &&
+		kept.Valid {
+		return kept.Int64
+	}
 	im.skip("location", "territory", path, "hsds.skip.territory_unknown")
 	return nil
 }
@@ -459,7 +474,7 @@ func (im *hsdsImporter) location(l *hsds.Location, orgID int64, path string) err
 	if !ok {
 		return nil
 	}
-	territory := im.territory(l, path)
+	territory := im.territory(l, uuid, path)
 	im.territoryID = 0
 	if id, ok := territory.(int64); ok {
 		im.territoryID = id
@@ -872,6 +887,10 @@ func (im *hsdsImporter) attribute(a *hsds.Attribute, serviceID, termID int64, pa
 		return fmt.Errorf("store: hsds import attribute: %w", err)
 	}
 	if existing.Valid && existing.String != uuid {
+		if other, ok := im.seen[existing.String]; ok {
+			im.problem(path, "attribute", a.Value, "hsds.error.same_twice", map[string]string{"Other": other})
+			return nil
+		}
 		if _, err := im.tx.ExecContext(im.ctx, `UPDATE resource_attributes SET uuid = $1 WHERE uuid = $2`, uuid, existing.String); err != nil {
 			return fmt.Errorf("store: hsds import attribute: %w", err)
 		}
@@ -914,6 +933,10 @@ func (im *hsdsImporter) serviceAtLocation(sal *hsds.ServiceAtLocation, serviceID
 		return fmt.Errorf("store: hsds import service_at_location: %w", err)
 	}
 	if existing.Valid && existing.String != uuid {
+		if other, ok := im.seen[existing.String]; ok {
+			im.problem(path, "service_at_location", name, "hsds.error.same_twice", map[string]string{"Other": other})
+			return nil
+		}
 		if _, err := im.tx.ExecContext(im.ctx, `UPDATE resource_service_at_location SET uuid = $1 WHERE uuid = $2`, uuid, existing.String); err != nil {
 			return fmt.Errorf("store: hsds import service_at_location: %w", err)
 		}

@@ -310,6 +310,17 @@ func TestResourcesHSDSRefused(t *testing.T) {
 		if !keys["hsds.error.whole_number"] || !keys["hsds.error.duplicate_id"] {
 			t.Errorf("problems: %+v", rep.Problems)
 		}
+		// The same service at the same location twice, under two ids.
+		rep = try(func(doc []map[string]any) []map[string]any {
+			sv := doc[1]["services"].([]any)[0].(map[string]any)
+			sals := sv["service_at_locations"].([]any)
+			twin := map[string]any{"id": "0b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b13", "location_id": sals[0].(map[string]any)["location_id"]}
+			sv["service_at_locations"] = append(sals, twin)
+			return doc
+		})
+		if p := rep.Problems[0]; p.Path != "[1].services[0].service_at_locations[1]" || p.Key != "hsds.error.same_twice" {
+			t.Errorf("problems: %+v", rep.Problems)
+		}
 		// Not JSON at all.
 		rep, err := s.ImportResourcesHSDS(n.secretary, []byte("[{\"id\":\n"), true)
 		if err != nil || len(rep.Problems) != 1 || rep.Problems[0].Key != "hsds.error.json" || rep.Problems[0].Args["Line"] != "2" {
@@ -324,7 +335,6 @@ func TestResourcesHSDSSkipped(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		n := newFamilyNet(t, s)
-		newResourceMap(t, s, n)
 		doc := `[{"id": "1b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b11", "name": "Food Bank", "description": "", "year_incorporated": 2001,
 			"organization_identifiers": [{"id": "1b7a4d6e-5f0a-4c55-9d7e-2f7a8d3c1b19", "identifier_scheme": "opora-network",
 				"identifier_type": "organisation", "identifier": "Нет такой организации"}],
@@ -360,6 +370,27 @@ func TestResourcesHSDSSkipped(t *testing.T) {
 		} else if c, u := again.Total(); c != 0 || u != 0 {
 			t.Errorf("the foreign file again: %+v", again.Changes)
 		}
+		// The municipality chosen in the form stays when the file comes again.
+		m := newResourceMapTerritories(t, s, n)
+		org, err := s.ResourceOrganizations(n.secretary)
+		if err != nil || len(org) != 1 || len(org[0].Locations) != 1 {
+			t.Fatalf("%v %+v", err, org)
+		}
+		loc := org[0].Locations[0]
+		loc.TerritoryID = m
+		if err := s.SaveResourceLocation(n.secretary, loc); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.ImportResourcesHSDS(n.secretary, []byte(doc), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, u := again.Total(); c != 0 || u != 0 {
+			t.Errorf("after choosing the municipality: %+v", again.Changes)
+		}
+		if got, err := s.ResourceLocation(n.secretary, loc.ID); err != nil || got.TerritoryID != m {
+			t.Errorf("the municipality after the import: %v %+v", err, got)
+		}
 		found, err := s.SearchResources(n.curatorACtx, store.ResourceSearch{Query: "food"})
 		if err != nil || len(found) != 1 || len(found[0].Terms) != 1 || found[0].Terms[0].Name != "Food Pantry" {
 			t.Errorf("the imported service: %v %+v", err, found)
@@ -382,4 +413,10 @@ func TestResourcesHSDSAccess(t *testing.T) {
 			t.Errorf("the network administrator exports: %v", err)
 		}
 	})
+}
+
+// newResourceMapTerritories is newResourceMap's northern municipality.
+func newResourceMapTerritories(t *testing.T, s *store.Store, n *familyNet) int64 {
+	t.Helper()
+	return newResourceMap(t, s, n).north.ID
 }
