@@ -232,7 +232,13 @@ func (im *hsdsImporter) put(r hsdsRow, name, path string) (int64, []string, erro
 		return 0, nil, fmt.Errorf("store: hsds import %s: %w", r.table, err)
 	}
 	im.rep.Updated[r.entity]++
-	im.rep.Changes = append(im.rep.Changes, HSDSChange{Entity: r.entity, ID: r.uuid, Name: name, Path: path, Fields: changed})
+	var fields []string // HSDS's names: not Opora's search key
+	for _, c := range changed {
+		if c != "search_key" {
+			fields = append(fields, c)
+		}
+	}
+	im.rep.Changes = append(im.rep.Changes, HSDSChange{Entity: r.entity, ID: r.uuid, Name: name, Path: path, Fields: fields})
 	return id, changed, nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -66,6 +65,7 @@ type hsdsPreview struct {
 // hsdsLine is one row of the page's tables, worded.
 type hsdsLine struct {
 	Entity, Name, Path, Text string
+	Fields                   []string // the file's field names, shown as code
 	Count                    int
 }
 
@@ -84,11 +84,11 @@ func (s *Server) hsdsPreview(r *http.Request, rep *store.HSDSImport) *hsdsPrevie
 			p.More = len(rep.Changes) - i
 			break
 		}
-		text := l.T("resources.hsds.created")
+		line := hsdsLine{Entity: l.T("hsds.entity." + c.Entity), Name: c.Name, Path: c.Path, Text: l.T("resources.hsds.created")}
 		if !c.Created {
-			text = l.T("resources.hsds.updated", "Fields", strings.Join(c.Fields, ", "))
+			line.Text, line.Fields = l.T("resources.hsds.updated_fields"), c.Fields
 		}
-		p.Changes = append(p.Changes, hsdsLine{Entity: l.T("hsds.entity." + c.Entity), Name: c.Name, Path: c.Path, Text: text})
+		p.Changes = append(p.Changes, line)
 	}
 	for _, sk := range rep.Skipped {
 		p.Skipped = append(p.Skipped, hsdsLine{Entity: l.T("hsds.entity." + sk.Entity), Name: sk.Field, Path: sk.First,

@@ -88,7 +88,7 @@ func TestResourcesHSDSPages(t *testing.T) {
 			t.Fatalf("check: %d %s", res.Status, res.Body)
 		}
 		mustContain(t, html.UnescapeString(res.Body), "Будет создано записей: 0, изменено: 2", "Детский сад № 12 «Солнышко»",
-			"изменится: name", "изменится: free_places", `name="payload"`)
+			"изменятся поля: <code>name</code>", "изменятся поля: <code>free_places</code>", `name="payload"`)
 		if n := freeNow(); n != 2 {
 			t.Fatalf("the check changed the map: %d free places", n)
 		}
