@@ -1,7 +1,11 @@
 package hsds
 
 import (
+	"bytes"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -74,5 +78,42 @@ func TestReadProblems(t *testing.T) {
 		if err != nil || len(d.Problems) == 0 {
 			t.Errorf("%q: %v %+v", bad, err, d)
 		}
+	}
+}
+
+// The embedded schemas are HSDS 3.0's own, unchanged: byte for byte the
+// shared reference copy when it is there (not on a fresh clone), and every
+// object's schema compiles with its references.
+func TestSchemasAreTheOfficialOnes(t *testing.T) {
+	entries, err := fs.ReadDir(Schemas(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join("..", "..", "..", "shared", "reference", "hsds-3", "schema")
+	_, statErr := os.Stat(ref)
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		n++
+		if _, err := EntitySchema(strings.TrimSuffix(name, ".json")); err != nil {
+			t.Errorf("%s does not compile: %v", name, err)
+		}
+		if statErr != nil {
+			continue
+		}
+		ours, _ := fs.ReadFile(Schemas(), name)
+		theirs, err := os.ReadFile(filepath.Join(ref, name))
+		if err != nil || !bytes.Equal(ours, theirs) {
+			t.Errorf("%s differs from the shared reference copy (%v)", name, err)
+		}
+	}
+	if n != 21 {
+		t.Errorf("%d schemas embedded, want HSDS 3.0's 21 objects", n)
+	}
+	if statErr != nil {
+		t.Logf("no shared reference copy at %s: compared nothing", ref)
 	}
 }
