@@ -183,6 +183,7 @@ var getRoutes = map[string]routeAudit{
 	"GET /resources":                                  {why: resourceMap},
 	"GET /resources/services/{id}":                    {why: resourceMap},
 	"GET /resources/organizations":                    {why: resourceMap},
+	"GET /resources/export":                           {why: resourceMap},
 	"GET /resources/organizations/new":                {why: resourceMap},
 	"GET /resources/organizations/{id}":               {why: resourceMap},
 	"GET /resources/organizations/{id}/edit":          {why: resourceMap},

@@ -419,6 +419,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /resources", s.authed(s.resourcesSearch))
 	mux.Handle("GET /resources/services/{id}", s.authed(s.resourceServicePage))
 	mux.Handle("GET /resources/organizations", s.authed(s.resourceOrgs))
+	// The map as Open Referral HSDS 3.0 JSON (resources_hsds.go): the
+	// download, the upload's check and its import.
+	mux.Handle("GET /resources/export", s.export(opora.ExportResourcesHSDS, s.resourcesExport))
+	mux.Handle("POST /resources/import", s.require(opora.PermResourcesManage, s.resourcesImport))
+	mux.Handle("POST /resources/import/apply", s.require(opora.PermResourcesManage, s.resourcesImportApply))
 	mux.Handle("GET /resources/organizations/new", s.require(opora.PermResourcesManage, s.resourceOrgNew))
 	mux.Handle("POST /resources/organizations", s.require(opora.PermResourcesManage, s.resourceOrgSave))
 	mux.Handle("GET /resources/organizations/{id}", s.authed(s.resourceOrgPage))
