@@ -16,9 +16,14 @@ import (
 	"time"
 )
 
-func testJPEG(t *testing.T, w, h int) []byte {
+func testJPEG(t testing.TB, w, h int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.White)
+		}
+	}
 	for x := 0; x < w; x++ {
 		img.Set(x, h/2, color.RGBA{0, 0, 200, 255})
 	}
@@ -29,7 +34,7 @@ func testJPEG(t *testing.T, w, h int) []byte {
 	return b.Bytes()
 }
 
-func sampleDoc(t *testing.T) *Doc {
+func sampleDoc(t testing.TB) *Doc {
 	return &Doc{
 		Title:    "Справка о регистрации",
 		Number:   "исх. № 12/2026",
@@ -164,4 +169,32 @@ func TestWriteSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(os.Getenv("OPORA_DOC_SAMPLE"), b.Bytes(), 0o600)
+}
+
+// BenchmarkPDF: one certificate with three images, as the download makes it.
+func BenchmarkPDF(b *testing.B) {
+	d := sampleDoc(b)
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := PDF(&buf, d); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/doc")
+}
+
+// BenchmarkDOCX: the same certificate as DOCX.
+func BenchmarkDOCX(b *testing.B) {
+	d := sampleDoc(b)
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := DOCX(&buf, d); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "bytes/doc")
 }

@@ -79,6 +79,9 @@ func PDF(w io.Writer, d *Doc) error {
 			pdf.AddPage()
 		}
 		y := pdf.GetY() + 2
+		// JPEG on white, multiplied: the white lets the stamp and the
+		// signature overlap as ink does.
+		pdf.SetAlpha(1, "Multiply")
 		if tok {
 			iw, ih := fit(tw, th, 40, 40)
 			pdf.RegisterImageOptionsReader("stamp", fpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(d.Stamp))
@@ -89,6 +92,7 @@ func PDF(w io.Writer, d *Doc) error {
 			pdf.RegisterImageOptionsReader("signature", fpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(d.Signature))
 			pdf.ImageOptions("signature", marginL+textW-65, y+8, iw, ih, false, fpdf.ImageOptions{ImageType: "JPG"}, 0, "")
 		}
+		pdf.SetAlpha(1, "Normal")
 		pdf.SetY(y + 42)
 	}
 	if err := pdf.Error(); err != nil {
