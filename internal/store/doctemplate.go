@@ -476,6 +476,9 @@ func (s *Store) ClientIssuedDocuments(ctx context.Context, clientID int64) ([]*o
 	if _, err := s.client(ctx, s.r, opora.PermClientRead, clientID); err != nil {
 		return nil, err
 	}
+	if lacks(ctx, clientID, holdsIssuedDocuments) {
+		return nil, nil
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+issuedColumns+issuedFrom+` WHERE i.client_id = $1
 		ORDER BY i.created_at DESC, i.id DESC`, clientID)
 	if err != nil {
