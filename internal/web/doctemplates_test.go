@@ -99,7 +99,16 @@ func TestIssueDocumentFlow(t *testing.T) {
 		if err := a.st.CreateClient(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		tpl := &opora.DocTemplate{Title: "Справка <для> суда", Body: "{{документ.номер}}\n\n# СПРАВКА\n\nВыдана {{клиент.фио}}, {{клиент.дата_рождения}} г. р."}
+		// A value with markup in it (the identity document's issuer).
+		types, err := a.st.DictionaryItems(ctx, opora.DictDocumentType, false)
+		if err != nil || len(types) == 0 {
+			t.Fatal(err)
+		}
+		if err := a.st.CreateIdentityDocument(ctx, &opora.IdentityDocument{ClientID: c.ID, TypeID: types[0].ID, Series: "4010",
+			Number: "123456", IssuedBy: "ОВД <script>alert(1)</script>"}); err != nil {
+			t.Fatal(err)
+		}
+		tpl := &opora.DocTemplate{Title: "Справка <для> суда", Body: "{{документ.номер}}\n\n# СПРАВКА\n\nВыдана {{клиент.фио}}, {{клиент.дата_рождения}} г. р.\n\nДокумент: {{клиент.документ}}."}
 		if err := a.st.SaveDocTemplate(ctx, tpl); err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +137,11 @@ func TestIssueDocumentFlow(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Fatalf("print page: %d", res.Status)
 		}
-		mustContain(t, res.Body, "исх. № 1/"+year, "Выдана Ёлкина Щука Юрьевна", `class="doc-stamp"`, doc+"/pdf", doc+"/docx", `class="doc-print"`)
+		mustContain(t, res.Body, "исх. № 1/"+year, "Выдана Ёлкина Щука Юрьевна", `class="doc-stamp"`, doc+"/pdf", doc+"/docx", `class="doc-print"`,
+			"4010 123456, выдан ОВД &lt;script&gt;alert(1)&lt;/script&gt;")
+		if strings.Contains(res.Body, "<script>alert") {
+			t.Fatal("a value's markup reached the page")
+		}
 		if res := w.get(doc + "/image/stamp"); res.Status != http.StatusOK || res.Header.Get("Content-Type") != "image/jpeg" {
 			t.Fatalf("stamp on the document: %d", res.Status)
 		}
