@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -182,6 +183,49 @@ func TestDocNumbersConcurrent(t *testing.T) {
 		if err := storetest.RawDB(t, s).QueryRow(`SELECT MAX(seq), COUNT(*) FROM issued_documents WHERE organisation_id = $1`,
 			fx.Org.ID).Scan(&max, &count); err != nil || max != n || count != n {
 			t.Fatalf("stored: %v max %d count %d", err, max, count)
+		}
+	})
+}
+
+// TestDocCaseAndFamily: a document names the client's case and family
+// card; a case of another person or a card the person is not on is not
+// found, and nothing is numbered for it.
+func TestDocCaseAndFamily(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newFamilyNet(t, s)
+		f, mother := createFamily(t, s, n)
+		tpl := &opora.DocTemplate{Title: "Письмо о семье", NeedsFamily: true, NeedsCase: true,
+			Body: "Семья № {{семья.номер}}, адрес: {{семья.адрес}}. Случай № {{случай.номер}} ({{случай.тип}}) с {{случай.открыт}}."}
+		if err := s.SaveDocTemplate(n.kdn.Ctx(), tpl); err != nil {
+			t.Fatal(err)
+		}
+		caseTypes, err := s.CaseDictionary(n.secretary, opora.DictCaseType, false)
+		if err != nil || len(caseTypes) == 0 {
+			t.Fatalf("case types: %v", err)
+		}
+		k := &opora.Case{ClientID: mother.ID, TypeID: caseTypes[0].ID, CuratorID: n.kdn.Admin.ID, OpenedOn: s.Today()}
+		if err := s.CreateCase(n.secretary, k, 0); err != nil {
+			t.Fatal(err)
+		}
+		loner := addClient(t, s, n.secretary, n.kdn.Branch.ID, "Сидоров", "Олег", "", "01.02.1970")
+		for _, ch := range []store.DocChoice{
+			{ClientID: loner.ID, TemplateID: tpl.ID, CaseID: k.ID},         // another person's case
+			{ClientID: loner.ID, TemplateID: tpl.ID, FamilyID: f.ID},       // a card the person is not on
+			{ClientID: mother.ID, TemplateID: tpl.ID, CaseID: k.ID + 1000}, // no such case
+		} {
+			if _, err := s.IssueDocument(n.secretary, ch); opora.ErrorCode(err) != opora.ENOTFOUND {
+				t.Fatalf("%+v: %v", ch, err)
+			}
+		}
+		d, err := s.IssueDocument(n.secretary, store.DocChoice{ClientID: mother.ID, TemplateID: tpl.ID, CaseID: k.ID, FamilyID: f.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "Семья № " + strconv.FormatInt(f.ID, 10) + ", адрес: ул. Ленина, 5, кв. 12. Случай № " + strconv.FormatInt(k.ID, 10) +
+			" (" + caseTypes[0].Label + ") с " + s.Today().Format("02.01.2006") + "."
+		if d.Text != want || d.Seq != 1 || d.CaseID != k.ID || d.FamilyID != f.ID {
+			t.Fatalf("got %q (seq %d), want %q", d.Text, d.Seq, want)
 		}
 	})
 }
