@@ -34,6 +34,21 @@ func TestDocTemplates(t *testing.T) {
 				t.Fatalf("no %q in %s", want, titles)
 			}
 		}
+		// An organisation from before the feature (no templates) gets them
+		// at the next start, once.
+		old := storetest.AddOrg(t, s, ctx, "Старая")
+		if _, err := storetest.RawDB(t, s).Exec(`DELETE FROM doc_templates WHERE organisation_id = $1`, old.Org.ID); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := s.SeedMissing(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ots, err := s.DocTemplates(old.Ctx(), true); err != nil || len(ots) != 3 {
+			t.Fatalf("existing organisation: %v %d", err, len(ots))
+		}
+
 		// Unknown fields and code are refused with the line and the text.
 		for _, c := range []struct{ body, key, token string }{
 			{"Строка\n{{клиент.фамилиё}}", "doctemplate.err_unknown", "{{клиент.фамилиё}}"},
@@ -115,7 +130,7 @@ func TestDocTemplates(t *testing.T) {
 		}
 
 		// Another organisation sees nothing: not the document, not the template.
-		other := storetest.AddOrg(t, s, ctx, "Другая")
+		other := old
 		if _, err := s.IssuedDocument(other.Ctx(), c.ID, d.ID, "html"); opora.ErrorCode(err) != opora.ENOTFOUND {
 			t.Fatalf("other org reads: %v", err)
 		}
