@@ -110,10 +110,13 @@ func parseDoc(body string) ([]docPart, error) {
 		end := strings.Index(rest, "}}")
 		if end < 0 || strings.Contains(rest[:end], "{{") {
 			tok := rest
-			if i := strings.IndexAny(tok, "\n"); i >= 0 {
+			if i := strings.IndexByte(tok, '\n'); i >= 0 {
 				tok = tok[:i]
 			}
-			return nil, &TemplateError{Line: line, Token: "{{" + clip(tok), Key: "doctemplate.err_unclosed"}
+			if i := strings.Index(tok, "{{"); i >= 0 {
+				tok = tok[:i]
+			}
+			return nil, &TemplateError{Line: line, Token: "{{" + clip(strings.TrimRight(tok, " \t")), Key: "doctemplate.err_unclosed"}
 		}
 		raw := rest[:end]
 		name := strings.TrimSpace(raw)
