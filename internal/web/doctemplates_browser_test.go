@@ -157,5 +157,6 @@ func TestBrowserIssueDocument(t *testing.T) {
 		}
 		p.do("back to the client", p.follow("← Назад"))
 		p.see("Справка о регистрации по адресу организации", "исх. № 1/")
+		p.shootWide("doc-profile")
 	})
 }
