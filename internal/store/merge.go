@@ -25,6 +25,7 @@ var mergeTables = []string{
 	"subject_requests",
 	"life_events",       // hint.go: a person's life events (job lost, divorce, …)
 	"screening_actions", // screening: what was done about a person on the early screening list
+	"issued_documents",  // doctemplate.go: certificates and letters issued to the person
 }
 
 // mergeSteps move rows that need more than a plain UPDATE (unique

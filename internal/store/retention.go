@@ -463,6 +463,9 @@ var destroySteps = []string{
 	// dates (that it was answered in time), not who asked or what was said.
 	`UPDATE subject_requests SET requester = '', details = '', answer = '' WHERE client_id = $1`,
 	`DELETE FROM retention_due WHERE client_id = $1`,
+	// Issued certificates and letters keep their number (the register of
+	// outgoing numbers has no gaps), not their text.
+	`UPDATE issued_documents SET body = '' WHERE client_id = $1`,
 }
 
 // destroyAttributes are the further steps of the destroy action: the
