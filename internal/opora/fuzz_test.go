@@ -145,3 +145,35 @@ func FuzzParseHintKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDocTemplate: an administrator's template body is accepted or refused
+// with the line and a message; an accepted one fills without error, a
+// value that looks like a placeholder or code stays text (one pass), and
+// the filled text splits into paragraphs without a panic.
+func FuzzDocTemplate(f *testing.F) {
+	f.Add("# СПРАВКА\n\nВыдана {{клиент.фио}}, {{клиент.дата_рождения}} г. р.\n> {{организация.руководитель}}", "{{call .X}}")
+	f.Add("{{range .}}{{end}}", "x")
+	f.Add("}}{{", "")
+	f.Add("{{ клиент.фамилия }}", "<script>")
+	f.Fuzz(func(t *testing.T, body, value string) {
+		err := CheckTemplate(body)
+		vals := map[string]string{}
+		for _, d := range DocFields {
+			vals[d.Key] = value
+		}
+		filled, ferr := FillTemplate(body, vals)
+		if (err == nil) != (ferr == nil) {
+			t.Fatalf("%q: check %v, fill %v", body, err, ferr)
+		}
+		if err != nil {
+			if _, ok := err.(*TemplateError); !ok {
+				t.Fatalf("%q: refused without a line: %v", body, err)
+			}
+			return
+		}
+		if plain, _ := FillTemplate(body, nil); len(filled) < len(plain) {
+			t.Fatalf("%q: filling with %q shortened the text", body, value)
+		}
+		_ = DocBlocks(filled)
+	})
+}
