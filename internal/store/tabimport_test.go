@@ -1,0 +1,224 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// rowsSource is an ImportSource over rows in memory (row 1 is the header).
+type rowsSource struct {
+	rows [][]string
+	i    int
+}
+
+func (r *rowsSource) Next() (int, []string, error) {
+	if r.i >= len(r.rows) {
+		return 0, nil, io.EOF
+	}
+	r.i++
+	return r.i + 1, r.rows[r.i-1], nil
+}
+
+func (r *rowsSource) Progress() float64 { return float64(r.i) / float64(max(1, len(r.rows))) }
+
+var importHeader = []string{"ФИО: фамилия", "Имя", "Дата рожд.", "Пол", "Образование", "Сирота", "Профессия", "Заметка"}
+
+// importCards are paper cards typed into a spreadsheet: good rows, a bad
+// date, a word not in the dictionary, a row twice and a person already
+// registered.
+var importCards = [][]string{
+	{"Архипов", "Семён", "12.03.1970", "м", "Среднее профессиональное", "да", "сварщик", ""},
+	{"Белова", "Анна", "1985", "Ж", "высшее", "нет", "", "без документов"},
+	{"Власов", "Игорь", "31.02.1980", "м", "", "", "", ""},       // no such day
+	{"Глебова", "Ольга", "01.01.1990", "ж", "Академия", "", "", ""}, // not in the dictionary
+	{"", "Без фамилии", "", "", "", "", "", ""},                   // required field missing
+	{"Архипов", "Семён", "12.03.1970", "м", "Среднее профессиональное", "да", "сварщик", ""},
+	{"", "", "", "", "", "", "", ""},
+	{"Дубов", "Пётр", "01.02.1975", "м", "", "", "", ""}, // already a client
+}
+
+var importMapping = []string{"surname", "first_name", "birth_date", "gender", "", "", "", ""}
+
+func startImport(t *testing.T, s *store.Store, ctx context.Context, fx *storetest.Fixture, name string, mapping []string) *store.ImportJob {
+	t.Helper()
+	j := &store.ImportJob{FileName: name, FileHash: "h", Header: importHeader}
+	if err := s.CreateImport(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetImportMapping(ctx, j.ID, mapping, fx.Branch.ID); err != nil {
+		t.Fatalf("mapping: %v %v", err, opora.FieldErrors(err))
+	}
+	return j
+}
+
+func runImport(t *testing.T, s *store.Store, ctx context.Context, id int64, dry bool, rows [][]string) *store.ImportReport {
+	t.Helper()
+	if err := s.StartImportRun(ctx, id, dry); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.RunImport(ctx, id, &rowsSource{rows: rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func errorsOnly(ps []store.ImportProblem) []string {
+	var out []string
+	for _, p := range ps {
+		if p.ClientID == 0 {
+			out = append(out, strconv.Itoa(p.Row)+"|"+p.Column+"|"+p.Message)
+		}
+	}
+	return out
+}
+
+func TestImportDryRunAgreesWithImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		existing := addClient(t, s, ctx, fx.Branch.ID, "Дубов", "Петр", "", "01.02.1975")
+		targets, err := s.ImportTargets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := func(label string) string {
+			for _, tg := range targets {
+				if tg.Label == label {
+					return tg.Key
+				}
+			}
+			t.Fatalf("no import target %q", label)
+			return ""
+		}
+		mapping := slices.Clone(importMapping)
+		mapping[4], mapping[5], mapping[6] = key("Образование"), key("Выпускник детского дома"), key("Профессия")
+		j := startImport(t, s, ctx, fx, "картотека.csv", mapping)
+
+		dry := runImport(t, s, ctx, j.ID, true, importCards)
+		if dry.Rows != 7 || dry.Created != 3 || dry.Already != 1 || dry.ErrorRows != 3 || dry.Duplicates != 1 {
+			t.Fatalf("dry run: %+v", dry)
+		}
+		wantErrors := []string{"4|Дата рожд.|import.error.date", "5|Образование|import.error.unknown_value",
+			"6|ФИО: фамилия|import.error.required"}
+		if got := errorsOnly(dry.Problems); !slices.Equal(got, wantErrors) {
+			t.Errorf("dry run errors %q, want %q", got, wantErrors)
+		}
+		if !slices.ContainsFunc(dry.Problems, func(p store.ImportProblem) bool { return p.Row == 9 && p.ClientID == existing.ID }) {
+			t.Errorf("the dry run does not find Дубов Пётр a likely duplicate of client %d: %+v", existing.ID, dry.Problems)
+		}
+		// Nothing was written by the dry run.
+		if res, err := s.SearchClients(ctx, store.SearchFilter{Query: "Архипов"}); err != nil || res.Total != 0 {
+			t.Fatalf("after the dry run Архипов is found %v times (%v)", res, err)
+		}
+		saved, err := s.ImportProblems(ctx, j.ID)
+		if err != nil || !slices.Equal(errorsOnly(saved), wantErrors) {
+			t.Errorf("kept problems %v (%v)", saved, err)
+		}
+
+		real := runImport(t, s, ctx, j.ID, false, importCards)
+		if real.Rows != dry.Rows || real.Created != dry.Created || real.Already != dry.Already || real.ErrorRows != dry.ErrorRows {
+			t.Errorf("the import %+v disagrees with the dry run %+v", real, dry)
+		}
+		if got := errorsOnly(real.Problems); !slices.Equal(got, wantErrors) {
+			t.Errorf("import errors %q, want %q", got, wantErrors)
+		}
+		// The good rows are clients, found by search, with their answers
+		// and an import line on their timeline; the bad ones are not.
+		res, err := s.SearchClients(ctx, store.SearchFilter{Query: "Архипов Семён"})
+		if err != nil || res.Total != 1 {
+			t.Fatalf("Архипов found %d times (%v)", res.Total, err)
+		}
+		c := res.Clients[0]
+		if c.BirthDate.String() != "1970-03-12" || c.Gender != opora.GenderMale {
+			t.Errorf("Архипов imported as %+v", c)
+		}
+		qa, err := s.Questionnaire(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, x := range qa.Form.Fields() {
+			if ans := qa.Answer(x.ID); !ans.Empty() {
+				got[x.Label] = ans.Text
+				for _, id := range ans.OptionIDs {
+					got[x.Label] = x.Option(id).Label
+				}
+			}
+		}
+		if got["Образование"] != "Среднее профессиональное" || got["Выпускник детского дома"] != opora.YesNoYes || got["Профессия"] != "сварщик" {
+			t.Errorf("Архипов's answers %v", got)
+		}
+		events, err := s.Timeline(ctx, c.ID, nil, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(events, func(e *opora.ClientEvent) bool { return e.Entity == "import" && e.Summary == "картотека.csv" }) {
+			t.Errorf("no import line on the timeline: %+v", events)
+		}
+		b, err := s.SearchClients(ctx, store.SearchFilter{Query: "Белова"})
+		if err != nil || b.Total != 1 || b.Clients[0].BirthPrecision != opora.BirthYear || b.Clients[0].BirthYear != 1985 {
+			t.Errorf("Белова (born 1985): %+v %v", b, err)
+		}
+		for _, name := range []string{"Власов", "Глебова"} {
+			if res, err := s.SearchClients(ctx, store.SearchFilter{Query: name}); err != nil || res.Total != 0 {
+				t.Errorf("%s (a row with an error) was imported", name)
+			}
+		}
+
+		// The same file again, as a new upload: nothing twice.
+		again := startImport(t, s, ctx, fx, "картотека.csv", mapping)
+		rep := runImport(t, s, ctx, again.ID, false, importCards)
+		if rep.Created != 0 || rep.Already != 4 || rep.ErrorRows != 3 {
+			t.Errorf("the second run: %+v", rep)
+		}
+		if res, err := s.SearchClients(ctx, store.SearchFilter{Query: "Архипов"}); err != nil || res.Total != 1 {
+			t.Errorf("after a second run Архипов is found %d times", res.Total)
+		}
+		// A finished import does not run again.
+		if err := s.StartImportRun(ctx, j.ID, false); err == nil {
+			t.Error("a done import started again")
+		}
+		// The mapping is remembered for the header row.
+		m, branch, err := s.SavedImportMapping(ctx, store.HeaderKey(importHeader))
+		if err != nil || !slices.Equal(m, mapping) || branch != fx.Branch.ID {
+			t.Errorf("remembered mapping %v, branch %d (%v)", m, branch, err)
+		}
+		storetest.CheckDerived(t, s)
+	})
+}
+
+func TestImportNeedsAdministrator(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		j := startImport(t, s, fx.Ctx(), fx, "a.csv", importMapping)
+		_, ctx := fx.AddUser(t, "worker", "specialist")
+		if _, err := s.ImportTargets(ctx); !errors.Is(err, opora.ErrForbidden) {
+			t.Errorf("a specialist reads import targets: %v", err)
+		}
+		if _, err := s.Import(ctx, j.ID); !errors.Is(err, opora.ErrForbidden) {
+			t.Errorf("a specialist reads an import: %v", err)
+		}
+		if err := s.StartImportRun(ctx, j.ID, false); !errors.Is(err, opora.ErrForbidden) {
+			t.Errorf("a specialist starts an import: %v", err)
+		}
+		other := storetest.AddOrg(t, s, fx.Ctx(), "Другая")
+		if _, err := s.Import(other.Ctx(), j.ID); opora.ErrorCode(err) != opora.ENOTFOUND {
+			t.Errorf("another organisation reads the import: %v", err)
+		}
+		// A mapping without the surname or with a field twice is refused.
+		err := s.SetImportMapping(fx.Ctx(), j.ID, []string{"first_name", "first_name", "", "", "", "", "", ""}, fx.Branch.ID)
+		fe := opora.FieldErrors(err)
+		if fe["mapping"] != "import.error.no_surname" || fe["col1"] != "import.error.twice" {
+			t.Errorf("bad mapping: %v", err)
+		}
+	})
+}
