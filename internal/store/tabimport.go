@@ -84,6 +84,10 @@ type ImportJob struct {
 	UpdatedAt      time.Time
 }
 
+// ImportStale is how long a run may go without progress before it counts
+// as interrupted (the server stopped during it): it may then run again.
+const ImportStale = 5 * time.Minute
+
 // Running reports whether a run is under way.
 func (j *ImportJob) Running() bool { return j.Status == ImportChecking || j.Status == ImportImporting }
 
@@ -231,6 +235,9 @@ func (s *Store) Import(ctx context.Context, id int64) (*ImportJob, error) {
 		id, a.OrganisationID))
 	if err != nil {
 		return nil, notFound(err)
+	}
+	if j.Running() && j.UpdatedAt.Before(s.Now().Add(-ImportStale)) {
+		j.Status, j.Failure = ImportFailed, "import.error.interrupted"
 	}
 	return j, nil
 }
@@ -388,7 +395,8 @@ func (s *Store) StartImportRun(ctx context.Context, id int64, dry bool) error {
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE imports SET status = $1, dry = $2, progress = 0, rows_done = 0, created = 0,
 		already = 0, error_rows = 0, duplicates = 0, failure = '', updated_at = $3
-		WHERE id = $4 AND status IN ('uploaded', 'checked', 'failed')`, status, dry, s.Now(), j.ID)
+		WHERE id = $4 AND (status IN ('uploaded', 'checked', 'failed')
+			OR (status IN ('checking', 'importing') AND updated_at < $5))`, status, dry, s.Now(), j.ID, s.Now().Add(-ImportStale))
 	if err != nil {
 		return fmt.Errorf("store: start import: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -219,6 +220,24 @@ func TestImportNeedsAdministrator(t *testing.T) {
 		fe := opora.FieldErrors(err)
 		if fe["mapping"] != "import.error.no_surname" || fe["col1"] != "import.error.twice" {
 			t.Errorf("bad mapping: %v", err)
+		}
+		// A run the server stopped during counts as interrupted after a
+		// while without progress, and may start again.
+		if err := s.StartImportRun(fx.Ctx(), j.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartImportRun(fx.Ctx(), j.ID, true); opora.ErrorCode(err) != opora.ECONFLICT {
+			t.Errorf("a running import started twice: %v", err)
+		}
+		if _, err := storetest.RawDB(t, s).Exec(`UPDATE imports SET updated_at = $1 WHERE id = $2`,
+			s.Now().Add(-store.ImportStale-time.Minute), j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Import(fx.Ctx(), j.ID); err != nil || got.Status != store.ImportFailed || got.Failure != "import.error.interrupted" {
+			t.Errorf("a stalled run reads as %+v (%v)", got, err)
+		}
+		if err := s.StartImportRun(fx.Ctx(), j.ID, true); err != nil {
+			t.Errorf("an interrupted run does not start again: %v", err)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/tabular"
@@ -262,11 +263,7 @@ func (s *Server) renderImportMapping(w http.ResponseWriter, r *http.Request, sta
 		if i < len(chosen) {
 			c.Chosen = chosen[i]
 		} else if len(chosen) == 0 {
-			for _, t := range targets {
-				if importFold(label(t)) == importFold(h) {
-					c.Chosen = t.Key
-				}
-			}
+			c.Chosen = s.guessImportTarget(targets, h)
 		}
 		cols[i] = c
 	}
@@ -293,6 +290,26 @@ func (s *Server) renderImportMapping(w http.ResponseWriter, r *http.Request, sta
 	v.Data = map[string]any{"Job": j, "Columns": cols, "Targets": opts, "Branches": brs, "BranchID": idString(branchID),
 		"Remembered": remembered, "ReadError": readErr != nil}
 	return s.render(w, r, status, "import_mapping", v)
+}
+
+// guessImportTarget is the field whose name, in any language, the header
+// is; "" when none.
+func (s *Server) guessImportTarget(targets []store.ImportTarget, header string) string {
+	h := importFold(header)
+	for _, t := range targets {
+		if !t.Catalog {
+			if importFold(t.Label) == h {
+				return t.Key
+			}
+			continue
+		}
+		for _, lang := range i18n.Languages {
+			if importFold(s.cat.Localizer(lang).T(t.Label)) == h {
+				return t.Key
+			}
+		}
+	}
+	return ""
 }
 
 // importFold compares a header with a field's name.
