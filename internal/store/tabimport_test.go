@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
+	"github.com/opora-project/opora/internal/tabular"
 )
 
 // rowsSource is an ImportSource over rows in memory (row 1 is the header).
@@ -238,6 +243,62 @@ func TestImportNeedsAdministrator(t *testing.T) {
 		}
 		if err := s.StartImportRun(fx.Ctx(), j.ID, true); err != nil {
 			t.Errorf("an interrupted run does not start again: %v", err)
+		}
+	})
+}
+
+// TestImportXLSX imports a workbook as Excel saves it: the birth date a
+// date cell (a day number underneath), the header in Russian; and a CSV
+// with a UTF-8 byte order mark and commas: Cyrillic intact in both.
+func TestImportXLSX(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		dir := t.TempDir()
+		xf := excelize.NewFile()
+		_ = xf.SetSheetRow("Sheet1", "A1", &[]any{"Фамилия", "Имя", "Дата рождения"})
+		_ = xf.SetSheetRow("Sheet1", "A2", &[]any{"Ёлкина", "Алёна", time.Date(1975, 2, 1, 0, 0, 0, 0, time.UTC)})
+		_ = xf.SetSheetRow("Sheet1", "A3", &[]any{"Щукин", "Юрий", "31.02.1980"})
+		xlsx := filepath.Join(dir, "список.xlsx")
+		if err := xf.SaveAs(xlsx); err != nil {
+			t.Fatal(err)
+		}
+		csvPath := filepath.Join(dir, "bom.csv")
+		if err := os.WriteFile(csvPath, []byte("\xEF\xBB\xBFФамилия,Имя,Дата рождения\r\nЪеловская,Эмма,1.2.1985\r\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range []string{xlsx, csvPath} {
+			src, err := tabular.Open(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := &store.ImportJob{FileName: filepath.Base(file), FileHash: "h", Header: src.Header()}
+			if err := s.CreateImport(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetImportMapping(ctx, j.ID, []string{"surname", "first_name", "birth_date"}, fx.Branch.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.StartImportRun(ctx, j.ID, false); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := s.RunImport(ctx, j.ID, src)
+			src.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Created != 1 {
+				t.Errorf("%s: %+v", file, rep)
+			}
+		}
+		for name, born := range map[string]string{"Ёлкина Алёна": "1975-02-01", "Ъеловская Эмма": "1985-02-01"} {
+			res, err := s.SearchClients(ctx, store.SearchFilter{Query: name})
+			if err != nil || res.Total != 1 || res.Clients[0].FullName() != name || res.Clients[0].BirthDate.String() != born {
+				t.Errorf("%s: %+v (%v)", name, res, err)
+			}
+		}
+		if res, _ := s.SearchClients(ctx, store.SearchFilter{Query: "Щукин"}); res.Total != 0 {
+			t.Error("the row with 31.02.1980 was imported")
 		}
 	})
 }
