@@ -802,6 +802,11 @@ func (s *Store) writeImportBatch(ctx context.Context, j *ImportJob, f *opora.For
 				EntityID: j.ID, Summary: j.FileName}); err != nil {
 				return err
 			}
+			if s.importRowHook != nil {
+				if err := s.importRowHook(row.no); err != nil {
+					return err
+				}
+			}
 			created++
 		}
 		return nil

@@ -302,3 +302,50 @@ func TestImportXLSX(t *testing.T) {
 		}
 	})
 }
+
+// TestImportBatchIsWhole: an import that fails in its second batch keeps
+// the first batch whole and nothing of the second; run again, it
+// finishes without creating anyone twice.
+func TestImportBatchIsWhole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		var rows [][]string
+		for i := range 1200 {
+			rows = append(rows, []string{"Пакетов", "Клиент" + strconv.Itoa(i), "", "", "", "", "", ""})
+		}
+		j := startImport(t, s, ctx, fx, "пакеты.csv", importMapping)
+		if err := s.StartImportRun(ctx, j.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		s.OnImportRow(func(row int) error {
+			if row == 800 { // the second batch holds rows 502 to 1001
+				return errors.New("the disk is full")
+			}
+			return nil
+		})
+		if _, err := s.RunImport(ctx, j.ID, &rowsSource{rows: rows}); err == nil {
+			t.Fatal("the failing import reports no error")
+		}
+		count := func() int {
+			t.Helper()
+			var n int
+			if err := storetest.RawDB(t, s).QueryRow(`SELECT COUNT(*) FROM clients WHERE surname = 'Пакетов'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(); n != store.ImportBatch {
+			t.Errorf("after a failure in the second batch %d clients exist, want the first batch's %d", n, store.ImportBatch)
+		}
+		if got, err := s.Import(ctx, j.ID); err != nil || got.Status != store.ImportFailed || got.Failure != "import.error.failed" {
+			t.Errorf("the failed import reads %+v (%v)", got, err)
+		}
+		s.OnImportRow(nil)
+		rep := runImport(t, s, ctx, j.ID, false, rows)
+		if rep.Created != 1200-store.ImportBatch || rep.Already != store.ImportBatch || count() != 1200 {
+			t.Errorf("the second run: %+v, %d clients", rep, count())
+		}
+		storetest.CheckDerived(t, s)
+	})
+}
