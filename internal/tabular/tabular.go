@@ -1,9 +1,9 @@
 // Package tabular reads the spreadsheets an organisation moving in brings
 // (issue 24 item 2): CSV in UTF-8 (with or without a byte order mark) or
 // Windows-1251, separated by ";", "," or tabs, and XLSX. Both are streamed
-// row by row — csv.Reader over the file, excelize's row iterator over the
-// first sheet — so a 100 MB file is never held whole; Progress says how far
-// the reading got.
+// row by row — csv.Reader over the file, encoding/xml over the first
+// sheet's XML in the zip (xlsx.go) — so a 100 MB file is never held whole;
+// Progress says how far the reading got.
 package tabular
 
 import (
@@ -17,7 +17,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -207,85 +206,4 @@ func (r *csvReader) Progress() float64 {
 		return 1
 	}
 	return min(1, float64(r.count.n)/float64(r.size))
-}
-
-type xlsxReader struct {
-	f      *excelize.File
-	rows   *excelize.Rows
-	row    int
-	total  int
-	done   bool
-	header []string
-}
-
-func openXLSX(path string) (*xlsxReader, error) {
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
-	sheet := f.GetSheetName(0)
-	if sheet == "" {
-		f.Close()
-		return nil, ErrEmpty
-	}
-	rows, err := f.Rows(sheet)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("tabular: %w", err)
-	}
-	r := &xlsxReader{f: f, rows: rows}
-	if dim, err := f.GetSheetDimension(sheet); err == nil {
-		if _, after, ok := strings.Cut(dim, ":"); ok {
-			if _, n, err := excelize.SplitCellName(after); err == nil {
-				r.total = n
-			}
-		}
-	}
-	_, h, err := r.Next()
-	if err != nil {
-		r.Close()
-		if err == io.EOF {
-			return nil, ErrEmpty
-		}
-		return nil, err
-	}
-	r.header = h
-	return r, nil
-}
-
-func (r *xlsxReader) Header() []string { return r.header }
-func (r *xlsxReader) Format() string   { return "xlsx" }
-func (r *xlsxReader) Encoding() string { return "" }
-
-func (r *xlsxReader) Close() error {
-	r.rows.Close()
-	return r.f.Close()
-}
-
-// Next gives the cells as stored: dates come as the spreadsheet's day
-// numbers (the store reads them), not in the format of whoever made the file.
-func (r *xlsxReader) Next() (int, []string, error) {
-	if !r.rows.Next() {
-		if err := r.rows.Error(); err != nil {
-			return 0, nil, fmt.Errorf("tabular: %w", err)
-		}
-		r.done = true
-		return 0, nil, io.EOF
-	}
-	r.row++
-	cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
-	if err != nil {
-		return 0, nil, fmt.Errorf("tabular: row %d: %w", r.row, err)
-	}
-	return r.row, trimAll(cells), nil
-}
-
-func (r *xlsxReader) Progress() float64 {
-	if r.done {
-		return 1
-	}
-	if r.total <= 0 {
-		return 0
-	}
-	return min(1, float64(r.row)/float64(r.total))
 }
