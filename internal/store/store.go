@@ -68,6 +68,8 @@ type Store struct {
 	secrets secrets
 	// files removes stored bytes for the retention job (UseFiles).
 	files FileRemover
+	// webhooks sends the webhooks' messages for RunDueJobs (UseWebhooks).
+	webhooks WebhookPoster
 }
 
 // readStatements is how many statements the SQLite readers keep prepared

@@ -21,9 +21,11 @@ type adminSection struct {
 
 var adminSections = []adminSection{
 	{"/admin/users", "nav.users", "admin.hint.users", "users", []opora.Permission{opora.PermAdminUsers}},
+	{"/admin/api-tokens", "api.title", "admin.hint.api_tokens", "", []opora.Permission{opora.PermAdminUsers}},
 	{"/admin/roles", "nav.roles", "admin.hint.roles", "roles", []opora.Permission{opora.PermAdminRoles}},
 	{"/admin/branches", "nav.branches", "admin.hint.branches", "branches", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/organisation", "nav.organisation", "admin.hint.organisation", "organisation", []opora.Permission{opora.PermAdminOrg}},
+	{"/admin/webhooks", "webhooks.title", "admin.hint.webhooks", "", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/legal-bases", "legal.title", "admin.hint.legal_bases", "", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/import", "import.title", "admin.hint.import", "import", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/forms", "forms.nav", "admin.hint.forms", "forms", []opora.Permission{opora.PermDictionaryManage}},

@@ -211,6 +211,25 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/hints":               {why: adminPage},
 	"GET /admin/hints/new":           {why: adminPage},
 	"GET /admin/hints/{id}":          {why: adminPage},
+	"GET /admin/api-tokens":          {why: adminPage},
+	"GET /admin/webhooks":            {why: adminPage},
+	"GET /admin/webhooks/{id}":       {why: "the delivery log: ids and codes of events, no person's data (opora/webhook.go)"},
+
+	// The API answers tokens only, not a session: its reads are the store's
+	// own audited reads, checked by TestAPIClients and TestAPITasks.
+	"GET /api/v1/openapi.json":          {why: noPerson},
+	"GET /api/v1/clients":               {why: "the API's list of clients: one audit row names the ids listed (TestAPIClients)"},
+	"GET /api/v1/clients/{id}":          {why: "the API's read of a profile: ViewClient writes «client {id}» with section api (TestAPIClients)"},
+	"GET /api/v1/clients/{id}/services": {why: "the API's read of a client's services: ViewClient writes «client {id}» with section «api services» (TestAPIServicesCasesSignals)"},
+	"GET /api/v1/clients/{id}/cases":    {why: "the API's read of a client's cases: ViewClient writes «client {id}» with section «api cases» (TestAPIServicesCasesSignals)"},
+	"GET /api/v1/cases/{id}":            {why: "the API's read of a case: an audit row «client {client}» with section «api case {id}» (TestAPIServicesCasesSignals)"},
+	"GET /api/v1/service-types":         {why: adminPage},
+	"GET /api/v1/signals":               {why: nameList + ": the signals the organisation reported, without names"},
+	"GET /api/v1/signals/inbox":         {why: nameList + ": the КДН's inbox, without names, as GET /signals"},
+	"GET /api/v1/signals/{id}":          {why: "the API's read of a signal: store.Signal logs «signal {id}», as GET /signals/{id}"},
+	"GET /api/v1/families/{id}":         {why: "the API's read of a family card: store.Family logs the view with its reason, as the card does"},
+	"GET /api/v1/tasks":                 {why: nameList + ": the agency's board, as GET /agency/tasks"},
+	"GET /api/v1/tasks/{id}":            {why: "the API's read of a task: store.AgencyTask logs «task {id}», as GET /agency/tasks/{id}"},
 }
 
 // registeredGETs lists the patterns of every route the server registers

@@ -441,6 +441,18 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /resources/services/{svc}", s.require(opora.PermResourcesManage, s.resourceServiceSave))
 	mux.Handle("POST /agency/tasks/{id}/resource", s.require(opora.PermFamilyRead, s.taskResourceSet))
 
+	// The REST API for other systems, with API tokens (api.go), and the
+	// tokens' screen (admin_api_tokens.go), the webhooks (admin_webhooks.go).
+	s.apiRoutes(mux)
+	mux.Handle("GET /admin/api-tokens", s.require(opora.PermAdminUsers, s.apiTokens))
+	mux.Handle("POST /admin/api-tokens", s.require(opora.PermAdminUsers, s.apiTokenCreate))
+	mux.Handle("POST /admin/api-tokens/{id}/revoke", s.require(opora.PermAdminUsers, s.apiTokenRevoke))
+	mux.Handle("GET /admin/webhooks", s.require(opora.PermAdminOrg, s.webhooksPage))
+	mux.Handle("POST /admin/webhooks", s.require(opora.PermAdminOrg, s.webhookCreate))
+	mux.Handle("GET /admin/webhooks/{id}", s.require(opora.PermAdminOrg, s.webhookPage))
+	mux.Handle("POST /admin/webhooks/{id}/disable", s.require(opora.PermAdminOrg, s.webhookSetDisabled(true)))
+	mux.Handle("POST /admin/webhooks/{id}/enable", s.require(opora.PermAdminOrg, s.webhookSetDisabled(false)))
+
 	// Anything else is not found.
 	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error { return opora.ErrNotFound }))
 }
