@@ -304,6 +304,21 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 			VALUES ($1, $2, 'contacted', $3, $4)`, fx.Org.ID, b.ID, s.Today(), s.Now()); err != nil {
 			t.Fatal(err)
 		}
+		// The spreadsheet row the person was imported from, and a dry run
+		// that found them a likely duplicate.
+		var importID int64
+		if err := db.QueryRow(`INSERT INTO imports (organisation_id, file_name, file_hash, created_at, updated_at)
+			VALUES ($1, 'cards.csv', 'x', $2, $2) RETURNING id`, fx.Org.ID, s.Now()).Scan(&importID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO import_rows (organisation_id, row_key, import_id, client_id) VALUES ($1, 'k', $2, $3)`,
+			fx.Org.ID, importID, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO import_problems (import_id, row_no, message, client_id) VALUES ($1, 2, 'import.duplicate', $2)`,
+			importID, b.ID); err != nil {
+			t.Fatal(err)
+		}
 		rowsOf := func(table string, client int64) int {
 			t.Helper()
 			var n int

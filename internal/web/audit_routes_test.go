@@ -210,12 +210,20 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/procedure": {why: adminPage},
 	// The hint rules and the counts of the curators' verdicts, the latest
 	// comments without the family they were given on.
-	"GET /admin/hints":         {why: adminPage},
-	"GET /admin/hints/new":     {why: adminPage},
-	"GET /admin/hints/{id}":    {why: adminPage},
-	"GET /admin/api-tokens":    {why: adminPage},
-	"GET /admin/webhooks":      {why: adminPage},
-	"GET /admin/webhooks/{id}": {why: "the delivery log: ids and codes of events, no person's data (opora/webhook.go)"},
+	// Import of a spreadsheet (admin_import.go): the upload page lists file
+	// names and counts; the mapping page shows a few cells of the
+	// administrator's own uploaded file, not a client's record; the report
+	// lists row numbers and, for likely duplicates, names like search
+	// results. The import itself is audit-logged by the store.
+	"GET /admin/import":              {why: noPerson},
+	"GET /admin/import/{id}/mapping": {why: "examples from the administrator's uploaded file, no client record; the upload and the import are audit-logged by the store"},
+	"GET /admin/import/{id}":         {why: nameList},
+	"GET /admin/hints":               {why: adminPage},
+	"GET /admin/hints/new":           {why: adminPage},
+	"GET /admin/hints/{id}":          {why: adminPage},
+	"GET /admin/api-tokens":          {why: adminPage},
+	"GET /admin/webhooks":            {why: adminPage},
+	"GET /admin/webhooks/{id}":       {why: "the delivery log: ids and codes of events, no person's data (opora/webhook.go)"},
 
 	// The API answers tokens only, not a session: its reads are the store's
 	// own audited reads, checked by TestAPIClients and TestAPITasks.

@@ -186,6 +186,8 @@ func (s *Server) eventLines(r *http.Request, events []*opora.ClientEvent) []*eve
 		l := &eventLine{loc: loc, At: formatDateTime(e.At), User: e.UserName, Kind: loc.T("event." + e.Kind), Summary: e.Summary}
 		if key := "event." + e.Kind + ".summary." + e.Summary; s.cat.Has(key) {
 			l.Summary = loc.T(key) // a word the store writes as a code ("created")
+		} else if e.Entity == "import" {
+			l.Summary = loc.T("import.event", "File", e.Summary) // the summary is the file's name
 		}
 		fields, ok := eventFieldKeys[e.Entity]
 		if !ok {

@@ -366,6 +366,13 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureAdmin))
 	mux.Handle("POST /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureSave))
 	mux.Handle("POST /admin/procedure/{id}/delete", s.require(opora.PermAdminNetwork, s.procedureDelete))
+	// Import of paper cards and spreadsheets (admin_import.go).
+	mux.Handle("GET /admin/import", s.require(opora.PermAdminOrg, s.importHome))
+	mux.Handle("POST /admin/import", s.require(opora.PermAdminOrg, s.importUpload))
+	mux.Handle("GET /admin/import/{id}", s.require(opora.PermAdminOrg, s.importStatus))
+	mux.Handle("GET /admin/import/{id}/mapping", s.require(opora.PermAdminOrg, s.importMapping))
+	mux.Handle("POST /admin/import/{id}/mapping", s.require(opora.PermAdminOrg, s.importMappingSave))
+	mux.Handle("POST /admin/import/{id}/run", s.require(opora.PermAdminOrg, s.importRun))
 	// The rule hints the region's methodologists edit (admin_hints.go).
 	mux.Handle("GET /admin/hints", s.require(opora.PermHintsManage, s.hintsAdmin))
 	mux.Handle("GET /admin/hints/new", s.require(opora.PermHintsManage, s.hintRuleNew))
