@@ -176,10 +176,14 @@ func separator(sample []byte) rune {
 	return best
 }
 
+// trimAll trims the cells and makes them UTF-8: bytes that are not (a
+// file with a UTF-8 byte order mark but other text, or a stray byte after
+// the sniffed first 64 KB) become U+FFFD rather than reach the database,
+// which would refuse them (found by FuzzCSV).
 func trimAll(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[i] = strings.TrimSpace(c)
+		out[i] = strings.TrimSpace(strings.ToValidUTF8(c, "\uFFFD"))
 	}
 	return out
 }
