@@ -558,3 +558,156 @@ func (s *Store) SwitchLearnedHint(ctx context.Context, key string, off bool) err
 			Changes: []opora.Change{{Field: "key", New: key}, {Field: "disabled", New: strconv.FormatBool(off)}}})
 	})
 }
+
+// LearnedGroup is a learned group shown for a family: the crisis row and
+// the measures' rows of the same group, each enabled.
+type LearnedGroup struct {
+	Crisis   *opora.LearnedHint
+	Measures []*opora.LearnedHint // MeasureLbl filled; the largest gain first
+}
+
+// MaxLearnedGroups bounds the groups a family card shows.
+const MaxLearnedGroups = 3
+
+// maxLearnedMeasures bounds the measures shown under a group.
+const maxLearnedMeasures = 2
+
+// FamilyLearnedHints returns what happened in families like this one: the
+// enabled learned groups matching the family's features today — the most
+// features first, then the most families — with their measures. Features
+// naming what a section closed to the reader holds are left out of the
+// profile (as rule hints are), so a group never reveals them. A family
+// the actor may not reach is ErrNotFound. Needs family.read.
+func (s *Store) FamilyLearnedHints(ctx context.Context, familyID int64) ([]*LearnedGroup, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermFamilyRead); err != nil {
+		return nil, err
+	}
+	_, acc, err := s.loadFamilySection(ctx, s.r, familyID, opora.SectionPlan)
+	if err != nil {
+		return nil, err
+	}
+	today := s.Today()
+	facts, err := s.HintFacts(ctx, []int64{familyID}, today)
+	if err != nil {
+		return nil, err
+	}
+	f := facts[familyID]
+	if f == nil {
+		return nil, nil
+	}
+	var features []string
+feature:
+	for _, k := range f.LearnFeatures(today) {
+		c, ok := opora.ParseHintKey(k)
+		if !ok {
+			continue
+		}
+		for _, sec := range hintSections(c) {
+			if !acc.Can(sec) {
+				continue feature
+			}
+		}
+		features = append(features, k)
+	}
+	var keys []string
+	opora.HintSubsets(features, false, func(g []string) { keys = append(keys, opora.HintGroupKey(g)) })
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	// The threshold again: it may have been raised since the last run.
+	minGroup, err := s.HintMinGroup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*opora.LearnedHint
+	for start := 0; start < len(keys); start += hintFactsBatch {
+		in, args := inList([]any{minGroup}, keys[start:min(start+hintFactsBatch, len(keys))])
+		part, err := s.learnedHints(ctx, s.r, `WHERE o.features IS NULL AND h.n >= $1
+			AND (h.measure = '' OR h.n_without >= $1) AND h.features IN (`+in+`)`, args)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, part...)
+	}
+	groups := map[string]*LearnedGroup{}
+	var measureKeys []string
+	for _, h := range rows {
+		key := opora.HintGroupKey(h.Features)
+		g := groups[key]
+		if g == nil {
+			g = &LearnedGroup{}
+			groups[key] = g
+		}
+		if h.Measure == "" {
+			g.Crisis = h
+		} else {
+			g.Measures = append(g.Measures, h)
+			measureKeys = append(measureKeys, h.Measure)
+		}
+	}
+	var out []*LearnedGroup
+	for _, g := range groups {
+		if g.Crisis != nil {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		x, y := out[i].Crisis, out[j].Crisis
+		if len(x.Features) != len(y.Features) {
+			return len(x.Features) > len(y.Features)
+		}
+		if x.N != y.N {
+			return x.N > y.N
+		}
+		return opora.HintGroupKey(x.Features) < opora.HintGroupKey(y.Features)
+	})
+	out = out[:min(len(out), MaxLearnedGroups)]
+	labels, err := s.taskTypeLabels(ctx, a.OrganisationID, measureKeys)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range out {
+		sort.Slice(g.Measures, func(i, j int) bool {
+			x, y := g.Measures[i], g.Measures[j]
+			dx, dy := x.Rate()-x.RateWithout(), y.Rate()-y.RateWithout()
+			if dx != dy {
+				return dx > dy
+			}
+			return x.Measure < y.Measure
+		})
+		g.Measures = g.Measures[:min(len(g.Measures), maxLearnedMeasures)]
+		for _, m := range g.Measures {
+			m.MeasureLbl = labels[m.Measure]
+			if m.MeasureLbl == "" {
+				m.MeasureLbl = m.Measure
+			}
+		}
+	}
+	return out, nil
+}
+
+// taskTypeLabels reads the task types' labels by key: the organisation's
+// own, else any organisation's.
+func (s *Store) taskTypeLabels(ctx context.Context, orgID int64, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	in, args := inList([]any{orgID}, keys)
+	rows, err := s.r.QueryContext(ctx, `SELECT key, label, CASE WHEN organisation_id = $1 THEN 0 ELSE 1 END AS own
+		FROM dictionary_items WHERE dictionary = 'task_type' AND key IN (`+in+`) ORDER BY own DESC, id DESC`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: task type labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, label string
+		var own int
+		if err := rows.Scan(&key, &label, &own); err != nil {
+			return nil, fmt.Errorf("store: task type labels: %w", err)
+		}
+		out[key] = label // the own organisation's last
+	}
+	return out, rows.Err()
+}

@@ -200,9 +200,11 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/procedure": {why: adminPage},
 	// The hint rules and the counts of the curators' verdicts, the latest
 	// comments without the family they were given on.
-	"GET /admin/hints":      {why: adminPage},
-	"GET /admin/hints/new":  {why: adminPage},
-	"GET /admin/hints/{id}": {why: adminPage},
+	"GET /admin/hints":     {why: adminPage},
+	"GET /admin/hints/new": {why: adminPage},
+	// Counts over groups of at least ten families: no one's data.
+	"GET /admin/hints/learned": {why: adminPage},
+	"GET /admin/hints/{id}":    {why: adminPage},
 }
 
 // registeredGETs lists the patterns of every route the server registers
