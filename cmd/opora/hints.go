@@ -31,7 +31,7 @@ func cmdHints(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	full := fs.Bool("full", false, "learn: recompute every case, not only the changed ones")
 	families := fs.Int("families", 0, "evaluate: first generate a region with this many families (empty database)")
 	seed := fs.Uint64("seed", 1, "evaluate: the generator's seed with --families")
-	split := fs.String("split", "", "evaluate: the split day, YYYY-MM-DD (default: the profile day at 70 % of the cases)")
+	split := fs.String("split", "", "evaluate: the split day, YYYY-MM-DD (default: halfway, so the learning and held-out periods are as long)")
 	if err := parse(fs, args[1:], 0); err != nil {
 		return err
 	}

@@ -732,7 +732,9 @@ func (b *famBatch) assess(fam *store.BulkFamily, k *opora.Case, curator *opora.U
 	}
 	var types []string
 	defer func() {
-		if !second.IsZero() {
+		// A family scored 0 everywhere cannot improve: no second
+		// assessment, so the planted rates hold exactly.
+		if !second.IsZero() && last.Total > 0 {
 			completed(second, b.secondAnswers(def, last.Answers, b.plantedImproves(types)))
 		}
 	}()

@@ -254,6 +254,17 @@ func HintPrediction(features []string, crisis map[string]*LearnedHint) (*Learned
 	return best, best != nil
 }
 
+// HintPriorFamilies is the weight, in families, of the every-family rate
+// a group's rate is pulled toward when predicting: a group of 10 families
+// moves a third of the way, one of 400 hardly at all.
+const HintPriorFamilies = 20
+
+// PredictedRate is the group's crisis rate pulled toward base (the rate of
+// every family) by HintPriorFamilies: (K + m·base) / (N + m).
+func PredictedRate(h *LearnedHint, base float64) float64 {
+	return (float64(h.K) + HintPriorFamilies*base) / float64(h.N+HintPriorFamilies)
+}
+
 // CalibrationBin is one decile of predictions: how many, the mean
 // predicted rate and the observed one.
 type CalibrationBin struct {

@@ -16,7 +16,9 @@ import (
 // recall (an enabled early-crisis rule matching the facts on the profile
 // day flags the family; a crisis within the year is the truth), the same
 // for the learned crisis rate at LearnedScreenRate, and the calibration of
-// the learned rates by decile. Nothing is written.
+// the learned rates by decile. A family's predicted rate is its most
+// specific matching group's, pulled toward every family's rate
+// (opora.PredictedRate). Nothing is written.
 
 // Evaluation minimums: fewer cases and it refuses.
 const (
@@ -27,8 +29,9 @@ const (
 	LearnedScreenRate = 0.30
 )
 
-// HintEvalOptions choose the split (zero: the profile day of the case at
-// 70 % of the window, by profile day).
+// HintEvalOptions choose the split (zero: halfway between the first
+// profile day plus a year and the last profile day, so the training and
+// held-out periods are as long).
 type HintEvalOptions struct {
 	Split opora.Date
 }
@@ -115,7 +118,10 @@ func (s *Store) EvaluateHints(ctx context.Context, o HintEvalOptions) (*HintEval
 		if len(window) == 0 {
 			return nil, hintEvalTooLittle(0, 0, today)
 		}
-		split = window[len(window)*7/10].profileOn()
+		// Halfway through what can be split: training cases need their
+		// year of outcomes before the split, held-out ones come after.
+		first, last := window[0].profileOn(), window[len(window)-1].profileOn()
+		split = first.AddDays((last.DaysSince(first) + opora.HintOutcomeDays) / 2)
 	}
 	var train, test []hintCaseRef
 	for _, c := range window {
@@ -160,6 +166,10 @@ func (s *Store) EvaluateHints(ctx context.Context, o HintEvalOptions) (*HintEval
 			crisis[opora.HintGroupKey(h.Features)] = h
 		}
 	}
+	var base float64
+	if all := crisis[""]; all != nil {
+		base = all.Rate()
+	}
 	rules, err := s.hintRules(ctx, s.r, false, 0, map[string]bool{})
 	if err != nil {
 		return nil, err
@@ -190,9 +200,10 @@ func (s *Store) EvaluateHints(ctx context.Context, o HintEvalOptions) (*HintEval
 			}
 		}
 		if h, ok := opora.HintPrediction(c.Features, crisis); ok {
-			predicted = append(predicted, h.Rate())
+			p := opora.PredictedRate(h, base)
+			predicted = append(predicted, p)
 			observed = append(observed, c.Crisis)
-			if h.Rate() >= LearnedScreenRate {
+			if p >= LearnedScreenRate {
 				ev.LearnedScreen.Flagged++
 				ev.LearnedScreen.TruePositive += c.Crisis
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -620,36 +621,17 @@ feature:
 	if err != nil {
 		return nil, err
 	}
-	var rows []*opora.LearnedHint
+	// The groups' crisis rows first; the measures of the shown ones after.
+	var out []*LearnedGroup
 	for start := 0; start < len(keys); start += hintFactsBatch {
 		in, args := inList([]any{minGroup}, keys[start:min(start+hintFactsBatch, len(keys))])
-		part, err := s.learnedHints(ctx, s.r, `WHERE o.features IS NULL AND h.n >= $1
-			AND (h.measure = '' OR h.n_without >= $1) AND h.features IN (`+in+`)`, args)
+		part, err := s.learnedHints(ctx, s.r, `WHERE o.features IS NULL AND h.measure = '' AND h.n >= $1
+			AND h.features IN (`+in+`)`, args)
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, part...)
-	}
-	groups := map[string]*LearnedGroup{}
-	var measureKeys []string
-	for _, h := range rows {
-		key := opora.HintGroupKey(h.Features)
-		g := groups[key]
-		if g == nil {
-			g = &LearnedGroup{}
-			groups[key] = g
-		}
-		if h.Measure == "" {
-			g.Crisis = h
-		} else {
-			g.Measures = append(g.Measures, h)
-			measureKeys = append(measureKeys, h.Measure)
-		}
-	}
-	var out []*LearnedGroup
-	for _, g := range groups {
-		if g.Crisis != nil {
-			out = append(out, g)
+		for _, h := range part {
+			out = append(out, &LearnedGroup{Crisis: h})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -663,10 +645,28 @@ feature:
 		return opora.HintGroupKey(x.Features) < opora.HintGroupKey(y.Features)
 	})
 	out = out[:min(len(out), MaxLearnedGroups)]
-	labels, err := s.taskTypeLabels(ctx, a.OrganisationID, measureKeys)
+	if len(out) == 0 {
+		return nil, nil
+	}
+	shown := map[string]*LearnedGroup{}
+	var shownKeys []string
+	for _, g := range out {
+		k := opora.HintGroupKey(g.Crisis.Features)
+		shown[k] = g
+		shownKeys = append(shownKeys, k)
+	}
+	in, args := inList([]any{minGroup}, shownKeys)
+	ms, err := s.learnedHints(ctx, s.r, `WHERE o.features IS NULL AND h.measure <> '' AND h.n >= $1 AND h.n_without >= $1
+		AND h.features IN (`+in+`)`, args)
 	if err != nil {
 		return nil, err
 	}
+	for _, m := range ms {
+		if g := shown[opora.HintGroupKey(m.Features)]; g != nil {
+			g.Measures = append(g.Measures, m)
+		}
+	}
+	var measureKeys []string
 	for _, g := range out {
 		sort.Slice(g.Measures, func(i, j int) bool {
 			x, y := g.Measures[i], g.Measures[j]
@@ -678,6 +678,15 @@ feature:
 		})
 		g.Measures = g.Measures[:min(len(g.Measures), maxLearnedMeasures)]
 		for _, m := range g.Measures {
+			measureKeys = append(measureKeys, m.Measure)
+		}
+	}
+	labels, err := s.taskTypeLabels(ctx, a.OrganisationID, measureKeys)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range out {
+		for _, m := range g.Measures {
 			m.MeasureLbl = labels[m.Measure]
 			if m.MeasureLbl == "" {
 				m.MeasureLbl = m.Measure
@@ -688,26 +697,30 @@ feature:
 }
 
 // taskTypeLabels reads the task types' labels by key: the organisation's
-// own, else any organisation's.
+// own, else the regional procedure's (ProcedureTaskTypes).
 func (s *Store) taskTypeLabels(ctx context.Context, orgID int64, keys []string) (map[string]string, error) {
 	out := map[string]string{}
+	for _, t := range ProcedureTaskTypes() {
+		out[t[0]] = t[1]
+	}
 	if len(keys) == 0 {
 		return out, nil
 	}
-	in, args := inList([]any{orgID}, keys)
-	rows, err := s.r.QueryContext(ctx, `SELECT key, label, CASE WHEN organisation_id = $1 THEN 0 ELSE 1 END AS own
-		FROM dictionary_items WHERE dictionary = 'task_type' AND key IN (`+in+`) ORDER BY own DESC, id DESC`, args...)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	in, args := inList([]any{orgID, opora.DictTaskType}, keys)
+	rows, err := s.r.QueryContext(ctx, `SELECT key, label FROM dictionary_items
+		WHERE organisation_id = $1 AND dictionary = $2 AND key IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: task type labels: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var key, label string
-		var own int
-		if err := rows.Scan(&key, &label, &own); err != nil {
+		if err := rows.Scan(&key, &label); err != nil {
 			return nil, fmt.Errorf("store: task type labels: %w", err)
 		}
-		out[key] = label // the own organisation's last
+		out[key] = label
 	}
 	return out, rows.Err()
 }
