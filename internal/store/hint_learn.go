@@ -83,12 +83,13 @@ type hintCaseRef struct {
 
 func (c hintCaseRef) profileOn() opora.Date { return c.opened.AddDays(opora.HintIntakeDays) }
 
-// hintWindowCases lists the family cases observed long enough by asOf,
-// opened before `before` when it is set (the evaluation's training side).
+// hintWindowCases lists the family cases observed long enough by asOf, of
+// families not merged into another.
 func (s *Store) hintWindowCases(ctx context.Context, asOf opora.Date) ([]hintCaseRef, error) {
 	last := asOf.AddDays(-(opora.HintIntakeDays + opora.HintOutcomeDays))
-	rows, err := s.r.QueryContext(ctx, `SELECT id, subject_id, opened_on FROM cases
-		WHERE subject_type = 'family' AND opened_on <= $1 ORDER BY id`, last)
+	rows, err := s.r.QueryContext(ctx, `SELECT k.id, k.subject_id, k.opened_on FROM cases k
+		JOIN families f ON f.id = k.subject_id AND f.merged_into IS NULL
+		WHERE k.subject_type = 'family' AND k.opened_on <= $1 ORDER BY k.id`, last)
 	if err != nil {
 		return nil, fmt.Errorf("store: hint cases: %w", err)
 	}
