@@ -12,6 +12,7 @@ import (
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/mail"
 	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/webhook"
 )
 
 // cmdJobs runs the background work that is due once (escalations of
@@ -45,11 +46,13 @@ func cmdJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	st.UseFiles(files.New(c.DataDir))
+	st.UseWebhooks(webhook.New(10 * time.Second))
 	r, err := st.RunDueJobs(ctx, mail.New(cat, jobsBaseURL(&c)))
 	fmt.Fprintf(stdout, "due for destruction %d, purged files %d, removed from disk %d, purged acts %d\n",
 		r.Retention.Due, r.Retention.FilesPurged, r.Retention.DiskRemoved, r.Retention.ActsPurged)
 	fmt.Fprintf(stdout, "escalated %d, e-mailed %d notifications, skipped %d, failed for %d users\n",
 		r.Escalated, r.Emailed, r.Skipped, len(r.FailedUsers))
+	fmt.Fprintf(stdout, "webhooks: sent %d, failed attempts %d\n", r.WebhooksSent, r.WebhooksFailed)
 	return err
 }
 
@@ -75,8 +78,9 @@ func runJobs(ctx context.Context, st *store.Store, m store.Mailer, every time.Du
 			if err != nil && ctx.Err() == nil {
 				log.Error("background jobs", "err", err, "failed_users", r.FailedUsers)
 			}
-			if r.Escalated > 0 || r.Emailed > 0 {
-				log.Info("background jobs", "escalated", r.Escalated, "emailed", r.Emailed)
+			if r.Escalated > 0 || r.Emailed > 0 || r.WebhooksSent > 0 || r.WebhooksFailed > 0 {
+				log.Info("background jobs", "escalated", r.Escalated, "emailed", r.Emailed,
+					"webhooks_sent", r.WebhooksSent, "webhooks_failed", r.WebhooksFailed)
 			}
 		}
 	}

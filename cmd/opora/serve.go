@@ -19,6 +19,7 @@ import (
 	"github.com/opora-project/opora/internal/mail"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/web"
+	"github.com/opora-project/opora/internal/webhook"
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -104,6 +105,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go sweepSessions(ctx, st, &c, log.Error)
 	if *jobsEvery > 0 {
 		st.UseFiles(files.New(c.DataDir))
+		st.UseWebhooks(webhook.New(10 * time.Second))
 		go runJobs(ctx, st, mail.New(cat, jobsBaseURL(&c)), *jobsEvery, log)
 	}
 	errc := make(chan error, 1)

@@ -35,6 +35,9 @@ type JobReport struct {
 	Emailed     int
 	Skipped     int
 	FailedUsers []int64
+	// Webhook messages sent, and attempts that failed (retried later or
+	// given up: the delivery log says which).
+	WebhooksSent, WebhooksFailed int
 }
 
 // RunDueJobs escalates the overdue tasks and, with a mailer, sends the
@@ -59,6 +62,9 @@ func (s *Store) RunDueJobs(ctx context.Context, m Mailer) (JobReport, error) {
 	n, err := s.EscalateOverdue(ctx)
 	r.Escalated = n
 	if err != nil {
+		return r, err
+	}
+	if err := s.deliverWebhooks(ctx, &r); err != nil {
 		return r, err
 	}
 	if m == nil {

@@ -152,6 +152,9 @@ func (s *Store) RegisterSignal(ctx context.Context, sg *opora.Signal) error {
 				{Field: "reporter_kind", New: sg.ReporterKind}, {Field: "children", New: fmt.Sprint(len(sg.Children))}}}); err != nil {
 			return err
 		}
+		if err := s.webhookSignal(ctx, t, sg); err != nil {
+			return err
+		}
 		return s.notifySignal(ctx, t, sg)
 	})
 }

@@ -60,10 +60,16 @@ type Store struct {
 	// escalateHook, when set by a test, runs before EscalateOverdue
 	// escalates each task of the list it read (export_test.go).
 	escalateHook func(taskID int64)
+	// importRowHook, when set by a test, runs after each row an import
+	// writes, in the batch's transaction; an error fails the batch
+	// (tabimport.go, export_test.go).
+	importRowHook func(row int) error
 	// secrets seals the secrets kept in the database (secret.go).
 	secrets secrets
 	// files removes stored bytes for the retention job (UseFiles).
 	files FileRemover
+	// webhooks sends the webhooks' messages for RunDueJobs (UseWebhooks).
+	webhooks WebhookPoster
 }
 
 // readStatements is how many statements the SQLite readers keep prepared

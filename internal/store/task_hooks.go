@@ -11,10 +11,13 @@ import (
 // store path that creates a family's task, changes its status, its
 // assignee, its deadline or its responsible agency calls taskChangedHook
 // in its own transaction, after the row is written, with the task before
-// (nil on create) and after. The notifications (in-app and e-mail) and
-// the escalations hang off this one call, so a new path that forgets it
-// is caught by the notification tests rather than by a reader.
+// (nil on create) and after. The notifications (in-app and e-mail), the
+// escalations and the webhooks hang off this one call, so a new path that
+// forgets it is caught by the notification tests rather than by a reader.
 func (s *Store) taskChangedHook(ctx context.Context, tx *sql.Tx, old, t *opora.Task) error {
+	if err := s.webhookTaskStatus(ctx, tx, old, t); err != nil {
+		return err
+	}
 	return s.notifyTaskChange(ctx, tx, old, t)
 }
 

@@ -21,10 +21,14 @@ type adminSection struct {
 
 var adminSections = []adminSection{
 	{"/admin/users", "nav.users", "admin.hint.users", "users", []opora.Permission{opora.PermAdminUsers}},
+	{"/admin/api-tokens", "api.title", "admin.hint.api_tokens", "", []opora.Permission{opora.PermAdminUsers}},
 	{"/admin/roles", "nav.roles", "admin.hint.roles", "roles", []opora.Permission{opora.PermAdminRoles}},
 	{"/admin/branches", "nav.branches", "admin.hint.branches", "branches", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/organisation", "nav.organisation", "admin.hint.organisation", "organisation", []opora.Permission{opora.PermAdminOrg}},
+	{"/admin/webhooks", "webhooks.title", "admin.hint.webhooks", "", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/legal-bases", "legal.title", "admin.hint.legal_bases", "", []opora.Permission{opora.PermAdminOrg}},
+	{"/admin/document-templates", "doctemplate.title", "admin.hint.doctemplates", "doctemplates", []opora.Permission{opora.PermAdminOrg}},
+	{"/admin/import", "import.title", "admin.hint.import", "import", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/forms", "forms.nav", "admin.hint.forms", "forms", []opora.Permission{opora.PermDictionaryManage}},
 	{"/admin/services", "services.nav_catalog", "admin.hint.services", "servicetypes", []opora.Permission{opora.PermDictionaryManage}},
 	{"/admin/case-types", "casetypes.title", "admin.hint.casetypes", "casetypes", []opora.Permission{opora.PermDictionaryManage}},
