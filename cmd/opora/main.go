@@ -35,6 +35,7 @@ var commands = []command{
 	{"files", "encrypt|decrypt [flags]", "encrypt the stored files with --files-key-file, or decrypt them again"},
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
 	{"audit", "verify|anchor [flags]", "check the audit log's hash chain, or print its anchor"},
+	{"hints", "learn|evaluate [flags]", "learn the hints from the cases now, or evaluate them on a time split"},
 	{"resources", "export|import [flags]", "the resource map as Open Referral HSDS 3.0 JSON, out or in"},
 	{"version", "", "print the version"},
 	{"help", "[COMMAND]", "print this list, or a command's flags"},
@@ -142,6 +143,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdJobs(ctx, args, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args, stdout, stderr)
+	case "hints":
+		return cmdHints(ctx, args, stdout, stderr)
 	case "resources":
 		return cmdResources(ctx, args, stdout, stderr)
 	case "bench":

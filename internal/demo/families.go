@@ -90,6 +90,7 @@ type municipality struct {
 	schools     []*regionOrg
 	gardens     []*regionOrg
 	families    int
+	orgTypes    map[int64]opora.OrgType // by organisation ID
 }
 
 // regionOrg is a generated organisation with its defaults and staff.
@@ -308,7 +309,9 @@ func makeMunicipality(ctx context.Context, st *store.Store, region *opora.Territ
 	if err := st.CreateOrganisations(ctx, news); err != nil {
 		return nil, fmt.Errorf("demo: organisations: %w", err)
 	}
+	m.orgTypes = map[int64]opora.OrgType{}
 	for _, o := range m.all() {
+		m.orgTypes[o.org.ID] = o.org.Type
 		d, err := st.OrganisationDefaults(ctx, o.org.ID)
 		if err != nil {
 			return nil, err
@@ -379,6 +382,7 @@ type famBatch struct {
 	*store.BulkBatch
 	m      *municipality
 	rnd    *rand.Rand
+	prnd   *rand.Rand // the planted draws (planted.go)
 	anchor time.Time
 }
 
@@ -393,7 +397,7 @@ func (b *famBatch) between(from, to time.Time) time.Time {
 // batch makes a municipality's families, signals, assessments and plans.
 func (m *municipality) batch(seed uint64, anchor time.Time) *store.BulkBatch {
 	b := &famBatch{BulkBatch: &store.BulkBatch{OrganisationID: m.kdn.org.ID}, m: m,
-		rnd: rand.New(rand.NewPCG(seed, uint64(m.index)+1)), anchor: anchor}
+		rnd: rand.New(rand.NewPCG(seed, uint64(m.index)+1)), prnd: plantedRand(seed, m), anchor: anchor}
 	start := anchor.AddDate(-signalYears, 0, 0)
 	var familySignals []*opora.Signal // an accepted signal of each family, for duplicates
 	for range m.families {
@@ -620,14 +624,24 @@ func (b *famBatch) family(start time.Time) *opora.Signal {
 	} else if x >= 13 {
 		extra = 1
 	}
+	p := &plantedFamily{fam: fam, signals: []*opora.Signal{first}, created: created, status: status}
+	for _, x := range members {
+		if x.role != opora.RoleChild {
+			p.adults = append(p.adults, x.c)
+		} else if x.school != nil && x.school.org.Type == opora.OrgSchool {
+			p.schooled = true
+		}
+	}
 	for range extra {
 		at := b.between(created, b.anchor.Add(-48*time.Hour))
 		sg := b.signal(at, male, address, cloneChildren(kids))
 		sg.Status, sg.FamilyID = opora.SignalAccepted, fam.ID
 		b.triage(sg)
 		b.event(fam, sg.TriagedAt, sg.TriagedBy, opora.FamilyEventSignal, "")
+		p.signals = append(p.signals, sg)
 	}
 	if r.Float64() >= CuratorShare {
+		b.plant(p)
 		return first
 	}
 	// Routed to the КЦСОН, whose head assigns a curator within days; the
@@ -651,6 +665,8 @@ func (b *famBatch) family(start time.Time) *opora.Signal {
 		Status: opora.CaseOpen, CreatedBy: head.ID, CreatedAt: assigned, UpdatedAt: assigned}
 	b.FamilyCases = append(b.FamilyCases, k)
 	b.assess(fam, k, curator, assigned, status)
+	p.assigned, p.curator = assigned, curator
+	b.plant(p)
 	return first
 }
 
@@ -682,31 +698,46 @@ func (b *famBatch) assess(fam *store.BulkFamily, k *opora.Case, curator *opora.U
 		}
 		return x.Options[i].ID
 	}
+	completed := func(on time.Time, answers map[int64]int64) *opora.Assessment {
+		x := &opora.Assessment{OrganisationID: centre.org.ID, FamilyID: fam.ID, FormID: def.FormID,
+			SnapshotID: centre.def.SnapshotID, Status: opora.AssessmentCompleted, AssessedOn: opora.DateOf(on),
+			AssessorID: curator.ID, Answers: answers, UpdatedAt: on.Add(14 * time.Hour)}
+		x.Scores, x.Total = def.Score(x.Answers)
+		x.Level = def.Level(x.Total)
+		b.Assessments = append(b.Assessments, x)
+		b.event(fam, x.UpdatedAt, curator.ID, "assessment", def.Name)
+		return x
+	}
+	// The first assessment; the second one, later, follows the plan's
+	// planted effect (planted.go).
 	var last *opora.Assessment
+	var second time.Time
 	if r.Float64() < AssessedShare {
 		n := 1
 		if r.Float64() < RepeatShare {
 			n = 2
 		}
-		on := assigned.AddDate(0, 0, 7+r.IntN(21))
-		for j := 0; j < n && on.Before(b.anchor); j++ {
-			x := &opora.Assessment{OrganisationID: centre.org.ID, FamilyID: fam.ID, FormID: def.FormID,
-				SnapshotID: centre.def.SnapshotID, Status: opora.AssessmentCompleted, AssessedOn: opora.DateOf(on),
-				AssessorID: curator.ID, Answers: map[int64]int64{}, UpdatedAt: on.Add(14 * time.Hour)}
+		if on := assigned.AddDate(0, 0, 7+r.IntN(21)); on.Before(b.anchor) {
+			answers := map[int64]int64{}
 			for _, d := range def.Domains {
 				for i := range d.Indicators {
-					x.Answers[d.Indicators[i].ID] = answer(&d.Indicators[i])
+					answers[d.Indicators[i].ID] = answer(&d.Indicators[i])
 				}
 			}
-			x.Scores, x.Total = def.Score(x.Answers)
-			x.Level = def.Level(x.Total)
-			b.Assessments = append(b.Assessments, x)
-			b.event(fam, x.UpdatedAt, curator.ID, "assessment", def.Name)
-			last = x
-			risk -= 15
-			on = on.AddDate(0, 3+r.IntN(6), 0)
+			last = completed(on, answers)
+			if next := on.AddDate(0, 3+r.IntN(6), 0); n == 2 && next.Before(b.anchor) {
+				second = next
+			}
 		}
 	}
+	var types []string
+	defer func() {
+		// A family scored 0 everywhere cannot improve: no second
+		// assessment, so the planted rates hold exactly.
+		if !second.IsZero() && last.Total > 0 {
+			completed(second, b.secondAnswers(def, last.Answers, b.plantedImproves(types)))
+		}
+	}()
 	if r.Float64() < DraftShare {
 		on := b.between(assigned, b.anchor)
 		x := &opora.Assessment{OrganisationID: centre.org.ID, FamilyID: fam.ID, FormID: def.FormID,
@@ -738,13 +769,28 @@ func (b *famBatch) assess(fam *store.BulkFamily, k *opora.Case, curator *opora.U
 	}
 	slices.SortStableFunc(worst, func(a, b scored) int { return b.score - a.score })
 	n := min(len(worst), 2+r.IntN(4))
-	if approved := last.AssessedOn.Time().AddDate(0, 0, 14+r.IntN(21)); r.Float64() < ApprovedShare &&
-		approved.Before(b.anchor.AddDate(0, 0, -1)) {
-		b.approve(fam, k, curator, approved, n)
+	approved := last.AssessedOn.Time().AddDate(0, 0, 14+r.IntN(21))
+	approve := r.Float64() < ApprovedShare && approved.Before(b.anchor.AddDate(0, 0, -1))
+	ts := make([]store.DictItem, n)
+	for i := range ts {
+		ts[i] = pick(r, centre.def.TaskTypes)
+	}
+	if n > 0 && b.prnd.Float64() < JobSearchShare {
+		for _, t := range centre.def.TaskTypes {
+			if t.Key == PlantedRelationships[1].Measure {
+				ts[0] = t
+			}
+		}
+	}
+	for _, t := range ts {
+		types = append(types, t.Key)
+	}
+	if approve {
+		b.approve(fam, k, curator, approved, ts)
 		return
 	}
 	for i := range n {
-		t := pick(r, centre.def.TaskTypes)
+		t := ts[i]
 		b.DraftTasks = append(b.DraftTasks, &store.BulkDraftTask{DraftTask: opora.DraftTask{CaseID: k.ID, FamilyID: fam.ID,
 			TypeID: t.ID, TypeLabel: t.Label, What: t.Label, Reason: "По итогам оценки: " + worst[i].x.Label,
 			IndicatorFieldID: worst[i].x.ID, IndicatorLabel: worst[i].x.Label,
@@ -756,11 +802,10 @@ func (b *famBatch) assess(fam *store.BulkFamily, k *opora.Case, curator *opora.U
 // approve gives a family's plan, approved by the council, as n tasks to
 // the municipality's agencies, worked on as far as their age allows: done
 // (some late), returned, or still open (some overdue).
-func (b *famBatch) approve(fam *store.BulkFamily, k *opora.Case, curator *opora.User, approved time.Time, n int) {
+func (b *famBatch) approve(fam *store.BulkFamily, k *opora.Case, curator *opora.User, approved time.Time, ts []store.DictItem) {
 	r, m := b.rnd, b.m
 	granted := map[int64]bool{m.centre.org.ID: true}
-	for i := range n {
-		t := pick(r, m.centre.def.TaskTypes)
+	for i, t := range ts {
 		agency := m.centre
 		switch x := r.IntN(10); {
 		case x < 2:

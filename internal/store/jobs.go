@@ -30,6 +30,7 @@ type Mailer interface {
 // could not be sent (ids only: logs carry no personal data).
 type JobReport struct {
 	Retention   opora.RetentionReport // the day's retention run (retention.go); zero when it ran earlier today
+	Hints       *HintLearnReport      // the night's learning of hints (hint_learn.go); nil when it ran earlier today
 	Escalated   int
 	Emailed     int
 	Skipped     int
@@ -48,6 +49,13 @@ func (s *Store) RunDueJobs(ctx context.Context, m Mailer) (JobReport, error) {
 		return r, err
 	} else if claimed {
 		if r.Retention, err = s.RunRetention(ctx, s.files); err != nil {
+			return r, err
+		}
+	}
+	if claimed, err := s.claimHintsDay(ctx); err != nil {
+		return r, err
+	} else if claimed {
+		if r.Hints, err = s.LearnHints(ctx, false); err != nil {
 			return r, err
 		}
 	}
@@ -78,6 +86,26 @@ func (s *Store) claimRetentionDay(ctx context.Context) (bool, error) {
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value <> excluded.value`, today)
 	if err != nil {
 		return false, fmt.Errorf("store: retention day: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// HintLearnHour is the hour (UTC) from which the night's learning of hints
+// runs, once a day.
+const HintLearnHour = 1
+
+// claimHintsDay reports whether this run is the first of the day, from
+// HintLearnHour, to learn hints (claimed in meta like the retention day).
+func (s *Store) claimHintsDay(ctx context.Context) (bool, error) {
+	now := s.Now().UTC()
+	if now.Hour() < HintLearnHour {
+		return false, nil
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('hints_learn_day', $1)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value <> excluded.value`, now.Format(time.DateOnly))
+	if err != nil {
+		return false, fmt.Errorf("store: hints day: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err

@@ -220,10 +220,12 @@ var getRoutes = map[string]routeAudit{
 	"GET /admin/import/{id}":         {why: nameList},
 	"GET /admin/hints":               {why: adminPage},
 	"GET /admin/hints/new":           {why: adminPage},
-	"GET /admin/hints/{id}":          {why: adminPage},
-	"GET /admin/api-tokens":          {why: adminPage},
-	"GET /admin/webhooks":            {why: adminPage},
-	"GET /admin/webhooks/{id}":       {why: "the delivery log: ids and codes of events, no person's data (opora/webhook.go)"},
+	// Counts over groups of at least ten families: no one's data.
+	"GET /admin/hints/learned": {why: adminPage},
+	"GET /admin/hints/{id}":    {why: adminPage},
+	"GET /admin/api-tokens":    {why: adminPage},
+	"GET /admin/webhooks":      {why: adminPage},
+	"GET /admin/webhooks/{id}": {why: "the delivery log: ids and codes of events, no person's data (opora/webhook.go)"},
 
 	// The API answers tokens only, not a session: its reads are the store's
 	// own audited reads, checked by TestAPIClients and TestAPITasks.

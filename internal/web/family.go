@@ -283,6 +283,8 @@ type familyCardData struct {
 	LifeKinds  []option
 	// The rule hints that fire for the family (hints.go).
 	Hints *hintsBlock
+	// What happened in similar families (hints_learned.go).
+	Learned *learnedBlock
 }
 
 // familyEventLine is a timeline line worded for the reader.
@@ -348,6 +350,9 @@ func (s *Server) renderFamilyCard(w http.ResponseWriter, r *http.Request, status
 			return err
 		}
 		if d.Hints, err = s.familyHintsBlock(r, id, hintsFromCard, d.Family.StatusLabel); err != nil {
+			return err
+		}
+		if d.Learned, err = s.familyLearnedBlock(r, id); err != nil {
 			return err
 		}
 	}

@@ -376,6 +376,10 @@ func (s *Server) routes(mux *router) {
 	// The rule hints the region's methodologists edit (admin_hints.go).
 	mux.Handle("GET /admin/hints", s.require(opora.PermHintsManage, s.hintsAdmin))
 	mux.Handle("GET /admin/hints/new", s.require(opora.PermHintsManage, s.hintRuleNew))
+	// The learned hints: switch one off or on, the least group (hints_learned.go).
+	mux.Handle("GET /admin/hints/learned", s.require(opora.PermHintsManage, s.learnedHintsAdmin))
+	mux.Handle("POST /admin/hints/learned/switch", s.require(opora.PermHintsManage, s.learnedHintSwitch))
+	mux.Handle("POST /admin/hints/learned/settings", s.require(opora.PermHintsManage, s.learnedHintSettings))
 	mux.Handle("POST /admin/hints", s.require(opora.PermHintsManage, s.hintRuleCreate))
 	mux.Handle("GET /admin/hints/{id}", s.require(opora.PermHintsManage, s.hintRuleEdit))
 	mux.Handle("POST /admin/hints/{id}", s.require(opora.PermHintsManage, s.hintRuleUpdate))

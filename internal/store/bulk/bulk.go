@@ -131,6 +131,8 @@ type BulkBatch struct {
 	// ResponsibleOrg, AssigneeID and TypeID.
 	FamilyTasks  []*BulkFamilyTask
 	FamilyEvents []*BulkFamilyEvent
+	// LifeEvents are members' life events: ClientID and FamilyID local.
+	LifeEvents []*opora.LifeEvent
 	// ClientsDone, when positive, is written to the generator's progress in
 	// the same transaction; Finished marks the run complete.
 	ClientsDone int

@@ -233,5 +233,13 @@ func (b *BulkBatch) familyTables(o *bulkOffsets, f *familyOffsets) ([]bulkTable,
 		t.rows = append(t.rows, []any{e.FamilyID, e.OrganisationID, e.At, nullID(e.UserID), e.Kind, e.Summary, ch, e.StatusKey})
 	}
 	ts = append(ts, t)
+	t = bulkTable{name: "life_events", cols: []string{"organisation_id", "client_id", "family_id", "kind", "occurred_on",
+		"note", "created_by", "created_at"}}
+	for _, e := range b.LifeEvents {
+		e.ClientID, e.FamilyID = e.ClientID+o.client, add(e.FamilyID, f.family)
+		t.rows = append(t.rows, []any{e.OrganisationID, e.ClientID, nullID(e.FamilyID), e.Kind, e.OccurredOn, e.Note,
+			nullID(e.CreatedBy), e.CreatedAt})
+	}
+	ts = append(ts, t)
 	return ts, nil
 }
