@@ -1,0 +1,224 @@
+package mksimport_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/opora-project/opora/internal/mksimport"
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// EnvMySQL names the MySQL/MariaDB server the tests make scratch databases
+// on, e.g. root@tcp(127.0.0.1:3306)/ — .ci/run starts MariaDB and sets it.
+const EnvMySQL = "OPORA_TEST_MYSQL"
+
+// fixture loads testdata/mks (МКС's DDL at v2.20 and made-up rows) into a
+// scratch database of its own; extra SQL runs after it.
+func fixture(t *testing.T, extra string) *sql.DB {
+	t.Helper()
+	dsn := os.Getenv(EnvMySQL)
+	if dsn == "" {
+		t.Skip("МКС import tests need a MySQL/MariaDB server: set " + EnvMySQL + "='root@tcp(127.0.0.1:3306)/' (CI does)")
+	}
+	schema, err := os.Open("testdata/mks/schema.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer schema.Close()
+	rows, err := os.Open("testdata/mks/rows.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	sc, err := mksimport.LoadDump(context.Background(), dsn, io.MultiReader(schema, rows, strings.NewReader(extra)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := sc.Drop(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return sc.DB
+}
+
+// oporaFixture is an organisation whose service catalogue has two of the
+// three МКС service types: "Консультация юриста" is in the default
+// catalogue, "Стрижка" is added; "Выдача проездного" has no counterpart.
+func oporaFixture(t *testing.T, s *store.Store) (*storetest.Fixture, context.Context) {
+	f := storetest.SetupOrg(t, s, "Ночлежка")
+	ctx := f.Ctx()
+	for _, name := range []string{"Стрижка"} {
+		if err := s.CreateServiceType(ctx, &opora.ServiceType{Name: name, Group: "Помощь"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f, ctx
+}
+
+func findClient(t *testing.T, s *store.Store, ctx context.Context, id int64) *opora.Client {
+	t.Helper()
+	c, err := s.Client(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestImportMKS(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		db := fixture(t, "")
+		f, ctx := oporaFixture(t, s)
+		rep, err := mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID})
+		if err != nil {
+			t.Fatalf("import: %v\n%s", err, rep)
+		}
+		want := map[string]int{"client": 3, "note": 3, "service": 3}
+		for k, n := range want {
+			if rep.Imported[k] != n {
+				t.Errorf("imported %s = %d, want %d\n%s", k, rep.Imported[k], n, rep)
+			}
+		}
+		if rep.Version != mksimport.SupportedVersion {
+			t.Errorf("version = %q", rep.Version)
+		}
+
+		ids, err := s.ImportedIDs(opora.WithImport(ctx, mksimport.Source), "client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		smirnov := findClient(t, s, ctx, ids[101])
+		if smirnov.Surname != "Смирнов" || smirnov.FirstName != "Алексей" || smirnov.Patronymic != "Викторович" ||
+			smirnov.BirthDate.String() != "1972-03-15" || smirnov.Gender != opora.GenderMale ||
+			smirnov.HomelessStatus != opora.Homeless || smirnov.BirthPlace != "г. Вологда" {
+			t.Errorf("Смирнов imported as %+v", smirnov)
+		}
+		if got := smirnov.CreatedAt.UTC().Format("2006-01-02 15:04"); got != "2021-02-01 10:30" {
+			t.Errorf("Смирнов created at %s, want МКС's 2021-02-01 10:30", got)
+		}
+		if k := findClient(t, s, ctx, ids[102]); k.Gender != opora.GenderFemale || k.HomelessStatus != opora.Housed {
+			t.Errorf("Кузнецова imported as %+v", k)
+		}
+
+		// The audit log says the client was imported, from МКС.
+		entries, _, err := s.AuditEntries(ctx, opora.AuditFilter{Entity: "client", EntityID: smirnov.ID, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imported := false
+		for _, e := range entries {
+			if e.Action == opora.ActionCreate {
+				t.Errorf("imported client logged as created by hand: %+v", e)
+			}
+			if e.Action == opora.ActionImport && len(e.Changes) > 0 && e.Changes[len(e.Changes)-1].New == "mks" {
+				imported = true
+			}
+		}
+		if !imported {
+			t.Errorf("no audit entry says Смирнов was imported from МКС: %+v", entries)
+		}
+
+		// The timeline tells the history in МКС's order and dates.
+		events, err := s.Timeline(ctx, smirnov.ID, nil, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var days []string
+		for _, e := range events {
+			days = append(days, e.Entity+" "+e.At.UTC().Format("2006-01-02"))
+		}
+		for _, want := range []string{"client 2021-02-01", "note 2021-02-03", "service 2021-02-09"} {
+			if !strings.Contains(strings.Join(days, "|"), want) {
+				t.Errorf("timeline %q lacks %q", days, want)
+			}
+		}
+
+		notes, err := s.ClientNotes(ctx, smirnov.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bodies []string
+		important := 0
+		for _, n := range notes {
+			bodies = append(bodies, n.Body)
+			if n.Important {
+				important++
+			}
+		}
+		joined := strings.Join(bodies, "|")
+		if len(notes) != 2 || !strings.Contains(joined, "Пришёл впервые, потерял паспорт.") ||
+			strings.Contains(joined, "<p>") || important != 1 {
+			t.Errorf("Смирнов's notes = %q (important %d), want the two МКС notes as plain text, one important", bodies, important)
+		}
+
+		svcs, _, err := s.ClientServices(ctx, smirnov.ID, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, sv := range svcs {
+			got[sv.TypeName] = sv.RenderedOn.String()
+		}
+		if len(svcs) != 2 || got["Консультация юриста"] != "2021-02-09" || got["Стрижка"] != "2021-03-01" {
+			t.Errorf("Смирнов's services = %v, want the lawyer on 2021-02-09 and the haircut on 2021-03-01", got)
+		}
+
+		// The service type with no Opora counterpart is reported, with the
+		// МКС id of the service it held back, and the report has no names.
+		out := rep.String()
+		if !strings.Contains(out, `service_type "Выдача проездного" — 1 record(s), e.g. МКС ids 304`) {
+			t.Errorf("report does not name the unmapped service type:\n%s", out)
+		}
+		for _, name := range []string{"Смирнов", "Кузнецова", "Ёлкин", "паспорт"} {
+			if strings.Contains(out, name) {
+				t.Errorf("report shows personal data %q:\n%s", name, out)
+			}
+		}
+
+		// A second run finds everything imported and creates nothing.
+		again, err := mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, n := range want {
+			if again.Imported[k] != 0 || again.Already[k] != n {
+				t.Errorf("re-run: %s imported %d, already %d; want 0 and %d", k, again.Imported[k], again.Already[k], n)
+			}
+		}
+		svcs, _, _ = s.ClientServices(ctx, smirnov.ID, 0, 50)
+		if len(svcs) != 2 {
+			t.Errorf("after the re-run Смирнов has %d services, want 2", len(svcs))
+		}
+	})
+}
+
+func TestImportMKSWrongVersion(t *testing.T) {
+	db := fixture(t, `DELETE FROM doctrine_migration_versions WHERE version LIKE '%Version20250827101348';`)
+	_, err := mksimport.Check(context.Background(), db)
+	if !errors.Is(err, mksimport.ErrVersion) {
+		t.Fatalf("Check of an older МКС = %v, want ErrVersion", err)
+	}
+	for _, want := range []string{"Version20240830130542", "supports Version20250827101348", "МКС v2.20"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	// Nothing is written: Import stops before the store.
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f, ctx := oporaFixture(t, s)
+		if _, err := mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID}); !errors.Is(err, mksimport.ErrVersion) {
+			t.Fatalf("Import = %v, want ErrVersion", err)
+		}
+		cs, err := s.ImportedIDs(opora.WithImport(ctx, mksimport.Source), "client")
+		if err != nil || len(cs) != 0 {
+			t.Errorf("imported clients after a refused import: %v %v", cs, err)
+		}
+	})
+}
