@@ -177,6 +177,7 @@ func Import(ctx context.Context, st *store.Store, db *sql.DB, opt Options) (*Rep
 		{"client", im.clients},
 		{"note", im.notes},
 		{"service", im.services},
+		{"case", im.plans},
 	}
 	for _, s := range steps {
 		rep.Kinds = append(rep.Kinds, s.kind)
@@ -240,6 +241,13 @@ func batch[T any](ctx context.Context, im *importer, kind string, recs []T, extI
 		}
 	}
 	return nil
+}
+
+func dateOf(t sql.NullTime) opora.Date {
+	if !t.Valid {
+		return opora.Date{}
+	}
+	return opora.DateOf(t.Time)
 }
 
 func clean(s sql.NullString) string { return strings.TrimSpace(s.String) }

@@ -80,7 +80,7 @@ func TestImportMKS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("import: %v\n%s", err, rep)
 		}
-		want := map[string]int{"client": 3, "note": 3, "service": 3}
+		want := map[string]int{"client": 3, "note": 3, "service": 3, "case": 1, "task": 2}
 		for k, n := range want {
 			if rep.Imported[k] != n {
 				t.Errorf("imported %s = %d, want %d\n%s", k, rep.Imported[k], n, rep)
@@ -168,6 +168,27 @@ func TestImportMKS(t *testing.T) {
 		}
 		if len(svcs) != 2 || got["Консультация юриста"] != "2021-02-09" || got["Стрижка"] != "2021-03-01" {
 			t.Errorf("Смирнов's services = %v, want the lawyer on 2021-02-09 and the haircut on 2021-03-01", got)
+		}
+
+		// The service plan is a case with its items as tasks.
+		cases, err := s.ClientCases(ctx, smirnov.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) != 1 || !cases[0].Open() || cases[0].OpenedOn.String() != "2021-02-05" {
+			t.Fatalf("Смирнов's cases = %+v, want one open case from 2021-02-05", cases)
+		}
+		tasks, err := s.CaseTasks(ctx, cases[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		taskLines := map[string]string{}
+		for _, tk := range tasks {
+			taskLines[tk.Description] = string(tk.Status) + " " + tk.StartOn.String() + " " + tk.DoneOn.String()
+		}
+		if len(tasks) != 2 || taskLines["Запрос в ФМС"] != "done 2021-02-05 2021-03-10" ||
+			!strings.HasPrefix(taskLines["Резюме и вакансии"], "planned 2021-03-15") {
+			t.Errorf("the plan's tasks = %v, want the passport request done on 2021-03-10 and the job search planned from 2021-03-15", taskLines)
 		}
 
 		// The service type with no Opora counterpart is reported, with the

@@ -27,7 +27,7 @@ INSERT INTO document (id, client_id, type_id, number_prefix, number, date, issue
   (401, 101, 1, '4005', '123456', '2017-05-20', 'ТП №12 отдела УФМС', '2021-02-01 10:50:00', '2021-02-01 10:50:00'),
   (402, 102, 3, NULL, '77', '2021-12-01', 'ИК-5', '2022-06-12 14:20:00', '2022-06-12 14:20:00');
 INSERT INTO contract_status (id, name) VALUES (1, 'В процессе выполнения'), (2, 'Выполнен');
-INSERT INTO contract_item_type (id, name, short_name) VALUES (1, 'Восстановление документов', 'Документы'), (2, 'Поиск работы', 'Работа');
+INSERT INTO contract_item_type (id, name, short_name) VALUES (1, 'Восстановление паспорта', 'Паспорт'), (2, 'Поиск работы', 'Работа');
 INSERT INTO contract (id, client_id, status_id, comment, number, date_from, date_to, created_at, updated_at, created_by_id) VALUES
   (501, 101, 1, 'Сопровождение до получения паспорта', '15/21', '2021-02-05', '2021-08-05', '2021-02-05 09:00:00', '2021-02-05 09:00:00', 1);
 INSERT INTO contract_item (id, contract_id, type_id, comment, date_start, date, created_at, updated_at, created_by_id) VALUES
