@@ -2,8 +2,8 @@ package mksimport
 
 import (
 	"context"
-	"errors"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,7 +20,7 @@ import (
 // taskAliases maps МКС contract item type names (lower case) to the keys of
 // Opora's default task types where the words differ.
 var taskAliases = map[string]string{
-	"паспорт":                  "passport",
+	"паспорт": "passport",
 	"восстановление паспорта":  "passport",
 	"получение паспорта":       "passport",
 	"трудоустройство":          "employment",
