@@ -174,10 +174,14 @@ func Import(ctx context.Context, st *store.Store, db *sql.DB, opt Options) (*Rep
 		kind string
 		fn   func(context.Context) error
 	}{
+		{"user", im.users},
 		{"client", im.clients},
 		{"note", im.notes},
 		{"service", im.services},
+		{"document", im.documents},
 		{"case", im.plans},
+		{"stay", im.stays},
+		{"reminder", im.reminders},
 	}
 	for _, s := range steps {
 		rep.Kinds = append(rep.Kinds, s.kind)

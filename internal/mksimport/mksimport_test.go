@@ -60,6 +60,11 @@ func oporaFixture(t *testing.T, s *store.Store) (*storetest.Fixture, context.Con
 			t.Fatal(err)
 		}
 	}
+	for _, room := range []string{"12", "7а"} {
+		if err := s.SaveRoom(ctx, &opora.Room{BranchID: f.Branch.ID, Name: room, Capacity: 4}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return f, ctx
 }
 
@@ -80,7 +85,8 @@ func TestImportMKS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("import: %v\n%s", err, rep)
 		}
-		want := map[string]int{"client": 3, "note": 3, "service": 3, "case": 1, "task": 2}
+		want := map[string]int{"user": 1, "client": 3, "note": 3, "service": 3, "document": 2, "case": 1, "task": 2,
+			"stay": 2, "reminder": 1}
 		for k, n := range want {
 			if rep.Imported[k] != n {
 				t.Errorf("imported %s = %d, want %d\n%s", k, rep.Imported[k], n, rep)
@@ -189,6 +195,54 @@ func TestImportMKS(t *testing.T) {
 		if len(tasks) != 2 || taskLines["Запрос в ФМС"] != "done 2021-02-05 2021-03-10" ||
 			!strings.HasPrefix(taskLines["Резюме и вакансии"], "planned 2021-03-15") {
 			t.Errorf("the plan's tasks = %v, want the passport request done on 2021-03-10 and the job search planned from 2021-03-15", taskLines)
+		}
+
+		// Documents, with their МКС type mapped to Opora's.
+		docs, err := s.IdentityDocuments(ctx, smirnov.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(docs) != 1 || docs[0].TypeLabel != "Паспорт РФ" || docs[0].Series != "4005" || docs[0].Number != "123456" ||
+			docs[0].IssuedOn.String() != "2017-05-20" || docs[0].IssuedBy != "ТП №12 отдела УФМС" {
+			t.Errorf("Смирнов's documents = %+v, want his passport 4005 123456 of 2017-05-20", docs)
+		}
+
+		// Shelter stays: Смирнов's ended in eviction, Ёлкин still lives in 7А.
+		stays, err := s.ClientStays(ctx, smirnov.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stays) != 1 || stays[0].RoomName != "12" || stays[0].CheckIn.String() != "2021-02-05" ||
+			stays[0].CheckOut.String() != "2021-05-30" || stays[0].Status != opora.StayEvicted {
+			t.Errorf("Смирнов's stays = %+v", stays)
+		}
+		stays, err = s.ClientStays(ctx, ids[103])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(stays) != 1 || stays[0].RoomName != "7а" || !stays[0].CheckOut.IsZero() || stays[0].Status != opora.StayLiving {
+			t.Errorf("Ёлкин's stays = %+v, want living in 7А", stays)
+		}
+
+		// The reminder goes to the МКС worker's new account.
+		users, err := s.ImportedIDs(opora.WithImport(ctx, mksimport.Source), "user")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ivanova, err := s.User(ctx, users[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ivanova.Login != "ivanova" || ivanova.FullName != "Иванова Мария Петровна" || ivanova.Position != "Социальный работник" {
+			t.Errorf("МКС user imported as %+v", ivanova)
+		}
+		rems, err := s.ClientReminders(ctx, ids[102])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rems) != 1 || rems[0].DueOn.String() != "2022-07-01" || rems[0].Body != "Позвонить насчёт справки" ||
+			len(rems[0].RecipientIDs) != 1 || rems[0].RecipientIDs[0] != ivanova.ID {
+			t.Errorf("Кузнецова's reminders = %+v, want one on 2022-07-01 to Иванова", rems)
 		}
 
 		// The service type with no Opora counterpart is reported, with the
