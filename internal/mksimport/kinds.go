@@ -61,6 +61,10 @@ func (im *importer) clients(ctx context.Context) error {
 				c.HomelessStatus = opora.Homeless
 			}
 			if err := im.st.CreateClient(ctx, c); err != nil {
+				if invalid(err) {
+					im.rep.skip("client", "invalid", "refused by Opora's checks", m.ID)
+					return 0, nil
+				}
 				return 0, err
 			}
 			if m.CreatedAt.Valid {
@@ -111,6 +115,10 @@ func (im *importer) notes(ctx context.Context) error {
 			}
 			n := &opora.Note{ClientID: cid, Body: body, Important: m.Important}
 			if err := im.st.CreateNote(ctx, n); err != nil {
+				if invalid(err) {
+					im.rep.skip("note", "invalid", "refused by Opora's checks", m.ID)
+					return 0, nil
+				}
 				return 0, err
 			}
 			if m.CreatedAt.Valid {
@@ -185,6 +193,10 @@ func (im *importer) services(ctx context.Context) error {
 				sv.Quantity = int(m.Amount.Int64) // МКС's amount is a count for such types
 			}
 			if err := im.st.RecordServices(ctx, cid, opora.DateOf(m.CreatedAt.Time), []*opora.Service{sv}); err != nil {
+				if invalid(err) {
+					im.rep.skip("service", "invalid", "refused by Opora's checks", m.ID)
+					return 0, nil
+				}
 				return 0, err
 			}
 			if err := im.st.SetImportedTimes(ctx, "service", sv.ID, m.CreatedAt.Time); err != nil {

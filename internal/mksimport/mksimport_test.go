@@ -267,6 +267,9 @@ func TestImportMKS(t *testing.T) {
 				t.Errorf("re-run: %s imported %d, already %d; want 0 and %d", k, again.Imported[k], again.Already[k], n)
 			}
 		}
+		if _, total, err := s.Clients(ctx, store.ClientFilter{Limit: 50}); err != nil || total != 3 {
+			t.Errorf("after the re-run the organisation has %d clients (%v), want 3", total, err)
+		}
 		svcs, _, _ = s.ClientServices(ctx, smirnov.ID, 0, 50)
 		if len(svcs) != 2 {
 			t.Errorf("after the re-run Смирнов has %d services, want 2", len(svcs))
@@ -294,6 +297,39 @@ func TestImportMKSWrongVersion(t *testing.T) {
 		cs, err := s.ImportedIDs(opora.WithImport(ctx, mksimport.Source), "client")
 		if err != nil || len(cs) != 0 {
 			t.Errorf("imported clients after a refused import: %v %v", cs, err)
+		}
+	})
+}
+
+// A run that fails half-way keeps the batches it committed, and the next
+// run carries on from there without creating anything twice.
+func TestImportMKSFailedRunResumes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		db := fixture(t, "RENAME TABLE note TO note_away;")
+		f, ctx := oporaFixture(t, s)
+		rep, err := mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID})
+		if err == nil || !strings.Contains(err.Error(), "note") {
+			t.Fatalf("import without the note table = %v, want an error about notes", err)
+		}
+		if rep.Imported["client"] != 3 || rep.Imported["note"] != 0 {
+			t.Fatalf("before the failure: %v", rep.Imported)
+		}
+		if _, err := db.Exec("RENAME TABLE note_away TO note"); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Already["client"] != 3 || rep.Imported["client"] != 0 || rep.Imported["note"] != 3 || rep.Imported["case"] != 1 {
+			t.Errorf("second run: imported %v, already %v", rep.Imported, rep.Already)
+		}
+		_, total, err := s.Clients(ctx, store.ClientFilter{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 3 {
+			t.Errorf("the organisation has %d clients after two runs, want 3", total)
 		}
 	})
 }
