@@ -42,6 +42,9 @@ var ErrVersion = errors.New("mksimport: unsupported МКС version")
 // version, or an error that says which version was found and which is
 // supported.
 func Check(ctx context.Context, db *sql.DB) (string, error) {
+	if err := db.PingContext(ctx); err != nil {
+		return "", fmt.Errorf("mksimport: cannot reach the МКС database: %w", err)
+	}
 	var v sql.NullString
 	err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM doctrine_migration_versions`).Scan(&v)
 	if err != nil {

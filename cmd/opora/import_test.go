@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// opora import mks with a dump file: loaded into a scratch database on the
+// MySQL server, imported into the organisation of the --as administrator,
+// the report printed; a second run imports nothing.
+func TestImportMKSCommand(t *testing.T) {
+	server := os.Getenv("OPORA_TEST_MYSQL")
+	if server == "" {
+		t.Skip("needs a MySQL/MariaDB server: set OPORA_TEST_MYSQL='root@tcp(127.0.0.1:3306)/' (CI does)")
+	}
+	dir, _ := setupDataDir(t)
+	var dump []byte
+	for _, f := range []string{"schema.sql", "rows.sql"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "mksimport", "testdata", "mks", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump = append(dump, b...)
+	}
+	file := filepath.Join(t.TempDir(), "mks.sql")
+	if err := os.WriteFile(file, dump, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"import", "mks", "--data", dir, "--as", "admin", "--dump", file, "--mysql-dsn", server}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), args, nil, &out, &errOut); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	for _, want := range []string{"МКС database at Version20250827101348", "client                   3         0         0",
+		`service: service_type "Выдача проездного" — 1 record(s), e.g. МКС ids 304`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), args, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "client                   0         3         0") {
+		t.Errorf("second run's report:\n%s", out.String())
+	}
+
+	out.Reset()
+	err := run(context.Background(), []string{"import", "mks", "--data", dir, "--as", "admin", "--mysql-dsn", "x:y@tcp(127.0.0.1:1)/none"}, nil, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "cannot reach the МКС database") {
+		t.Errorf("import from an unreachable МКС: %v", err)
+	}
+}
