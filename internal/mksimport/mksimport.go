@@ -179,6 +179,7 @@ func Import(ctx context.Context, st *store.Store, db *sql.DB, opt Options) (*Rep
 	}{
 		{"user", im.users},
 		{"client", im.clients},
+		{"questionnaire", im.answers},
 		{"note", im.notes},
 		{"service", im.services},
 		{"document", im.documents},

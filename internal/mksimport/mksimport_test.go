@@ -85,7 +85,7 @@ func TestImportMKS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("import: %v\n%s", err, rep)
 		}
-		want := map[string]int{"user": 1, "client": 3, "note": 3, "service": 3, "document": 2, "case": 1, "task": 2,
+		want := map[string]int{"user": 1, "client": 3, "questionnaire": 1, "note": 3, "service": 3, "document": 2, "case": 1, "task": 2,
 			"stay": 2, "reminder": 1}
 		for k, n := range want {
 			if rep.Imported[k] != n {
@@ -197,6 +197,30 @@ func TestImportMKS(t *testing.T) {
 			t.Errorf("the plan's tasks = %v, want the passport request done on 2021-03-10 and the job search planned from 2021-03-15", taskLines)
 		}
 
+		// Questionnaire answers, matched by field and option names.
+		q, err := s.Questionnaire(ctx, smirnov.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers := map[string]string{}
+		for _, sec := range q.Form.Sections {
+			for _, fl := range sec.Fields {
+				a := q.Answers[fl.ID]
+				if a == nil {
+					continue
+				}
+				v := a.Text
+				for _, id := range a.OptionIDs {
+					v += fl.Option(id).Label
+				}
+				answers[fl.Label] = v
+			}
+		}
+		if answers["Образование"] != "Высшее" || answers["Профессия"] != "Сварщик" ||
+			answers["Причина бездомности"] != "Утрата документов" {
+			t.Errorf("Смирнов's answers = %v", answers)
+		}
+
 		// Documents, with their МКС type mapped to Opora's.
 		docs, err := s.IdentityDocuments(ctx, smirnov.ID)
 		if err != nil {
@@ -251,7 +275,14 @@ func TestImportMKS(t *testing.T) {
 		if !strings.Contains(out, `service_type "Выдача проездного" — 1 record(s), e.g. МКС ids 304`) {
 			t.Errorf("report does not name the unmapped service type:\n%s", out)
 		}
-		for _, name := range []string{"Смирнов", "Кузнецова", "Ёлкин", "паспорт"} {
+		for _, want := range []string{`questionnaire: client_field "Где ночует" — 1 record(s), e.g. МКС ids 904`,
+			`client_field_option "Причина бездомности: Обманули при продаже квартиры"`,
+			`client_field_option "Образование: Среднее специальное"`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("report lacks %q:\n%s", want, out)
+			}
+		}
+		for _, name := range []string{"Смирнов", "Кузнецова", "Ёлкин", "паспорт", "Сварщик", "На вокзале"} {
 			if strings.Contains(out, name) {
 				t.Errorf("report shows personal data %q:\n%s", name, out)
 			}

@@ -41,3 +41,18 @@ INSERT INTO shelter_history (id, room_id, client_id, status_id, contract_id, com
 INSERT INTO notice (id, client_id, text, date, created_at, updated_at, created_by_id) VALUES
   (801, 102, 'Позвонить насчёт справки', '2022-07-01', '2022-06-12 14:30:00', '2022-06-12 14:30:00', 1);
 INSERT INTO notice_user (user_id, notice_id) VALUES (1, 801);
+INSERT INTO client_field (id, name, code, enabled, type, required, multiple, sort, mandatory_for_homeless, enabled_for_homeless) VALUES
+  (1, 'Образование', 'education', 1, 2, 0, 0, 1, 0, 1),
+  (2, 'Профессия', 'profession', 1, 1, 0, 0, 2, 0, 1),
+  (3, 'Причина бездомности', 'breadwinner', 1, 2, 0, 1, 3, 0, 1),
+  (4, 'Где ночует', 'sleeps', 1, 1, 0, 0, 4, 0, 1);
+INSERT INTO client_field_option (id, field_id, name, not_single, sort) VALUES
+  (11, 1, 'Высшее', 0, 1), (12, 1, 'Среднее специальное', 0, 2),
+  (31, 3, 'Утрата документов', 0, 1), (32, 3, 'Обманули при продаже квартиры', 0, 2);
+INSERT INTO client_field_value (id, field_id, client_id, option_id, text, created_at, updated_at) VALUES
+  (901, 1, 101, 11, NULL, '2021-02-01 10:40:00', '2021-02-01 10:40:00'),
+  (902, 2, 101, NULL, 'Сварщик', '2021-02-01 10:40:00', '2021-02-01 10:40:00'),
+  (903, 3, 101, NULL, NULL, '2021-02-01 10:40:00', '2021-02-01 10:40:00'),
+  (904, 4, 101, NULL, 'На вокзале', '2021-02-01 10:40:00', '2021-02-01 10:40:00'),
+  (905, 1, 102, 12, NULL, '2022-06-12 14:05:00', '2022-06-12 14:05:00');
+INSERT INTO client_field_value_client_field_option (client_field_value_id, client_field_option_id) VALUES (903, 31), (903, 32);
