@@ -186,6 +186,7 @@ func Import(ctx context.Context, st *store.Store, db *sql.DB, opt Options) (*Rep
 		{"case", im.plans},
 		{"stay", im.stays},
 		{"reminder", im.reminders},
+		{"file", im.files},
 	}
 	for _, s := range steps {
 		rep.Kinds = append(rep.Kinds, s.kind)

@@ -277,7 +277,8 @@ func TestImportMKS(t *testing.T) {
 		}
 		for _, want := range []string{`questionnaire: client_field "Где ночует" — 1 record(s), e.g. МКС ids 904`,
 			`client_field_option "Причина бездомности: Обманули при продаже квартиры"`,
-			`client_field_option "Образование: Среднее специальное"`} {
+			`client_field_option "Образование: Среднее специальное"`,
+			`file: not imported "document_file (scan in МКС's upload folder)" — 1 record(s), e.g. МКС ids 951`} {
 			if !strings.Contains(out, want) {
 				t.Errorf("report lacks %q:\n%s", want, out)
 			}

@@ -56,3 +56,5 @@ INSERT INTO client_field_value (id, field_id, client_id, option_id, text, create
   (904, 4, 101, NULL, 'На вокзале', '2021-02-01 10:40:00', '2021-02-01 10:40:00'),
   (905, 1, 102, 12, NULL, '2022-06-12 14:05:00', '2022-06-12 14:05:00');
 INSERT INTO client_field_value_client_field_option (client_field_value_id, client_field_option_id) VALUES (903, 31), (903, 32);
+INSERT INTO document_file (id, client_id, type_id, comment, filename, created_at, updated_at) VALUES
+  (951, 101, 1, 'Скан паспорта', '5f1c0a2e9b.jpg', '2021-02-01 10:55:00', '2021-02-01 10:55:00');
