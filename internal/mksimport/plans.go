@@ -14,7 +14,7 @@ import (
 // items (contract_item) the case's tasks. A plan is imported whole — the
 // case, every task, and its closing — in one batch, or not at all: when an
 // item's type has no Opora task type, the plan is skipped and the type
-// reported, so that after adding it (Администрирование → Справочники) a
+// reported, so that after adding it (an administrator's dictionaries) a
 // re-run brings the plan over complete.
 
 // taskAliases maps МКС contract item type names (lower case) to the keys of
