@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/mksimport"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -17,6 +18,7 @@ import (
 const importUsage = `Usage:
   opora import mks --as LOGIN --mysql-dsn 'user:pass@tcp(host:3306)/mks' [--branch ID]
   opora import mks --as LOGIN --dump mks.sql --mysql-dsn 'root@tcp(127.0.0.1:3306)/' [--branch ID]
+  … [--files /srv/mks/uploads]   (МКС's upload folder: the document scans come too)
 
 Moves an organisation in from МКС (Ночлежка's previous system, v2.20):
 clients, notes, services, service plans (as cases with tasks), shelter
@@ -43,6 +45,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	as := fs.String("as", "", "login of the organisation's administrator the import is made as (audit log)")
 	dsn := fs.String("mysql-dsn", "", "МКС database, or with --dump the MySQL server for the scratch database")
 	dump := fs.String("dump", "", "an МКС dump file (mysqldump) instead of a live database")
+	filesDir := fs.String("files", "", "МКС's upload folder, to bring the document scans over (they are found by file name)")
 	branchID := fs.Int64("branch", 0, "branch for the clients (default: the organisation's first branch)")
 	if err := parse(fs, args[1:], 0); err != nil {
 		return err
@@ -57,6 +60,14 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
 		return err
+	}
+	var fstore *files.Storage
+	if *filesDir != "" {
+		key, err := openFilesKey(ctx, st, &c)
+		if err != nil {
+			return err
+		}
+		fstore = files.NewWithKey(c.DataDir, key)
 	}
 	cand, err := st.UserForLogin(ctx, *as)
 	if err != nil {
@@ -106,7 +117,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer db.Close()
 	}
-	rep, err := mksimport.Import(ctx, st, db, mksimport.Options{BranchID: branch,
+	rep, err := mksimport.Import(ctx, st, db, mksimport.Options{BranchID: branch, FilesDir: *filesDir, Files: fstore,
 		Progress: func(kind string, done int) { fmt.Fprintf(stderr, "%s: %d\n", kind, done) }})
 	fmt.Fprint(stdout, rep)
 	if err != nil {

@@ -252,31 +252,3 @@ func answerRaw(f *opora.FormField, a *opora.Answer) []string {
 	}
 	return []string{a.Text}
 }
-
-// files: МКС keeps scans (document_file) and photos (client.photo_name)
-// in its upload folder, not in the database; this importer does not bring
-// them yet. They are counted in the report so nothing is lost silently.
-func (im *importer) files(ctx context.Context) error {
-	for _, q := range []struct{ what, sql string }{
-		{"document_file (scan in МКС's upload folder)", `SELECT id FROM document_file WHERE filename IS NOT NULL AND filename <> '' ORDER BY id`},
-		{"client photo (in МКС's upload folder)", `SELECT id FROM client WHERE photo_name IS NOT NULL AND photo_name <> '' ORDER BY id`},
-	} {
-		rows, err := im.db.QueryContext(ctx, q.sql)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			im.rep.skip("file", "not imported", q.what, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 )
@@ -75,6 +76,11 @@ func Check(ctx context.Context, db *sql.DB) (string, error) {
 type Options struct {
 	// BranchID is the Opora branch the clients are placed in.
 	BranchID int64
+	// FilesDir is МКС's upload folder and Files the Opora file storage the
+	// scans found there are stored in; without both, scans are reported
+	// as not imported.
+	FilesDir string
+	Files    *files.Storage
 	// Progress, when set, is told after each batch (kind, records so far).
 	Progress func(kind string, done int)
 }
@@ -159,6 +165,8 @@ type importer struct {
 	opt Options
 	rep *Report
 	ids map[string]map[int64]int64 // kind → МКС id → Opora id
+	// afterBatch, when set, is told whether a batch committed.
+	afterBatch func(ok bool)
 }
 
 // Import checks the МКС database's version and imports everything into the
@@ -237,6 +245,9 @@ func batch[T any](ctx context.Context, im *importer, kind string, recs []T, extI
 			}
 			return nil
 		})
+		if im.afterBatch != nil {
+			im.afterBatch(err == nil)
+		}
 		if err != nil {
 			return err
 		}

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/mksimport"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -81,12 +83,22 @@ func TestImportMKS(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		db := fixture(t, "")
 		f, ctx := oporaFixture(t, s)
-		rep, err := mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID})
+		// МКС's upload folder, with the scan of Смирнов's passport.
+		uploads := t.TempDir()
+		scan := []byte("%PDF-1.4\n% скан паспорта\n")
+		if err := os.MkdirAll(filepath.Join(uploads, "documents"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(uploads, "documents", "5f1c0a2e9b.jpg"), scan, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		opt := mksimport.Options{BranchID: f.Branch.ID, FilesDir: uploads, Files: files.New(t.TempDir())}
+		rep, err := mksimport.Import(ctx, s, db, opt)
 		if err != nil {
 			t.Fatalf("import: %v\n%s", err, rep)
 		}
 		want := map[string]int{"user": 1, "client": 3, "questionnaire": 1, "note": 3, "service": 3, "document": 2, "case": 1, "task": 2,
-			"stay": 2, "reminder": 1}
+			"stay": 2, "reminder": 1, "file": 1}
 		for k, n := range want {
 			if rep.Imported[k] != n {
 				t.Errorf("imported %s = %d, want %d\n%s", k, rep.Imported[k], n, rep)
@@ -231,6 +243,23 @@ func TestImportMKS(t *testing.T) {
 			t.Errorf("Смирнов's documents = %+v, want his passport 4005 123456 of 2017-05-20", docs)
 		}
 
+		// The scan found in МКС's upload folder is the client's file.
+		fs, err := s.ClientFiles(ctx, smirnov.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != 1 || fs[0].Comment != "Скан паспорта" || fs[0].TypeLabel != "Паспорт РФ" || fs[0].Size != int64(len(scan)) {
+			t.Errorf("Смирнов's files = %+v, want the passport scan", fs)
+		} else if obj, err := opt.Files.Open(fs[0].StorageKey); err != nil {
+			t.Error(err)
+		} else {
+			b, _ := io.ReadAll(obj)
+			obj.Close()
+			if string(b) != string(scan) {
+				t.Errorf("stored scan = %q", b)
+			}
+		}
+
 		// Shelter stays: Смирнов's ended in eviction, Ёлкин still lives in 7А.
 		stays, err := s.ClientStays(ctx, smirnov.ID)
 		if err != nil {
@@ -277,8 +306,7 @@ func TestImportMKS(t *testing.T) {
 		}
 		for _, want := range []string{`questionnaire: client_field "Где ночует" — 1 record(s), e.g. МКС ids 904`,
 			`client_field_option "Причина бездомности: Обманули при продаже квартиры"`,
-			`client_field_option "Образование: Среднее специальное"`,
-			`file: not imported "document_file (scan in МКС's upload folder)" — 1 record(s), e.g. МКС ids 951`} {
+			`client_field_option "Образование: Среднее специальное"`} {
 			if !strings.Contains(out, want) {
 				t.Errorf("report lacks %q:\n%s", want, out)
 			}
@@ -290,7 +318,7 @@ func TestImportMKS(t *testing.T) {
 		}
 
 		// A second run finds everything imported and creates nothing.
-		again, err := mksimport.Import(ctx, s, db, mksimport.Options{BranchID: f.Branch.ID})
+		again, err := mksimport.Import(ctx, s, db, opt)
 		if err != nil {
 			t.Fatal(err)
 		}

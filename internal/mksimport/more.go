@@ -110,13 +110,9 @@ type mksDocument struct {
 }
 
 func (im *importer) documents(ctx context.Context) error {
-	items, err := im.st.DictionaryItems(ctx, opora.DictDocumentType, false)
+	docType, err := im.docTypes(ctx)
 	if err != nil {
 		return err
-	}
-	byLabel, byKey := map[string]int64{}, map[string]int64{}
-	for _, d := range items {
-		byLabel[key(d.Label)], byKey[d.Key] = d.ID, d.ID
 	}
 	types, err := im.names(ctx, "document_type")
 	if err != nil {
@@ -149,10 +145,7 @@ func (im *importer) documents(ctx context.Context) error {
 				return 0, nil
 			}
 			name := types[m.Type]
-			tid := byLabel[key(name)]
-			if tid == 0 {
-				tid = byKey[docAliases[key(name)]]
-			}
+			tid := docType(name)
 			if tid == 0 {
 				im.rep.skip("document", "document_type", name, m.ID)
 				return 0, nil
