@@ -167,6 +167,29 @@ type importer struct {
 	ids map[string]map[int64]int64 // kind → МКС id → Opora id
 	// afterBatch, when set, is told whether a batch committed.
 	afterBatch func(ok bool)
+	active     map[int64]int64 // МКС user id → active Opora account, 0 if none
+}
+
+// activeUser returns the Opora account an МКС user became, if it is not
+// disabled, else 0.
+func (im *importer) activeUser(ctx context.Context, mksID sql.NullInt64) int64 {
+	if !mksID.Valid {
+		return 0
+	}
+	if id, ok := im.active[mksID.Int64]; ok {
+		return id
+	}
+	id := im.ids["user"][mksID.Int64]
+	if id != 0 {
+		if u, err := im.st.User(ctx, id); err != nil || u.Disabled {
+			id = 0
+		}
+	}
+	if im.active == nil {
+		im.active = map[int64]int64{}
+	}
+	im.active[mksID.Int64] = id
+	return id
 }
 
 // Import checks the МКС database's version and imports everything into the
@@ -227,7 +250,6 @@ func batch[T any](ctx context.Context, im *importer, kind string, recs []T, extI
 	for start := 0; start < len(todo); start += BatchSize {
 		part := todo[start:min(start+BatchSize, len(todo))]
 		added := map[int64]int64{}
-		skipped := 0
 		err := im.st.ImportBatch(ctx, func(ctx context.Context) error {
 			for _, r := range part {
 				id, err := write(ctx, r)
@@ -235,8 +257,7 @@ func batch[T any](ctx context.Context, im *importer, kind string, recs []T, extI
 					return fmt.Errorf("МКС %s %d: %w", kind, extID(r), err)
 				}
 				if id == 0 {
-					skipped++
-					continue
+					continue // counted by write through rep.skip
 				}
 				if err := im.st.MapImported(ctx, kind, extID(r), id); err != nil {
 					return err
@@ -255,7 +276,6 @@ func batch[T any](ctx context.Context, im *importer, kind string, recs []T, extI
 			done[k] = v
 		}
 		im.rep.Imported[kind] += len(added)
-		_ = skipped // counted by write through rep.skip
 		if im.opt.Progress != nil {
 			im.opt.Progress(kind, start+len(part))
 		}

@@ -193,8 +193,9 @@ func TestImportMKS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(cases) != 1 || !cases[0].Open() || cases[0].OpenedOn.String() != "2021-02-05" {
-			t.Fatalf("Смирнов's cases = %+v, want one open case from 2021-02-05", cases)
+		if len(cases) != 1 || !cases[0].Open() || cases[0].OpenedOn.String() != "2021-02-05" ||
+			cases[0].CuratorName != "Иванова Мария Петровна" {
+			t.Fatalf("Смирнов's cases = %+v, want one open case from 2021-02-05 led by Иванова", cases)
 		}
 		tasks, err := s.CaseTasks(ctx, cases[0].ID)
 		if err != nil {

@@ -54,6 +54,7 @@ type mksPlan struct {
 	From, To           sql.NullTime
 	CreatedAt          sql.NullTime
 	UpdatedAt          sql.NullTime
+	CreatedBy          sql.NullInt64
 	Items              []mksItem
 }
 
@@ -95,7 +96,7 @@ func (im *importer) plans(ctx context.Context) error {
 	}
 
 	rows, err := im.db.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), COALESCE(status_id, 0), comment, number,
-		date_from, date_to, created_at, updated_at FROM contract ORDER BY id`)
+		date_from, date_to, created_at, updated_at, created_by_id FROM contract ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,8 @@ func (im *importer) plans(ctx context.Context) error {
 	byID := map[int64]*mksPlan{}
 	for rows.Next() {
 		p := &mksPlan{}
-		if err := rows.Scan(&p.ID, &p.Client, &p.Status, &p.Comment, &p.Number, &p.From, &p.To, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		if err := rows.Scan(&p.ID, &p.Client, &p.Status, &p.Comment, &p.Number, &p.From, &p.To, &p.CreatedAt, &p.UpdatedAt,
+			&p.CreatedBy); err != nil {
 			rows.Close()
 			return err
 		}
@@ -181,7 +183,13 @@ func (im *importer) plans(ctx context.Context) error {
 			if opened.IsZero() || opened.After(today) {
 				opened = today
 			}
-			k := &opora.Case{ClientID: cid, TypeID: caseType, CuratorID: a.UserID, OpenedOn: opened}
+			// The curator is the МКС worker who made the plan, if their
+			// account came over and is active; else the importing one.
+			curator := im.activeUser(ctx, m.CreatedBy)
+			if curator == 0 {
+				curator = a.UserID
+			}
+			k := &opora.Case{ClientID: cid, TypeID: caseType, CuratorID: curator, OpenedOn: opened}
 			if err := im.st.CreateCase(ctx, k, 0); err != nil {
 				// Opora keeps one open case per client: a second open
 				// МКС plan waits until the first is closed.
@@ -193,7 +201,7 @@ func (im *importer) plans(ctx context.Context) error {
 			}
 			for _, it := range m.Items {
 				t := &opora.Task{CaseID: k.ID, TypeID: taskType(it.Type), Description: strings.TrimSpace(it.Comment.String),
-					ResponsibleID: a.UserID, StartOn: dateOf(it.DateStart), Status: opora.TaskPlanned}
+					ResponsibleID: curator, StartOn: dateOf(it.DateStart), Status: opora.TaskPlanned}
 				if t.StartOn.IsZero() || t.StartOn.Before(opened) {
 					t.StartOn = opened
 				}
