@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,11 @@ func TestImportMKSCommand(t *testing.T) {
 		t.Skip("needs a MySQL/MariaDB server: set OPORA_TEST_MYSQL='root@tcp(127.0.0.1:3306)/' (CI does)")
 	}
 	dir, _ := setupDataDir(t)
-	var dump []byte
+	// As "mysqldump --databases homeless" writes it: the statements that
+	// would create and enter the real database are skipped.
+	dump := []byte("/*!40000 DROP DATABASE IF EXISTS `opora_mks_test_real`*/;\n" +
+		"CREATE DATABASE /*!32312 IF NOT EXISTS*/ `opora_mks_test_real` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;\n" +
+		"USE `opora_mks_test_real`;\n")
 	for _, f := range []string{"schema.sql", "rows.sql"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "mksimport", "testdata", "mks", f))
 		if err != nil {
@@ -42,6 +47,16 @@ func TestImportMKSCommand(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
+	db, err := sql.Open("mysql", server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'opora_mks_test_real'").Scan(&n); err != nil || n != 0 {
+		t.Errorf("the dump's own database was created on the server (%d, %v)", n, err)
+	}
+
 	out.Reset()
 	if err := run(context.Background(), args, nil, &out, &errOut); err != nil {
 		t.Fatal(err)
@@ -51,7 +66,7 @@ func TestImportMKSCommand(t *testing.T) {
 	}
 
 	out.Reset()
-	err := run(context.Background(), []string{"import", "mks", "--data", dir, "--as", "admin", "--mysql-dsn", "x:y@tcp(127.0.0.1:1)/none"}, nil, &out, &errOut)
+	err = run(context.Background(), []string{"import", "mks", "--data", dir, "--as", "admin", "--mysql-dsn", "x:y@tcp(127.0.0.1:1)/none"}, nil, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "cannot reach the МКС database") {
 		t.Errorf("import from an unreachable МКС: %v", err)
 	}

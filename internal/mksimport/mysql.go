@@ -90,6 +90,10 @@ func (s *Scratch) run(ctx context.Context, dump io.Reader) error {
 		stmt.WriteString(t)
 		stmt.WriteByte('\n')
 		if strings.HasSuffix(strings.TrimSpace(t), ";") && balanced(stmt.String()) {
+			if otherDatabase(stmt.String()) {
+				stmt.Reset()
+				continue
+			}
 			if _, err := s.DB.ExecContext(ctx, stmt.String()); err != nil {
 				return fmt.Errorf("mksimport: dump line %d: %w", start, err)
 			}
@@ -103,6 +107,24 @@ func (s *Scratch) run(ctx context.Context, dump io.Reader) error {
 		return fmt.Errorf("mksimport: dump line %d: statement without an end", start)
 	}
 	return nil
+}
+
+// otherDatabase reports whether a statement would leave the scratch
+// database: "mysqldump --databases" writes CREATE DATABASE and USE (and,
+// with --add-drop-database, DROP DATABASE) for the dumped database, which
+// must not touch the server's real one. Such statements are skipped.
+func otherDatabase(stmt string) bool {
+	s := strings.TrimSpace(stmt)
+	if strings.HasPrefix(s, "/*!") { // a version comment: /*!40000 DROP DATABASE … */;
+		s = strings.TrimLeft(s[3:], "0123456789")
+	}
+	s = strings.ToUpper(strings.Join(strings.Fields(s), " "))
+	for _, p := range []string{"USE ", "USE`", "CREATE DATABASE", "DROP DATABASE", "CREATE SCHEMA", "DROP SCHEMA", "ALTER DATABASE"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // balanced reports whether a statement's quotes are all closed, so a ';'
