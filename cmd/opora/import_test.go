@@ -42,7 +42,8 @@ func TestImportMKSCommand(t *testing.T) {
 	}
 	for _, want := range []string{"МКС database at Version20250827101348", "client                   3         0         0",
 		`service: service_type "Выдача проездного" — 1 record(s), e.g. МКС ids 304`,
-		`file: not imported "document_file (give МКС's upload folder)" — 1 record(s), e.g. МКС ids 951`} {
+		`file: not imported "document_file (give МКС's upload folder)" — 1 record(s), e.g. МКС ids 951`,
+		`file: not imported "client photo (give МКС's upload folder)" — 1 record(s), e.g. МКС ids 101`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -1,6 +1,7 @@
 package mksimport
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"io/fs"
@@ -14,10 +15,10 @@ import (
 
 // МКС keeps scans (document_file.filename) and photos (client.photo_name)
 // in its upload folder (VichUploader), not in the database. With
-// Options.FilesDir and Options.Files the scans are found there by file
-// name (in any subfolder), checked like an upload, stored like one and
-// recorded as the client's files; without them, and for photos, they are
-// counted in the report as not imported.
+// Options.FilesDir and Options.Files both are found there by file name
+// (in any subfolder) and handled like uploads: scans become the client's
+// files, a photo the client's photo; without them they are counted in the
+// report as not imported.
 
 type mksFile struct {
 	ID, Client, Type int64
@@ -26,9 +27,6 @@ type mksFile struct {
 }
 
 func (im *importer) files(ctx context.Context) error {
-	if err := im.photos(ctx); err != nil {
-		return err
-	}
 	rows, err := im.db.QueryContext(ctx, `SELECT id, COALESCE(client_id, 0), COALESCE(type_id, 0), comment, filename
 		FROM document_file WHERE filename IS NOT NULL AND filename <> '' ORDER BY id`)
 	if err != nil {
@@ -47,11 +45,18 @@ func (im *importer) files(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	photos, err := im.photoNames(ctx)
+	if err != nil {
+		return err
+	}
 	if im.opt.FilesDir == "" || im.opt.Files == nil {
 		for _, f := range recs {
 			if _, done := im.ids["file"][f.ID]; !done {
 				im.rep.skip("file", "not imported", "document_file (give МКС's upload folder)", f.ID)
 			}
+		}
+		for _, p := range photos {
+			im.rep.unmapped("file", "not imported", "client photo (give МКС's upload folder)", p.ID)
 		}
 		im.rep.Already["file"] = len(im.ids["file"])
 		return nil
@@ -90,6 +95,16 @@ func (im *importer) files(ctx context.Context) error {
 	}
 	defer func() { im.afterBatch = nil }()
 	a := opora.ActorFrom(ctx)
+	put := func(data []byte) (*files.Stored, error) {
+		st, err := im.opt.Files.Put(a.OrganisationID, im.st.Now(), data)
+		if err == nil {
+			stored = append(stored, st.Key)
+		}
+		return st, err
+	}
+	if err := im.importPhotos(ctx, photos, found, put); err != nil {
+		return err
+	}
 	return batch(ctx, im, "file", recs, func(f mksFile) int64 { return f.ID },
 		func(ctx context.Context, m mksFile) (int64, error) {
 			cid := im.ids["client"][m.Client]
@@ -111,11 +126,10 @@ func (im *importer) files(ctx context.Context) error {
 				im.rep.skip("file", "refused", err.Error(), m.ID)
 				return 0, nil
 			}
-			st, err := im.opt.Files.Put(a.OrganisationID, im.st.Now(), data)
+			st, err := put(data)
 			if err != nil {
 				return 0, err
 			}
-			stored = append(stored, st.Key)
 			f := &opora.File{ClientID: cid, Name: files.SafeName(m.Name), MIME: mime, Size: st.Size, SHA256: st.SHA256,
 				StorageKey: st.Key, Comment: strings.TrimSpace(m.Comment.String)}
 			if m.Type != 0 {
@@ -134,20 +148,77 @@ func (im *importer) files(ctx context.Context) error {
 		})
 }
 
-func (im *importer) photos(ctx context.Context) error {
-	rows, err := im.db.QueryContext(ctx, `SELECT id FROM client WHERE photo_name IS NOT NULL AND photo_name <> '' ORDER BY id`)
+type mksPhoto struct {
+	ID   int64 // the client's МКС id
+	Name string
+}
+
+func (im *importer) photoNames(ctx context.Context) ([]mksPhoto, error) {
+	rows, err := im.db.QueryContext(ctx, `SELECT id, photo_name FROM client WHERE photo_name IS NOT NULL AND photo_name <> '' ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []mksPhoto
+	for rows.Next() {
+		var p mksPhoto
+		if err := rows.Scan(&p.ID, &p.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// importPhotos makes each client's МКС photo their Opora photo, processed
+// like an upload (checked, shrunk, re-encoded without metadata, thumbnail).
+func (im *importer) importPhotos(ctx context.Context, photos []mksPhoto, found map[string]string,
+	put func([]byte) (*files.Stored, error)) error {
+	done, err := im.st.ImportedIDs(ctx, "photo")
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		im.rep.unmapped("file", "not imported", "client photo", id)
-	}
-	return rows.Err()
+	im.ids["photo"] = done
+	im.rep.Kinds = append(im.rep.Kinds, "photo")
+	return batch(ctx, im, "photo", photos, func(p mksPhoto) int64 { return p.ID },
+		func(ctx context.Context, m mksPhoto) (int64, error) {
+			cid := im.ids["client"][m.ID]
+			if cid == 0 {
+				im.rep.skip("photo", "missing", "client not imported", m.ID)
+				return 0, nil
+			}
+			path, ok := found[filepath.Base(m.Name)]
+			if !ok {
+				im.rep.skip("photo", "missing", "not in the upload folder", m.ID)
+				return 0, nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return 0, err
+			}
+			p, err := files.ProcessPhoto(ctx, bytes.NewReader(data))
+			if err != nil {
+				if ctx.Err() != nil {
+					return 0, err
+				}
+				im.rep.skip("photo", "refused", err.Error(), m.ID)
+				return 0, nil
+			}
+			photo, err := put(p.JPEG)
+			if err != nil {
+				return 0, err
+			}
+			thumb, err := put(p.Thumb)
+			if err != nil {
+				return 0, err
+			}
+			pf := &opora.File{Name: "photo.jpg", MIME: "image/jpeg", Size: photo.Size, SHA256: photo.SHA256, StorageKey: photo.Key}
+			tf := &opora.File{Name: "thumb.jpg", MIME: "image/jpeg", Size: thumb.Size, SHA256: thumb.SHA256, StorageKey: thumb.Key}
+			if err := im.st.SetClientPhoto(ctx, cid, pf, tf); err != nil {
+				return 0, err
+			}
+			return cid, nil
+		})
 }
 
 // docTypes returns a matcher of МКС document type names to Opora's

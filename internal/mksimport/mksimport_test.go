@@ -1,9 +1,12 @@
 package mksimport_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,13 +95,25 @@ func TestImportMKS(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(uploads, "documents", "5f1c0a2e9b.jpg"), scan, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// and his photo (a small PNG, as МКС kept it).
+		img := image.NewNRGBA(image.Rect(0, 0, 40, 60))
+		for i := range img.Pix {
+			img.Pix[i] = 0x80
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(uploads, "64b7e1d2c3.png"), buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		opt := mksimport.Options{BranchID: f.Branch.ID, FilesDir: uploads, Files: files.New(t.TempDir())}
 		rep, err := mksimport.Import(ctx, s, db, opt)
 		if err != nil {
 			t.Fatalf("import: %v\n%s", err, rep)
 		}
 		want := map[string]int{"user": 1, "client": 3, "questionnaire": 1, "note": 3, "service": 3, "document": 2, "case": 1, "task": 2,
-			"stay": 2, "reminder": 1, "file": 1}
+			"stay": 2, "reminder": 1, "file": 1, "photo": 1}
 		for k, n := range want {
 			if rep.Imported[k] != n {
 				t.Errorf("imported %s = %d, want %d\n%s", k, rep.Imported[k], n, rep)
@@ -259,6 +274,10 @@ func TestImportMKS(t *testing.T) {
 			if string(b) != string(scan) {
 				t.Errorf("stored scan = %q", b)
 			}
+		}
+
+		if smirnov := findClient(t, s, ctx, ids[101]); smirnov.PhotoID == 0 || smirnov.ThumbID == 0 {
+			t.Errorf("Смирнов has no photo after the import: %+v", smirnov)
 		}
 
 		// Shelter stays: Смирнов's ended in eviction, Ёлкин still lives in 7А.

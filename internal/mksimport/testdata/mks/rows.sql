@@ -58,3 +58,4 @@ INSERT INTO client_field_value (id, field_id, client_id, option_id, text, create
 INSERT INTO client_field_value_client_field_option (client_field_value_id, client_field_option_id) VALUES (903, 31), (903, 32);
 INSERT INTO document_file (id, client_id, type_id, comment, filename, created_at, updated_at) VALUES
   (951, 101, 1, 'Скан паспорта', '5f1c0a2e9b.jpg', '2021-02-01 10:55:00', '2021-02-01 10:55:00');
+UPDATE client SET photo_name = '64b7e1d2c3.png' WHERE id = 101;
