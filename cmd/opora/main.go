@@ -1,6 +1,6 @@
 // Command opora runs the Opora case-management server and its maintenance
 // commands: serve, migrate, user, demo, backup, restore, files, jobs, audit,
-// version. The benchmark is a command of its own (cmd/opora-bench), not
+// resources, version. The benchmark is a command of its own (cmd/opora-bench), not
 // linked in here.
 package main
 
@@ -36,6 +36,7 @@ var commands = []command{
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
 	{"import", "mks [flags]", "move an organisation in from МКС (its MySQL database or a dump)"},
 	{"audit", "verify|anchor [flags]", "check the audit log's hash chain, or print its anchor"},
+	{"resources", "export|import [flags]", "the resource map as Open Referral HSDS 3.0 JSON, out or in"},
 	{"version", "", "print the version"},
 	{"help", "[COMMAND]", "print this list, or a command's flags"},
 }
@@ -144,6 +145,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdImport(ctx, args, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args, stdout, stderr)
+	case "resources":
+		return cmdResources(ctx, args, stdout, stderr)
 	case "bench":
 		return errBenchMoved
 	case "version", "--version", "-version":

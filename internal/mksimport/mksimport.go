@@ -250,7 +250,7 @@ func batch[T any](ctx context.Context, im *importer, kind string, recs []T, extI
 	for start := 0; start < len(todo); start += BatchSize {
 		part := todo[start:min(start+BatchSize, len(todo))]
 		added := map[int64]int64{}
-		err := im.st.ImportBatch(ctx, func(ctx context.Context) error {
+		err := im.st.ImportTx(ctx, func(ctx context.Context) error {
 			for _, r := range part {
 				id, err := write(ctx, r)
 				if err != nil {

@@ -227,17 +227,18 @@ type ClientEvent struct {
 
 // Timeline event kinds written by the client record.
 const (
-	EventProfile       = "profile"
-	EventQuestionnaire = "questionnaire"
-	EventNote          = "note"
-	EventRestriction   = "restriction"
-	EventReminder      = "reminder"
-	EventDocument      = "document"
-	EventFile          = "file"
-	EventPhoto         = "photo"
-	EventConsent       = "consent"
-	EventForm          = "form"
-	EventMerge         = "merge"
-	EventDelete        = "delete"
-	EventRestore       = "restore"
+	EventProfile        = "profile"
+	EventQuestionnaire  = "questionnaire"
+	EventNote           = "note"
+	EventRestriction    = "restriction"
+	EventReminder       = "reminder"
+	EventDocument       = "document"
+	EventIssuedDocument = "issued_document" // a certificate or letter issued from a template (doctemplate.go)
+	EventFile           = "file"
+	EventPhoto          = "photo"
+	EventConsent        = "consent"
+	EventForm           = "form"
+	EventMerge          = "merge"
+	EventDelete         = "delete"
+	EventRestore        = "restore"
 )

@@ -44,12 +44,14 @@ func Today(now time.Time, loc *time.Location) Date {
 }
 
 // ParseDate reads a date typed as 01.02.1975, 1.2.1975 or 1975-02-01.
-// ok is false for anything else, including impossible days like 31.02.
+// ok is false for anything else, including impossible days like 31.02 and
+// 01.01.0001, which is how "no date" is kept (found by FuzzParseDate).
 func ParseDate(s string) (Date, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"02.01.2006", "2.1.2006", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return DateOf(t), true
+			d := DateOf(t)
+			return d, !d.IsZero()
 		}
 	}
 	return Date{}, false

@@ -3,7 +3,9 @@ package opora
 import "strings"
 
 // The export permissions (issue 22 item 7): a file of counts and sums, and
-// a file that names people. Each export kind needs one of them.
+// a file that names people. Each export kind needs one of them, except the
+// resource map's (resources.manage: it holds neither counts of people nor
+// people).
 const (
 	PermExportAggregate    Permission = "export.aggregate"
 	PermExportIdentifiable Permission = "export.identifiable"
@@ -27,10 +29,14 @@ var (
 	ExportMonitoring   = ExportKind{Key: "monitoring", Perm: PermExportAggregate} // the families' monitoring (counts, "<5")
 	ExportRegister     = ExportKind{Key: "services_register", Perm: PermExportIdentifiable, Identifiable: true}
 	ExportCheckinShift = ExportKind{Key: "checkin_shift", Perm: PermExportIdentifiable, Identifiable: true}
+	// The resource map as HSDS JSON (issue 24 item 5): providers and
+	// services, no person; for whoever keeps the map.
+	ExportResourcesHSDS = ExportKind{Key: "resources_hsds", Perm: PermResourcesManage}
 )
 
 // ExportKinds lists every export kind.
-var ExportKinds = []ExportKind{ExportReport, ExportDashboard, ExportMonitoring, ExportRegister, ExportCheckinShift}
+var ExportKinds = []ExportKind{ExportReport, ExportDashboard, ExportMonitoring, ExportRegister, ExportCheckinShift,
+	ExportResourcesHSDS}
 
 // MaxExportReason is the most characters an export's stated purpose holds.
 const MaxExportReason = 500

@@ -253,7 +253,8 @@ func ParseMonth(s string) (Date, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"01.2006", "1.2006", "2006-01"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return DateOf(t), true
+			d := DateOf(t)
+			return d, !d.IsZero() // 01.0001 is how "no date" is kept
 		}
 	}
 	return Date{}, false

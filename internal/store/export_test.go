@@ -76,3 +76,7 @@ func (s *Store) OnEscalate(f func(taskID int64)) { s.escalateHook = f }
 func PersonTables() map[string]bool { return personTables() }
 
 var PersonExcluded = personExcluded
+
+// OnImportRow sets a function run after each row an import writes, in the
+// batch's transaction; its error fails the batch.
+func (s *Store) OnImportRow(f func(row int) error) { s.importRowHook = f }

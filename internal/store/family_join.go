@@ -50,6 +50,7 @@ var familyMergeTables = []string{
 	"life_events",       // members' life events recorded on the card
 	"hint_feedback",     // curators' verdicts on the card's hints
 	"screening_actions", // what was done about the family on the early screening list
+	"issued_documents",  // documents issued to a member about the card (doctemplate.go)
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique

@@ -20,13 +20,13 @@ import (
 
 type importTxKey struct{}
 
-// ImportBatch runs fn in one write transaction: every store write fn makes
+// ImportTx runs fn in one write transaction: every store write fn makes
 // with the context it is given joins it. The actor must administer the
 // organisation and the context must carry opora.WithImport. Reads made
 // outside a write's transaction do not see the batch's rows before it
 // commits, so a batch should hold records of one kind whose parents were
 // written by earlier batches.
-func (s *Store) ImportBatch(ctx context.Context, fn func(ctx context.Context) error) error {
+func (s *Store) ImportTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermAdminOrg); err != nil {
 		return err

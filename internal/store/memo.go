@@ -82,6 +82,7 @@ const (
 	holdsStays
 	holdsMedical
 	holdsLifeEvents
+	holdsIssuedDocuments
 )
 
 // holdingTables are the tables behind each holding. Each has an index
@@ -99,6 +100,7 @@ var holdingTables = []struct {
 	{holdsStays, "shelter_stays"},
 	{holdsMedical, "shelter_medical_checks"},
 	{holdsLifeEvents, "life_events"},
+	{holdsIssuedDocuments, "issued_documents"},
 }
 
 // holdingColumns are the probes the memo's first read of a client adds to

@@ -25,6 +25,9 @@ var mergeTables = []string{
 	"subject_requests",
 	"life_events",       // hint.go: a person's life events (job lost, divorce, …)
 	"screening_actions", // screening: what was done about a person on the early screening list
+	"issued_documents",  // doctemplate.go: certificates and letters issued to the person
+	"import_rows",       // tabimport.go: the spreadsheet row the client was imported from
+	"import_problems",   // tabimport.go: a dry run's likely duplicate of the client
 }
 
 // mergeSteps move rows that need more than a plain UPDATE (unique

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"testing"
 
+	"github.com/opora-project/opora/internal/hsds"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
@@ -316,7 +316,7 @@ func TestResourceTablesFollowHSDS(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		sc := readSchema(t, s)
 		for table, object := range objects {
-			raw, err := os.ReadFile(filepath.Join("testdata", "hsds-3", object+".json"))
+			raw, err := fs.ReadFile(hsds.Schemas(), object+".json")
 			if err != nil {
 				t.Fatal(err)
 			}

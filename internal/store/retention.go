@@ -463,6 +463,13 @@ var destroySteps = []string{
 	// dates (that it was answered in time), not who asked or what was said.
 	`UPDATE subject_requests SET requester = '', details = '', answer = '' WHERE client_id = $1`,
 	`DELETE FROM retention_due WHERE client_id = $1`,
+	// Issued certificates and letters keep their number (the register of
+	// outgoing numbers has no gaps), not their text.
+	`UPDATE issued_documents SET body = '' WHERE client_id = $1`,
+	// The hash of the spreadsheet row the person was imported from, and an
+	// import report's pointer to them as a likely duplicate.
+	`DELETE FROM import_rows WHERE client_id = $1`,
+	`UPDATE import_problems SET client_id = NULL WHERE client_id = $1`,
 }
 
 // destroyAttributes are the further steps of the destroy action: the

@@ -290,6 +290,11 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 			VALUES ($1, $2, $3, $4, $4, $5)`, b.ID, fx.Org.ID, rule.ID, s.Today(), s.Now()); err != nil {
 			t.Fatal(err)
 		}
+		// A document issued to the person (doctemplate.go).
+		if _, err := db.Exec(`INSERT INTO issued_documents (organisation_id, client_id, title, year, seq, number, body, issued_on, created_at)
+			VALUES ($1, $2, 'Справка', 2026, 1, 'исх. № 1/2026', 'текст', $3, $4)`, fx.Org.ID, b.ID, s.Today(), s.Now()); err != nil {
+			t.Fatal(err)
+		}
 		// A life event and a screening action about the person.
 		if _, err := db.Exec(`INSERT INTO life_events (organisation_id, client_id, kind, occurred_on, created_at)
 			VALUES ($1, $2, 'divorce', $3, $4)`, fx.Org.ID, b.ID, s.Today(), s.Now()); err != nil {
@@ -297,6 +302,21 @@ func TestMergeMovesEveryClientTable(t *testing.T) {
 		}
 		if _, err := db.Exec(`INSERT INTO screening_actions (organisation_id, client_id, outcome, acted_on, created_at)
 			VALUES ($1, $2, 'contacted', $3, $4)`, fx.Org.ID, b.ID, s.Today(), s.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// The spreadsheet row the person was imported from, and a dry run
+		// that found them a likely duplicate.
+		var importID int64
+		if err := db.QueryRow(`INSERT INTO imports (organisation_id, file_name, file_hash, created_at, updated_at)
+			VALUES ($1, 'cards.csv', 'x', $2, $2) RETURNING id`, fx.Org.ID, s.Now()).Scan(&importID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO import_rows (organisation_id, row_key, import_id, client_id) VALUES ($1, 'k', $2, $3)`,
+			fx.Org.ID, importID, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`INSERT INTO import_problems (import_id, row_no, message, client_id) VALUES ($1, 2, 'import.duplicate', $2)`,
+			importID, b.ID); err != nil {
 			t.Fatal(err)
 		}
 		rowsOf := func(table string, client int64) int {
@@ -553,6 +573,9 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		// action (hint_*_test.go and screening_test.go test them).
 		_, err = db.Exec(`INSERT INTO life_events (organisation_id, client_id, family_id, kind, occurred_on, created_at)
 			VALUES ($1, $2, $3, 'job_loss', $4, $5)`, n.kdn.Org.ID, from.Members[0].ClientID, from.ID, s.Today(), s.Now())
+		must(err)
+		_, err = db.Exec(`INSERT INTO issued_documents (organisation_id, client_id, family_id, title, year, seq, number, body, issued_on, created_at)
+			VALUES ($1, $2, $3, 'Справка', 2026, 1, 'исх. № 1/2026', 'текст', $4, $5)`, n.kdn.Org.ID, from.Members[0].ClientID, from.ID, s.Today(), s.Now())
 		must(err)
 		_, err = db.Exec(`INSERT INTO hint_feedback (organisation_id, hint_kind, hint_ref, family_id, verdict, created_at)
 			VALUES ($1, 'rule', '1', $2, 'useful', $3)`, n.kcson.Org.ID, from.ID, s.Now())

@@ -16,6 +16,7 @@ var orgSeeders = []func(s *Store, ctx context.Context, q queryer, orgID int64) e
 	(*Store).seedServices,     // service.go: the service catalog
 	(*Store).seedFamilies,     // family_seed.go: family roles and statuses (network agencies, not NGOs)
 	(*Store).seedAssessment,   // assessment_seed.go: the default family assessment (network agencies, not NGOs)
+	(*Store).seedDocTemplates, // doctemplate.go: certificates and letters
 }
 
 // runOrgSeeders runs every seeder for one organisation in the caller's transaction.

@@ -60,6 +60,10 @@ type Store struct {
 	// escalateHook, when set by a test, runs before EscalateOverdue
 	// escalates each task of the list it read (export_test.go).
 	escalateHook func(taskID int64)
+	// importRowHook, when set by a test, runs after each row an import
+	// writes, in the batch's transaction; an error fails the batch
+	// (tabimport.go, export_test.go).
+	importRowHook func(row int) error
 	// secrets seals the secrets kept in the database (secret.go).
 	secrets secrets
 	// files removes stored bytes for the retention job (UseFiles).
@@ -293,7 +297,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 }
 
 // tx runs fn in a write transaction, committing when fn returns nil.
-// Inside ImportBatch it joins the batch's transaction instead.
+// Inside ImportTx it joins the batch's transaction instead.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if tx, ok := ctx.Value(importTxKey{}).(*sql.Tx); ok {
 		return fn(tx)

@@ -21,7 +21,8 @@ const auditPerPage = 50
 // may hold others (later features add theirs), which the filter accepts too.
 var auditEntities = []string{"client", "note", "restriction", "reminder", "identity_document", "file", "service", "case",
 	"task", "shelter_stay", "medical_check", "checkin_person", "checkin_visit", "report", "services_register", "saved_report",
-	"organisation", "branch", "role", "user", "territory", "form", "form_field", "service_type", "plan_template", "route"}
+	"organisation", "branch", "role", "user", "territory", "form", "form_field", "service_type", "plan_template", "route",
+	"doc_template", "issued_document"}
 
 var entityPattern = regexp.MustCompile(`^[a-z_]{1,40}$`)
 

@@ -31,6 +31,7 @@ var profilePanels = []profilePanel{
 	{"consent", loadConsentPanel},             // client_files.go
 	{"flags", loadFlagsPanel},                 // client_notes.go
 	{"life_events", loadLifeEventsPanel},      // life_events.go
+	{"issued", loadIssuedPanel},               // doctemplates.go
 	{"notes", loadNotesPanel},                 // client_notes.go
 	{"reminders", loadRemindersPanel},         // client_notes.go
 	{"questionnaire", loadQuestionnairePanel}, // questionnaire.go
@@ -185,6 +186,8 @@ func (s *Server) eventLines(r *http.Request, events []*opora.ClientEvent) []*eve
 		l := &eventLine{loc: loc, At: formatDateTime(e.At), User: e.UserName, Kind: loc.T("event." + e.Kind), Summary: e.Summary}
 		if key := "event." + e.Kind + ".summary." + e.Summary; s.cat.Has(key) {
 			l.Summary = loc.T(key) // a word the store writes as a code ("created")
+		} else if e.Entity == "import" {
+			l.Summary = loc.T("import.event", "File", e.Summary) // the summary is the file's name
 		}
 		fields, ok := eventFieldKeys[e.Entity]
 		if !ok {
@@ -230,7 +233,7 @@ func (s *Server) eventValue(loc *i18n.Localizer, entity, field, v string) string
 // filter's order; a feature that writes events of a new kind adds it here.
 var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
 	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
-	opora.EventConsent, opora.EventLifeEvent, opora.EventMerge, opora.EventDelete, opora.EventRestore,
+	opora.EventConsent, opora.EventLifeEvent, opora.EventIssuedDocument, opora.EventMerge, opora.EventDelete, opora.EventRestore,
 	opora.EventCase, opora.EventTask,
 	opora.EventVisit,
 	opora.EventService,

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -148,8 +149,8 @@ func (x *exporter) audit(ctx context.Context, e *opora.AuditEntry) error {
 	return nil
 }
 
-// begin sets the headers of the file: its type by format ("csv" or
-// "xlsx") and disposition. It refuses before the audit row.
+// begin sets the headers of the file: its type by format ("csv", "json"
+// or "xlsx") and disposition. It refuses before the audit row.
 func (x *exporter) begin(w http.ResponseWriter, format, disposition string) error {
 	if !x.audited {
 		return errExportNotAudited
@@ -157,9 +158,12 @@ func (x *exporter) begin(w http.ResponseWriter, format, disposition string) erro
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, no-store")
-	if format == "csv" {
+	switch format {
+	case "csv":
 		h.Set("Content-Type", "text/csv; charset=utf-8")
-	} else {
+	case "json":
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	default:
 		h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	}
 	h.Set("Content-Disposition", disposition)
@@ -186,6 +190,19 @@ func (x *exporter) writeXLSX(w http.ResponseWriter, sheet, title string, tables 
 		return err
 	}
 	return report.WriteXLSXStamped(w, sheet, title, tables, x.stamp)
+}
+
+// writeJSON sends v as an indented JSON file. It carries no stamp: the
+// formats sent as JSON (HSDS) have no place for one, and hold no person;
+// the audit row says who exported it and when.
+func (x *exporter) writeJSON(w http.ResponseWriter, v any, disposition string) error {
+	if err := x.begin(w, "json", disposition); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // newCSV starts a stamped CSV stream with its headers (for exports too

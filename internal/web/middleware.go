@@ -349,7 +349,11 @@ func (s *Server) withFormLimits(next http.Handler) http.Handler {
 		}
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if ct == "multipart/form-data" {
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes+1<<20)
+			limit := s.cfg.MaxUploadBytes
+			if r.URL.Path == "/admin/import" {
+				limit = s.cfg.MaxImportBytes // a spreadsheet, streamed to disk (admin_import.go)
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
 			next.ServeHTTP(w, r)
 			return
 		}

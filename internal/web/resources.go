@@ -110,14 +110,27 @@ func (s *Server) resourceServicePage(w http.ResponseWriter, r *http.Request) err
 // --- organisations ---------------------------------------------------------
 
 func (s *Server) resourceOrgs(w http.ResponseWriter, r *http.Request) error {
+	return s.renderResourceOrgs(w, r, http.StatusOK, nil)
+}
+
+// renderResourceOrgs shows the organisations and, for resources.manage,
+// the HSDS download and upload (resources_hsds.go) with the upload's error.
+func (s *Server) renderResourceOrgs(w http.ResponseWriter, r *http.Request, status int, uploadErr error) error {
 	orgs, err := s.store.ResourceOrganizations(r.Context())
 	if err != nil {
 		return err
 	}
+	var territories []option
+	if opora.ActorFrom(r.Context()).Can(opora.PermResourcesManage) {
+		if territories, err = s.hsdsTerritories(r); err != nil {
+			return err
+		}
+	}
 	v := s.newView(r, "resources.organizations")
 	v.Nav = "resources"
-	v.Data = map[string]any{"Organizations": orgs}
-	return s.render(w, r, http.StatusOK, "resources_orgs", v)
+	v.Form = newForm(url.Values{"territory": {r.URL.Query().Get("territory")}}, uploadErr)
+	v.Data = map[string]any{"Organizations": orgs, "Territories": territories, "MaxMB": s.cfg.MaxUploadBytes >> 20}
+	return s.render(w, r, status, "resources_orgs", v)
 }
 
 func (s *Server) resourceOrgPage(w http.ResponseWriter, r *http.Request) error {

@@ -118,6 +118,14 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /clients/{id}/life-events/{eid}/delete", s.require(opora.PermClientWrite, s.lifeEventDelete))
 	mux.Handle("POST /families/{id}/life-events", s.require(opora.PermClientWrite, s.familyLifeEventCreate))
 	mux.Handle("GET /reminders", s.require(opora.PermClientRead, s.myReminders))
+	// Certificates and letters issued from templates (doctemplates.go).
+	mux.Handle("GET /clients/{id}/issue-document", s.require(opora.PermClientWrite, s.issueForm))
+	mux.Handle("POST /clients/{id}/issue-document", s.require(opora.PermClientWrite, s.issueSubmit))
+	mux.Handle("GET /clients/{id}/issued/{doc}", s.require(opora.PermClientRead, s.issuedPage))
+	mux.Handle("GET /clients/{id}/issued/{doc}/pdf", s.require(opora.PermClientRead, s.issuedFile("pdf")))
+	mux.Handle("GET /clients/{id}/issued/{doc}/docx", s.require(opora.PermClientRead, s.issuedFile("docx")))
+	mux.Handle("GET /clients/{id}/issued/{doc}/image/{kind}", s.require(opora.PermClientRead, s.issuedImage))
+	mux.Handle("GET /document-images/{id}", s.authed(s.adminDocImage))
 	// Personal data: the person's own report, the register of requests (privacy.go).
 	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
 	mux.Handle("GET /clients/{id}/person-report.json", s.require(opora.PermPrivacyManage, s.personReportJSON))
@@ -334,6 +342,12 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("POST /admin/organisation", s.require(opora.PermAdminOrg, s.orgSubmit))
 	// Legal bases per data category and agency type (admin_legal_bases.go).
 	mux.Handle("GET /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBases))
+	mux.Handle("GET /admin/document-templates", s.require(opora.PermAdminOrg, s.adminDocTemplates))
+	mux.Handle("GET /admin/document-templates/new", s.require(opora.PermAdminOrg, s.adminDocTemplateNew))
+	mux.Handle("POST /admin/document-templates/new", s.require(opora.PermAdminOrg, s.adminDocTemplateSave))
+	mux.Handle("GET /admin/document-templates/{id}", s.require(opora.PermAdminOrg, s.adminDocTemplateEdit))
+	mux.Handle("POST /admin/document-templates/{id}", s.require(opora.PermAdminOrg, s.adminDocTemplateSave))
+	mux.Handle("POST /admin/document-images/{kind}", s.require(opora.PermAdminOrg, s.adminDocImageUpload))
 	mux.Handle("POST /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBasesSave))
 	mux.Handle("GET /admin/territories", s.require(opora.PermAdminNetwork, s.territoryList))
 	mux.Handle("GET /admin/territories/new", s.require(opora.PermAdminNetwork, s.territoryNew))
@@ -352,6 +366,13 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureAdmin))
 	mux.Handle("POST /admin/procedure", s.require(opora.PermAdminNetwork, s.procedureSave))
 	mux.Handle("POST /admin/procedure/{id}/delete", s.require(opora.PermAdminNetwork, s.procedureDelete))
+	// Import of paper cards and spreadsheets (admin_import.go).
+	mux.Handle("GET /admin/import", s.require(opora.PermAdminOrg, s.importHome))
+	mux.Handle("POST /admin/import", s.require(opora.PermAdminOrg, s.importUpload))
+	mux.Handle("GET /admin/import/{id}", s.require(opora.PermAdminOrg, s.importStatus))
+	mux.Handle("GET /admin/import/{id}/mapping", s.require(opora.PermAdminOrg, s.importMapping))
+	mux.Handle("POST /admin/import/{id}/mapping", s.require(opora.PermAdminOrg, s.importMappingSave))
+	mux.Handle("POST /admin/import/{id}/run", s.require(opora.PermAdminOrg, s.importRun))
 	// The rule hints the region's methodologists edit (admin_hints.go).
 	mux.Handle("GET /admin/hints", s.require(opora.PermHintsManage, s.hintsAdmin))
 	mux.Handle("GET /admin/hints/new", s.require(opora.PermHintsManage, s.hintRuleNew))
@@ -419,6 +440,11 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /resources", s.authed(s.resourcesSearch))
 	mux.Handle("GET /resources/services/{id}", s.authed(s.resourceServicePage))
 	mux.Handle("GET /resources/organizations", s.authed(s.resourceOrgs))
+	// The map as Open Referral HSDS 3.0 JSON (resources_hsds.go): the
+	// download, the upload's check and its import.
+	mux.Handle("GET /resources/export", s.export(opora.ExportResourcesHSDS, s.resourcesExport))
+	mux.Handle("POST /resources/import", s.require(opora.PermResourcesManage, s.resourcesImport))
+	mux.Handle("POST /resources/import/apply", s.require(opora.PermResourcesManage, s.resourcesImportApply))
 	mux.Handle("GET /resources/organizations/new", s.require(opora.PermResourcesManage, s.resourceOrgNew))
 	mux.Handle("POST /resources/organizations", s.require(opora.PermResourcesManage, s.resourceOrgSave))
 	mux.Handle("GET /resources/organizations/{id}", s.authed(s.resourceOrgPage))

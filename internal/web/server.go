@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/opora-project/opora/internal/auth"
@@ -45,6 +46,9 @@ type Config struct {
 	FilesKey *files.Key
 	// MaxUploadBytes caps one uploaded file (default 20 MiB).
 	MaxUploadBytes int64
+	// MaxImportBytes caps a spreadsheet uploaded for import (default
+	// DefaultMaxImportBytes); it is streamed to disk, never held whole.
+	MaxImportBytes int64
 }
 
 // Server serves Opora's pages.
@@ -67,6 +71,8 @@ type Server struct {
 	// fragments are rendered pieces of pages that depend only on what
 	// their key names (renderFragment).
 	fragments fragmentCache
+	// jobs counts the background runs under way (imports, admin_import.go).
+	jobs sync.WaitGroup
 }
 
 // New prepares the server: parses every template and checks the catalogs.
@@ -85,6 +91,9 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 	}
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = files.DefaultMaxBytes
+	}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = DefaultMaxImportBytes
 	}
 	s := &Server{store: st, cat: cat, cfg: cfg, log: cfg.Logger,
 		limiter: auth.NewLimiter(cfg.LoginFailuresPerIP, 15*time.Minute), files: files.NewWithKey(cfg.DataDir, cfg.FilesKey),
