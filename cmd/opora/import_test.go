@@ -72,3 +72,25 @@ func TestImportMKSCommand(t *testing.T) {
 		t.Errorf("import from an unreachable МКС: %v", err)
 	}
 }
+
+// A broken dump says where, without quoting the rows (personal data).
+func TestImportMKSBrokenDump(t *testing.T) {
+	server := os.Getenv("OPORA_TEST_MYSQL")
+	if server == "" {
+		t.Skip("needs a MySQL/MariaDB server: set OPORA_TEST_MYSQL='root@tcp(127.0.0.1:3306)/' (CI does)")
+	}
+	dir, _ := setupDataDir(t)
+	file := filepath.Join(t.TempDir(), "broken.sql")
+	dump := "CREATE TABLE client (id INT PRIMARY KEY, lastname VARCHAR(50));\n" +
+		"INSERT INTO client VALUES (1, 'Смирнов') (2, 'Кузнецова');\n"
+	if err := os.WriteFile(file, []byte(dump), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"import", "mks", "--data", dir, "--as", "admin", "--dump", file, "--mysql-dsn", server},
+		nil, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "dump line 2: MySQL error 1064") || strings.Contains(err.Error(), "Смирнов") ||
+		strings.Contains(err.Error(), "Кузнецова") {
+		t.Fatalf("broken dump: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -95,7 +96,7 @@ func (s *Scratch) run(ctx context.Context, dump io.Reader) error {
 				continue
 			}
 			if _, err := s.DB.ExecContext(ctx, stmt.String()); err != nil {
-				return fmt.Errorf("mksimport: dump line %d: %w", start, err)
+				return fmt.Errorf("mksimport: dump line %d: %w", start, quiet(err))
 			}
 			stmt.Reset()
 		}
@@ -107,6 +108,21 @@ func (s *Scratch) run(ctx context.Context, dump io.Reader) error {
 		return fmt.Errorf("mksimport: dump line %d: statement without an end", start)
 	}
 	return nil
+}
+
+// quiet drops the part of a MySQL error that quotes the statement ("…
+// near 'INSERT INTO client VALUES (…'"): a dump's rows are personal data
+// and errors end up in logs. The line number says where to look.
+func quiet(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		msg := me.Message
+		if i := strings.Index(msg, " near '"); i >= 0 {
+			msg = msg[:i] + " (statement not shown)"
+		}
+		return fmt.Errorf("MySQL error %d: %s", me.Number, msg)
+	}
+	return err
 }
 
 // otherDatabase reports whether a statement would leave the scratch
