@@ -13,12 +13,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/mksimport"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
+
+func init() { auth.SetParamsForTests() }
 
 // EnvMySQL names the MySQL/MariaDB server the tests make scratch databases
 // on, e.g. root@tcp(127.0.0.1:3306)/ — .ci/run starts MariaDB and sets it.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/opora"
 )
 
@@ -74,7 +75,13 @@ func (im *importer) users(ctx context.Context) error {
 			}
 			u := &opora.User{Login: login, FullName: strings.Join(strings.Fields(m.Last+" "+m.First+" "+m.Middle.String), " "),
 				Position: position, Email: strings.TrimSpace(m.Email), BranchIDs: []int64{im.opt.BranchID}, RoleIDs: []int64{role}}
-			if err := im.st.CreateUser(ctx, u, ""); err != nil {
+			// A hash of a random secret nobody knows: the account cannot log
+			// in until a password is set, and a try takes as long as any.
+			hash, err := auth.Hash(auth.NewToken())
+			if err != nil {
+				return 0, err
+			}
+			if err := im.st.CreateUser(ctx, u, hash); err != nil {
 				if invalid(err) {
 					im.rep.skip("user", "invalid", "account refused by Opora's checks", m.ID)
 					return 0, nil
