@@ -34,6 +34,7 @@ var commands = []command{
 	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database"},
 	{"files", "encrypt|decrypt [flags]", "encrypt the stored files with --files-key-file, or decrypt them again"},
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
+	{"import", "mks [flags]", "move an organisation in from МКС (its MySQL database or a dump)"},
 	{"audit", "verify|anchor [flags]", "check the audit log's hash chain, or print its anchor"},
 	{"hints", "learn|evaluate [flags]", "learn the hints from the cases now, or evaluate them on a time split"},
 	{"resources", "export|import [flags]", "the resource map as Open Referral HSDS 3.0 JSON, out or in"},
@@ -141,6 +142,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdFiles(ctx, args, stdout, stderr)
 	case "jobs":
 		return cmdJobs(ctx, args, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, args, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args, stdout, stderr)
 	case "hints":

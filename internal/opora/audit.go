@@ -30,6 +30,7 @@ const (
 	ActionTwoFactorOn  = "two_factor_on"    // the user confirmed an authenticator
 	ActionTwoFactorOff = "two_factor_reset" // an administrator removed a user's two-factor login
 	ActionRecoveryNew  = "recovery_codes"   // new recovery codes replaced the old ones
+	ActionImport       = "import"           // a record brought in from another system (opora import mks)
 )
 
 // AuditActions lists the actions for filters.
@@ -37,7 +38,7 @@ var AuditActions = []string{ActionView, ActionPrint, ActionExport, ActionDownloa
 	ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionLogin, ActionLoginFailed,
 	ActionLockout, ActionLogout, ActionDenied, ActionPassword, ActionPasswordSet,
 	ActionDisable, ActionEnable, ActionSessionsKill, ActionSetup,
-	ActionTwoFactorOn, ActionTwoFactorOff, ActionRecoveryNew}
+	ActionTwoFactorOn, ActionTwoFactorOff, ActionRecoveryNew, ActionImport}
 
 // Change is one changed field in an audit entry. For a sensitive field only
 // the name is kept: Old and New stay empty and Sensitive is true.

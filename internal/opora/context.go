@@ -30,3 +30,18 @@ func ClientIPFrom(ctx context.Context) string {
 	s, _ := ctx.Value(clientIPKey).(string)
 	return s
 }
+
+type importKey struct{}
+
+// WithImport returns a context that writes records brought in from another
+// system (source, e.g. "mks"): the audit log records them as imported, and
+// dates in the past are accepted where a worker's entry would be refused.
+func WithImport(ctx context.Context, source string) context.Context {
+	return context.WithValue(ctx, importKey{}, source)
+}
+
+// ImportFrom returns the system being imported from, or "".
+func ImportFrom(ctx context.Context) string {
+	s, _ := ctx.Value(importKey{}).(string)
+	return s
+}

@@ -24,6 +24,10 @@ func (s *Store) insertAudit(ctx context.Context, q queryer, e *opora.AuditEntry)
 			e.OrganisationID = a.OrganisationID
 		}
 	}
+	if e.Action == opora.ActionCreate && opora.ImportFrom(ctx) != "" {
+		e.Action = opora.ActionImport
+		e.Changes = append(e.Changes, opora.Change{Field: "source", New: opora.ImportFrom(ctx)})
+	}
 	if e.IP == "" {
 		e.IP = opora.ClientIPFrom(ctx)
 	}

@@ -446,6 +446,9 @@ func (s *Store) RecordServices(ctx context.Context, clientID int64, renderedOn o
 			return err
 		}
 		today := opora.ServiceToday(s.Now())
+		if opora.ImportFrom(ctx) != "" {
+			window = max(window, today.DaysSince(renderedOn)+1) // an import brings the past with it
+		}
 		var v opora.Validation
 		opora.CheckServiceDate(&v, "rendered_on", renderedOn, today, window)
 		if len(items) == 0 {

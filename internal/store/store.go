@@ -297,7 +297,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 }
 
 // tx runs fn in a write transaction, committing when fn returns nil.
+// Inside ImportTx it joins the batch's transaction instead.
 func (s *Store) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if tx, ok := ctx.Value(importTxKey{}).(*sql.Tx); ok {
+		return fn(tx)
+	}
 	return s.db.Tx(ctx, fn)
 }
 
