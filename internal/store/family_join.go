@@ -51,6 +51,7 @@ var familyMergeTables = []string{
 	"hint_feedback",     // curators' verdicts on the card's hints
 	"screening_actions", // what was done about the family on the early screening list
 	"issued_documents",  // documents issued to a member about the card (doctemplate.go)
+	"hint_cases",        // learned hints' profile of the card's case: follows the case; the nightly learning recomputes it
 }
 
 // familyMergeSteps move rows that need more than a plain UPDATE (unique

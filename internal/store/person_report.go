@@ -140,6 +140,7 @@ var personExcluded = map[string]string{
 	"retention_due":         "the retention job's finding that the period ran out (dates, no data about the person)",
 	"family_milestones":     "derived dates of the family's first signal, curator and tasks, for monitoring",
 	"hint_feedback":         "workers' verdicts on the hints shown on the family card: workers' opinions of a hint",
+	"hint_cases":            "the learned hints' derived profile of the family's case (indicator codes and outcomes), recomputed nightly",
 	"import_rows":           "a hash of the spreadsheet row the client was imported from (no readable data; the import is on the timeline)",
 	"import_problems":       "an import's report pointing at the client as a likely duplicate of a row: the organisation's file, not data about the person",
 }

@@ -583,6 +583,10 @@ func TestMergeFamiliesMovesEveryFamilyTable(t *testing.T) {
 		_, err = db.Exec(`INSERT INTO screening_actions (organisation_id, family_id, outcome, acted_on, created_at)
 			VALUES ($1, $2, 'offered', $3, $4)`, n.kdn.Org.ID, from.ID, s.Today(), s.Now())
 		must(err)
+		// The learned hints' profile of a case of the card (hint_learn.go).
+		_, err = db.Exec(`INSERT INTO hint_cases (case_id, family_id, profile_on, crisis, improved, computed_at)
+			VALUES (987654, $1, $2, 0, 0, $3)`, from.ID, s.Today(), s.Now())
+		must(err)
 		into := &opora.Family{Address: "ул. Мира, 1", Members: []*opora.FamilyMember{
 			{Client: familyPerson("Петрова", "Ольга", "01.02.1990"), Role: opora.RoleMother}}}
 		must(s.CreateFamily(n.secretary, into))
