@@ -138,8 +138,11 @@ func discoverRegion(ctx context.Context, st *store.Store, db *sql.DB, monitorLog
 	queries := map[regionRole]string{
 		roleSecretary: ``,
 		roleHead:      ` AND u.organisation_id IN (` + open + `)`,
+		// Specialists with a task still to do, so the mix's writes have one
+		// to mark done (not those whose tasks are all done or returned).
 		roleSpecialist: ` AND u.id IN (SELECT t.assignee_id FROM case_tasks t JOIN cases k ON k.id = t.case_id
-			WHERE t.family_id IS NOT NULL AND k.status = 'open' AND t.assignee_id IS NOT NULL)`,
+			WHERE t.family_id IS NOT NULL AND k.status = 'open' AND t.assignee_id IS NOT NULL
+			AND t.status IN ('planned', 'accepted', 'in_progress'))`,
 		roleCurator: ` AND u.id IN (SELECT f.curator_id FROM families f JOIN case_tasks t ON t.family_id = f.id
 			JOIN cases k ON k.id = t.case_id WHERE k.status = 'open' AND f.curator_id IS NOT NULL)`,
 	}
