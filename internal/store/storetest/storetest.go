@@ -229,7 +229,18 @@ func withSchema(t testing.TB, dsn string) string {
 	t.Cleanup(func() {
 		db := adminDB(t, dsn)
 		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+		// Dropping a schema locks each of its objects; while the other
+		// packages' tests hold theirs, PostgreSQL's shared lock table can
+		// run out (53200, "out of shared memory"): wait and try again.
+		var err error
+		for try := 1; try <= 6; try++ {
+			if _, err = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err == nil ||
+				!strings.Contains(err.Error(), "53200") {
+				break
+			}
+			time.Sleep(time.Duration(try) * 300 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("storetest: drop schema %s: %v", schema, err)
 		}
 	})
