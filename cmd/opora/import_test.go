@@ -8,16 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/opora-project/opora/internal/mksimport/mkstest"
 )
 
 // opora import mks with a dump file: loaded into a scratch database on the
 // MySQL server, imported into the organisation of the --as administrator,
 // the report printed; a second run imports nothing.
 func TestImportMKSCommand(t *testing.T) {
-	server := os.Getenv("OPORA_TEST_MYSQL")
-	if server == "" {
-		t.Skip("needs a MySQL/MariaDB server: set OPORA_TEST_MYSQL='root@tcp(127.0.0.1:3306)/' (CI does)")
-	}
+	server := mkstest.Server(t)
 	dir, _ := setupDataDir(t)
 	// As "mysqldump --databases homeless" writes it: the statements that
 	// would create and enter the real database are skipped.
@@ -75,10 +74,7 @@ func TestImportMKSCommand(t *testing.T) {
 
 // A broken dump says where, without quoting the rows (personal data).
 func TestImportMKSBrokenDump(t *testing.T) {
-	server := os.Getenv("OPORA_TEST_MYSQL")
-	if server == "" {
-		t.Skip("needs a MySQL/MariaDB server: set OPORA_TEST_MYSQL='root@tcp(127.0.0.1:3306)/' (CI does)")
-	}
+	server := mkstest.Server(t)
 	dir, _ := setupDataDir(t)
 	file := filepath.Join(t.TempDir(), "broken.sql")
 	dump := "CREATE TABLE client (id INT PRIMARY KEY, lastname VARCHAR(50));\n" +

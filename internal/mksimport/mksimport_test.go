@@ -16,6 +16,7 @@ import (
 	"github.com/opora-project/opora/internal/auth"
 	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/mksimport"
+	"github.com/opora-project/opora/internal/mksimport/mkstest"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
@@ -23,18 +24,11 @@ import (
 
 func init() { auth.SetParamsForTests() }
 
-// EnvMySQL names the MySQL/MariaDB server the tests make scratch databases
-// on, e.g. root@tcp(127.0.0.1:3306)/ — .ci/run starts MariaDB and sets it.
-const EnvMySQL = "OPORA_TEST_MYSQL"
-
 // fixture loads testdata/mks (МКС's DDL at v2.20 and made-up rows) into a
 // scratch database of its own; extra SQL runs after it.
 func fixture(t *testing.T, extra string) *sql.DB {
 	t.Helper()
-	dsn := os.Getenv(EnvMySQL)
-	if dsn == "" {
-		t.Skip("МКС import tests need a MySQL/MariaDB server: set " + EnvMySQL + "='root@tcp(127.0.0.1:3306)/' (CI does)")
-	}
+	dsn := mkstest.Server(t)
 	schema, err := os.Open("testdata/mks/schema.sql")
 	if err != nil {
 		t.Fatal(err)
