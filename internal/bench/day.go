@@ -147,14 +147,14 @@ type dayData struct {
 // DayReport is a day run's outcome.
 type DayReport struct {
 	*Report
-	Workers    map[string]int // kind → count
-	Think      time.Duration
-	Elapsed    time.Duration
-	Actions    []DayAction
-	Failures   []DayFailure
-	Memory     []MemorySample
-	Every      time.Duration
-	Verdict    MemoryVerdict
+	Workers  map[string]int // kind → count
+	Think    time.Duration
+	Elapsed  time.Duration
+	Actions  []DayAction
+	Failures []DayFailure
+	Memory   []MemorySample
+	Every    time.Duration
+	Verdict  MemoryVerdict
 }
 
 // DayAction is one action's figures over the run.
