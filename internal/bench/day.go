@@ -192,7 +192,10 @@ func RunDay(ctx context.Context, o Options) (*DayReport, error) {
 	if o.Workers <= 0 {
 		o.Workers = 200
 	}
-	if o.Think <= 0 && !o.Smoke {
+	switch {
+	case o.Smoke:
+		o.Think = 0
+	case o.Think <= 0:
 		o.Think = 6 * time.Second
 	}
 	if o.Duration <= 0 {
@@ -217,11 +220,13 @@ func RunDay(ctx context.Context, o Options) (*DayReport, error) {
 		return nil, err
 	}
 	rnd := rand.New(rand.NewPCG(o.Seed, 25))
-	fmt.Fprintf(o.Progress, "day: reading the organisation and making its %d workers' accounts…\n", o.Workers)
+	fmt.Fprintf(o.Progress, "day: reading the organisation, making its %d workers' accounts and handing them tasks…\n", o.Workers)
+	t0 := time.Now()
 	d, workers, err := setupDay(ctx, st, raw, run.OrganisationID, o, rnd)
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(o.Progress, "day: ready in %s\n", time.Since(t0).Round(100*time.Millisecond))
 	for _, w := range workers {
 		rep.Workers[kindNames[w.kind]]++
 	}
@@ -236,9 +241,11 @@ func RunDay(ctx context.Context, o Options) (*DayReport, error) {
 
 	fmt.Fprintf(o.Progress, "day: logging in %d workers at %s…\n", len(workers), o.URL)
 	hc := newHTTP(o.URL)
+	t0 = time.Now()
 	if err := loginWorkers(ctx, hc, workers, o.Password); err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(o.Progress, "day: logged in in %s\n", time.Since(t0).Round(100*time.Millisecond))
 	// Each point's first duty volunteer opens today's shift there, and
 	// closes it at the end of the day.
 	opened := map[int64]*dayWorker{}
@@ -766,7 +773,8 @@ func runDay(ctx context.Context, d *dayData, workers []*dayWorker, o Options) da
 					fails[f]++
 				}
 				mu.Unlock()
-				if o.Think > 0 && !sleep(o.Think/2+time.Duration(rnd.Int64N(int64(o.Think)))) {
+				// Think, but not past the end of the day.
+				if o.Think > 0 && !sleep(min(o.Think/2+time.Duration(rnd.Int64N(int64(o.Think))), time.Until(deadline))) {
 					return
 				}
 			}
