@@ -276,7 +276,7 @@ func RunDay(ctx context.Context, o Options) (*DayReport, error) {
 	res := runDay(ctx, d, workers, o)
 	rep.Memory = stopMem()
 	rep.Elapsed, rep.Actions, rep.Failures = res.elapsed, res.actions, res.failures
-	rep.Verdict = memoryVerdict(rep.Memory)
+	rep.Verdict = memoryVerdict(rep.Memory, warmUp(rep.Elapsed))
 	return rep, ctx.Err()
 }
 

@@ -76,11 +76,14 @@ func readMemory(pid int) (MemorySample, bool) {
 }
 
 // MemoryVerdict says whether the server's memory stayed flat over the
-// run: the median RSS of the last third of the samples against the first
-// third's, and the least-squares slope over the last two thirds (after
-// the start's warming up).
+// run: after the warm-up (the first minute, or the first sixth of a
+// shorter run: the logins' password hashes leave memory the runtime gives
+// back over the next seconds), the median RSS of the last third of the
+// samples against the first third's, and the least-squares slope over the
+// last two thirds.
 type MemoryVerdict struct {
 	Known                   bool
+	WarmUp                  time.Duration // samples before this are left out
 	FirstMedian, LastMedian int64   // bytes
 	Growth                  int64   // LastMedian − FirstMedian
 	Allowed                 int64   // the growth still called flat
@@ -93,8 +96,17 @@ type MemoryVerdict struct {
 // by that much with the mix of the moment).
 func flatMargin(first int64) int64 { return max(first/10, 16<<20) }
 
-func memoryVerdict(s []MemorySample) MemoryVerdict {
-	var v MemoryVerdict
+// warmUp is the start of a run of that length left out of the verdict.
+func warmUp(run time.Duration) time.Duration { return min(time.Minute, run/6) }
+
+func memoryVerdict(all []MemorySample, warm time.Duration) MemoryVerdict {
+	v := MemoryVerdict{WarmUp: warm}
+	var s []MemorySample
+	for _, x := range all {
+		if x.At >= warm {
+			s = append(s, x)
+		}
+	}
 	if len(s) < 6 {
 		return v
 	}
@@ -133,8 +145,8 @@ func (v MemoryVerdict) String() string {
 	if !v.Flat {
 		word = "GROWING"
 	}
-	return fmt.Sprintf("%s: median RSS %s in the first third of the run, %s in the last (%+.0f MiB; flat up to +%.0f MiB); "+
-		"slope over the last two thirds %+.1f MiB a minute", word, fmtBytes(v.FirstMedian), fmtBytes(v.LastMedian),
+	return fmt.Sprintf("%s: after the first %s, median RSS %s in the first third of the run, %s in the last (%+.0f MiB; flat up to +%.0f MiB); "+
+		"slope over the last two thirds %+.1f MiB a minute", word, fmtClock(v.WarmUp), fmtBytes(v.FirstMedian), fmtBytes(v.LastMedian),
 		float64(v.Growth)/(1<<20), float64(v.Allowed)/(1<<20), v.Slope)
 }
 
