@@ -449,21 +449,24 @@ func setupDay(ctx context.Context, st *store.Store, raw *sql.DB, orgID int64, o 
 		}
 		workers[i] = w
 	}
-	if err := giveTasks(ctx, st, raw, actx, orgID, workers); err != nil {
+	if err := giveTasks(ctx, st, raw, actx, orgID, d.today, workers); err != nil {
 		return nil, nil, err
 	}
 	return d, workers, nil
 }
 
 // giveTasks tops each specialist's and supervisor's open tasks up to
-// dayTasks: open tasks of open cases of their branch's clients held by a
-// generated worker are handed to them (through the store, as an
+// dayTasks: open tasks of open cases of their branch's clients, started by
+// today, held by a generated worker are handed to them (through the store, as an
 // administrator editing the task would), and reads every worker's tasks.
-func giveTasks(ctx context.Context, st *store.Store, raw *sql.DB, actx context.Context, orgID int64, workers []*dayWorker) error {
-	const open = `t.status IN ('planned', 'accepted', 'in_progress')`
+func giveTasks(ctx context.Context, st *store.Store, raw *sql.DB, actx context.Context, orgID int64, today time.Time,
+	workers []*dayWorker) error {
+	// Open, and started: a task cannot be done before its start date.
+	const open = `t.status IN ('planned', 'accepted', 'in_progress') AND t.start_on <= $2`
+	day := nullDate(today) // as the store writes dates
 	mine := func(w *dayWorker) ([]dayTask, error) {
 		rows, err := raw.QueryContext(ctx, `SELECT t.id, t.status FROM case_tasks t JOIN cases k ON k.id = t.case_id
-			WHERE t.responsible_id = $1 AND t.family_id IS NULL AND k.status = 'open' AND `+open+` ORDER BY t.id`, w.id)
+			WHERE t.responsible_id = $1 AND t.family_id IS NULL AND k.status = 'open' AND `+open+` ORDER BY t.id`, w.id, day)
 		if err != nil {
 			return nil, fmt.Errorf("bench: tasks of %s: %w", w.login, err)
 		}
@@ -491,9 +494,9 @@ func giveTasks(ctx context.Context, st *store.Store, raw *sql.DB, actx context.C
 		if need := dayTasks - len(tasks); need > 0 {
 			rows, err := raw.QueryContext(ctx, `SELECT t.id FROM case_tasks t JOIN cases k ON k.id = t.case_id
 				JOIN clients c ON c.id = t.client_id JOIN users u ON u.id = t.responsible_id
-				WHERE t.organisation_id = $1 AND c.branch_id = $2 AND t.family_id IS NULL AND k.status = 'open' AND `+open+`
+				WHERE t.organisation_id = $1 AND c.branch_id = $3 AND t.family_id IS NULL AND k.status = 'open' AND `+open+`
 				AND c.deleted_at IS NULL AND c.merged_into IS NULL AND u.login NOT LIKE 'day-%'
-				ORDER BY t.id DESC LIMIT $3`, orgID, w.branch, need)
+				ORDER BY t.id DESC LIMIT $4`, orgID, day, w.branch, need)
 			if err != nil {
 				return fmt.Errorf("bench: open tasks: %w", err)
 			}
