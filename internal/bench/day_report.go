@@ -84,10 +84,10 @@ func readMemory(pid int) (MemorySample, bool) {
 type MemoryVerdict struct {
 	Known                   bool
 	WarmUp                  time.Duration // samples before this are left out
-	FirstMedian, LastMedian int64   // bytes
-	Growth                  int64   // LastMedian − FirstMedian
-	Allowed                 int64   // the growth still called flat
-	Slope                   float64 // MiB a minute over the last two thirds
+	FirstMedian, LastMedian int64         // bytes
+	Growth                  int64         // LastMedian − FirstMedian
+	Allowed                 int64         // the growth still called flat
+	Slope                   float64       // MiB a minute over the last two thirds
 	Flat                    bool
 }
 
