@@ -156,9 +156,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // samples); it fails when any action failed.
 func runDay(ctx context.Context, bo bench.Options, out, memCSV string, stdout io.Writer) error {
 	rep, err := bench.RunDay(ctx, bo)
-	if err != nil {
+	if rep == nil {
 		return err
 	}
+	// An interrupted day still reports what it measured.
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
@@ -180,6 +181,9 @@ func runDay(ctx context.Context, bo bench.Options, out, memCSV string, stdout io
 		return err
 	}
 	if err := write(memCSV, rep.WriteMemoryCSV); err != nil {
+		return err
+	}
+	if err != nil {
 		return err
 	}
 	if n := rep.Errors(); n > 0 {
