@@ -77,6 +77,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		strings.Join(bench.RegionScenarioKeys(), ", ")+") on a database filled by opora demo --families, logged in as the "+
 		"region's КДН secretaries, curators, agency heads and specialists; --login is then the monitoring's (default: analyst, "+
 		"else admin) (OPORA_BENCH_REGION)")
+	day := fs.Bool("day", envBool("BENCH_DAY"), "run a day of load instead: --workers workers of the generated organisation, each "+
+		"logged in as a user of their own (day-001…, made on first use), doing the daily mix with think time for --duration "+
+		"(default 10m here), while the server's memory is sampled (OPORA_BENCH_DAY)")
+	workers := fs.Int("workers", envInt("BENCH_WORKERS", 200), "--day: how many workers (OPORA_BENCH_WORKERS)")
+	think := fs.Duration("think", envDuration("BENCH_THINK", 6*time.Second),
+		"--day: a worker's mean think time between two actions, drawn evenly from half to one and a half of it (OPORA_BENCH_THINK)")
+	memEvery := fs.Duration("memory-every", envDuration("BENCH_MEMORY_EVERY", 5*time.Second),
+		"--day: how often the server's memory is sampled (OPORA_BENCH_MEMORY_EVERY)")
+	memCSV := fs.String("memory-csv", env("BENCH_MEMORY_CSV", ""), "--day: also write every memory sample to this CSV file (OPORA_BENCH_MEMORY_CSV)")
 	out := fs.String("out", env("BENCH_OUT", ""), "also write the report as Markdown to this file (OPORA_BENCH_OUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,6 +99,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	bo := bench.Options{URL: *url, Store: o, Login: *login, Password: *password,
 		Concurrency: conc, Duration: *duration, Smoke: *smoke, ServerPID: *pid, Scenarios: scenarioList(*only), Progress: stderr}
+	if *day {
+		if *families || *region {
+			return errors.New("--day is a run of its own: give it without --families or --region")
+		}
+		if *workers <= 0 || *think < 0 || *memEvery <= 0 {
+			return errors.New("--day: --workers and --memory-every must be positive, --think not negative")
+		}
+		bo.Workers, bo.Think, bo.MemoryEvery = *workers, *think, *memEvery
+		if !flagGiven(fs, "duration") && env("BENCH_DURATION", "") == "" {
+			bo.Duration = 10 * time.Minute
+		}
+		return runDay(ctx, bo, *out, *memCSV, stdout)
+	}
 	runBench := bench.Run
 	switch {
 	case *families && *region:
@@ -128,6 +150,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// runDay runs a day of load and writes its report (and the memory
+// samples); it fails when any action failed.
+func runDay(ctx context.Context, bo bench.Options, out, memCSV string, stdout io.Writer) error {
+	rep, err := bench.RunDay(ctx, bo)
+	if rep == nil {
+		return err
+	}
+	// An interrupted day still reports what it measured.
+	if err := rep.WriteText(stdout); err != nil {
+		return err
+	}
+	write := func(path string, f func(io.Writer) error) error {
+		if path == "" {
+			return nil
+		}
+		w, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := f(w); err != nil {
+			w.Close()
+			return err
+		}
+		return w.Close()
+	}
+	if err := write(out, rep.WriteMarkdown); err != nil {
+		return err
+	}
+	if err := write(memCSV, rep.WriteMemoryCSV); err != nil {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if n := rep.Errors(); n > 0 {
+		return fmt.Errorf("day: %d actions failed (see the errors above)", n)
+	}
+	return nil
+}
+
+// flagGiven reports whether the command line set the flag.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 // The OPORA_* fallbacks of the flags (internal/envconf).

@@ -44,7 +44,8 @@ func TestHelpListsTheFlags(t *testing.T) {
 		t.Fatal("--help ran the bench")
 	}
 	for _, want := range []string{"Usage: go run ./cmd/opora-bench", "-url", "-concurrency", "-duration", "-smoke", "-out",
-		"-data", "-database-url", "-scenarios", "-region", "board, curator, agenda, monitoring, mix"} {
+		"-data", "-database-url", "-scenarios", "-region", "board, curator, agenda, monitoring, mix", "-day", "-workers", "-think",
+		"-memory-every", "-memory-csv"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help lacks %q:\n%s", want, out.String())
 		}
@@ -77,5 +78,33 @@ func TestRegionRefusesBadArguments(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Fatalf("a refused bench printed a report: %q", out.String())
+	}
+}
+
+func TestDayRefusesBadArguments(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--day", "--region"}, "--day is a run of its own"},
+		{[]string{"--day", "--families"}, "--day is a run of its own"},
+		{[]string{"--day", "--workers", "0"}, "--workers and --memory-every must be positive"},
+		{[]string{"--day", "--memory-every", "0s"}, "--workers and --memory-every must be positive"},
+		{[]string{"--day", "--think", "-1s"}, "--think not negative"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), append(tc.args, "--data", t.TempDir()), &out, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: a refused day printed a report: %q", tc.args, out.String())
+		}
+	}
+	// A database the generator did not fill is refused as by the bench.
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"--day", "--data", t.TempDir()}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no SQLite database at") {
+		t.Fatalf("day without a database: %v", err)
 	}
 }

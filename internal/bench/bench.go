@@ -56,6 +56,12 @@ type Options struct {
 	Seed uint64
 	// Progress receives a line per step (nil = none).
 	Progress io.Writer
+	// Workers, Think and MemoryEvery are the day's (day.go): how many
+	// workers, their mean think time between actions, and how often the
+	// server's memory is sampled. The day runs for Duration.
+	Workers     int
+	Think       time.Duration
+	MemoryEvery time.Duration
 }
 
 // smokeRequests is how many requests each session sends per scenario and

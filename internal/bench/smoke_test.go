@@ -214,3 +214,100 @@ func TestRegionBenchSmoke(t *testing.T) {
 		}
 	})
 }
+
+// TestDayBenchSmoke generates a small organisation, serves it and runs a
+// day in smoke mode with six workers (four specialists, a duty volunteer
+// and a supervisor): every action of
+// the day answers without an error, the writes reach the database, the
+// day's users are made once and found again by the next run, and the
+// server's memory is sampled.
+func TestDayBenchSmoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.Generate(ctx, st, demo.Options{Clients: 1500, Seed: 3}, nil); err != nil {
+			t.Fatalf("generate: %v", err)
+		}
+		db := storetest.RawDB(t, st)
+		count := func(q string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		url := serve(t, st)
+		o := bench.Options{URL: url, Store: storetest.Options(t, st), Password: demo.Password, Smoke: true, Workers: 6,
+			ServerPID: os.Getpid(), MemoryEvery: 10 * time.Millisecond, Seed: 42}
+		for run := 1; run <= 2; run++ {
+			var progress bytes.Buffer
+			o.Progress = &progress
+			rep, err := bench.RunDay(ctx, o)
+			if err != nil {
+				t.Fatalf("day, run %d: %v\n%s", run, err, progress.String())
+			}
+			var text, md, csv bytes.Buffer
+			if err := rep.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.WriteMarkdown(&md); err != nil {
+				t.Fatal(err)
+			}
+			if err := rep.WriteMemoryCSV(&csv); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("run %d:\n%s", run, text.String())
+			seen := map[string]bool{}
+			for _, a := range rep.Actions {
+				seen[a.Action] = true
+				if a.Count == 0 || a.Errors != 0 {
+					t.Errorf("run %d, %s: %d done, %d errors", run, a.Action, a.Count, a.Errors)
+				}
+			}
+			for _, f := range rep.Failures {
+				t.Errorf("run %d: %s failed with %d (%s) %d times", run, f.Action, f.Status, f.Reason, f.Count)
+			}
+			for _, name := range bench.DayActions() {
+				if !seen[name] || !strings.Contains(text.String(), name) || !strings.Contains(md.String(), name) {
+					t.Errorf("run %d: action %q did not run or is not in the report", run, name)
+				}
+			}
+			if rep.Errors() != 0 || len(rep.Memory) < 2 || !strings.HasPrefix(csv.String(), "seconds,rss_mib,threads,open_files\n") ||
+				strings.Count(csv.String(), "\n") != len(rep.Memory)+1 {
+				t.Errorf("run %d: %d errors, %d memory samples, csv:\n%s", run, rep.Errors(), len(rep.Memory), csv.String())
+			}
+			if !strings.Contains(text.String(), "6, each a user of their own (4 specialists, 1 duty volunteer, 1 supervisor)") {
+				t.Errorf("run %d: the report does not say who worked:\n%s", run, text.String())
+			}
+		}
+		// Six users made by the first run, found by the second.
+		if n := count(`SELECT COUNT(*) FROM users WHERE login LIKE 'day-%'`); n != 6 {
+			t.Errorf("%d day users, want 6", n)
+		}
+		// The writes reached the database: per run each of the four
+		// specialists and the supervisor added a note, and moved a task.
+		if n := count(`SELECT COUNT(*) FROM notes WHERE body LIKE '%(bench).'`); n != 10 {
+			t.Errorf("%d notes of the day, want 10", n)
+		}
+		// Each worker's first task went on a step in each run (planned to
+		// in progress to done, or in progress to done and the next one on),
+		// so each of the five marked one done: the tasks handed to them have
+		// started (a task cannot be done before its start date).
+		if n := count(`SELECT COUNT(*) FROM case_tasks t JOIN users u ON u.id = t.updated_by
+			WHERE u.login LIKE 'day-%' AND t.status = 'done'`); n < 5 {
+			t.Errorf("%d tasks done by the day's workers, want at least 5", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM case_tasks t JOIN users u ON u.id = t.responsible_id
+			WHERE u.login LIKE 'day-%' AND t.start_on > $1`, st.Today()); n != 0 {
+			t.Errorf("%d tasks handed to the day's workers start after today", n)
+		}
+		if n := count(`SELECT COUNT(*) FROM checkin_visits v JOIN checkin_shifts s ON s.id = v.shift_id
+			JOIN users u ON u.id = s.opened_by WHERE u.login LIKE 'day-%'`); n == 0 {
+			t.Error("no check-in visit at the day's shifts")
+		}
+		if n := count(`SELECT COUNT(*) FROM checkin_shifts s JOIN users u ON u.id = s.opened_by
+			WHERE u.login LIKE 'day-%' AND s.status <> 'closed'`); n != 0 {
+			t.Errorf("%d of the day's shifts left open", n)
+		}
+	})
+}
