@@ -305,6 +305,16 @@ func (h *crashHarness) run(kills int) {
 			t.Fatalf("after kill %d; the server's log:\n%s", round, h.log())
 		}
 	}
+	// The start's sweep: with every file in the folder a day old, plus a
+	// planted temporary file and bytes under a key no row names, a restart
+	// removes the leftovers of the kills and nothing a row names.
+	h.kill()
+	left := h.backdateAndPlant()
+	h.start()
+	if orphans, temps := h.verify(kills + 1); orphans+temps != 0 {
+		t.Errorf("after the start's sweep: %d files without a row, %d temporary files remain", orphans, temps)
+	}
+	t.Logf("the start's sweep removed %d leftovers (with the two planted)", left)
 	// The command line's auditor agrees.
 	args := []string{"audit", "verify", "--data", h.opts.DataDir}
 	if h.opts.DatabaseURL != "" {
@@ -513,7 +523,8 @@ func (h *crashHarness) writeFiles(ctx context.Context) {
 }
 
 // verify checks the database and the files folder after a restart.
-func (h *crashHarness) verify(round int) {
+// verify returns the files on disk without a row and the temporary files.
+func (h *crashHarness) verify(round int) (orphans, temps int) {
 	t := h.t
 	ctx := context.Background()
 	errorf := func(format string, args ...any) { t.Errorf("kill %d: "+format, append([]any{round}, args...)...) }
@@ -637,7 +648,6 @@ func (h *crashHarness) verify(round int) {
 	h.closeRows(rows)
 	// Files on disk without a row: only the bytes of an upload the kill
 	// cut short (written, its row not committed).
-	orphans, temps := 0, 0
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -683,6 +693,50 @@ func (h *crashHarness) verify(round int) {
 	} else if !v.OK {
 		errorf("the audit chain is broken: %s", v.Detail)
 	}
+	return orphans, temps
+}
+
+// backdateAndPlant makes every file in the files folder a day and an hour
+// old, adds a temporary file and bytes under a key no row names, and
+// returns how many leftovers (files without a row, temporary files) the
+// folder then holds.
+func (h *crashHarness) backdateAndPlant() int {
+	t := h.t
+	root := filepath.Join(h.opts.DataDir, files.DirName)
+	dir := filepath.Join(root, strconv.FormatInt(h.fx.Org.ID, 10), strconv.Itoa(time.Now().UTC().Year()))
+	for _, name := range []string{".upload-123456", randHex(16)} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("left behind"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := map[string]bool{}
+	for _, q := range []string{`SELECT storage_key FROM files`, `SELECT storage_key FROM file_removals`} {
+		rows := h.query(q)
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			keys[k] = true
+		}
+		h.closeRows(rows)
+	}
+	old := time.Now().Add(-25 * time.Hour)
+	left := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if !keys[filepath.ToSlash(rel)] {
+			left++
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return left
 }
 
 func (h *crashHarness) query(q string) *sql.Rows {

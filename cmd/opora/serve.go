@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -65,6 +66,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	filesKey, err := openFilesKey(ctx, st, &c)
 	if err != nil {
+		return err
+	}
+	if err := sweepFiles(ctx, st, c.DataDir, log); err != nil {
 		return err
 	}
 	if err := st.CheckSecrets(ctx); err != nil {
@@ -129,6 +133,32 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// orphanAge is how old bytes without a row must be before the start's
+// sweep removes them: anything younger may be an upload in progress (in
+// another instance sharing the folder), whose row commits within its
+// request.
+const orphanAge = 24 * time.Hour
+
+// sweepFiles removes what a killed process left in the files folder:
+// temporary files of unfinished writes, and bytes renamed into place
+// whose row never committed (docs/ARCHITECTURE.md, "Crash safety").
+// The keys are read first, so a row committed during the walk names a
+// file too young to be touched.
+func sweepFiles(ctx context.Context, st *store.Store, dataDir string, log *slog.Logger) error {
+	keys, err := st.StorageKeys(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := files.New(dataDir).Sweep(ctx, time.Now().Add(-orphanAge), func(k string) bool { return keys[k] })
+	if err != nil {
+		return err
+	}
+	if n.Orphans+n.Temps > 0 {
+		log.Info("files folder swept", "without_row", n.Orphans, "temporary", n.Temps)
+	}
 	return nil
 }
 
