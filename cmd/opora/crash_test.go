@@ -86,15 +86,14 @@ type crashHarness struct {
 	logPath string
 	cmd     *exec.Cmd
 
-	fx       *storetest.Fixture
-	token    string
-	admin    *http.Client
-	duty     *http.Client
-	clients  []int64
-	typeIDs  []int64
-	shift    int64
-	tasks    []int64
-	docsPath string
+	fx      *storetest.Fixture
+	token   string
+	admin   *http.Client
+	duty    *http.Client
+	clients []int64
+	typeIDs []int64
+	shift   int64
+	tasks   []int64
 
 	mu sync.Mutex
 	// Services: request key → the rows acknowledged (nil while unknown).
@@ -676,7 +675,8 @@ func (h *crashHarness) verify(round int) (orphans, temps int) {
 		t.Fatal(err)
 	}
 	if orphans+temps > 0 {
-		t.Logf("kill %d: %d uploads cut short left bytes without a row, %d temporary files", round, orphans, temps)
+		t.Logf("kill %d: the files folder holds %d files without a row (uploads cut short) and %d temporary files",
+			round, orphans, temps)
 	}
 
 	// Derived counts and the audit chain.

@@ -68,9 +68,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := sweepFiles(ctx, st, c.DataDir, log); err != nil {
-		return err
-	}
+	// Before listening, so a start after a crash serves a clean folder;
+	// then daily, for a server that was restarted within the day.
+	sweepFiles(ctx, st, c.DataDir, log)
+	go func() {
+		t := time.NewTicker(orphanAge)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				sweepFiles(ctx, st, c.DataDir, log)
+			}
+		}
+	}()
 	if err := st.CheckSecrets(ctx); err != nil {
 		// Serve anyway: only e-mail needs the secrets, and the
 		// administrator may enter the password again.
@@ -146,20 +158,21 @@ const orphanAge = 24 * time.Hour
 // temporary files of unfinished writes, and bytes renamed into place
 // whose row never committed (docs/ARCHITECTURE.md, "Crash safety").
 // The keys are read first, so a row committed during the walk names a
-// file too young to be touched.
-func sweepFiles(ctx context.Context, st *store.Store, dataDir string, log *slog.Logger) error {
+// file too young to be touched. A failure is logged: the sweep is
+// housekeeping and never keeps the server from starting.
+func sweepFiles(ctx context.Context, st *store.Store, dataDir string, log *slog.Logger) {
 	keys, err := st.StorageKeys(ctx)
 	if err != nil {
-		return err
+		log.Error("files folder sweep", "err", err)
+		return
 	}
 	n, err := files.New(dataDir).Sweep(ctx, time.Now().Add(-orphanAge), func(k string) bool { return keys[k] })
-	if err != nil {
-		return err
+	if err != nil && ctx.Err() == nil {
+		log.Error("files folder sweep", "err", err)
 	}
 	if n.Orphans+n.Temps > 0 {
 		log.Info("files folder swept", "without_row", n.Orphans, "temporary", n.Temps)
 	}
-	return nil
 }
 
 // envInt64 reads OPORA_<name> as a whole number, or def.
