@@ -578,6 +578,16 @@ func (h *crashHarness) verify(round int) (orphans, temps int) {
 		}
 	}
 
+	// Every person the phone added came with a tick: as many people as visits.
+	var people, visitRows int
+	if err := h.db.QueryRow(`SELECT (SELECT COUNT(*) FROM checkin_persons), (SELECT COUNT(*) FROM checkin_visits)`).
+		Scan(&people, &visitRows); err != nil {
+		t.Fatal(err)
+	}
+	if people != visitRows {
+		errorf("%d check-in people for %d visits", people, visitRows)
+	}
+
 	// Tasks: the status last acknowledged, or the one sent at the kill;
 	// a done task has its day, another has none.
 	rows = h.query(`SELECT id, status, done_on IS NOT NULL FROM case_tasks`)
