@@ -95,9 +95,9 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 	})
 }
 
-// StorageKeys names every key a row holds — a client's photo and
-// thumbnail, a scan (deleted too), bytes queued for removal, an import's
-// upload — and nothing else: the start's sweep removes old bytes under
+// StorageKeys names every key of the files folder a row holds — a
+// client's photo and thumbnail, a scan (deleted too), bytes queued for
+// removal — and nothing else: the start's sweep removes old bytes under
 // any other key.
 func TestStorageKeysNameEveryKeptFile(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
@@ -121,19 +121,11 @@ func TestStorageKeysNameEveryKeptFile(t *testing.T) {
 		if _, err := storetest.RawDB(t, s).Exec(`INSERT INTO file_removals (storage_key, queued_at) VALUES ('1/2026/queued', CURRENT_TIMESTAMP)`); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateImport(ctx, &store.ImportJob{FileName: "список.csv", FileHash: "h", StorageKey: "1/2026/import",
-			Header: []string{"Фамилия"}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.CreateImport(ctx, &store.ImportJob{FileName: "без файла.csv", FileHash: "h2", Header: []string{"Фамилия"}}); err != nil {
-			t.Fatal(err)
-		}
 		keys, err := s.StorageKeys(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]bool{"1/2026/photo": true, "1/2026/thumb": true, "1/2026/scan": true, "1/2026/queued": true,
-			"1/2026/import": true}
+		want := map[string]bool{"1/2026/photo": true, "1/2026/thumb": true, "1/2026/scan": true, "1/2026/queued": true}
 		if len(keys) != len(want) {
 			t.Errorf("keys %v, want %v", keys, want)
 		}
