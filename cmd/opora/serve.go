@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -67,6 +68,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Before listening, so a start after a crash serves a clean folder;
+	// then daily, for a server that was restarted within the day.
+	sweepFiles(ctx, st, c.DataDir, log)
+	go func() {
+		t := time.NewTicker(orphanAge)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				sweepFiles(ctx, st, c.DataDir, log)
+			}
+		}
+	}()
 	if err := st.CheckSecrets(ctx); err != nil {
 		// Serve anyway: only e-mail needs the secrets, and the
 		// administrator may enter the password again.
@@ -130,6 +146,33 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// orphanAge is how old bytes without a row must be before the start's
+// sweep removes them: anything younger may be an upload in progress (in
+// another instance sharing the folder), whose row commits within its
+// request.
+const orphanAge = 24 * time.Hour
+
+// sweepFiles removes what a killed process left in the files folder:
+// temporary files of unfinished writes, and bytes renamed into place
+// whose row never committed (docs/ARCHITECTURE.md, "Crash safety").
+// The keys are read first, so a row committed during the walk names a
+// file too young to be touched. A failure is logged: the sweep is
+// housekeeping and never keeps the server from starting.
+func sweepFiles(ctx context.Context, st *store.Store, dataDir string, log *slog.Logger) {
+	keys, err := st.StorageKeys(ctx)
+	if err != nil {
+		log.Error("files folder sweep", "err", err)
+		return
+	}
+	n, err := files.New(dataDir).Sweep(ctx, time.Now().Add(-orphanAge), func(k string) bool { return keys[k] })
+	if err != nil && ctx.Err() == nil {
+		log.Error("files folder sweep", "err", err)
+	}
+	if n.Orphans+n.Temps > 0 {
+		log.Info("files folder swept", "without_row", n.Orphans, "temporary", n.Temps)
+	}
 }
 
 // envInt64 reads OPORA_<name> as a whole number, or def.

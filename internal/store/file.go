@@ -262,3 +262,25 @@ func (s *Store) DeleteClientFile(ctx context.Context, clientID, fileID int64) er
 			Summary: "✕ " + fileSummary(f)})
 	})
 }
+
+// StorageKeys returns every key of the files folder a row names: stored
+// files and files queued for removal. The folder's sweep
+// (files.Storage.Sweep) removes old bytes under any other key. (An
+// import's upload lives in <data>/imports, outside the files folder.)
+func (s *Store) StorageKeys(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT storage_key FROM files
+		UNION SELECT storage_key FROM file_removals`)
+	if err != nil {
+		return nil, fmt.Errorf("store: storage keys: %w", err)
+	}
+	defer rows.Close()
+	keys := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("store: storage keys: %w", err)
+		}
+		keys[k] = true
+	}
+	return keys, rows.Err()
+}

@@ -94,3 +94,45 @@ func TestClientPhotoFilesAndConsent(t *testing.T) {
 		}
 	})
 }
+
+// StorageKeys names every key of the files folder a row holds — a
+// client's photo and thumbnail, a scan (deleted too), bytes queued for
+// removal — and nothing else: the start's sweep removes old bytes under
+// any other key.
+func TestStorageKeysNameEveryKeptFile(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		c := newClient(fx.Branch.ID)
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetClientPhoto(ctx, c.ID, testFile("1/2026/photo"), testFile("1/2026/thumb")); err != nil {
+			t.Fatal(err)
+		}
+		scan := testFile("1/2026/scan")
+		scan.ClientID = c.ID
+		if err := s.AddClientFile(ctx, scan); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteClientFile(ctx, c.ID, scan.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := storetest.RawDB(t, s).Exec(`INSERT INTO file_removals (storage_key, queued_at) VALUES ('1/2026/queued', CURRENT_TIMESTAMP)`); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := s.StorageKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{"1/2026/photo": true, "1/2026/thumb": true, "1/2026/scan": true, "1/2026/queued": true}
+		if len(keys) != len(want) {
+			t.Errorf("keys %v, want %v", keys, want)
+		}
+		for k := range want {
+			if !keys[k] {
+				t.Errorf("key %s missing from %v", k, keys)
+			}
+		}
+	})
+}
