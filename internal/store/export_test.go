@@ -71,6 +71,10 @@ func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
 // it read, as another request would change the task meanwhile.
 func (s *Store) OnEscalate(f func(taskID int64)) { s.escalateHook = f }
 
+// OnEmailClaim runs f after the e-mail job read a user's pending lines
+// and before it claims them, as another instance's run would go meanwhile.
+func (s *Store) OnEmailClaim(f func(userID int64)) { s.emailHook = f }
+
 // PersonTables are the tables the person's report reads, and
 // PersonExcluded those it leaves out with the reason.
 func PersonTables() map[string]bool { return personTables() }
