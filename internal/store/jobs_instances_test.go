@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -232,4 +233,63 @@ func TestJobsExactlyOnceAcrossInstances(t *testing.T) {
 		}
 		t.Logf("%d e-mails for %d notifications, %d escalations, from %d runs on 3 instances", len(m.got), len(ids), escalated, len(reports))
 	})
+}
+
+// Three instances of a new version start at once on a database that has
+// none of its tables yet (as after an upgrade, every instance migrates at
+// start): each waits for the one migrating, and all three come up on the
+// same schema. PostgreSQL only: SQLite serves one instance.
+func TestMigrateFromSeveralInstancesAtOnce(t *testing.T) {
+	t.Parallel()
+	s := storetest.Open(t, store.Postgres)
+	db := storetest.RawDB(t, s)
+	schema := fmt.Sprintf("opora_test_migrate_%d", time.Now().UnixNano())
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(storetest.Options(t, s).DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	stores := make([]*store.Store, 3)
+	for i := range stores {
+		st, err := store.Open(context.Background(), store.Options{DatabaseURL: u.String(), DataDir: t.TempDir(), MaxReaders: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores[i] = st
+	}
+	for i, st := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.Migrate(context.Background())
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: migrate: %v", i+1, err)
+		}
+	}
+	want, err := s.SchemaVersion(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range stores {
+		if v, err := st.SchemaVersion(context.Background()); err != nil || v != want {
+			t.Errorf("instance %d: schema version %d %v, want %d", i+1, v, err, want)
+		}
+	}
 }
