@@ -64,14 +64,17 @@ func buildOpora(t *testing.T) string {
 
 // startInstance starts `opora serve` on the shared database and data
 // folder and waits until it answers /healthz.
-func startInstance(t *testing.T, bin, name, dsn, dataDir string) *instance {
+func startInstance(t *testing.T, bin, name, dsn, dataDir string, flags ...string) *instance {
 	t.Helper()
 	in := &instance{name: name, addr: freeAddr(t), log: filepath.Join(t.TempDir(), name+".log")}
 	logf, err := os.Create(in.log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.cmd = exec.Command(bin, "serve", "--addr", in.addr, "--data", dataDir, "--database-url", dsn, "--jobs-interval", "0")
+	if len(flags) == 0 {
+		flags = []string{"--jobs-interval", "0"}
+	}
+	in.cmd = exec.Command(bin, append([]string{"serve", "--addr", in.addr, "--data", dataDir, "--database-url", dsn}, flags...)...)
 	in.cmd.Stdout, in.cmd.Stderr = logf, logf
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)
