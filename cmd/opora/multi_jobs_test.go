@@ -6,6 +6,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,10 +74,11 @@ func (s *mailSession) Reset()        { s.to = nil }
 func (s *mailSession) Logout() error { return nil }
 
 // TestSeveralInstancesRunJobsOnce: three `opora serve` processes on one
-// PostgreSQL schema run the background jobs every second. Ten signals to
-// a КДН with three secretaries who want e-mail at once: each secretary
-// gets one e-mail naming each signal once, however the instances' runs
-// fall, and nothing is left pending.
+// PostgreSQL schema run the background jobs every second. Ten signals
+// come in, a quarter of a second apart, to a КДН with three secretaries
+// who want e-mail at once: whichever instance's run finds them, each
+// secretary's e-mails name each signal exactly once, and nothing is left
+// pending.
 func TestSeveralInstancesRunJobsOnce(t *testing.T) {
 	storetest.SkipUnlessPostgres(t)
 	bin := buildOpora(t)
@@ -124,6 +126,12 @@ func TestSeveralInstancesRunJobsOnce(t *testing.T) {
 	if err := st.SaveNotificationSettings(kdn.Ctx(), set); err != nil {
 		t.Fatal(err)
 	}
+	dsn := storetest.Options(t, st).DatabaseURL
+	dataDir := t.TempDir()
+	var ins []*instance
+	for _, name := range []string{"i1", "i2", "i3"} {
+		ins = append(ins, startInstance(t, bin, name, dsn, dataDir, "--jobs-interval", "1s"))
+	}
 	const signals = 10
 	var links []string
 	for i := 0; i < signals; i++ {
@@ -134,13 +142,9 @@ func TestSeveralInstancesRunJobsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		links = append(links, "/signals/"+itoa(sg.ID)+"\n")
+		time.Sleep(250 * time.Millisecond) // the signals come in while the instances' jobs tick
 	}
 
-	dsn := storetest.Options(t, st).DatabaseURL
-	dataDir := t.TempDir()
-	for _, name := range []string{"i1", "i2", "i3"} {
-		startInstance(t, bin, name, dsn, dataDir, "--jobs-interval", "1s")
-	}
 	deadline := time.Now().Add(30 * time.Second)
 	var pending int
 	for time.Now().Before(deadline) {
@@ -163,8 +167,8 @@ func TestSeveralInstancesRunJobsOnce(t *testing.T) {
 	}
 	for _, login := range secretaries {
 		to := login + "@kdn.example"
-		if len(per[to]) != 1 {
-			t.Errorf("%s got %d e-mails, want 1", to, len(per[to]))
+		if len(per[to]) == 0 {
+			t.Errorf("%s got no e-mail", to)
 		}
 		all := strings.Join(per[to], "\n")
 		for _, l := range links {
@@ -176,6 +180,19 @@ func TestSeveralInstancesRunJobsOnce(t *testing.T) {
 	if t.Failed() && len(got) > 0 {
 		t.Logf("an e-mail: %q", got[0].body)
 	}
+	var who []string
+	for _, in := range ins {
+		b, err := os.ReadFile(in.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if i := strings.Index(l, "emailed="); i >= 0 && !strings.Contains(l, "emailed=0") {
+				who = append(who, in.name+" "+strings.Fields(l[i:])[0])
+			}
+		}
+	}
+	t.Logf("sent by: %v", who)
 	t.Logf("%d e-mails to %d secretaries for %d signals from 3 instances", len(got), len(secretaries), signals)
 }
 
