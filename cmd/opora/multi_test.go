@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/opora-project/opora/internal/auth"
+	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
 )
@@ -264,8 +265,8 @@ func answeredBy(lines []string, ins []*instance) (map[string]int, []string) {
 // (round robin), and walks a worker's day through the proxy in Chromium:
 // log in, create a client, record a service, upload a file and read it
 // back. nginx's access log shows the requests went to every instance. A
-// dictionary renamed and a role given on one instance apply on the next
-// request to each other; the uploaded file opens on each; the session
+// dictionary renamed, a questionnaire field relabelled and a role given on
+// one instance apply on the next request to each other; the uploaded file opens on each; the session
 // logged out through the proxy is refused by every instance.
 func TestSeveralInstancesBehindProxy(t *testing.T) {
 	storetest.SkipUnlessPostgres(t)
@@ -502,6 +503,36 @@ func TestSeveralInstancesBehindProxy(t *testing.T) {
 		}
 	}
 	t.Logf("the renamed service type showed on i2 and i3 at their first request (both answered %v after the change was saved)", time.Since(changed).Round(time.Millisecond))
+
+	// A questionnaire's field relabelled on instance 1: the next
+	// questionnaire page of 2 and 3 carries the new label (form_version).
+	var fieldID int64
+	var label string
+	if err := db.QueryRow(`SELECT ff.id, ff.label FROM form_fields ff JOIN form_sections fs ON fs.id = ff.section_id
+		JOIN forms f ON f.id = fs.form_id WHERE f.organisation_id = $1 AND f.key = $2 AND NOT ff.disabled AND NOT fs.disabled
+		AND ff.sensitivity = '' ORDER BY fs.position, ff.position LIMIT 1`, fx.Org.ID, opora.ProfileFormKey).Scan(&fieldID, &label); err != nil {
+		t.Fatalf("a field of the questionnaire: %v", err)
+	}
+	relabelled := label + " (уточнено)"
+	for _, in := range ins {
+		if code, body := get(in, record+"/questionnaire/edit", session); code != http.StatusOK || !strings.Contains(body, label) || strings.Contains(body, relabelled) {
+			t.Fatalf("instance %s, the questionnaire before the change: %d", in.name, code)
+		}
+	}
+	step("relabel a questionnaire field on i1",
+		chromedp.Navigate(fmt.Sprintf("%s/admin/form-fields/%d", ins[0].url(), fieldID)),
+		chromedp.WaitVisible(`#f-label`),
+		chromedp.SetValue(`#f-label`, relabelled),
+		jsAction(`document.querySelectorAll('.flash').forEach(e => e.remove()) || true`),
+		chromedp.Submit(`#f-label`),
+		chromedp.WaitVisible(`.flash-ok`))
+	changed = time.Now()
+	for _, in := range ins[1:] {
+		if code, body := get(in, record+"/questionnaire/edit", session); code != http.StatusOK || !strings.Contains(body, relabelled) {
+			t.Errorf("instance %s, the first questionnaire page after the change on i1: %d, the new label shown: %v", in.name, code, strings.Contains(body, relabelled))
+		}
+	}
+	t.Logf("the relabelled field showed on i2 and i3 at their first request (both answered %v after the change was saved)", time.Since(changed).Round(time.Millisecond))
 
 	// A role given on instance 1 applies to the worker's next request on
 	// instances 2 and 3; before it, the client's record was refused.
