@@ -349,8 +349,8 @@ func (s *Store) emailUser(ctx context.Context, m Mailer, uid int64, r *JobReport
 	if len(send) == 0 && len(skip) == 0 {
 		return nil
 	}
-	if s.emailHook != nil {
-		s.emailHook(uid)
+	if s.claimHook != nil {
+		s.claimHook("email", uid)
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := setEmailState(ctx, tx, skip, "skipped"); err != nil {

@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -12,6 +14,7 @@ import (
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
 	"github.com/opora-project/opora/internal/store/storetest"
+	"github.com/opora-project/opora/internal/webhook"
 )
 
 // sharedMailer records, across instances, every e-mail handed over, and
@@ -127,7 +130,7 @@ func TestJobsExactlyOnceAcrossInstances(t *testing.T) {
 		meet := &meeting{parties: len(instances), arrived: map[string]int{}, all: map[string]chan struct{}{}}
 		for _, inst := range instances {
 			inst.OnEscalate(func(id int64) { meet.wait("task", id) })
-			inst.OnEmailClaim(func(id int64) { meet.wait("user", id) })
+			inst.OnClaim(func(kind string, id int64) { meet.wait(kind, id) })
 		}
 		m := &sharedMailer{}
 		var (
@@ -156,11 +159,11 @@ func TestJobsExactlyOnceAcrossInstances(t *testing.T) {
 		wg.Wait()
 		for _, inst := range instances {
 			inst.OnEscalate(nil)
-			inst.OnEmailClaim(nil)
+			inst.OnClaim(nil)
 		}
 		met := 0
 		for key, n := range meet.arrived {
-			if n > 1 && strings.HasPrefix(key, "user") {
+			if n > 1 && strings.HasPrefix(key, "email") {
 				met++
 			}
 		}
@@ -292,4 +295,76 @@ func TestMigrateFromSeveralInstancesAtOnce(t *testing.T) {
 			t.Errorf("instance %d: schema version %d %v, want %d", i+1, v, err, want)
 		}
 	}
+}
+
+// Three instances deliver a КДН's webhook messages at the same moment,
+// each held at every delivery until all three read it: the receiver gets
+// each delivery exactly once.
+func TestWebhooksOnceAcrossInstances(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		n := newSignalNet(t, s)
+		var mu sync.Mutex
+		got := map[string]int{}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			got[r.Header.Get(opora.WebhookDeliveryHeader)]++
+			mu.Unlock()
+		}))
+		defer srv.Close()
+		if _, err := s.CreateWebhook(n.kdn.Ctx(), &opora.Webhook{URL: srv.URL + "/opora", Events: []opora.WebhookEvent{opora.EventSignalCreated}}); err != nil {
+			t.Fatal(err)
+		}
+		const signals = 5
+		for i := 0; i < signals; i++ {
+			if err := s.RegisterSignal(n.tchCtx, schoolSignal(s, n.north)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		instances := []*store.Store{s}
+		for i := 0; i < 2; i++ {
+			instances = append(instances, storetest.OpenOptions(t, storetest.Options(t, s)))
+		}
+		meet := &meeting{parties: len(instances), arrived: map[string]int{}, all: map[string]chan struct{}{}}
+		var wg sync.WaitGroup
+		sent := make([]int, len(instances))
+		for i, inst := range instances {
+			inst.UseWebhooks(webhook.New(5 * time.Second))
+			inst.OnClaim(func(kind string, id int64) { meet.wait(kind, id) })
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := inst.RunDueJobs(context.Background(), nil)
+				if err != nil {
+					t.Errorf("instance %d: %v", i+1, err)
+				}
+				sent[i] = r.WebhooksSent
+			}()
+		}
+		wg.Wait()
+		for _, inst := range instances {
+			inst.OnClaim(nil)
+		}
+		raced := 0
+		for key, k := range meet.arrived {
+			if k > 1 && strings.HasPrefix(key, "webhook") {
+				raced++
+			}
+		}
+		if raced == 0 {
+			t.Errorf("no two instances went for one delivery at once: the test raced nothing")
+		}
+		if len(got) != signals {
+			t.Errorf("the receiver got %d deliveries, want %d: %v", len(got), signals, got)
+		}
+		for id, k := range got {
+			if k != 1 {
+				t.Errorf("delivery %s arrived %d times", id, k)
+			}
+		}
+		if total := sent[0] + sent[1] + sent[2]; total != signals {
+			t.Errorf("the instances report %v sent, want %d in all", sent, signals)
+		}
+		t.Logf("sent per instance %v; %d deliveries raced by more than one instance", sent, raced)
+	})
 }

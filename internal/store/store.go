@@ -60,9 +60,10 @@ type Store struct {
 	// escalateHook, when set by a test, runs before EscalateOverdue
 	// escalates each task of the list it read (export_test.go).
 	escalateHook func(taskID int64)
-	// emailHook, when set by a test, runs after the e-mail job read a
-	// user's pending lines and before it claims them (export_test.go).
-	emailHook func(userID int64)
+	// claimHook, when set by a test, runs after a job read an item and
+	// before it claims it: "email" with a user's id, "webhook" with a
+	// delivery's (export_test.go).
+	claimHook func(kind string, id int64)
 	// importRowHook, when set by a test, runs after each row an import
 	// writes, in the batch's transaction; an error fails the batch
 	// (tabimport.go, export_test.go).
