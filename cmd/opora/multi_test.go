@@ -114,7 +114,7 @@ type proxy struct {
 	cmd       *exec.Cmd
 }
 
-// nginxConf is a round-robin proxy to the instances; the access log
+// write writes nginx.conf: a round-robin proxy to the instances; the access log
 // names the instance (upstream address) that answered each request.
 func (p *proxy) write(t *testing.T, ins []*instance) {
 	t.Helper()
