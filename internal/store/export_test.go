@@ -71,6 +71,11 @@ func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
 // it read, as another request would change the task meanwhile.
 func (s *Store) OnEscalate(f func(taskID int64)) { s.escalateHook = f }
 
+// OnClaim runs f after a job read an item and before it claims it, as
+// another instance's run would go meanwhile: kind "email" with the user's
+// id (their pending lines read), "webhook" with the delivery's id.
+func (s *Store) OnClaim(f func(kind string, id int64)) { s.claimHook = f }
+
 // PersonTables are the tables the person's report reads, and
 // PersonExcluded those it leaves out with the reason.
 func PersonTables() map[string]bool { return personTables() }

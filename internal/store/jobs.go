@@ -14,8 +14,11 @@ import (
 // family tasks escalate, and notifications go out by e-mail. RunDueJobs
 // runs both; `opora serve` calls it on a ticker and `opora jobs run` once.
 // Each step is safe to run twice and on several instances at once: an
-// escalation is a row under a unique key (task, level, deadline) and an
-// e-mail claims its notifications before it is sent.
+// escalation is a row under a unique key (task, level, deadline), an
+// e-mail claims its notifications (and a digest its day) in a conditional
+// update before it is sent, a webhook delivery takes a lease, and the
+// daily retention run and learning of hints claim their day in meta
+// (TestJobsExactlyOnceAcrossInstances runs three stores at once).
 
 // DigestHour is the local hour from which the day's digest goes out.
 const DigestHour = 7
@@ -346,6 +349,9 @@ func (s *Store) emailUser(ctx context.Context, m Mailer, uid int64, r *JobReport
 	if len(send) == 0 && len(skip) == 0 {
 		return nil
 	}
+	if s.claimHook != nil {
+		s.claimHook("email", uid)
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if err := setEmailState(ctx, tx, skip, "skipped"); err != nil {
 			return err
@@ -354,10 +360,18 @@ func (s *Store) emailUser(ctx context.Context, m Mailer, uid int64, r *JobReport
 			return err
 		}
 		if digest && len(send) > 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notification_prefs (user_id, email_mode, last_digest_on, updated_at)
-				VALUES ($1, 'daily', $2, $3) ON CONFLICT (user_id) DO UPDATE SET last_digest_on = excluded.last_digest_on`,
-				uid, today, now); err != nil {
+			// The day's digest is claimed like the lines: another run
+			// that read the user's last digest day before this one
+			// committed finds the day taken and sends nothing.
+			res, err := tx.ExecContext(ctx, `INSERT INTO notification_prefs (user_id, email_mode, last_digest_on, updated_at)
+				VALUES ($1, 'daily', $2, $3) ON CONFLICT (user_id) DO UPDATE SET last_digest_on = excluded.last_digest_on
+				WHERE notification_prefs.last_digest_on IS NULL OR notification_prefs.last_digest_on <> excluded.last_digest_on`,
+				uid, today, now)
+			if err != nil {
 				return fmt.Errorf("store: digest day: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return errors.Join(errClaimed, err)
 			}
 		}
 		return nil

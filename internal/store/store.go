@@ -60,6 +60,10 @@ type Store struct {
 	// escalateHook, when set by a test, runs before EscalateOverdue
 	// escalates each task of the list it read (export_test.go).
 	escalateHook func(taskID int64)
+	// claimHook, when set by a test, runs after a job read an item and
+	// before it claims it: "email" with a user's id, "webhook" with a
+	// delivery's (export_test.go).
+	claimHook func(kind string, id int64)
 	// importRowHook, when set by a test, runs after each row an import
 	// writes, in the batch's transaction; an error fails the batch
 	// (tabimport.go, export_test.go).
@@ -122,6 +126,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		n := o.MaxReaders
 		if n <= 0 {
 			n = 20
+		}
+		if n < 2 {
+			n = 2 // Migrate holds one connection for its lock while it works on another
 		}
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
@@ -218,8 +225,28 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Migrate brings the schema to the newest version.
+// Migrate brings the schema to the newest version. On PostgreSQL, where
+// several instances may start at once after an upgrade, it holds an
+// advisory lock for the schema while it works: the others wait for it and
+// then find nothing left to do (TestMigrateFromSeveralInstancesAtOnce).
 func (s *Store) Migrate(ctx context.Context) error {
+	if s.dialect == Postgres {
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Close()
+		// Keyed by the schema, so that databases and test schemas do not
+		// wait for each other.
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext('opora.migrate'), hashtext(current_schema()))`); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('opora.migrate'), hashtext(current_schema()))`)
+	}
+	return s.migrate(ctx)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)

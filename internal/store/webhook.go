@@ -292,6 +292,9 @@ func (s *Store) deliverWebhooks(ctx context.Context, r *JobReport) error {
 		return err
 	}
 	for _, d := range list {
+		if s.claimHook != nil {
+			s.claimHook("webhook", d.id)
+		}
 		res, err := s.w.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2 AND next_attempt_at <= $3
 			AND delivered_at IS NULL AND failed_at IS NULL`, now.Add(webhookLease), d.id, now)
 		if err != nil {
