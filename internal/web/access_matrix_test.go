@@ -1,0 +1,403 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opora-project/opora/internal/opora"
+	"github.com/opora-project/opora/internal/store/storetest"
+)
+
+// The access matrix (issue 25): every registered route, asked by every
+// role from every relation to the object, against a hand-written table of
+// who should get in (accessTable, access_table_test.go). The world:
+//
+//   - organisation A (the fixture's, turned into a social-service centre
+//     so it has both the NGO roles and the family roles) with branches 1
+//     and 2; every object lives in A's branch 1: a client with something
+//     on every tab (auditFixture), a case and task, a family with a
+//     curator, an assessment and plan tasks, a signal, a council, a
+//     check-in shift, a certificate;
+//   - organisation B, another social-service centre;
+//   - school G, which holds a task on A's family (a task grant), and
+//     school H, which holds none.
+//
+// Actors: one user of every built-in role in A's branch 1 (relOwn; the
+// curator there is the client's responsible worker and the family's
+// curator, so "own" scope reaches them), in A's branch 2 (relBranch) and
+// in B (relOrg); the agency roles in G (relTask) and H (relNoTask); the
+// network administrator (in A) and an anonymous browser. Each asks every
+// route with the objects' ids filled in; an API route is asked with a
+// bearer token of the same user instead of the session.
+
+// rel is how an actor stands to the world's objects.
+type rel string
+
+const (
+	relOwn    rel = "own-branch"    // A, branch 1: the objects' own branch
+	relBranch rel = "other-branch"  // A, branch 2
+	relOrg    rel = "other-org"     // B, another organisation
+	relTask   rel = "agency+task"   // school G, with a task on the family
+	relNoTask rel = "agency-notask" // school H, without one
+)
+
+// Roles by their built-in key; "" is the anonymous browser.
+const (
+	rAdmin      = "administrator"
+	rSupervisor = "supervisor"
+	rSpecialist = "specialist"
+	rDuty       = "duty"
+	rAnalyst    = "analyst"
+	rAuditor    = "auditor"
+	rKDN        = "kdn_secretary"
+	rCurator    = "curator"
+	rAgencySpec = "agency_specialist"
+	rAgencyHead = "agency_head"
+	rRegional   = "regional_analyst"
+	rNetwork    = opora.NetworkAdminRole
+	rAnonymous  = ""
+)
+
+// orgRoles are the roles every actor organisation has (A and B are
+// social-service centres: the NGO roles and the family roles).
+var orgRoles = []string{rAdmin, rSupervisor, rSpecialist, rDuty, rAnalyst, rAuditor,
+	rKDN, rCurator, rAgencySpec, rAgencyHead, rRegional}
+
+// agencyRoles are the roles asked from schools G and H.
+var agencyRoles = []string{rAgencySpec, rAgencyHead}
+
+// actor is one logged-in user (or the anonymous browser).
+type actor struct {
+	role  string
+	rel   rel
+	c     *client
+	token string // an API token acting as the same user
+}
+
+func (x *actor) String() string {
+	if x.role == rAnonymous {
+		return "anonymous"
+	}
+	return x.role + " " + string(x.rel)
+}
+
+// matrixWorld is the world both databases build once.
+type matrixWorld struct {
+	actors []*actor
+	ids    map[string]string // a path prefix ending in a parameter → the id to put there
+}
+
+var matrixLogins int
+
+// matrixUser creates a user of one built-in role in an organisation's
+// branch, logs them in and gives them an API token with every scope.
+func matrixUser(t *testing.T, a *app, f *storetest.Fixture, branchID int64, role string, r rel) *actor {
+	t.Helper()
+	matrixLogins++
+	login := fmt.Sprintf("m%d-%s", matrixLogins, strings.ReplaceAll(role, "_", "-"))
+	u := &opora.User{Login: login, FullName: "Матрица " + login, BranchIDs: []int64{branchID},
+		RoleIDs: []int64{f.Role(t, role).ID}}
+	if err := a.st.CreateUser(f.Ctx(), u, storetest.PasswordHash); err != nil {
+		t.Fatalf("user %s: %v", login, err)
+	}
+	setPassword(t, a.st, u.ID, f.Org.ID)
+	tok := &opora.APIToken{UserID: u.ID, Name: "матрица", Scopes: opora.APIScopes, ExpiresAt: a.st.Now().AddDate(0, 1, 0)}
+	plain, err := a.st.CreateAPIToken(f.Ctx(), tok)
+	if err != nil {
+		t.Fatalf("token of %s: %v", login, err)
+	}
+	return &actor{role: role, rel: r, c: a.login(t, login, testPassword), token: plain}
+}
+
+// buildMatrixWorld builds the world described above on one database.
+func buildMatrixWorld(t *testing.T, a *app, fx *storetest.Fixture) *matrixWorld {
+	t.Helper()
+	ctx := context.Background()
+	raw := storetest.RawDB(t, a.st)
+	// Organisation A becomes a social-service centre of the network; the
+	// seeders (run by Migrate) give it the family roles.
+	if _, err := raw.Exec(`UPDATE organisations SET type = $1 WHERE id = $2`, opora.OrgSocialService, fx.Org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fx.Actor = storetest.ActorOf(t, a.st, fx.Admin.ID)
+	rep := auditFixture(t, a, fx)
+	ids := map[string]string{}
+	get := func(name string) string { return rep.Replace("{" + name + "}") }
+	fctx := storetest.CtxOf(t, a.st, fx.Admin.ID) // with the family role auditFamily gave
+
+	branch2 := &opora.Branch{Name: "Второй филиал"}
+	if err := a.st.SaveBranch(fx.Ctx(), branch2); err != nil {
+		t.Fatal(err)
+	}
+	orgB := storetest.AddAgency(t, a.st, fx.Ctx(), "Другой центр", opora.OrgSocialService)
+	schoolG := storetest.AddAgency(t, a.st, fx.Ctx(), "Школа с задачей", opora.OrgSchool)
+	schoolH := storetest.AddAgency(t, a.st, fx.Ctx(), "Школа без задачи", opora.OrgSchool)
+
+	w := &matrixWorld{ids: ids}
+	w.actors = append(w.actors, &actor{role: rAnonymous, rel: relOwn, c: a.client(t)})
+	var curatorA1 *actor
+	for _, role := range orgRoles {
+		x := matrixUser(t, a, fx, fx.Branch.ID, role, relOwn)
+		if role == rCurator {
+			curatorA1 = x
+		}
+		w.actors = append(w.actors, x,
+			matrixUser(t, a, fx, branch2.ID, role, relBranch),
+			matrixUser(t, a, orgB, orgB.Branch.ID, role, relOrg))
+	}
+	for _, role := range agencyRoles {
+		w.actors = append(w.actors, matrixUser(t, a, schoolG, schoolG.Branch.ID, role, relTask),
+			matrixUser(t, a, schoolH, schoolH.Branch.ID, role, relNoTask))
+	}
+	w.actors = append(w.actors, matrixUser(t, a, fx, fx.Branch.ID, rNetwork, relOwn))
+
+	// The curator of branch 1 is the client's responsible worker and the
+	// family's curator: "own" scope reaches both.
+	var curatorID int64
+	if err := raw.QueryRow(`SELECT user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+		WHERE r.organisation_id = $1 AND r.key = $2 ORDER BY user_id LIMIT 1`, fx.Org.ID, rCurator).Scan(&curatorID); err != nil {
+		t.Fatal(err)
+	}
+	_ = curatorA1
+	if _, err := raw.Exec(`UPDATE clients SET responsible_id = $1 WHERE id = $2`, curatorID, get("client")); err != nil {
+		t.Fatal(err)
+	}
+	family := mustInt(t, get("family"))
+	if err := a.st.AssignCurator(fctx, family, curatorID); err != nil {
+		t.Fatal(err)
+	}
+	// A task of the family's plan in school G's queue: G's task grant.
+	types, err := a.st.CaseDictionary(fctx, opora.DictTaskType, false)
+	if err != nil || len(types) == 0 {
+		t.Fatalf("task types: %v", err)
+	}
+	gtask := &opora.Task{TypeID: types[0].ID, Description: "Кружок после уроков", ResponsibleOrg: schoolG.Org.ID,
+		DueOn: a.st.Today().AddDate(0, 0, 14)}
+	if err := a.st.AddFamilyTask(fctx, family, gtask); err != nil {
+		t.Fatal(err)
+	}
+
+	for prefix, name := range map[string]string{
+		"/clients/{id}": "client", "/api/v1/clients/{id}": "client",
+		"/clients/{id}/notes/{nid}": "note", "/clients/{id}/documents/{did}": "document",
+		"/clients/{id}/files/{fid}": "file", "/clients/{id}/forms/{form}": "form",
+		"/clients/{id}/fillings/{fid}": "filling", "/services/{id}": "service",
+		"/cases/{id}": "case", "/api/v1/cases/{id}": "case", "/tasks/{id}": "task",
+		"/families/{id}": "family", "/api/v1/families/{id}": "family",
+		"/families/{id}/assessments/{aid}": "assessment",
+		"/signals/{id}":                    "signal", "/api/v1/signals/{id}": "signal",
+		"/councils/{id}": "council", "/councils/{id}/meetings/{mid}": "meeting",
+		"/councils/{id}/meetings/{mid}/families/{fid}": "family",
+		"/checkin/{shiftID}":                           "shift", "/checkin/shifts/{id}": "shift", "/checkin/persons/{id}": "person",
+		"/clients/{id}/issued/{doc}": "issued",
+	} {
+		ids[prefix] = get(name)
+	}
+	ids["/agency/tasks/{id}"] = idString(gtask.ID)
+	ids["/api/v1/tasks/{id}"] = idString(gtask.ID)
+	ids["/clients/{id}/issued/{doc}/image/{kind}"] = "stamp"
+	ids["/admin/document-images/{kind}"] = "stamp"
+	ids["/reports/standard/{key}"] = "clients"
+	ids["/families/{id}/hints/{rule}"] = "1"
+	ids["/admin/branches/{id}"] = idString(fx.Branch.ID)
+
+	// Objects of A found by their table: the first row of the organisation.
+	one := func(prefix, query string, args ...any) {
+		var id int64
+		if err := raw.QueryRow(query, args...).Scan(&id); err != nil {
+			t.Fatalf("%s: %v", prefix, err)
+		}
+		ids[prefix] = idString(id)
+	}
+	org := fx.Org.ID
+	one("/admin/users/{id}", `SELECT id FROM users WHERE organisation_id = $1 AND login = 'duty'`, org)
+	one("/admin/roles/{id}", `SELECT MIN(id) FROM roles WHERE organisation_id = $1 AND key = 'specialist'`, org)
+	one("/admin/forms/{id}", `SELECT MIN(id) FROM forms WHERE organisation_id = $1`, org)
+	one("/admin/form-sections/{id}", `SELECT MIN(s.id) FROM form_sections s JOIN forms f ON f.id = s.form_id WHERE f.organisation_id = $1`, org)
+	one("/admin/form-fields/{id}", `SELECT MIN(x.id) FROM form_fields x JOIN form_sections s ON s.id = x.section_id JOIN forms f ON f.id = s.form_id WHERE f.organisation_id = $1`, org)
+	one("/admin/field-options/{id}", `SELECT MIN(o.id) FROM field_options o JOIN form_fields x ON x.id = o.field_id JOIN form_sections s ON s.id = x.section_id JOIN forms f ON f.id = s.form_id WHERE f.organisation_id = $1`, org)
+	one("/admin/services/{id}", `SELECT MIN(id) FROM service_types WHERE organisation_id = $1`, org)
+	one("/admin/case-types/{id}", `SELECT MIN(id) FROM dictionary_items WHERE organisation_id = $1 AND dictionary = $2`, org, opora.DictCaseType)
+	one("/admin/plan-templates/{id}", `SELECT MIN(id) FROM plan_templates WHERE organisation_id = $1`, org)
+	one("/admin/document-templates/{id}", `SELECT MIN(id) FROM doc_templates WHERE organisation_id = $1`, org)
+	one("/admin/territories/{id}", `SELECT MIN(id) FROM territories`)
+	one("/admin/network/{id}", `SELECT $1`, schoolG.Org.ID)
+	one("/families/{id}/members/{mid}", `SELECT MIN(id) FROM family_members WHERE family_id = $1`, family)
+	one("/families/{id}/plan/{tid}", `SELECT MIN(id) FROM draft_plan_tasks WHERE family_id = $1`, family)
+	one("/councils/{id}/members/{mid}", `SELECT COALESCE(MIN(id), 0) FROM council_members WHERE council_id = $1`, get("council"))
+	one("/checkin/points/{id}", `SELECT MIN(id) FROM checkin_points WHERE organisation_id = $1`, org)
+	one("/checkin/items/{id}", `SELECT MIN(i.id) FROM checkin_items i JOIN checkin_points p ON p.id = i.point_id WHERE p.organisation_id = $1`, org)
+	_ = time.Now
+	return w
+}
+
+// paramRe finds a path parameter.
+var paramRe = regexp.MustCompile(`\{[A-Za-z$]+\}`)
+
+// fillPath puts the world's ids into a route's pattern: each parameter
+// by the pattern's text up to it ("/clients/{id}/notes/{nid}"). A
+// parameter the world has no object for gets an id no row has (real false).
+func (w *matrixWorld) fillPath(pattern string) (path string, real bool) {
+	real = true
+	var b strings.Builder
+	last := 0
+	for _, loc := range paramRe.FindAllStringIndex(pattern, -1) {
+		b.WriteString(pattern[last:loc[0]])
+		last = loc[1]
+		if pattern[loc[0]:loc[1]] == "{$}" {
+			continue
+		}
+		id, found := w.ids[pattern[:loc[1]]]
+		if !found {
+			id, real = "987654321", false
+		}
+		b.WriteString(id)
+	}
+	b.WriteString(pattern[last:])
+	return b.String(), real
+}
+
+// outcome is what an answer says about access.
+func classify(x *actor, res response) (allowed bool, what string) {
+	what = fmt.Sprint(res.Status)
+	switch {
+	case res.Status == http.StatusUnauthorized, res.Status == http.StatusForbidden, res.Status == http.StatusNotFound:
+		return false, what
+	case res.Status/100 == 3 && strings.HasPrefix(res.Location, "/login"):
+		return false, what + " to /login"
+	}
+	return true, what
+}
+
+// send asks one route as one actor: GET, or POST with an empty form; an
+// API route with the actor's bearer token instead of the session.
+func send(x *actor, method, path string) response {
+	var req *http.Request
+	if method == http.MethodPost {
+		req, _ = http.NewRequest(method, x.c.base+path, strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+	} else {
+		req, _ = http.NewRequest(method, x.c.base+path, nil)
+	}
+	if strings.HasPrefix(path, "/api/") && x.role != rAnonymous {
+		req.Header.Set("Authorization", "Bearer "+x.token)
+		return x.c.doNoJar(req)
+	}
+	return x.c.do(req)
+}
+
+// doNoJar sends a request without the browser's cookies.
+func (c *client) doNoJar(req *http.Request) response {
+	c.t.Helper()
+	hc := &http.Client{CheckRedirect: c.hc.CheckRedirect}
+	res, err := hc.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return response{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: b.String(), Header: res.Header}
+}
+
+// TestAccessMatrix asks every route as every actor and compares the
+// answers with accessTable.
+func TestAccessMatrix(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		a.st.Now = func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.Local) }
+		start := time.Now()
+		w := buildMatrixWorld(t, a, fx)
+		built := time.Since(start)
+		mux := &router{ServeMux: http.NewServeMux()}
+		a.web.routes(mux)
+		routes := mux.patterns
+		var problems []string
+		for _, p := range routes {
+			if _, ok := accessTable[p]; !ok {
+				problems = append(problems, fmt.Sprintf("%s: a registered route with no row in accessTable", p))
+			}
+		}
+		for p := range accessTable {
+			if !slices.Contains(routes, p) {
+				problems = append(problems, fmt.Sprintf("%s: a row in accessTable with no registered route", p))
+			}
+		}
+		// GETs first, then POSTs; within a route the actors who should be
+		// refused ask first, so a state change by an allowed one cannot
+		// spoil their answer.
+		ordered := slices.Clone(routes)
+		sort.SliceStable(ordered, func(i, j int) bool {
+			return strings.HasPrefix(ordered[i], "GET ") && !strings.HasPrefix(ordered[j], "GET ")
+		})
+		requests := 0
+		var weak []string
+		for _, p := range ordered {
+			pol, ok := accessTable[p]
+			if !ok {
+				continue
+			}
+			method, pattern, found := strings.Cut(p, " ")
+			if !found {
+				method, pattern = http.MethodGet, "/no-such-page"
+			}
+			path, real := w.fillPath(pattern)
+			if !real {
+				weak = append(weak, p)
+			}
+			acts := slices.Clone(w.actors)
+			sort.SliceStable(acts, func(i, j int) bool {
+				return !pol.allows(acts[i].role, acts[i].rel) && pol.allows(acts[j].role, acts[j].rel)
+			})
+			for _, x := range acts {
+				want := pol.allows(x.role, x.rel)
+				res := send(x, method, path)
+				requests++
+				got, what := classify(x, res)
+				if pol.public {
+					// A public route may still send one elsewhere (the
+					// code step without a login, a setup link that is
+					// not valid): only a refusal is wrong.
+					got = res.Status != http.StatusUnauthorized && res.Status != http.StatusForbidden
+				}
+				switch {
+				case want && !got && real:
+					problems = append(problems, fmt.Sprintf("%s %s: want allowed, got %s", p, x, what))
+				case !want && got:
+					problems = append(problems, fmt.Sprintf("%s %s: want denied, got %s", p, x, what))
+				case !want && !got && strict404(pol, x) && res.Status != http.StatusNotFound:
+					problems = append(problems, fmt.Sprintf("%s %s: want 404 (another organisation's record), got %s", p, x, what))
+				}
+				if res.Status >= 500 {
+					t.Logf("%s %s: %d", p, x, res.Status)
+				}
+			}
+		}
+		sort.Strings(problems)
+		for _, pr := range problems {
+			t.Error(pr)
+		}
+		t.Logf("%d routes, %d actors, %d requests; world built in %v, asked in %v; %d routes without an object in the world: %v",
+			len(routes), len(w.actors), requests, built.Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond), len(weak), weak)
+	})
+}
+
+var _ = url.Values{}
