@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -340,8 +342,9 @@ var matrixOnce = map[string]bool{
 
 // send asks one route as one actor: GET, or POST with the route's body
 // (matrixBodies) or an empty form; an API route with the actor's bearer
-// token instead of the session (and If-Match on version 1).
-func send(x *actor, method, path, body string) response {
+// token instead of the session (and If-Match on version 1). It may run on
+// any goroutine.
+func send(x *actor, method, path, body string) (response, error) {
 	var req *http.Request
 	if method == http.MethodPost {
 		req, _ = http.NewRequest(method, x.c.base+path, strings.NewReader(body))
@@ -354,32 +357,37 @@ func send(x *actor, method, path, body string) response {
 	} else {
 		req, _ = http.NewRequest(method, x.c.base+path, nil)
 	}
+	hc := x.c.hc
 	if strings.HasPrefix(path, "/api/") && x.role != rAnonymous {
 		req.Header.Set("Authorization", "Bearer "+x.token)
-		return x.c.doNoJar(req)
+		hc = &http.Client{CheckRedirect: x.c.hc.CheckRedirect} // no session cookie
 	}
-	return x.c.do(req)
-}
-
-// doNoJar sends a request without the browser's cookies.
-func (c *client) doNoJar(req *http.Request) response {
-	c.t.Helper()
-	hc := &http.Client{CheckRedirect: c.hc.CheckRedirect}
 	res, err := hc.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := res.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
+	_, _ = io.Copy(io.Discard, res.Body)
+	return response{Status: res.StatusCode, Location: res.Header.Get("Location"), Header: res.Header}, nil
+}
+
+// matrixWorkers is how many requests the matrix has in flight where their
+// order does not matter.
+const matrixWorkers = 8
+
+// inParallel runs fn for every actor, matrixWorkers at a time.
+func inParallel(acts []*actor, fn func(*actor)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, matrixWorkers)
+	for _, x := range acts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(x)
+		}()
 	}
-	return response{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: b.String(), Header: res.Header}
+	wg.Wait()
 }
 
 // TestAccessMatrix asks every route as every actor and compares the
@@ -418,7 +426,13 @@ func TestAccessMatrix(t *testing.T) {
 			return 1
 		}
 		sort.SliceStable(ordered, func(i, j int) bool { return rank(ordered[i]) < rank(ordered[j]) })
+		var mu sync.Mutex
 		requests := 0
+		report := func(format string, args ...any) {
+			mu.Lock()
+			problems = append(problems, fmt.Sprintf(format, args...))
+			mu.Unlock()
+		}
 		var weak []string
 		for _, p := range ordered {
 			pol, ok := accessTable[p]
@@ -434,18 +448,22 @@ func TestAccessMatrix(t *testing.T) {
 				weak = append(weak, p)
 			}
 			body := w.fillBody(matrixBodies[p])
-			done := false
-			acts := slices.Clone(w.actors)
-			sort.SliceStable(acts, func(i, j int) bool {
-				return !pol.allows(acts[i].role, acts[i].rel) && pol.allows(acts[j].role, acts[j].rel)
-			})
-			for _, x := range acts {
+			done := false // an allowed actor has changed the object (matrixOnce)
+			// ask sends one request and says whether an allowed actor got in.
+			ask := func(x *actor) bool {
 				want := pol.allows(x.role, x.rel)
-				if matrixOnce[p] && done {
-					want = false // gone: only a refusal is checked
-				}
-				res := send(x, method, path, body)
+				gone := matrixOnce[p] && done
+				res, err := send(x, method, path, body)
+				mu.Lock()
 				requests++
+				mu.Unlock()
+				if err != nil {
+					report("%s %s: %v", p, x, err)
+					return false
+				}
+				if res.Status >= 500 {
+					report("%s %s: the server failed (%d)", p, x, res.Status)
+				}
 				got, what := classify(x, res)
 				if pol.public {
 					// A public route may still send one elsewhere (the
@@ -453,28 +471,54 @@ func TestAccessMatrix(t *testing.T) {
 					// not valid, a failed login's 401): only 403 is wrong.
 					got = res.Status != http.StatusForbidden
 				}
-				if pol.emptyForm && (res.Status == http.StatusBadRequest || res.Status == http.StatusNotFound ||
-					res.Status == http.StatusUnprocessableEntity) {
-					if !want && res.Status == http.StatusNotFound {
-						// a refusal as good as any
-					} else {
-						continue
-					}
+				if pol.emptyForm && !(res.Status == http.StatusNotFound && !want) && (res.Status == http.StatusBadRequest ||
+					res.Status == http.StatusNotFound || res.Status == http.StatusUnprocessableEntity) {
+					return false // answered on the form, not on access
 				}
 				switch {
-				case matrixOnce[p] && !want && done:
+				case want && gone:
+					// the object is gone: any answer will do
 				case want && !got && real:
-					problems = append(problems, fmt.Sprintf("%s %s: want allowed, got %s", p, x, what))
+					report("%s %s: want allowed, got %s", p, x, what)
 				case !want && got:
-					problems = append(problems, fmt.Sprintf("%s %s: want denied, got %s", p, x, what))
+					report("%s %s: want denied, got %s", p, x, what)
 				case !want && !got && strict404(pol, x) && res.Status != http.StatusNotFound:
-					problems = append(problems, fmt.Sprintf("%s %s: want 404 (another organisation's record), got %s", p, x, what))
+					report("%s %s: want 404 (another organisation's record), got %s", p, x, what)
 				}
-				if want && got {
+				return want && got
+			}
+			// Without an object every actor asks about their own
+			// organisation: one of each role is enough (the status says
+			// nothing about whose rows a list shows).
+			acts := w.actors
+			if pol.reach == nil {
+				acts = nil
+				for _, x := range w.actors {
+					if x.rel == relOwn {
+						acts = append(acts, x)
+					}
+				}
+			}
+			var refused, allowed []*actor
+			for _, x := range acts {
+				if pol.allows(x.role, x.rel) {
+					allowed = append(allowed, x)
+				} else {
+					refused = append(refused, x)
+				}
+			}
+			if method == http.MethodGet {
+				// Reading changes nothing but the audit log: all at once.
+				inParallel(acts, func(x *actor) { ask(x) })
+				continue
+			}
+			// A change: those who must be refused ask first, together; then
+			// the allowed ones one by one, so the first one's change is
+			// seen by the next.
+			inParallel(refused, func(x *actor) { ask(x) })
+			for _, x := range allowed {
+				if ask(x) {
 					done = true
-				}
-				if res.Status >= 500 {
-					problems = append(problems, fmt.Sprintf("%s %s: the server failed (%d)", p, x, res.Status))
 				}
 			}
 		}
