@@ -227,6 +227,49 @@ func buildMatrixWorld(t *testing.T, a *app, fx *storetest.Fixture) *matrixWorld 
 	ids["/families/{id}/hints/{rule}"] = "1"
 	ids["/admin/branches/{id}"] = idString(fx.Branch.ID)
 
+	// More of the client's objects, made through the store as A's
+	// administrator, and the organisation's own.
+	cid := mustInt(t, get("client"))
+	actx := storetest.CtxOf(t, a.st, fx.Admin.ID)
+	today := a.st.Today()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	restr := &opora.Restriction{ClientID: cid, Kind: opora.RestrictionBan, Description: "Без приюта", StartsOn: today}
+	must("restriction", a.st.CreateRestriction(actx, restr))
+	ids["/clients/{id}/restrictions/{rid}"] = idString(restr.ID)
+	rem := &opora.Reminder{ClientID: cid, DueOn: today, Body: "Позвонить", ForAll: true}
+	must("reminder", a.st.CreateReminder(actx, rem))
+	ids["/clients/{id}/reminders/{rid}"] = idString(rem.ID)
+	rem2 := &opora.Reminder{ClientID: cid, DueOn: today, Body: "Напомнить о справке", ForAll: true}
+	must("reminder", a.st.CreateReminder(actx, rem2))
+	ids["/reminders/{rid}"] = idString(rem2.ID)
+	ev := &opora.LifeEvent{ClientID: cid, Kind: opora.LifeEventJobLoss, OccurredOn: today}
+	must("life event", a.st.CreateLifeEvent(actx, ev))
+	ids["/clients/{id}/life-events/{eid}"] = idString(ev.ID)
+	room := &opora.Room{BranchID: fx.Branch.ID, Name: "Комната 1", Capacity: 2}
+	must("room", a.st.SaveRoom(actx, room))
+	ids["/shelter/rooms/{id}"] = idString(room.ID)
+	stay := &opora.Stay{ClientID: cid, RoomID: room.ID, CheckIn: today}
+	must("stay", a.st.CheckIn(actx, stay))
+	ids["/clients/{id}/shelter/stays/{stay}"] = idString(stay.ID)
+	check := &opora.MedicalCheck{ClientID: cid, Type: opora.CheckTyphus, DoneOn: today}
+	must("medical check", a.st.AddMedicalCheck(actx, check))
+	ids["/clients/{id}/shelter/medical/{check}"] = idString(check.ID)
+	sr := &opora.SubjectRequest{ClientID: cid, Requester: "Аудитов Пётр", Kind: "access", ReceivedOn: today}
+	must("subject request", a.st.CreateSubjectRequest(actx, sr))
+	ids["/privacy/requests/{id}"] = idString(sr.ID)
+	rule := &opora.RetentionRule{Name: "Удалённые карточки: 30 дней", Trigger: opora.TriggerClientDeleted, Amount: 30,
+		Unit: opora.UnitDays, Action: opora.ActionDestroy, Active: true}
+	must("retention rule", a.st.SaveRetentionRule(actx, rule))
+	ids["/admin/retention/rules/{id}"] = idString(rule.ID)
+	saved := &opora.SavedReport{Name: "Клиенты по месяцам", Query: "subject=clients&measure=count"}
+	must("saved report", a.st.SaveReport(actx, saved))
+	ids["/reports/saved/{id}"] = idString(saved.ID)
+
 	// Objects of A found by their table: the first row of the organisation.
 	one := func(prefix, query string, args ...any) {
 		var id sql.NullInt64
@@ -333,11 +376,15 @@ var matrixBodies = map[string]string{
 // must be refused ask first, so every refusal is checked, but after one
 // allowed actor succeeded the others' 404 is the object being gone.
 var matrixOnce = map[string]bool{
-	"POST /clients/{id}/notes/{nid}/delete":     true,
-	"POST /clients/{id}/files/{fid}/delete":     true,
-	"POST /clients/{id}/documents/{did}/delete": true,
-	"POST /clients/{id}/merge":                  true,
-	"POST /services/{id}/delete":                true,
+	"POST /clients/{id}/notes/{nid}/delete":             true,
+	"POST /clients/{id}/files/{fid}/delete":             true,
+	"POST /clients/{id}/documents/{did}/delete":         true,
+	"POST /clients/{id}/merge":                          true,
+	"POST /services/{id}/delete":                        true,
+	"POST /clients/{id}/life-events/{eid}/delete":       true,
+	"POST /clients/{id}/reminders/{rid}/delete":         true,
+	"POST /clients/{id}/shelter/medical/{check}/delete": true,
+	"POST /admin/retention/rules/{id}/delete":           true,
 }
 
 // send asks one route as one actor: GET, or POST with the route's body

@@ -266,7 +266,7 @@ var accessTable = map[string]policy{
 	"POST /clients/{id}/life-events":                    clientRec(clientWorkers),
 	"POST /clients/{id}/life-events/{eid}/delete":       clientRec(clientWorkers),
 	"GET /reminders":                                    onList(clientWorkers),
-	"POST /reminders/{rid}/read":                        onList(clientWorkers), // one's own reminder
+	"POST /reminders/{rid}/read":                        clientRec(clientWorkers), // a reminder of the client for all its workers
 	"GET /clients/{id}/issue-document":                  clientRec(clientWorkers),
 	"POST /clients/{id}/issue-document":                 clientRec(clientWorkers),
 	"GET /clients/{id}/issued/{doc}":                    clientRec(clientWorkers),
@@ -424,8 +424,8 @@ var accessTable = map[string]policy{
 	"GET /reports/register/export":       onList(idExporters),
 	"POST /reports/register/export":      onList(idExporters),
 	"POST /reports/saved":                onList(reporters),
-	"GET /reports/saved/{id}":            orgObject(reporters),
-	"POST /reports/saved/{id}/delete":    orgObject(reporters),
+	"GET /reports/saved/{id}":            onObject(reporters, reachNobody), // one's own: the world's is the fixture administrator's
+	"POST /reports/saved/{id}/delete":    onObject(reporters, reachNobody),
 	"GET /reports/standard/{key}":        onList(reporters),
 	"GET /reports/standard/{key}/export": onList(aggExporters),
 	"GET /dashboard":                     onList(reporters),
