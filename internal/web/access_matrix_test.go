@@ -270,6 +270,24 @@ func buildMatrixWorld(t *testing.T, a *app, fx *storetest.Fixture) *matrixWorld 
 	must("saved report", a.st.SaveReport(actx, saved))
 	ids["/reports/saved/{id}"] = idString(saved.ID)
 
+	part := &opora.CaseParticipant{CaseID: mustInt(t, get("case")), OrganisationID: orgB.Org.ID, Role: "юрист"}
+	must("case participant", a.st.AddCaseParticipant(actx, part))
+	ids["/cases/{id}/participants/{pid}"] = idString(part.ID)
+	draft := &opora.DraftTask{FamilyID: family, TypeID: types[0].ID, What: "Консультация психолога", DueOn: today.AddDays(30)}
+	must("draft plan task", a.st.SaveDraftTask(fctx, draft))
+	ids["/families/{id}/plan/{tid}"] = idString(draft.ID)
+	hook := &opora.Webhook{URL: "https://example.org/hooks", Events: []opora.WebhookEvent{opora.EventTaskStatus}}
+	_, err = a.st.CreateWebhook(actx, hook)
+	must("webhook", err)
+	ids["/admin/webhooks/{id}"] = idString(hook.ID)
+	var dutyID int64
+	must("duty", raw.QueryRow(`SELECT id FROM users WHERE login = 'duty'`).Scan(&dutyID))
+	tok := &opora.APIToken{UserID: dutyID, Name: "отзываемый", Scopes: []opora.APIScope{opora.ScopeClientsRead},
+		ExpiresAt: a.st.Now().AddDate(0, 1, 0)}
+	_, err = a.st.CreateAPIToken(actx, tok)
+	must("api token", err)
+	ids["/admin/api-tokens/{id}"] = idString(tok.ID)
+
 	// Objects of A found by their table: the first row of the organisation.
 	one := func(prefix, query string, args ...any) {
 		var id sql.NullInt64
