@@ -403,6 +403,8 @@ var matrixOnce = map[string]bool{
 	"POST /clients/{id}/reminders/{rid}/delete":         true,
 	"POST /clients/{id}/shelter/medical/{check}/delete": true,
 	"POST /admin/retention/rules/{id}/delete":           true,
+	"POST /cases/{id}/participants/{pid}/delete":        true,
+	"POST /families/{id}/plan/{tid}/delete":             true,
 }
 
 // send asks one route as one actor: GET, or POST with the route's body
