@@ -368,7 +368,7 @@ var accessTable = map[string]policy{
 	"GET /signals/{id}":         onObject(signalSenders, reachSignal),
 	"POST /signals/{id}/accept": formFirst(onObject(signalTriage, reachNobody)),
 	"POST /signals/{id}/route":  onObject(signalTriage, reachNobody),
-	"POST /signals/{id}/close":  formFirst(onObject(signalTriage, reachNobody)),
+	"POST /signals/{id}/close":  onObject(signalTriage, reachNobody),
 
 	// The council of A's municipality.
 	"POST /councils/decisions/sync":                              onList(councilRunners),
