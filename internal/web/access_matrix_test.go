@@ -377,6 +377,7 @@ var matrixBodies = map[string]string{
 	"POST /checkin/items/{id}/edit":      "name=Чай",
 	"POST /checkin/shifts/{id}/export":   "reason=проверка доступа к выгрузке&format=csv",
 	"POST /admin/case-types/new":         "dictionary=" + opora.DictCaseType + "&label=Матрица",
+	"POST /families/{id}/members":        "surname=Матрицына&first_name=Ева&birth_date=2016-05-01&role=child",
 	"POST /signals/{id}/close":           "close_reason=" + opora.CloseNotConfirmed + "&version=1",
 	"POST /api/v1/clients/{id}/services": `{"items":[{"type_id":{servicetype},"quantity":1}]}`,
 	"POST /api/v1/signals":               `{"territory_id":{territory},"surname":"Матрицын"}`,

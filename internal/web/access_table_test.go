@@ -323,7 +323,7 @@ var accessTable = map[string]policy{
 	"GET /screening":                            onList(familyReaders),
 	"POST /screening/actions":                   formFirst(onList(familyReaders)),
 	"POST /families/{id}":                       family(familyWriters),
-	"POST /families/{id}/members":               formFirst(family(familyWriters)),
+	"POST /families/{id}/members":               family(familyWriters),
 	"POST /families/{id}/members/{mid}/leave":   formFirst(family(familyWriters)),
 	"POST /families/{id}/curator":               family(familyAssign),
 	"POST /families/{id}/grants":                family(familyWriters),
