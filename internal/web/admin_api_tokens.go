@@ -77,9 +77,9 @@ func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	days, err := strconv.Atoi(r.PostForm.Get("days"))
 	if err != nil || days < 1 || days > opora.MaxAPITokenDays {
-		f := newForm(r.PostForm, nil)
-		f.Errors["days"] = "api.error.days"
-		return s.renderAPITokens(w, r, http.StatusUnprocessableEntity, f, "")
+		var v opora.Validation
+		v.Add("days", "api.error.days")
+		return s.renderAPITokens(w, r, http.StatusUnprocessableEntity, newForm(r.PostForm, v.Err()), "")
 	}
 	t.ExpiresAt = s.store.Now().AddDate(0, 0, days)
 	plain, err := s.store.CreateAPIToken(r.Context(), t)

@@ -128,6 +128,13 @@ func TestAPIClients(t *testing.T) {
 		admin := a.login(t, "admin", testPassword)
 		res := admin.get("/admin/api-tokens")
 		mustContain(t, res.Body, "<h1>Ключи API</h1>", "Ключей пока нет.", "Клиенты: чтение")
+		// Without a number of days the form comes back with its error (it
+		// answered 500 before: the error went into a nil map).
+		res = admin.post("/admin/api-tokens", url.Values{"name": {"МИС поликлиники"}, "user": {idString(fx.Admin.ID)}})
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Укажите число дней от 1 до 366.") ||
+			!strings.Contains(res.Body, `value="МИС поликлиники"`) {
+			t.Fatalf("a token without days: %d", res.Status)
+		}
 		res = admin.post("/admin/api-tokens", url.Values{"name": {"МИС поликлиники"}, "user": {idString(fx.Admin.ID)}, "days": {"30"}})
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "Отметьте хотя бы одну область доступа.") ||
 			!strings.Contains(res.Body, `value="МИС поликлиники"`) {

@@ -597,3 +597,18 @@ func init() {
 		return ""
 	}
 }
+
+// mayEditFamily refuses the form of a change to a family card (a visit,
+// joining another card) to whoever reads only some of its sections: an
+// agency with a task works on its tasks, not on the card, and the store
+// refuses its change (403) — the form must not open either.
+func (s *Server) mayEditFamily(r *http.Request, id int64) error {
+	acc, err := s.store.FamilyAccess(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !acc.Full {
+		return opora.ErrForbidden
+	}
+	return nil
+}

@@ -37,6 +37,9 @@ func (s *Server) familyJoinForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) renderFamilyJoin(w http.ResponseWriter, r *http.Request, status int, id, otherID int64, f *form) error {
 	ctx := r.Context()
 	d := &familyJoinData{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if err := s.mayEditFamily(r, id); err != nil {
+		return err
+	}
 	var err error
 	if d.Family, err = s.store.Family(ctx, id); err != nil {
 		return err

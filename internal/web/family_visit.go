@@ -91,6 +91,9 @@ func (s *Server) renderVisitForm(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
+	if err := s.mayEditFamily(r, id); err != nil {
+		return err
+	}
 	d := &visitFormData{}
 	if d.Family, err = s.store.Family(r.Context(), id); err != nil {
 		return err

@@ -35,7 +35,8 @@ func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 // A handler is wrapped by page (anyone), authed (logged in; the handler
 // checks what it needs) or require (a permission); the store checks the
 // permission again. A new GET route also needs its line in getRoutes
-// (audit_routes_test.go).
+// (audit_routes_test.go), and every new route its row in accessTable
+// (access_table_test.go, TestAccessMatrix).
 func (s *Server) routes(mux *router) {
 	// Health, static files (auth.go, middleware.go).
 	mux.HandleFunc("GET /healthz", s.healthz)
