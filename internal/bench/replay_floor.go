@@ -281,7 +281,10 @@ type replayStmts struct {
 	bySQL map[string]*sql.Stmt
 }
 
-func (f *floorDB) read(ctx context.Context, query string, args []any) (*sql.Rows, error) {
+func (f *floorDB) read(ctx context.Context, query string, args []any, replica bool) (*sql.Rows, error) {
+	if replica && f.replica != nil {
+		return f.replica.QueryContext(ctx, query, args...)
+	}
 	if f.dialect != store.SQLite {
 		return f.db.QueryContext(ctx, query, args...)
 	}
@@ -356,7 +359,7 @@ func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
 		case tx != nil:
 			_, err = drain(tx.QueryContext(ctx, s.SQL, args...))
 		default:
-			_, err = drain(f.read(ctx, s.SQL, args))
+			_, err = drain(f.read(ctx, s.SQL, args, s.Replica))
 		}
 		if err != nil {
 			return fmt.Errorf("bench: replay: %w", err)
