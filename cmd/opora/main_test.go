@@ -299,3 +299,12 @@ func TestSecretKeyFileFlagAndEnv(t *testing.T) {
 		t.Errorf("the restored SMTP password: %v", err)
 	}
 }
+
+// serve on SQLite refuses a read replica, saying why, before it listens.
+func TestServeRefusesReadReplicaOnSQLite(t *testing.T) {
+	t.Setenv("OPORA_DATABASE_READ_URL", "postgres://postgres@127.0.0.1:5432/test")
+	err := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "needs PostgreSQL") || !strings.Contains(err.Error(), "OPORA_DATABASE_READ_URL") {
+		t.Fatalf("serve on SQLite with OPORA_DATABASE_READ_URL: %v", err)
+	}
+}

@@ -345,7 +345,8 @@ func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
 			q = tx
 		}
 		if f.replayed != nil {
-			f.replayed(replayedStmt{SQL: s.SQL, Args: len(args), Exec: s.Exec, InTx: tx != nil})
+			f.replayed(replayedStmt{SQL: s.SQL, Args: len(args), Exec: s.Exec, InTx: tx != nil,
+				Replica: s.Replica && tx == nil && !s.Exec && s.returned == 0 && f.replica != nil})
 		}
 		var err error
 		switch {
@@ -380,6 +381,7 @@ type replayedStmt struct {
 	SQL        string
 	Args       int
 	Exec, InTx bool
+	Replica    bool // sent to the read replica
 }
 
 // end commits a replayed transaction, or rolls it back.
