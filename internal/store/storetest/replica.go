@@ -38,9 +38,19 @@ func Replica(t testing.TB, primary string) string {
 	admin := adminDB(t, primary)
 	var version int
 	err = admin.QueryRow(`SELECT current_setting('server_version_num')::int`).Scan(&version)
+	// A standby needs these at least as high as its primary's.
+	same := ""
+	for _, name := range []string{"max_connections", "max_worker_processes", "max_wal_senders",
+		"max_prepared_transactions", "max_locks_per_transaction"} {
+		var v string
+		if err == nil {
+			err = admin.QueryRow(`SELECT current_setting($1)`, name).Scan(&v)
+			same += name + " = " + v + "\n"
+		}
+	}
 	admin.Close()
 	if err != nil {
-		t.Fatalf("storetest: replica: server version: %v", err)
+		t.Fatalf("storetest: replica: the primary's settings: %v", err)
 	}
 	bin := fmt.Sprintf("/usr/lib/postgresql/%d/bin", version/10000)
 	for _, tool := range []string{"pg_basebackup", "pg_ctl", "postgres"} {
@@ -120,7 +130,7 @@ func Replica(t testing.TB, primary string) string {
 	replicaPort := strconv.Itoa(free.Addr().(*net.TCPAddr).Port)
 	free.Close()
 	conf := "listen_addresses = '127.0.0.1'\nport = " + replicaPort + "\nunix_socket_directories = '" + dir + "'\n" +
-		"hot_standby = on\nshared_buffers = 32MB\nfsync = off\nlogging_collector = off\n"
+		"hot_standby = on\nshared_buffers = 32MB\nfsync = off\nlogging_collector = off\n" + same
 	hba := "local all all trust\nhost all all 127.0.0.1/32 trust\n"
 	for name, text := range map[string]string{"postgresql.conf": conf, "pg_hba.conf": hba, "pg_ident.conf": ""} {
 		p := filepath.Join(data, name)
