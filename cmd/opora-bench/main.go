@@ -59,6 +59,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.DatabaseURL, "database-url", env("DATABASE_URL", ""),
 		"the server's database: empty for SQLite in --data, sqlite:PATH, or postgres://… (OPORA_DATABASE_URL)")
 	fs.StringVar(&o.DatabaseURL, "database", env("DATABASE_URL", ""), "same as --database-url")
+	fs.StringVar(&o.ReadDatabaseURL, "database-read-url", env("DATABASE_READ_URL", ""),
+		"the server's read replica, when it runs with --database-read-url (PostgreSQL only): the floors of the reads the server sends there "+
+			"(reports, register, monitoring, exports) replay there (OPORA_DATABASE_READ_URL)")
 	url := fs.String("url", env("BENCH_URL", "http://127.0.0.1:8080"), "address of the RUNNING server to measure (OPORA_BENCH_URL)")
 	login := fs.String("login", env("BENCH_LOGIN", "admin"), "login of the sessions (OPORA_BENCH_LOGIN)")
 	password := fs.String("password", env("BENCH_PASSWORD", demo.Password), "their password (OPORA_BENCH_PASSWORD, or OPORA_BENCH_PASSWORD_FILE)")

@@ -17,6 +17,7 @@ type config struct {
 	Addr            string
 	DataDir         string
 	DatabaseURL     string
+	ReadDatabaseURL string // serve only
 	BaseURL         string
 	TLSCert         string
 	TLSKey          string
@@ -67,7 +68,7 @@ func newFlags(name string, stderr io.Writer, c *config) *flag.FlagSet {
 }
 
 func (c *config) storeOptions() store.Options {
-	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, SecretKey: c.SecretKeyFile}
+	return store.Options{DatabaseURL: c.DatabaseURL, DataDir: c.DataDir, SecretKey: c.SecretKeyFile, ReadDatabaseURL: c.ReadDatabaseURL}
 }
 
 func (c *config) logger(w io.Writer) *slog.Logger {

@@ -31,7 +31,7 @@ var commands = []command{
 	{"user", "create|set-password|disable|enable [flags]", "add an account or rescue one"},
 	{"demo", "[--clients N] [--seed S]", "fill an EMPTY database with a demo organisation (try-out only)"},
 	{"backup", "[flags] [FILE]", "write a backup archive (database + uploaded files)"},
-	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database"},
+	{"restore", "[flags] FILE", "restore a backup into an empty data folder / database; --verify-only FILE|FOLDER: the backup drill"},
 	{"files", "encrypt|decrypt [flags]", "encrypt the stored files with --files-key-file, or decrypt them again"},
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
 	{"import", "mks [flags]", "move an organisation in from МКС (its MySQL database or a dump)"},

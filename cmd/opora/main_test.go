@@ -177,6 +177,37 @@ func TestBackupRestoreCommands(t *testing.T) {
 	if err != nil || org.Name != "Ночлежка" {
 		t.Fatalf("restored organisation: %v %+v", err, org)
 	}
+
+	// The drill on the folder of nightly backups verifies the newest one.
+	folder := t.TempDir()
+	older, newest := filepath.Join(folder, "opora-2026-12-05.tar.gz"), filepath.Join(folder, "opora-2026-12-06.tar.gz")
+	raw, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(older, raw[:len(raw)/2], 0o600); err != nil { // cut short: damaged
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newest, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yesterday := time.Now().Add(-24 * time.Hour)
+	if err := os.Chtimes(older, yesterday, yesterday); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"restore", "--verify-only", "--data", dir, folder}, nil, &out, io.Discard); err != nil {
+		t.Fatalf("restore --verify-only of the folder: %v\n%s", err, out.String())
+	}
+	if s := out.String(); !strings.Contains(s, "verifying "+newest) || !regexp.MustCompile(`(?m)^organisations +1 +1  ok$`).MatchString(s) ||
+		!strings.Contains(s, "verdict: OK") {
+		t.Errorf("restore --verify-only printed:\n%s", s)
+	}
+	out.Reset()
+	err = run(ctx, []string{"restore", "--verify-only", "--data", dir, older}, nil, &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "verdict: FAILED") {
+		t.Errorf("restore --verify-only of a damaged backup: %v\n%s", err, out.String())
+	}
 }
 
 // What a person typing "opora --help" and friends sees, and the exit
@@ -266,5 +297,14 @@ func TestSecretKeyFileFlagAndEnv(t *testing.T) {
 	restored := storetest.OpenOptions(t, store.Options{DataDir: target, SecretKey: keyB})
 	if err := restored.CheckSecrets(ctx); err != nil {
 		t.Errorf("the restored SMTP password: %v", err)
+	}
+}
+
+// serve on SQLite refuses a read replica, saying why, before it listens.
+func TestServeRefusesReadReplicaOnSQLite(t *testing.T) {
+	t.Setenv("OPORA_DATABASE_READ_URL", "postgres://postgres@127.0.0.1:5432/test")
+	err := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "needs PostgreSQL") || !strings.Contains(err.Error(), "OPORA_DATABASE_READ_URL") {
+		t.Fatalf("serve on SQLite with OPORA_DATABASE_READ_URL: %v", err)
 	}
 }

@@ -27,6 +27,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var c config
 	fs := newFlags("serve", stderr, &c)
 	fs.StringVar(&c.Addr, "addr", env("ADDR", ":8080"), "address to listen on (OPORA_ADDR)")
+	fs.StringVar(&c.ReadDatabaseURL, "database-read-url", env("DATABASE_READ_URL", ""),
+		"postgres://… of a streaming replica of the PostgreSQL database: the reports, dashboard, services register, monitoring and exports read there "+
+			"and may lag behind by its replay delay; not with SQLite (OPORA_DATABASE_READ_URL; docs/OPERATIONS.md, \"Reports on a replica\")")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public address, used in the setup link (OPORA_BASE_URL)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file to serve HTTPS directly (OPORA_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("TLS_KEY", ""), "TLS key file (OPORA_TLS_KEY)")
@@ -132,7 +135,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			errc <- hs.Serve(ln)
 		}
 	}()
-	log.Info("opora started", "version", version, "addr", ln.Addr().String(), "database", string(st.Dialect()))
+	log.Info("opora started", "version", version, "addr", ln.Addr().String(), "database", string(st.Dialect()),
+		"read_replica", c.ReadDatabaseURL != "")
 	select {
 	case err := <-errc:
 		return err

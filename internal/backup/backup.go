@@ -9,7 +9,9 @@
 //	secret.key             the key sealing the secrets kept in the database
 //	                       (internal/secret; the SMTP password), when there is one
 //	manifest.json          format, creation time, app version, database kind,
-//	                       and size + SHA-256 of every other entry
+//	                       size + SHA-256 of every other entry, and the rows
+//	                       of every table in the snapshot (for the drill,
+//	                       VerifyRestore; absent from older archives)
 //
 // manifest.json is written as the last entry, so that every checksum it holds
 // was computed from exactly the bytes that went into the archive, even while
@@ -129,6 +131,11 @@ type Manifest struct {
 	// database (no search_path, or search_path=public).
 	Schema string         `json:"schema,omitempty"`
 	Files  []ManifestFile `json:"files"`
+	// Tables are the rows of every table of the database snapshot, counted
+	// in the snapshot itself (SQLite: the VACUUM INTO copy; PostgreSQL: the
+	// snapshot pg_dump reads), by name. Empty in archives made before
+	// Opora recorded them.
+	Tables []TableRows `json:"tables,omitempty"`
 	// FilesKeyIDs are the ids (internal/files Key.ID) of the keys the
 	// archive's encrypted files were encrypted with, found by Verify and
 	// Restore in the files' headers and the files folder's key marker;
@@ -192,6 +199,7 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 
 	// 1. Database snapshot.
 	var dbEntry, snapshot string
+	var tables []TableRows
 	switch kind {
 	case DatabaseSQLite:
 		dbEntry = sqliteEntry
@@ -199,10 +207,13 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 		if err := snapshotSQLite(ctx, db.sqlitePath, snapshot); err != nil {
 			return nil, err
 		}
+		if tables, err = countSQLite(ctx, snapshot); err != nil {
+			return nil, fmt.Errorf("count the snapshot's rows: %w", err)
+		}
 	case DatabasePostgres:
 		dbEntry = pgdumpEntry
 		snapshot = filepath.Join(stage, "opora.pgdump")
-		if err := pgDump(ctx, opt.DatabaseURL, db.schema, snapshot); err != nil {
+		if tables, err = pgDumpCounted(ctx, opt.DatabaseURL, db.schema, snapshot); err != nil {
 			return nil, err
 		}
 	}
@@ -231,6 +242,7 @@ func create(ctx context.Context, opt Options, dest string) (*Manifest, error) {
 		Version:   opt.Version,
 		Database:  kind,
 		Files:     []ManifestFile{},
+		Tables:    tables,
 	}
 	if kind == DatabasePostgres && db.schema != "public" {
 		m.Schema = db.schema
@@ -460,7 +472,7 @@ func addFilesTree(ctx context.Context, tw *tar.Writer, root string, skip func(st
 // tables in the public schema. On any error the data folder is left as it
 // was, and the PostgreSQL restore runs in a single transaction.
 func Restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
-	m, err := restore(ctx, opt, src)
+	m, err := restore(ctx, opt, src, restoreMode{})
 	if err != nil {
 		return nil, fmt.Errorf("restore: %w", err)
 	}
@@ -478,7 +490,13 @@ func Verify(ctx context.Context, src string) (*Manifest, error) {
 	return m, nil
 }
 
-func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
+// restoreMode changes restore for VerifyRestore.
+type restoreMode struct {
+	verified    *Manifest // the archive was verified already: skip that pass
+	anyFilesKey bool      // restore encrypted files as they are, without their key
+}
+
+func restore(ctx context.Context, opt Options, src string, mode restoreMode) (*Manifest, error) {
 	if opt.DataDir == "" {
 		return nil, errors.New("no data folder given")
 	}
@@ -515,12 +533,16 @@ func restore(ctx context.Context, opt Options, src string) (*Manifest, error) {
 			return nil, err
 		}
 	}
-	m, err := verifyArchive(ctx, src)
-	if err != nil {
-		return nil, err
+	m := mode.verified
+	if m == nil {
+		if m, err = verifyArchive(ctx, src); err != nil {
+			return nil, err
+		}
 	}
-	if err := checkFilesKey(opt, dataDir, m); err != nil {
-		return nil, err
+	if !mode.anyFilesKey {
+		if err := checkFilesKey(opt, dataDir, m); err != nil {
+			return nil, err
+		}
 	}
 	if m.Database != kind {
 		return nil, fmt.Errorf("the backup holds a %s database but the target is %s; restore it with the same database type", m.Database, kind)
@@ -1421,7 +1443,8 @@ func lookPath(tool string) (string, error) {
 // (pg_dump sets its own empty search_path, so the URL's is no help: the
 // schema is chosen with --schema), together with the extensions the schema's
 // tables may use (pg_trgm lives in public and is restored IF NOT EXISTS).
-func pgDump(ctx context.Context, dsn, schema, out string) error {
+// With a snapshot (pg_export_snapshot) it dumps what that snapshot sees.
+func pgDump(ctx context.Context, dsn, schema, out, snapshot string) error {
 	bin, err := lookPath("pg_dump")
 	if err != nil {
 		return err
@@ -1433,6 +1456,9 @@ func pgDump(ctx context.Context, dsn, schema, out string) error {
 	args := []string{"--format=custom", "--no-owner", "--no-privileges"}
 	if schema != "public" {
 		args = append(args, "--schema="+schema, "--extension=*")
+	}
+	if snapshot != "" {
+		args = append(args, "--snapshot="+snapshot)
 	}
 	return runPG(ctx, bin, env, append(args, "--dbname="+conn, "--file="+out)...)
 }

@@ -194,6 +194,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	fl := &floorDB{db: raw, dialect: st.Dialect(), gets: map[string]*tracedRequest{}}
+	if fl.replica, err = openReplica(o.Store); err != nil {
+		return nil, err
+	}
+	if fl.replica != nil {
+		defer fl.replica.Close()
+	}
 	fmt.Fprintf(o.Progress, "bench: tracing the requests the floors replay…\n")
 	p, err := newInProcess(ctx, st, o)
 	if err != nil {
@@ -300,12 +306,28 @@ func openRaw(o store.Options) (*sql.DB, error) {
 	return db, nil
 }
 
+// openReplica opens the bench's connection to the read replica
+// (store.Options.ReadDatabaseURL), nil without one: the floors replay the
+// reads the server sent there on it.
+func openReplica(o store.Options) (*sql.DB, error) {
+	if o.ReadDatabaseURL == "" {
+		return nil, nil
+	}
+	if !o.IsPostgres() {
+		return nil, errors.New("bench: --database-read-url needs PostgreSQL (a streaming replica of --database-url)")
+	}
+	return openRaw(store.Options{DatabaseURL: o.ReadDatabaseURL})
+}
+
 // databaseKind names the engine and its version.
 func databaseKind(ctx context.Context, db *sql.DB, d store.Dialect, o store.Options) (string, error) {
 	var v string
 	if d == store.Postgres {
 		if err := db.QueryRowContext(ctx, `SHOW server_version`).Scan(&v); err != nil {
 			return "", fmt.Errorf("bench: database version: %w", err)
+		}
+		if o.ReadDatabaseURL != "" {
+			return "PostgreSQL " + v + "; reports, register, monitoring and exports read on a streaming replica (--database-read-url)", nil
 		}
 		return "PostgreSQL " + v, nil
 	}

@@ -321,6 +321,12 @@ func RunFamilies(ctx context.Context, o Options) (*Report, error) {
 		n = 2
 	}
 	fl := &floorDB{db: raw, dialect: st.Dialect(), gets: map[string]*tracedRequest{}}
+	if fl.replica, err = openReplica(o.Store); err != nil {
+		return nil, err
+	}
+	if fl.replica != nil {
+		defer fl.replica.Close()
+	}
 	if fl.byName, err = traceFamilies(ctx, p, d, chosen, rnd, n); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,11 @@ import (
 
 // floorDB runs floors on the bench's own connection.
 type floorDB struct {
-	db      *sql.DB
+	db *sql.DB
+	// replica is the read replica (--database-read-url), nil without one:
+	// the reads the server sent there (store.TracedStatement.Replica) are
+	// replayed there.
+	replica *sql.DB
 	dialect store.Dialect
 	// searches, pages, records and ticks are the traced requests the
 	// search, profile, record-a-service and tick floors replay, gets the

@@ -124,6 +124,10 @@ func runFloor(ctx context.Context, sc scenario, f *floorDB, o Options, seed uint
 func floorRate(ctx context.Context, sc scenario, f *floorDB, o Options, conc int, seed uint64) (float64, error) {
 	f.db.SetMaxOpenConns(conc)
 	defer f.db.SetMaxOpenConns(2)
+	if f.replica != nil {
+		f.replica.SetMaxOpenConns(conc)
+		defer f.replica.SetMaxOpenConns(2)
+	}
 	var done atomic.Int64
 	var mu sync.Mutex
 	var firstErr error

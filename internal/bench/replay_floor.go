@@ -281,7 +281,10 @@ type replayStmts struct {
 	bySQL map[string]*sql.Stmt
 }
 
-func (f *floorDB) read(ctx context.Context, query string, args []any) (*sql.Rows, error) {
+func (f *floorDB) read(ctx context.Context, query string, args []any, replica bool) (*sql.Rows, error) {
+	if replica && f.replica != nil {
+		return f.replica.QueryContext(ctx, query, args...)
+	}
 	if f.dialect != store.SQLite {
 		return f.db.QueryContext(ctx, query, args...)
 	}
@@ -342,7 +345,8 @@ func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
 			q = tx
 		}
 		if f.replayed != nil {
-			f.replayed(replayedStmt{SQL: s.SQL, Args: len(args), Exec: s.Exec, InTx: tx != nil})
+			f.replayed(replayedStmt{SQL: s.SQL, Args: len(args), Exec: s.Exec, InTx: tx != nil,
+				Replica: s.Replica && tx == nil && !s.Exec && s.returned == 0 && f.replica != nil})
 		}
 		var err error
 		switch {
@@ -356,7 +360,7 @@ func (f *floorDB) replay(ctx context.Context, r *tracedRequest) error {
 		case tx != nil:
 			_, err = drain(tx.QueryContext(ctx, s.SQL, args...))
 		default:
-			_, err = drain(f.read(ctx, s.SQL, args))
+			_, err = drain(f.read(ctx, s.SQL, args, s.Replica))
 		}
 		if err != nil {
 			return fmt.Errorf("bench: replay: %w", err)
@@ -377,6 +381,7 @@ type replayedStmt struct {
 	SQL        string
 	Args       int
 	Exec, InTx bool
+	Replica    bool // sent to the read replica
 }
 
 // end commits a replayed transaction, or rolls it back.

@@ -144,6 +144,7 @@ func (s *Store) monitorAgencies(ctx context.Context, territoryID int64) ([]*opor
 // suppressed in the region's view. A municipality or agency outside the
 // scope is a field error ("municipality", "agency"). Needs report.run.
 func (s *Store) Monitoring(ctx context.Context, flt opora.MonitorFilter) (*opora.Monitoring, error) {
+	ctx = OnReplica(ctx) // read from the read replica when there is one
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermReportRun); err != nil {
 		return nil, err

@@ -10,7 +10,9 @@ import (
 
 // The report planner, the derived tables behind it and the services
 // register live in package reports (internal/store/reports); these are the
-// store's methods and names for them.
+// store's methods and names for them. The reports and the register read
+// from the read replica when there is one (OnReplica): they may lag behind
+// the primary by its replay delay.
 
 type (
 	ReportSQL         = reports.ReportSQL
@@ -28,7 +30,7 @@ type (
 
 // RunReport runs a report builder query within the actor's report.run scope.
 func (s *Store) RunReport(ctx context.Context, q *opora.ReportQuery) (*opora.ReportResult, error) {
-	return s.reports.RunReport(ctx, q)
+	return s.reports.RunReport(OnReplica(ctx), q)
 }
 
 // CompileReport returns the SQL RunReport runs for q.
@@ -43,17 +45,17 @@ func (s *Store) ReportOptions(ctx context.Context) (*ReportOptions, error) {
 
 // OngoingSupport counts open cases by how long they have run.
 func (s *Store) OngoingSupport(ctx context.Context, q *opora.ReportQuery) ([]DurationBand, int, error) {
-	return s.reports.OngoingSupport(ctx, q)
+	return s.reports.OngoingSupport(OnReplica(ctx), q)
 }
 
 // SociodemographicSummary counts the clients of a period by the main questionnaire's choices.
 func (s *Store) SociodemographicSummary(ctx context.Context, q *opora.ReportQuery, professionKey string) (*Sociodemographics, error) {
-	return s.reports.SociodemographicSummary(ctx, q, professionKey)
+	return s.reports.SociodemographicSummary(OnReplica(ctx), q, professionKey)
 }
 
 // ShelterLeavers counts shelter leavers by way of leaving and plan result.
 func (s *Store) ShelterLeavers(ctx context.Context, q *opora.ReportQuery) ([]LeaverCount, int, error) {
-	return s.reports.ShelterLeavers(ctx, q)
+	return s.reports.ShelterLeavers(OnReplica(ctx), q)
 }
 
 // DerivedDrift rebuilds every derived table from its source rows, in a
@@ -70,12 +72,12 @@ func (s *Store) CompileServiceRegister(ctx context.Context, q *opora.RegisterQue
 
 // CountServiceRegister counts the register's rows and sums.
 func (s *Store) CountServiceRegister(ctx context.Context, q *opora.RegisterQuery) (RegisterTotals, error) {
-	return s.reports.CountServiceRegister(ctx, q)
+	return s.reports.CountServiceRegister(OnReplica(ctx), q)
 }
 
 // ServiceRegister streams the register's rows to each, at most limit (0: all).
 func (s *Store) ServiceRegister(ctx context.Context, q *opora.RegisterQuery, limit int, each func(*RegisterRow) error) (int, error) {
-	return s.reports.ServiceRegister(ctx, q, limit, each)
+	return s.reports.ServiceRegister(OnReplica(ctx), q, limit, each)
 }
 
 // The derived tables' write side, called in the store's write transactions.

@@ -92,6 +92,12 @@ type Options struct {
 	// (internal/secret); "" for secret.key in DataDir. Instances sharing a
 	// database must share the key file.
 	SecretKey string
+	// ReadDatabaseURL, with PostgreSQL only, is a streaming replica of the
+	// database (postgres://…): the reads of a context marked OnReplica —
+	// the reports, the dashboard, the services register, the monitoring
+	// and the exports — go there; everything else, and every write, to
+	// DatabaseURL. "" reads everything from DatabaseURL.
+	ReadDatabaseURL string
 }
 
 // SQLitePath returns the database file used when DatabaseURL selects SQLite.
@@ -111,18 +117,16 @@ func (o Options) IsPostgres() bool {
 func Open(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	s.secrets.path = o.SecretKeyFile()
+	if o.ReadDatabaseURL != "" {
+		if !o.IsPostgres() {
+			return nil, errors.New("store: a read replica (--database-read-url, OPORA_DATABASE_READ_URL) needs PostgreSQL: " +
+				"the database URL selects SQLite, which has no replicas (its readers already run beside the writer); remove the read URL")
+		}
+		if !(Options{DatabaseURL: o.ReadDatabaseURL}).IsPostgres() {
+			return nil, errors.New("store: the read replica's URL (--database-read-url, OPORA_DATABASE_READ_URL) must be postgres://…")
+		}
+	}
 	if o.IsPostgres() {
-		cfg, err := pgx.ParseConfig(o.DatabaseURL)
-		if err != nil {
-			return nil, fmt.Errorf("store: open postgres: %w", err)
-		}
-		// No JIT compilation: it is meant for long analytical queries, and
-		// PostgreSQL's cost estimate switches it on for the reports' big
-		// scans, where compiling took 150 ms of a query that needs less.
-		if _, ok := cfg.RuntimeParams["jit"]; !ok {
-			cfg.RuntimeParams["jit"] = "off"
-		}
-		db := stdlib.OpenDB(*cfg)
 		n := o.MaxReaders
 		if n <= 0 {
 			n = 20
@@ -130,10 +134,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if n < 2 {
 			n = 2 // Migrate holds one connection for its lock while it works on another
 		}
-		db.SetMaxOpenConns(n)
-		db.SetMaxIdleConns(n)
-		db.SetConnMaxIdleTime(5 * time.Minute)
+		db, err := openPostgres(o.DatabaseURL, n)
+		if err != nil {
+			return nil, err
+		}
 		s.w, s.r, s.dialect = writer{DB: db}, sqldb.NewReadPool(db, 0), Postgres
+		if o.ReadDatabaseURL != "" {
+			if s.r.Replica, err = openPostgres(o.ReadDatabaseURL, n); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("store: read replica: %w", err)
+			}
+		}
 	} else {
 		if o.DatabaseURL != "" && !strings.HasPrefix(o.DatabaseURL, "sqlite:") {
 			return nil, fmt.Errorf("store: the database URL must be postgres://… or sqlite:PATH")
@@ -180,7 +191,68 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", s.dialect, err)
 	}
+	if s.r.Replica != nil {
+		if err := s.r.Replica.PingContext(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: cannot reach the read replica (--database-read-url): %w", err)
+		}
+	}
 	return s, nil
+}
+
+// openPostgres opens a pool of at most n connections.
+func openPostgres(url string, n int) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	// No JIT compilation: it is meant for long analytical queries, and
+	// PostgreSQL's cost estimate switches it on for the reports' big
+	// scans, where compiling took 150 ms of a query that needs less.
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// OnReplica marks ctx: the store's reads under it may be served by the read
+// replica (Options.ReadDatabaseURL) and lag behind the primary by the
+// replica's replay delay; writes and transactions still go to the primary.
+// The store marks its reports, dashboard, services register and monitoring
+// itself; the web layer marks the exports. Without a replica it changes
+// nothing.
+func OnReplica(ctx context.Context) context.Context { return sqldb.OnReplica(ctx) }
+
+// ReplicaStatus is what the read replica says of itself.
+type ReplicaStatus struct {
+	// Lag is how far the replica's data is behind: the time since the
+	// last transaction it replayed was committed on the primary, 0 when
+	// it has replayed everything it received.
+	Lag time.Duration
+	// Paused is true while replay is paused (pg_wal_replay_pause).
+	Paused bool
+}
+
+// Replica reports the read replica's lag, or nil without a read replica.
+func (s *Store) Replica(ctx context.Context) (*ReplicaStatus, error) {
+	if s.r.Replica == nil {
+		return nil, nil
+	}
+	var st ReplicaStatus
+	var secs float64
+	err := s.r.Replica.QueryRowContext(ctx, `SELECT
+		CASE WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+		     ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END,
+		CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END`).Scan(&secs, &st.Paused)
+	if err != nil {
+		return nil, fmt.Errorf("store: read replica: %w", err)
+	}
+	st.Lag = time.Duration(max(secs, 0) * float64(time.Second))
+	return &st, nil
 }
 
 // privateFiles makes the SQLite database readable by its owner only. The
@@ -209,6 +281,8 @@ func (s *Store) Close() error {
 	err := s.w.Close()
 	if s.r.DB != s.w.DB {
 		err = errors.Join(err, s.r.Close())
+	} else if s.r.Replica != nil {
+		err = errors.Join(err, s.r.Replica.Close())
 	}
 	return err
 }

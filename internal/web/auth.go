@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,7 +23,22 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("database unavailable\n"))
 		return
 	}
-	_, _ = w.Write([]byte("ok\n"))
+	// With a read replica: its lag, or that it does not answer (the
+	// pages still work; the reports and exports do not).
+	rep, err := s.store.Replica(r.Context())
+	switch {
+	case err != nil:
+		s.log.Error("read replica check failed", "err", err)
+		_, _ = w.Write([]byte("ok\nreplica unavailable\n"))
+	case rep != nil:
+		paused := ""
+		if rep.Paused {
+			paused = ", replay paused"
+		}
+		_, _ = fmt.Fprintf(w, "ok\nreplica lag %.1fs%s\n", rep.Lag.Seconds(), paused)
+	default:
+		_, _ = w.Write([]byte("ok\n"))
+	}
 }
 
 // orgTypeOptions lists organisation types for a select box.

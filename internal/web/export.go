@@ -12,6 +12,7 @@ import (
 
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/report"
+	"github.com/opora-project/opora/internal/store"
 )
 
 // Exports under control (issue 22 item 7). Every download of a report or
@@ -77,7 +78,9 @@ func (s *Server) export(kind opora.ExportKind, fn exportFunc) http.Handler {
 			return err
 		}
 		x.stamp = st
-		return fn(w, r, x)
+		// The export's reads may come from the read replica
+		// (--database-read-url); its audit row goes to the primary.
+		return fn(w, r.WithContext(store.OnReplica(r.Context())), x)
 	})
 	return &exportHandler{Handler: h, kind: kind}
 }

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 )
 
@@ -12,9 +13,14 @@ import (
 // statement on every call, which was a quarter of a client page's CPU.
 // PostgreSQL's driver (pgx) keeps prepared statements per connection by
 // itself, so there the cache is off (size 0).
+//
+// Replica, when set (PostgreSQL with store.Options.ReadDatabaseURL), is a
+// pool on a streaming replica: the reads of a context marked OnReplica go
+// there, every other read to DB.
 type ReadPool struct {
 	*sql.DB
-	size int
+	Replica *sql.DB
+	size    int
 
 	mu    sync.Mutex
 	bySQL map[string]*list.Element // of *cachedStmt, most recently used first
@@ -88,7 +94,32 @@ func (p *ReadPool) release(c *cachedStmt) {
 	}
 }
 
+// OnReplica marks ctx: the store's reads under it may be served by the
+// read replica, and so lag behind the primary by the replica's replay
+// delay. Writes and transactions always go to the primary. Without a
+// replica the mark changes nothing.
+func OnReplica(ctx context.Context) context.Context {
+	return context.WithValue(ctx, replicaKey{}, true)
+}
+
+type replicaKey struct{}
+
+// replica returns the replica pool when ctx is marked for it and there is one.
+func (p *ReadPool) replica(ctx context.Context) *sql.DB {
+	if p.Replica == nil {
+		return nil
+	}
+	if on, _ := ctx.Value(replicaKey{}).(bool); !on {
+		return nil
+	}
+	return p.Replica
+}
+
 func (p *ReadPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if r := p.replica(ctx); r != nil {
+		traceReplica(ctx, query, args)
+		return r.QueryContext(ctx, query, args...)
+	}
 	trace(ctx, query, args, false, false)
 	c := p.take(ctx, query)
 	if c == nil {
@@ -99,6 +130,10 @@ func (p *ReadPool) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (p *ReadPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if r := p.replica(ctx); r != nil {
+		traceReplica(ctx, query, args)
+		return r.QueryRowContext(ctx, query, args...)
+	}
 	trace(ctx, query, args, false, false)
 	c := p.take(ctx, query)
 	if c == nil {
@@ -117,5 +152,9 @@ func (p *ReadPool) Close() error {
 	p.lru.Init()
 	p.bySQL = map[string]*list.Element{}
 	p.mu.Unlock()
-	return p.DB.Close()
+	err := p.DB.Close()
+	if p.Replica != nil {
+		err = errors.Join(err, p.Replica.Close())
+	}
+	return err
 }

@@ -30,6 +30,8 @@ type TracedStatement struct {
 	// InTx is true inside a write transaction; the statements of one
 	// transaction come one after another.
 	InTx bool
+	// Replica is true when the read went to the read replica (OnReplica).
+	Replica bool
 }
 
 type traceKey struct{}
@@ -47,6 +49,12 @@ func traceOf(ctx context.Context) *Trace {
 func trace(ctx context.Context, query string, args []any, exec, inTx bool) {
 	if t := traceOf(ctx); t != nil && t.Statement != nil {
 		t.Statement(TracedStatement{SQL: query, Args: args, Exec: exec, InTx: inTx})
+	}
+}
+
+func traceReplica(ctx context.Context, query string, args []any) {
+	if t := traceOf(ctx); t != nil && t.Statement != nil {
+		t.Statement(TracedStatement{SQL: query, Args: args, Replica: true})
 	}
 }
 
