@@ -311,7 +311,7 @@ func exportTable(ctx context.Context, tx *sql.Tx, sc *moveSchema, t *moveTable, 
 					parent = movePolymorphic[t.name+"."+c.name].tables[typ]
 				}
 				id, isInt := v.(int64)
-				if isInt && parent != "" && !(ids[parent] != nil && ids[parent][id]) && !(parent == "organisations" && id == orgID) {
+				if isInt && id != 0 && parent != "" && !(ids[parent] != nil && ids[parent][id]) && !(parent == "organisations" && id == orgID) {
 					if v, err = ext.describe(parent, id); err != nil {
 						return nil, err
 					}
@@ -941,7 +941,6 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 	for _, c := range cols {
 		names = append(names, c.name)
 	}
-	extra := moveCredentials[t.name]
 	if t.name == "users" {
 		names = append(names, "password_hash")
 	}
@@ -957,7 +956,6 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 		return fmt.Errorf("store: import %s: %w", t.name, err)
 	}
 	defer stmt.Close()
-	_ = extra
 	refs := map[string]moveFK{}
 	for _, rf := range t.refs {
 		refs[rf.col] = rf

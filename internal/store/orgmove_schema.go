@@ -109,11 +109,14 @@ var moveNotRefs = map[string]string{
 	"resource_organizations.tax_id":    "a tax number",
 }
 
-// moveCredentials are columns that never leave: the target fills its
-// defaults (users get an unusable password until one is set).
+// moveCredentials are columns that never leave: credentials and login
+// state (the target fills its defaults; users get an unusable password
+// until one is set), and files.storage_key, where this instance keeps the
+// bytes (the target stores them anew).
 var moveCredentials = map[string][]string{
 	"users":                 {"password_hash", "totp_secret", "totp_pending", "totp_last_step", "failed_logins", "locked_until", "last_login_at"},
 	"notification_settings": {"smtp_password"},
+	"files":                 {"storage_key"},
 }
 
 // moveFK is a reference from a column to a table's id.
