@@ -915,10 +915,11 @@ func (r *resolver) resolve(ext map[string]any) (int64, bool) {
 	switch table {
 	case "organisations":
 		inn, _ := ext["inn"].(string)
-		q, args = `SELECT MIN(id) FROM organisations WHERE (inn <> '' AND inn = $1) OR name = $2`, []any{inn, name}
+		q, args = `SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END FROM organisations
+			WHERE CASE WHEN $1 <> '' THEN inn = $1 ELSE name = $2 END`, []any{inn, name}
 	case "territories":
 		kind, _ := ext["kind"].(string)
-		q, args = `SELECT MIN(id) FROM territories WHERE kind = $1 AND name = $2`, []any{kind, name}
+		q, args = `SELECT CASE WHEN COUNT(*) = 1 THEN MIN(id) END FROM territories WHERE kind = $1 AND name = $2`, []any{kind, name}
 	default:
 		return 0, false
 	}
