@@ -54,13 +54,22 @@ func cmdOrg(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if sub == "export" {
 		fs.StringVar(&org, "org", "", "the organisation: its id or its exact name")
 	}
-	if err := parse(fs, args, 1); err != nil {
-		return err
+	// Flags may come after the file too.
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("org %s: name the archive file: opora org %s FILE", sub, sub)
+	if len(names) != 1 {
+		return fmt.Errorf("org %s: name one archive file: opora org %s FILE", sub, sub)
 	}
-	file := fs.Arg(0)
+	file := names[0]
 	st, err := store.Open(ctx, c.storeOptions())
 	if err != nil {
 		return err
