@@ -203,8 +203,7 @@ func (s *Store) ExportOrganisation(ctx context.Context, orgID int64, w io.Writer
 	if err := writeTarGz(w, tmp, all); err != nil {
 		return nil, err
 	}
-	actx := opora.WithActor(ctx, opora.ActorFrom(ctx))
-	if err := s.LogAudit(actx, &opora.AuditEntry{Action: opora.ActionExport, Entity: "organisation", EntityID: orgID,
+	if err := s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionExport, Entity: "organisation", EntityID: orgID,
 		OrganisationID: orgID, Section: "organisation export",
 		Changes: []opora.Change{{Field: "rows", New: strconv.Itoa(m.rowCount())}, {Field: "files", New: strconv.Itoa(len(m.Files))}}}); err != nil {
 		return nil, err
@@ -516,8 +515,6 @@ type OrgImportOptions struct {
 	// AuditArchive is where the caller keeps the source's audit.jsonl; it
 	// is named in the import's audit row.
 	AuditArchive string
-	// MaxBytes caps the unpacked archive (0: 20 GB).
-	MaxBytes int64
 }
 
 // OrgImport is an import's outcome.
@@ -1005,8 +1002,6 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 					switch {
 					case id == 0 && !c.notNull || id == 0 && rf.poly == "" && isImplicit(t.name, c.name):
 						nv, resolved = id, true // 0 stands for none in a few columns without a foreign key
-					case parent == "":
-						nv, resolved = id, true // a type the map does not know: kept
 					case ids[parent][id] && !dropped[parent][id]:
 						nv, resolved = id+off[parent], true
 					}

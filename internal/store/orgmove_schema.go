@@ -20,46 +20,46 @@ import (
 
 // moveExcluded are the tables an organisation's export does not carry, and why.
 var moveExcluded = map[string]string{
-	"goose_db_version": "the schema's own version; the manifest records it",
-	"meta":             "the instance's settings and one-time tokens",
-	"search_state":     "the instance's search key version",
-	"dict_version":     "cache invalidation counter of the instance",
-	"auth_version":     "cache invalidation counter of the instance",
-	"form_version":     "cache invalidation counter of the instance",
-	"audit_log":        "exported apart as audit.jsonl; the target keeps it as an archived file, not in its own hash chain",
-	"audit_head":       "the audit chain's head of the instance",
-	"sessions":         "credentials: logins do not move",
-	"login_challenges": "credentials: half-done two-factor logins",
-	"user_recovery_codes": "credentials: two-factor recovery codes",
-	"api_tokens":          "credentials: API token hashes; issue new tokens in the target",
-	"webhooks":            "credentials: webhook secrets; set the webhooks up again in the target",
-	"webhook_deliveries":  "the delivery log of the webhooks that do not move",
-	"file_removals":       "the instance's queue of file bytes to remove",
-	"notifications":       "workers' notices of events; the events themselves move (tasks, signals)",
-	"family_views":        "when a worker last opened a family card: workers' reading marks",
-	"generator_runs":      "the demo generator's bookkeeping",
-	"retention_due":       "derived: the retention job finds the due records again on its next run",
-	"name_words":          "derived: the search's name-word dictionary, rebuilt from the imported clients",
-	"name_word_grams":     "derived: the search's name-word dictionary, rebuilt from the imported clients",
-	"service_counts":        "derived counts for reports, recounted on import",
-	"service_type_counts":   "derived counts for reports, recounted on import",
-	"visit_counts":          "derived counts for reports, recounted on import",
-	"client_counts":         "derived counts for reports, recounted on import",
-	"client_day_counts":     "derived counts for reports, recounted on import",
-	"client_answer_counts":  "derived counts for reports, recounted on import",
-	"active_client_months":  "derived counts for reports, rebuilt on import",
-	"client_service_ranges": "derived dates for reports, rebuilt on import",
-	"family_milestones":     "derived dates for monitoring, rebuilt on import",
-	"hint_cases":            "derived: the learned hints' profile of a case, recomputed by hints learn",
-	"learned_hints":         "the region's learned hints, learned again from the target's cases",
-	"learned_hints_off":     "the region's switched-off learned hints",
-	"hint_rules":            "the region's hint rules (network-wide, not the organisation's)",
-	"legal_bases":           "the instance's list of legal bases (the organisation's choices move in org_legal_bases)",
-	"procedure_rules":       "the region's procedure rules (network-wide settings)",
-	"signal_deadlines":      "the region's signal deadlines (network-wide settings)",
-	"family_section_rules":  "the region's family card section rules (network-wide settings)",
-	"family_access_settings": "the region's family access settings (network-wide)",
-	"territories":            "the region's territories, shared by all organisations; referenced by kind and name",
+	"goose_db_version":             "the schema's own version; the manifest records it",
+	"meta":                         "the instance's settings and one-time tokens",
+	"search_state":                 "the instance's search key version",
+	"dict_version":                 "cache invalidation counter of the instance",
+	"auth_version":                 "cache invalidation counter of the instance",
+	"form_version":                 "cache invalidation counter of the instance",
+	"audit_log":                    "exported apart as audit.jsonl; the target keeps it as an archived file, not in its own hash chain",
+	"audit_head":                   "the audit chain's head of the instance",
+	"sessions":                     "credentials: logins do not move",
+	"login_challenges":             "credentials: half-done two-factor logins",
+	"user_recovery_codes":          "credentials: two-factor recovery codes",
+	"api_tokens":                   "credentials: API token hashes; issue new tokens in the target",
+	"webhooks":                     "credentials: webhook secrets; set the webhooks up again in the target",
+	"webhook_deliveries":           "the delivery log of the webhooks that do not move",
+	"file_removals":                "the instance's queue of file bytes to remove",
+	"notifications":                "workers' notices of events; the events themselves move (tasks, signals)",
+	"family_views":                 "when a worker last opened a family card: workers' reading marks",
+	"generator_runs":               "the demo generator's bookkeeping",
+	"retention_due":                "derived: the retention job finds the due records again on its next run",
+	"name_words":                   "derived: the search's name-word dictionary, rebuilt from the imported clients",
+	"name_word_grams":              "derived: the search's name-word dictionary, rebuilt from the imported clients",
+	"service_counts":               "derived counts for reports, recounted on import",
+	"service_type_counts":          "derived counts for reports, recounted on import",
+	"visit_counts":                 "derived counts for reports, recounted on import",
+	"client_counts":                "derived counts for reports, recounted on import",
+	"client_day_counts":            "derived counts for reports, recounted on import",
+	"client_answer_counts":         "derived counts for reports, recounted on import",
+	"active_client_months":         "derived counts for reports, rebuilt on import",
+	"client_service_ranges":        "derived dates for reports, rebuilt on import",
+	"family_milestones":            "derived dates for monitoring, rebuilt on import",
+	"hint_cases":                   "derived: the learned hints' profile of a case, recomputed by hints learn",
+	"learned_hints":                "the region's learned hints, learned again from the target's cases",
+	"learned_hints_off":            "the region's switched-off learned hints",
+	"hint_rules":                   "the region's hint rules (network-wide, not the organisation's)",
+	"legal_bases":                  "the instance's list of legal bases (the organisation's choices move in org_legal_bases)",
+	"procedure_rules":              "the region's procedure rules (network-wide settings)",
+	"signal_deadlines":             "the region's signal deadlines (network-wide settings)",
+	"family_section_rules":         "the region's family card section rules (network-wide settings)",
+	"family_access_settings":       "the region's family access settings (network-wide)",
+	"territories":                  "the region's territories, shared by all organisations; referenced by kind and name",
 	"resource_organizations":       "the region's resource map: moved with opora resources export/import (HSDS)",
 	"resource_locations":           "the region's resource map (HSDS)",
 	"resource_addresses":           "the region's resource map (HSDS)",
@@ -75,17 +75,18 @@ var moveExcluded = map[string]string{
 // moveImplicitRefs are columns that name a row of another table without a
 // foreign key constraint: table.column → the table they point into.
 var moveImplicitRefs = map[string]string{
-	"files.client_id":            "clients",
-	"files.type_id":              "dictionary_items",
+	"files.client_id":               "clients",
+	"files.type_id":                 "dictionary_items",
 	"form_fields.show_if_option_id": "field_options",
-	"answers.basis_consent_id":   "consents",
-	"checkin_visits.item_id":     "checkin_items",
-	"destructions.rule_id":       "retention_rules",
+	"answers.basis_consent_id":      "consents",
+	"checkin_visits.item_id":        "checkin_items",
+	"destructions.rule_id":          "retention_rules",
 }
 
 // movePolymorphic are columns whose table is named by a second column:
 // table.column → (the type column, its value → table). A value the map
-// does not know is kept as it was and reported.
+// does not know is treated as unresolved on import (emptied, or the row
+// left out) and counted in the report.
 var movePolymorphic = map[string]struct {
 	by     string
 	tables map[string]string
@@ -94,19 +95,22 @@ var movePolymorphic = map[string]struct {
 	"subject_grants.subject_id": {"subject_type", map[string]string{"client": "clients", "family": "families"}},
 	"client_events.entity_id": {"entity", map[string]string{"case": "cases", "checkin_visit": "checkin_visits",
 		"client": "clients", "form": "forms", "note": "notes", "reminder": "reminders", "service": "services",
-		"shelter_stay": "shelter_stays", "task": "case_tasks", "file": "files", "document": "identity_documents",
-		"restriction": "restrictions", "consent": "consents", "life_event": "life_events", "issued_document": "issued_documents",
-		"medical_check": "shelter_medical_checks", "family": "families"}},
-	"import_map.opora_id": {"kind", map[string]string{"client": "clients", "user": "users", "case": "cases",
-		"service": "services", "note": "notes", "file": "files", "family": "families", "branch": "branches"}},
+		"shelter_stay": "shelter_stays", "task": "case_tasks", "file": "files", "identity_document": "identity_documents",
+		"consent": "consents", "import": "imports", "restriction": "restrictions", "life_event": "life_events",
+		"issued_document": "issued_documents", "family": "families"}},
+	// opora import mks's kinds (internal/mksimport); "questionnaire" maps
+	// to the client whose answers they are.
+	"import_map.opora_id": {"kind", map[string]string{"user": "users", "client": "clients", "questionnaire": "clients",
+		"note": "notes", "service": "services", "document": "identity_documents", "case": "cases", "task": "case_tasks",
+		"stay": "shelter_stays", "reminder": "reminders", "file": "files", "photo": "files"}},
 }
 
 // moveNotRefs are columns named like references that hold no row id.
 var moveNotRefs = map[string]string{
-	"identity_documents.issued_by":     "the authority that issued the document (text)",
-	"checkin_visits.tick_id":           "the device's own id of an offline tick (text)",
-	"import_map.ext_id":                "the id in the source system (МКС)",
-	"resource_organizations.tax_id":    "a tax number",
+	"identity_documents.issued_by":  "the authority that issued the document (text)",
+	"checkin_visits.tick_id":        "the device's own id of an offline tick (text)",
+	"import_map.ext_id":             "the id in the source system (МКС)",
+	"resource_organizations.tax_id": "a tax number",
 }
 
 // moveCredentials are columns that never leave: credentials and login
@@ -123,6 +127,7 @@ var moveCredentials = map[string][]string{
 type moveFK struct {
 	col, parent string
 	poly        string // the type column of a polymorphic reference
+	implicit    bool   // no foreign key in this database: not ordered by
 }
 
 // moveColumn is a column of a moved table.
@@ -251,8 +256,10 @@ func readMoveSchema(ctx context.Context, q queryer, d Dialect) (*moveSchema, err
 			case "organisation_id":
 				t.owned = true
 			}
-			if p, ok := moveImplicitRefs[name+"."+c.name]; ok {
-				t.refs = append(t.refs, moveFK{col: c.name, parent: p})
+			if p, ok := moveImplicitRefs[name+"."+c.name]; ok && !slices.ContainsFunc(fks[name], func(f moveFK) bool { return f.col == c.name }) {
+				// (PostgreSQL has a foreign key on some of them; SQLite,
+				// whose ALTER TABLE added the column, has none.)
+				t.refs = append(t.refs, moveFK{col: c.name, parent: p, implicit: true})
 			}
 			if p, ok := movePolymorphic[name+"."+c.name]; ok {
 				t.refs = append(t.refs, moveFK{col: c.name, poly: p.by})
@@ -330,7 +337,7 @@ func readMoveSchema(ctx context.Context, q queryer, d Dialect) (*moveSchema, err
 			if r.poly != "" || r.parent == name || sc.byName[r.parent] == nil {
 				continue
 			}
-			if _, implicit := moveImplicitRefs[name+"."+r.col]; implicit {
+			if r.implicit {
 				continue // not enforced by the database: no order needed
 			}
 			if err := visit(r.parent, append(path, name)); err != nil {

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -199,10 +198,10 @@ func reportNumbers(t *testing.T, s *store.Store, ctx context.Context) string {
 	var services, clients, active, visits int64
 	db := storetest.RawDB(t, s)
 	for q, v := range map[string]*int64{
-		`SELECT COALESCE(SUM(services), 0) FROM service_counts WHERE organisation_id = $1`:  &services,
-		`SELECT COALESCE(SUM(clients), 0) FROM client_counts WHERE organisation_id = $1`:    &clients,
-		`SELECT COUNT(*) FROM active_client_months WHERE organisation_id = $1`:              &active,
-		`SELECT COALESCE(SUM(visits), 0) FROM visit_counts WHERE organisation_id = $1`:      &visits,
+		`SELECT COALESCE(SUM(services), 0) FROM service_counts WHERE organisation_id = $1`: &services,
+		`SELECT COALESCE(SUM(clients), 0) FROM client_counts WHERE organisation_id = $1`:   &clients,
+		`SELECT COUNT(*) FROM active_client_months WHERE organisation_id = $1`:             &active,
+		`SELECT COALESCE(SUM(visits), 0) FROM visit_counts WHERE organisation_id = $1`:     &visits,
 	} {
 		if err := db.QueryRow(q, orgID).Scan(v); err != nil {
 			t.Fatal(err)
@@ -417,5 +416,3 @@ func gunzip(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
-
-var _ = json.Marshal
