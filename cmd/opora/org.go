@@ -146,12 +146,13 @@ func orgImport(ctx context.Context, st *store.Store, fstore *files.Storage, data
 	defer r.Close()
 	// The source's audit log is kept as a file beside the data, named in
 	// the import's audit row; it does not join this instance's chain.
-	archive := filepath.Join(dataDir, "imports", fmt.Sprintf("audit-org%d-%s.jsonl", r.Manifest.Organisation.ID,
-		time.Now().UTC().Format("20060102-150405")))
-	if err := os.MkdirAll(filepath.Dir(archive), 0o700); err != nil {
+	dir := filepath.Join(dataDir, "imports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("org import: %w", err)
 	}
-	if err := copyFile(r.AuditFile, archive); err != nil {
+	archive, err := keepCopy(r.AuditFile, dir, fmt.Sprintf("audit-org%d-%s-*.jsonl", r.Manifest.Organisation.ID,
+		time.Now().UTC().Format("20060102-150405")))
+	if err != nil {
 		return fmt.Errorf("org import: %w", err)
 	}
 	err = st.ImportOrganisation(ctx, r, store.OrgImportOptions{
@@ -202,19 +203,22 @@ func orgImport(ctx context.Context, st *store.Store, fstore *files.Storage, data
 	return nil
 }
 
-func copyFile(src, dst string) error {
+// keepCopy copies src to a new file in dir named by pattern (os.CreateTemp)
+// and returns its path.
+func keepCopy(src, dir, pattern string) (string, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	out, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := io.Copy(out, in); err != nil {
 		out.Close()
-		return err
+		os.Remove(out.Name())
+		return "", err
 	}
-	return out.Close()
+	return out.Name(), out.Close()
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -616,7 +617,7 @@ func OpenOrgExport(file string, maxBytes int64) (*OrgImport, error) {
 		}
 	}
 	var bad []string
-	for _, e := range slices.Sorted(mapsKeys(want)) {
+	for _, e := range slices.Sorted(maps.Keys(want)) {
 		sum, size, err := hashFile(filepath.Join(dir, filepath.FromSlash(e)))
 		if err != nil {
 			bad = append(bad, e+" (missing)")
@@ -638,16 +639,6 @@ func OpenOrgExport(file string, maxBytes int64) (*OrgImport, error) {
 	r.Manifest = m
 	r.AuditFile = filepath.Join(dir, "audit.jsonl")
 	return r, nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // readRows calls fn for each row of a table's JSON lines, numbers kept as
@@ -868,12 +859,8 @@ func (s *Store) ImportOrganisation(ctx context.Context, r *OrgImport, o OrgImpor
 	if importErr != nil {
 		return importErr
 	}
-	put = nil
-	for _, t := range m.Tables {
-		if t.Name == "users" {
-			r.Users = logins
-		}
-	}
+	put = nil // the bytes stay
+	r.Users = logins
 	return nil
 }
 
