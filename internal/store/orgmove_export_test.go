@@ -57,6 +57,22 @@ func (s *Store) MoveCoverage(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
+	// Parents before children: every foreign key the database enforces
+	// between moved tables points to a table earlier in the order.
+	at := map[string]int{}
+	for i, t := range sc.tables {
+		at[t.name] = i
+	}
+	for i, t := range sc.tables {
+		for _, r := range t.refs {
+			if r.poly == "" && !r.implicit && r.parent != t.name && sc.byName[r.parent] != nil && at[r.parent] > i {
+				bad = append(bad, "table "+t.name+" is written before "+r.parent+", which its "+r.col+" references")
+			}
+		}
+		if t.owned && t.name != "organisations" && at["organisations"] > i {
+			bad = append(bad, "table "+t.name+" is written before organisations")
+		}
+	}
 	for k := range declared {
 		table, col, _ := strings.Cut(k, ".")
 		if t := sc.byName[table]; t != nil {
