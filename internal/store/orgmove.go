@@ -143,7 +143,10 @@ func (s *Store) ExportOrganisation(ctx context.Context, orgID int64, w io.Writer
 		rows.Close()
 		ids[t.name] = set
 	}
-	ext := &externals{tx: tx, ctx: ctx, cache: map[string]map[int64]any{}}
+	ext, err := loadExternals(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	var storageKeys = map[int64]string{}
 	for _, t := range sc.tables {
 		mt, err := exportTable(ctx, tx, sc, t, orgID, ids, ext, filepath.Join(tmp, "tables", t.name+".jsonl"), storageKeys)
@@ -222,36 +225,61 @@ func (m *OrgManifest) rowCount() int {
 
 // externals describes rows outside the export that moved rows refer to:
 // other organisations by name and INN, territories by kind and name,
-// anything else by its table only (no personal data).
+// anything else by its table only (no personal data). Both small tables
+// are read before the rows (a transaction's connection cannot run a query
+// while another's rows are open, on PostgreSQL).
 type externals struct {
-	tx    *sql.Tx
-	ctx   context.Context
+	named map[string]map[int64]map[string]any
 	cache map[string]map[int64]any
 }
 
-func (e *externals) describe(table string, id int64) (any, error) {
+func loadExternals(ctx context.Context, tx *sql.Tx) (*externals, error) {
+	e := &externals{named: map[string]map[int64]map[string]any{"organisations": {}, "territories": {}}, cache: map[string]map[int64]any{}}
+	for table, q := range map[string]string{
+		"organisations": `SELECT id, name, inn FROM organisations`,
+		"territories":   `SELECT id, name, kind FROM territories`,
+	} {
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("store: export: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var name, other string
+			if err := rows.Scan(&id, &name, &other); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: export: %w", err)
+			}
+			d := map[string]any{"table": table, "name": name}
+			if table == "organisations" {
+				d["inn"] = other
+			} else {
+				d["kind"] = other
+			}
+			e.named[table][id] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: export: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func (e *externals) describe(table string, id int64) any {
 	if e.cache[table] == nil {
 		e.cache[table] = map[int64]any{}
 	}
 	if v, ok := e.cache[table][id]; ok {
-		return v, nil
+		return v
 	}
 	d := map[string]any{"table": table}
-	switch table {
-	case "organisations":
-		var name, inn string
-		if err := e.tx.QueryRowContext(e.ctx, `SELECT name, inn FROM organisations WHERE id = $1`, id).Scan(&name, &inn); err == nil {
-			d["name"], d["inn"] = name, inn
-		}
-	case "territories":
-		var kind, name string
-		if err := e.tx.QueryRowContext(e.ctx, `SELECT kind, name FROM territories WHERE id = $1`, id).Scan(&kind, &name); err == nil {
-			d["kind"], d["name"] = kind, name
-		}
+	if n, ok := e.named[table][id]; ok {
+		d = n
 	}
 	v := map[string]any{"external": d}
 	e.cache[table][id] = v
-	return v, nil
+	return v
 }
 
 func exportTable(ctx context.Context, tx *sql.Tx, sc *moveSchema, t *moveTable, orgID int64, ids map[string]map[int64]bool,
@@ -312,9 +340,7 @@ func exportTable(ctx context.Context, tx *sql.Tx, sc *moveSchema, t *moveTable, 
 				}
 				id, isInt := v.(int64)
 				if isInt && id != 0 && parent != "" && !(ids[parent] != nil && ids[parent][id]) && !(parent == "organisations" && id == orgID) {
-					if v, err = ext.describe(parent, id); err != nil {
-						return nil, err
-					}
+					v = ext.describe(parent, id)
 				}
 			}
 			obj = append(obj, kv{names[i], v})

@@ -416,3 +416,56 @@ func gunzip(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+// TestOrgMoveAcrossANetwork moves one agency out of the regional demo
+// network: its work on family cards another organisation keeps (the
+// КЦСОН's cases on the КДН's families) is left out on import and counted,
+// every exported row is either imported or counted as left out, references
+// to other organisations are written as external (name, no ids), and no
+// family of another organisation comes along.
+func TestOrgMoveAcrossANetwork(t *testing.T) {
+	auth.SetParamsForTests()
+	storetest.Each(t, func(t *testing.T, src *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.GenerateNetwork(ctx, src, 5); err != nil {
+			t.Fatal(err)
+		}
+		db := storetest.RawDB(t, src)
+		var orgID int64
+		var families int
+		if err := db.QueryRow(`SELECT MIN(id) FROM organisations WHERE name LIKE 'Комплексный центр%'`).Scan(&orgID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM families WHERE organisation_id = $1`, orgID).Scan(&families); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		m, err := src.ExportOrganisation(opora.WithActor(ctx, opora.SystemActor(orgID)), orgID, &buf,
+			store.OrgExportOptions{Version: "test", OpenFile: newMemFiles().open})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := gunzip(t, buf.Bytes())
+		if !bytes.Contains(raw, []byte(`{"external":{"inn":"","name":"`)) {
+			t.Error("no reference to another organisation written as external")
+		}
+		dst := storetest.Open(t, src.Dialect())
+		r, err := importBytes(t, dst, newMemFiles(), buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mt := range m.Tables {
+			if r.Rows[mt.Name]+r.Dropped[mt.Name] != mt.Rows {
+				t.Errorf("table %s: %d imported + %d left out ≠ %d exported", mt.Name, r.Rows[mt.Name], r.Dropped[mt.Name], mt.Rows)
+			}
+		}
+		if r.Dropped["cases"] == 0 || r.Unresolved["cases.subject_id → families"] == 0 {
+			t.Errorf("the cases on other organisations' families: dropped %v, unresolved %v", r.Dropped, r.Unresolved)
+		}
+		var got int
+		if err := storetest.RawDB(t, dst).QueryRow(`SELECT COUNT(*) FROM families`).Scan(&got); err != nil || got != families {
+			t.Errorf("families in the target: %d (%v), the agency's own: %d", got, err, families)
+		}
+		storetest.CheckDerived(t, dst)
+	})
+}
