@@ -338,6 +338,10 @@ func TestOrgMove(t *testing.T) {
 				!strings.Contains(err.Error(), fmt.Sprintf("version %d", m.SchemaVersion)) {
 				t.Fatalf("wrong schema version: %v", err)
 			}
+			if _, err := importBytes(t, dst, dstFiles, []byte("PK\x03\x04 not a tar.gz")); !errors.Is(err, store.ErrOrgImport) ||
+				!strings.Contains(err.Error(), "not an Opora organisation export") {
+				t.Fatalf("not an export: %v", err)
+			}
 			tampered := rewriteArchive(t, archive, func(name string, b []byte) []byte {
 				if name == m.Files[0].Path {
 					return append(b, '!')
@@ -347,6 +351,28 @@ func TestOrgMove(t *testing.T) {
 			if _, err := importBytes(t, dst, dstFiles, tampered); !errors.Is(err, store.ErrOrgImport) ||
 				!strings.Contains(err.Error(), m.Files[0].Path+" (checksum differs)") {
 				t.Fatalf("tampered file: %v", err)
+			}
+			// A row the database refuses half-way (checksums in order): the
+			// transaction rolls back and the stored bytes are removed.
+			var oldNotes, newNotes []byte
+			broken := rewriteArchive(t, archive, func(name string, b []byte) []byte {
+				if name == "tables/notes.jsonl" {
+					oldNotes = b
+					newNotes = append(slices.Clone(b), []byte(`{"id":999999,"organisation_id":1,"client_id":1,"body":null}`+"\n")...)
+					return newNotes
+				}
+				return b
+			})
+			broken = rewriteArchive(t, broken, func(name string, b []byte) []byte {
+				if name == "manifest.json" {
+					b = bytes.Replace(b, []byte(sha(oldNotes)), []byte(sha(newNotes)), 1)
+					return bytes.Replace(b, []byte(fmt.Sprintf(`"size": %d,`, len(oldNotes))), []byte(fmt.Sprintf(`"size": %d,`, len(newNotes))), 1)
+				}
+				return b
+			})
+			if _, err := importBytes(t, dst, dstFiles, broken); !errors.Is(err, store.ErrOrgImport) || !strings.Contains(err.Error(), "tables/notes.jsonl line") ||
+				strings.Contains(err.Error(), "checksum") {
+				t.Fatalf("a refused row: %v", err)
 			}
 			if countRows(t, dst, "clients") != 0 || dstFiles.count() != 0 {
 				t.Fatal("a refused import wrote something")
