@@ -767,8 +767,8 @@ func (s *Store) ImportOrganisation(ctx context.Context, r *OrgImport, o OrgImpor
 		}
 		ids[t.name] = set
 	}
-	if orgRow == nil {
-		return fmt.Errorf("%w: the export holds no organisation", ErrOrgImport)
+	if orgRow == nil || len(ids["organisations"]) != 1 {
+		return fmt.Errorf("%w: the export must hold exactly one organisation, it holds %d", ErrOrgImport, len(ids["organisations"]))
 	}
 	var conflicts []string
 	name, _ := orgRow["name"].(string)
