@@ -1,6 +1,6 @@
 // Command opora runs the Opora case-management server and its maintenance
 // commands: serve, migrate, user, demo, backup, restore, files, jobs, audit,
-// resources, version. The benchmark is a command of its own (cmd/opora-bench), not
+// resources, org, version. The benchmark is a command of its own (cmd/opora-bench), not
 // linked in here.
 package main
 
@@ -35,6 +35,7 @@ var commands = []command{
 	{"files", "encrypt|decrypt [flags]", "encrypt the stored files with --files-key-file, or decrypt them again"},
 	{"jobs", "run [flags]", "run the due background work once: overdue escalations, notification e-mail"},
 	{"import", "mks [flags]", "move an organisation in from МКС (its MySQL database or a dump)"},
+	{"org", "export|import [flags] FILE", "move an organisation out of this instance, or into it (docs/EXPORT.md)"},
 	{"audit", "verify|anchor [flags]", "check the audit log's hash chain, or print its anchor"},
 	{"hints", "learn|evaluate [flags]", "learn the hints from the cases now, or evaluate them on a time split"},
 	{"resources", "export|import [flags]", "the resource map as Open Referral HSDS 3.0 JSON, out or in"},
@@ -144,6 +145,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdJobs(ctx, args, stdout, stderr)
 	case "import":
 		return cmdImport(ctx, args, stdout, stderr)
+	case "org":
+		return cmdOrg(ctx, args, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, args, stdout, stderr)
 	case "hints":

@@ -85,3 +85,21 @@ func RecountCounts(ctx context.Context, tx *sql.Tx, dialect Dialect) error {
 	}
 	return cc.write(ctx, dialect, txExec(tx))
 }
+
+// RebuildDerived rebuilds every derived table (the counts, the active
+// months, the services' date ranges, the families' milestones) from the
+// source rows in tx, for an organisation's import (store/orgmove.go).
+func RebuildDerived(ctx context.Context, tx *sql.Tx, dialect Dialect) error {
+	if err := RecountCounts(ctx, tx, dialect); err != nil {
+		return err
+	}
+	for _, t := range []string{"active_client_months", "client_service_ranges"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return fmt.Errorf("store: rebuild derived: %w", err)
+		}
+	}
+	if err := buildActive(ctx, tx, dialect); err != nil {
+		return err
+	}
+	return buildRanges(ctx, tx, dialect)
+}
