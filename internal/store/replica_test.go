@@ -158,7 +158,10 @@ func TestReportsReadOnReplica(t *testing.T) {
 	resumed = true
 	waitFor(t, "the register to show the new service", func() bool { return registerRows(ctx) == 2 })
 	storetest.CatchUp(t, primary, replica)
-	if st, err := s.Replica(ctx); err != nil || st == nil || st.Paused || st.Lag != 0 {
+	// The primary is the shared test cluster: other packages' tests keep
+	// writing to it, so the replica may be a moment behind again by now;
+	// caught up means not paused and seconds behind at most, not zero.
+	if st, err := s.Replica(ctx); err != nil || st == nil || st.Paused || st.Lag > 10*time.Second {
 		t.Errorf("replica status after catching up: %+v, %v", st, err)
 	}
 	if st, err := seed.Replica(ctx); err != nil || st != nil {
