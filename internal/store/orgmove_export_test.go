@@ -2,8 +2,23 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
+	"testing"
 )
+
+func keysOf[V any](m map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
 
 // MoveCoverage is what TestOrgMoveCoversEveryTable checks: every table of
 // the database is moved or excluded, and every column of a moved table
@@ -57,6 +72,35 @@ func (s *Store) MoveCoverage(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
+	// Every TEXT column of a moved table holds ids (moveTextRefs, with its
+	// rewriter) or is declared to hold none (moveTextPlain, with a reason).
+	for _, t := range sc.tables {
+		for _, c := range t.cols {
+			if c.kind != "text" {
+				continue
+			}
+			k := t.name + "." + c.name
+			_, rewritten := moveTextRefs[k]
+			reason, plain := moveTextPlain[k]
+			switch {
+			case rewritten && plain:
+				bad = append(bad, "text column "+k+" is both in moveTextRefs and moveTextPlain")
+			case !rewritten && !plain:
+				bad = append(bad, "text column "+k+" may hold ids: give it a rewriter in moveTextRefs or declare in moveTextPlain (one line) why it holds none")
+			case plain && strings.TrimSpace(reason) == "":
+				bad = append(bad, "moveTextPlain gives no reason for "+k)
+			}
+		}
+	}
+	for _, m := range []map[string]bool{keysOf(moveTextRefs), keysOf(moveTextPlain)} {
+		for k := range m {
+			table, col, _ := strings.Cut(k, ".")
+			t := sc.byName[table]
+			if t == nil || !slices.ContainsFunc(t.cols, func(c moveColumn) bool { return c.name == col }) {
+				bad = append(bad, "declared text column "+k+" is not a column of a moved table")
+			}
+		}
+	}
 	// Parents before children: every foreign key the database enforces
 	// between moved tables points to a table earlier in the order.
 	at := map[string]int{}
@@ -86,4 +130,135 @@ func (s *Store) MoveCoverage(ctx context.Context) ([]string, error) {
 		}
 	}
 	return bad, nil
+}
+
+// TestOrgMoveChangeFields: a timeline line's changes (client_events,
+// family_events, council_decisions) are rewritten on import by field name
+// (changeRefs). A change field named like an id that is neither mapped nor
+// declared in changeNotRefs fails here, so a new one cannot keep the
+// source's numbers after a move.
+func TestOrgMoveChangeFields(t *testing.T) {
+	files, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?:opora\.Diff\(\w+, |Change\{Field: )"(\w+)"`)
+	seen := 0
+	for _, f := range files {
+		if !strings.HasSuffix(f.Name(), ".go") || strings.HasSuffix(f.Name(), "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			seen++
+			name := m[1]
+			if !strings.HasSuffix(name, "_id") && !strings.HasSuffix(name, "_ids") {
+				continue
+			}
+			_, mapped := changeRefs[name]
+			_, plain := changeNotRefs[name]
+			if !mapped && !plain {
+				t.Errorf("%s: change field %q looks like an id: map it in changeRefs (orgmove_text.go) or declare it in changeNotRefs", f.Name(), name)
+			}
+		}
+	}
+	if seen < 50 {
+		t.Fatalf("found only %d change fields: has the way changes are written moved?", seen)
+	}
+}
+
+// MoveTextRefsCheck reads, in this database, the organisation's values of
+// every TEXT column that holds ids (moveTextRefs) and returns, by column,
+// how many ids they name, and the problems: an id that is not a row of
+// the organisation in the table it names (a value left with another
+// instance's numbers, or pointing at another organisation's rows).
+func (s *Store) MoveTextRefsCheck(ctx context.Context, orgID int64) (map[string]int, []string, error) {
+	sc, err := readMoveSchema(ctx, s.r, s.dialect)
+	if err != nil {
+		return nil, nil, err
+	}
+	own := map[string]map[int64]bool{}
+	ownIDs := func(table string) (map[int64]bool, error) {
+		if set, ok := own[table]; ok {
+			return set, nil
+		}
+		set := map[int64]bool{}
+		if t := sc.byName[table]; t != nil {
+			rows, err := s.r.QueryContext(ctx, `SELECT id FROM `+t.name+` WHERE `+sc.where(t, 0), orgID)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				set[id] = true
+			}
+			rows.Close()
+		}
+		own[table] = set
+		return set, nil
+	}
+	counts := map[string]int{}
+	var bad []string
+	for _, k := range slices.Sorted(maps.Keys(moveTextRefs)) {
+		table, col, _ := strings.Cut(k, ".")
+		t := sc.byName[table]
+		if t == nil {
+			continue
+		}
+		var cols []string
+		for _, c := range t.cols {
+			if c.kind == "text" {
+				cols = append(cols, c.name)
+			}
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+t.name+` WHERE `+sc.where(t, 0), orgID)
+		if err != nil {
+			return nil, nil, err
+		}
+		var found []struct {
+			table string
+			id    int64
+		}
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			row := map[string]any{}
+			for i, c := range cols {
+				row[c] = vals[i].String
+			}
+			moveTextRefs[k](row[col].(string), row, func(table string, id int64) (int64, bool) {
+				found = append(found, struct {
+					table string
+					id    int64
+				}{table, id})
+				return id, true
+			})
+		}
+		rows.Close()
+		for _, f := range found {
+			set, err := ownIDs(f.table)
+			if err != nil {
+				return nil, nil, err
+			}
+			counts[k]++
+			if !set[f.id] {
+				bad = append(bad, fmt.Sprintf("%s names %s %d, not a row of organisation %d", k, f.table, f.id, orgID))
+			}
+		}
+	}
+	return counts, bad, nil
 }
