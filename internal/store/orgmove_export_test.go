@@ -262,3 +262,54 @@ func (s *Store) MoveTextRefsCheck(ctx context.Context, orgID int64) (map[string]
 	}
 	return counts, bad, nil
 }
+
+// TestMoveTextRewriters: each rewriter of ids inside text maps every id it
+// knows (here: +1000; 13 of any table is not in the target) and keeps the
+// rest of the value.
+func TestMoveTextRewriters(t *testing.T) {
+	var missed []string
+	ids := func(table string, id int64) (int64, bool) {
+		if id == 13 {
+			missed = append(missed, table)
+			return 0, false
+		}
+		return id + 1000, true
+	}
+	for _, c := range []struct {
+		col, in, want string
+		row           map[string]any
+		keep          bool
+	}{
+		{"family_visits.present_members", `[1,13,2]`, `[1001,1002]`, nil, true},
+		{"family_assessments.answers", `{"5":7,"13":8}`, `{"1005":1007}`, nil, true},
+		{"family_assessments.domain_scores", `{"3":12}`, `{"1003":12}`, nil, true},
+		{"client_events.changes", `[{"f":"branch_id","o":"1","n":"13"},{"f":"surname","o":"13","n":"14"},{"f":"branches","n":"1,2"}]`,
+			`[{"f":"branch_id","o":"1001"},{"f":"surname","o":"13","n":"14"},{"f":"branches","n":"1001,1002"}]`, nil, true},
+		{"council_entries.payload", `{"draft":["4","13"],"tasks.4.org":["2"],"tasks.4.due_on":["2026-01-01"],"tasks.13.reason":["x"],"task":["6"],"reassign.6.version":["3"],"status_id":["9"]}`,
+			`{"draft":["1004"],"reassign.1006.version":["3"],"status_id":["1009"],"task":["1006"],"tasks.1004.due_on":["2026-01-01"],"tasks.1004.org":["1002"]}`, nil, true},
+		{"imports.mapping", `["surname","f12","","f13","first_name"]`, `["surname","f1012","","","first_name"]`, nil, true},
+		{"saved_reports.query", "branch=1&field_5=7&field_5=13&group=field%3A5&group2=month&service_type=13&subject=services",
+			"branch=1001&field_1005=1007&group=field%3A1005&group2=month&subject=services", nil, true},
+		{"hint_feedback.hint_ref", "7", "7", map[string]any{"hint_kind": "rule"}, false},
+		{"hint_feedback.hint_ref", "a=b", "a=b", map[string]any{"hint_kind": "learned"}, true},
+	} {
+		row := c.row
+		if row == nil {
+			row = map[string]any{}
+		}
+		got, keep := moveTextRefs[c.col](c.in, row, ids)
+		if got != c.want || keep != c.keep {
+			t.Errorf("%s %s:\n got %s (keep %v)\nwant %s (keep %v)", c.col, c.in, got, keep, c.want, c.keep)
+		}
+	}
+	if len(missed) == 0 {
+		t.Error("no miss counted")
+	}
+	def := `{"form_id":2,"name":"Оценка","domains":[{"id":3,"title":"Быт","indicators":[{"id":4,"label":"Жильё","options":[{"id":5,"label":"Есть","score":1}]}]}],"levels":[{"id":6,"label":"Низкий","min":0}]}`
+	row := map[string]any{"hash": "old"}
+	got, _ := moveTextRefs["assessment_snapshots.definition"](def, row, ids)
+	want := strings.NewReplacer(`"form_id":2`, `"form_id":1002`, `"id":3`, `"id":1003`, `"id":4`, `"id":1004`, `"id":5`, `"id":1005`, `"id":6`, `"id":1006`).Replace(def)
+	if got != want || row["hash"] == "old" {
+		t.Errorf("assessment definition:\n got %s\nwant %s (hash %v)", got, want, row["hash"])
+	}
+}
