@@ -245,6 +245,16 @@ type encWriter struct {
 	err    error
 }
 
+// NewWriter returns a writer that encrypts what is written to it into w
+// (the header first, then a chunk at a time), for a file kept outside the
+// storage's tree (an organisation's export waiting to be downloaded).
+// Close writes the last chunk; it does not close w. OpenPath reads it.
+func (k *Key) NewWriter(w io.Writer) (io.WriteCloser, error) { return k.newEncWriter(w) }
+
+// OpenPath opens the file at p, plain or written by k.NewWriter (k may be
+// nil for a plain file), decrypting as it is read.
+func OpenPath(p string, k *Key) (*Object, error) { return openObject(p, k) }
+
 // newEncWriter writes the header to w and returns the writer of the content.
 func (k *Key) newEncWriter(w io.Writer) (*encWriter, error) {
 	h, g, prefix, err := k.newHeader()

@@ -32,11 +32,15 @@ var (
 	// The resource map as HSDS JSON (issue 24 item 5): providers and
 	// services, no person; for whoever keeps the map.
 	ExportResourcesHSDS = ExportKind{Key: "resources_hsds", Perm: PermResourcesManage}
+	// The whole organisation's data (issue 24 item 6, moving out): every
+	// client's personal data and files; for the organisation's
+	// administrator, who states the purpose.
+	ExportOrganisation = ExportKind{Key: "organisation", Perm: PermAdminOrg, Identifiable: true}
 )
 
 // ExportKinds lists every export kind.
 var ExportKinds = []ExportKind{ExportReport, ExportDashboard, ExportMonitoring, ExportRegister, ExportCheckinShift,
-	ExportResourcesHSDS}
+	ExportResourcesHSDS, ExportOrganisation}
 
 // MaxExportReason is the most characters an export's stated purpose holds.
 const MaxExportReason = 500

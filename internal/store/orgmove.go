@@ -81,6 +81,7 @@ type OrgChecksum struct {
 // OrgExportOptions are what the export needs from outside the database.
 type OrgExportOptions struct {
 	Version  string
+	Reason   string                                         // the purpose stated, for the audit row ("" from the command line)
 	OpenFile func(storageKey string) (io.ReadCloser, error) // the file's plain bytes
 }
 
@@ -209,10 +210,18 @@ func (s *Store) ExportOrganisation(ctx context.Context, orgID int64, w io.Writer
 	}
 	if err := s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionExport, Entity: "organisation", EntityID: orgID,
 		OrganisationID: orgID, Section: "organisation export",
-		Changes: []opora.Change{{Field: "rows", New: strconv.Itoa(m.rowCount())}, {Field: "files", New: strconv.Itoa(len(m.Files))}}}); err != nil {
+		Changes: exportChanges(m, o.Reason)}); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+func exportChanges(m *OrgManifest, reason string) []opora.Change {
+	ch := []opora.Change{{Field: "rows", New: strconv.Itoa(m.rowCount())}, {Field: "files", New: strconv.Itoa(len(m.Files))}}
+	if reason != "" {
+		ch = append(ch, opora.Change{Field: "reason", New: reason})
+	}
+	return ch
 }
 
 func (m *OrgManifest) rowCount() int {
@@ -1021,6 +1030,28 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 	if dropped[t.name] == nil {
 		dropped[t.name] = map[int64]bool{}
 	}
+	// The TEXT columns holding ids (moveTextRefs), with a mapping that
+	// counts what the target lacks under the column's name.
+	type textRef struct {
+		col string
+		fn  moveTextRewriter
+		ids moveIDs
+	}
+	var textRefs []textRef
+	for _, c := range cols {
+		fn, ok := moveTextRefs[t.name+"."+c.name]
+		if !ok {
+			continue
+		}
+		key := t.name + "." + c.name
+		textRefs = append(textRefs, textRef{c.name, fn, func(table string, id int64) (int64, bool) {
+			if ids[table][id] && !dropped[table][id] {
+				return id + off[table], true
+			}
+			r.Unresolved[key+" → "+table]++
+			return 0, false
+		}})
+	}
 	err = r.readRows(t.name, func(line int, row map[string]any) error {
 		args := make([]any, 0, len(names))
 		var myID int64
@@ -1028,7 +1059,22 @@ func (s *Store) importTable(ctx context.Context, tx *sql.Tx, t *moveTable, r *Or
 			myID, _ = jsonInt(row["id"])
 		}
 		drop := ""
+		for _, tr := range textRefs {
+			v, ok := row[tr.col].(string)
+			if !ok {
+				continue
+			}
+			out, keep := tr.fn(v, row, tr.ids)
+			if !keep {
+				drop = t.name + "." + tr.col
+				break
+			}
+			row[tr.col] = out
+		}
 		for _, c := range cols {
+			if drop != "" {
+				break
+			}
 			v := row[c.name]
 			if c.name == "id" && t.hasID {
 				args = append(args, myID+off[t.name])

@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -492,6 +494,312 @@ func TestOrgMoveAcrossANetwork(t *testing.T) {
 		if err := storetest.RawDB(t, dst).QueryRow(`SELECT COUNT(*) FROM families`).Scan(&got); err != nil || got != families {
 			t.Errorf("families in the target: %d (%v), the agency's own: %d", got, err, families)
 		}
+		// Ids inside text (visits' members present, assessments, timeline
+		// changes, council entries) name the imported organisation's rows.
+		counts, bad, err := dst.MoveTextRefsCheck(ctx, r.OrganisationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bad {
+			t.Error(b)
+		}
+		t.Logf("ids inside text in the target: %v", counts)
 		storetest.CheckDerived(t, dst)
 	})
+}
+
+// movedTarget is an instance that already holds a demo organisation of its
+// own (other logins, name and INN), so that every table has rows and an
+// imported row's id differs from its id in the source.
+func movedTarget(t *testing.T, d store.Dialect) *store.Store {
+	t.Helper()
+	dst := storetest.Open(t, d)
+	if _, err := demo.Run(context.Background(), dst, demo.Options{Clients: 12, Seed: 11}); err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.RawDB(t, dst)
+	// (The demo's offline check-in ticks have the same ids on every
+	// instance; a device's are random.)
+	for _, q := range []string{`UPDATE users SET login = 'here-' || login`, `UPDATE organisations SET name = 'Здешняя ' || name, inn = ''`,
+		`UPDATE checkin_visits SET tick_id = 'here-' || tick_id WHERE tick_id IS NOT NULL`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// savedReportQuery reads the saved report parameters used below (the
+// builder's, internal/web/reports.go) into a query over the period.
+func savedReportQuery(t *testing.T, query string, from, to opora.Date) *opora.ReportQuery {
+	t.Helper()
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(name string) []int64 {
+		var out []int64
+		for _, s := range vals[name] {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				t.Fatalf("%s=%s", name, s)
+			}
+			out = append(out, id)
+		}
+		return out
+	}
+	q := &opora.ReportQuery{Subject: opora.ReportSubject(vals.Get("subject")), Measure: opora.Measure(vals.Get("measure")), From: from, To: to,
+		BranchIDs: ids("branch"), ServiceTypeIDs: ids("service_type")}
+	for _, g := range []string{vals.Get("group"), vals.Get("group2")} {
+		if g != "" {
+			q.GroupBy = append(q.GroupBy, opora.Dimension(g))
+		}
+	}
+	for k := range vals {
+		if fid, ok := strings.CutPrefix(k, "field_"); ok {
+			id, _ := strconv.ParseInt(fid, 10, 64)
+			q.Fields = append(q.Fields, opora.FieldFilter{FieldID: id, OptionIDs: ids(k)})
+		}
+	}
+	return q
+}
+
+// movedReportLines is a report's rows as people read them: the groups' labels
+// and the value.
+func movedReportLines(res *opora.ReportResult) []string {
+	var out []string
+	for _, row := range res.Rows {
+		var parts []string
+		for i, k := range row.Keys {
+			if i < len(res.Labels) {
+				if l, ok := res.Labels[i][k]; ok {
+					k = l
+				}
+			}
+			parts = append(parts, k)
+		}
+		out = append(out, fmt.Sprintf("%s = %g", strings.Join(parts, " · "), row.Value))
+	}
+	slices.Sort(out)
+	return append(out, fmt.Sprintf("total %g", res.Total))
+}
+
+// shownFields lists, per client of the organisation (by surname and first
+// name), the questionnaire's fields shown to a person reading it, by label.
+func shownFields(t *testing.T, s *store.Store, ctx context.Context, orgID int64) []string {
+	t.Helper()
+	rows, err := storetest.RawDB(t, s).Query(`SELECT id, surname, first_name FROM clients WHERE organisation_id = $1 ORDER BY surname, first_name, id`, orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cl struct {
+		id         int64
+		name, rest string
+	}
+	var cs []cl
+	for rows.Next() {
+		var c cl
+		if err := rows.Scan(&c.id, &c.name, &c.rest); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	var out []string
+	for _, c := range cs {
+		ca, err := s.Questionnaire(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shown []string
+		for _, x := range ca.Form.Fields() {
+			if ca.Form.FieldShown(x, ca.Answers) {
+				shown = append(shown, x.Label)
+			}
+		}
+		out = append(out, c.name+" "+c.rest+": "+strings.Join(shown, ", "))
+	}
+	return out
+}
+
+// TestOrgMoveIdsInText: ids held inside text columns follow their rows.
+// After a move into an instance that already holds another organisation
+// (so every id differs), a saved report runs and gives the source's
+// numbers, a questionnaire condition shows and hides the same field for
+// the same clients, and every id inside the organisation's text columns
+// (timeline changes, visits, assessments, council entries, import
+// mappings) names a row of the imported organisation.
+func TestOrgMoveIdsInText(t *testing.T) {
+	auth.SetParamsForTests()
+	type pair struct{ from, to store.Dialect }
+	pairs := []pair{{store.SQLite, store.SQLite}}
+	if storetest.PostgresDSN() != "" {
+		pairs = append(pairs, pair{store.Postgres, store.Postgres}, pair{store.SQLite, store.Postgres}, pair{store.Postgres, store.SQLite})
+	}
+	for _, p := range pairs {
+		t.Run(fmt.Sprintf("%s→%s", p.from, p.to), func(t *testing.T) {
+			src, srcFiles := storetest.Open(t, p.from), newMemFiles()
+			orgID, srcCtx := moveSource(t, src, srcFiles)
+			db := storetest.RawDB(t, src)
+			// A choice field the clients answered differently: the
+			// condition and the report group by it.
+			var fieldID, optionID int64
+			if err := db.QueryRow(`SELECT a.field_id, MIN(a.option_id) FROM answers a JOIN form_fields x ON x.id = a.field_id
+				WHERE a.organisation_id = $1 AND a.option_id IS NOT NULL AND x.type = 'choice'
+				GROUP BY a.field_id HAVING COUNT(DISTINCT a.option_id) > 1 ORDER BY COUNT(*) DESC, a.field_id LIMIT 1`, orgID).Scan(&fieldID, &optionID); err != nil {
+				t.Fatalf("a choice field answered differently: %v", err)
+			}
+			// The condition: another field shown only when that option is chosen.
+			var firstClient int64
+			if err := db.QueryRow(`SELECT MIN(id) FROM clients WHERE organisation_id = $1`, orgID).Scan(&firstClient); err != nil {
+				t.Fatal(err)
+			}
+			ca, err := src.Questionnaire(srcCtx, firstClient)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dependent *opora.FormField
+			for _, x := range ca.Form.Fields() {
+				if x.ID != fieldID && x.ShowIfOptionID == 0 && dependent == nil {
+					c := *x
+					dependent = &c
+				}
+			}
+			dependent.ShowIfOptionID = optionID
+			if err := src.UpdateField(srcCtx, dependent); err != nil {
+				t.Fatal(err)
+			}
+			// A timeline line naming ids: the first client moves to another
+			// branch with another responsible worker.
+			var otherBranch, worker int64
+			if err := db.QueryRow(`SELECT MAX(id) FROM branches WHERE organisation_id = $1`, orgID).Scan(&otherBranch); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRow(`SELECT MAX(u.id) FROM users u JOIN user_branches b ON b.user_id = u.id
+				WHERE u.organisation_id = $1 AND b.branch_id = $2`, orgID, otherBranch).Scan(&worker); err != nil {
+				t.Fatal(err)
+			}
+			cl, err := src.Client(srcCtx, firstClient)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cl.BranchID == otherBranch {
+				t.Fatalf("the first client is in the last branch already")
+			}
+			cl.BranchID, cl.ResponsibleID = otherBranch, worker
+			if err := src.UpdateClient(srcCtx, cl); err != nil {
+				t.Fatal(err)
+			}
+			srcShown := shownFields(t, src, srcCtx, orgID)
+			hidden := 0
+			for _, l := range srcShown {
+				if !strings.Contains(l, dependent.Label) {
+					hidden++
+				}
+			}
+			if hidden == 0 || hidden == len(srcShown) {
+				t.Fatalf("the condition hides %q for %d of %d clients: want some shown, some hidden", dependent.Label, hidden, len(srcShown))
+			}
+			// The saved report: services of one branch and two service
+			// types, of clients who answered the field, by the
+			// field and by service type.
+			var branchID int64
+			if err := db.QueryRow(`SELECT branch_id FROM services WHERE organisation_id = $1 GROUP BY branch_id ORDER BY COUNT(*) DESC, branch_id LIMIT 1`, orgID).Scan(&branchID); err != nil {
+				t.Fatal(err)
+			}
+			var types []string
+			trows, err := db.Query(`SELECT type_id FROM services WHERE organisation_id = $1 GROUP BY type_id ORDER BY COUNT(*) DESC, type_id LIMIT 2`, orgID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for trows.Next() {
+				var id int64
+				trows.Scan(&id)
+				types = append(types, strconv.FormatInt(id, 10))
+			}
+			trows.Close()
+			var options []string
+			orows, err := db.Query(`SELECT id FROM field_options WHERE field_id = $1 ORDER BY id`, fieldID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for orows.Next() {
+				var id int64
+				orows.Scan(&id)
+				options = append(options, strconv.FormatInt(id, 10))
+			}
+			orows.Close()
+			fid := strconv.FormatInt(fieldID, 10)
+			query := url.Values{"subject": {"services"}, "measure": {"count"}, "branch": {strconv.FormatInt(branchID, 10)},
+				"service_type": types, "group": {"field:" + fid}, "group2": {"service_type"}, "field_" + fid: options}.Encode()
+			sr := &opora.SavedReport{Name: "Услуги по ответу", Query: query, Shared: true}
+			if err := src.SaveReport(srcCtx, sr); err != nil {
+				t.Fatal(err)
+			}
+			from, to := opora.NewDate(2000, time.January, 1), opora.DateOf(time.Now().AddDate(1, 0, 0))
+			res, err := src.RunReport(srcCtx, savedReportQuery(t, query, from, to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := movedReportLines(res)
+			if len(res.Rows) < 2 {
+				t.Fatalf("the saved report has too little to compare: %v", want)
+			}
+
+			var buf bytes.Buffer
+			if _, err := src.ExportOrganisation(srcCtx, orgID, &buf, store.OrgExportOptions{Version: "test", OpenFile: srcFiles.open}); err != nil {
+				t.Fatal(err)
+			}
+			dst := movedTarget(t, p.to)
+			r, err := importBytes(t, dst, newMemFiles(), buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OrganisationID == orgID {
+				t.Fatalf("the imported organisation kept its id %d: the test needs ids that differ", orgID)
+			}
+			dstCtx := loginCtx(t, dst, "admin")
+			if opora.ActorFrom(dstCtx).OrganisationID != r.OrganisationID {
+				t.Fatal("admin is not the imported organisation's")
+			}
+			all, err := dst.SavedReports(dstCtx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var saved *opora.SavedReport
+			for _, x := range all {
+				if x.Name == sr.Name {
+					saved = x
+				}
+			}
+			if saved == nil {
+				t.Fatalf("the saved report is not in the target (%d others)", len(all))
+			}
+			if saved.Query == query {
+				t.Errorf("the saved report's ids were not rewritten: %s", saved.Query)
+			}
+			res, err = dst.RunReport(dstCtx, savedReportQuery(t, saved.Query, from, to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := movedReportLines(res); !slices.Equal(got, want) {
+				t.Errorf("the saved report in the target:\n%s\nin the source:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if got := shownFields(t, dst, dstCtx, r.OrganisationID); !slices.Equal(got, srcShown) {
+				t.Errorf("the questionnaire's condition in the target shows other fields:\n%s\nin the source:\n%s",
+					strings.Join(got, "\n"), strings.Join(srcShown, "\n"))
+			}
+			counts, bad, err := dst.MoveTextRefsCheck(context.Background(), r.OrganisationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bad {
+				t.Error(b)
+			}
+			t.Logf("ids inside text in the target: %v", counts)
+			if counts["saved_reports.query"] == 0 || counts["client_events.changes"] == 0 {
+				t.Errorf("ids inside text checked: %v; want the saved report's and the timeline's", counts)
+			}
+		})
+	}
 }

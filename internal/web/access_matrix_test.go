@@ -265,6 +265,10 @@ func buildMatrixWorld(t *testing.T, a *app, fx *storetest.Fixture) *matrixWorld 
 	saved := &opora.SavedReport{Name: "Клиенты по месяцам", Query: "subject=clients&measure=count"}
 	must("saved report", a.st.SaveReport(actx, saved))
 	ids["/reports/saved/{id}"] = idString(saved.ID)
+	job, err := a.web.startOrgExport(actx, "проверка доступа")
+	must("organisation export", err)
+	a.web.WaitJobs()
+	ids["/admin/organisation/data/{id}"] = job.ID
 
 	part := &opora.CaseParticipant{CaseID: mustInt(t, get("case")), OrganisationID: orgB.Org.ID, Role: "юрист"}
 	must("case participant", a.st.AddCaseParticipant(actx, part))
@@ -373,18 +377,19 @@ func classify(res response) (allowed bool, what string) {
 // nothing about access. {name} is a world id (matrixWorld.ids by prefix,
 // or the extra names). A route not here gets an empty form.
 var matrixBodies = map[string]string{
-	"POST /clients/{id}/delete":          "reason=матрица доступа",
-	"POST /checkin/items/{id}/edit":      "name=Чай",
-	"POST /checkin/shifts/{id}/export":   "reason=проверка доступа к выгрузке&format=csv",
-	"POST /admin/case-types/new":         "dictionary=" + opora.DictCaseType + "&label=Матрица",
-	"POST /families/{id}/members":        "surname=Матрицына&first_name=Ева&birth_date=2016-05-01&role=child",
-	"POST /signals/{id}/close":           "close_reason=" + opora.CloseNotConfirmed + "&version=1",
-	"POST /api/v1/clients/{id}/services": `{"items":[{"type_id":{servicetype},"quantity":1}]}`,
-	"POST /api/v1/signals":               `{"territory_id":{territory},"surname":"Матрицын"}`,
-	"POST /api/v1/tasks/{id}/accept":     `{}`,
-	"POST /api/v1/tasks/{id}/start":      `{}`,
-	"POST /api/v1/tasks/{id}/complete":   `{}`,
-	"POST /api/v1/tasks/{id}/return":     `{"comment":"матрица"}`,
+	"POST /clients/{id}/delete":                 "reason=матрица доступа",
+	"POST /checkin/items/{id}/edit":             "name=Чай",
+	"POST /checkin/shifts/{id}/export":          "reason=проверка доступа к выгрузке&format=csv",
+	"POST /admin/organisation/data/{id}/export": "reason=проверка доступа к выгрузке",
+	"POST /admin/case-types/new":                "dictionary=" + opora.DictCaseType + "&label=Матрица",
+	"POST /families/{id}/members":               "surname=Матрицына&first_name=Ева&birth_date=2016-05-01&role=child",
+	"POST /signals/{id}/close":                  "close_reason=" + opora.CloseNotConfirmed + "&version=1",
+	"POST /api/v1/clients/{id}/services":        `{"items":[{"type_id":{servicetype},"quantity":1}]}`,
+	"POST /api/v1/signals":                      `{"territory_id":{territory},"surname":"Матрицын"}`,
+	"POST /api/v1/tasks/{id}/accept":            `{}`,
+	"POST /api/v1/tasks/{id}/start":             `{}`,
+	"POST /api/v1/tasks/{id}/complete":          `{}`,
+	"POST /api/v1/tasks/{id}/return":            `{"comment":"матрица"}`,
 }
 
 // matrixOnce are the routes whose first allowed request destroys or

@@ -29,6 +29,7 @@ var adminSections = []adminSection{
 	{"/admin/legal-bases", "legal.title", "admin.hint.legal_bases", "", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/document-templates", "doctemplate.title", "admin.hint.doctemplates", "doctemplates", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/import", "import.title", "admin.hint.import", "import", []opora.Permission{opora.PermAdminOrg}},
+	{"/admin/organisation/data", "orgexport.title", "admin.hint.orgexport", "", []opora.Permission{opora.PermAdminOrg}},
 	{"/admin/forms", "forms.nav", "admin.hint.forms", "forms", []opora.Permission{opora.PermDictionaryManage}},
 	{"/admin/services", "services.nav_catalog", "admin.hint.services", "servicetypes", []opora.Permission{opora.PermDictionaryManage}},
 	{"/admin/case-types", "casetypes.title", "admin.hint.casetypes", "casetypes", []opora.Permission{opora.PermDictionaryManage}},

@@ -341,6 +341,13 @@ func (s *Server) routes(mux *router) {
 	// (admin_org.go, admin_network.go, admin_audit.go).
 	mux.Handle("GET /admin/organisation", s.require(opora.PermAdminOrg, s.orgForm))
 	mux.Handle("POST /admin/organisation", s.require(opora.PermAdminOrg, s.orgSubmit))
+	// The organisation's full export, made in the background and
+	// downloaded once through the export helper (admin_org_export.go).
+	mux.Handle("GET /admin/organisation/data", s.require(opora.PermAdminOrg, s.orgExportPage))
+	mux.Handle("POST /admin/organisation/data", s.require(opora.PermAdminOrg, s.orgExportStart))
+	mux.Handle("GET /admin/organisation/data/{id}", s.require(opora.PermAdminOrg, s.orgExportStatus))
+	mux.Handle("GET /admin/organisation/data/{id}/export", s.export(opora.ExportOrganisation, s.orgExportDownload))
+	mux.Handle("POST /admin/organisation/data/{id}/export", s.export(opora.ExportOrganisation, s.orgExportDownload))
 	// Legal bases per data category and agency type (admin_legal_bases.go).
 	mux.Handle("GET /admin/legal-bases", s.require(opora.PermAdminOrg, s.legalBases))
 	mux.Handle("GET /admin/document-templates", s.require(opora.PermAdminOrg, s.adminDocTemplates))

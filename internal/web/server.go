@@ -73,6 +73,9 @@ type Server struct {
 	fragments fragmentCache
 	// jobs counts the background runs under way (imports, admin_import.go).
 	jobs sync.WaitGroup
+	// exports are the organisations' exports being made or waiting to be
+	// downloaded (admin_org_export.go).
+	exports orgExports
 }
 
 // New prepares the server: parses every template and checks the catalogs.
@@ -105,6 +108,9 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 	}
 	if s.static, err = fs.Sub(assets, "static"); err != nil {
 		return nil, err
+	}
+	if cfg.DataDir != "" {
+		s.sweepOrgExports() // archives an earlier run left: nobody can download them now
 	}
 	return s, nil
 }
