@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,29 +36,43 @@ import (
 // OrgExportKeep is how long a finished export waits to be downloaded.
 const OrgExportKeep = 24 * time.Hour
 
-// orgExportJob is one export being made or waiting to be downloaded.
+// orgExportJob is one export being made or waiting to be downloaded. Its
+// state is a small file beside the archive (<id>.json in exports/), not
+// the process's memory: with several instances sharing the data folder
+// (docs/OPERATIONS.md, "Several instances") the progress page and the
+// download may be answered by another instance than the one making it.
 type orgExportJob struct {
-	ID      string // random hex: the page's address
-	OrgID   int64
-	UserID  int64
-	Reason  string
-	Started time.Time
+	ID      string    `json:"id"` // random hex: the page's address
+	OrgID   int64     `json:"organisation_id"`
+	UserID  int64     `json:"user_id"`
+	Reason  string    `json:"reason"`
+	Started time.Time `json:"started"`
+	// Beat is the maker's last sign of life while it runs: a job not done
+	// whose beat is older than orgExportStale died with its process.
+	Beat time.Time `json:"beat"`
 	// Set when the export ends.
-	Done       bool
-	Failed     bool
-	Downloaded bool
-	Size       int64 // bytes of the archive (as downloaded)
-	Rows       int
-	Files      int
-	Expires    time.Time
-	path       string
+	Done       bool      `json:"done"`
+	Failed     bool      `json:"failed"`
+	Downloaded bool      `json:"downloaded"`
+	Size       int64     `json:"size"` // bytes of the archive (as downloaded)
+	Rows       int       `json:"rows"`
+	Files      int       `json:"files"`
+	Expires    time.Time `json:"expires"`
+	path       string    // the archive
 }
+
+// orgExportBeat is how often a running export says it is alive, and
+// orgExportStale how long without it makes the job count as failed.
+const (
+	orgExportBeat  = 30 * time.Second
+	orgExportStale = 3 * time.Minute
+)
 
 // Running reports whether the export is still being made.
 func (j *orgExportJob) Running() bool { return !j.Done }
 
 // Ready reports whether the archive waits to be downloaded.
-func (j *orgExportJob) Ready() bool { return j.Done && !j.Failed && !j.Downloaded && j.path != "" }
+func (j *orgExportJob) Ready() bool { return j.Done && !j.Failed && !j.Downloaded }
 
 // SizeMB is the archive's size in whole megabytes, rounded up; 0 for less
 // than one (the page then says so).
@@ -68,10 +83,9 @@ func (j *orgExportJob) SizeMB() int64 {
 	return (j.Size + 1<<20 - 1) >> 20
 }
 
-// orgExports holds the server's exports; one at a time per organisation.
+// orgExports serialises this process's writes of the jobs' state files.
 type orgExports struct {
-	mu   sync.Mutex
-	jobs map[string]*orgExportJob
+	mu sync.Mutex
 }
 
 func (s *Server) orgExportDir() string {
@@ -81,35 +95,93 @@ func (s *Server) orgExportDir() string {
 	return filepath.Join(s.cfg.DataDir, "exports")
 }
 
-// sweepOrgExports removes the archives no job waits with: left by an
-// earlier run of the server, or past their time.
-func (s *Server) sweepOrgExports() {
+// readOrgExportJob reads the job's state; an unknown or malformed id is
+// not found. A job whose maker stopped beating reads as failed.
+func (s *Server) readOrgExportJob(id string) (*orgExportJob, error) {
+	if b, err := hex.DecodeString(id); err != nil || len(b) != 16 {
+		return nil, opora.ErrNotFound
+	}
+	raw, err := os.ReadFile(filepath.Join(s.orgExportDir(), id+".json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, opora.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web: org export: %w", err)
+	}
+	var j orgExportJob
+	if err := json.Unmarshal(raw, &j); err != nil || j.ID != id {
+		return nil, opora.ErrNotFound
+	}
+	j.path = filepath.Join(s.orgExportDir(), id)
+	if !j.Done && time.Since(j.Beat) > orgExportStale {
+		j.Done, j.Failed = true, true
+	}
+	return &j, nil
+}
+
+// writeOrgExportJob saves the job's state: a temporary file renamed over
+// the old one, so a reader on another instance sees the old or the new.
+func (s *Server) writeOrgExportJob(j *orgExportJob) error {
 	s.exports.mu.Lock()
 	defer s.exports.mu.Unlock()
+	raw, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(s.orgExportDir(), ".tmp-"+j.ID)
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return fmt.Errorf("web: org export: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(s.orgExportDir(), j.ID+".json")); err != nil {
+		return fmt.Errorf("web: org export: %w", err)
+	}
+	return nil
+}
+
+// orgExportJobs reads every job in the exports folder.
+func (s *Server) orgExportJobs() []*orgExportJob {
+	entries, _ := os.ReadDir(s.orgExportDir())
+	var out []*orgExportJob
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			if j, err := s.readOrgExportJob(id); err == nil {
+				out = append(out, j)
+			}
+		}
+	}
+	return out
+}
+
+// sweepOrgExports removes the jobs past their time or whose maker died,
+// with their archives, and files no job names (left by a kill) once they
+// are older than a running job's silence may be.
+func (s *Server) sweepOrgExports() {
+	dir := s.orgExportDir()
 	now := time.Now()
 	keep := map[string]bool{}
-	for id, j := range s.exports.jobs {
-		if j.Done && !j.Expires.IsZero() && now.After(j.Expires) {
-			if j.path != "" {
-				os.Remove(j.path)
+	for _, j := range s.orgExportJobs() {
+		stale := j.Failed && !j.Beat.IsZero() && now.Sub(j.Beat) > orgExportStale && j.Expires.IsZero()
+		if stale || (!j.Expires.IsZero() && now.After(j.Expires)) {
+			for _, p := range []string{j.path, j.path + ".sending", j.path + ".json"} {
+				os.Remove(p)
 			}
-			delete(s.exports.jobs, id)
 			continue
 		}
-		if j.path != "" {
-			keep[filepath.Base(j.path)] = true
-		}
+		keep[j.ID], keep[j.ID+".json"], keep[j.ID+".sending"] = true, true, true
 	}
 	if s.cfg.DataDir == "" {
 		return
 	}
-	entries, err := os.ReadDir(s.orgExportDir())
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if !keep[e.Name()] {
-			os.Remove(filepath.Join(s.orgExportDir(), e.Name()))
+		if keep[e.Name()] {
+			continue
+		}
+		if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > orgExportStale {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
@@ -117,15 +189,14 @@ func (s *Server) sweepOrgExports() {
 // orgExportJobFor returns the actor's organisation's export with the id;
 // another organisation's answers not found.
 func (s *Server) orgExportJobFor(r *http.Request) (*orgExportJob, error) {
-	a := opora.ActorFrom(r.Context())
-	s.exports.mu.Lock()
-	defer s.exports.mu.Unlock()
-	j := s.exports.jobs[r.PathValue("id")]
-	if j == nil || j.OrgID != a.OrganisationID {
+	j, err := s.readOrgExportJob(r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if j.OrgID != opora.ActorFrom(r.Context()).OrganisationID {
 		return nil, opora.ErrNotFound
 	}
-	c := *j
-	return &c, nil
+	return j, nil
 }
 
 // orgExportPage explains the export and asks for its purpose; an export
@@ -134,17 +205,21 @@ func (s *Server) orgExportPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderOrgExport(w, r, http.StatusOK, nil, newForm(nil, nil))
 }
 
+// orgExportOf returns the organisation's export under way or waiting, the
+// newest, or nil.
+func (s *Server) orgExportOf(orgID int64) *orgExportJob {
+	var found *orgExportJob
+	for _, x := range s.orgExportJobs() {
+		if x.OrgID == orgID && (x.Running() || x.Ready()) && (found == nil || x.Started.After(found.Started)) {
+			found = x
+		}
+	}
+	return found
+}
+
 func (s *Server) renderOrgExport(w http.ResponseWriter, r *http.Request, status int, j *orgExportJob, f *form) error {
 	if j == nil {
-		a := opora.ActorFrom(r.Context())
-		s.exports.mu.Lock()
-		for _, x := range s.exports.jobs {
-			if x.OrgID == a.OrganisationID && (x.Running() || x.Ready()) {
-				c := *x
-				j = &c
-			}
-		}
-		s.exports.mu.Unlock()
+		j = s.orgExportOf(opora.ActorFrom(r.Context()).OrganisationID)
 	}
 	if j != nil && j.Running() {
 		w.Header().Set("Refresh", "2")
@@ -178,8 +253,9 @@ func (s *Server) orgExportStart(w http.ResponseWriter, r *http.Request) error {
 var errOrgExportBusy = errors.New("web: an export of the organisation is under way")
 
 // startOrgExport starts the export of the actor's organisation in the
-// background, as the actor, beyond the request's end; one at a time per
-// organisation.
+// background, as the actor, beyond the request's end; one under way per
+// organisation (also across instances, as far as their state files
+// tell: two started in the same instant on two instances both run).
 func (s *Server) startOrgExport(ctx context.Context, reason string) (*orgExportJob, error) {
 	a := opora.ActorFrom(ctx)
 	if err := a.Require(opora.PermAdminOrg); err != nil {
@@ -189,43 +265,60 @@ func (s *Server) startOrgExport(ctx context.Context, reason string) (*orgExportJ
 	if err := os.MkdirAll(s.orgExportDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("web: org export: %w", err)
 	}
+	if x := s.orgExportOf(a.OrganisationID); x != nil && x.Running() {
+		return nil, errOrgExportBusy
+	}
 	var rnd [16]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, err
 	}
+	now := time.Now()
 	j := &orgExportJob{ID: hex.EncodeToString(rnd[:]), OrgID: a.OrganisationID, UserID: a.UserID,
-		Reason: strings.TrimSpace(reason), Started: s.store.Now()}
+		Reason: strings.TrimSpace(reason), Started: s.store.Now(), Beat: now}
 	j.path = filepath.Join(s.orgExportDir(), j.ID)
-	s.exports.mu.Lock()
-	if s.exports.jobs == nil {
-		s.exports.jobs = map[string]*orgExportJob{}
+	if err := s.writeOrgExportJob(j); err != nil {
+		return nil, err
 	}
-	for _, x := range s.exports.jobs {
-		if x.OrgID == a.OrganisationID && x.Running() {
-			s.exports.mu.Unlock()
-			return nil, errOrgExportBusy
-		}
-	}
-	s.exports.jobs[j.ID] = j
 	c := *j
-	s.exports.mu.Unlock()
 	ctx = context.WithoutCancel(ctx)
 	s.jobs.Add(1)
 	go func() {
 		defer s.jobs.Done()
+		stop := make(chan struct{})
+		beat := make(chan struct{})
+		go func() { // the heartbeat, while the archive is written
+			defer close(beat)
+			t := time.NewTicker(orgExportBeat)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					b := *j
+					b.Beat = time.Now()
+					if err := s.writeOrgExportJob(&b); err != nil {
+						s.log.Error("organisation export: state", "organisation_id", j.OrgID, "err", err)
+					}
+				}
+			}
+		}()
 		m, size, err := s.writeOrgExport(ctx, &c)
-		s.exports.mu.Lock()
-		defer s.exports.mu.Unlock()
-		j.Done, j.Expires = true, time.Now().Add(OrgExportKeep)
+		close(stop)
+		<-beat
+		j.Done, j.Beat, j.Expires = true, time.Now(), time.Now().Add(OrgExportKeep)
 		if err != nil {
 			s.log.Error("organisation export", "organisation_id", j.OrgID, "err", err) // ids only
 			os.Remove(j.path)
-			j.Failed, j.path = true, ""
-			return
+			j.Failed = true
+		} else {
+			j.Size, j.Files = size, len(m.Files)
+			for _, t := range m.Tables {
+				j.Rows += t.Rows
+			}
 		}
-		j.Size, j.Files = size, len(m.Files)
-		for _, t := range m.Tables {
-			j.Rows += t.Rows
+		if err := s.writeOrgExportJob(j); err != nil {
+			s.log.Error("organisation export: state", "organisation_id", j.OrgID, "err", err)
 		}
 		time.AfterFunc(OrgExportKeep+time.Minute, s.sweepOrgExports)
 	}()
@@ -293,41 +386,38 @@ func (s *Server) orgExportStatus(w http.ResponseWriter, r *http.Request) error {
 
 // orgExportDownload sends the archive once (export.go has checked the
 // purpose): the audit row, then the bytes, decrypted. The download claims
-// the archive first, so two at once cannot both have it; when all of it
-// went out the file is removed, and a second download is refused (410:
-// start a new export). A download cut short leaves it for another try.
+// the archive first by renaming it (atomic in the shared folder), so two
+// at once, on any instances, cannot both have it; when all of it went out
+// the file is removed and the job marked downloaded, and a second
+// download is refused (410: start a new export). A download cut short
+// puts the archive back for another try.
 func (s *Server) orgExportDownload(w http.ResponseWriter, r *http.Request, x *exporter) error {
 	j, err := s.orgExportJobFor(r)
 	if err != nil {
 		return err
 	}
-	s.exports.mu.Lock()
-	cur := s.exports.jobs[j.ID]
-	claimed := cur != nil && cur.Ready()
-	if claimed {
-		cur.Downloaded = true
-	}
-	s.exports.mu.Unlock()
+	sending := j.path + ".sending"
+	claimed := j.Ready() && os.Rename(j.path, sending) == nil
 	if !claimed {
-		status := http.StatusConflict
-		if j.Done {
+		status := http.StatusConflict // not ready yet, or another download has it
+		if j.Downloaded || j.Failed {
 			status = http.StatusGone
 		}
-		j.Downloaded = j.Done && !j.Failed
 		return s.renderOrgExport(w, r, status, j, newForm(nil, nil))
 	}
 	sent := false
 	defer func() {
-		s.exports.mu.Lock()
-		defer s.exports.mu.Unlock()
-		if sent {
-			os.Remove(cur.path)
-			cur.path = ""
-		} else {
-			cur.Downloaded = false
+		if !sent {
+			os.Rename(sending, j.path)
+			return
+		}
+		os.Remove(sending)
+		j.Downloaded = true
+		if err := s.writeOrgExportJob(j); err != nil {
+			s.log.Error("organisation export: state", "organisation_id", j.OrgID, "err", err)
 		}
 	}()
-	obj, err := files.OpenPath(j.path, s.cfg.FilesKey)
+	obj, err := files.OpenPath(sending, s.cfg.FilesKey)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return opora.ErrNotFound

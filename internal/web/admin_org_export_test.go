@@ -39,6 +39,23 @@ func archiveEntries(t *testing.T, b []byte) map[string][]byte {
 	}
 }
 
+// archivesIn lists the archives in the exports folder, not the jobs'
+// state files beside them.
+func archivesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
 // TestOrgExportFromTheWeb: the organisation's administrator states the
 // purpose, the export runs in the background, the archive waits encrypted
 // in the data folder and downloads once through the export helper (audit
@@ -51,7 +68,8 @@ func TestOrgExportFromTheWeb(t *testing.T) {
 		fx := storetest.SetupOrg(t, st, "Ночлежка")
 		setPassword(t, st, fx.Admin.ID, fx.Org.ID)
 		dir := t.TempDir()
-		a := appWithKey(t, st, dir, testFilesKey(t))
+		key := testFilesKey(t)
+		a := appWithKey(t, st, dir, key)
 		ctx := fx.Ctx()
 		c := &opora.Client{Surname: "Переездова", FirstName: "Анна", BranchID: fx.Branch.ID}
 		if err := st.CreateClient(ctx, c); err != nil {
@@ -107,18 +125,23 @@ func TestOrgExportFromTheWeb(t *testing.T) {
 			t.Fatalf("start: %d %q", res.Status, res.Location)
 		}
 		a.web.WaitJobs()
-		status := admin.get(res.Location)
+		// A second instance on the same database and data folder (several
+		// instances behind a proxy): its start does not sweep the waiting
+		// archive, and it shows the export and sends it.
+		b := appWithKey(t, st, dir, key)
+		adminB := b.login(t, "admin", testPassword)
+		status := adminB.get(res.Location)
 		if status.Status != http.StatusOK || status.Header.Get("Refresh") != "" {
 			t.Fatalf("status: %d refresh %q", status.Status, status.Header.Get("Refresh"))
 		}
 		mustContain(t, status.Body, "Архив готов", `action="/admin/organisation/data/`+id+`/export"`, "Скачать архив", reason)
 
 		// Waiting, the archive is encrypted at rest, readable by the owner only.
-		waiting, err := os.ReadDir(filepath.Join(dir, "exports"))
-		if err != nil || len(waiting) != 1 {
-			t.Fatalf("archives waiting: %v %d", err, len(waiting))
+		waiting := archivesIn(t, filepath.Join(dir, "exports"))
+		if len(waiting) != 1 {
+			t.Fatalf("archives waiting: %v", waiting)
 		}
-		onDisk := filepath.Join(dir, "exports", waiting[0].Name())
+		onDisk := filepath.Join(dir, "exports", waiting[0])
 		raw, _ := os.ReadFile(onDisk)
 		if _, enc := files.KeyIDOf(raw); !enc || bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
 			t.Fatal("the waiting archive is not encrypted")
@@ -136,7 +159,7 @@ func TestOrgExportFromTheWeb(t *testing.T) {
 			t.Fatalf("another organisation's download: %d", r.Status)
 		}
 
-		dl := admin.download(res.Location+"/export", reason)
+		dl := adminB.download(res.Location+"/export", reason)
 		if dl.Status != http.StatusOK || dl.Header.Get("Content-Type") != "application/gzip" ||
 			!strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("download: %d %q %q", dl.Status, dl.Header.Get("Content-Type"), dl.Header.Get("Content-Disposition"))
@@ -176,8 +199,8 @@ func TestOrgExportFromTheWeb(t *testing.T) {
 		}
 
 		// Once: the file is gone, a second download is refused and not audited.
-		if left, _ := os.ReadDir(filepath.Join(dir, "exports")); len(left) != 0 {
-			t.Fatalf("the archive stays on disk after its download: %d files", len(left))
+		if left := archivesIn(t, filepath.Join(dir, "exports")); len(left) != 0 {
+			t.Fatalf("the archive stays on disk after its download: %v", left)
 		}
 		again := admin.download(res.Location+"/export", reason)
 		if again.Status != http.StatusGone || again.Header.Get("Content-Disposition") != "" {

@@ -110,7 +110,7 @@ func New(st *store.Store, cat *i18n.Catalog, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.DataDir != "" {
-		s.sweepOrgExports() // archives an earlier run left: nobody can download them now
+		s.sweepOrgExports() // exports past their time, or whose maker died with an earlier run
 	}
 	return s, nil
 }
