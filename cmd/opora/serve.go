@@ -110,6 +110,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// Spreadsheets of finished or abandoned imports: at the start, then daily.
+	go func() {
+		t := time.NewTicker(orphanAge)
+		defer t.Stop()
+		for {
+			if n, err := srv.SweepImports(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				log.Error("imports folder sweep", "err", err)
+			} else if n > 0 {
+				log.Info("imports folder swept", "removed", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err

@@ -26,6 +26,10 @@ type Doc struct {
 	Letterhead []byte
 	Signature  []byte
 	Stamp      []byte
+	// Void is the mark of a voided document (opora.IssuedDocument.VoidMark:
+	// «АННУЛИРОВАН», the date, the reason); "" for a valid one. Every
+	// output then carries it at the top, the PDF also across each page.
+	Void string
 }
 
 // Blocks are the document's paragraphs.

@@ -198,3 +198,63 @@ func BenchmarkDOCX(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/doc")
 }
+
+// TestVoidedDocument: a voided document's PDF (read back with pdftotext)
+// and DOCX carry the mark with the date and the reason, on a document long
+// enough for two pages; a valid one carries none.
+func TestVoidedDocument(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatal("pdftotext is needed (Debian poppler-utils; .ci/run installs it)")
+	}
+	const mark = "АННУЛИРОВАН 07.12.2026. Причина: выдана не тому человеку"
+	for _, void := range []string{mark, ""} {
+		d := sampleDoc(t)
+		d.Void = void
+		d.Text += strings.Repeat("\n\nАбзац текста, который занимает место на странице и переносится на следующую.", 60)
+		var b bytes.Buffer
+		if err := PDF(&b, d); err != nil {
+			t.Fatal(err)
+		}
+		in := filepath.Join(t.TempDir(), "d.pdf")
+		if err := os.WriteFile(in, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(out)), " ")
+		pages := strings.Count(string(out), "\f")
+		if pages < 2 {
+			t.Fatalf("want two pages or more, got %d", pages)
+		}
+		if got := strings.Contains(text, mark); got != (void != "") {
+			t.Fatalf("void %q: the mark in the PDF text: %v\n%s", void, got, text)
+		}
+		if void == "" && strings.Contains(text, "АННУЛИРОВАН") {
+			t.Fatal("a valid document's PDF carries the mark")
+		}
+		if !strings.Contains(text, "Выдана Ёлкиной Щукиной-Эльзе Юрьевне, 01.02.1975 г. р.") {
+			t.Fatalf("the text is broken by the mark: %s", text)
+		}
+		b.Reset()
+		if err := DOCX(&b, d); err != nil {
+			t.Fatal(err)
+		}
+		z, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range z.File {
+			if f.Name == "word/document.xml" {
+				r, _ := f.Open()
+				x, _ := io.ReadAll(r)
+				r.Close()
+				if got := bytes.Contains(x, []byte(mark)); got != (void != "") {
+					t.Fatalf("void %q: the mark in the DOCX: %v", void, got)
+				}
+			}
+		}
+	}
+}

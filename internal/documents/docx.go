@@ -60,6 +60,14 @@ func DOCX(w io.Writer, d *Doc) error {
 			`</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>`,
 			align, cx, cy, n, im.name, n, im.name, im.id, cx, cy)
 	}
+	if d.Void != "" {
+		// The mark first, framed in red, before the letterhead.
+		body.WriteString(`<w:p><w:pPr><w:pBdr><w:top w:val="single" w:sz="18" w:space="4" w:color="B40000"/>` +
+			`<w:left w:val="single" w:sz="18" w:space="4" w:color="B40000"/><w:bottom w:val="single" w:sz="18" w:space="4" w:color="B40000"/>` +
+			`<w:right w:val="single" w:sz="18" w:space="4" w:color="B40000"/></w:pBdr><w:jc w:val="center"/></w:pPr>` +
+			`<w:r><w:rPr><w:b/><w:color w:val="B40000"/><w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr><w:t xml:space="preserve">` +
+			esc(d.Void) + `</w:t></w:r></w:p>`)
+	}
 	for _, im := range imgs {
 		if im.name == "letterhead" {
 			drawing(im, 180, 45, "center")

@@ -38,13 +38,42 @@ func PDF(w io.Writer, d *Doc) error {
 		pdf.SetCreationDate(d.IssuedAt)
 		pdf.SetModificationDate(d.IssuedAt)
 	}
-	pdf.AddPage()
 	textW := pageW - marginL - marginR
+	if d.Void != "" {
+		// Across every page, under the text: the word, large, pale red.
+		pdf.SetHeaderFunc(func() {
+			x, y := pdf.GetXY()
+			pdf.SetFont("dejavu", "B", 72)
+			pdf.SetTextColor(200, 30, 30)
+			pdf.SetAlpha(0.2, "Normal")
+			pdf.TransformBegin()
+			pdf.TransformRotate(45, pageW/2, pageH/2)
+			pdf.Text(pageW/2-pdf.GetStringWidth(voidWord(d.Void))/2, pageH/2+9, voidWord(d.Void))
+			pdf.TransformEnd()
+			pdf.SetAlpha(1, "Normal")
+			pdf.SetTextColor(0, 0, 0)
+			pdf.SetXY(x, y)
+		})
+	}
+	pdf.AddPage()
+	if d.Void != "" {
+		// At the top of the first page: the mark with the date and the reason, framed in red.
+		pdf.SetFont("dejavu", "B", bodyPt+1)
+		pdf.SetTextColor(180, 0, 0)
+		pdf.SetDrawColor(180, 0, 0)
+		pdf.SetLineWidth(0.6)
+		pdf.MultiCell(textW, lineMM+1, d.Void, "1", "C", false)
+		pdf.SetTextColor(0, 0, 0)
+		pdf.SetDrawColor(0, 0, 0)
+		pdf.SetLineWidth(0.2)
+		pdf.Ln(4)
+	}
+	top := pdf.GetY()
 	if pw, ph, ok := imageSize(d.Letterhead); ok {
 		iw, ih := fit(pw, ph, textW, 45)
 		pdf.RegisterImageOptionsReader("letterhead", fpdf.ImageOptions{ImageType: "JPG"}, bytes.NewReader(d.Letterhead))
-		pdf.ImageOptions("letterhead", marginL+(textW-iw)/2, marginT, iw, ih, false, fpdf.ImageOptions{ImageType: "JPG"}, 0, "")
-		pdf.SetY(marginT + ih + 6)
+		pdf.ImageOptions("letterhead", marginL+(textW-iw)/2, top, iw, ih, false, fpdf.ImageOptions{ImageType: "JPG"}, 0, "")
+		pdf.SetY(top + ih + 6)
 	}
 	for _, b := range d.Blocks() {
 		switch b.Kind {
@@ -102,4 +131,12 @@ func PDF(w io.Writer, d *Doc) error {
 		return fmt.Errorf("documents: pdf: %w", err)
 	}
 	return nil
+}
+
+// voidWord is the mark's first word (opora.VoidWord), drawn across the page.
+func voidWord(mark string) string {
+	if i := strings.IndexByte(mark, ' '); i > 0 {
+		return mark[:i]
+	}
+	return mark
 }

@@ -407,6 +407,7 @@ type Object struct {
 	r         io.Reader
 	size      int64
 	encrypted bool
+	cc        *chunkCache // ReadAt of an encrypted file (stream.go)
 }
 
 // Read reads the content (decrypted).
@@ -468,7 +469,9 @@ func openObject(p string, k *Key) (*Object, error) {
 	}
 	d := &decReader{r: f, g: g, prefix: prefix, left: fi.Size() - int64(headerLen),
 		in: make([]byte, sealedChunk), nonce: make([]byte, 0, nonceLen)}
-	return &Object{f: f, r: d, size: size, encrypted: true}, nil
+	cc := &chunkCache{g: g, prefix: prefix, body: fi.Size() - int64(headerLen), idx: -1, in: make([]byte, sealedChunk),
+		plain: make([]byte, 0, ChunkSize), nonce: make([]byte, 0, nonceLen)}
+	return &Object{f: f, r: d, size: size, encrypted: true, cc: cc}, nil
 }
 
 // fileKeyID returns the key id of the encrypted file at p, "" for a plain file.

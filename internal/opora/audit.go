@@ -31,6 +31,7 @@ const (
 	ActionTwoFactorOff = "two_factor_reset" // an administrator removed a user's two-factor login
 	ActionRecoveryNew  = "recovery_codes"   // new recovery codes replaced the old ones
 	ActionImport       = "import"           // a record brought in from another system (opora import mks)
+	ActionVoid         = "void"             // an issued certificate or letter annulled (its reason in the changes)
 )
 
 // AuditActions lists the actions for filters.
@@ -38,7 +39,7 @@ var AuditActions = []string{ActionView, ActionPrint, ActionExport, ActionDownloa
 	ActionCreate, ActionUpdate, ActionDelete, ActionRestore, ActionLogin, ActionLoginFailed,
 	ActionLockout, ActionLogout, ActionDenied, ActionPassword, ActionPasswordSet,
 	ActionDisable, ActionEnable, ActionSessionsKill, ActionSetup,
-	ActionTwoFactorOn, ActionTwoFactorOff, ActionRecoveryNew, ActionImport}
+	ActionTwoFactorOn, ActionTwoFactorOff, ActionRecoveryNew, ActionImport, ActionVoid}
 
 // Change is one changed field in an audit entry. For a sensitive field only
 // the name is kept: Old and New stay empty and Sensitive is true.

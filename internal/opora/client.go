@@ -233,7 +233,8 @@ const (
 	EventRestriction    = "restriction"
 	EventReminder       = "reminder"
 	EventDocument       = "document"
-	EventIssuedDocument = "issued_document" // a certificate or letter issued from a template (doctemplate.go)
+	EventIssuedDocument = "issued_document"      // a certificate or letter issued from a template (doctemplate.go)
+	EventVoidedDocument = "issued_document_void" // an issued certificate or letter annulled
 	EventFile           = "file"
 	EventPhoto          = "photo"
 	EventConsent        = "consent"

@@ -293,7 +293,37 @@ type IssuedDocument struct {
 	CreatedBy      int64
 	CreatedByName  string
 	CreatedAt      time.Time
+	// A voided (annulled) document keeps its row and its number; it prints
+	// again only with the «АННУЛИРОВАН» mark. Zero VoidedAt: valid.
+	VoidedAt     time.Time
+	VoidedBy     int64
+	VoidedByName string
+	VoidReason   string
 }
+
+// Voided reports whether the document was annulled.
+func (d *IssuedDocument) Voided() bool { return !d.VoidedAt.IsZero() }
+
+// VoidWord is the mark every output of a voided document carries. Like
+// the outgoing number (DocNumber), it is part of the document, which is
+// written in Russian whatever the worker's interface language.
+const VoidWord = "АННУЛИРОВАН"
+
+// VoidMark is the line a voided document prints at its top: the mark, the
+// date (local time) and the reason; "" for a valid document.
+func (d *IssuedDocument) VoidMark() string {
+	if !d.Voided() {
+		return ""
+	}
+	m := VoidWord + " " + d.VoidedAt.Local().Format("02.01.2006")
+	if d.VoidReason != "" {
+		m += ". Причина: " + d.VoidReason
+	}
+	return m
+}
+
+// MaxVoidReason caps the reason given for voiding a document, in characters.
+const MaxVoidReason = 500
 
 // DocNumber formats an outgoing number.
 func DocNumber(seq, year int) string {

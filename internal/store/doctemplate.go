@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/opora-project/opora/internal/opora"
 )
@@ -454,19 +455,24 @@ func (s *Store) IssueDocument(ctx context.Context, ch DocChoice) (*opora.IssuedD
 
 const issuedColumns = `i.id, i.organisation_id, i.client_id, COALESCE(i.template_id, 0), COALESCE(i.case_id, 0),
 	COALESCE(i.family_id, 0), i.title, i.year, i.seq, i.number, i.body, i.issued_on, COALESCE(i.letterhead_id, 0),
-	COALESCE(i.signature_id, 0), COALESCE(i.stamp_id, 0), COALESCE(i.created_by, 0), COALESCE(u.full_name, ''), i.created_at`
+	COALESCE(i.signature_id, 0), COALESCE(i.stamp_id, 0), COALESCE(i.created_by, 0), COALESCE(u.full_name, ''), i.created_at,
+	i.voided_at, COALESCE(i.voided_by, 0), COALESCE(vu.full_name, ''), i.void_reason`
 
-const issuedFrom = ` FROM issued_documents i JOIN clients c ON c.id = i.client_id LEFT JOIN users u ON u.id = i.created_by`
+const issuedFrom = ` FROM issued_documents i JOIN clients c ON c.id = i.client_id LEFT JOIN users u ON u.id = i.created_by
+	LEFT JOIN users vu ON vu.id = i.voided_by`
 
 func scanIssued(row interface{ Scan(...any) error }) (*opora.IssuedDocument, error) {
 	d := &opora.IssuedDocument{}
-	var on sql.NullTime
+	var on, voided sql.NullTime
 	if err := row.Scan(&d.ID, &d.OrganisationID, &d.ClientID, &d.TemplateID, &d.CaseID, &d.FamilyID, &d.Title, &d.Year,
 		&d.Seq, &d.Number, &d.Text, &on, &d.LetterheadID, &d.SignatureID, &d.StampID, &d.CreatedBy, &d.CreatedByName,
-		&d.CreatedAt); err != nil {
+		&d.CreatedAt, &voided, &d.VoidedBy, &d.VoidedByName, &d.VoidReason); err != nil {
 		return nil, err
 	}
 	d.IssuedOn, d.CreatedAt = opora.DateOf(dateOf(on)), d.CreatedAt.UTC()
+	if voided.Valid {
+		d.VoidedAt = voided.Time.UTC()
+	}
 	return d, nil
 }
 
@@ -523,6 +529,69 @@ func (s *Store) IssuedDocument(ctx context.Context, clientID, id int64, format s
 	}
 	return d, s.LogAudit(ctx, &opora.AuditEntry{Action: opora.ActionView, Entity: "client", EntityID: d.ClientID,
 		Section: "issued_document " + strconv.FormatInt(d.ID, 10) + " " + format})
+}
+
+// VoidIssuedDocument annuls a document issued by mistake (wrong person,
+// wrong text) with the reason the worker gives. The row stays: its number
+// is never given again, and the document prints again only with the
+// «АННУЛИРОВАН» mark, the date and the reason. In one transaction: the
+// write check on the person (client.write, the permission that issues),
+// the mark, the audit row (the number and the reason, never the text) and
+// the line on the client's timeline. A document already voided is refused
+// (ECONFLICT); an empty reason is EINVALID on the field "reason".
+func (s *Store) VoidIssuedDocument(ctx context.Context, clientID, id int64, reason string) (*opora.IssuedDocument, error) {
+	a := opora.ActorFrom(ctx)
+	if err := a.Require(opora.PermClientWrite); err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	var d *opora.IssuedDocument
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.writableClient(ctx, tx, clientID)
+		if err != nil {
+			return err
+		}
+		d, err = scanIssued(tx.QueryRowContext(ctx, `SELECT `+issuedColumns+issuedFrom+` WHERE i.id = $1 AND i.client_id = $2
+			AND i.organisation_id = $3`, id, c.ID, c.OrganisationID))
+		if err != nil {
+			return notFound(err)
+		}
+		if d.Voided() {
+			return opora.Errorf(opora.ECONFLICT, "doc.error.already_voided")
+		}
+		var v opora.Validation
+		switch {
+		case reason == "":
+			v.Add("reason", "doc.error.void_reason")
+		case utf8.RuneCountInString(reason) > opora.MaxVoidReason:
+			v.Add("reason", "doc.error.void_reason_long")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		now := s.Now()
+		res, err := tx.ExecContext(ctx, `UPDATE issued_documents SET voided_at = $1, voided_by = $2, void_reason = $3
+			WHERE id = $4 AND voided_at IS NULL`, now, nullID(a.UserID), reason, d.ID)
+		if err != nil {
+			return fmt.Errorf("store: void document: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return opora.Errorf(opora.ECONFLICT, "doc.error.already_voided")
+		}
+		d.VoidedAt, d.VoidedBy, d.VoidedByName, d.VoidReason = now, a.UserID, a.FullName, reason
+		if err := s.insertAudit(ctx, tx, &opora.AuditEntry{Action: opora.ActionVoid, Entity: "issued_document", EntityID: d.ID,
+			Section: clientSection(c.ID), Changes: []opora.Change{{Field: "number", New: d.Number},
+				{Field: "void_reason", New: reason}}}); err != nil {
+			return err
+		}
+		return s.addEvent(ctx, tx, &opora.ClientEvent{OrganisationID: c.OrganisationID, ClientID: c.ID, Kind: opora.EventVoidedDocument,
+			Entity: "issued_document", EntityID: d.ID, Summary: d.Title + ", " + d.Number,
+			Changes: []opora.Change{{Field: "void_reason", New: reason}}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // seedDocTemplates gives an organisation the default templates, once.

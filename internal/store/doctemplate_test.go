@@ -244,3 +244,103 @@ func TestDocCaseAndFamily(t *testing.T) {
 		}
 	})
 }
+
+// TestVoidIssuedDocument: a document issued by mistake is voided with a
+// reason; it stays on the list marked voided, reads back with the date,
+// the worker and the reason, its number is not given again; the timeline
+// and the audit log have the voiding (the reason, never the text). An
+// empty reason, a second voiding, another organisation and a worker
+// without client.write are refused, and nothing changes.
+func TestVoidIssuedDocument(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		fx := storetest.SetupOrg(t, s, "Ночлежка")
+		ctx := fx.Ctx()
+		_, worker := fx.AddUser(t, "worker", "specialist")
+		_, duty := fx.AddUser(t, "duty", "duty")
+		c := addClient(t, s, ctx, fx.Branch.ID, "Иванов", "Пётр", "Сергеевич", "01.02.1975")
+		tpl := &opora.DocTemplate{Title: "Справка", Body: "# СПРАВКА\n\nВыдана {{клиент.фио}}.\n{{документ.номер}}"}
+		if err := s.SaveDocTemplate(ctx, tpl); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.IssueDocument(worker, store.DocChoice{ClientID: c.ID, TemplateID: tpl.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		year := s.Today().Year()
+		stillValid := func(why string) {
+			t.Helper()
+			got, err := s.IssuedDocument(worker, c.ID, d.ID, "html")
+			if err != nil || got.Voided() || got.VoidReason != "" {
+				t.Fatalf("%s: the document changed: %v %+v", why, err, got)
+			}
+		}
+		for _, reason := range []string{"", "   \n "} {
+			_, err := s.VoidIssuedDocument(worker, c.ID, d.ID, reason)
+			if opora.FieldErrors(err)["reason"] != "doc.error.void_reason" {
+				t.Fatalf("reason %q: %v", reason, err)
+			}
+			stillValid("empty reason")
+		}
+		if _, err := s.VoidIssuedDocument(worker, c.ID, d.ID, strings.Repeat("я", opora.MaxVoidReason+1)); opora.FieldErrors(err)["reason"] != "doc.error.void_reason_long" {
+			t.Fatalf("long reason: %v", err)
+		}
+		if _, err := s.VoidIssuedDocument(duty, c.ID, d.ID, "ошибка"); opora.ErrorCode(err) != opora.EFORBIDDEN {
+			t.Fatalf("duty worker voids: %v", err)
+		}
+		other := storetest.AddOrg(t, s, ctx, "Другая")
+		if _, err := s.VoidIssuedDocument(other.Ctx(), c.ID, d.ID, "ошибка"); opora.ErrorCode(err) != opora.ENOTFOUND {
+			t.Fatalf("other organisation voids: %v", err)
+		}
+		// The document of one client named under another: not found.
+		c2 := addClient(t, s, ctx, fx.Branch.ID, "Петров", "Олег", "", "1970")
+		if _, err := s.VoidIssuedDocument(worker, c2.ID, d.ID, "ошибка"); opora.ErrorCode(err) != opora.ENOTFOUND {
+			t.Fatalf("through another client: %v", err)
+		}
+		stillValid("refused voidings")
+
+		const reason = "Выдана не тому человеку"
+		v, err := s.VoidIssuedDocument(worker, c.ID, d.ID, "  "+reason+" ")
+		if err != nil || !v.Voided() || v.VoidReason != reason {
+			t.Fatalf("void: %v %+v", err, v)
+		}
+		got, err := s.IssuedDocument(worker, c.ID, d.ID, "pdf")
+		if err != nil || !got.Voided() || got.VoidReason != reason || got.VoidedByName != "User worker" || got.Text != d.Text ||
+			got.Number != opora.DocNumber(1, year) {
+			t.Fatalf("read back: %v %+v", err, got)
+		}
+		if m := got.VoidMark(); !strings.HasPrefix(m, "АННУЛИРОВАН "+s.Today().Format("02.01.2006")) || !strings.Contains(m, reason) {
+			t.Fatalf("mark: %q", m)
+		}
+		if _, err := s.VoidIssuedDocument(worker, c.ID, d.ID, "ещё раз"); opora.ErrorCode(err) != opora.ECONFLICT ||
+			opora.ErrorMessage(err) != "doc.error.already_voided" {
+			t.Fatalf("voided twice: %v", err)
+		}
+		if again, _ := s.IssuedDocument(worker, c.ID, d.ID, "html"); again.VoidReason != reason {
+			t.Fatalf("the second voiding changed the reason: %q", again.VoidReason)
+		}
+		// The number is not reused: the next document takes 2.
+		d2, err := s.IssueDocument(worker, store.DocChoice{ClientID: c.ID, TemplateID: tpl.ID})
+		if err != nil || d2.Seq != 2 {
+			t.Fatalf("next issue: %v %+v", err, d2)
+		}
+		list, err := s.ClientIssuedDocuments(worker, c.ID)
+		if err != nil || len(list) != 2 || list[0].ID != d2.ID || list[0].Voided() || list[1].ID != d.ID || !list[1].Voided() {
+			t.Fatalf("list: %v %+v", err, list)
+		}
+		tl, err := s.Timeline(worker, c.ID, []string{opora.EventVoidedDocument}, 0, 10)
+		if err != nil || len(tl) != 1 || !strings.Contains(tl[0].Summary, d.Number) || len(tl[0].Changes) != 1 ||
+			tl[0].Changes[0].New != reason || tl[0].UserName != "User worker" {
+			t.Fatalf("timeline: %v %+v", err, tl)
+		}
+		var changes string
+		var n int
+		if err := storetest.RawDB(t, s).QueryRow(`SELECT COUNT(*), MAX(changes) FROM audit_log WHERE entity = 'issued_document'
+			AND entity_id = $1 AND action = 'void'`, d.ID).Scan(&n, &changes); err != nil || n != 1 {
+			t.Fatalf("void audit: %v %d", err, n)
+		}
+		if !strings.Contains(changes, reason) || !strings.Contains(changes, d.Number) || strings.Contains(changes, "Выдана Иванов") {
+			t.Fatalf("void audit changes: %s", changes)
+		}
+	})
+}

@@ -81,6 +81,7 @@ var moveImplicitRefs = map[string]string{
 	"answers.basis_consent_id":      "consents",
 	"checkin_visits.item_id":        "checkin_items",
 	"destructions.rule_id":          "retention_rules",
+	"issued_documents.voided_by":    "users",
 }
 
 // movePolymorphic are columns whose table is named by a second column:

@@ -112,7 +112,7 @@ var personSources = []personSource{
 	{key: "screening", tables: []string{"screening_actions"}, query: `SELECT a.acted_on, a.outcome, a.comment
 		FROM screening_actions a WHERE (a.client_id = $1 OR a.family_id IN ` + personFamilies + `) AND a.organisation_id = $2
 		ORDER BY a.acted_on, a.id`, masked: []string{"comment"}, labels: map[string]string{"outcome": "screening.outcome."}},
-	{key: "issued_documents", tables: []string{"issued_documents"}, query: `SELECT i.issued_on, i.number, i.title
+	{key: "issued_documents", tables: []string{"issued_documents"}, query: `SELECT i.issued_on, i.number, i.title, i.voided_at
 		FROM issued_documents i WHERE i.client_id = $1 AND i.organisation_id = $2 ORDER BY i.issued_on, i.id`},
 	{key: "timeline", tables: []string{"client_events"}, query: `SELECT e.at, e.kind, e.summary FROM client_events e
 		WHERE e.client_id = $1 AND e.organisation_id = $2 ORDER BY e.at, e.id`, masked: []string{"summary"},

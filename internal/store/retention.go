@@ -427,6 +427,7 @@ var clientChildren = []struct{ entity, ids string }{
 	{"checkin_person", `SELECT id FROM checkin_persons WHERE client_id = $1`},
 	{"checkin_visit", `SELECT id FROM checkin_visits WHERE client_id = $1`},
 	{"subject_request", `SELECT id FROM subject_requests WHERE client_id = $1`},
+	{"issued_document", `SELECT id FROM issued_documents WHERE client_id = $1`}, // a voiding's reason
 }
 
 // destroySteps erase a client's personal data in the destruction's
@@ -465,7 +466,7 @@ var destroySteps = []string{
 	`DELETE FROM retention_due WHERE client_id = $1`,
 	// Issued certificates and letters keep their number (the register of
 	// outgoing numbers has no gaps), not their text.
-	`UPDATE issued_documents SET body = '' WHERE client_id = $1`,
+	`UPDATE issued_documents SET body = '', void_reason = '' WHERE client_id = $1`,
 	// The hash of the spreadsheet row the person was imported from, and an
 	// import report's pointer to them as a likely duplicate.
 	`DELETE FROM import_rows WHERE client_id = $1`,

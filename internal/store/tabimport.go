@@ -242,6 +242,35 @@ func (s *Store) Import(ctx context.Context, id int64) (*ImportJob, error) {
 	return j, nil
 }
 
+// ImportFile is what the sweep of the imports folder needs to know about
+// an import's file.
+type ImportFile struct {
+	Status    string
+	UpdatedAt time.Time
+}
+
+// ImportFiles maps every import's storage key, in all organisations, to
+// its status and last change: the instance's sweep of the imports folder
+// (web.SweepImports), which acts for no one and reads no personal data.
+func (s *Store) ImportFiles(ctx context.Context) (map[string]ImportFile, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT storage_key, status, updated_at FROM imports WHERE storage_key <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("store: import files: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]ImportFile{}
+	for rows.Next() {
+		var k string
+		var f ImportFile
+		if err := rows.Scan(&k, &f.Status, &f.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("store: import files: %w", err)
+		}
+		f.UpdatedAt = f.UpdatedAt.UTC()
+		out[k] = f
+	}
+	return out, rows.Err()
+}
+
 // Imports lists the organisation's latest imports, newest first.
 func (s *Store) Imports(ctx context.Context, limit int) ([]*ImportJob, error) {
 	a := opora.ActorFrom(ctx)

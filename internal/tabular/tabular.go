@@ -41,6 +41,24 @@ var ErrEmpty = errors.New("tabular: the file is empty")
 // ErrFormat: the file is neither CSV text nor an XLSX workbook.
 var ErrFormat = errors.New("tabular: not a CSV or XLSX file")
 
+// Source is a file's content to read: at any offset (an XLSX is a zip,
+// whose directory is at its end) and its size. An *os.File is one
+// (through Open); so is a files.Object, which decrypts a file encrypted
+// at rest as it is read (the import's upload, web/admin_import.go).
+type Source interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// osFile is an *os.File as a Source.
+type osFile struct {
+	*os.File
+	size int64
+}
+
+func (f osFile) Size() int64 { return f.size }
+
 // Open reads the file at path, telling XLSX (a zip archive) from CSV by
 // its first bytes.
 func Open(path string) (Reader, error) {
@@ -48,19 +66,28 @@ func Open(path string) (Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tabular: %w", err)
 	}
-	head := make([]byte, 4)
-	n, _ := io.ReadFull(f, head)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	st, err := f.Stat()
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("tabular: %w", err)
 	}
+	return OpenSource(osFile{File: f, size: st.Size()})
+}
+
+// OpenSource reads src, telling XLSX (a zip archive) from CSV by its first
+// bytes. The reader closes src; so does a failed OpenSource.
+func OpenSource(src Source) (Reader, error) {
+	head := make([]byte, 4)
+	n, _ := src.ReadAt(head, 0)
+	var r Reader
+	var err error
 	if n == 4 && bytes.Equal(head, []byte("PK\x03\x04")) {
-		f.Close()
-		return openXLSX(path)
+		r, err = openXLSX(src)
+	} else {
+		r, err = openCSV(src)
 	}
-	r, err := openCSV(f)
 	if err != nil {
-		f.Close()
+		src.Close()
 		return nil, err
 	}
 	return r, nil
@@ -79,7 +106,7 @@ func (c *counter) Read(p []byte) (int, error) {
 }
 
 type csvReader struct {
-	f        *os.File
+	f        Source
 	size     int64
 	count    *counter
 	cr       *csv.Reader
@@ -90,12 +117,8 @@ type csvReader struct {
 // sniffSize is how much of a CSV file decides its encoding and separator.
 const sniffSize = 64 << 10
 
-func openCSV(f *os.File) (*csvReader, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("tabular: %w", err)
-	}
-	c := &counter{r: f}
+func openCSV(f Source) (*csvReader, error) {
+	c := &counter{r: io.NewSectionReader(f, 0, f.Size())}
 	br := bufio.NewReaderSize(c, sniffSize)
 	sample, _ := br.Peek(sniffSize)
 	if len(sample) == 0 {
@@ -120,7 +143,7 @@ func openCSV(f *os.File) (*csvReader, error) {
 	cr.Comma = separator(sample)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	r := &csvReader{f: f, size: st.Size(), count: c, cr: cr, encoding: enc}
+	r := &csvReader{f: f, size: f.Size(), count: c, cr: cr, encoding: enc}
 	h, err := cr.Read()
 	if err == io.EOF {
 		return nil, ErrEmpty

@@ -20,7 +20,8 @@ import (
 const maxSharedStrings = 256 << 20
 
 type xlsxReader struct {
-	zr      *zip.ReadCloser
+	src     Source
+	zr      *zip.Reader
 	sheet   io.ReadCloser
 	dec     *xml.Decoder
 	strings []string
@@ -30,14 +31,17 @@ type xlsxReader struct {
 	header  []string
 }
 
-func openXLSX(p string) (*xlsxReader, error) {
-	zr, err := zip.OpenReader(p)
+// openXLSX reads the workbook in src; on an error the caller closes src.
+func openXLSX(src Source) (*xlsxReader, error) {
+	zr, err := zip.NewReader(src, src.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	r := &xlsxReader{zr: zr}
 	fail := func(err error) (*xlsxReader, error) {
-		r.Close()
+		if r.sheet != nil {
+			r.sheet.Close()
+		}
 		return nil, err
 	}
 	sheetPath, stringsPath, err := workbookParts(zr)
@@ -64,11 +68,11 @@ func openXLSX(p string) (*xlsxReader, error) {
 	if err != nil {
 		return fail(err)
 	}
-	r.header = h
+	r.header, r.src = h, src
 	return r, nil
 }
 
-func zipFile(zr *zip.ReadCloser, name string) *zip.File {
+func zipFile(zr *zip.Reader, name string) *zip.File {
 	for _, f := range zr.File {
 		if f.Name == name {
 			return f
@@ -79,7 +83,7 @@ func zipFile(zr *zip.ReadCloser, name string) *zip.File {
 
 // workbookParts finds the first sheet's part and the shared strings' part
 // through the workbook's relationships.
-func workbookParts(zr *zip.ReadCloser) (sheet, sharedStrings string, err error) {
+func workbookParts(zr *zip.Reader) (sheet, sharedStrings string, err error) {
 	var wb struct {
 		Sheets []struct {
 			ID string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
@@ -118,7 +122,7 @@ func workbookParts(zr *zip.ReadCloser) (sheet, sharedStrings string, err error) 
 	return sheet, sharedStrings, nil
 }
 
-func decodePart(zr *zip.ReadCloser, name string, v any) error {
+func decodePart(zr *zip.Reader, name string, v any) error {
 	f := zipFile(zr, name)
 	if f == nil {
 		return fmt.Errorf("%w: no %s", ErrFormat, name)
@@ -136,7 +140,7 @@ func decodePart(zr *zip.ReadCloser, name string, v any) error {
 
 // readSharedStrings reads the texts of <si> items: the <t> runs joined,
 // phonetic runs (<rPh>) left out.
-func readSharedStrings(zr *zip.ReadCloser, name string) ([]string, error) {
+func readSharedStrings(zr *zip.Reader, name string) ([]string, error) {
 	f := zipFile(zr, name)
 	if f == nil {
 		return nil, nil
@@ -200,7 +204,7 @@ func (r *xlsxReader) Close() error {
 	if r.sheet != nil {
 		r.sheet.Close()
 	}
-	return r.zr.Close()
+	return r.src.Close()
 }
 
 // Next gives the next row that has cells, numbered as in the sheet. Cells

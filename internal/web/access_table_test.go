@@ -273,6 +273,7 @@ var accessTable = map[string]policy{
 	"GET /clients/{id}/issued/{doc}/pdf":                clientRec(clientWorkers),
 	"GET /clients/{id}/issued/{doc}/docx":               clientRec(clientWorkers),
 	"GET /clients/{id}/issued/{doc}/image/{kind}":       clientRec(clientWorkers),
+	"POST /clients/{id}/issued/{doc}/void":              clientRec(clientWorkers),
 	"POST /clients/{id}/services":                       clientRec(clientWorkers),
 	"GET /clients/{id}/services":                        clientRec(clientWorkers),
 	"GET /services/mine":                                onList(clientWorkers),

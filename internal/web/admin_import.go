@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,8 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/opora-project/opora/internal/files"
 	"github.com/opora-project/opora/internal/i18n"
 	"github.com/opora-project/opora/internal/opora"
 	"github.com/opora-project/opora/internal/store"
@@ -25,7 +26,11 @@ import (
 // mapping of columns → dry run report → import → result. The file is
 // streamed to the data folder's imports/ and read row by row
 // (internal/tabular); runs go in the background and the status page
-// reloads itself (a Refresh header, no script) until the run ends.
+// reloads itself (a Refresh header, no script) until the run ends. With a
+// files key the upload is written encrypted, in the stored files' chunked
+// format (files.WriteStream), and read back decrypted as a stream; it is
+// removed when the import is done, and SweepImports removes what an
+// abandoned or failed import left after ImportKeep.
 
 // DefaultMaxImportBytes caps an uploaded spreadsheet when none is set.
 const DefaultMaxImportBytes = 200 << 20
@@ -110,7 +115,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		return refuse("import.error.no_file")
 	}
 	path, _ := s.importPath(key)
-	tr, err := tabular.Open(path)
+	tr, err := s.openImportFile(path)
 	if err != nil {
 		os.Remove(path)
 		switch {
@@ -135,33 +140,31 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 	return s.redirect(w, r, fmt.Sprintf("/admin/import/%d/mapping", j.ID), "")
 }
 
-// saveImportFile copies an upload into imports/ under a random name and
-// returns the name and the bytes' SHA-256.
+// saveImportFile copies an upload into imports/ under a random name —
+// encrypted when the server has a files key, durably (0600, a temporary
+// file synced and renamed) — and returns the name and the SHA-256 of the
+// bytes uploaded.
 func (s *Server) saveImportFile(src io.Reader) (string, string, error) {
-	dir := s.importDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", "", fmt.Errorf("web: import folder: %w", err)
-	}
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return "", "", err
 	}
 	key := hex.EncodeToString(b)
-	path := filepath.Join(dir, key)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	_, sum, err := files.WriteStream(s.importDir(), key, s.files.Key(), src)
 	if err != nil {
 		return "", "", fmt.Errorf("web: import file: %w", err)
 	}
-	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(f, h), src)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	return key, sum, nil
+}
+
+// openImportFile reads an import's file as a table, decrypting it as it
+// is read when it was stored encrypted.
+func (s *Server) openImportFile(path string) (tabular.Reader, error) {
+	obj, err := files.OpenStream(path, s.files.Key())
 	if err != nil {
-		os.Remove(path)
-		return "", "", err
+		return nil, fmt.Errorf("web: import file: %w", err)
 	}
-	return key, hex.EncodeToString(h.Sum(nil)), nil
+	return tabular.OpenSource(obj)
 }
 
 // cleanImportName keeps a file name fit to show: its last part, valid
@@ -323,7 +326,7 @@ func (s *Server) importSampleRows(j *store.ImportJob) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := tabular.Open(path)
+	tr, err := s.openImportFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -391,9 +394,13 @@ func (s *Server) startImport(r *http.Request, j *store.ImportJob, dry bool) erro
 	s.jobs.Add(1)
 	go func() {
 		defer s.jobs.Done()
-		tr, err := tabular.Open(path)
+		tr, err := s.openImportFile(path)
 		if err != nil {
-			if ferr := s.store.FailImport(ctx, j.ID, "import.error.unreadable"); ferr != nil {
+			msg := "import.error.unreadable"
+			if errors.Is(err, os.ErrNotExist) {
+				msg = "import.error.file_gone" // swept after ImportKeep, or done already
+			}
+			if ferr := s.store.FailImport(ctx, j.ID, msg); ferr != nil {
 				s.log.Error("import", "import_id", j.ID, "err", ferr)
 			}
 			return
@@ -411,6 +418,72 @@ func (s *Server) startImport(r *http.Request, j *store.ImportJob, dry bool) erro
 		}
 	}()
 	return nil
+}
+
+// ImportKeep is how long the file of an import that is never finished
+// (uploaded, mapped, checked or failed, and then left) is kept after the
+// import last changed; SweepImports removes it then. A finished import's
+// file is removed as soon as the import is done.
+const ImportKeep = 7 * 24 * time.Hour
+
+// importOrphanAge is how old a file no import names (an upload whose row
+// never committed) or a temporary file of an unfinished upload must be
+// before the sweep removes it: a younger one may be an upload in progress.
+const importOrphanAge = 24 * time.Hour
+
+// SweepImports removes from the imports folder, as of now: the file of an
+// import that is done (its removal after the run failed), the file of an
+// import not changed for ImportKeep, and, older than importOrphanAge, a
+// file no import names and the temporary files of unfinished uploads.
+// Anything else in the folder (the archived audit logs of `opora org
+// import`) is not its business. It returns how many files went.
+func (s *Server) SweepImports(ctx context.Context, now time.Time) (int, error) {
+	known, err := s.store.ImportFiles(ctx) // before the listing: a row committed meanwhile names a young file
+	if err != nil {
+		return 0, err
+	}
+	entries, err := os.ReadDir(s.importDir())
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("web: sweep imports: %w", err)
+	}
+	removed := 0
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return removed, ctx.Err()
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		name := e.Name()
+		old := info.ModTime().Before(now.Add(-importOrphanAge))
+		j, named := known[name]
+		_, hexErr := hex.DecodeString(name)
+		var gone bool
+		switch {
+		case strings.HasPrefix(name, ".upload-"):
+			gone = old
+		case hexErr != nil || len(name) != 32:
+			continue // not an upload's
+		case !named:
+			gone = old
+		case j.Status == store.ImportDone:
+			gone = true
+		default:
+			gone = j.UpdatedAt.Before(now.Add(-ImportKeep))
+		}
+		if !gone {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.importDir(), name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, fmt.Errorf("web: sweep imports: %w", err)
+		}
+		removed++
+	}
+	return removed, nil
 }
 
 // WaitJobs waits for the background runs (imports) to end.

@@ -204,7 +204,8 @@ func (s *Server) eventLines(r *http.Request, events []*opora.ClientEvent) []*eve
 
 // eventFieldKeys are the catalog prefixes of the changed fields' labels of
 // an entity's timeline lines (a client's own: "clients.field.").
-var eventFieldKeys = map[string]string{"case": "cases.field.", "task": "tasks.field.", "life_event": "life_event.field."}
+var eventFieldKeys = map[string]string{"case": "cases.field.", "task": "tasks.field.", "life_event": "life_event.field.",
+	"issued_document": "doc.field."}
 
 // eventValueKeys are the catalog prefixes of coded values, by entity and
 // field: the timeline keeps the code, the page says the word.
@@ -233,7 +234,7 @@ func (s *Server) eventValue(loc *i18n.Localizer, entity, field, v string) string
 // filter's order; a feature that writes events of a new kind adds it here.
 var timelineKinds = []string{opora.EventProfile, opora.EventQuestionnaire, opora.EventForm, opora.EventNote,
 	opora.EventRestriction, opora.EventReminder, opora.EventDocument, opora.EventFile, opora.EventPhoto,
-	opora.EventConsent, opora.EventLifeEvent, opora.EventIssuedDocument, opora.EventMerge, opora.EventDelete, opora.EventRestore,
+	opora.EventConsent, opora.EventLifeEvent, opora.EventIssuedDocument, opora.EventVoidedDocument, opora.EventMerge, opora.EventDelete, opora.EventRestore,
 	opora.EventCase, opora.EventTask,
 	opora.EventVisit,
 	opora.EventService,

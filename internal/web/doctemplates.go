@@ -26,6 +26,9 @@ import (
 type docSheet struct {
 	Blocks                       []opora.DocBlock
 	Letterhead, Signature, Stamp string
+	// Void is a voided document's mark (opora.IssuedDocument.VoidMark),
+	// VoidWord the word the sheet shows across it; both "" when valid.
+	Void, VoidWord string
 }
 
 // docFieldRow is a line of the editor's list of placeholders.
@@ -391,19 +394,56 @@ func issuedImageURL(d *opora.IssuedDocument, kind string, id int64) string {
 	return "/clients/" + idString(d.ClientID) + "/issued/" + idString(d.ID) + "/image/" + kind
 }
 
-// issuedPage is the document as issued, ready to print (A4 print CSS).
+// issuedPage is the document as issued, ready to print (A4 print CSS); a
+// voided one with its mark, and the form that voids a valid one.
 func (s *Server) issuedPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderIssued(w, r, http.StatusOK, newForm(nil, nil))
+}
+
+func (s *Server) renderIssued(w http.ResponseWriter, r *http.Request, status int, f *form) error {
 	d, err := s.loadIssued(r, "html")
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "doc.print_title")
-	v.Nav = "clients"
-	v.Data = map[string]any{"Doc": d, "Sheet": &docSheet{Blocks: opora.DocBlocks(d.Text),
+	sheet := &docSheet{Blocks: opora.DocBlocks(d.Text),
 		Letterhead: issuedImageURL(d, opora.DocImageLetterhead, d.LetterheadID),
 		Signature:  issuedImageURL(d, opora.DocImageSignature, d.SignatureID),
-		Stamp:      issuedImageURL(d, opora.DocImageStamp, d.StampID)}}
-	return s.render(w, r, http.StatusOK, "doc_print", v)
+		Stamp:      issuedImageURL(d, opora.DocImageStamp, d.StampID)}
+	if d.Voided() {
+		sheet.Void, sheet.VoidWord = d.VoidMark(), opora.VoidWord
+	}
+	v := s.newView(r, "doc.print_title")
+	v.Nav = "clients"
+	v.Form = f
+	v.Data = map[string]any{"Doc": d, "Sheet": sheet}
+	return s.render(w, r, status, "doc_print", v)
+}
+
+// issuedVoid annuls a document issued by mistake, with the reason given.
+// An empty reason comes back under the field with what was typed; a
+// document already voided comes back with the message, nothing changed.
+func (s *Server) issuedVoid(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	cid, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	did, err := pathID(r, "doc")
+	if err != nil {
+		return err
+	}
+	_, err = s.store.VoidIssuedDocument(r.Context(), cid, did, r.PostForm.Get("reason"))
+	switch opora.ErrorCode(err) {
+	case "":
+		return s.redirect(w, r, "/clients/"+idString(cid)+"/issued/"+idString(did), "doc.voided")
+	case opora.EINVALID:
+		return s.renderIssued(w, r, http.StatusUnprocessableEntity, newForm(r.PostForm, err))
+	case opora.ECONFLICT:
+		return s.renderIssued(w, r, http.StatusConflict, newForm(nil, err))
+	}
+	return err
 }
 
 func (s *Server) issuedImage(w http.ResponseWriter, r *http.Request) error {
@@ -429,7 +469,7 @@ func (s *Server) issuedFile(format string) handlerFunc {
 		if err != nil {
 			return err
 		}
-		doc := &documents.Doc{Title: d.Title, Number: d.Number, IssuedAt: d.CreatedAt, Text: d.Text}
+		doc := &documents.Doc{Title: d.Title, Number: d.Number, IssuedAt: d.CreatedAt, Text: d.Text, Void: d.VoidMark()}
 		for _, im := range []struct {
 			kind string
 			dst  *[]byte
@@ -460,7 +500,11 @@ func (s *Server) issuedFile(format string) handlerFunc {
 		h.Set("Content-Type", mime)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "private, no-store")
-		h.Set("Content-Disposition", attachment(fmt.Sprintf("%s %d-%d.%s", d.Title, d.Seq, d.Year, format)))
+		name := fmt.Sprintf("%s %d-%d", d.Title, d.Seq, d.Year)
+		if d.Voided() {
+			name += " " + opora.VoidWord
+		}
+		h.Set("Content-Disposition", attachment(name+"."+format))
 		h.Set("Content-Length", strconv.Itoa(b.Len()))
 		_, err = w.Write(b.Bytes())
 		return err

@@ -134,7 +134,11 @@ func TestBrowserIssueDocument(t *testing.T) {
 		p.see("Документ выдан.", "исх. № 1/", "Выдана Ёлкин Пётр Сергеевич", "Скачать PDF")
 		p.shootWide("doc-issued")
 		// The page as the printer gets it.
-		if dir := os.Getenv("OPORA_TEST_SCREENSHOTS"); dir != "" {
+		printShot := func(name string) {
+			dir := os.Getenv("OPORA_TEST_SCREENSHOTS")
+			if dir == "" {
+				return
+			}
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(794, 1123), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 				return err
@@ -145,7 +149,7 @@ func TestBrowserIssueDocument(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(dir, "doc-issued-print.png"), shot, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, name+"-print.png"), shot, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -155,8 +159,28 @@ func TestBrowserIssueDocument(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		printShot("doc-issued")
+		// Issued by mistake: voided with a reason (a blank one comes back
+		// under the field first).
+		p.do("open the voiding", chromedp.Click(`#void summary`))
+		p.do("void without a reason", p.fill("Причина аннулирования", "   "), p.submit("Аннулировать"))
+		p.see("Укажите, почему документ аннулируется.")
+		p.do("void", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			// chromedp's Clear trips on the textarea's blank text: empty it as a person would.
+			_, err := chromedp.Evaluate[bool](`(() => { document.querySelector('#f-reason').value = ''; return true })()`)(ctx, tg)
+			return err
+		}),
+			p.fill("Причина аннулирования", "Выдана по ошибке: неверная дата рождения"), p.submit("Аннулировать"))
+		p.see("Документ аннулирован.", "АННУЛИРОВАН", "Причина: Выдана по ошибке: неверная дата рождения",
+			"Печать (с отметкой об аннулировании)")
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`))
+		if err != nil || width > 360 {
+			t.Errorf("voided document at 360 px: width %v %v", width, err)
+		}
+		p.shootWide("doc-voided")
+		printShot("doc-voided")
 		p.do("back to the client", p.follow("← Назад"))
-		p.see("Справка о регистрации по адресу организации", "исх. № 1/")
+		p.see("Справка о регистрации по адресу организации", "исх. № 1/", "Аннулирован")
 		p.shootWide("doc-profile")
 	})
 }

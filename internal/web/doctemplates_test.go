@@ -237,3 +237,143 @@ func TestIssueDocumentFlow(t *testing.T) {
 		}
 	})
 }
+
+// pdfText extracts a PDF's text with poppler's pdftotext, spaces folded.
+func pdfText(t *testing.T, pdf string) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatal("pdftotext is needed (Debian poppler-utils; .ci/run installs it)")
+	}
+	in := filepath.Join(t.TempDir(), "d.pdf")
+	if err := os.WriteFile(in, []byte(pdf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return strings.Join(strings.Fields(string(out)), " ")
+}
+
+// docxText is the text of a DOCX's word/document.xml.
+func docxText(t *testing.T, docx string) string {
+	t.Helper()
+	z, err := zip.NewReader(strings.NewReader(docx), int64(len(docx)))
+	if err != nil {
+		t.Fatalf("docx: %v", err)
+	}
+	for _, f := range z.File {
+		if f.Name == "word/document.xml" {
+			r, _ := f.Open()
+			b, _ := io.ReadAll(r)
+			r.Close()
+			return string(b)
+		}
+	}
+	t.Fatal("docx without word/document.xml")
+	return ""
+}
+
+// TestVoidIssuedDocumentFlow: a worker voids a certificate issued by
+// mistake from its page: without a reason the form comes back with the
+// message under the field and what was typed; with one, the page, the
+// PDF (read back with pdftotext) and the DOCX carry «АННУЛИРОВАН», the
+// date and the reason; the profile's list and the timeline show it; a
+// second voiding is refused with a message; the next document takes the
+// next number; another organisation gets 404, a worker without the right
+// to issue 403.
+func TestVoidIssuedDocumentFlow(t *testing.T) {
+	eachApp(t, func(t *testing.T, a *app, fx *storetest.Fixture) {
+		ctx := fx.Ctx()
+		c := &opora.Client{Surname: "Ёлкина", FirstName: "Щука", Patronymic: "Юрьевна", BranchID: fx.Branch.ID,
+			BirthPrecision: opora.BirthYear, BirthYear: 1975}
+		if err := a.st.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		tpl := &opora.DocTemplate{Title: "Справка", Body: "{{документ.номер}}\n\n# СПРАВКА\n\nВыдана {{клиент.фио}}, {{клиент.дата_рождения}} г. р."}
+		if err := a.st.SaveDocTemplate(ctx, tpl); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := fx.AddUser(t, "worker", "specialist")
+		setPassword(t, a.st, u.ID, fx.Org.ID)
+		w := a.login(t, "worker", testPassword)
+		profile := "/clients/" + idString(c.ID)
+		res := w.post(profile+"/issue-document", url.Values{"template": {idString(tpl.ID)}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("issue: %d", res.Status)
+		}
+		doc := res.Location
+		year := idString(int64(a.st.Today().Year()))
+		today := a.st.Today().Format("02.01.2006")
+
+		res = w.get(doc)
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `action="`+doc+`/void"`) || strings.Contains(res.Body, `class="doc-void-mark"`) {
+			t.Fatalf("valid document page: %d", res.Status)
+		}
+		mustContain(t, res.Body, "Аннулировать документ", "Причина аннулирования")
+		// No reason: the message under the field, nothing voided.
+		res = w.post(doc+"/void", url.Values{"reason": {"   "}})
+		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="e-reason"`) {
+			t.Fatalf("empty reason: %d", res.Status)
+		}
+		mustContain(t, res.Body, "Укажите, почему документ аннулируется.", "Выдана Ёлкина Щука Юрьевна")
+		if strings.Contains(res.Body, `class="doc-void-mark"`) {
+			t.Fatal("voided without a reason")
+		}
+		// A worker without the right to issue: 403; another organisation: 404.
+		du, _ := fx.AddUser(t, "duty", "duty")
+		setPassword(t, a.st, du.ID, fx.Org.ID)
+		if res := a.login(t, "duty", testPassword).post(doc+"/void", url.Values{"reason": {"ошибка"}}); res.Status != http.StatusForbidden {
+			t.Fatalf("duty worker voids: %d", res.Status)
+		}
+		other := storetest.AddOrg(t, a.st, ctx, "Другая")
+		setPassword(t, a.st, other.Admin.ID, other.Org.ID)
+		if res := a.login(t, other.Admin.Login, testPassword).post(doc+"/void", url.Values{"reason": {"ошибка"}}); res.Status != http.StatusNotFound {
+			t.Fatalf("other organisation voids: %d", res.Status)
+		}
+
+		const reason = "Выдана не тому человеку <b>по ошибке</b>"
+		res = w.post(doc+"/void", url.Values{"reason": {reason}})
+		if res.Status != http.StatusSeeOther || res.Location != doc {
+			t.Fatalf("void: %d %s", res.Status, res.Location)
+		}
+		res = w.get(doc)
+		mustContain(t, res.Body, "Документ аннулирован.", `class="doc-void-mark"`, "АННУЛИРОВАН "+today+". Причина: Выдана не тому человеку &lt;b&gt;по ошибке&lt;/b&gt;",
+			"Печать (с отметкой об аннулировании)", "исх. № 1/"+year, "Выдана Ёлкина Щука Юрьевна")
+		if strings.Contains(res.Body, `action="`+doc+`/void"`) || strings.Contains(res.Body, "<b>по ошибке") {
+			t.Fatal("the voided page offers voiding again, or the reason's markup reached it")
+		}
+		pdf := w.get(doc + "/pdf")
+		if pdf.Status != http.StatusOK || !strings.Contains(pdf.Header.Get("Content-Disposition"), "%D0%90%D0%9D%D0%9D%D0%A3%D0%9B%D0%98%D0%A0%D0%9E%D0%92%D0%90%D0%9D") {
+			t.Fatalf("pdf: %d %s", pdf.Status, pdf.Header.Get("Content-Disposition"))
+		}
+		if text := pdfText(t, pdf.Body); !strings.Contains(text, "АННУЛИРОВАН "+today+". Причина: Выдана не тому человеку <b>по ошибке</b>") ||
+			!strings.Contains(text, "Выдана Ёлкина Щука Юрьевна") {
+			t.Fatalf("pdf text: %s", text)
+		}
+		if x := docxText(t, w.get(doc+"/docx").Body); !strings.Contains(x, "АННУЛИРОВАН "+today+". Причина: Выдана не тому человеку &lt;b&gt;по ошибке&lt;/b&gt;") {
+			t.Fatalf("docx lacks the mark: %s", x)
+		}
+		// Twice: refused with the message, the first reason kept.
+		res = w.post(doc+"/void", url.Values{"reason": {"ещё раз"}})
+		if res.Status != http.StatusConflict {
+			t.Fatalf("second voiding: %d", res.Status)
+		}
+		mustContain(t, res.Body, "Этот документ уже аннулирован.", "Причина: Выдана не тому человеку")
+		// The profile's list and the timeline.
+		res = w.get(profile)
+		mustContain(t, res.Body, "исх. № 1/"+year, `<span class="tag tag-danger"`, "Аннулирован")
+		res = w.get(profile + "/timeline")
+		mustContain(t, res.Body, "Документ аннулирован", "Причина аннулирования", "Выдана не тому человеку &lt;b&gt;по ошибке&lt;/b&gt;")
+		// The number is not reused.
+		res = w.post(profile+"/issue-document", url.Values{"template": {idString(tpl.ID)}})
+		if res2 := w.get(res.Location); !strings.Contains(res2.Body, "исх. № 2/"+year) || strings.Contains(res2.Body, `class="doc-void-mark"`) {
+			t.Fatal("the next document is not number 2, or carries the mark")
+		}
+		// The valid one's PDF has no mark.
+		if text := pdfText(t, w.get(res.Location+"/pdf").Body); strings.Contains(text, "АННУЛИРОВАН") {
+			t.Fatalf("a valid document's PDF carries the mark: %s", text)
+		}
+	})
+}

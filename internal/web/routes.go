@@ -126,6 +126,7 @@ func (s *Server) routes(mux *router) {
 	mux.Handle("GET /clients/{id}/issued/{doc}/pdf", s.require(opora.PermClientRead, s.issuedFile("pdf")))
 	mux.Handle("GET /clients/{id}/issued/{doc}/docx", s.require(opora.PermClientRead, s.issuedFile("docx")))
 	mux.Handle("GET /clients/{id}/issued/{doc}/image/{kind}", s.require(opora.PermClientRead, s.issuedImage))
+	mux.Handle("POST /clients/{id}/issued/{doc}/void", s.require(opora.PermClientWrite, s.issuedVoid))
 	mux.Handle("GET /document-images/{id}", s.authed(s.adminDocImage))
 	// Personal data: the person's own report, the register of requests (privacy.go).
 	mux.Handle("GET /clients/{id}/person-report", s.require(opora.PermPrivacyManage, s.personReport))
