@@ -199,6 +199,7 @@ var moveTextPlain = map[string]string{
 	"issued_documents.body":                 "the document as issued and printed (kept as printed, numbers included)",
 	"issued_documents.number":               "the document's number",
 	"issued_documents.title":                textName,
+	"issued_documents.void_reason":          "the worker's words why the document was voided",
 	"life_events.kind":                      textCode,
 	"life_events.note":                      textTyped,
 	"note_revisions.body":                   textTyped,
