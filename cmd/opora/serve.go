@@ -74,18 +74,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Before listening, so a start after a crash serves a clean folder;
 	// then daily, for a server that was restarted within the day.
 	sweepFiles(ctx, st, c.DataDir, log)
-	go func() {
-		t := time.NewTicker(orphanAge)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				sweepFiles(ctx, st, c.DataDir, log)
-			}
-		}
-	}()
+	go everyDay(ctx, func() { sweepFiles(ctx, st, c.DataDir, log) })
 	if err := st.CheckSecrets(ctx); err != nil {
 		// Serve anyway: only e-mail needs the secrets, and the
 		// administrator may enter the password again.
@@ -111,21 +100,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	// Spreadsheets of finished or abandoned imports: at the start, then daily.
-	go func() {
-		t := time.NewTicker(orphanAge)
-		defer t.Stop()
-		for {
-			if n, err := srv.SweepImports(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				log.Error("imports folder sweep", "err", err)
-			} else if n > 0 {
-				log.Info("imports folder swept", "removed", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	sweepImports := func() {
+		if n, err := srv.SweepImports(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("imports folder sweep", "err", err)
+		} else if n > 0 {
+			log.Info("imports folder swept", "removed", n)
 		}
+	}
+	go func() {
+		sweepImports()
+		everyDay(ctx, sweepImports)
 	}()
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -174,6 +158,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // another instance sharing the folder), whose row commits within its
 // request.
 const orphanAge = 24 * time.Hour
+
+// everyDay runs fn once every orphanAge (a day) until ctx ends: the
+// folders' sweeps after their first run at the start.
+func everyDay(ctx context.Context, fn func()) {
+	t := time.NewTicker(orphanAge)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fn()
+		}
+	}
+}
 
 // sweepFiles removes what a killed process left in the files folder:
 // temporary files of unfinished writes, and bytes renamed into place
